@@ -1,0 +1,444 @@
+"""The office's vocabulary as data: hosts, operators, requests, the site policy, a problem and its plan.
+
+Pure and timezone-aware. Every instant is stored in UTC; each record also keeps the IANA zone it is shown in,
+because Indonesia spans three zones (WIB, WITA, WIT) and people read times in their own.
+Intervals are half-open: [start, end).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+UTC = timezone.utc
+
+
+def _check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA time zone {name!r} (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)") from exc
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
+Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")]
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+
+class Model(BaseModel):
+    """Base for every boundary model: unknown fields are errors, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def localize_naive(data: Any, zone_name: Any, fields: tuple[str, ...]) -> Any:
+    """Read naive date-times in the record's own zone, as an office writes them ("09:00 WITA")."""
+    if not isinstance(data, dict) or not isinstance(zone_name, str):
+        return data
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return data  # the zone field's own validator reports it
+    out = dict(data)
+    for name in fields:
+        raw = out.get(name)
+        parsed: datetime | None = None
+        if isinstance(raw, datetime):
+            parsed = raw
+        elif isinstance(raw, str):
+            try:
+                parsed = datetime.fromisoformat(raw)
+            except ValueError:
+                continue  # pydantic names the field and the problem
+        if parsed is not None and parsed.tzinfo is None:
+            out[name] = parsed.replace(tzinfo=zone)
+    return out
+
+
+class Window(Model):
+    """A half-open span of time, [start, end)."""
+
+    start: UtcDatetime
+    end: UtcDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
+        return self
+
+
+class HostKind(StrEnum):
+    MEETING = "meeting"
+    WEBINAR = "webinar"
+
+
+class ZoomHost(Model):
+    """A licensed Zoom user that hosts meetings; what the office calls a licence or an account."""
+
+    id: Ident = Field(description="Our short name for the licence, e.g. 'H500'.")
+    account: str = Field(default="default", min_length=1, description="Which Zoom account (credential set) holds it.")
+    zoom_user: str = Field(min_length=1, description="Zoom user id or e-mail of the licensed host.")
+    label: str = ""
+    capacity: int = Field(gt=0, le=100_000, description="Participant capacity (100, 300, 500, 1000, ...).")
+    kind: HostKind = HostKind.MEETING
+    max_concurrent: Literal[1, 2] = Field(default=1, description="1 on Pro, up to 2 on Business and above.")
+    available: list[Window] | None = Field(
+        default=None, description="If given, the host may only be used inside these windows."
+    )
+    blackouts: list[Window] = Field(default_factory=list, description="Windows when the host must not be used.")
+    buffer_before_min: int | None = Field(default=None, ge=0, le=24 * 60, description="Overrides the site default.")
+    buffer_after_min: int | None = Field(default=None, ge=0, le=24 * 60, description="Overrides the site default.")
+
+
+class WeeklyShift(Model):
+    """A recurring working window in the operator's local time; `end` may be 24:00 written as 00:00."""
+
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        min_length=1, description="0 = Monday ... 6 = Sunday."
+    )
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WeeklyShift:
+        if self.end != time(0) and self.end <= self.start:
+            raise ValueError("end must be after start (shifts across midnight are written as two shifts)")
+        return self
+
+
+class LeavePeriod(Model):
+    """Whole local days away, first to last inclusive."""
+
+    first: date
+    last: date
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_day(cls, data: Any) -> Any:
+        if isinstance(data, (str, date)):
+            return {"first": data, "last": data}
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LeavePeriod:
+        if self.last < self.first:
+            raise ValueError("last must not be before first")
+        return self
+
+
+class Operator(Model):
+    """A trained staff member who runs a vicon, on site or remotely."""
+
+    id: Ident
+    name: str = Field(min_length=1)
+    email: str | None = None
+    phone: str | None = None
+    skills: list[str] = Field(default_factory=list)
+    timezone: TimeZoneName | None = Field(default=None, description="Zone of the shifts; the site zone if omitted.")
+    shifts: list[WeeklyShift] = Field(min_length=1)
+    leave: list[LeavePeriod] = Field(default_factory=list)
+    base: str | None = Field(default=None, description="Where the operator starts the day (office or venue).")
+
+
+class ServiceType(StrEnum):
+    LINK = "link"  # a Zoom meeting on one of our hosts, the unit runs it
+    LINK_OPERATOR = "link_operator"  # our host and our operator(s)
+    OPERATOR = "operator"  # operator(s) only; the meeting is on someone else's account
+
+
+class RequestStatus(StrEnum):
+    NEW = "new"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+    @property
+    def active(self) -> bool:
+        return self in (RequestStatus.NEW, RequestStatus.APPROVED)
+
+
+class Pic(Model):
+    """The person in charge named by the requesting unit; receives the join link."""
+
+    name: str = Field(min_length=1)
+    email: str | None = None
+    phone: str | None = None
+    language: Literal["id", "en"] = "id"
+
+
+class Request(Model):
+    """One facilitation request (surat permohonan)."""
+
+    ref: Ident = Field(description="Reference number, e.g. 'REQ-2026-0042'.")
+    unit: str = Field(min_length=1, description="Requesting unit (OPD, kecamatan, UKE I).")
+    pic: Pic
+    title: str = Field(min_length=1, max_length=200)
+    timezone: TimeZoneName = Field(description="IANA zone the request was written in and is shown in.")
+    start: UtcDatetime
+    end: UtcDatetime
+    participants: int = Field(gt=0, le=100_000)
+    kind: HostKind = HostKind.MEETING
+    service: ServiceType = ServiceType.LINK_OPERATOR
+    operators_needed: int = Field(default=1, ge=1, le=5, description="Used when the service includes an operator.")
+    required_skills: list[str] = Field(default_factory=list)
+    allowed_operators: list[Ident] | None = Field(default=None, description="If given, only these may be assigned.")
+    priority: str = Field(default="normal", description="A tier named in the site policy's priority weights.")
+    status: RequestStatus = RequestStatus.NEW
+    venue: str | None = None
+    submitted_at: UtcDatetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_times(cls, data: Any) -> Any:
+        zone = data.get("timezone") if isinstance(data, dict) else None
+        return localize_naive(data, zone, ("start", "end", "submitted_at"))
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Request:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
+        return self
+
+    @property
+    def needs_host(self) -> bool:
+        return self.service in (ServiceType.LINK, ServiceType.LINK_OPERATOR)
+
+    @property
+    def operator_count(self) -> int:
+        return self.operators_needed if self.service in (ServiceType.LINK_OPERATOR, ServiceType.OPERATOR) else 0
+
+
+DEFAULT_PRIORITY_WEIGHTS: dict[str, int] = {"head_of_region": 1000, "high": 100, "normal": 10, "low": 1}
+
+
+class PreferenceWeights(Model):
+    """Weights of the office's preferences, the last level of the lexicographic objective."""
+
+    operator_days: int = Field(default=10, ge=0, description="Per operator called in on a local day.")
+    oversized_licence: int = Field(default=1, ge=0, description="Per capacity step above the smallest host that fits.")
+
+
+class SitePolicy(Model):
+    """How one office runs its vicon service."""
+
+    timezone: TimeZoneName = "Asia/Jakarta"
+    buffer_before_min: int = Field(default=15, ge=0, le=24 * 60, description="Host kept free before a meeting.")
+    buffer_after_min: int = Field(default=15, ge=0, le=24 * 60, description="Host kept free after a meeting.")
+    operator_setup_min: int = Field(default=30, ge=0, le=24 * 60)
+    operator_teardown_min: int = Field(default=15, ge=0, le=24 * 60)
+    freeze_horizon_min: int = Field(
+        default=24 * 60, ge=0, description="Published assignments starting sooner than this never move."
+    )
+    priority_weights: dict[str, Annotated[int, Field(gt=0, le=1_000_000)]] = Field(
+        default_factory=lambda: dict(DEFAULT_PRIORITY_WEIGHTS)
+    )
+    preferences: PreferenceWeights = Field(default_factory=PreferenceWeights)
+
+    @field_validator("priority_weights")
+    @classmethod
+    def _not_empty(cls, value: dict[str, int]) -> dict[str, int]:
+        if not value:
+            raise ValueError("at least one priority tier is needed")
+        return value
+
+    def host_buffers(self, host: ZoomHost) -> tuple[int, int]:
+        before = self.buffer_before_min if host.buffer_before_min is None else host.buffer_before_min
+        after = self.buffer_after_min if host.buffer_after_min is None else host.buffer_after_min
+        return before, after
+
+
+class Assignment(Model):
+    """What one served request gets: a host (unless operator-only) and its operators."""
+
+    request: Ident
+    host: Ident | None = None
+    operators: list[Ident] = Field(default_factory=list)
+
+
+class Pin(Model):
+    """An admin's decision that a request must keep exactly this host and these operators."""
+
+    request: Ident
+    host: Ident | None = None
+    operators: list[Ident] = Field(default_factory=list)
+
+
+class Blocker(Model):
+    """A resource that could have served a request, and what keeps it busy."""
+
+    resource: str
+    requests: list[str] = Field(default_factory=list)
+    reason: str
+
+
+class Unserved(Model):
+    request: Ident
+    code: Literal[
+        "no_capacity",
+        "no_kind",
+        "host_unavailable",
+        "hosts_busy",
+        "no_skill",
+        "operator_unavailable",
+        "operators_busy",
+        "not_allowed",
+        "time_limit",
+        "frozen",
+    ]
+    reason: str
+    blockers: list[Blocker] = Field(default_factory=list)
+
+
+class ObjectiveTerm(Model):
+    """One level of the lexicographic objective, with what the solver proved about it."""
+
+    name: str
+    sense: Literal["maximize", "minimize"]
+    value: int
+    bound: int
+    optimal: bool
+
+
+class SolverStatus(StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    EMPTY = "empty"
+
+
+class Plan(Model):
+    assignments: list[Assignment] = Field(default_factory=list)
+    unserved: list[Unserved] = Field(default_factory=list)
+    objective: list[ObjectiveTerm] = Field(default_factory=list)
+    status: SolverStatus = SolverStatus.EMPTY
+    gap: float = Field(default=0.0, ge=0.0, description="Largest relative gap over the objective terms.")
+    solve_seconds: float = 0.0
+    components: int = 0
+
+    def assignment_for(self, ref: str) -> Assignment | None:
+        for a in self.assignments:
+            if a.request == ref:
+                return a
+        return None
+
+    def term(self, name: str) -> ObjectiveTerm:
+        for t in self.objective:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+
+class Problem(Model):
+    """Everything the planner needs, and nothing it must fetch: it never reads a clock or a database."""
+
+    now: UtcDatetime
+    policy: SitePolicy = Field(default_factory=SitePolicy)
+    hosts: list[ZoomHost] = Field(default_factory=list)
+    operators: list[Operator] = Field(default_factory=list)
+    requests: list[Request] = Field(default_factory=list)
+    previous: list[Assignment] = Field(default_factory=list, description="The published plan's assignments.")
+    pins: list[Pin] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_now(cls, data: Any) -> Any:
+        zone = None
+        if isinstance(data, dict) and isinstance(data.get("policy"), dict):
+            zone = data["policy"].get("timezone")
+        return localize_naive(data, zone or "Asia/Jakarta", ("now",))
+
+    @model_validator(mode="after")
+    def _references(self) -> Problem:
+        problems = list(_reference_errors(self))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def request(self, ref: str) -> Request:
+        for r in self.requests:
+            if r.ref == ref:
+                return r
+        raise KeyError(ref)
+
+
+def _duplicates(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    dups: list[str] = []
+    for v in values:
+        if v in seen and v not in dups:
+            dups.append(v)
+        seen.add(v)
+    return dups
+
+
+def _reference_errors(p: Problem) -> list[str]:
+    """Cross-record checks pydantic cannot do field by field; each message names the field."""
+    out: list[str] = []
+    for label, ids in (
+        ("hosts", [h.id for h in p.hosts]),
+        ("operators", [o.id for o in p.operators]),
+        ("requests", [r.ref for r in p.requests]),
+    ):
+        for dup in _duplicates(ids):
+            out.append(f"{label}: duplicate id {dup!r}")
+    host_ids = {h.id for h in p.hosts}
+    op_ids = {o.id for o in p.operators}
+    refs = {r.ref for r in p.requests}
+    tiers = p.policy.priority_weights
+    for i, r in enumerate(p.requests):
+        if r.priority not in tiers:
+            out.append(f"requests[{i}].priority: unknown tier {r.priority!r} (known: {', '.join(sorted(tiers))})")
+        for op in r.allowed_operators or []:
+            if op not in op_ids:
+                out.append(f"requests[{i}].allowed_operators: unknown operator {op!r}")
+    for field, items in (("previous", p.previous), ("pins", p.pins)):
+        for i, a in enumerate(items):
+            if a.request not in refs:
+                out.append(f"{field}[{i}].request: unknown request {a.request!r}")
+            if a.host is not None and a.host not in host_ids:
+                out.append(f"{field}[{i}].host: unknown host {a.host!r}")
+            for op in a.operators:
+                if op not in op_ids:
+                    out.append(f"{field}[{i}].operators: unknown operator {op!r}")
+            if len(set(a.operators)) != len(a.operators):
+                out.append(f"{field}[{i}].operators: an operator is listed twice")
+    for dup in _duplicates([pin.request for pin in p.pins]):
+        out.append(f"pins: request {dup!r} is pinned twice")
+    for dup in _duplicates([a.request for a in p.previous]):
+        out.append(f"previous: request {dup!r} appears twice")
+    return out
+
+
+def local(dt: datetime, zone: str) -> datetime:
+    """Show an instant in a zone."""
+    return dt.astimezone(ZoneInfo(zone))
+
+
+def zone_abbrev(zone: str) -> str:
+    """WIB/WITA/WIT for Indonesia's zones, the tz abbreviation otherwise."""
+    return {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(
+        zone, datetime(2026, 1, 1, 12, tzinfo=ZoneInfo(zone)).tzname() or zone
+    )
+
+
+def minutes(td: timedelta) -> int:
+    return int(td.total_seconds() // 60)
