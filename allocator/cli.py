@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-import typer
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
 
+import typer
+from rich.console import Console
+
+from allocator.domain import Plan, Problem
+from allocator.errors import ViconError
+from allocator.problem_io import load_problem
+from allocator.render import print_plan
+from allocator.solver import SolveOptions, solve
 from zoom_client.cli import register as register_zoom_commands
 
 app = typer.Typer(
@@ -13,5 +25,55 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+err = Console(stderr=True)
+
+
+class Lang(StrEnum):
+    id = "id"
+    en = "en"
+
+
+class SchemaName(StrEnum):
+    problem = "problem"
+    plan = "plan"
+
+
+def fail(exc: ViconError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+@app.command()
+def plan(
+    problem: Annotated[Path, typer.Option("--problem", "-p", help="Problem JSON file (see `vicon schema problem`).")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the plan JSON here.")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")] = 20.0,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Independent parts solved at once.")] = 2,
+    lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.id,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary, no timelines.")] = False,
+) -> None:
+    """Plan a problem file: assign hosts and operators, explain what cannot be served."""
+    try:
+        prob = load_problem(problem)
+        result = solve(prob, SolveOptions(time_limit_s=time_limit, workers=workers))
+    except ViconError as exc:
+        raise fail(exc) from None
+    console = Console(width=max(Console().width, 120))
+    if quiet:
+        console.print(result.status.value, f"{len(result.assignments)} served, {len(result.unserved)} unserved")
+    else:
+        print_plan(prob, result, console, lang=lang.value)
+    if out is not None:
+        out.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        console.print(f"→ {out}")
+
+
+@app.command()
+def schema(name: Annotated[SchemaName, typer.Argument(help="problem or plan")]) -> None:
+    """Print the JSON Schema of the problem or plan file format."""
+    model = Problem if name is SchemaName.problem else Plan
+    sys.stdout.write(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n")
+
 
 register_zoom_commands(app)

@@ -7,7 +7,7 @@ Intervals are half-open: [start, end).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _check_zone(name: str) -> str:
@@ -303,9 +303,10 @@ class Unserved(Model):
         "operators_busy",
         "not_allowed",
         "time_limit",
-        "frozen",
+        "started",
     ]
-    reason: str
+    reason: str = Field(description="In English.")
+    reason_id: str = Field(description="The same in Bahasa Indonesia.")
     blockers: list[Blocker] = Field(default_factory=list)
 
 
@@ -333,6 +334,7 @@ class Plan(Model):
     gap: float = Field(default=0.0, ge=0.0, description="Largest relative gap over the objective terms.")
     solve_seconds: float = 0.0
     components: int = 0
+    warnings: list[str] = Field(default_factory=list)
 
     def assignment_for(self, ref: str) -> Assignment | None:
         for a in self.assignments:

@@ -1,0 +1,171 @@
+"""Which host and which operators could serve each request, judged one request at a time.
+
+Everything that does not depend on other requests (capacity, kind, availability, blackouts, skills, shifts,
+leave, the allowed list) is settled here, before any model is built, so the model only has to arbitrate
+between requests. Each exclusion keeps its reason, for the explanations people read.
+Times are integer minutes since the Unix epoch; intervals are half-open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from allocator.domain import HostKind, Operator, Problem, Request, SitePolicy, ZoomHost
+
+
+def to_minutes(dt: datetime) -> int:
+    return int(dt.timestamp()) // 60
+
+
+def to_minutes_ceil(dt: datetime) -> int:
+    return -(-int(dt.timestamp()) // 60)
+
+
+class HostExclusion(StrEnum):
+    CAPACITY = "capacity"
+    KIND = "kind"
+    UNAVAILABLE = "unavailable"
+    BLACKOUT = "blackout"
+
+
+class OperatorExclusion(StrEnum):
+    NOT_ALLOWED = "not_allowed"
+    SKILL = "skill"
+    LEAVE = "leave"
+    SHIFT = "shift"
+
+
+@dataclass(frozen=True, slots=True)
+class HostOption:
+    host: int  # index into problem.hosts
+    start: int  # with the host's buffer before
+    end: int  # with the host's buffer after
+    oversize: int  # capacity steps above the smallest host size that fits
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorOption:
+    operator: int  # index into problem.operators
+    start: int  # with setup
+    end: int  # with teardown
+    day: int  # the site-local day the request starts on, as a date ordinal
+
+
+@dataclass(slots=True)
+class Candidates:
+    """One request's options and the reasons for every resource left out."""
+
+    index: int
+    request: Request
+    start: int
+    end: int
+    weight: int
+    hosts: list[HostOption] = field(default_factory=list)
+    operators: list[OperatorOption] = field(default_factory=list)
+    host_exclusions: dict[int, HostExclusion] = field(default_factory=dict)
+    operator_exclusions: dict[int, OperatorExclusion] = field(default_factory=dict)
+
+    @property
+    def needs_host(self) -> bool:
+        return self.request.needs_host
+
+    @property
+    def operators_needed(self) -> int:
+        return self.request.operator_count
+
+    @property
+    def statically_possible(self) -> bool:
+        return (not self.needs_host or bool(self.hosts)) and len(self.operators) >= self.operators_needed
+
+
+def capacity_levels(hosts: list[ZoomHost]) -> list[int]:
+    return sorted({h.capacity for h in hosts})
+
+
+def host_exclusion(request: Request, host: ZoomHost) -> HostExclusion | None:
+    if host.capacity < request.participants:
+        return HostExclusion.CAPACITY
+    if request.kind is HostKind.WEBINAR and host.kind is not HostKind.WEBINAR:
+        return HostExclusion.KIND
+    if host.available is not None and not any(
+        w.start <= request.start and request.end <= w.end for w in host.available
+    ):
+        return HostExclusion.UNAVAILABLE
+    if any(w.start < request.end and request.start < w.end for w in host.blackouts):
+        return HostExclusion.BLACKOUT
+    return None
+
+
+def _shift_windows(op: Operator, zone: ZoneInfo, day: date) -> list[tuple[datetime, datetime]]:
+    out = []
+    for shift in op.shifts:
+        if day.weekday() in shift.weekdays:
+            start = datetime.combine(day, shift.start, zone)
+            end_day = day + timedelta(days=1) if shift.end == time(0) else day
+            out.append((start, datetime.combine(end_day, shift.end, zone)))
+    return out
+
+
+def operator_exclusion(request: Request, op: Operator, policy: SitePolicy) -> OperatorExclusion | None:
+    if request.allowed_operators is not None and op.id not in request.allowed_operators:
+        return OperatorExclusion.NOT_ALLOWED
+    if not set(request.required_skills) <= set(op.skills):
+        return OperatorExclusion.SKILL
+    zone = ZoneInfo(op.timezone or policy.timezone)
+    work_start = (request.start - timedelta(minutes=policy.operator_setup_min)).astimezone(zone)
+    work_end = (request.end + timedelta(minutes=policy.operator_teardown_min)).astimezone(zone)
+    last_day = (work_end - timedelta(microseconds=1)).date()
+    for period in op.leave:
+        if period.first <= last_day and work_start.date() <= period.last:
+            return OperatorExclusion.LEAVE
+    if not any(s <= work_start and work_end <= e for s, e in _shift_windows(op, zone, work_start.date())):
+        return OperatorExclusion.SHIFT
+    return None
+
+
+def build_candidates(problem: Problem, requests: list[Request]) -> list[Candidates]:
+    """Options for each given request (the caller decides which requests are in play)."""
+    policy = problem.policy
+    levels = capacity_levels(problem.hosts)
+    site_zone = ZoneInfo(policy.timezone)
+    out: list[Candidates] = []
+    for index, req in enumerate(requests):
+        start, end = to_minutes(req.start), to_minutes_ceil(req.end)
+        cand = Candidates(index, req, start, end, policy.priority_weights[req.priority])
+        if req.needs_host:
+            smallest = next((lv for lv in levels if lv >= req.participants), None)
+            for hi, host in enumerate(problem.hosts):
+                why = host_exclusion(req, host)
+                if why is not None:
+                    cand.host_exclusions[hi] = why
+                    continue
+                before, after = policy.host_buffers(host)
+                assert smallest is not None  # this host fits, so some level does
+                cand.hosts.append(
+                    HostOption(
+                        host=hi,
+                        start=start - before,
+                        end=end + after,
+                        oversize=levels.index(host.capacity) - levels.index(smallest),
+                    )
+                )
+        if req.operator_count:
+            day = req.start.astimezone(site_zone).date().toordinal()
+            for oi, op in enumerate(problem.operators):
+                why_op = operator_exclusion(req, op, policy)
+                if why_op is not None:
+                    cand.operator_exclusions[oi] = why_op
+                    continue
+                cand.operators.append(
+                    OperatorOption(
+                        operator=oi,
+                        start=start - policy.operator_setup_min,
+                        end=end + policy.operator_teardown_min,
+                        day=day,
+                    )
+                )
+        out.append(cand)
+    return out

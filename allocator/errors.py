@@ -1,0 +1,32 @@
+"""Typed errors of the planning core; each carries what a person needs to act on it."""
+
+from __future__ import annotations
+
+
+class ViconError(Exception):
+    """Base of every error this product raises on purpose."""
+
+
+class InvalidProblem(ViconError):
+    """The input is not a valid problem; `errors` names each offending field."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__("invalid problem:\n" + "\n".join(f"  - {e}" for e in errors))
+
+
+class ConflictingPins(ViconError):
+    """Pinned or frozen assignments cannot all hold at once."""
+
+    def __init__(self, message: str, requests: list[str]) -> None:
+        self.requests = requests
+        super().__init__(f"{message}: {', '.join(requests)}")
+
+
+class InvalidPlan(ViconError):
+    """A plan broke a hard rule; the planner never hands such a plan on."""
+
+    def __init__(self, message: str, violations: list[str] | None = None) -> None:
+        self.violations = violations or []
+        detail = "".join(f"\n  - {v}" for v in self.violations[:20])
+        super().__init__(message + detail)

@@ -1,0 +1,233 @@
+"""Why a request was not served, in words an office reads: the resource, the time, what blocks it.
+
+Each reason comes in English (`reason`) and Bahasa Indonesia (`reason_id`), with the blocking requests
+listed as data too, so pages and mails can render them in either language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from allocator.candidates import Candidates, HostExclusion, OperatorExclusion, to_minutes, to_minutes_ceil
+from allocator.domain import Assignment, Blocker, HostKind, Problem, Request, Unserved, local, zone_abbrev
+
+_DAYS_ID = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
+_DAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def when(start: datetime, end: datetime, zone: str, lang: str = "en") -> str:
+    """'Tue 2026-12-01 09:00–11:00 WITA', in the request's own zone."""
+    s, e = local(start, zone), local(end, zone)
+    day = (_DAYS_ID if lang == "id" else _DAYS_EN)[s.weekday()]
+    end_txt = e.strftime("%H:%M") if e.date() == s.date() else e.strftime("%Y-%m-%d %H:%M")
+    return f"{day} {s:%Y-%m-%d %H:%M}–{end_txt} {zone_abbrev(zone)}"
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _host_blockers(problem: Problem, req: Request, host_index: int, on_host: Sequence[Request]) -> list[str] | None:
+    """Requests keeping this host from taking `req`, or None if it could."""
+    host = problem.hosts[host_index]
+    before, after = problem.policy.host_buffers(host)
+
+    def span(r: Request) -> tuple[int, int]:
+        return to_minutes(r.start) - before, to_minutes_ceil(r.end) + after
+
+    mine = span(req)
+    clash = [r for r in on_host if _overlaps(span(r), mine)]
+    if not clash:
+        return None
+    if req.kind is HostKind.WEBINAR or any(r.kind is HostKind.WEBINAR for r in clash):
+        return [r.ref for r in clash]
+    points = sorted({max(span(r)[0], mine[0]) for r in clash})
+    peak = max(sum(1 for r in clash if span(r)[0] <= t < span(r)[1]) for t in points)
+    return [r.ref for r in clash] if peak + 1 > host.max_concurrent else None
+
+
+def _operator_blockers(problem: Problem, req: Request, on_operator: Sequence[Request]) -> list[str]:
+    pol = problem.policy
+
+    def span(r: Request) -> tuple[int, int]:
+        return to_minutes(r.start) - pol.operator_setup_min, to_minutes_ceil(r.end) + pol.operator_teardown_min
+
+    return [r.ref for r in on_operator if _overlaps(span(r), span(req))]
+
+
+_HOST_WHY = {
+    HostExclusion.CAPACITY: ("too small", "kapasitas kurang"),
+    HostExclusion.KIND: ("no webinar licence", "bukan lisensi webinar"),
+    HostExclusion.UNAVAILABLE: ("outside its availability", "di luar jam ketersediaan"),
+    HostExclusion.BLACKOUT: ("blacked out", "sedang diblokir"),
+}
+_OP_WHY = {
+    OperatorExclusion.NOT_ALLOWED: ("is not allowed for this request", "tidak diizinkan untuk permohonan ini"),
+    OperatorExclusion.SKILL: ("lacks a required skill", "tidak memiliki keahlian yang dibutuhkan"),
+    OperatorExclusion.LEAVE: ("is on leave", "sedang cuti"),
+    OperatorExclusion.SHIFT: ("is off shift", "di luar jam kerja"),
+}
+
+
+def _explain_hosts(
+    problem: Problem, c: Candidates, by_host: dict[str, list[Request]]
+) -> tuple[str, str, str, list[Blocker]] | None:
+    req = c.request
+    n = req.participants
+    kind_en = "webinar licence" if req.kind is HostKind.WEBINAR else "host"
+    kind_id = "lisensi webinar" if req.kind is HostKind.WEBINAR else "host"
+    span_en, span_id = when(req.start, req.end, req.timezone), when(req.start, req.end, req.timezone, "id")
+    if not c.hosts:
+        if not problem.hosts:
+            return "no_capacity", "no Zoom host is configured", "belum ada host Zoom yang terdaftar", []
+        excl = c.host_exclusions
+        if all(why is HostExclusion.CAPACITY for why in excl.values()):
+            big = max(problem.hosts, key=lambda h: h.capacity)
+            return (
+                "no_capacity",
+                f"no host has {n} seats or more (largest: {big.capacity} on {big.id})",
+                f"tidak ada host berkapasitas {n} peserta atau lebih (terbesar: {big.capacity} di {big.id})",
+                [],
+            )
+        if all(why in (HostExclusion.CAPACITY, HostExclusion.KIND) for why in excl.values()):
+            return (
+                "no_kind",
+                f"no webinar licence with {n} seats or more",
+                f"tidak ada lisensi webinar berkapasitas {n} peserta atau lebih",
+                [],
+            )
+        listed = [(problem.hosts[i].id, why) for i, why in sorted(excl.items()) if why not in (
+            HostExclusion.CAPACITY, HostExclusion.KIND)]
+        return (
+            "host_unavailable",
+            f"no {kind_en} with ≥ {n} seats is available {span_en}: "
+            + ", ".join(f"{h} {_HOST_WHY[w][0]}" for h, w in listed),
+            f"tidak ada {kind_id} berkapasitas ≥ {n} yang tersedia {span_id}: "
+            + ", ".join(f"{h} {_HOST_WHY[w][1]}" for h, w in listed),
+            [Blocker(resource=h, reason=_HOST_WHY[w][0]) for h, w in listed],
+        )
+    blockers: list[Blocker] = []
+    for opt in c.hosts:
+        host = problem.hosts[opt.host]
+        refs = _host_blockers(problem, req, opt.host, by_host.get(host.id, []))
+        if refs is None:
+            return None  # this host could take it
+        blockers.append(Blocker(resource=host.id, requests=refs, reason="busy"))
+    listing = ", ".join(f"{b.resource} has {' and '.join(b.requests)}" for b in blockers)
+    listing_id = ", ".join(f"{b.resource} dipakai {' dan '.join(b.requests)}" for b in blockers)
+    return (
+        "hosts_busy",
+        f"no {kind_en} with ≥ {n} seats is free {span_en}: {listing}",
+        f"tidak ada {kind_id} berkapasitas ≥ {n} yang kosong {span_id}: {listing_id}",
+        blockers,
+    )
+
+
+def _explain_operators(
+    problem: Problem, c: Candidates, by_operator: dict[str, list[Request]]
+) -> tuple[str, str, str, list[Blocker]] | None:
+    req = c.request
+    need = c.operators_needed
+    pol = problem.policy
+    work_start = req.start.timestamp() - pol.operator_setup_min * 60
+    work_end = req.end.timestamp() + pol.operator_teardown_min * 60
+    span_en = when(datetime.fromtimestamp(work_start, req.start.tzinfo), datetime.fromtimestamp(work_end,
+                   req.start.tzinfo), req.timezone)
+    span_id = when(datetime.fromtimestamp(work_start, req.start.tzinfo), datetime.fromtimestamp(work_end,
+                   req.start.tzinfo), req.timezone, "id")
+    free = 0
+    blockers: list[Blocker] = []
+    for opt in c.operators:
+        op = problem.operators[opt.operator]
+        refs = _operator_blockers(problem, req, by_operator.get(op.id, []))
+        if refs:
+            blockers.append(Blocker(resource=op.id, requests=refs, reason="busy"))
+        else:
+            free += 1
+    if free >= need:
+        return None
+    excluded = [(problem.operators[i].id, why) for i, why in sorted(c.operator_exclusions.items())]
+    skills = f" with {', '.join(req.required_skills)}" if req.required_skills else ""
+    skills_id = f" berkeahlian {', '.join(req.required_skills)}" if req.required_skills else ""
+    parts_en = [f"{b.resource} has {' and '.join(b.requests)}" for b in blockers]
+    parts_en += [f"{o} {_OP_WHY[w][0]}" for o, w in excluded]
+    parts_id = [f"{b.resource} bertugas di {' dan '.join(b.requests)}" for b in blockers]
+    parts_id += [f"{o} {_OP_WHY[w][1]}" for o, w in excluded]
+    blockers += [Blocker(resource=o, reason=_OP_WHY[w][0]) for o, w in excluded]
+    qualified = len(c.operators)
+    if qualified >= need:
+        code = "operators_busy"
+        head_en = f"needs {need} operator(s){skills} {span_en}, only {free} free"
+        head_id = f"butuh {need} operator{skills_id} {span_id}, hanya {free} yang kosong"
+    else:
+        reasons = {w for _o, w in excluded}
+        code = (
+            "not_allowed" if reasons == {OperatorExclusion.NOT_ALLOWED}
+            else "no_skill" if reasons <= {OperatorExclusion.NOT_ALLOWED, OperatorExclusion.SKILL}
+            else "operator_unavailable"
+        )
+        head_en = f"needs {need} operator(s){skills} {span_en}, only {qualified} can take it"
+        head_id = f"butuh {need} operator{skills_id} {span_id}, hanya {qualified} yang memenuhi syarat"
+    if not problem.operators:
+        parts_en, parts_id = ["no operator is configured"], ["belum ada operator yang terdaftar"]
+    return (
+        code,
+        f"{head_en}: " + "; ".join(parts_en),
+        f"{head_id}: " + "; ".join(parts_id),
+        blockers,
+    )
+
+
+def explain_unserved(problem: Problem, unplanned: Sequence[Candidates], plan: Sequence[Assignment]) -> list[Unserved]:
+    """A reason for each request left out of `plan`, judged against what the plan gives to others."""
+    by_ref = {r.ref: r for r in problem.requests}
+    by_host: dict[str, list[Request]] = {}
+    by_operator: dict[str, list[Request]] = {}
+    for a in plan:
+        if a.host is not None:
+            by_host.setdefault(a.host, []).append(by_ref[a.request])
+        for op in a.operators:
+            by_operator.setdefault(op, []).append(by_ref[a.request])
+    out: list[Unserved] = []
+    for c in unplanned:
+        found = []
+        if c.needs_host:
+            found.append(_explain_hosts(problem, c, by_host))
+        if c.operators_needed:
+            found.append(_explain_operators(problem, c, by_operator))
+        reasons = [f for f in found if f is not None]
+        if not reasons:
+            out.append(
+                Unserved(
+                    request=c.request.ref,
+                    code="time_limit",
+                    reason="a host and operators look free, but the solver stopped at its time limit first; "
+                    "re-plan with a longer time limit",
+                    reason_id="host dan operator tampak tersedia, tetapi solver berhenti karena batas waktu; "
+                    "jalankan ulang perencanaan dengan batas waktu lebih panjang",
+                )
+            )
+            continue
+        code = reasons[0][0]
+        out.append(
+            Unserved(
+                request=c.request.ref,
+                code=code,  # type: ignore[arg-type]
+                reason="; ".join(r[1] for r in reasons),
+                reason_id="; ".join(r[2] for r in reasons),
+                blockers=[b for r in reasons for b in r[3]],
+            )
+        )
+    return out
+
+
+def started_without_plan(problem: Problem, req: Request) -> Unserved:
+    return Unserved(
+        request=req.ref,
+        code="started",
+        reason=f"it starts at {when(req.start, req.end, req.timezone)}, before the planning time, "
+        "and had no assignment",
+        reason_id=f"acara dimulai {when(req.start, req.end, req.timezone, 'id')}, sebelum waktu perencanaan, "
+        "dan belum mendapat alokasi",
+    )
