@@ -113,9 +113,7 @@ class ZoomHost(Model):
 class WeeklyShift(Model):
     """A recurring working window in the operator's local time; `end` may be 24:00 written as 00:00."""
 
-    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
-        min_length=1, description="0 = Monday ... 6 = Sunday."
-    )
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(min_length=1, description="0 = Monday ... 6 = Sunday.")
     start: time
     end: time
 

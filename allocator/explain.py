@@ -97,8 +97,11 @@ def _explain_hosts(
                 f"tidak ada lisensi webinar berkapasitas {n} peserta atau lebih",
                 [],
             )
-        listed = [(problem.hosts[i].id, why) for i, why in sorted(excl.items()) if why not in (
-            HostExclusion.CAPACITY, HostExclusion.KIND)]
+        listed = [
+            (problem.hosts[i].id, why)
+            for i, why in sorted(excl.items())
+            if why not in (HostExclusion.CAPACITY, HostExclusion.KIND)
+        ]
         return (
             "host_unavailable",
             f"no {kind_en} with ≥ {n} seats is available {span_en}: "
@@ -132,10 +135,17 @@ def _explain_operators(
     pol = problem.policy
     work_start = req.start.timestamp() - pol.operator_setup_min * 60
     work_end = req.end.timestamp() + pol.operator_teardown_min * 60
-    span_en = when(datetime.fromtimestamp(work_start, req.start.tzinfo), datetime.fromtimestamp(work_end,
-                   req.start.tzinfo), req.timezone)
-    span_id = when(datetime.fromtimestamp(work_start, req.start.tzinfo), datetime.fromtimestamp(work_end,
-                   req.start.tzinfo), req.timezone, "id")
+    span_en = when(
+        datetime.fromtimestamp(work_start, req.start.tzinfo),
+        datetime.fromtimestamp(work_end, req.start.tzinfo),
+        req.timezone,
+    )
+    span_id = when(
+        datetime.fromtimestamp(work_start, req.start.tzinfo),
+        datetime.fromtimestamp(work_end, req.start.tzinfo),
+        req.timezone,
+        "id",
+    )
     free = 0
     blockers: list[Blocker] = []
     for opt in c.operators:
@@ -163,8 +173,10 @@ def _explain_operators(
     else:
         reasons = {w for _o, w in excluded}
         code = (
-            "not_allowed" if reasons == {OperatorExclusion.NOT_ALLOWED}
-            else "no_skill" if reasons <= {OperatorExclusion.NOT_ALLOWED, OperatorExclusion.SKILL}
+            "not_allowed"
+            if reasons == {OperatorExclusion.NOT_ALLOWED}
+            else "no_skill"
+            if reasons <= {OperatorExclusion.NOT_ALLOWED, OperatorExclusion.SKILL}
             else "operator_unavailable"
         )
         head_en = f"needs {need} operator(s){skills} {span_en}, only {qualified} can take it"

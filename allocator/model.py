@@ -7,6 +7,7 @@ cliques of an interval graph). That formulation is exact and gives the LP a tigh
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,9 +42,7 @@ def create_assignment_variables(m: AllocationModel) -> None:
         for h in c.hosts:
             m.host[pos, h.host] = m.model.new_bool_var(f"host[{ref},{m.problem.hosts[h.host].id}]")
         for o in c.operators:
-            m.operator[pos, o.operator] = m.model.new_bool_var(
-                f"operator[{ref},{m.problem.operators[o.operator].id}]"
-            )
+            m.operator[pos, o.operator] = m.model.new_bool_var(f"operator[{ref},{m.problem.operators[o.operator].id}]")
 
 
 def add_served_means_fully_resourced(m: AllocationModel) -> None:
@@ -173,7 +172,7 @@ def add_symmetry_breaking(m: AllocationModel, untouchable_hosts: set[int], untou
         for members in classes.values():
             members.sort()
             positions = [pos for pos, *_ in signature[members[0]]]
-            for prev_res, res in zip(members, members[1:], strict=False):
+            for prev_res, res in itertools.pairwise(members):
                 for j, pos in enumerate(positions):
                     earlier = [table[p, prev_res] for p in positions[: j + 1]]
                     m.model.add(table[pos, res] <= sum(earlier))

@@ -41,7 +41,10 @@ TEXT = {
 }
 
 
-_DAYS = {"id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"), "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+_DAYS = {
+    "id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
 
 
 def _day(dt: datetime, lang: str) -> str:
@@ -63,7 +66,12 @@ def print_plan(problem: Problem, plan: Plan, console: Console, lang: str = "id")
         w, c, p = plan.objective
         console.print(
             t["terms"].format(
-                w=w.value, wb=w.bound, c=c.value, p=p.value, gap=plan.gap, components=plan.components,
+                w=w.value,
+                wb=w.bound,
+                c=c.value,
+                p=p.value,
+                gap=plan.gap,
+                components=plan.components,
                 secs=plan.solve_seconds,
             )
         )
@@ -74,9 +82,7 @@ def print_plan(problem: Problem, plan: Plan, console: Console, lang: str = "id")
     for col in t["cols_host"]:
         hosts.add_column(col, no_wrap=True, overflow="ellipsis", max_width=34)
     for host in problem.hosts:
-        rows = sorted(
-            ((reqs[a.request], a) for a in plan.assignments if a.host == host.id), key=lambda ra: ra[0].start
-        )
+        rows = sorted(((reqs[a.request], a) for a in plan.assignments if a.host == host.id), key=lambda ra: ra[0].start)
         for i, (r, a) in enumerate(rows):
             s, e = local(r.start, zone), local(r.end, zone)
             hosts.add_row(

@@ -205,8 +205,14 @@ def _previous_serves_all(
         return False
     if any(fixed[pos] != previous[pos] for pos in fixed):
         return False
-    m = build_model(problem, cands, {pos: previous[pos] for pos in range(len(cands))}, {}, symmetry_breaking=False,
-                    redundant_constraints=False)
+    m = build_model(
+        problem,
+        cands,
+        {pos: previous[pos] for pos in range(len(cands))},
+        {},
+        symmetry_breaking=False,
+        redundant_constraints=False,
+    )
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 1.0

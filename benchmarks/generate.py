@@ -18,27 +18,90 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 DISTRICT_UNITS = [
-    "Sekretariat Daerah", "Bappeda", "Dinas Kesehatan", "Dinas Pendidikan", "Dinas PUPR", "Dinas Sosial",
-    "Dinas Perhubungan", "Dinas Pertanian", "BPBD", "Inspektorat", "BPKAD", "Dinas Dukcapil",
-    "Kecamatan Tanah Grogot", "Kecamatan Long Ikis", "Kecamatan Batu Sopang", "Kecamatan Kuaro",
-    "RSUD Panglima Sebaya", "Satpol PP",
+    "Sekretariat Daerah",
+    "Bappeda",
+    "Dinas Kesehatan",
+    "Dinas Pendidikan",
+    "Dinas PUPR",
+    "Dinas Sosial",
+    "Dinas Perhubungan",
+    "Dinas Pertanian",
+    "BPBD",
+    "Inspektorat",
+    "BPKAD",
+    "Dinas Dukcapil",
+    "Kecamatan Tanah Grogot",
+    "Kecamatan Long Ikis",
+    "Kecamatan Batu Sopang",
+    "Kecamatan Kuaro",
+    "RSUD Panglima Sebaya",
+    "Satpol PP",
 ]
 MINISTRY_UNITS = [
-    "Sekretariat Jenderal", "Inspektorat Jenderal", "Ditjen Politik dan PUM", "Ditjen Bina Adwil",
-    "Ditjen Otonomi Daerah", "Ditjen Bina Pembangunan Daerah", "Ditjen Bina Keuangan Daerah",
-    "Ditjen Dukcapil", "Ditjen Bina Pemdes", "BPSDM", "BSKDN", "Pusdatin", "Biro Hukum", "Biro Umum",
-    "Puspen", "Biro Perencanaan",
+    "Sekretariat Jenderal",
+    "Inspektorat Jenderal",
+    "Ditjen Politik dan PUM",
+    "Ditjen Bina Adwil",
+    "Ditjen Otonomi Daerah",
+    "Ditjen Bina Pembangunan Daerah",
+    "Ditjen Bina Keuangan Daerah",
+    "Ditjen Dukcapil",
+    "Ditjen Bina Pemdes",
+    "BPSDM",
+    "BSKDN",
+    "Pusdatin",
+    "Biro Hukum",
+    "Biro Umum",
+    "Puspen",
+    "Biro Perencanaan",
 ]
 TITLES = [
-    "Rapat Koordinasi {}", "Sosialisasi {}", "Bimbingan Teknis {}", "Rapat Evaluasi {}", "Webinar {}",
-    "Focus Group Discussion {}", "Musrenbang {}", "Rapat Persiapan {}", "Pembahasan Anggaran {}",
+    "Rapat Koordinasi {}",
+    "Sosialisasi {}",
+    "Bimbingan Teknis {}",
+    "Rapat Evaluasi {}",
+    "Webinar {}",
+    "Focus Group Discussion {}",
+    "Musrenbang {}",
+    "Rapat Persiapan {}",
+    "Pembahasan Anggaran {}",
 ]
 TOPICS = [
-    "Stunting", "Pengendalian Inflasi", "SPBE", "Penanganan Bencana", "Pelayanan Publik", "Dana Desa",
-    "Penyusunan RKPD", "Kependudukan", "Pencegahan Korupsi", "Ketahanan Pangan", "Pemilu", "Data Terpadu",
+    "Stunting",
+    "Pengendalian Inflasi",
+    "SPBE",
+    "Penanganan Bencana",
+    "Pelayanan Publik",
+    "Dana Desa",
+    "Penyusunan RKPD",
+    "Kependudukan",
+    "Pencegahan Korupsi",
+    "Ketahanan Pangan",
+    "Pemilu",
+    "Data Terpadu",
 ]
-NAMES = ["Andi", "Budi", "Citra", "Dewi", "Eko", "Fitri", "Gilang", "Hana", "Irfan", "Joko", "Kartika",
-         "Lestari", "Made", "Nur", "Putri", "Rahmat", "Sari", "Taufik", "Wulan", "Yusuf"]
+NAMES = [
+    "Andi",
+    "Budi",
+    "Citra",
+    "Dewi",
+    "Eko",
+    "Fitri",
+    "Gilang",
+    "Hana",
+    "Irfan",
+    "Joko",
+    "Kartika",
+    "Lestari",
+    "Made",
+    "Nur",
+    "Putri",
+    "Rahmat",
+    "Sari",
+    "Taufik",
+    "Wulan",
+    "Yusuf",
+]
 SKILLS = ["streaming", "multi_camera", "sound", "interpreter_channel"]
 WEEKDAYS = [0, 1, 2, 3, 4]
 
@@ -48,17 +111,25 @@ def _operator(i: int, rng: random.Random, start_day: date, days: int, zone: str 
     skills = sorted(rng.sample(SKILLS, k=rng.choice([1, 2, 2, 3])))
     shifts: list[dict[str, Any]] = [{"weekdays": WEEKDAYS, "start": "07:00", "end": "17:00"}]
     if i % 3 == 0:
-        shifts = [{"weekdays": WEEKDAYS, "start": "06:30", "end": "15:30"}, {"weekdays": [5], "start": "08:00",
-                                                                            "end": "13:00"}]
+        shifts = [
+            {"weekdays": WEEKDAYS, "start": "06:30", "end": "15:30"},
+            {"weekdays": [5], "start": "08:00", "end": "13:00"},
+        ]
     leave = []
     for _ in range(max(1, days // 20)):
         if rng.random() < 0.6:
             first = start_day + timedelta(days=rng.randrange(max(days, 1)))
-            leave.append({"first": first.isoformat(), "last": (first + timedelta(days=rng.choice([0, 0, 1, 2])))
-                         .isoformat()})
+            leave.append(
+                {"first": first.isoformat(), "last": (first + timedelta(days=rng.choice([0, 0, 1, 2]))).isoformat()}
+            )
     op: dict[str, Any] = {
-        "id": f"OP{i + 1:02d}", "name": name, "email": f"{name.lower().replace(' ', '')}@kominfo.example.go.id",
-        "phone": f"+62812{rng.randrange(10**7, 10**8)}", "skills": skills, "shifts": shifts, "leave": leave,
+        "id": f"OP{i + 1:02d}",
+        "name": name,
+        "email": f"{name.lower().replace(' ', '')}@kominfo.example.go.id",
+        "phone": f"+62812{rng.randrange(10**7, 10**8)}",
+        "skills": skills,
+        "shifts": shifts,
+        "leave": leave,
         "base": "Kantor",
     }
     if zone:
@@ -67,13 +138,29 @@ def _operator(i: int, rng: random.Random, start_day: date, days: int, zone: str 
 
 
 def _host(hid: str, capacity: int, concurrent: int, kind: str = "meeting", account: str = "kominfo") -> dict[str, Any]:
-    return {"id": hid, "account": account, "zoom_user": f"{hid.lower()}@{account}.example.go.id",
-            "label": f"Zoom {capacity}", "capacity": capacity, "kind": kind, "max_concurrent": concurrent}
+    return {
+        "id": hid,
+        "account": account,
+        "zoom_user": f"{hid.lower()}@{account}.example.go.id",
+        "label": f"Zoom {capacity}",
+        "capacity": capacity,
+        "kind": kind,
+        "max_concurrent": concurrent,
+    }
 
 
 def _requests(
-    rng: random.Random, *, units: list[str], first_day: date, n: int, per_day: tuple[int, int], zones: list[str],
-    size_mix: list[tuple[int, int, float]], webinar_share: float, overload_every: int, prefix: str,
+    rng: random.Random,
+    *,
+    units: list[str],
+    first_day: date,
+    n: int,
+    per_day: tuple[int, int],
+    zones: list[str],
+    size_mix: list[tuple[int, int, float]],
+    webinar_share: float,
+    overload_every: int,
+    prefix: str,
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     day = first_day
@@ -106,25 +193,41 @@ def _requests(
                     participants = rng.randrange(lo_p, hi_p + 1, 5)
                     break
             prio_roll = rng.random()
-            priority = ("head_of_region" if prio_roll < 0.05 else "high" if prio_roll < 0.2
-                        else "normal" if prio_roll < 0.85 else "low")
+            priority = (
+                "head_of_region"
+                if prio_roll < 0.05
+                else "high"
+                if prio_roll < 0.2
+                else "normal"
+                if prio_roll < 0.85
+                else "low"
+            )
             service_roll = rng.random()
             service = "link" if service_roll < 0.4 else "link_operator" if service_roll < 0.85 else "operator"
             kind = "webinar" if service != "operator" and rng.random() < webinar_share else "meeting"
             unit = rng.choice(units)
             pic = rng.choice(NAMES)
             req: dict[str, Any] = {
-                "ref": f"{prefix}-{k:05d}", "unit": unit,
-                "pic": {"name": f"{pic} ({unit})", "email": f"pic.{k}@{prefix.lower()}.example.go.id",
-                        "phone": f"+62813{rng.randrange(10**7, 10**8)}"},
-                "title": rng.choice(TITLES).format(rng.choice(TOPICS)), "timezone": zone,
+                "ref": f"{prefix}-{k:05d}",
+                "unit": unit,
+                "pic": {
+                    "name": f"{pic} ({unit})",
+                    "email": f"pic.{k}@{prefix.lower()}.example.go.id",
+                    "phone": f"+62813{rng.randrange(10**7, 10**8)}",
+                },
+                "title": rng.choice(TITLES).format(rng.choice(TOPICS)),
+                "timezone": zone,
                 "start": start.replace(tzinfo=None).isoformat(timespec="minutes"),
                 "end": end.replace(tzinfo=None).isoformat(timespec="minutes"),
-                "participants": participants, "kind": kind, "service": service,
-                "priority": priority, "status": "approved" if rng.random() < 0.7 else "new",
+                "participants": participants,
+                "kind": kind,
+                "service": service,
+                "priority": priority,
+                "status": "approved" if rng.random() < 0.7 else "new",
                 "venue": rng.choice(["Ruang Rapat Lt. 2", "Aula Utama", "Ruang Sidang", "Command Center", None]),
                 "submitted_at": (start - timedelta(days=rng.randint(2, 20), hours=rng.randint(0, 8)))
-                .replace(tzinfo=None).isoformat(timespec="minutes"),
+                .replace(tzinfo=None)
+                .isoformat(timespec="minutes"),
             }
             if service != "link" and rng.random() < 0.25:
                 req["required_skills"] = [rng.choice(SKILLS[:3])]
@@ -141,14 +244,31 @@ def district(n: int, seed: int = 1, first_day: date = date(2027, 1, 4)) -> dict[
     days = max(1, n // 10 * 7 // 5)
     hosts = [_host("H100", 100, 1), _host("H300A", 300, 2), _host("H300B", 300, 1), _host("H500", 500, 1)]
     operators = [_operator(i, rng, first_day, days) for i in range(5)]
-    reqs = _requests(rng, units=DISTRICT_UNITS, first_day=first_day, n=n, per_day=(5, 15),
-                     zones=["Asia/Makassar"], size_mix=[(10, 100, 0.62), (105, 300, 0.27), (305, 500, 0.11)],
-                     webinar_share=0.0, overload_every=0, prefix="PSR")
+    reqs = _requests(
+        rng,
+        units=DISTRICT_UNITS,
+        first_day=first_day,
+        n=n,
+        per_day=(5, 15),
+        zones=["Asia/Makassar"],
+        size_mix=[(10, 100, 0.62), (105, 300, 0.27), (305, 500, 0.11)],
+        webinar_share=0.0,
+        overload_every=0,
+        prefix="PSR",
+    )
     return {
         "now": datetime.combine(first_day - timedelta(days=3), time(8)).isoformat(),
-        "policy": {"timezone": "Asia/Makassar", "buffer_before_min": 15, "buffer_after_min": 15,
-                   "operator_setup_min": 30, "operator_teardown_min": 15, "freeze_horizon_min": 1440},
-        "hosts": hosts, "operators": operators, "requests": reqs,
+        "policy": {
+            "timezone": "Asia/Makassar",
+            "buffer_before_min": 15,
+            "buffer_after_min": 15,
+            "operator_setup_min": 30,
+            "operator_teardown_min": 15,
+            "freeze_horizon_min": 1440,
+        },
+        "hosts": hosts,
+        "operators": operators,
+        "requests": reqs,
     }
 
 
@@ -164,36 +284,73 @@ def ministry(n: int, seed: int = 1, first_day: date = date(2027, 1, 4)) -> dict[
         + [_host(f"W1000-{i}", 1000, 1, kind="webinar", account="setjen") for i in range(1, 3)]
     )
     operators = [_operator(i, rng, first_day, days, zone="Asia/Jakarta") for i in range(12)]
-    reqs = _requests(rng, units=MINISTRY_UNITS, first_day=first_day, n=n, per_day=(40, 80),
-                     zones=["Asia/Jakarta"] * 8 + ["Asia/Makassar", "Asia/Jayapura"],
-                     size_mix=[(10, 100, 0.55), (105, 300, 0.30), (305, 500, 0.10), (505, 1000, 0.05)],
-                     webinar_share=0.04, overload_every=5, prefix="KMD")
+    reqs = _requests(
+        rng,
+        units=MINISTRY_UNITS,
+        first_day=first_day,
+        n=n,
+        per_day=(40, 80),
+        zones=["Asia/Jakarta"] * 8 + ["Asia/Makassar", "Asia/Jayapura"],
+        size_mix=[(10, 100, 0.55), (105, 300, 0.30), (305, 500, 0.10), (505, 1000, 0.05)],
+        webinar_share=0.04,
+        overload_every=5,
+        prefix="KMD",
+    )
     return {
         "now": datetime.combine(first_day - timedelta(days=3), time(8)).isoformat(),
-        "policy": {"timezone": "Asia/Jakarta", "buffer_before_min": 15, "buffer_after_min": 15,
-                   "operator_setup_min": 30, "operator_teardown_min": 15, "freeze_horizon_min": 1440},
-        "hosts": hosts, "operators": operators, "requests": reqs,
+        "policy": {
+            "timezone": "Asia/Jakarta",
+            "buffer_before_min": 15,
+            "buffer_after_min": 15,
+            "operator_setup_min": 30,
+            "operator_teardown_min": 15,
+            "freeze_horizon_min": 1440,
+        },
+        "hosts": hosts,
+        "operators": operators,
+        "requests": reqs,
     }
 
 
 def example() -> dict[str, Any]:
     """The README's example: one week at a district office, with a clash the head of region wins."""
     prob = district(55, seed=7, first_day=date(2027, 1, 4))
-    prob["requests"].append({
-        "ref": "PSR-BUPATI-01", "unit": "Sekretariat Daerah",
-        "pic": {"name": "Rina (Protokol Setda)", "email": "protokol@paserkab.example.go.id", "phone": "+6281350001111"},
-        "title": "Rapat Koordinasi Bupati dengan Camat se-Kabupaten Paser", "timezone": "Asia/Makassar",
-        "start": "2027-01-05T09:00", "end": "2027-01-05T12:00", "participants": 450, "kind": "meeting",
-        "service": "link_operator", "operators_needed": 2,
-        "priority": "head_of_region", "status": "approved", "venue": "Aula Kantor Bupati",
-    })
-    prob["requests"].append({
-        "ref": "PSR-WEB-01", "unit": "Dinas Kesehatan",
-        "pic": {"name": "dr. Made (Dinkes)", "email": "made@dinkes.example.go.id", "language": "en"},
-        "title": "Provincial health webinar (needs 800 seats)", "timezone": "Asia/Makassar",
-        "start": "2027-01-07T13:00", "end": "2027-01-07T15:00", "participants": 800, "service": "link",
-        "priority": "normal",
-    })
+    prob["requests"].append(
+        {
+            "ref": "PSR-BUPATI-01",
+            "unit": "Sekretariat Daerah",
+            "pic": {
+                "name": "Rina (Protokol Setda)",
+                "email": "protokol@paserkab.example.go.id",
+                "phone": "+6281350001111",
+            },
+            "title": "Rapat Koordinasi Bupati dengan Camat se-Kabupaten Paser",
+            "timezone": "Asia/Makassar",
+            "start": "2027-01-05T09:00",
+            "end": "2027-01-05T12:00",
+            "participants": 450,
+            "kind": "meeting",
+            "service": "link_operator",
+            "operators_needed": 2,
+            "priority": "head_of_region",
+            "status": "approved",
+            "venue": "Aula Kantor Bupati",
+        }
+    )
+    prob["requests"].append(
+        {
+            "ref": "PSR-WEB-01",
+            "unit": "Dinas Kesehatan",
+            "pic": {"name": "dr. Made (Dinkes)", "email": "made@dinkes.example.go.id", "language": "en"},
+            "title": "Provincial health webinar (needs 800 seats)",
+            "timezone": "Asia/Makassar",
+            "start": "2027-01-07T13:00",
+            "end": "2027-01-07T15:00",
+            "participants": 800,
+            "service": "link",
+            "priority": "normal",
+        }
+    )
     return prob
 
 
