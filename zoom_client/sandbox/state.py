@@ -1,0 +1,728 @@
+"""The sandbox's in-memory Zoom: accounts, tokens, meetings, limits, page tokens, faults and events.
+
+`SandboxState.handle()` turns one HTTP request into one `Reply`; the HTTP server is a thin shell around it,
+so the behaviour is testable without sockets. All state is behind one lock; time comes from
+`SandboxClock`, which tests can move forward (token expiry, page-token expiry, the UTC day).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import re
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from zoom_client.config import AccountCategory
+from zoom_client.idempotency import key_from_agenda
+from zoom_client.limits import DAILY_MEETING_WRITES, RATES, ApiCategory
+from zoom_client.models import PASSCODE_RE
+from zoom_client.sandbox.fixture import FixtureAccount, FixtureUser, SandboxFixture
+
+SANDBOX_HEADER = "X-Zoom-Sandbox"
+SANDBOX_NOTICE = "vicon-allocator local sandbox - NOT Zoom"
+PAGE_TOKEN_TTL = timedelta(minutes=15)
+LINK_HOST = "https://zoom-sandbox.invalid"  # .invalid: links that can never resolve to a real meeting
+SCOPES = "meeting:read:admin meeting:write:admin user:read:admin"
+
+
+class SandboxClock:
+    """Real UTC time plus an offset that tests can advance."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._lock = threading.Lock()
+        self._offset = timedelta(0) if start is None else start - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        with self._lock:
+            return datetime.now(UTC) + self._offset
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._offset += timedelta(seconds=seconds)
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any = None  # dict/list -> JSON; bytes -> raw; None -> empty
+    headers: dict[str, str] = field(default_factory=dict)
+    #: Close the connection without answering (after the action, if any, took effect).
+    drop: bool = False
+    content_type: str = "application/json;charset=UTF-8"
+
+
+@dataclass
+class FaultRule:
+    """One injected fault. `phase` "before" acts instead of the request; "after" once it took effect."""
+
+    kind: str  # "error" | "drop" | "non_json"
+    phase: str = "before"
+    method: str | None = None
+    path: str | None = None  # regex searched in the path
+    remaining: int | None = 1  # None: forever
+    status: int = 500
+
+    def matches(self, method: str, path: str, phase: str) -> bool:
+        return (
+            self.phase == phase
+            and (self.method is None or self.method == method)
+            and (self.path is None or re.search(self.path, path) is not None)
+            and (self.remaining is None or self.remaining > 0)
+        )
+
+
+class Faults:
+    """Knobs to make the sandbox misbehave like a real network and a real Zoom on a bad day."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[FaultRule] = []
+        self.latency_s = 0.0
+        self.error_rate = 0.0  # chance of a 5xx on any API call
+        self._rng = random.Random(seed)
+        self.injected = 0
+
+    def add(self, rule: FaultRule) -> FaultRule:
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    def fail_next(self, n: int = 1, *, status: int = 500, method: str | None = None, path: str | None = None) -> None:
+        """Answer the next `n` matching API calls with `status`, without acting on them."""
+        self.add(FaultRule("error", method=method, path=path, remaining=n, status=status))
+
+    def non_json_next(
+        self, n: int = 1, *, status: int = 502, method: str | None = None, path: str | None = None
+    ) -> None:
+        """Answer with an HTML gateway page instead of JSON (as proxies in front of Zoom do)."""
+        self.add(FaultRule("non_json", method=method, path=path, remaining=n, status=status))
+
+    def drop_next(self, n: int = 1, *, method: str | None = None, path: str | None = None) -> None:
+        """Close the connection before acting (the request had no effect)."""
+        self.add(FaultRule("drop", method=method, path=path, remaining=n))
+
+    def drop_after_create(self, n: int = 1) -> None:
+        """Create the meeting, then close the connection without answering: the lost-response case."""
+        self.add(FaultRule("drop", phase="after", method="POST", path=r"/users/[^/]+/meetings$", remaining=n))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+            self.latency_s = 0.0
+            self.error_rate = 0.0
+
+    def take(self, method: str, path: str, phase: str) -> FaultRule | None:
+        with self._lock:
+            for rule in self._rules:
+                if rule.matches(method, path, phase):
+                    if rule.remaining is not None:
+                        rule.remaining -= 1
+                    self.injected += 1
+                    return rule
+            if phase == "before" and self.error_rate > 0 and self._rng.random() < self.error_rate:
+                self.injected += 1
+                return FaultRule("error", status=503)
+        return None
+
+
+@dataclass
+class _Token:
+    account: str
+    expires_at: datetime
+
+
+@dataclass
+class _PageCursor:
+    account: str
+    scope: str
+    ids: list[Any]
+    offset: int
+    expires_at: datetime
+
+
+def _err(
+    status: int,
+    code: int,
+    message: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if errors:
+        body["errors"] = errors
+    return Reply(status, body, dict(headers or {}))
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Invalid(Exception):
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+class SandboxState:
+    """Everything the sandbox knows. Thread-safe; every public method takes the lock."""
+
+    def __init__(
+        self,
+        fixture: SandboxFixture,
+        *,
+        clock: SandboxClock | None = None,
+        token_ttl_s: int = 3600,
+        daily_limit: int = DAILY_MEETING_WRITES,
+        enforce_rate_limits: bool = True,
+        max_live_tokens: int | None = None,
+        seed: int = 0,
+        api_base: str = "",
+    ) -> None:
+        self.fixture = fixture
+        self.clock = clock or SandboxClock()
+        self.token_ttl_s = token_ttl_s
+        self.daily_limit = daily_limit
+        self.enforce_rate_limits = enforce_rate_limits
+        self.max_live_tokens = max_live_tokens
+        self.api_base = api_base
+        self.faults = Faults(seed)
+        self._lock = threading.RLock()
+        self._rng = random.Random(seed)
+        self._tokens: dict[str, _Token] = {}
+        self._token_order: dict[str, list[str]] = {}
+        self._meetings: dict[int, dict[str, Any]] = {}
+        self._meeting_account: dict[int, str] = {}
+        self._deleted: set[int] = set()
+        self._daily: dict[tuple[str, date], int] = {}
+        self._qps: dict[tuple[str, ApiCategory], tuple[int, int]] = {}
+        self._cursors: dict[str, _PageCursor] = {}
+        self.events: list[dict[str, Any]] = []
+        self.event_listeners: list[Callable[[dict[str, Any]], None]] = []
+        #: Every API request seen: (method, path, status). For tests and benchmarks.
+        self.requests: list[tuple[str, str, int]] = []
+        self.tokens_issued = 0
+        self.delete_reminders: dict[int, bool] = {}
+
+    # --- public helpers for tests and demos ------------------------------------------------------
+
+    def meetings(self, account: str | None = None) -> list[dict[str, Any]]:
+        """Live (not deleted) meetings, as Zoom would return them."""
+        with self._lock:
+            return [
+                dict(m) for mid, m in self._meetings.items()
+                if account is None or self._meeting_account[mid] == account
+            ]
+
+    def meetings_with_key(self, key: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(m) for m in self._meetings.values() if key_from_agenda(m.get("agenda")) == key]
+
+    def daily_used(self, host_id: str) -> int:
+        with self._lock:
+            return self._daily.get((host_id, self.clock.now().date()), 0)
+
+    def revoke_tokens(self) -> None:
+        """Invalidate every issued token (as Zoom does when an app's secret is rotated)."""
+        with self._lock:
+            self._tokens.clear()
+
+    def start_meeting(self, meeting_id: int) -> None:
+        """The host starts the meeting: it becomes 'started', cannot be changed, emits meeting.started."""
+        with self._lock:
+            m = self._meetings[meeting_id]
+            m["status"] = "started"
+            self._emit("meeting.started", self._meeting_account[meeting_id],
+                       {**self._event_object(m), "start_time": _iso(self.clock.now())})
+
+    def end_meeting(self, meeting_id: int) -> None:
+        """The meeting ends: back to 'waiting' (scheduled meetings can be restarted), emits meeting.ended."""
+        with self._lock:
+            m = self._meetings[meeting_id]
+            m["status"] = "waiting"
+            self._emit("meeting.ended", self._meeting_account[meeting_id],
+                       {**self._event_object(m), "end_time": _iso(self.clock.now())})
+
+    # --- request entry point ---------------------------------------------------------------------
+
+    def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Reply:
+        """One HTTP request in, one reply out (or a dropped connection)."""
+        method = method.upper()
+        lower = {k.lower(): v for k, v in headers.items()}
+        if path == "/oauth/token":
+            return self._oauth(method, lower, body)
+        if not path.startswith("/v2/"):
+            return _err(404, 404, f"No such endpoint in the sandbox: {path}")
+        api_path = path[3:]
+        fault = self.faults.take(method, api_path, "before")
+        if fault is not None:
+            reply = self._fault_reply(fault)
+            self._record(method, api_path, reply.status)
+            return reply
+        reply = self._api(method, api_path, parse_qs(query), lower, body)
+        if 200 <= reply.status < 300:
+            after = self.faults.take(method, api_path, "after")
+            if after is not None:
+                reply = Reply(reply.status, drop=True) if after.kind == "drop" else self._fault_reply(after)
+        self._record(method, api_path, reply.status)
+        return reply
+
+    def _record(self, method: str, path: str, status: int) -> None:
+        with self._lock:
+            self.requests.append((method, path, status))
+
+    @staticmethod
+    def _fault_reply(fault: FaultRule) -> Reply:
+        if fault.kind == "drop":
+            return Reply(0, drop=True)
+        if fault.kind == "non_json":
+            page = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway (sandbox)</body></html>"
+            return Reply(fault.status, page, content_type="text/html")
+        return _err(fault.status, fault.status, "Internal error (injected by the sandbox)")
+
+    # --- OAuth -----------------------------------------------------------------------------------
+
+    def _oauth(self, method: str, headers: dict[str, str], body: bytes) -> Reply:
+        if method != "POST":
+            return Reply(405, {"reason": "Method not allowed", "error": "invalid_request"})
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        client_id, client_secret = self._basic_auth(headers.get("authorization", ""))
+        account = next((a for a in self.fixture.accounts if a.client_id == client_id), None)
+        if account is None or not secrets.compare_digest(account.client_secret, client_secret):
+            return Reply(401, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"})
+        if form.get("grant_type") != "account_credentials":
+            return Reply(400, {"reason": "Unsupported grant type", "error": "unsupported_grant_type"})
+        if form.get("account_id") != account.account_id:
+            return Reply(400, {"reason": "Invalid request : Bad Request : Account does not exist",
+                               "error": "invalid_request"})
+        with self._lock:
+            token = "sbx." + secrets.token_urlsafe(24)
+            self._tokens[token] = _Token(account.name, self.clock.now() + timedelta(seconds=self.token_ttl_s))
+            order = self._token_order.setdefault(account.name, [])
+            order.append(token)
+            if self.max_live_tokens is not None:
+                while len(order) > self.max_live_tokens:
+                    self._tokens.pop(order.pop(0), None)
+            self.tokens_issued += 1
+        return Reply(200, {"access_token": token, "token_type": "bearer", "expires_in": self.token_ttl_s,
+                           "scope": SCOPES, "api_url": self.api_base})
+
+    @staticmethod
+    def _basic_auth(value: str) -> tuple[str, str]:
+        if not value.lower().startswith("basic "):
+            return "", ""
+        try:
+            decoded = base64.b64decode(value[6:].strip(), validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return "", ""
+        client_id, _, secret = decoded.partition(":")
+        return client_id, secret
+
+    # --- API routing -----------------------------------------------------------------------------
+
+    def _api(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
+             body: bytes) -> Reply:
+        auth = headers.get("authorization", "")
+        if not auth.lower().startswith("bearer "):
+            return _err(401, 124, "Invalid access token.")
+        with self._lock:
+            tok = self._tokens.get(auth[7:].strip())
+            if tok is None:
+                return _err(401, 124, "Invalid access token.")
+            if self.clock.now() >= tok.expires_at:
+                return _err(401, 124, "Access token is expired.")
+            account = self.fixture.account(tok.account)
+            q = {k: v[0] for k, v in query.items()}
+            routes: list[tuple[str, str, ApiCategory, Callable[..., Reply]]] = [
+                ("GET", r"/users", ApiCategory.MEDIUM, self._list_users),
+                ("GET", r"/users/([^/]+)/settings", ApiCategory.MEDIUM, self._user_settings),
+                ("POST", r"/users/([^/]+)/meetings", ApiCategory.MEDIUM, self._create_meeting),
+                ("GET", r"/users/([^/]+)/meetings", ApiCategory.MEDIUM, self._list_meetings),
+                ("GET", r"/meetings/(\d+)", ApiCategory.LIGHT, self._get_meeting),
+                ("PATCH", r"/meetings/(\d+)", ApiCategory.LIGHT, self._update_meeting),
+                ("DELETE", r"/meetings/(\d+)", ApiCategory.LIGHT, self._delete_meeting),
+            ]
+            path_known = False
+            for r_method, pattern, category, fn in routes:
+                m = re.fullmatch(pattern, path)
+                if m is None:
+                    continue
+                path_known = True
+                if r_method != method:
+                    continue
+                limited = self._rate_limit(account, category)
+                if limited is not None:
+                    return limited
+                return fn(account, q, body, *m.groups())
+            if path_known:
+                return _err(405, 405, f"Method {method} not allowed on {path}")
+            return _err(404, 404, f"No such endpoint in the sandbox: {path}")
+
+    def _rate_limit(self, account: FixtureAccount, category: ApiCategory) -> Reply | None:
+        if not self.enforce_rate_limits:
+            return None
+        now = self.clock.now()
+        second = int(now.timestamp())
+        limit = RATES[AccountCategory(account.category)][category]
+        key = (account.name, category)
+        window, count = self._qps.get(key, (second, 0))
+        if window != second:
+            window, count = second, 0
+        if count >= limit:
+            retry = datetime.fromtimestamp(second + 1, UTC)
+            return _err(429, 429, "You have reached the maximum per-second rate limit for this API. Try again later.",
+                        headers={"X-RateLimit-Category": category.value.capitalize(), "X-RateLimit-Type": "QPS",
+                           "X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0",
+                           "Retry-After": _iso(retry)})
+        self._qps[key] = (window, count + 1)
+        return None
+
+    def _daily_limit(self, user: FixtureUser) -> Reply | None:
+        day = self.clock.now().date()
+        used = self._daily.get((user.id, day), 0)
+        if used >= self.daily_limit:
+            reset = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+            return _err(429, 429, f"You have exceeded the daily rate limit ({self.daily_limit}) of Meeting "
+                        "Create/Update API requests permitted for this particular user. You may resume these "
+                        "requests at GMT 00:00:00.",
+                        headers={"X-RateLimit-Type": "Daily-limit", "X-RateLimit-Limit": str(self.daily_limit),
+                           "X-RateLimit-Remaining": "0", "Retry-After": _iso(reset)})
+        self._daily[(user.id, day)] = used + 1
+        return None
+
+    # --- pagination ------------------------------------------------------------------------------
+
+    def _page(self, account: FixtureAccount, scope: str, q: dict[str, str], all_ids: Callable[[], list[Any]],
+              default_size: int = 30) -> tuple[list[Any], str, int] | Reply:
+        try:
+            size = int(q.get("page_size", default_size))
+        except ValueError:
+            return _err(400, 300, "Invalid field.", [{"field": "page_size", "message": "Invalid field."}])
+        size = max(1, min(size, 300))
+        token = q.get("next_page_token", "")
+        if token:
+            cursor = self._cursors.get(token)
+            if cursor is None or cursor.account != account.name or cursor.scope != scope \
+                    or self.clock.now() >= cursor.expires_at:
+                self._cursors.pop(token, None)
+                return _err(400, 300, "The next page token is invalid or expired.")
+            del self._cursors[token]
+            ids, offset = cursor.ids, cursor.offset
+        else:
+            ids, offset = all_ids(), 0
+        chunk = ids[offset:offset + size]
+        next_token = ""
+        if offset + size < len(ids):
+            next_token = secrets.token_urlsafe(16)
+            self._cursors[next_token] = _PageCursor(account.name, scope, ids, offset + size,
+                                                    self.clock.now() + PAGE_TOKEN_TTL)
+        return chunk, next_token, len(ids)
+
+    # --- users -----------------------------------------------------------------------------------
+
+    def _list_users(self, account: FixtureAccount, q: dict[str, str], body: bytes) -> Reply:
+        status = q.get("status", "active")
+        paged = self._page(account, f"users:{status}", q,
+                           lambda: [u.id for u in account.users if u.status == status])
+        if isinstance(paged, Reply):
+            return paged
+        ids, token, total = paged
+        users = [self._user_json(u) for uid in ids if (u := account.user(uid)) is not None]
+        return Reply(200, {"page_count": (total + 299) // 300, "page_number": 1, "page_size": len(ids) or 30,
+                           "total_records": total, "next_page_token": token, "users": users})
+
+    @staticmethod
+    def _user_json(u: FixtureUser) -> dict[str, Any]:
+        return {"id": u.id, "first_name": u.first_name, "last_name": u.last_name,
+                "display_name": f"{u.first_name} {u.last_name}".strip(), "email": u.email, "type": u.type,
+                "timezone": u.timezone, "verified": 1, "status": u.status, "role_id": "2",
+                "created_at": "2023-01-02T03:04:05Z"}
+
+    def _user_settings(self, account: FixtureAccount, q: dict[str, str], body: bytes, user_id: str) -> Reply:
+        user = account.user(user_id)
+        if user is None:
+            return _err(404, 1001, f"User does not exist: {user_id}.")
+        return Reply(200, {"feature": user.feature.model_dump(),
+                           "schedule_meeting": {"host_video": True, "participants_video": False},
+                           "in_meeting": {"waiting_room": True}})
+
+    # --- meetings --------------------------------------------------------------------------------
+
+    def _json_body(self, body: bytes) -> dict[str, Any] | Reply:
+        try:
+            data = json.loads(body or b"null")
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return _err(400, 300, "Request Body should be a valid JSON object.")
+        return data
+
+    def _validate(self, account: FixtureAccount, host: FixtureUser, data: dict[str, Any],
+                  creating: bool) -> dict[str, Any]:
+        """Zoom-like checks; returns normalised fields or raises _Invalid."""
+        out: dict[str, Any] = {}
+        if "topic" in data or creating:
+            topic = data.get("topic", "Zoom meeting")
+            if not isinstance(topic, str) or len(topic) > 200:
+                raise _Invalid("topic", "Topic must be a string of at most 200 characters.")
+            out["topic"] = topic
+        if "type" in data or creating:
+            mtype = data.get("type", 2)
+            if mtype != 2:
+                raise _Invalid("type", "The sandbox supports scheduled meetings (type 2) only.")
+            out["type"] = 2
+        if "timezone" in data:
+            tz = data["timezone"]
+            try:
+                ZoneInfo(str(tz))
+            except (ZoneInfoNotFoundError, ValueError):
+                raise _Invalid("timezone", f"Invalid timezone: {tz}.") from None
+            out["timezone"] = tz
+        elif creating:
+            out["timezone"] = host.timezone
+        if "start_time" in data or creating:
+            raw = data.get("start_time")
+            if not isinstance(raw, str):
+                raise _Invalid("start_time", "start_time is required for a scheduled meeting.")
+            out["start_time"] = _iso(self._parse_start(raw, out.get("timezone") or data.get("timezone")
+                                                     or host.timezone))
+        if "duration" in data or creating:
+            dur = data.get("duration", 60)
+            if not isinstance(dur, int) or isinstance(dur, bool) or dur < 0:
+                raise _Invalid("duration", "Duration must be a non-negative integer (minutes).")
+            out["duration"] = dur
+        if "agenda" in data:
+            agenda = data["agenda"]
+            if not isinstance(agenda, str) or len(agenda) > 2000:
+                raise _Invalid("agenda", "Agenda must be a string of at most 2000 characters.")
+            out["agenda"] = agenda
+        if "password" in data:
+            pwd = data["password"]
+            if not isinstance(pwd, str) or not PASSCODE_RE.match(pwd):
+                raise _Invalid("password", "Password may only contain [a-zA-Z0-9@-_*] and at most 10 characters.")
+            out["password"] = pwd
+        if "settings" in data:
+            settings = data["settings"]
+            if not isinstance(settings, dict):
+                raise _Invalid("settings", "settings must be an object.")
+            checked: dict[str, Any] = {}
+            for flag in ("waiting_room", "join_before_host", "meeting_authentication", "host_video",
+                         "participant_video", "mute_upon_entry"):
+                if flag in settings:
+                    if not isinstance(settings[flag], bool):
+                        raise _Invalid(f"settings.{flag}", "Must be a boolean.")
+                    checked[flag] = settings[flag]
+            if "auto_recording" in settings:
+                if settings["auto_recording"] not in ("local", "cloud", "none"):
+                    raise _Invalid("settings.auto_recording", "Must be local, cloud or none.")
+                checked["auto_recording"] = settings["auto_recording"]
+            if "alternative_hosts" in settings:
+                alt = settings["alternative_hosts"]
+                if not isinstance(alt, str):
+                    raise _Invalid("settings.alternative_hosts", "Must be a ';'-separated string.")
+                for email in filter(None, (a.strip() for a in alt.split(";"))):
+                    other = account.user(email)
+                    if other is None or other.type != 2 or other.id == host.id:
+                        raise _Invalid("settings.alternative_hosts",
+                                       f"Alternative host {email} must be another licensed user of this account.")
+                checked["alternative_hosts"] = alt
+            out["settings"] = checked
+        if "tracking_fields" in data:
+            tf = data["tracking_fields"]
+            if not isinstance(tf, list) or not all(isinstance(f, dict) and isinstance(f.get("field"), str)
+                                                   for f in tf):
+                raise _Invalid("tracking_fields", "tracking_fields must be a list of {field, value}.")
+            out["tracking_fields"] = [{"field": f["field"], "value": str(f.get("value", ""))} for f in tf]
+        return out
+
+    @staticmethod
+    def _parse_start(raw: str, tz: str) -> datetime:
+        """Zoom: a trailing Z means UTC; otherwise the local time in `timezone`."""
+        try:
+            if raw.endswith("Z"):
+                return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=ZoneInfo(tz))
+        except ValueError:
+            raise _Invalid("start_time", "start_time must be yyyy-MM-ddTHH:mm:ss[Z].") from None
+
+    def _new_id(self) -> int:
+        while True:
+            mid = self._rng.randrange(80_000_000_000, 99_999_999_999)  # 11 digits, as Zoom's are now
+            if mid not in self._meetings and mid not in self._deleted:
+                return mid
+
+    def _create_meeting(self, account: FixtureAccount, q: dict[str, str], body: bytes, user_id: str) -> Reply:
+        host = account.user(user_id)
+        if host is None:
+            return _err(404, 1001, f"User does not exist: {user_id}.")
+        if not host.can_host:
+            return _err(400, 3161, "Meeting hosting and scheduling capabilities are not allowed for your user "
+                                   "account.")
+        data = self._json_body(body)
+        if isinstance(data, Reply):
+            return data
+        try:
+            fields = self._validate(account, host, data, creating=True)
+        except _Invalid as exc:
+            return _err(400, 300, "Validation Failed.", [{"field": exc.field, "message": exc.message}])
+        limited = self._daily_limit(host)
+        if limited is not None:
+            return limited
+        mid = self._new_id()
+        pwd = fields.get("password") or "".join(self._rng.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(6))
+        settings = {"waiting_room": False, "join_before_host": False, "alternative_hosts": "",
+                    "auto_recording": "none", "meeting_authentication": False, "host_video": False,
+                    "participant_video": False, "mute_upon_entry": False, **fields.get("settings", {})}
+        meeting = {
+            "uuid": base64.b64encode(self._rng.randbytes(16)).decode(),
+            "id": mid,
+            "host_id": host.id,
+            "host_email": host.email,
+            "topic": fields["topic"],
+            "type": 2,
+            "status": "waiting",
+            "start_time": fields["start_time"],
+            "duration": fields["duration"],
+            "timezone": fields["timezone"],
+            "agenda": fields.get("agenda", ""),
+            "created_at": _iso(self.clock.now()),
+            "start_url": f"{LINK_HOST}/s/{mid}?zak=sbx-zak-{secrets.token_urlsafe(12)}",
+            "join_url": f"{LINK_HOST}/j/{mid}?pwd={secrets.token_urlsafe(10)}",
+            "password": pwd,
+            "h323_password": pwd,
+            "pre_schedule": False,
+            "settings": settings,
+            "tracking_fields": fields.get("tracking_fields", []),
+        }
+        self._meetings[mid] = meeting
+        self._meeting_account[mid] = account.name
+        self._emit("meeting.created", account.name, {k: v for k, v in meeting.items() if k != "start_url"})
+        return Reply(201, dict(meeting))
+
+    def _find(self, account: FixtureAccount, meeting_id: str) -> dict[str, Any] | Reply:
+        mid = int(meeting_id)
+        m = self._meetings.get(mid)
+        if m is None or self._meeting_account.get(mid) != account.name:
+            return _err(404, 3001, f"Meeting {meeting_id} is not found or has expired.")
+        return m
+
+    def _get_meeting(self, account: FixtureAccount, q: dict[str, str], body: bytes, meeting_id: str) -> Reply:
+        m = self._find(account, meeting_id)
+        if isinstance(m, Reply):
+            return m
+        # A fresh host key each time, as Zoom's start_url carries a short-lived ZAK.
+        m["start_url"] = f"{LINK_HOST}/s/{m['id']}?zak=sbx-zak-{secrets.token_urlsafe(12)}"
+        return Reply(200, dict(m))
+
+    def _update_meeting(self, account: FixtureAccount, q: dict[str, str], body: bytes, meeting_id: str) -> Reply:
+        m = self._find(account, meeting_id)
+        if isinstance(m, Reply):
+            return m
+        if m["status"] == "started":
+            return _err(400, 3000, "Cannot update a meeting that is in progress.")
+        data = self._json_body(body)
+        if isinstance(data, Reply):
+            return data
+        host = account.user(m["host_id"])
+        assert host is not None
+        merged = dict(data)
+        if "start_time" in data and "timezone" not in data:
+            merged["timezone"] = m["timezone"]
+        try:
+            fields = self._validate(account, host, merged, creating=False)
+        except _Invalid as exc:
+            return _err(400, 300, "Validation Failed.", [{"field": exc.field, "message": exc.message}])
+        limited = self._daily_limit(host)
+        if limited is not None:
+            return limited
+        old: dict[str, Any] = {}
+        new: dict[str, Any] = {}
+        for k, v in fields.items():
+            if k == "settings":
+                old_s = {sk: m["settings"].get(sk) for sk in v}
+                m["settings"] = {**m["settings"], **v}
+                old["settings"], new["settings"] = old_s, v
+            elif m.get(k) != v:
+                old[k], new[k] = m.get(k), v
+                m[k] = v
+        ident = {"id": m["id"], "uuid": m["uuid"]}
+        self._emit("meeting.updated", account.name, {**ident, **new}, old_object={**ident, **old},
+                   time_stamp=int(self.clock.now().timestamp() * 1000))
+        return Reply(204)
+
+    def _delete_meeting(self, account: FixtureAccount, q: dict[str, str], body: bytes, meeting_id: str) -> Reply:
+        m = self._find(account, meeting_id)
+        if isinstance(m, Reply):
+            return m
+        if m["status"] == "started":
+            return _err(400, 3002, "Sorry, you cannot delete this meeting since it's in progress.")
+        mid = m["id"]
+        del self._meetings[mid]
+        self._deleted.add(mid)
+        self.delete_reminders[mid] = q.get("cancel_meeting_reminder", "false").lower() == "true"
+        self._emit("meeting.deleted", account.name, self._event_object(m))
+        return Reply(204)
+
+    def _list_meetings(self, account: FixtureAccount, q: dict[str, str], body: bytes, user_id: str) -> Reply:
+        host = account.user(user_id)
+        if host is None:
+            return _err(404, 1001, f"User does not exist: {user_id}.")
+        mtype = q.get("type", "scheduled")
+        if mtype not in ("scheduled", "upcoming", "live", "upcoming_meetings", "previous_meetings"):
+            return _err(400, 300, "Invalid field.", [{"field": "type", "message": "Invalid field."}])
+        now = self.clock.now()
+
+        def wanted(m: dict[str, Any]) -> bool:
+            start = datetime.strptime(m["start_time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            end = start + timedelta(minutes=m["duration"])
+            if mtype == "live":
+                return bool(m["status"] == "started")
+            if mtype in ("upcoming", "upcoming_meetings"):
+                return start >= now or m["status"] == "started"
+            if mtype == "previous_meetings":
+                return end < now
+            return True
+
+        def ids() -> list[int]:
+            mine = [m for m in self._meetings.values() if m["host_id"] == host.id and wanted(m)]
+            mine.sort(key=lambda m: (m["start_time"], m["id"]))
+            return [m["id"] for m in mine]
+
+        paged = self._page(account, f"meetings:{host.id}:{mtype}", q, ids)
+        if isinstance(paged, Reply):
+            return paged
+        page_ids, token, total = paged
+        items = []
+        for mid in page_ids:
+            m = self._meetings.get(mid)
+            if m is None:
+                continue  # deleted since the first page
+            items.append({"uuid": m["uuid"], "id": m["id"], "host_id": m["host_id"], "topic": m["topic"],
+                          "type": m["type"], "start_time": m["start_time"], "duration": m["duration"],
+                          "timezone": m["timezone"], "agenda": m["agenda"][:250],  # Zoom truncates in lists
+                          "created_at": m["created_at"], "join_url": m["join_url"]})
+        return Reply(200, {"page_size": len(page_ids) or 30, "total_records": total, "next_page_token": token,
+                           "meetings": items})
+
+    # --- webhooks --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _event_object(m: dict[str, Any]) -> dict[str, Any]:
+        return {k: m[k] for k in ("uuid", "id", "host_id", "topic", "type", "start_time", "duration", "timezone")}
+
+    def _emit(self, name: str, account_name: str, obj: dict[str, Any], **extra: Any) -> None:
+        account = self.fixture.account(account_name)
+        payload: dict[str, Any] = {"account_id": account.account_id, "operator": "api@sandbox.invalid",
+                                   "operator_id": "sbx-api", "object": obj, **extra}
+        event = {"event": name, "event_ts": int(self.clock.now().timestamp() * 1000), "payload": payload}
+        self.events.append(event)
+        for listener in list(self.event_listeners):
+            listener(event)
