@@ -1,9 +1,315 @@
-"""`vicon` sub-commands for Zoom: host discovery, meetings, and the local sandbox."""
+"""`vicon` sub-commands for Zoom: host discovery, meetings, and the local sandbox.
+
+Failures print one clear line on stderr and exit non-zero (1: Zoom said no or could not be reached;
+2: bad input or configuration), never a traceback. `start_url` (a host credential) is never printed.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from zoom_client.client import ZoomClient
+from zoom_client.config import ConfigError, load_config
+from zoom_client.errors import ZoomError
+from zoom_client.models import HostInfo, Meeting, MeetingCreate, MeetingSettings, MeetingSummary, MeetingUpdate
+
+ConfigOpt = Annotated[
+    Path,
+    typer.Option("--zoom-config", envvar="VICON_ZOOM_CONFIG", help="Zoom accounts JSON (config/zoom.example.json)."),
+]
+AccountOpt = Annotated[str | None, typer.Option("--account", help="Account name (needed if several are configured).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+
+hosts_app = typer.Typer(help="Zoom licences (licensed host users).", no_args_is_help=True)
+meetings_app = typer.Typer(help="Create, read, change and cancel Zoom meetings.", no_args_is_help=True)
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _validation_message(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors(include_input=False)
+    )
+
+
+@contextmanager
+def _clean_errors() -> Iterator[None]:
+    """Turn every expected failure into one line on stderr and a non-zero exit."""
+    try:
+        yield
+    except ZoomError as exc:
+        raise _fail(f"{type(exc).__name__}: {exc}", 1) from None
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from None
+    except ValidationError as exc:
+        raise _fail(f"invalid input: {_validation_message(exc)}", 2) from None
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from None
+
+
+def _client(config: Path, account: str | None) -> ZoomClient:
+    return ZoomClient(load_config(config).account(account))
+
+
+def _parse_start(value: str, timezone: str) -> datetime:
+    """ISO 8601; a time without offset is read in `timezone` (what an operator means by "09:00")."""
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"--start {value!r} is not an ISO 8601 date-time (e.g. 2025-03-10T09:00)") from None
+    if dt.tzinfo is None:
+        try:
+            dt = dt.replace(tzinfo=ZoneInfo(timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {timezone!r}") from None
+    return dt
+
+
+def _meeting_json(m: Meeting | MeetingSummary) -> dict[str, Any]:
+    data = m.model_dump(mode="json", exclude={"start_url"})
+    data["key"] = m.key
+    return data
+
+
+def _print_meeting(m: Meeting) -> None:
+    tz = ZoneInfo(m.timezone) if m.timezone else None
+    start = m.start_time.astimezone(tz).isoformat() if m.start_time else "-"
+    lines = [
+        f"meeting id : {m.id}",
+        f"topic      : {m.topic}",
+        f"host       : {m.host_email or m.host_id}",
+        f"start      : {start} ({m.timezone}), {m.duration} min",
+        f"join url   : {m.join_url}",
+        f"passcode   : {m.password or '-'}",
+        f"key        : {m.key or '-'}",
+        f"status     : {m.status or '-'}",
+    ]
+    typer.echo("\n".join(lines))
+
+
+# --- hosts ---------------------------------------------------------------------------------------
+
+
+@hosts_app.command("discover")
+def hosts_discover(config: ConfigOpt, account: AccountOpt = None, as_json: JsonOpt = False) -> None:
+    """List the licensed hosts of the account(s) with capacity, kind and concurrency."""
+    with _clean_errors():
+        cfg = load_config(config)
+        accounts = [cfg.account(account)] if account or len(cfg.accounts) == 1 else cfg.accounts
+        hosts: list[HostInfo] = []
+        for acc in accounts:
+            hosts.extend(ZoomClient(acc).discover_hosts())
+    if as_json:
+        typer.echo(json.dumps([h.model_dump(mode="json") for h in hosts], indent=2))
+        return
+    table = Table(title=f"Zoom hosts ({len(hosts)})")
+    for col in ("account", "host", "name", "capacity", "kind", "webinar cap.", "concurrency"):
+        table.add_column(col, justify="right" if col in ("capacity", "webinar cap.", "concurrency") else "left")
+    for h in hosts:
+        table.add_row(h.account, h.email or h.user_id, h.name, str(h.capacity), h.kind.value,
+                      str(h.webinar_capacity or "-"), str(h.concurrency))
+    Console(width=140).print(table)
+
+
+# --- meetings ------------------------------------------------------------------------------------
+
+
+@meetings_app.command("create")
+def meetings_create(
+    config: ConfigOpt,
+    host: Annotated[str, typer.Option(help="Host user id or e-mail.")],
+    topic: Annotated[str, typer.Option(help="Meeting topic (max 200 chars).")],
+    start: Annotated[str, typer.Option(help="Start, ISO 8601; without offset it is read in --timezone.")],
+    duration: Annotated[int, typer.Option(help="Minutes.")],
+    account: AccountOpt = None,
+    timezone: Annotated[str, typer.Option(help="IANA time zone shown to participants.")] = "Asia/Jakarta",
+    agenda: Annotated[str, typer.Option(help="Agenda text.")] = "",
+    passcode: Annotated[str | None, typer.Option(help="Up to 10 chars of [A-Za-z0-9@-_*].")] = None,
+    waiting_room: Annotated[bool | None, typer.Option("--waiting-room/--no-waiting-room")] = None,
+    join_before_host: Annotated[bool | None, typer.Option("--join-before-host/--no-join-before-host")] = None,
+    alt_host: Annotated[list[str] | None, typer.Option("--alt-host", help="Alternative host e-mail (repeat).")] = None,
+    auto_recording: Annotated[str | None, typer.Option(help="none, local or cloud.")] = None,
+    key: Annotated[str | None, typer.Option(help="Idempotency key (default: a new one).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a scheduled meeting (exactly once, even if the answer is lost)."""
+    with _clean_errors():
+        request = MeetingCreate.model_validate(
+            {
+                "topic": topic,
+                "start_time": _parse_start(start, timezone),
+                "duration": duration,
+                "timezone": timezone,
+                "agenda": agenda,
+                "passcode": passcode,
+                "settings": MeetingSettings.model_validate(
+                    {
+                        "waiting_room": waiting_room,
+                        "join_before_host": join_before_host,
+                        "alternative_hosts": tuple(alt_host) if alt_host else None,
+                        "auto_recording": auto_recording,
+                    }
+                ),
+            }
+        )
+        meeting_key = key or f"cli-{uuid.uuid4().hex[:16]}"
+        meeting = _client(config, account).ensure_meeting(host, request, key=meeting_key)
+    if as_json:
+        typer.echo(json.dumps(_meeting_json(meeting), indent=2))
+    else:
+        _print_meeting(meeting)
+
+
+@meetings_app.command("get")
+def meetings_get(
+    meeting_id: Annotated[int, typer.Argument(help="Zoom meeting id.")],
+    config: ConfigOpt,
+    account: AccountOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a meeting (never its start_url)."""
+    with _clean_errors():
+        meeting = _client(config, account).get_meeting(meeting_id)
+    if as_json:
+        typer.echo(json.dumps(_meeting_json(meeting), indent=2))
+    else:
+        _print_meeting(meeting)
+
+
+@meetings_app.command("update")
+def meetings_update(
+    meeting_id: Annotated[int, typer.Argument(help="Zoom meeting id.")],
+    config: ConfigOpt,
+    account: AccountOpt = None,
+    topic: Annotated[str | None, typer.Option()] = None,
+    start: Annotated[str | None, typer.Option(help="ISO 8601; without offset read in --timezone.")] = None,
+    duration: Annotated[int | None, typer.Option()] = None,
+    timezone: Annotated[str | None, typer.Option()] = None,
+    agenda: Annotated[str | None, typer.Option(help="New agenda (needs --key).")] = None,
+    passcode: Annotated[str | None, typer.Option()] = None,
+    host: Annotated[str | None, typer.Option(help="The meeting's host (saves a lookup).")] = None,
+    key: Annotated[str | None, typer.Option(help="The meeting's idempotency key.")] = None,
+) -> None:
+    """Change a meeting's topic, time, duration, time zone, agenda or passcode."""
+    with _clean_errors():
+        fields: dict[str, Any] = {
+            "topic": topic, "duration": duration, "timezone": timezone, "agenda": agenda, "passcode": passcode,
+        }
+        if start is not None:
+            fields["start_time"] = _parse_start(start, timezone or "Asia/Jakarta")
+        update = MeetingUpdate.model_validate({k: v for k, v in fields.items() if v is not None})
+        if update.is_empty():
+            raise ValueError("nothing to change: give at least one of --topic, --start, --duration, ...")
+        client = _client(config, account)
+        if agenda is not None and key is None:
+            key = client.get_meeting(meeting_id).key
+        client.update_meeting(meeting_id, update, host=host, key=key)
+    typer.echo(f"meeting {meeting_id} updated")
+
+
+@meetings_app.command("delete")
+def meetings_delete(
+    meeting_id: Annotated[int, typer.Argument(help="Zoom meeting id.")],
+    config: ConfigOpt,
+    account: AccountOpt = None,
+    notify: Annotated[bool, typer.Option("--notify/--no-notify", help="E-mail the cancellation.")] = False,
+) -> None:
+    """Cancel (delete) a meeting; a meeting already gone is reported, not an error."""
+    with _clean_errors():
+        deleted = _client(config, account).delete_meeting(meeting_id, cancel_reminder=notify)
+    typer.echo(f"meeting {meeting_id} deleted" if deleted else f"meeting {meeting_id} was already gone")
+
+
+@meetings_app.command("list")
+def meetings_list(
+    config: ConfigOpt,
+    host: Annotated[str, typer.Option(help="Host user id or e-mail.")],
+    account: AccountOpt = None,
+    type: Annotated[str, typer.Option("--type", help="scheduled, upcoming or live.")] = "scheduled",
+    as_json: JsonOpt = False,
+) -> None:
+    """List a host's meetings (all pages)."""
+    with _clean_errors():
+        if type not in ("scheduled", "upcoming", "live"):
+            raise ValueError("--type must be scheduled, upcoming or live")
+        meetings = list(_client(config, account).list_meetings(host, type=type))  # type: ignore[arg-type]
+    if as_json:
+        typer.echo(json.dumps([_meeting_json(m) for m in meetings], indent=2))
+        return
+    table = Table(title=f"Meetings of {host} ({type}): {len(meetings)}")
+    for col in ("id", "start (UTC)", "min", "topic", "key"):
+        table.add_column(col)
+    for m in meetings:
+        start = m.start_time.strftime("%Y-%m-%d %H:%M") if m.start_time else "-"
+        table.add_row(str(m.id), start, str(m.duration or "-"), m.topic, m.key or "-")
+    Console(width=140).print(table)
+
+
+# --- sandbox -------------------------------------------------------------------------------------
+
+
+def zoom_sandbox(
+    port: Annotated[int, typer.Option(help="TCP port on loopback (0: any free port).")] = 8765,
+    host: Annotated[str, typer.Option(help="Loopback address to bind.")] = "127.0.0.1",
+    fixture: Annotated[Path | None, typer.Option(help="Accounts/users JSON (default: packaged fixture).")] = None,
+    write_config: Annotated[
+        Path | None, typer.Option(help="Write a Zoom config file pointing at this sandbox.")
+    ] = None,
+    webhook_url: Annotated[str | None, typer.Option(help="Loopback URL to send signed webhooks to.")] = None,
+    webhook_secret: Annotated[
+        str | None, typer.Option(envvar="VICON_SANDBOX_WEBHOOK_SECRET", help="Secret token for webhooks.")
+    ] = None,
+    rate_limits: Annotated[bool, typer.Option("--rate-limits/--no-rate-limits")] = True,
+) -> None:
+    """Run a local Zoom SANDBOX (not Zoom) for demos and tests, until Ctrl-C."""
+    from zoom_client.sandbox import Sandbox
+
+    say: Callable[[str], None] = typer.echo
+    with _clean_errors():
+        sb = Sandbox(fixture, host=host, port=port, webhook_url=webhook_url, webhook_secret=webhook_secret,
+                     enforce_rate_limits=rate_limits)
+        try:
+            sb.start()
+        except OSError as exc:
+            raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    say("=" * 72)
+    say("ZOOM SANDBOX - this is NOT Zoom; meetings here are fake")
+    say(f"listening on {sb.url}")
+    say(f"  api_base  : {sb.base_url}")
+    say(f"  oauth_url : {sb.oauth_url}")
+    for name, cred in sb.credentials.items():
+        say(f"  account {name}: account_id={cred.account_id} client_id={cred.client_id} ({cred.category})")
+    if write_config is not None:
+        write_config.write_text(json.dumps(sb.config_json(), indent=2) + "\n", encoding="utf-8")
+        say(f"  config written to {write_config} (use --zoom-config {write_config})")
+    say("=" * 72)
+    sys.stdout.flush()
+    try:
+        sb.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sb.stop()
 
 
 def register(app: typer.Typer) -> None:
     """Attach the Zoom commands to the main `vicon` app."""
+    app.command("zoom-sandbox")(zoom_sandbox)
+    app.add_typer(hosts_app, name="hosts")
+    app.add_typer(meetings_app, name="meetings")

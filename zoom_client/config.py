@@ -118,7 +118,7 @@ def config_from_dict(data: Mapping[str, Any], env: Mapping[str, str] | None = No
     for raw in raw_accounts:
         if not isinstance(raw, dict):
             raise ConfigError("each entry of 'accounts' must be an object")
-        acc = dict(raw)
+        acc = {k: v for k, v in raw.items() if not str(k).startswith("_")}  # "_comment" keys are notes
         name = str(acc.get("name", ""))
         for field in _SECRET_FIELDS:
             value = env.get(env_var_name(name, field))
@@ -126,7 +126,8 @@ def config_from_dict(data: Mapping[str, Any], env: Mapping[str, str] | None = No
                 acc[field] = value
         accounts.append(acc)
     try:
-        return ZoomConfig.model_validate({**data, "accounts": accounts})
+        top = {k: v for k, v in data.items() if not str(k).startswith("_")}
+        return ZoomConfig.model_validate({**top, "accounts": accounts})
     except ValidationError as exc:
         # Pydantic's message would echo input values (secrets): report locations and reasons only.
         problems = "; ".join(
