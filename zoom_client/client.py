@@ -140,7 +140,7 @@ class ZoomClient:
         self.account = account
         self._session = session or _default_session()
         self.tokens = tokens or shared_token_provider(account, self._session)
-        self.limiter = rate_limiter or RateLimiter(account.category, sleep=sleep)
+        self.limiter = rate_limiter or RateLimiter(account.category)  # real time: pass one for fake time
         self._now = now or (lambda: datetime.now(UTC))
         self.budget = daily_budget or DailyBudget(now=self._now)
         self.retry = retry or RetryPolicy()

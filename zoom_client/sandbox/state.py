@@ -34,14 +34,17 @@ SCOPES = "meeting:read:admin meeting:write:admin user:read:admin"
 
 
 class SandboxClock:
-    """Real UTC time plus an offset that tests can advance."""
+    """Real UTC time plus an offset that tests can advance; `frozen` stops it unless advanced."""
 
-    def __init__(self, start: datetime | None = None) -> None:
+    def __init__(self, start: datetime | None = None, *, frozen: bool = False) -> None:
         self._lock = threading.Lock()
-        self._offset = timedelta(0) if start is None else start - datetime.now(UTC)
+        self._frozen_at: datetime | None = (start or datetime.now(UTC)) if frozen else None
+        self._offset = timedelta(0) if (start is None or frozen) else start - datetime.now(UTC)
 
     def now(self) -> datetime:
         with self._lock:
+            if self._frozen_at is not None:
+                return self._frozen_at + self._offset
             return datetime.now(UTC) + self._offset
 
     def advance(self, seconds: float) -> None:
