@@ -107,9 +107,7 @@ class TokenProvider:
             ) from None
         self.fetches += 1
         if resp.status_code != 200:
-            err = error_from_response(
-                resp.status_code, resp.content, resp.headers, request, now=_utcnow()
-            )
+            err = error_from_response(resp.status_code, resp.content, resp.headers, request, now=_utcnow())
             if resp.status_code in (400, 401, 403):
                 raise ZoomAuthError(
                     f"Zoom refused the credentials of account {acc.name}: {err.message}",
@@ -134,4 +132,3 @@ class TokenProvider:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-

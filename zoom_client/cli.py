@@ -122,8 +122,15 @@ def hosts_discover(config: ConfigOpt, account: AccountOpt = None, as_json: JsonO
     for col in ("account", "host", "name", "capacity", "kind", "webinar cap.", "concurrency"):
         table.add_column(col, justify="right" if col in ("capacity", "webinar cap.", "concurrency") else "left")
     for h in hosts:
-        table.add_row(h.account, h.email or h.user_id, h.name, str(h.capacity), h.kind.value,
-                      str(h.webinar_capacity or "-"), str(h.concurrency))
+        table.add_row(
+            h.account,
+            h.email or h.user_id,
+            h.name,
+            str(h.capacity),
+            h.kind.value,
+            str(h.webinar_capacity or "-"),
+            str(h.concurrency),
+        )
     Console(width=140).print(table)
 
 
@@ -209,7 +216,11 @@ def meetings_update(
     """Change a meeting's topic, time, duration, time zone, agenda or passcode."""
     with _clean_errors():
         fields: dict[str, Any] = {
-            "topic": topic, "duration": duration, "timezone": timezone, "agenda": agenda, "passcode": passcode,
+            "topic": topic,
+            "duration": duration,
+            "timezone": timezone,
+            "agenda": agenda,
+            "passcode": passcode,
         }
         if start is not None:
             fields["start_time"] = _parse_start(start, timezone or "Asia/Jakarta")
@@ -282,8 +293,14 @@ def zoom_sandbox(
 
     say: Callable[[str], None] = typer.echo
     with _clean_errors():
-        sb = Sandbox(fixture, host=host, port=port, webhook_url=webhook_url, webhook_secret=webhook_secret,
-                     enforce_rate_limits=rate_limits)
+        sb = Sandbox(
+            fixture,
+            host=host,
+            port=port,
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+            enforce_rate_limits=rate_limits,
+        )
         try:
             sb.start()
         except OSError as exc:

@@ -59,9 +59,7 @@ _shared_tokens: dict[tuple[str, str, str, str], TokenProvider] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_token_provider(
-    account: ZoomAccountConfig, session: requests.Session | None = None
-) -> TokenProvider:
+def shared_token_provider(account: ZoomAccountConfig, session: requests.Session | None = None) -> TokenProvider:
     """The process-wide token provider of a credential set, so every client of it shares one token."""
     secret_hash = hashlib.sha256(account.client_secret.get_secret_value().encode()).hexdigest()
     key = (account.oauth_url, account.account_id, account.client_id, secret_hash)
@@ -295,9 +293,7 @@ class ZoomClient:
         path = f"/meetings/{int(meeting_id)}"
         self._call("PATCH", path, "update_meeting", ApiCategory.LIGHT, json=body, budget_host=budget_host)
 
-    def delete_meeting(
-        self, meeting_id: int, *, cancel_reminder: bool = False, missing_ok: bool = True
-    ) -> bool:
+    def delete_meeting(self, meeting_id: int, *, cancel_reminder: bool = False, missing_ok: bool = True) -> bool:
         """Delete (cancel) a meeting. Returns False if it was already gone (Zoom code 3001) and
         `missing_ok`; `cancel_reminder` makes Zoom e-mail the cancellation to host and alternative hosts."""
         path = f"/meetings/{int(meeting_id)}"

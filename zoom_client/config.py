@@ -98,9 +98,7 @@ class ZoomConfig(BaseModel):
         for acc in self.accounts:
             if acc.name == name:
                 return acc
-        raise ConfigError(
-            f"no Zoom account named {name!r}; known: " + ", ".join(a.name for a in self.accounts)
-        )
+        raise ConfigError(f"no Zoom account named {name!r}; known: " + ", ".join(a.name for a in self.accounts))
 
 
 def env_var_name(account_name: str, field: str) -> str:

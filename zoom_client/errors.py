@@ -285,9 +285,7 @@ def error_from_response(
                 category=category,
                 **common,
             )
-        return ZoomRateLimited(
-            msg, retry_after=retry_after, limit_type=limit_type, category=category, **common
-        )
+        return ZoomRateLimited(msg, retry_after=retry_after, limit_type=limit_type, category=category, **common)
     if status == 401:
         return ZoomAuthError(msg, **common)
     cls = _CODE_CLASSES.get(code) if code is not None else None

@@ -41,7 +41,9 @@ def test_example_file_holds_no_real_secret():
 def test_environment_overrides_file_values():
     data = {"accounts": [{"name": "kab-bogor", "account_id": "a", "client_id": "c", "client_secret": "file"}]}
     assert env_var_name("kab-bogor", "client_secret") == "VICON_ZOOM_KAB_BOGOR_CLIENT_SECRET"
-    cfg = config_from_dict(data, env={"VICON_ZOOM_KAB_BOGOR_CLIENT_SECRET": "env", "VICON_ZOOM_KAB_BOGOR_ACCOUNT_ID": "b"})
+    cfg = config_from_dict(
+        data, env={"VICON_ZOOM_KAB_BOGOR_CLIENT_SECRET": "env", "VICON_ZOOM_KAB_BOGOR_ACCOUNT_ID": "b"}
+    )
     acc = cfg.account()
     assert acc.client_secret.get_secret_value() == "env" and acc.account_id == "b"
 
@@ -55,8 +57,11 @@ def test_missing_secret_is_a_clear_error_that_echoes_no_values():
 
 
 def test_bad_values_do_not_leak_secret_in_message():
-    data = {"accounts": [{"name": "x", "account_id": "a", "client_id": "c", "client_secret": "TOPSECRET",
-                          "api_base": "ftp://nope"}]}
+    data = {
+        "accounts": [
+            {"name": "x", "account_id": "a", "client_id": "c", "client_secret": "TOPSECRET", "api_base": "ftp://nope"}
+        ]
+    }
     with pytest.raises(ConfigError) as info:
         config_from_dict(data, env={})
     assert "api_base" in str(info.value) and "TOPSECRET" not in str(info.value)
@@ -90,8 +95,18 @@ def test_unreadable_files(tmp_path):
 
 def test_repr_hides_secrets_and_trailing_slashes_are_trimmed():
     cfg = config_from_dict(
-        {"accounts": [{"name": "a", "account_id": "a", "client_id": "c", "client_secret": "HIDDEN-VALUE",
-                       "webhook_secret": "WEBHOOK-HIDDEN", "api_base": "http://127.0.0.1:9/v2/"}]},
+        {
+            "accounts": [
+                {
+                    "name": "a",
+                    "account_id": "a",
+                    "client_id": "c",
+                    "client_secret": "HIDDEN-VALUE",
+                    "webhook_secret": "WEBHOOK-HIDDEN",
+                    "api_base": "http://127.0.0.1:9/v2/",
+                }
+            ]
+        },
         env={},
     )
     text = repr(cfg) + str(cfg) + cfg.model_dump_json()

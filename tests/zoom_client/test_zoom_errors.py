@@ -34,7 +34,12 @@ def _map(status: int, body: bytes | str | None, headers: dict[str, str] | None =
         (400, b'{"code": 300, "message": "Validation Failed."}', ZoomValidationError, 300),
         (401, b'{"code": 124, "message": "Invalid access token."}', ZoomAuthError, 124),
         (400, b'{"code": 124, "message": "Invalid access token."}', ZoomAuthError, 124),
-        (403, b'{"code": 4700, "message": "Invalid access token, does not contain scopes."}', ZoomPermissionError, 4700),
+        (
+            403,
+            b'{"code": 4700, "message": "Invalid access token, does not contain scopes."}',
+            ZoomPermissionError,
+            4700,
+        ),
         (404, b'{"code": 1001, "message": "User does not exist: x."}', ZoomNotFound, 1001),
         (400, b'{"code": 1001, "message": "User does not exist: x."}', ZoomNotFound, 1001),
         (400, b'{"code": 1010, "message": "User does not belong to this account."}', ZoomNotFound, 1010),

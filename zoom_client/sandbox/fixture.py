@@ -116,16 +116,25 @@ def load_fixture(path: str | Path | None = None) -> SandboxFixture:
 def generated_fixture(hosts: int, *, category: AccountCategory = AccountCategory.BUSINESS) -> SandboxFixture:
     """A one-account fixture with `hosts` licensed users (benchmarks, load tests)."""
     users = [
-        FixtureUser(id=f"gen-host-{i:03d}", email=f"host{i:03d}@sandbox.example", first_name="Host", last_name=str(i),
-                    feature=FixtureFeatures(meeting_capacity=(100, 300, 500, 1000)[i % 4]))
+        FixtureUser(
+            id=f"gen-host-{i:03d}",
+            email=f"host{i:03d}@sandbox.example",
+            first_name="Host",
+            last_name=str(i),
+            feature=FixtureFeatures(meeting_capacity=(100, 300, 500, 1000)[i % 4]),
+        )
         for i in range(hosts)
     ]
     return SandboxFixture(
         description="generated sandbox fixture",
         accounts=[
             FixtureAccount(
-                name="bench", account_id="sbx-bench-acct", client_id="sbx-bench-client",
-                client_secret="sbx-bench-secret-not-real", category=category, users=users,
+                name="bench",
+                account_id="sbx-bench-acct",
+                client_id="sbx-bench-client",
+                client_secret="sbx-bench-secret-not-real",
+                category=category,
+                users=users,
             )
         ],
     )

@@ -166,7 +166,8 @@ class Sandbox:
         self._port = port
         self.webhook_url = webhook_url
         self._webhook_secret = (
-            webhook_secret if isinstance(webhook_secret, SecretStr) or webhook_secret is None
+            webhook_secret
+            if isinstance(webhook_secret, SecretStr) or webhook_secret is None
             else SecretStr(webhook_secret)
         )
         self.state = SandboxState(
@@ -203,11 +204,14 @@ class Sandbox:
         self._thread.start()
         if self.webhook_url:
             self.state.event_listeners.append(self._webhook_queue.put)
-            self._webhook_thread = threading.Thread(target=self._deliver_loop, name="zoom-sandbox-webhooks",
-                                                    daemon=True)
+            self._webhook_thread = threading.Thread(
+                target=self._deliver_loop, name="zoom-sandbox-webhooks", daemon=True
+            )
             self._webhook_thread.start()
-        banner = (f"ZOOM SANDBOX - NOT ZOOM - listening on {self.url} (API {self.base_url}, OAuth {self.oauth_url}); "
-                  f"accounts: {', '.join(a.name for a in self.fixture.accounts)}")
+        banner = (
+            f"ZOOM SANDBOX - NOT ZOOM - listening on {self.url} (API {self.base_url}, OAuth {self.oauth_url}); "
+            f"accounts: {', '.join(a.name for a in self.fixture.accounts)}"
+        )
         log.warning(banner)
         if self._announce is not None:
             self._announce(banner)
@@ -278,8 +282,9 @@ class Sandbox:
     @property
     def credentials(self) -> dict[str, SandboxCredentials]:
         return {
-            a.name: SandboxCredentials(a.name, a.account_id, a.client_id, SecretStr(a.client_secret),
-                                       AccountCategory(a.category))
+            a.name: SandboxCredentials(
+                a.name, a.account_id, a.client_id, SecretStr(a.client_secret), AccountCategory(a.category)
+            )
             for a in self.fixture.accounts
         }
 
@@ -310,9 +315,13 @@ class Sandbox:
         accounts = []
         for a in self.fixture.accounts:
             entry: dict[str, Any] = {
-                "name": a.name, "account_id": a.account_id, "client_id": a.client_id,
-                "client_secret": a.client_secret, "category": str(a.category),
-                "api_base": self.base_url, "oauth_url": self.oauth_url,
+                "name": a.name,
+                "account_id": a.account_id,
+                "client_id": a.client_id,
+                "client_secret": a.client_secret,
+                "category": str(a.category),
+                "api_base": self.base_url,
+                "oauth_url": self.oauth_url,
             }
             if self._webhook_secret is not None:
                 entry["webhook_secret"] = self._webhook_secret.get_secret_value()
@@ -324,9 +333,16 @@ class Sandbox:
     def _control(self, method: str, path: str, query: str) -> Reply:
         parts = [p for p in path.split("/") if p][1:]
         if method == "GET" and not parts:
-            return Reply(200, {"sandbox": True, "notice": SANDBOX_NOTICE,
-                               "accounts": [a.name for a in self.fixture.accounts],
-                               "meetings": len(self.state.meetings()), "now": self.clock.now().isoformat()})
+            return Reply(
+                200,
+                {
+                    "sandbox": True,
+                    "notice": SANDBOX_NOTICE,
+                    "accounts": [a.name for a in self.fixture.accounts],
+                    "meetings": len(self.state.meetings()),
+                    "now": self.clock.now().isoformat(),
+                },
+            )
         if method == "POST" and len(parts) == 3 and parts[0] == "meetings" and parts[2] in ("start", "end"):
             try:
                 mid = int(parts[1])
@@ -399,16 +415,23 @@ class Sandbox:
         if self.webhook_url is None or self._webhook_secret is None:
             raise ValueError("no webhook_url configured")
         plain = secrets.token_urlsafe(16)
-        event = {"event": "endpoint.url_validation", "event_ts": int(self.clock.now().timestamp() * 1000),
-                 "payload": {"plainToken": plain}}
+        event = {
+            "event": "endpoint.url_validation",
+            "event_ts": int(self.clock.now().timestamp() * 1000),
+            "payload": {"plainToken": plain},
+        }
         try:
             resp = self._post_signed(json.dumps(event).encode("utf-8"))
             answer = resp.json()
         except (requests.RequestException, ValueError):
             return False
         expected = url_validation_response(self._webhook_secret, plain)["encryptedToken"]
-        return (resp.status_code == 200 and isinstance(answer, dict) and answer.get("plainToken") == plain
-                and hmac.compare_digest(str(answer.get("encryptedToken", "")), expected))
+        return (
+            resp.status_code == 200
+            and isinstance(answer, dict)
+            and answer.get("plainToken") == plain
+            and hmac.compare_digest(str(answer.get("encryptedToken", "")), expected)
+        )
 
 
 def run_sandbox(fixture: SandboxFixture | str | Path | None = None, *, port: int = 0, **kwargs: Any) -> Sandbox:

@@ -221,8 +221,7 @@ class SandboxState:
         """Live (not deleted) meetings, as Zoom would return them."""
         with self._lock:
             return [
-                dict(m) for mid, m in self._meetings.items()
-                if account is None or self._meeting_account[mid] == account
+                dict(m) for mid, m in self._meetings.items() if account is None or self._meeting_account[mid] == account
             ]
 
     def meetings_with_key(self, key: str) -> list[dict[str, Any]]:
@@ -243,16 +242,22 @@ class SandboxState:
         with self._lock:
             m = self._meetings[meeting_id]
             m["status"] = "started"
-            self._emit("meeting.started", self._meeting_account[meeting_id],
-                       {**self._event_object(m), "start_time": _iso(self.clock.now())})
+            self._emit(
+                "meeting.started",
+                self._meeting_account[meeting_id],
+                {**self._event_object(m), "start_time": _iso(self.clock.now())},
+            )
 
     def end_meeting(self, meeting_id: int) -> None:
         """The meeting ends: back to 'waiting' (scheduled meetings can be restarted), emits meeting.ended."""
         with self._lock:
             m = self._meetings[meeting_id]
             m["status"] = "waiting"
-            self._emit("meeting.ended", self._meeting_account[meeting_id],
-                       {**self._event_object(m), "end_time": _iso(self.clock.now())})
+            self._emit(
+                "meeting.ended",
+                self._meeting_account[meeting_id],
+                {**self._event_object(m), "end_time": _iso(self.clock.now())},
+            )
 
     # --- request entry point ---------------------------------------------------------------------
 
@@ -304,8 +309,9 @@ class SandboxState:
         if form.get("grant_type") != "account_credentials":
             return Reply(400, {"reason": "Unsupported grant type", "error": "unsupported_grant_type"})
         if form.get("account_id") != account.account_id:
-            return Reply(400, {"reason": "Invalid request : Bad Request : Account does not exist",
-                               "error": "invalid_request"})
+            return Reply(
+                400, {"reason": "Invalid request : Bad Request : Account does not exist", "error": "invalid_request"}
+            )
         with self._lock:
             token = "sbx." + secrets.token_urlsafe(24)
             self._tokens[token] = _Token(account.name, self.clock.now() + timedelta(seconds=self.token_ttl_s))
@@ -315,8 +321,16 @@ class SandboxState:
                 while len(order) > self.max_live_tokens:
                     self._tokens.pop(order.pop(0), None)
             self.tokens_issued += 1
-        return Reply(200, {"access_token": token, "token_type": "bearer", "expires_in": self.token_ttl_s,
-                           "scope": SCOPES, "api_url": self.api_base})
+        return Reply(
+            200,
+            {
+                "access_token": token,
+                "token_type": "bearer",
+                "expires_in": self.token_ttl_s,
+                "scope": SCOPES,
+                "api_url": self.api_base,
+            },
+        )
 
     @staticmethod
     def _basic_auth(value: str) -> tuple[str, str]:
@@ -331,8 +345,7 @@ class SandboxState:
 
     # --- API routing -----------------------------------------------------------------------------
 
-    def _api(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str],
-             body: bytes) -> Reply:
+    def _api(self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes) -> Reply:
         auth = headers.get("authorization", "")
         if not auth.lower().startswith("bearer "):
             return _err(401, 124, "Invalid access token.")
@@ -381,10 +394,18 @@ class SandboxState:
             window, count = second, 0
         if count >= limit:
             retry = datetime.fromtimestamp(second + 1, UTC)
-            return _err(429, 429, "You have reached the maximum per-second rate limit for this API. Try again later.",
-                        headers={"X-RateLimit-Category": category.value.capitalize(), "X-RateLimit-Type": "QPS",
-                           "X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0",
-                           "Retry-After": _iso(retry)})
+            return _err(
+                429,
+                429,
+                "You have reached the maximum per-second rate limit for this API. Try again later.",
+                headers={
+                    "X-RateLimit-Category": category.value.capitalize(),
+                    "X-RateLimit-Type": "QPS",
+                    "X-RateLimit-Limit": str(limit),
+                    "X-RateLimit-Remaining": "0",
+                    "Retry-After": _iso(retry),
+                },
+            )
         self._qps[key] = (window, count + 1)
         return None
 
@@ -393,18 +414,32 @@ class SandboxState:
         used = self._daily.get((user.id, day), 0)
         if used >= self.daily_limit:
             reset = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
-            return _err(429, 429, f"You have exceeded the daily rate limit ({self.daily_limit}) of Meeting "
-                        "Create/Update API requests permitted for this particular user. You may resume these "
-                        "requests at GMT 00:00:00.",
-                        headers={"X-RateLimit-Type": "Daily-limit", "X-RateLimit-Limit": str(self.daily_limit),
-                           "X-RateLimit-Remaining": "0", "Retry-After": _iso(reset)})
+            return _err(
+                429,
+                429,
+                f"You have exceeded the daily rate limit ({self.daily_limit}) of Meeting "
+                "Create/Update API requests permitted for this particular user. You may resume these "
+                "requests at GMT 00:00:00.",
+                headers={
+                    "X-RateLimit-Type": "Daily-limit",
+                    "X-RateLimit-Limit": str(self.daily_limit),
+                    "X-RateLimit-Remaining": "0",
+                    "Retry-After": _iso(reset),
+                },
+            )
         self._daily[(user.id, day)] = used + 1
         return None
 
     # --- pagination ------------------------------------------------------------------------------
 
-    def _page(self, account: FixtureAccount, scope: str, q: dict[str, str], all_ids: Callable[[], list[Any]],
-              default_size: int = 30) -> tuple[list[Any], str, int] | Reply:
+    def _page(
+        self,
+        account: FixtureAccount,
+        scope: str,
+        q: dict[str, str],
+        all_ids: Callable[[], list[Any]],
+        default_size: int = 30,
+    ) -> tuple[list[Any], str, int] | Reply:
         try:
             size = int(q.get("page_size", default_size))
         except ValueError:
@@ -413,49 +448,76 @@ class SandboxState:
         token = q.get("next_page_token", "")
         if token:
             cursor = self._cursors.get(token)
-            if cursor is None or cursor.account != account.name or cursor.scope != scope \
-                    or self.clock.now() >= cursor.expires_at:
+            if (
+                cursor is None
+                or cursor.account != account.name
+                or cursor.scope != scope
+                or self.clock.now() >= cursor.expires_at
+            ):
                 self._cursors.pop(token, None)
                 return _err(400, 300, "The next page token is invalid or expired.")
             del self._cursors[token]
             ids, offset = cursor.ids, cursor.offset
         else:
             ids, offset = all_ids(), 0
-        chunk = ids[offset:offset + size]
+        chunk = ids[offset : offset + size]
         next_token = ""
         if offset + size < len(ids):
             next_token = secrets.token_urlsafe(16)
-            self._cursors[next_token] = _PageCursor(account.name, scope, ids, offset + size,
-                                                    self.clock.now() + PAGE_TOKEN_TTL)
+            self._cursors[next_token] = _PageCursor(
+                account.name, scope, ids, offset + size, self.clock.now() + PAGE_TOKEN_TTL
+            )
         return chunk, next_token, len(ids)
 
     # --- users -----------------------------------------------------------------------------------
 
     def _list_users(self, account: FixtureAccount, q: dict[str, str], body: bytes) -> Reply:
         status = q.get("status", "active")
-        paged = self._page(account, f"users:{status}", q,
-                           lambda: [u.id for u in account.users if u.status == status])
+        paged = self._page(account, f"users:{status}", q, lambda: [u.id for u in account.users if u.status == status])
         if isinstance(paged, Reply):
             return paged
         ids, token, total = paged
         users = [self._user_json(u) for uid in ids if (u := account.user(uid)) is not None]
-        return Reply(200, {"page_count": (total + 299) // 300, "page_number": 1, "page_size": len(ids) or 30,
-                           "total_records": total, "next_page_token": token, "users": users})
+        return Reply(
+            200,
+            {
+                "page_count": (total + 299) // 300,
+                "page_number": 1,
+                "page_size": len(ids) or 30,
+                "total_records": total,
+                "next_page_token": token,
+                "users": users,
+            },
+        )
 
     @staticmethod
     def _user_json(u: FixtureUser) -> dict[str, Any]:
-        return {"id": u.id, "first_name": u.first_name, "last_name": u.last_name,
-                "display_name": f"{u.first_name} {u.last_name}".strip(), "email": u.email, "type": u.type,
-                "timezone": u.timezone, "verified": 1, "status": u.status, "role_id": "2",
-                "created_at": "2023-01-02T03:04:05Z"}
+        return {
+            "id": u.id,
+            "first_name": u.first_name,
+            "last_name": u.last_name,
+            "display_name": f"{u.first_name} {u.last_name}".strip(),
+            "email": u.email,
+            "type": u.type,
+            "timezone": u.timezone,
+            "verified": 1,
+            "status": u.status,
+            "role_id": "2",
+            "created_at": "2023-01-02T03:04:05Z",
+        }
 
     def _user_settings(self, account: FixtureAccount, q: dict[str, str], body: bytes, user_id: str) -> Reply:
         user = account.user(user_id)
         if user is None:
             return _err(404, 1001, f"User does not exist: {user_id}.")
-        return Reply(200, {"feature": user.feature.model_dump(),
-                           "schedule_meeting": {"host_video": True, "participants_video": False},
-                           "in_meeting": {"waiting_room": True}})
+        return Reply(
+            200,
+            {
+                "feature": user.feature.model_dump(),
+                "schedule_meeting": {"host_video": True, "participants_video": False},
+                "in_meeting": {"waiting_room": True},
+            },
+        )
 
     # --- meetings --------------------------------------------------------------------------------
 
@@ -468,8 +530,9 @@ class SandboxState:
             return _err(400, 300, "Request Body should be a valid JSON object.")
         return data
 
-    def _validate(self, account: FixtureAccount, host: FixtureUser, data: dict[str, Any],
-                  creating: bool) -> dict[str, Any]:
+    def _validate(
+        self, account: FixtureAccount, host: FixtureUser, data: dict[str, Any], creating: bool
+    ) -> dict[str, Any]:
         """Zoom-like checks; returns normalised fields or raises _Invalid."""
         out: dict[str, Any] = {}
         if "topic" in data or creating:
@@ -495,8 +558,9 @@ class SandboxState:
             raw = data.get("start_time")
             if not isinstance(raw, str):
                 raise _Invalid("start_time", "start_time is required for a scheduled meeting.")
-            out["start_time"] = _iso(self._parse_start(raw, out.get("timezone") or data.get("timezone")
-                                                     or host.timezone))
+            out["start_time"] = _iso(
+                self._parse_start(raw, out.get("timezone") or data.get("timezone") or host.timezone)
+            )
         if "duration" in data or creating:
             dur = data.get("duration", 60)
             if not isinstance(dur, int) or isinstance(dur, bool) or dur < 0:
@@ -517,8 +581,14 @@ class SandboxState:
             if not isinstance(settings, dict):
                 raise _Invalid("settings", "settings must be an object.")
             checked: dict[str, Any] = {}
-            for flag in ("waiting_room", "join_before_host", "meeting_authentication", "host_video",
-                         "participant_video", "mute_upon_entry"):
+            for flag in (
+                "waiting_room",
+                "join_before_host",
+                "meeting_authentication",
+                "host_video",
+                "participant_video",
+                "mute_upon_entry",
+            ):
                 if flag in settings:
                     if not isinstance(settings[flag], bool):
                         raise _Invalid(f"settings.{flag}", "Must be a boolean.")
@@ -534,14 +604,15 @@ class SandboxState:
                 for email in filter(None, (a.strip() for a in alt.split(";"))):
                     other = account.user(email)
                     if other is None or other.type != 2 or other.id == host.id:
-                        raise _Invalid("settings.alternative_hosts",
-                                       f"Alternative host {email} must be another licensed user of this account.")
+                        raise _Invalid(
+                            "settings.alternative_hosts",
+                            f"Alternative host {email} must be another licensed user of this account.",
+                        )
                 checked["alternative_hosts"] = alt
             out["settings"] = checked
         if "tracking_fields" in data:
             tf = data["tracking_fields"]
-            if not isinstance(tf, list) or not all(isinstance(f, dict) and isinstance(f.get("field"), str)
-                                                   for f in tf):
+            if not isinstance(tf, list) or not all(isinstance(f, dict) and isinstance(f.get("field"), str) for f in tf):
                 raise _Invalid("tracking_fields", "tracking_fields must be a list of {field, value}.")
             out["tracking_fields"] = [{"field": f["field"], "value": str(f.get("value", ""))} for f in tf]
         return out
@@ -567,8 +638,7 @@ class SandboxState:
         if host is None:
             return _err(404, 1001, f"User does not exist: {user_id}.")
         if not host.can_host:
-            return _err(400, 3161, "Meeting hosting and scheduling capabilities are not allowed for your user "
-                                   "account.")
+            return _err(400, 3161, "Meeting hosting and scheduling capabilities are not allowed for your user account.")
         data = self._json_body(body)
         if isinstance(data, Reply):
             return data
@@ -581,9 +651,17 @@ class SandboxState:
             return limited
         mid = self._new_id()
         pwd = fields.get("password") or "".join(self._rng.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(6))
-        settings = {"waiting_room": False, "join_before_host": False, "alternative_hosts": "",
-                    "auto_recording": "none", "meeting_authentication": False, "host_video": False,
-                    "participant_video": False, "mute_upon_entry": False, **fields.get("settings", {})}
+        settings = {
+            "waiting_room": False,
+            "join_before_host": False,
+            "alternative_hosts": "",
+            "auto_recording": "none",
+            "meeting_authentication": False,
+            "host_video": False,
+            "participant_video": False,
+            "mute_upon_entry": False,
+            **fields.get("settings", {}),
+        }
         meeting = {
             "uuid": base64.b64encode(self._rng.randbytes(16)).decode(),
             "id": mid,
@@ -657,8 +735,13 @@ class SandboxState:
                 old[k], new[k] = m.get(k), v
                 m[k] = v
         ident = {"id": m["id"], "uuid": m["uuid"]}
-        self._emit("meeting.updated", account.name, {**ident, **new}, old_object={**ident, **old},
-                   time_stamp=int(self.clock.now().timestamp() * 1000))
+        self._emit(
+            "meeting.updated",
+            account.name,
+            {**ident, **new},
+            old_object={**ident, **old},
+            time_stamp=int(self.clock.now().timestamp() * 1000),
+        )
         return Reply(204)
 
     def _delete_meeting(self, account: FixtureAccount, q: dict[str, str], body: bytes, meeting_id: str) -> Reply:
@@ -708,12 +791,24 @@ class SandboxState:
             m = self._meetings.get(mid)
             if m is None:
                 continue  # deleted since the first page
-            items.append({"uuid": m["uuid"], "id": m["id"], "host_id": m["host_id"], "topic": m["topic"],
-                          "type": m["type"], "start_time": m["start_time"], "duration": m["duration"],
-                          "timezone": m["timezone"], "agenda": m["agenda"][:250],  # Zoom truncates in lists
-                          "created_at": m["created_at"], "join_url": m["join_url"]})
-        return Reply(200, {"page_size": len(page_ids) or 30, "total_records": total, "next_page_token": token,
-                           "meetings": items})
+            items.append(
+                {
+                    "uuid": m["uuid"],
+                    "id": m["id"],
+                    "host_id": m["host_id"],
+                    "topic": m["topic"],
+                    "type": m["type"],
+                    "start_time": m["start_time"],
+                    "duration": m["duration"],
+                    "timezone": m["timezone"],
+                    "agenda": m["agenda"][:250],  # Zoom truncates in lists
+                    "created_at": m["created_at"],
+                    "join_url": m["join_url"],
+                }
+            )
+        return Reply(
+            200, {"page_size": len(page_ids) or 30, "total_records": total, "next_page_token": token, "meetings": items}
+        )
 
     # --- webhooks --------------------------------------------------------------------------------
 
@@ -723,8 +818,13 @@ class SandboxState:
 
     def _emit(self, name: str, account_name: str, obj: dict[str, Any], **extra: Any) -> None:
         account = self.fixture.account(account_name)
-        payload: dict[str, Any] = {"account_id": account.account_id, "operator": "api@sandbox.invalid",
-                                   "operator_id": "sbx-api", "object": obj, **extra}
+        payload: dict[str, Any] = {
+            "account_id": account.account_id,
+            "operator": "api@sandbox.invalid",
+            "operator_id": "sbx-api",
+            "object": obj,
+            **extra,
+        }
         event = {"event": name, "event_ts": int(self.clock.now().timestamp() * 1000), "payload": payload}
         self.events.append(event)
         for listener in list(self.event_listeners):
