@@ -366,6 +366,11 @@ class _Event(_Out):
     event_ts: int = 0
 
 
+class MeetingCreated(_Event):
+    event: Literal["meeting.created"]
+    payload: MeetingEventPayload
+
+
 class MeetingStarted(_Event):
     event: Literal["meeting.started"]
     payload: MeetingEventPayload

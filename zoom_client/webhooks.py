@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, TypeAdapter, ValidationError
 
 from zoom_client.models import (
+    MeetingCreated,
     MeetingDeleted,
     MeetingEnded,
     MeetingStarted,
@@ -31,13 +32,22 @@ TIMESTAMP_HEADER = "x-zm-request-timestamp"
 DEFAULT_TOLERANCE_S = 300.0
 
 KnownEvent = Annotated[
-    MeetingStarted | MeetingEnded | MeetingDeleted | MeetingUpdated | UrlValidation,
+    MeetingCreated | MeetingStarted | MeetingEnded | MeetingDeleted | MeetingUpdated | UrlValidation,
     Field(discriminator="event"),
 ]
-WebhookEvent = MeetingStarted | MeetingEnded | MeetingDeleted | MeetingUpdated | UrlValidation | OtherEvent
+WebhookEvent = (
+    MeetingCreated | MeetingStarted | MeetingEnded | MeetingDeleted | MeetingUpdated | UrlValidation | OtherEvent
+)
 _known: TypeAdapter[Any] = TypeAdapter(KnownEvent)
 _KNOWN_NAMES = frozenset(
-    {"meeting.started", "meeting.ended", "meeting.deleted", "meeting.updated", "endpoint.url_validation"}
+    {
+        "meeting.created",
+        "meeting.started",
+        "meeting.ended",
+        "meeting.deleted",
+        "meeting.updated",
+        "endpoint.url_validation",
+    }
 )
 
 
