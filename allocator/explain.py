@@ -173,7 +173,9 @@ def _explain_operators(
     else:
         reasons = {w for _o, w in excluded}
         code = (
-            "not_allowed"
+            "operator_unavailable"
+            if not reasons
+            else "not_allowed"
             if reasons == {OperatorExclusion.NOT_ALLOWED}
             else "no_skill"
             if reasons <= {OperatorExclusion.NOT_ALLOWED, OperatorExclusion.SKILL}

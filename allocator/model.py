@@ -3,21 +3,38 @@
 Start and end times are fixed (the office asked for them), so overlaps are known before solving: every
 "at most k at once" rule becomes a sum over the maximal sets of mutually overlapping meetings (the
 cliques of an interval graph). That formulation is exact and gives the LP a tight bound.
+
+Interchangeable resources (hosts or operators every request here sees alike, and that no pin, freeze or
+previous assignment names) are merged into one pool with their summed capacity. That removes the
+symmetry between them outright; it is exact because fixed intervals that never exceed k at once can
+always be shared out over k identical slots (interval graphs are perfect), which `assignments` does
+afterwards, first-fit in start order.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from allocator.candidates import Candidates
+from allocator.candidates import Candidates, HostOption, OperatorOption
 from allocator.domain import Assignment, HostKind, Problem
 
-Literal_ = cp_model.IntVar
+Var = cp_model.IntVar
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Resources (indexes into problem.hosts or problem.operators) the model treats as one."""
+
+    members: tuple[int, ...]
+    slots_per_member: int
+
+    @property
+    def capacity(self) -> int:
+        return len(self.members) * self.slots_per_member
 
 
 @dataclass
@@ -26,23 +43,74 @@ class AllocationModel:
 
     problem: Problem
     cands: list[Candidates]
+    host_pools: list[Pool] = field(default_factory=list)
+    operator_pools: list[Pool] = field(default_factory=list)
+    host_pool_of: dict[int, int] = field(default_factory=dict)
+    operator_pool_of: dict[int, int] = field(default_factory=dict)
+    host_options: list[dict[int, HostOption]] = field(default_factory=list)  # per position: pool -> option
+    operator_options: list[dict[int, OperatorOption]] = field(default_factory=list)
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
-    served: dict[int, Literal_] = field(default_factory=dict)
-    host: dict[tuple[int, int], Literal_] = field(default_factory=dict)  # (position, host index)
-    operator: dict[tuple[int, int], Literal_] = field(default_factory=dict)  # (position, operator index)
-    kept: dict[int, Literal_] = field(default_factory=dict)  # previous assignment kept exactly
+    served: dict[int, Var] = field(default_factory=dict)
+    host: dict[tuple[int, int], Var] = field(default_factory=dict)  # (position, host pool): 0/1
+    operator: dict[tuple[int, int], Var] = field(default_factory=dict)  # (position, operator pool): how many
+    kept: dict[int, Var] = field(default_factory=dict)  # previous assignment kept exactly
     forced_changes: int = 0  # previous assignments that can no longer be kept at all
-    called_in: dict[tuple[int, int], Literal_] = field(default_factory=dict)  # (operator, day)
+    called_in: dict[tuple[int, int], Var] = field(default_factory=dict)  # (operator pool, day): how many
+
+    def variables(self) -> list[Var]:
+        return [*self.served.values(), *self.host.values(), *self.operator.values(), *self.kept.values(),
+                *self.called_in.values()]  # fmt: skip
+
+
+def _pools(
+    signatures: dict[int, tuple[object, ...]], slots: Callable[[int], int], poolable: Callable[[int], bool]
+) -> tuple[list[Pool], dict[int, int]]:
+    by_signature: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    for res in sorted(signatures):
+        key = signatures[res] if poolable(res) else ("alone", res)
+        by_signature[(slots(res), *key)].append(res)
+    pools = [Pool(tuple(members), slots(members[0])) for members in by_signature.values()]
+    pools.sort(key=lambda p: p.members)
+    return pools, {res: i for i, p in enumerate(pools) for res in p.members}
+
+
+def pool_interchangeable_resources(
+    m: AllocationModel, named_hosts: set[int], named_operators: set[int], enabled: bool
+) -> None:
+    host_sig: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    op_sig: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    webinar_seen = any(c.request.kind is HostKind.WEBINAR for c in m.cands)
+    for pos, c in enumerate(m.cands):
+        for h in c.hosts:
+            host_sig[h.host].append((pos, h.start, h.end, h.oversize))
+        for o in c.operators:
+            op_sig[o.operator].append((pos, o.start, o.end, o.day))
+    hosts = m.problem.hosts
+
+    def host_poolable(i: int) -> bool:
+        # A webinar needs a whole host, which pooled slots of two-meeting hosts cannot promise.
+        return enabled and i not in named_hosts and not (webinar_seen and hosts[i].max_concurrent > 1)
+
+    m.host_pools, m.host_pool_of = _pools(
+        {i: tuple(s) for i, s in host_sig.items()}, lambda i: hosts[i].max_concurrent, host_poolable
+    )
+    m.operator_pools, m.operator_pool_of = _pools(
+        {i: tuple(s) for i, s in op_sig.items()}, lambda i: 1, lambda i: enabled and i not in named_operators
+    )
+    for c in m.cands:
+        m.host_options.append({m.host_pool_of[h.host]: h for h in c.hosts})
+        m.operator_options.append({m.operator_pool_of[o.operator]: o for o in c.operators})
 
 
 def create_assignment_variables(m: AllocationModel) -> None:
     for pos, c in enumerate(m.cands):
         ref = c.request.ref
         m.served[pos] = m.model.new_bool_var(f"served[{ref}]")
-        for h in c.hosts:
-            m.host[pos, h.host] = m.model.new_bool_var(f"host[{ref},{m.problem.hosts[h.host].id}]")
-        for o in c.operators:
-            m.operator[pos, o.operator] = m.model.new_bool_var(f"operator[{ref},{m.problem.operators[o.operator].id}]")
+        for g in m.host_options[pos]:
+            m.host[pos, g] = m.model.new_bool_var(f"host[{ref},pool{g}]")
+        for g in m.operator_options[pos]:
+            most = min(c.operators_needed, len(m.operator_pools[g].members))
+            m.operator[pos, g] = m.model.new_int_var(0, most, f"operators[{ref},pool{g}]")
 
 
 def add_served_means_fully_resourced(m: AllocationModel) -> None:
@@ -50,19 +118,20 @@ def add_served_means_fully_resourced(m: AllocationModel) -> None:
     for pos, c in enumerate(m.cands):
         served = m.served[pos]
         if c.needs_host:
-            m.model.add(sum(m.host[pos, h.host] for h in c.hosts) == served)
+            m.model.add(sum(m.host[pos, g] for g in m.host_options[pos]) == served)
         if c.operators_needed:
-            m.model.add(sum(m.operator[pos, o.operator] for o in c.operators) == c.operators_needed * served)
+            m.model.add(sum(m.operator[pos, g] for g in m.operator_options[pos]) == c.operators_needed * served)
         if not c.statically_possible:
             m.model.add(served == 0)
 
 
-def maximal_cliques(spans: Sequence[tuple[int, int, int]]) -> list[list[int]]:
+def maximal_cliques(spans: Iterable[tuple[int, int, int]]) -> list[list[int]]:
     """Maximal sets of pairwise-overlapping half-open spans (start, end, key), by a sweep."""
-    events = sorted(
-        [(s, 1, k) for s, _e, k in spans] + [(e, 0, k) for _s, e, k in spans],
-        key=lambda ev: (ev[0], ev[1]),  # at equal times, ends first: [a, b) and [b, c) do not meet
-    )
+    events = []
+    for s, e, k in spans:
+        events.append((s, 1, k))
+        events.append((e, 0, k))
+    events.sort(key=lambda ev: (ev[0], ev[1]))  # at equal times ends first: [a, b) and [b, c) do not meet
     active: dict[int, None] = {}
     cliques: list[list[int]] = []
     grew = False
@@ -78,18 +147,24 @@ def maximal_cliques(spans: Sequence[tuple[int, int, int]]) -> list[list[int]]:
     return cliques
 
 
-def add_host_concurrency(m: AllocationModel) -> None:
-    """Per host, at most `max_concurrent` meetings at once, buffers included."""
+def _spans_by_pool(
+    options: list[dict[int, HostOption]] | list[dict[int, OperatorOption]],
+) -> dict[int, list[tuple[int, int, int]]]:
     spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for pos, c in enumerate(m.cands):
-        for h in c.hosts:
-            spans[h.host].append((h.start, h.end, pos))
-    for hi, host_spans in spans.items():
-        limit = m.problem.hosts[hi].max_concurrent
-        for clique in maximal_cliques(host_spans):
+    for pos, per_pool in enumerate(options):
+        for g, opt in per_pool.items():
+            spans[g].append((opt.start, opt.end, pos))
+    return spans
+
+
+def add_host_concurrency(m: AllocationModel) -> None:
+    """Per host, at most `max_concurrent` meetings at once, buffers included (per pool: the sum)."""
+    for g, spans in _spans_by_pool(m.host_options).items():
+        limit = m.host_pools[g].capacity
+        for clique in maximal_cliques(spans):
             if len(clique) <= limit:
                 continue
-            lits = [m.host[pos, hi] for pos in clique]
+            lits = [m.host[pos, g] for pos in clique]
             if limit == 1:
                 m.model.add_at_most_one(lits)
             else:
@@ -98,84 +173,45 @@ def add_host_concurrency(m: AllocationModel) -> None:
 
 def add_webinar_alone_on_host(m: AllocationModel) -> None:
     """A webinar never shares its host with anything, buffers included."""
-    spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for pos, c in enumerate(m.cands):
-        for h in c.hosts:
-            spans[h.host].append((h.start, h.end, pos))
-    for hi, host_spans in spans.items():
-        if m.problem.hosts[hi].max_concurrent == 1:
-            continue  # concurrency already keeps everything apart
-        for clique in maximal_cliques(host_spans):
-            webinars = [pos for pos in clique if m.cands[pos].request.kind is HostKind.WEBINAR]
-            for w in webinars:
-                for other in clique:
-                    if other != w:
-                        m.model.add_at_most_one([m.host[w, hi], m.host[other, hi]])
+    for g, spans in _spans_by_pool(m.host_options).items():
+        if m.host_pools[g].slots_per_member == 1:
+            continue  # one meeting at a time already keeps everything apart
+        for clique in maximal_cliques(spans):
+            for w in clique:
+                if m.cands[w].request.kind is HostKind.WEBINAR:
+                    for other in clique:
+                        if other != w:
+                            m.model.add_at_most_one([m.host[w, g], m.host[other, g]])
 
 
 def add_operator_no_overlap(m: AllocationModel) -> None:
-    """An operator does one thing at a time, setup and teardown included."""
-    spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for pos, c in enumerate(m.cands):
-        for o in c.operators:
-            spans[o.operator].append((o.start, o.end, pos))
-    for oi, op_spans in spans.items():
-        for clique in maximal_cliques(op_spans):
-            if len(clique) > 1:
-                m.model.add_at_most_one(m.operator[pos, oi] for pos in clique)
+    """An operator does one thing at a time, setup and teardown included (a pool: as many as members)."""
+    for g, spans in _spans_by_pool(m.operator_options).items():
+        limit = m.operator_pools[g].capacity
+        for clique in maximal_cliques(spans):
+            if sum(min(m.cands[pos].operators_needed, limit) for pos in clique) > limit:
+                m.model.add(sum(m.operator[pos, g] for pos in clique) <= limit)
+
+
+def _chosen_pools(m: AllocationModel, a: Assignment) -> tuple[int | None, dict[int, int]]:
+    host_index = {h.id: i for i, h in enumerate(m.problem.hosts)}
+    op_index = {o.id: i for i, o in enumerate(m.problem.operators)}
+    host_pool = m.host_pool_of.get(host_index[a.host], -1) if a.host is not None else None
+    ops: dict[int, int] = defaultdict(int)
+    for o in a.operators:
+        ops[m.operator_pool_of.get(op_index[o], -1)] += 1
+    return host_pool, dict(ops)
 
 
 def add_fixed_assignments(m: AllocationModel, fixed: dict[int, Assignment]) -> None:
-    """Pinned and frozen requests keep exactly their host and operators."""
-    host_index = {h.id: i for i, h in enumerate(m.problem.hosts)}
-    op_index = {o.id: i for i, o in enumerate(m.problem.operators)}
+    """Pinned and frozen requests keep exactly their host and operators (never pooled, so named exactly)."""
     for pos, a in fixed.items():
-        c = m.cands[pos]
+        host_pool, ops = _chosen_pools(m, a)
         m.model.add(m.served[pos] == 1)
-        if c.needs_host:
-            chosen = host_index[a.host] if a.host is not None else -1
-            for h in c.hosts:
-                m.model.add(m.host[pos, h.host] == int(h.host == chosen))
-        wanted = {op_index[o] for o in a.operators}
-        for o in c.operators:
-            m.model.add(m.operator[pos, o.operator] == int(o.operator in wanted))
-
-
-def add_symmetry_breaking(m: AllocationModel, untouchable_hosts: set[int], untouchable_ops: set[int]) -> None:
-    """Interchangeable resources are used in order: resource k serves something only after k-1 has.
-
-    Two resources are interchangeable in this component when every request sees them alike and no pin,
-    freeze or previous assignment names either, so any solution can be relabelled to satisfy the order.
-    """
-    for table, option_lists, limits, untouchable in (
-        (
-            m.host,
-            [[(h.host, h.start, h.end, h.oversize) for h in c.hosts] for c in m.cands],
-            {i: (h.max_concurrent,) for i, h in enumerate(m.problem.hosts)},
-            untouchable_hosts,
-        ),
-        (
-            m.operator,
-            [[(o.operator, o.start, o.end, o.day) for o in c.operators] for c in m.cands],
-            {i: () for i in range(len(m.problem.operators))},
-            untouchable_ops,
-        ),
-    ):
-        signature: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
-        for pos, options in enumerate(option_lists):
-            for res, start, end, extra in options:
-                signature[res].append((pos, start, end, extra))
-        classes: dict[tuple[object, ...], list[int]] = defaultdict(list)
-        for res, sig in signature.items():
-            if res not in untouchable:
-                classes[(limits[res], tuple(sig))].append(res)
-        for members in classes.values():
-            members.sort()
-            positions = [pos for pos, *_ in signature[members[0]]]
-            for prev_res, res in itertools.pairwise(members):
-                for j, pos in enumerate(positions):
-                    earlier = [table[p, prev_res] for p in positions[: j + 1]]
-                    m.model.add(table[pos, res] <= sum(earlier))
+        for g in m.host_options[pos]:
+            m.model.add(m.host[pos, g] == int(g == host_pool))
+        for g in m.operator_options[pos]:
+            m.model.add(m.operator[pos, g] == ops.get(g, 0))
 
 
 def add_redundant_pool_limits(m: AllocationModel) -> None:
@@ -197,49 +233,46 @@ def add_redundant_pool_limits(m: AllocationModel) -> None:
                 m.model.add(sum(m.served[pos] for pos in clique) <= pool)
 
 
-def served_weight(m: AllocationModel) -> cp_model.LinearExprT:
-    return sum(c.weight * m.served[pos] for pos, c in enumerate(m.cands))
-
-
 def link_previous_assignments(m: AllocationModel, previous: dict[int, Assignment]) -> None:
     """`kept[pos]` may be true only when the request has exactly its previous host and operators."""
-    host_index = {h.id: i for i, h in enumerate(m.problem.hosts)}
-    op_index = {o.id: i for i, o in enumerate(m.problem.operators)}
     for pos, a in previous.items():
         c = m.cands[pos]
-        lits: list[Literal_] = [m.served[pos]]
+        host_pool, ops = _chosen_pools(m, a)
         possible = c.needs_host == (a.host is not None) and len(a.operators) == c.operators_needed
-        if a.host is not None and possible:
-            key = (pos, host_index[a.host])
-            possible = key in m.host
-            if possible:
-                lits.append(m.host[key])
-        for op in a.operators:
-            key = (pos, op_index[op])
-            if key not in m.operator:
-                possible = False
-                break
-            lits.append(m.operator[key])
+        possible = possible and (host_pool is None or host_pool in m.host_options[pos])
+        possible = possible and all(g in m.operator_options[pos] for g in ops)
         if not possible:
             m.forced_changes += 1
             continue
         kept = m.model.new_bool_var(f"kept[{c.request.ref}]")
-        for lit in lits:
-            m.model.add_implication(kept, lit)
+        m.model.add_implication(kept, m.served[pos])
+        if host_pool is not None:
+            m.model.add_implication(kept, m.host[pos, host_pool])
+        for g, n in ops.items():
+            m.model.add(m.operator[pos, g] == n).only_enforce_if(kept)
         m.kept[pos] = kept
+
+
+def link_operator_days(m: AllocationModel) -> None:
+    """`called_in[pool, day]` counts the operators of a pool working that day: its busiest moment."""
+    per_day: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
+    for pos, per_pool in enumerate(m.operator_options):
+        for g, o in per_pool.items():
+            per_day[g, o.day].append((o.start, o.end, pos))
+    for (g, day), spans in per_day.items():
+        size = len(m.operator_pools[g].members)
+        count = m.model.new_int_var(0, size, f"called_in[pool{g},{day}]")
+        m.called_in[g, day] = count
+        for clique in maximal_cliques(spans):
+            m.model.add(count >= sum(m.operator[pos, g] for pos in clique))
+
+
+def served_weight(m: AllocationModel) -> cp_model.LinearExprT:
+    return sum(c.weight * m.served[pos] for pos, c in enumerate(m.cands))
 
 
 def changes(m: AllocationModel) -> cp_model.LinearExprT:
     return m.forced_changes + sum(1 - k for k in m.kept.values())
-
-
-def link_operator_days(m: AllocationModel) -> None:
-    for pos, c in enumerate(m.cands):
-        for o in c.operators:
-            key = (o.operator, o.day)
-            if key not in m.called_in:
-                m.called_in[key] = m.model.new_bool_var(f"called_in[{m.problem.operators[o.operator].id},{o.day}]")
-            m.model.add_implication(m.operator[pos, o.operator], m.called_in[key])
 
 
 def operator_days(m: AllocationModel) -> cp_model.LinearExprT:
@@ -247,7 +280,9 @@ def operator_days(m: AllocationModel) -> cp_model.LinearExprT:
 
 
 def oversized_licences(m: AllocationModel) -> cp_model.LinearExprT:
-    return sum(h.oversize * m.host[pos, h.host] for pos, c in enumerate(m.cands) for h in c.hosts if h.oversize)
+    return sum(
+        opt.oversize * m.host[pos, g] for pos, per_pool in enumerate(m.host_options) for g, opt in per_pool.items()
+    )
 
 
 def build_model(
@@ -256,10 +291,19 @@ def build_model(
     fixed: dict[int, Assignment],
     previous: dict[int, Assignment],
     *,
-    symmetry_breaking: bool = True,
+    pool_interchangeable: bool = True,
     redundant_constraints: bool = True,
 ) -> AllocationModel:
     m = AllocationModel(problem, cands)
+    named = [*fixed.values(), *previous.values()]
+    host_ids = {a.host for a in named}
+    op_ids = {o for a in named for o in a.operators}
+    pool_interchangeable_resources(
+        m,
+        {i for i, h in enumerate(problem.hosts) if h.id in host_ids},
+        {i for i, o in enumerate(problem.operators) if o.id in op_ids},
+        enabled=pool_interchangeable,
+    )
     create_assignment_variables(m)
     add_served_means_fully_resourced(m)
     add_host_concurrency(m)
@@ -268,21 +312,67 @@ def build_model(
     add_fixed_assignments(m, fixed)
     link_previous_assignments(m, previous)
     link_operator_days(m)
-    if symmetry_breaking:
-        named = list(fixed.values()) + list(previous.values())
-        host_ids = {a.host for a in named}
-        op_ids = {o for a in named for o in a.operators}
-        add_symmetry_breaking(
-            m,
-            {i for i, h in enumerate(problem.hosts) if h.id in host_ids},
-            {i for i, o in enumerate(problem.operators) if o.id in op_ids},
-        )
     if redundant_constraints:
         add_redundant_pool_limits(m)
     return m
 
 
-def hint(m: AllocationModel, values: Iterable[tuple[Literal_, int]]) -> None:
+def hint(m: AllocationModel, values: Iterable[tuple[Var, int]]) -> None:
     m.model.clear_hints()
     for var, value in values:
         m.model.add_hint(var, value)
+
+
+def hint_previous(m: AllocationModel, previous: dict[int, Assignment]) -> None:
+    values: list[tuple[Var, int]] = []
+    for pos, a in previous.items():
+        host_pool, ops = _chosen_pools(m, a)
+        if host_pool is not None and (pos, host_pool) not in m.host:
+            continue
+        if any((pos, g) not in m.operator for g in ops):
+            continue
+        values.append((m.served[pos], 1))
+        if host_pool is not None:
+            values.append((m.host[pos, host_pool], 1))
+        values.extend((m.operator[pos, g], n) for g, n in ops.items())
+    hint(m, values)
+
+
+def assignments(m: AllocationModel, value: Callable[[Var], int]) -> list[Assignment]:
+    """Read a solution back, sharing each pool's meetings out over its members first-fit in start order."""
+    host_of: dict[int, str] = {}
+    ops_of: dict[int, list[str]] = defaultdict(list)
+    for pools, options, table, ids, sink in (
+        (m.host_pools, m.host_options, m.host, [h.id for h in m.problem.hosts], "host"),
+        (m.operator_pools, m.operator_options, m.operator, [o.id for o in m.problem.operators], "ops"),
+    ):
+        demand: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+        for pos, per_pool in enumerate(options):
+            for g, opt in per_pool.items():
+                n = value(table[pos, g])
+                if n:
+                    demand[g].append((opt.start, pos, opt.end, n))
+        for g, items in demand.items():
+            pool = pools[g]
+            slots = [(res, k) for res in pool.members for k in range(pool.slots_per_member)]
+            free_at = dict.fromkeys(slots, -(2**62))
+            for start, pos, end, n in sorted(items):
+                taken: list[int] = []
+                for slot in slots:
+                    if len(taken) == n:
+                        break
+                    if free_at[slot] <= start and slot[0] not in taken:
+                        free_at[slot] = end
+                        taken.append(slot[0])
+                if len(taken) != n:
+                    raise AssertionError(f"pool {g} over capacity at {start}: the model let it through")
+                for res in taken:
+                    if sink == "host":
+                        host_of[pos] = ids[res]
+                    else:
+                        ops_of[pos].append(ids[res])
+    out = []
+    for pos, c in enumerate(m.cands):
+        if value(m.served[pos]):
+            out.append(Assignment(request=c.request.ref, host=host_of.get(pos), operators=sorted(ops_of[pos])))
+    return out

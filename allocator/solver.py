@@ -2,7 +2,8 @@
 
 The three objective levels are solved in order on the same model: first the priority-weighted served
 requests, then (with that value held) the fewest changes to the published plan, then the office's
-preferences. Each level reports its value and the bound CP-SAT proved for it.
+preferences. Each level is solved for every component before the next level starts, so a time limit
+cuts the least important level first. Each level reports its value and the bound CP-SAT proved for it.
 """
 
 from __future__ import annotations
@@ -22,16 +23,19 @@ from allocator.errors import ConflictingPins, InvalidPlan
 from allocator.explain import explain_unserved, started_without_plan
 from allocator.model import (
     AllocationModel,
+    Var,
+    assignments,
     build_model,
     changes,
     hint,
+    hint_previous,
     operator_days,
     oversized_licences,
     served_weight,
 )
 from allocator.validate import validate_plan
 
-TERMS = ("served_weight", "changes", "preferences")
+TERMS = (("served_weight", "maximize"), ("changes", "minimize"), ("preferences", "minimize"))
 
 
 class SolveOptions(BaseModel):
@@ -40,7 +44,7 @@ class SolveOptions(BaseModel):
     time_limit_s: float = Field(default=20.0, gt=0)
     workers: int = Field(default=2, ge=1, le=64, description="Components solved at once.")
     split_components: bool = True
-    symmetry_breaking: bool = True
+    pool_interchangeable: bool = Field(default=True, description="Merge identical resources (symmetry removal).")
     redundant_constraints: bool = True
     reuse_unchanged: bool = Field(
         default=True, description="Keep a component's published assignments when they serve all of it."
@@ -49,23 +53,29 @@ class SolveOptions(BaseModel):
 
 
 @dataclass
-class _StageResult:
+class _Level:
     value: int
     bound: int
     optimal: bool
 
 
 @dataclass
-class _ComponentResult:
-    assignments: list[Assignment]
-    stages: list[_StageResult]
-    warnings: list[str] = field(default_factory=list)
+class _Component:
+    """One independent part, carried through the three levels."""
+
+    cands: list[Candidates]
+    fixed: dict[int, Assignment]
+    previous: dict[int, Assignment]
+    model: AllocationModel | None = None
+    solution: dict[Var, int] | None = None
+    result: list[Assignment] | None = None
+    levels: list[_Level] = field(default_factory=list)
 
 
-def _frozen_and_pinned(
+def _fixed_and_previous(
     problem: Problem, cands: list[Candidates]
 ) -> tuple[dict[int, Assignment], dict[int, Assignment], list[str]]:
-    """Positions that must keep an assignment, positions with a previous one, and warnings."""
+    """Positions that must keep an assignment (pins, freeze), positions with a previous one, warnings."""
     pins = {p.request: Assignment(request=p.request, host=p.host, operators=sorted(p.operators)) for p in problem.pins}
     previous = {a.request: a for a in problem.previous}
     freeze_until = problem.now.timestamp() + problem.policy.freeze_horizon_min * 60
@@ -76,10 +86,10 @@ def _frozen_and_pinned(
     warnings: list[str] = []
     for pos, c in enumerate(cands):
         ref = c.request.ref
-        usable_hosts = {host_ids[h.host] for h in c.hosts}
-        usable_ops = {op_ids[o.operator] for o in c.operators}
+        hosts = {host_ids[h.host] for h in c.hosts}
+        ops = {op_ids[o.operator] for o in c.operators}
 
-        def fits(a: Assignment, c: Candidates = c, hosts: set[str] = usable_hosts, ops: set[str] = usable_ops) -> bool:
+        def fits(a: Assignment, c: Candidates = c, hosts: set[str] = hosts, ops: set[str] = ops) -> bool:
             host_ok = (a.host in hosts) if c.needs_host else a.host is None
             return host_ok and len(a.operators) == c.operators_needed and set(a.operators) <= ops
 
@@ -88,7 +98,7 @@ def _frozen_and_pinned(
         if ref in pins:
             if not fits(pins[ref]):
                 raise ConflictingPins(
-                    f"pin for {ref} cannot hold: host/operators do not fit the request "
+                    "a pin cannot hold: its host or operators do not fit the request "
                     "(capacity, kind, availability, skills, shifts or leave)",
                     requests=[ref],
                 )
@@ -104,118 +114,89 @@ def _frozen_and_pinned(
     return fixed, prev_at, warnings
 
 
-def _solve_component(
-    problem: Problem,
-    cands: list[Candidates],
-    fixed: dict[int, Assignment],
-    previous: dict[int, Assignment],
-    options: SolveOptions,
-    deadline: float,
-) -> _ComponentResult:
-    m = build_model(
-        problem,
-        cands,
-        fixed,
-        previous,
-        symmetry_breaking=options.symmetry_breaking,
-        redundant_constraints=options.redundant_constraints,
-    )
-    weights = problem.policy.preferences
-    objectives: list[tuple[str, cp_model.LinearExprT]] = [
-        ("maximize", served_weight(m)),
-        ("minimize", changes(m)),
-        ("minimize", weights.operator_days * operator_days(m) + weights.oversized_licence * oversized_licences(m)),
-    ]
-    _hint_previous(m, previous)
-    stages: list[_StageResult] = []
-    solution: dict[cp_model.IntVar, int] | None = None
-    all_vars = [*m.served.values(), *m.host.values(), *m.operator.values(), *m.kept.values(), *m.called_in.values()]
-    for level, (sense, expr) in enumerate(objectives):
-        remaining = deadline - _time.monotonic()
-        if remaining <= 0.0 and solution is not None:
-            # Out of time: keep what we have and claim nothing about the remaining levels.
-            assignments = _extract(m, solution)
-            values = _term_values(problem, cands, previous, assignments)
-            trivial = (sum(c.weight for c in cands), m.forced_changes, 0)
-            stages.append(_StageResult(values[level], trivial[level], False))
-            continue
-        if sense == "maximize":
-            m.model.maximize(expr)
-        else:
-            m.model.minimize(expr)
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.random_seed = options.seed
-        solver.parameters.max_time_in_seconds = max(remaining, 0.05)
-        status = solver.solve(m.model)
-        if status == cp_model.INFEASIBLE:
-            raise ConflictingPins(
-                "pinned or frozen assignments conflict with each other",
-                requests=sorted(m.cands[pos].request.ref for pos in fixed),
-            )
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            raise InvalidPlan(f"the solver found no plan in time (status {solver.status_name(status)})")
-        value = round(solver.objective_value)
-        bound = round(solver.best_objective_bound)
-        stages.append(_StageResult(value, bound, status == cp_model.OPTIMAL))
-        solution = {v: solver.value(v) for v in all_vars}
-        if sense == "maximize":
-            m.model.add(expr >= value)
-        else:
-            m.model.add(expr <= value)
-        hint(m, solution.items())
-    assert solution is not None
-    return _ComponentResult(_extract(m, solution), stages)
+def _objective(m: AllocationModel, level: int) -> cp_model.LinearExprT:
+    weights = m.problem.policy.preferences
+    if level == 0:
+        return served_weight(m)
+    if level == 1:
+        return changes(m)
+    return weights.operator_days * operator_days(m) + weights.oversized_licence * oversized_licences(m)
 
 
-def _hint_previous(m: AllocationModel, previous: dict[int, Assignment]) -> None:
-    host_index = {h.id: i for i, h in enumerate(m.problem.hosts)}
-    op_index = {o.id: i for i, o in enumerate(m.problem.operators)}
-    values: list[tuple[cp_model.IntVar, int]] = []
-    for pos, a in previous.items():
-        values.append((m.served[pos], 1))
-        if a.host is not None and (pos, host_index[a.host]) in m.host:
-            values.append((m.host[pos, host_index[a.host]], 1))
-        for op in a.operators:
-            if (pos, op_index[op]) in m.operator:
-                values.append((m.operator[pos, op_index[op]], 1))
-    hint(m, values)
-
-
-def _extract(m: AllocationModel, solution: dict[cp_model.IntVar, int]) -> list[Assignment]:
-    out: list[Assignment] = []
-    for pos, c in enumerate(m.cands):
-        if not solution[m.served[pos]]:
-            continue
-        host = next((m.problem.hosts[h.host].id for h in c.hosts if solution[m.host[pos, h.host]]), None)
-        ops = sorted(m.problem.operators[o.operator].id for o in c.operators if solution[m.operator[pos, o.operator]])
-        out.append(Assignment(request=c.request.ref, host=host, operators=ops))
-    return out
-
-
-def _previous_serves_all(
-    problem: Problem, cands: list[Candidates], fixed: dict[int, Assignment], previous: dict[int, Assignment]
-) -> bool:
-    """True when every request here keeps a feasible published assignment: that is the lexicographic optimum.
-
-    All served is the best first level can be, no change the best second level can be, and with every
-    assignment kept the third level has nothing left to choose.
-    """
-    if any(pos not in previous for pos in range(len(cands))):
-        return False
-    if any(fixed[pos] != previous[pos] for pos in fixed):
-        return False
-    m = build_model(
-        problem,
-        cands,
-        {pos: previous[pos] for pos in range(len(cands))},
-        {},
-        symmetry_breaking=False,
-        redundant_constraints=False,
-    )
+def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: float) -> None:
+    """Optimise one level of one component, then hold its value for the levels below."""
+    m = comp.model
+    assert m is not None
+    sense = TERMS[level][1]
+    expr = _objective(m, level)
+    remaining = deadline - _time.monotonic()
+    if level == 1 and not m.kept and comp.solution is not None:
+        comp.levels.append(_Level(m.forced_changes, m.forced_changes, True))  # nothing published to keep
+        return
+    if remaining <= 0.0 and comp.solution is not None:
+        value = _term_values(m.problem, comp.cands, comp.previous, assignments(m, comp.solution.__getitem__))[level]
+        trivial = (sum(c.weight for c in comp.cands), m.forced_changes, 0)[level]
+        comp.levels.append(_Level(value, trivial, False))  # out of time: claim nothing about this level
+        return
+    if sense == "maximize":
+        m.model.maximize(expr)
+    else:
+        m.model.minimize(expr)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 1.0
+    solver.parameters.random_seed = options.seed
+    # The clique rows make the LP strong; level 2 keeps it at every node, which proves optimality
+    # where the default level stalls on the host–operator coupling.
+    solver.parameters.linearization_level = 2
+    solver.parameters.max_time_in_seconds = max(remaining, 0.05)
+    status = solver.solve(m.model)
+    if status == cp_model.INFEASIBLE:
+        raise ConflictingPins(
+            "pinned or frozen assignments conflict with each other",
+            requests=sorted(comp.cands[pos].request.ref for pos in comp.fixed),
+        )
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if comp.solution is None:
+            comp.solution = _only_fixed(m, comp.fixed)
+        value = _term_values(m.problem, comp.cands, comp.previous, assignments(m, comp.solution.__getitem__))[level]
+        trivial = (sum(c.weight for c in comp.cands), m.forced_changes, 0)[level]
+        comp.levels.append(_Level(value, trivial, False))
+        return
+    value = round(solver.objective_value)
+    comp.levels.append(_Level(value, round(solver.best_objective_bound), status == cp_model.OPTIMAL))
+    comp.solution = {v: solver.value(v) for v in m.variables()}
+    m.model.add(expr >= value if sense == "maximize" else expr <= value)
+    hint(m, comp.solution.items())
+
+
+def _only_fixed(m: AllocationModel, fixed: dict[int, Assignment]) -> dict[Var, int]:
+    """A plan that is always valid: serve only what is pinned or frozen (used only if CP-SAT finds nothing)."""
+    values = dict.fromkeys(m.variables(), 0)
+    for pos, a in fixed.items():
+        values[m.served[pos]] = 1
+        for (p, g), var in m.host.items():
+            if p == pos and a.host in [m.problem.hosts[i].id for i in m.host_pools[g].members]:
+                values[var] = 1
+        for (p, g), var in m.operator.items():
+            if p == pos:
+                members = {m.problem.operators[i].id for i in m.operator_pools[g].members}
+                values[var] = len(members & set(a.operators))
+    return values
+
+
+def _previous_serves_all(problem: Problem, comp: _Component) -> bool:
+    """True when every request here keeps a feasible published assignment: that is the lexicographic optimum.
+
+    All served is the best the first level can be, no change the best the second can be, and with every
+    assignment kept the third level has nothing left to choose.
+    """
+    n = len(comp.cands)
+    if len(comp.previous) != n or any(comp.fixed[pos] != comp.previous[pos] for pos in comp.fixed):
+        return False
+    m = build_model(problem, comp.cands, comp.previous, {}, pool_interchangeable=False, redundant_constraints=False)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 5.0
     return bool(solver.solve(m.model) == cp_model.OPTIMAL)
 
 
@@ -224,64 +205,91 @@ def active_requests(problem: Problem) -> list[Request]:
 
 
 def solve(
-    problem: Problem,
-    options: SolveOptions | None = None,
-    *,
-    clock: Callable[[], float] = _time.perf_counter,
+    problem: Problem, options: SolveOptions | None = None, *, clock: Callable[[], float] = _time.perf_counter
 ) -> Plan:
     """Plan every active request; raise rather than return a plan the validator rejects."""
     options = options or SolveOptions()
     t0 = clock()
     deadline = _time.monotonic() + options.time_limit_s
-    requests = active_requests(problem)
     plannable: list[Request] = []
     unserved: list[Unserved] = []
-    previous_refs = {a.request for a in problem.previous}
-    pinned_refs = {p.request for p in problem.pins}
-    for r in requests:
-        if r.start <= problem.now and r.ref not in previous_refs and r.ref not in pinned_refs:
+    earlier = {a.request for a in problem.previous} | {p.request for p in problem.pins}
+    for r in active_requests(problem):
+        if r.start <= problem.now and r.ref not in earlier:
             unserved.append(started_without_plan(problem, r))
         else:
             plannable.append(r)
     cands = build_candidates(problem, plannable)
-    fixed, previous, warnings = _frozen_and_pinned(problem, cands)
-    weights = problem.policy.preferences
-    groups = (
-        split_components(cands, couple_operator_days=weights.operator_days > 0)
-        if options.split_components
-        else ([list(range(len(cands)))] if cands else [])
-    )
-
-    def run(group: list[int]) -> _ComponentResult:
-        sub = [cands[i] for i in group]
-        local = {i: k for k, i in enumerate(group)}
-        sub_fixed = {local[i]: a for i, a in fixed.items() if i in local}
-        sub_prev = {local[i]: a for i, a in previous.items() if i in local}
-        if options.reuse_unchanged and _previous_serves_all(problem, sub, sub_fixed, sub_prev):
-            kept = [sub_prev[k] for k in range(len(sub))]
-            values = _term_values(problem, sub, sub_prev, kept)
-            return _ComponentResult(kept, [_StageResult(v, v, True) for v in values])
-        return _solve_component(problem, sub, sub_fixed, sub_prev, options, deadline)
-
-    if options.workers > 1 and len(groups) > 1:
-        with ThreadPoolExecutor(max_workers=options.workers) as pool:
-            results = list(pool.map(run, groups))
+    fixed, previous, warnings = _fixed_and_previous(problem, cands)
+    if options.split_components:
+        groups = split_components(cands, couple_operator_days=problem.policy.preferences.operator_days > 0)
     else:
-        results = [run(g) for g in groups]
+        groups = [list(range(len(cands)))] if cands else []
+    comps: list[_Component] = []
+    for group in groups:
+        local = {i: k for k, i in enumerate(group)}
+        comps.append(
+            _Component(
+                cands=[cands[i] for i in group],
+                fixed={local[i]: a for i, a in fixed.items() if i in local},
+                previous={local[i]: a for i, a in previous.items() if i in local},
+            )
+        )
 
-    assignments = [a for res in results for a in res.assignments]
-    served_refs = {a.request for a in assignments}
-    unplanned = [c for c in cands if c.request.ref not in served_refs]
-    unserved.extend(explain_unserved(problem, unplanned, assignments))
-    terms = _combine_terms(results)
+    def prepare(comp: _Component) -> None:
+        if options.reuse_unchanged and _previous_serves_all(problem, comp):
+            comp.result = [comp.previous[k] for k in range(len(comp.cands))]
+            values = _term_values(problem, comp.cands, comp.previous, comp.result)
+            comp.levels = [_Level(v, v, True) for v in values]
+            return
+        comp.model = build_model(
+            problem,
+            comp.cands,
+            comp.fixed,
+            comp.previous,
+            pool_interchangeable=options.pool_interchangeable,
+            redundant_constraints=options.redundant_constraints,
+        )
+        hint_previous(comp.model, comp.previous)
+
+    def each(fn: Callable[[_Component], None]) -> None:
+        todo = [c for c in comps if c.result is None or fn is prepare]
+        if options.workers > 1 and len(todo) > 1:
+            with ThreadPoolExecutor(max_workers=options.workers) as pool:
+                list(pool.map(fn, todo))
+        else:
+            for c in todo:
+                fn(c)
+
+    each(prepare)
+    for level in range(len(TERMS)):
+        each(lambda c, level=level: _solve_level(c, level, options, deadline))  # type: ignore[misc]
+    for comp in comps:
+        if comp.result is None:
+            assert comp.model is not None and comp.solution is not None
+            comp.result = assignments(comp.model, comp.solution.__getitem__)
+
+    chosen = [a for comp in comps for a in (comp.result or [])]
+    served_refs = {a.request for a in chosen}
+    unserved.extend(explain_unserved(problem, [c for c in cands if c.request.ref not in served_refs], chosen))
+    terms = [
+        ObjectiveTerm(
+            name=name,
+            sense=sense,  # type: ignore[arg-type]
+            value=sum(c.levels[i].value for c in comps),
+            bound=sum(c.levels[i].bound for c in comps),
+            optimal=all(c.levels[i].optimal for c in comps),
+        )
+        for i, (name, sense) in enumerate(TERMS)
+    ]
     plan = Plan(
-        assignments=sorted(assignments, key=lambda a: a.request),
+        assignments=sorted(chosen, key=lambda a: a.request),
         unserved=sorted(unserved, key=lambda u: u.request),
         objective=terms,
         status=SolverStatus.OPTIMAL if all(t.optimal for t in terms) else SolverStatus.FEASIBLE,
-        gap=max((_gap(t) for t in terms), default=0.0),
+        gap=max((abs(t.bound - t.value) / max(1, abs(t.value)) for t in terms), default=0.0),
         solve_seconds=round(clock() - t0, 4),
-        components=len(groups),
+        components=len(comps),
         warnings=warnings,
     )
     violations = validate_plan(problem, plan)
@@ -309,23 +317,3 @@ def _term_values(
         days.update((o.operator, o.day) for o in c.operators if problem.operators[o.operator].id in a.operators)
         oversize += sum(h.oversize for h in c.hosts if problem.hosts[h.host].id == a.host)
     return served, changed, weights.operator_days * len(days) + weights.oversized_licence * oversize
-
-
-def _combine_terms(results: list[_ComponentResult]) -> list[ObjectiveTerm]:
-    terms = []
-    for i, (name, sense) in enumerate(zip(TERMS, ("maximize", "minimize", "minimize"), strict=True)):
-        stages = [r.stages[i] for r in results]
-        terms.append(
-            ObjectiveTerm(
-                name=name,
-                sense=sense,  # type: ignore[arg-type]
-                value=sum(s.value for s in stages),
-                bound=sum(s.bound for s in stages),
-                optimal=all(s.optimal for s in stages),
-            )
-        )
-    return terms
-
-
-def _gap(t: ObjectiveTerm) -> float:
-    return abs(t.bound - t.value) / max(1, abs(t.value))
