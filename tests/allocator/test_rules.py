@@ -322,9 +322,8 @@ def test_cancelled_requests_are_ignored_and_free_their_host() -> None:
 
 
 def test_results_do_not_depend_on_splitting_symmetry_or_redundancy() -> None:
-    from benchmarks.generate import district
-
     from allocator.problem_io import parse_problem
+    from benchmarks.generate import district
 
     prob = parse_problem(district(60, seed=3))
     base = solve(prob, SolveOptions(split_components=False, pool_interchangeable=False, redundant_constraints=False))
@@ -335,9 +334,8 @@ def test_results_do_not_depend_on_splitting_symmetry_or_redundancy() -> None:
 
 
 def test_same_input_same_plan() -> None:
-    from benchmarks.generate import district
-
     from allocator.problem_io import parse_problem
+    from benchmarks.generate import district
 
     prob = parse_problem(district(80, seed=5))
     a, b = solve(prob), solve(prob)
@@ -345,9 +343,8 @@ def test_same_input_same_plan() -> None:
 
 
 def test_replan_with_previous_keeps_everything_and_serves_newcomer() -> None:
-    from benchmarks.generate import district
-
     from allocator.problem_io import parse_problem
+    from benchmarks.generate import district
 
     data = district(80, seed=11)
     prob = parse_problem(data)
