@@ -21,6 +21,7 @@ from ortools.sat.python import cp_model
 
 from allocator.candidates import Candidates, HostOption, OperatorOption
 from allocator.domain import Assignment, HostKind, Problem
+from allocator.errors import InvalidPlan
 
 Var = cp_model.IntVar
 
@@ -365,7 +366,7 @@ def assignments(m: AllocationModel, value: Callable[[Var], int]) -> list[Assignm
                         free_at[slot] = end
                         taken.append(slot[0])
                 if len(taken) != n:
-                    raise AssertionError(f"pool {g} over capacity at {start}: the model let it through")
+                    raise InvalidPlan(f"resource pool {g} is over capacity at minute {start}: the model let it through")
                 for res in taken:
                     if sink == "host":
                         host_of[pos] = ids[res]
