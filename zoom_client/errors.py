@@ -68,10 +68,6 @@ class ZoomError(Exception):
         return f"{type(self).__name__}({str(self)!r})"
 
 
-class ZoomConfigurationError(ZoomError):
-    """The client was set up wrongly (bad config, unknown account)."""
-
-
 class ZoomAuthError(ZoomError):
     """Credentials rejected, token invalid or expired (HTTP 401, code 124, OAuth endpoint refusals)."""
 
