@@ -6,6 +6,7 @@ listed as data too, so pages and mails can render them in either language.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -24,36 +25,55 @@ def when(start: datetime, end: datetime, zone: str, lang: str = "en") -> str:
     return f"{day} {s:%Y-%m-%d %H:%M}–{end_txt} {zone_abbrev(zone)}"
 
 
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
+class _Agenda:
+    """What one resource does in the plan, sorted by start, in whole minutes, for quick look-ups by time."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[int, int, Request]] = []
+        self.starts: list[int] = []
+        self.longest = 0
+
+    def add(self, r: Request) -> None:
+        self.items.append((to_minutes(r.start), to_minutes_ceil(r.end), r))
+
+    def seal(self) -> None:
+        self.items.sort(key=lambda it: (it[0], it[1], it[2].ref))
+        self.starts = [it[0] for it in self.items]
+        self.longest = max((e - s for s, e, _r in self.items), default=0)
+
+    def clashing(self, start: int, end: int, before: int, after: int) -> list[tuple[int, int, Request]]:
+        """Entries whose span padded by (before, after) overlaps [start - before, end + after)."""
+        lo = bisect_left(self.starts, start - before - after - self.longest)
+        hi = bisect_left(self.starts, end + before + after)
+        return [
+            (s - before, e + after, r)
+            for s, e, r in self.items[lo:hi]
+            if s - before < end + after and start - before < e + after
+        ]
 
 
-def _host_blockers(problem: Problem, req: Request, host_index: int, on_host: Sequence[Request]) -> list[str] | None:
+def _host_blockers(problem: Problem, req: Request, host_index: int, agenda: _Agenda | None) -> list[str] | None:
     """Requests keeping this host from taking `req`, or None if it could."""
     host = problem.hosts[host_index]
     before, after = problem.policy.host_buffers(host)
-
-    def span(r: Request) -> tuple[int, int]:
-        return to_minutes(r.start) - before, to_minutes_ceil(r.end) + after
-
-    mine = span(req)
-    clash = [r for r in on_host if _overlaps(span(r), mine)]
+    start, end = to_minutes(req.start), to_minutes_ceil(req.end)
+    clash = agenda.clashing(start, end, before, after) if agenda else []
     if not clash:
         return None
-    if req.kind is HostKind.WEBINAR or any(r.kind is HostKind.WEBINAR for r in clash):
-        return [r.ref for r in clash]
-    points = sorted({max(span(r)[0], mine[0]) for r in clash})
-    peak = max(sum(1 for r in clash if span(r)[0] <= t < span(r)[1]) for t in points)
-    return [r.ref for r in clash] if peak + 1 > host.max_concurrent else None
+    refs = [r.ref for _s, _e, r in clash]
+    if req.kind is HostKind.WEBINAR or any(r.kind is HostKind.WEBINAR for _s, _e, r in clash):
+        return refs
+    points = {max(s, start - before) for s, _e, _r in clash}
+    peak = max(sum(1 for s, e, _r in clash if s <= t < e) for t in points)
+    return refs if peak + 1 > host.max_concurrent else None
 
 
-def _operator_blockers(problem: Problem, req: Request, on_operator: Sequence[Request]) -> list[str]:
+def _operator_blockers(problem: Problem, req: Request, agenda: _Agenda | None) -> list[str]:
     pol = problem.policy
-
-    def span(r: Request) -> tuple[int, int]:
-        return to_minutes(r.start) - pol.operator_setup_min, to_minutes_ceil(r.end) + pol.operator_teardown_min
-
-    return [r.ref for r in on_operator if _overlaps(span(r), span(req))]
+    if agenda is None:
+        return []
+    start, end = to_minutes(req.start), to_minutes_ceil(req.end)
+    return [r.ref for _s, _e, r in agenda.clashing(start, end, pol.operator_setup_min, pol.operator_teardown_min)]
 
 
 _HOST_WHY = {
@@ -71,7 +91,7 @@ _OP_WHY = {
 
 
 def _explain_hosts(
-    problem: Problem, c: Candidates, by_host: dict[str, list[Request]]
+    problem: Problem, c: Candidates, by_host: dict[str, _Agenda]
 ) -> tuple[str, str, str, list[Blocker]] | None:
     req = c.request
     n = req.participants
@@ -113,7 +133,7 @@ def _explain_hosts(
     blockers: list[Blocker] = []
     for opt in c.hosts:
         host = problem.hosts[opt.host]
-        refs = _host_blockers(problem, req, opt.host, by_host.get(host.id, []))
+        refs = _host_blockers(problem, req, opt.host, by_host.get(host.id))
         if refs is None:
             return None  # this host could take it
         blockers.append(Blocker(resource=host.id, requests=refs, reason="busy"))
@@ -128,7 +148,7 @@ def _explain_hosts(
 
 
 def _explain_operators(
-    problem: Problem, c: Candidates, by_operator: dict[str, list[Request]]
+    problem: Problem, c: Candidates, by_operator: dict[str, _Agenda]
 ) -> tuple[str, str, str, list[Blocker]] | None:
     req = c.request
     need = c.operators_needed
@@ -150,7 +170,7 @@ def _explain_operators(
     blockers: list[Blocker] = []
     for opt in c.operators:
         op = problem.operators[opt.operator]
-        refs = _operator_blockers(problem, req, by_operator.get(op.id, []))
+        refs = _operator_blockers(problem, req, by_operator.get(op.id))
         if refs:
             blockers.append(Blocker(resource=op.id, requests=refs, reason="busy"))
         else:
@@ -196,13 +216,15 @@ def _explain_operators(
 def explain_unserved(problem: Problem, unplanned: Sequence[Candidates], plan: Sequence[Assignment]) -> list[Unserved]:
     """A reason for each request left out of `plan`, judged against what the plan gives to others."""
     by_ref = {r.ref: r for r in problem.requests}
-    by_host: dict[str, list[Request]] = {}
-    by_operator: dict[str, list[Request]] = {}
+    by_host: dict[str, _Agenda] = {}
+    by_operator: dict[str, _Agenda] = {}
     for a in plan:
         if a.host is not None:
-            by_host.setdefault(a.host, []).append(by_ref[a.request])
+            by_host.setdefault(a.host, _Agenda()).add(by_ref[a.request])
         for op in a.operators:
-            by_operator.setdefault(op, []).append(by_ref[a.request])
+            by_operator.setdefault(op, _Agenda()).add(by_ref[a.request])
+    for agenda in (*by_host.values(), *by_operator.values()):
+        agenda.seal()
     out: list[Unserved] = []
     for c in unplanned:
         found = []
