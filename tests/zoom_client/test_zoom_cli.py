@@ -144,3 +144,12 @@ def test_zoom_sandbox_command_runs_a_real_server(tmp_path):
 def test_zoom_sandbox_refuses_non_loopback(app):
     result = runner.invoke(app, ["zoom-sandbox", "--host", "0.0.0.0", "--port", "0"])
     assert result.exit_code == 2 and "loopback" in result.output
+
+
+def test_the_vicon_app_carries_the_zoom_commands():
+    from allocator.cli import app as vicon
+
+    result = runner.invoke(vicon, ["--help"])
+    assert result.exit_code == 0
+    for name in ("zoom-sandbox", "hosts", "meetings"):
+        assert name in result.output

@@ -430,3 +430,12 @@ def test_sandbox_events_parse_as_typed_models(sandbox: Sandbox):
     sandbox.state.start_meeting(m.id)
     event = parse_event(json.dumps(sandbox.state.events[-1]).encode())
     assert event.event == "meeting.started"
+
+
+def test_tenants_discover_hosts_across_accounts(sandbox: Sandbox):
+    from zoom_client.client import ZoomTenants
+
+    tenants = ZoomTenants(sandbox.zoom_config())
+    hosts = tenants.discover_hosts()
+    assert {h.account for h in hosts} == {"kominfo", "setda"} and len(hosts) == 7
+    assert tenants.client("setda").tokens is not tenants.client("kominfo").tokens
