@@ -1,0 +1,1 @@
+"""Alembic migrations of the store (packaged so `vicon db upgrade` works from an installed package)."""
