@@ -99,31 +99,56 @@ def host_exclusion(request: Request, host: ZoomHost) -> HostExclusion | None:
     return None
 
 
-def _shift_windows(op: Operator, zone: ZoneInfo, day: date) -> list[tuple[datetime, datetime]]:
-    out = []
-    for shift in op.shifts:
-        if day.weekday() in shift.weekdays:
-            start = datetime.combine(day, shift.start, zone)
-            end_day = day + timedelta(days=1) if shift.end == time(0) else day
-            out.append((start, datetime.combine(end_day, shift.end, zone)))
-    return out
+class OperatorCalendar:
+    """An operator's rules in a form cheap to ask many times: skills as a set, shift windows by local day."""
+
+    def __init__(self, op: Operator, policy: SitePolicy) -> None:
+        self.op = op
+        self.zone = ZoneInfo(op.timezone or policy.timezone)
+        self.skills = set(op.skills)
+        self._windows: dict[date, list[tuple[datetime, datetime]]] = {}
+
+    def windows(self, day: date) -> list[tuple[datetime, datetime]]:
+        found = self._windows.get(day)
+        if found is None:
+            found = []
+            for shift in self.op.shifts:
+                if day.weekday() in shift.weekdays:
+                    start = datetime.combine(day, shift.start, self.zone)
+                    end_day = day + timedelta(days=1) if shift.end == time(0) else day
+                    found.append((start, datetime.combine(end_day, shift.end, self.zone)))
+            self._windows[day] = found
+        return found
 
 
-def operator_exclusion(request: Request, op: Operator, policy: SitePolicy) -> OperatorExclusion | None:
+def operator_exclusion(
+    request: Request,
+    op: Operator,
+    policy: SitePolicy,
+    calendar: OperatorCalendar | None = None,
+    work: tuple[datetime, datetime] | None = None,
+) -> OperatorExclusion | None:
+    """Why `op` cannot take `request` on its own merits; `work` is the setup-to-teardown span in op's zone."""
+    cal = calendar or OperatorCalendar(op, policy)
     if request.allowed_operators is not None and op.id not in request.allowed_operators:
         return OperatorExclusion.NOT_ALLOWED
-    if not set(request.required_skills) <= set(op.skills):
+    if not cal.skills.issuperset(request.required_skills):
         return OperatorExclusion.SKILL
-    zone = ZoneInfo(op.timezone or policy.timezone)
-    work_start = (request.start - timedelta(minutes=policy.operator_setup_min)).astimezone(zone)
-    work_end = (request.end + timedelta(minutes=policy.operator_teardown_min)).astimezone(zone)
+    work_start, work_end = work or working_span(request, policy, cal.zone)
     last_day = (work_end - timedelta(microseconds=1)).date()
     for period in op.leave:
         if period.first <= last_day and work_start.date() <= period.last:
             return OperatorExclusion.LEAVE
-    if not any(s <= work_start and work_end <= e for s, e in _shift_windows(op, zone, work_start.date())):
+    if not any(s <= work_start and work_end <= e for s, e in cal.windows(work_start.date())):
         return OperatorExclusion.SHIFT
     return None
+
+
+def working_span(request: Request, policy: SitePolicy, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    return (
+        (request.start - timedelta(minutes=policy.operator_setup_min)).astimezone(zone),
+        (request.end + timedelta(minutes=policy.operator_teardown_min)).astimezone(zone),
+    )
 
 
 def build_candidates(problem: Problem, requests: list[Request]) -> list[Candidates]:
@@ -131,6 +156,7 @@ def build_candidates(problem: Problem, requests: list[Request]) -> list[Candidat
     policy = problem.policy
     levels = capacity_levels(problem.hosts)
     site_zone = ZoneInfo(policy.timezone)
+    calendars = [OperatorCalendar(op, policy) for op in problem.operators]
     out: list[Candidates] = []
     for index, req in enumerate(requests):
         start, end = to_minutes(req.start), to_minutes_ceil(req.end)
@@ -154,8 +180,12 @@ def build_candidates(problem: Problem, requests: list[Request]) -> list[Candidat
                 )
         if req.operator_count:
             day = req.start.astimezone(site_zone).date().toordinal()
+            spans: dict[ZoneInfo, tuple[datetime, datetime]] = {}
             for oi, op in enumerate(problem.operators):
-                why_op = operator_exclusion(req, op, policy)
+                cal = calendars[oi]
+                if cal.zone not in spans:
+                    spans[cal.zone] = working_span(req, policy, cal.zone)
+                why_op = operator_exclusion(req, op, policy, cal, spans[cal.zone])
                 if why_op is not None:
                     cand.operator_exclusions[oi] = why_op
                     continue

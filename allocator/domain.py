@@ -324,6 +324,17 @@ class SolverStatus(StrEnum):
     EMPTY = "empty"
 
 
+class ComponentRecord(Model):
+    """A proven-optimal independent part of a plan, remembered so an unchanged part is not solved again.
+
+    `fingerprint` digests everything the part's solution depends on; `result` digests what was chosen.
+    """
+
+    fingerprint: str
+    result: str
+    requests: int = Field(ge=0)
+
+
 class Plan(Model):
     assignments: list[Assignment] = Field(default_factory=list)
     unserved: list[Unserved] = Field(default_factory=list)
@@ -333,6 +344,9 @@ class Plan(Model):
     solve_seconds: float = 0.0
     components: int = 0
     warnings: list[str] = Field(default_factory=list)
+    records: list[ComponentRecord] = Field(
+        default_factory=list, description="Pass back as Problem.previous_records to re-plan only what changed."
+    )
 
     def assignment_for(self, ref: str) -> Assignment | None:
         for a in self.assignments:
@@ -356,6 +370,9 @@ class Problem(Model):
     operators: list[Operator] = Field(default_factory=list)
     requests: list[Request] = Field(default_factory=list)
     previous: list[Assignment] = Field(default_factory=list, description="The published plan's assignments.")
+    previous_records: list[ComponentRecord] = Field(
+        default_factory=list, description="The published plan's records: parts whose inputs are unchanged are reused."
+    )
     pins: list[Pin] = Field(default_factory=list)
 
     @model_validator(mode="before")

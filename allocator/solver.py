@@ -8,6 +8,7 @@ cuts the least important level first. Each level reports its value and the bound
 
 from __future__ import annotations
 
+import hashlib
 import time as _time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from allocator.candidates import Candidates, build_candidates
 from allocator.components import split_components
-from allocator.domain import Assignment, ObjectiveTerm, Plan, Problem, Request, SolverStatus, Unserved
+from allocator.domain import Assignment, ComponentRecord, ObjectiveTerm, Plan, Problem, Request, SolverStatus, Unserved
 from allocator.errors import ConflictingPins, InvalidPlan
 from allocator.explain import explain_unserved, started_without_plan
 from allocator.model import (
@@ -66,6 +67,7 @@ class _Component:
     cands: list[Candidates]
     fixed: dict[int, Assignment]
     previous: dict[int, Assignment]
+    fingerprint: str = ""
     model: AllocationModel | None = None
     solution: dict[Var, int] | None = None
     result: list[Assignment] | None = None
@@ -184,6 +186,53 @@ def _only_fixed(m: AllocationModel, fixed: dict[int, Assignment]) -> dict[Var, i
     return values
 
 
+def _fingerprint(problem: Problem, comp: _Component) -> str:
+    """Digest of everything this part's optimum depends on (previous assignments aside: see `_reuse_record`)."""
+    h = hashlib.sha256()
+    h.update(problem.policy.preferences.model_dump_json().encode())
+    pins = {p.request: p for p in problem.pins}
+    for c in comp.cands:
+        r = c.request
+        h.update(
+            repr(
+                (r.ref, r.status.value, r.start.timestamp(), r.end.timestamp(), r.participants, r.kind.value,
+                 r.service.value, r.operators_needed, r.required_skills, r.allowed_operators, r.priority)
+            ).encode()
+        )  # fmt: skip
+        hosts = [
+            (problem.hosts[o.host].id, problem.hosts[o.host].max_concurrent, problem.hosts[o.host].kind.value, o.start,
+             o.end, o.oversize)
+            for o in c.hosts
+        ]  # fmt: skip
+        ops = [(problem.operators[o.operator].id, o.start, o.end, o.day) for o in c.operators]
+        pin = pins.get(c.request.ref)
+        h.update(repr((c.weight, hosts, ops, pin and (pin.host, sorted(pin.operators)))).encode())
+    return h.hexdigest()[:32]
+
+
+def _result_digest(cands: list[Candidates], chosen: dict[str, Assignment]) -> str:
+    h = hashlib.sha256()
+    for c in cands:
+        a = chosen.get(c.request.ref)
+        h.update(repr((c.request.ref, a and a.host, a and sorted(a.operators))).encode())
+    return h.hexdigest()[:32]
+
+
+def _reuse_record(problem: Problem, comp: _Component) -> bool:
+    """An unchanged part whose published result was proven optimal keeps that result, unsolved.
+
+    Same inputs give the same first-level optimum, which the published result reaches; keeping it is no
+    change, the best the second level can do; and with everything kept the third level has no choice left.
+    Frozen assignments are the published ones, so they hold too.
+    """
+    known = {r.fingerprint: r for r in problem.previous_records}
+    record = known.get(comp.fingerprint)
+    if record is None or record.requests != len(comp.cands):
+        return False
+    published = {a.request: a for a in comp.previous.values()}
+    return _result_digest(comp.cands, published) == record.result
+
+
 def _previous_serves_all(problem: Problem, comp: _Component) -> bool:
     """True when every request here keeps a feasible published assignment: that is the lexicographic optimum.
 
@@ -237,8 +286,9 @@ def solve(
         )
 
     def prepare(comp: _Component) -> None:
-        if options.reuse_unchanged and _previous_serves_all(problem, comp):
-            comp.result = [comp.previous[k] for k in range(len(comp.cands))]
+        comp.fingerprint = _fingerprint(problem, comp)
+        if options.reuse_unchanged and (_reuse_record(problem, comp) or _previous_serves_all(problem, comp)):
+            comp.result = [comp.previous[k] for k in sorted(comp.previous)]
             values = _term_values(problem, comp.cands, comp.previous, comp.result)
             comp.levels = [_Level(v, v, True) for v in values]
             return
@@ -291,6 +341,15 @@ def solve(
         solve_seconds=round(clock() - t0, 4),
         components=len(comps),
         warnings=warnings,
+        records=[
+            ComponentRecord(
+                fingerprint=c.fingerprint,
+                result=_result_digest(c.cands, {a.request: a for a in c.result or []}),
+                requests=len(c.cands),
+            )
+            for c in comps
+            if all(level.optimal for level in c.levels)
+        ],
     )
     violations = validate_plan(problem, plan)
     if violations:

@@ -18,7 +18,7 @@ import sys
 import time
 from typing import Any
 
-from allocator.domain import Assignment, Problem
+from allocator.domain import Plan, Problem
 from allocator.problem_io import parse_problem
 from allocator.solver import SolveOptions, solve
 from allocator.validate import validate_plan
@@ -61,7 +61,7 @@ def measure_solve(profile: str, n: int, seed: int, repeat: int, options: dict[st
     }
 
 
-def _with_new_request(prob: Problem, previous: list[Assignment], priority: str) -> Problem:
+def _with_new_request(prob: Problem, previous: Plan, priority: str) -> Problem:
     reqs = prob.requests
     mid = reqs[len(reqs) // 2]
     newcomer = mid.model_copy(
@@ -75,7 +75,9 @@ def _with_new_request(prob: Problem, previous: list[Assignment], priority: str) 
             "allowed_operators": None,
         }
     )
-    return prob.model_copy(update={"requests": [*reqs, newcomer], "previous": previous})
+    return prob.model_copy(
+        update={"requests": [*reqs, newcomer], "previous": previous.assignments, "previous_records": previous.records}
+    )
 
 
 def measure_replan(profile: str, n: int, seed: int, repeat: int) -> dict[str, Any]:
@@ -83,7 +85,7 @@ def measure_replan(profile: str, n: int, seed: int, repeat: int) -> dict[str, An
     first = solve(prob)
     out: dict[str, Any] = {"requests": len(prob.requests)}
     for priority in ("normal", "head_of_region"):
-        again = _with_new_request(prob, first.assignments, priority)
+        again = _with_new_request(prob, first, priority)
         times, plan = [], None
         for _ in range(repeat):
             t = time.perf_counter()

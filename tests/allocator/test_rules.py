@@ -6,8 +6,10 @@ import pytest
 
 from allocator.domain import Assignment, Pin, Plan
 from allocator.errors import ConflictingPins
+from allocator.problem_io import parse_problem
 from allocator.solver import SolveOptions, solve
 from allocator.validate import validate_plan
+from benchmarks.generate import district
 from tests.allocator.factories import host, operator, policy, problem, request
 
 
@@ -322,9 +324,6 @@ def test_cancelled_requests_are_ignored_and_free_their_host() -> None:
 
 
 def test_results_do_not_depend_on_splitting_symmetry_or_redundancy() -> None:
-    from allocator.problem_io import parse_problem
-    from benchmarks.generate import district
-
     prob = parse_problem(district(60, seed=3))
     base = solve(prob, SolveOptions(split_components=False, pool_interchangeable=False, redundant_constraints=False))
     fast = solve(prob, SolveOptions())
@@ -334,18 +333,12 @@ def test_results_do_not_depend_on_splitting_symmetry_or_redundancy() -> None:
 
 
 def test_same_input_same_plan() -> None:
-    from allocator.problem_io import parse_problem
-    from benchmarks.generate import district
-
     prob = parse_problem(district(80, seed=5))
     a, b = solve(prob), solve(prob)
     assert a.assignments == b.assignments and a.unserved == b.unserved
 
 
 def test_replan_with_previous_keeps_everything_and_serves_newcomer() -> None:
-    from allocator.problem_io import parse_problem
-    from benchmarks.generate import district
-
     data = district(80, seed=11)
     prob = parse_problem(data)
     first = solve(prob)
@@ -363,3 +356,19 @@ def test_replan_with_previous_keeps_everything_and_serves_newcomer() -> None:
     assert second.term("changes").value == 0
     assert {a.request for a in first.assignments} <= {a.request for a in second.assignments}
     assert second.term("served_weight").value >= first.term("served_weight").value
+
+
+def test_replan_reuses_unchanged_parts_and_matches_a_full_solve() -> None:
+    data = district(150, seed=4)
+    first = solve(parse_problem(data))
+    assert first.records and sum(r.requests for r in first.records) == len(data["requests"])
+    newcomer = dict(data["requests"][40], ref="NEW-1", priority="head_of_region", participants=90)
+    later = dict(data, requests=[*data["requests"], newcomer], previous=[a.model_dump() for a in first.assignments])
+    full = solve(parse_problem(later))
+    quick = solve(parse_problem(dict(later, previous_records=[r.model_dump() for r in first.records])))
+    assert [t.value for t in quick.objective] == [t.value for t in full.objective]
+    assert quick.assignments == full.assignments and quick.status.value == "optimal"
+    # A record whose result no longer matches the published assignments is not trusted.
+    tampered = [dict(r.model_dump(), result="0" * 32) for r in first.records]
+    again = solve(parse_problem(dict(later, previous_records=tampered)))
+    assert [t.value for t in again.objective] == [t.value for t in full.objective]
