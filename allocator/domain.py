@@ -7,7 +7,7 @@ Intervals are half-open: [start, end).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -427,17 +427,18 @@ def _reference_errors(p: Problem) -> list[str]:
         for op in r.allowed_operators or []:
             if op not in op_ids:
                 out.append(f"requests[{i}].allowed_operators: unknown operator {op!r}")
-    for field, items in (("previous", p.previous), ("pins", p.pins)):
-        for i, a in enumerate(items):
-            if a.request not in refs:
-                out.append(f"{field}[{i}].request: unknown request {a.request!r}")
-            if a.host is not None and a.host not in host_ids:
-                out.append(f"{field}[{i}].host: unknown host {a.host!r}")
-            for op in a.operators:
-                if op not in op_ids:
-                    out.append(f"{field}[{i}].operators: unknown operator {op!r}")
-            if len(set(a.operators)) != len(a.operators):
-                out.append(f"{field}[{i}].operators: an operator is listed twice")
+    named: list[tuple[str, int, Assignment | Pin]] = [("previous", i, a) for i, a in enumerate(p.previous)]
+    named += [("pins", i, pin) for i, pin in enumerate(p.pins)]
+    for field, i, a in named:
+        if a.request not in refs:
+            out.append(f"{field}[{i}].request: unknown request {a.request!r}")
+        if a.host is not None and a.host not in host_ids:
+            out.append(f"{field}[{i}].host: unknown host {a.host!r}")
+        for op in a.operators:
+            if op not in op_ids:
+                out.append(f"{field}[{i}].operators: unknown operator {op!r}")
+        if len(set(a.operators)) != len(a.operators):
+            out.append(f"{field}[{i}].operators: an operator is listed twice")
     for dup in _duplicates([pin.request for pin in p.pins]):
         out.append(f"pins: request {dup!r} is pinned twice")
     for dup in _duplicates([a.request for a in p.previous]):
@@ -455,7 +456,3 @@ def zone_abbrev(zone: str) -> str:
     return {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}.get(
         zone, datetime(2026, 1, 1, 12, tzinfo=ZoneInfo(zone)).tzname() or zone
     )
-
-
-def minutes(td: timedelta) -> int:
-    return int(td.total_seconds() // 60)

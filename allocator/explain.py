@@ -249,7 +249,7 @@ def explain_unserved(problem: Problem, unplanned: Sequence[Candidates], plan: Se
         out.append(
             Unserved(
                 request=c.request.ref,
-                code=code,  # type: ignore[arg-type]
+                code=code,
                 reason="; ".join(r[1] for r in reasons),
                 reason_id="; ".join(r[2] for r in reasons),
                 blockers=[b for r in reasons for b in r[3]],

@@ -14,8 +14,9 @@ afterwards, first-fit in start order.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from ortools.sat.python import cp_model
 
@@ -148,9 +149,14 @@ def maximal_cliques(spans: Iterable[tuple[int, int, int]]) -> list[list[int]]:
     return cliques
 
 
-def _spans_by_pool(
-    options: list[dict[int, HostOption]] | list[dict[int, OperatorOption]],
-) -> dict[int, list[tuple[int, int, int]]]:
+class _Span(Protocol):
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+def _spans_by_pool(options: Sequence[Mapping[int, _Span]]) -> dict[int, list[tuple[int, int, int]]]:
     spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for pos, per_pool in enumerate(options):
         for g, opt in per_pool.items():
@@ -319,7 +325,7 @@ def build_model(
 
 
 def hint(m: AllocationModel, values: Iterable[tuple[Var, int]]) -> None:
-    m.model.clear_hints()
+    m.model.clear_hints()  # type: ignore[no-untyped-call]
     for var, value in values:
         m.model.add_hint(var, value)
 
@@ -339,41 +345,46 @@ def hint_previous(m: AllocationModel, previous: dict[int, Assignment]) -> None:
     hint(m, values)
 
 
+def _share_out(
+    pools: list[Pool],
+    options: Sequence[Mapping[int, _Span]],
+    table: dict[tuple[int, int], Var],
+    value: Callable[[Var], int],
+) -> dict[int, list[int]]:
+    """Members chosen per position: each pool's demand, first-fit over its slots in start order."""
+    chosen: dict[int, list[int]] = defaultdict(list)
+    demand: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    for pos, per_pool in enumerate(options):
+        for g, opt in per_pool.items():
+            n = value(table[pos, g])
+            if n:
+                demand[g].append((opt.start, pos, opt.end, n))
+    for g, items in demand.items():
+        pool = pools[g]
+        slots = [(res, k) for res in pool.members for k in range(pool.slots_per_member)]
+        free_at = dict.fromkeys(slots, -(2**62))
+        for start, pos, end, n in sorted(items):
+            taken: list[int] = []
+            for slot in slots:
+                if len(taken) == n:
+                    break
+                if free_at[slot] <= start and slot[0] not in taken:
+                    free_at[slot] = end
+                    taken.append(slot[0])
+            if len(taken) != n:
+                raise InvalidPlan(f"resource pool {g} is over capacity at minute {start}: the model let it through")
+            chosen[pos].extend(taken)
+    return chosen
+
+
 def assignments(m: AllocationModel, value: Callable[[Var], int]) -> list[Assignment]:
     """Read a solution back, sharing each pool's meetings out over its members first-fit in start order."""
-    host_of: dict[int, str] = {}
-    ops_of: dict[int, list[str]] = defaultdict(list)
-    for pools, options, table, ids, sink in (
-        (m.host_pools, m.host_options, m.host, [h.id for h in m.problem.hosts], "host"),
-        (m.operator_pools, m.operator_options, m.operator, [o.id for o in m.problem.operators], "ops"),
-    ):
-        demand: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
-        for pos, per_pool in enumerate(options):
-            for g, opt in per_pool.items():
-                n = value(table[pos, g])
-                if n:
-                    demand[g].append((opt.start, pos, opt.end, n))
-        for g, items in demand.items():
-            pool = pools[g]
-            slots = [(res, k) for res in pool.members for k in range(pool.slots_per_member)]
-            free_at = dict.fromkeys(slots, -(2**62))
-            for start, pos, end, n in sorted(items):
-                taken: list[int] = []
-                for slot in slots:
-                    if len(taken) == n:
-                        break
-                    if free_at[slot] <= start and slot[0] not in taken:
-                        free_at[slot] = end
-                        taken.append(slot[0])
-                if len(taken) != n:
-                    raise InvalidPlan(f"resource pool {g} is over capacity at minute {start}: the model let it through")
-                for res in taken:
-                    if sink == "host":
-                        host_of[pos] = ids[res]
-                    else:
-                        ops_of[pos].append(ids[res])
+    hosts = _share_out(m.host_pools, m.host_options, m.host, value)
+    ops = _share_out(m.operator_pools, m.operator_options, m.operator, value)
     out = []
     for pos, c in enumerate(m.cands):
         if value(m.served[pos]):
-            out.append(Assignment(request=c.request.ref, host=host_of.get(pos), operators=sorted(ops_of[pos])))
+            host = m.problem.hosts[hosts[pos][0]].id if hosts.get(pos) else None
+            names = sorted(m.problem.operators[i].id for i in ops.get(pos, []))
+            out.append(Assignment(request=c.request.ref, host=host, operators=names))
     return out

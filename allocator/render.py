@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from allocator.domain import Plan, Problem, local, zone_abbrev
 
-TEXT = {
+TEXT: dict[str, dict[str, Any]] = {
     "id": {
         "status": {"optimal": "optimal (terbukti)", "feasible": "layak (belum terbukti optimal)", "empty": "kosong"},
         "summary": "Rencana {status}: {served} dari {total} permohonan terlayani, {unserved} tidak terlayani.",

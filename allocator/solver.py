@@ -13,6 +13,7 @@ import time as _time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import cast
 
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
@@ -122,7 +123,8 @@ def _objective(m: AllocationModel, level: int) -> cp_model.LinearExprT:
         return served_weight(m)
     if level == 1:
         return changes(m)
-    return weights.operator_days * operator_days(m) + weights.oversized_licence * oversized_licences(m)
+    prefs = weights.operator_days * operator_days(m) + weights.oversized_licence * oversized_licences(m)  # type: ignore[operator]
+    return cast(cp_model.LinearExprT, prefs)
 
 
 def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: float) -> None:
@@ -325,7 +327,7 @@ def solve(
     terms = [
         ObjectiveTerm(
             name=name,
-            sense=sense,  # type: ignore[arg-type]
+            sense=sense,
             value=sum(c.levels[i].value for c in comps),
             bound=sum(c.levels[i].bound for c in comps),
             optimal=all(c.levels[i].optimal for c in comps),
