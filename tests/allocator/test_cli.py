@@ -114,3 +114,13 @@ def test_schema_commands_print_json_schema() -> None:
         result = runner.invoke(app, ["schema", name])
         assert result.exit_code == 0
         assert field in json.loads(result.output)["properties"]
+
+
+def test_documented_schemas_are_current() -> None:
+    """docs/schema/*.json are what `vicon schema` prints; regenerate them when the formats change."""
+    for name in ("problem", "plan"):
+        result = runner.invoke(app, ["schema", name])
+        documented = (ROOT / "docs" / "schema" / f"{name}.schema.json").read_text()
+        assert json.loads(result.output) == json.loads(documented), (
+            f"run: vicon schema {name} > docs/schema/{name}.schema.json"
+        )
