@@ -1,0 +1,519 @@
+"""The outbox worker: claims intended Zoom actions, carries them out exactly once, records the result.
+
+A row is claimed in one transaction (state `in_progress`, `attempts` + 1, a lease; `FOR UPDATE SKIP LOCKED`
+on PostgreSQL so several workers never take the same row), Zoom is called outside any transaction, and the
+result is written in a second transaction. Crash safety comes from the meeting key:
+
+- a create whose row was claimed before (attempts > 1: an earlier worker may have created it and died before
+  recording it) first looks for the key on the host (`ensure_meeting(check_first=True)`);
+- a create whose answer is lost is settled by that lookup inside `ensure_meeting`, never by a blind second
+  create; if even the lookup fails the row waits and is retried later, again looking first;
+- a delete of a meeting that is already gone counts as done; a delete of a meeting whose id we never learned
+  deletes whatever carries its key on the host;
+- an update of a meeting deleted by hand recreates it (looking for the key first).
+
+Only what is safe is retried: rate limits, 5xx, transport errors, token trouble, meetings in progress. A
+host out of its daily create/update budget defers the row to the next UTC midnight and says so. Errors that
+another try cannot fix (validation, unknown user, permissions) fail the row, which is reported.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from allocator.publish import MeetingSpec
+from allocator.store.models import MeetingRow, OutboxRow, ZoomBudgetRow
+from allocator.store.repo import FINISHED_OUTBOX_STATES, Store, audit, meeting_audit_view
+from zoom_client import (
+    Meeting,
+    MeetingCreate,
+    MeetingUpdate,
+    ZoomClient,
+    ZoomDailyBudgetExhausted,
+    ZoomError,
+    ZoomNotFound,
+    ZoomOutcomeUnknown,
+    ZoomPermissionError,
+    ZoomValidationError,
+)
+
+log = logging.getLogger(__name__)
+
+#: Test hook: `<point>[:<n>]` makes the process exit (status 137, as if killed) at the n-th time it passes
+#: `point` (after_claim, after_zoom_create, after_zoom_update, after_zoom_delete).
+CRASH_ENV = "VICON_SYNC_CRASH_AT"
+
+
+class ZoomGateway(Protocol):
+    """Where the worker gets a Zoom client for an account (`zoom_client.ZoomTenants` fits)."""
+
+    def client(self, name: str | None = None) -> ZoomClient: ...
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed outbox row with what is needed to carry it out (read in the claiming transaction)."""
+
+    outbox_id: int
+    kind: str
+    attempts: int
+    request: str
+    meeting_id: int
+    key: str
+    account: str
+    zoom_user: str
+    meeting_state: str
+    spec: MeetingSpec
+    synced: dict[str, Any] | None
+    zoom_meeting_id: int | None
+
+
+@dataclass
+class SyncReport:
+    """What one run did. Each entry is one readable line."""
+
+    done: list[str] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)
+    retrying: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def count(self, what: str) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+    @property
+    def processed(self) -> int:
+        return len(self.done) + len(self.deferred) + len(self.retrying) + len(self.failed)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.done)} done", f"{len(self.deferred)} deferred", f"{len(self.retrying)} to retry"]
+        parts.append(f"{len(self.failed)} failed")
+        extra = ", ".join(f"{k}: {v}" for k, v in sorted(self.counts.items()))
+        return "; ".join(parts) + (f" ({extra})" if extra else "")
+
+
+class _Outcome(Exception):
+    """Internal: how a job ended when it did not simply succeed."""
+
+    def __init__(self, state: str, message: str, *, delay: timedelta | None = None, at: datetime | None = None):
+        super().__init__(message)
+        self.state = state  # "retry" | "defer" | "fail"
+        self.message = message
+        self.delay = delay
+        self.at = at
+
+
+def _spec_fields(spec: MeetingSpec) -> dict[str, Any]:
+    data: dict[str, Any] = spec.model_dump(mode="json")
+    return data
+
+
+class SyncWorker:
+    """Carries out outbox rows. Construct one per process (it is thread-safe: each run uses its own sessions).
+
+    `lease_s`: how long a claim is exclusive before another worker may take the row over (a worker that
+    died mid-action is taken over after this; a leader that knows it is alone calls `recover(all=True)`).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        zoom: ZoomGateway,
+        *,
+        worker_id: str | None = None,
+        lease_s: float = 300.0,
+        batch_size: int = 20,
+        max_attempts: int = 12,
+        retry_base_s: float = 5.0,
+        retry_max_s: float = 900.0,
+        clock: Callable[[], datetime] | None = None,
+        crash_at: str | None = None,
+    ) -> None:
+        self.store = store
+        self.zoom = zoom
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease = timedelta(seconds=lease_s)
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.retry_base_s = retry_base_s
+        self.retry_max_s = retry_max_s
+        self._clock = clock or store.now
+        self._crash_at = crash_at if crash_at is not None else os.environ.get(CRASH_ENV)
+        self._crash_seen: dict[str, int] = {}
+        self._seeded: set[tuple[str, str, str]] = set()
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        return self._clock().astimezone(UTC)
+
+    # --- public ---------------------------------------------------------------------------------
+
+    def recover(self, *, all_in_progress: bool = False) -> int:
+        """Put claimed rows back to pending: those whose lease ran out, or (`all_in_progress`, for a leader
+        that holds the leader lock and so knows no other worker runs) every one. Their next create looks for
+        the key first. Returns how many rows were released."""
+        now = self.now()
+        with self.store.transaction() as s:
+            q = sa.update(OutboxRow).where(OutboxRow.state == "in_progress")
+            if not all_in_progress:
+                q = q.where(OutboxRow.lease_until < now)
+            res = s.execute(
+                q.values(state="pending", lease_until=None, claimed_by=None, not_before=now).execution_options(
+                    synchronize_session=False
+                )
+            )
+            n = int(res.rowcount)  # type: ignore[attr-defined]
+            if n:
+                audit(
+                    s,
+                    at=now,
+                    actor=self.worker_id,
+                    action="outbox.recovered",
+                    entity="outbox",
+                    entity_id="*",
+                    new={"released": n, "all": all_in_progress},
+                )
+        return n
+
+    def run_once(self, *, limit: int | None = None) -> SyncReport:
+        """Carry out every row that is due (at most `limit`), batch by batch; returns what happened."""
+        report = SyncReport()
+        while limit is None or report.processed < limit:
+            want = self.batch_size if limit is None else min(self.batch_size, limit - report.processed)
+            jobs = self.claim(want)
+            if not jobs:
+                break
+            for job in jobs:
+                self.execute(job, report)
+        return report
+
+    def claim(self, n: int) -> list[Job]:
+        """Claim up to `n` due rows whose earlier rows (same request) are all finished."""
+        now = self.now()
+        earlier = sa.orm.aliased(OutboxRow)
+        blocked = (
+            sa.select(earlier.id)
+            .where(
+                earlier.request == OutboxRow.request,
+                earlier.id < OutboxRow.id,
+                earlier.state.not_in(FINISHED_OUTBOX_STATES),
+            )
+            .exists()
+        )
+        due = sa.or_(
+            sa.and_(OutboxRow.state == "pending", OutboxRow.not_before <= now),
+            sa.and_(OutboxRow.state == "in_progress", OutboxRow.lease_until < now),
+        )
+        q = sa.select(OutboxRow).where(due, ~blocked).order_by(OutboxRow.id).limit(n)
+        jobs: list[Job] = []
+        with self.store.transaction() as s:
+            if s.bind is not None and s.get_bind().dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True, of=OutboxRow)
+            for row in s.scalars(q).all():
+                m = s.get(MeetingRow, row.meeting_id)
+                assert m is not None
+                row.state, row.attempts = "in_progress", row.attempts + 1
+                row.claimed_by, row.lease_until = self.worker_id, now + self.lease
+                jobs.append(
+                    Job(
+                        outbox_id=row.id,
+                        kind=row.kind,
+                        attempts=row.attempts,
+                        request=row.request,
+                        meeting_id=m.id,
+                        key=m.key,
+                        account=m.account,
+                        zoom_user=m.zoom_user,
+                        meeting_state=m.state,
+                        spec=MeetingSpec.model_validate(m.spec),
+                        synced=m.synced,
+                        zoom_meeting_id=m.zoom_meeting_id,
+                    )
+                )
+        if jobs:
+            self._maybe_crash("after_claim")
+        return jobs
+
+    def execute(self, job: Job, report: SyncReport) -> None:
+        """Carry out one claimed job and record its outcome (database errors propagate: the row stays claimed
+        and is taken over when its lease ends, or at once by a recovering leader)."""
+        client = self.zoom.client(job.account)
+        self._seed_budget(client, job.zoom_user)
+        try:
+            if job.kind == "create":
+                self._create(client, job, report)
+            elif job.kind == "update":
+                self._update(client, job, report)
+            elif job.kind == "delete":
+                self._delete(client, job, report)
+            else:
+                raise _Outcome("fail", f"unknown action kind {job.kind!r}")
+        except _Outcome as out:
+            self._finish_unsuccessfully(job, out, report)
+        except ZoomDailyBudgetExhausted as exc:
+            at = exc.retry_after or self.now() + timedelta(hours=1)
+            msg = (
+                f"deferred: host {job.zoom_user} has used its daily Zoom create/update calls; "
+                f"{job.kind} {job.key} waits until {at.isoformat()}"
+            )
+            self._finish_unsuccessfully(job, _Outcome("defer", msg, at=at), report)
+        except ZoomOutcomeUnknown as exc:
+            msg = f"outcome of create {job.key} unknown ({type(exc.cause).__name__}); will look for the key first"
+            self._finish_unsuccessfully(job, _Outcome("retry", msg), report)
+        except (ZoomValidationError, ZoomPermissionError, ZoomNotFound, ValidationError, ValueError) as exc:
+            self._finish_unsuccessfully(job, _Outcome("fail", f"{type(exc).__name__}: {exc}"), report)
+        except ZoomError as exc:  # rate limits, 5xx, transport, auth, meeting in progress: try again later
+            self._finish_unsuccessfully(job, _Outcome("retry", f"{type(exc).__name__}: {exc}"), report)
+
+    # --- the three actions ----------------------------------------------------------------------
+
+    def _create(self, client: ZoomClient, job: Job, report: SyncReport) -> None:
+        if job.zoom_meeting_id is not None:
+            self._record(job, report, result={"zoom_meeting_id": job.zoom_meeting_id, "note": "already created"})
+            return
+        if job.meeting_state != "pending_create" and job.meeting_state != "pending_delete":
+            self._record(job, report, result={"note": f"meeting is {job.meeting_state}; nothing to create"})
+            return
+        look_first = job.attempts > 1
+        meeting = client.ensure_meeting(job.zoom_user, _create_body(job.spec), key=job.key, check_first=look_first)
+        self._maybe_crash("after_zoom_create")
+        result = {"zoom_meeting_id": meeting.id, "looked_first": look_first}
+        self._record(job, report, created=meeting, synced=job.spec, result=result)
+        report.count("created")
+
+    def _update(self, client: ZoomClient, job: Job, report: SyncReport) -> None:
+        with self.store.transaction() as s:
+            m = s.get(MeetingRow, job.meeting_id)
+            assert m is not None
+            state, zoom_id, synced = m.state, m.zoom_meeting_id, m.synced
+            spec = MeetingSpec.model_validate(m.spec)
+        if state != "active" or zoom_id is None:
+            if state in ("pending_delete", "deleted"):
+                self._record(job, report, result={"note": "meeting retired; update skipped"})
+                return
+            raise _Outcome("fail", f"meeting {job.key} was never created in Zoom; cannot update it")
+        update = _update_body(spec, synced)
+        if update is None:
+            self._record(job, report, result={"note": "Zoom already has these details"}, synced=spec)
+            return
+        try:
+            client.update_meeting(zoom_id, update, host=job.zoom_user, key=job.key)
+        except ZoomNotFound:
+            # Deleted in Zoom by hand: recreate it (with its key, looking for it first).
+            meeting = client.ensure_meeting(job.zoom_user, _create_body(spec), key=job.key, check_first=True)
+            self._maybe_crash("after_zoom_create")
+            result = {"zoom_meeting_id": meeting.id, "recreated": True}
+            self._record(job, report, created=meeting, synced=spec, result=result)
+            report.count("recreated")
+            return
+        self._maybe_crash("after_zoom_update")
+        self._record(job, report, synced=spec, result={"zoom_meeting_id": zoom_id, "updated": True})
+        report.count("updated")
+
+    def _delete(self, client: ZoomClient, job: Job, report: SyncReport) -> None:
+        with self.store.transaction() as s:
+            m = s.get(MeetingRow, job.meeting_id)
+            assert m is not None
+            zoom_id = m.zoom_meeting_id
+        deleted: list[int] = []
+        gone: list[int] = []
+        if zoom_id is not None:
+            (deleted if client.delete_meeting(zoom_id, missing_ok=True) else gone).append(zoom_id)
+        # Whatever else carries this key on the host (a create whose answer was lost, never recorded).
+        for summary in client.find_all_by_key(job.zoom_user, job.key):
+            if summary.id != zoom_id:
+                (deleted if client.delete_meeting(summary.id, missing_ok=True) else gone).append(summary.id)
+        self._maybe_crash("after_zoom_delete")
+        self._record(job, report, deleted=True, result={"deleted": deleted, "already_gone": gone})
+        report.count("deleted" if deleted else "already_gone")
+
+    # --- recording ------------------------------------------------------------------------------
+
+    def _own_row(self, s: Session, job: Job) -> OutboxRow | None:
+        """The job's row if this worker still holds it (a row whose lease ran out may have been taken over)."""
+        row = s.get(OutboxRow, job.outbox_id, with_for_update=s.get_bind().dialect.name == "postgresql")
+        if row is None or row.state != "in_progress" or row.claimed_by != self.worker_id:
+            log.warning("outbox row %s was taken over by another worker; not recording", job.outbox_id)
+            return None
+        return row
+
+    def _record(
+        self,
+        job: Job,
+        report: SyncReport,
+        *,
+        result: dict[str, Any],
+        created: Meeting | None = None,
+        synced: MeetingSpec | None = None,
+        deleted: bool = False,
+    ) -> None:
+        """Mark the row done and the meeting as Zoom now has it (`synced`: the details we sent)."""
+        now = self.now()
+        client_used = self._budget_snapshot(job)
+        with self.store.transaction() as s:
+            row = self._own_row(s, job)
+            m = s.get(MeetingRow, job.meeting_id)
+            assert m is not None
+            old = meeting_audit_view(m)
+            if created is not None:
+                m.zoom_meeting_id, m.join_url, m.passcode = created.id, created.join_url or None, created.password
+                if m.state == "pending_create":
+                    m.state = "active"
+            if synced is not None:
+                m.synced = _spec_fields(synced)
+            if deleted and m.state == "pending_delete":
+                m.state = "deleted"
+            m.updated_at = now
+            if row is not None:
+                row.state, row.done_at, row.lease_until, row.result, row.last_error = "done", now, None, result, None
+            if client_used is not None:
+                self._store_budget(s, job.zoom_user, now, client_used)
+            action = {"create": "meeting.created", "update": "meeting.updated", "delete": "meeting.deleted"}[job.kind]
+            audit(
+                s,
+                at=now,
+                actor=self.worker_id,
+                action=action,
+                entity="meeting",
+                entity_id=job.key,
+                old=old,
+                new={**meeting_audit_view(m), "result": result, "outbox": job.outbox_id},
+            )
+        report.done.append(f"{job.kind} {job.key} ({job.request}): {_short(result)}")
+
+    def _finish_unsuccessfully(self, job: Job, out: _Outcome, report: SyncReport) -> None:
+        now = self.now()
+        state = out.state
+        if state == "retry" and job.attempts >= self.max_attempts:
+            state = "fail"
+            out.message = f"gave up after {job.attempts} attempts: {out.message}"
+        with self.store.transaction() as s:
+            row = self._own_row(s, job)
+            if row is None:
+                return
+            row.last_error = out.message[:2000]
+            row.lease_until, row.claimed_by = None, None
+            if state == "fail":
+                row.state, row.done_at = "failed", now
+                audit(
+                    s,
+                    at=now,
+                    actor=self.worker_id,
+                    action="outbox.failed",
+                    entity="meeting",
+                    entity_id=job.key,
+                    new={"outbox": job.outbox_id, "kind": job.kind, "error": out.message[:500]},
+                )
+            else:
+                row.state = "pending"
+                if out.at is not None:
+                    row.not_before = out.at
+                else:
+                    delay = min(self.retry_max_s, self.retry_base_s * 2 ** max(0, job.attempts - 1))
+                    row.not_before = now + (out.delay or timedelta(seconds=delay))
+                audit(
+                    s,
+                    at=now,
+                    actor=self.worker_id,
+                    action=f"outbox.{'deferred' if state == 'defer' else 'retry'}",
+                    entity="meeting",
+                    entity_id=job.key,
+                    new={
+                        "outbox": job.outbox_id,
+                        "kind": job.kind,
+                        "error": out.message[:500],
+                        "not_before": row.not_before.isoformat(),
+                    },
+                )
+        line = f"{job.kind} {job.key} ({job.request}): {out.message}"
+        {"fail": report.failed, "defer": report.deferred, "retry": report.retrying}[state].append(line)
+        log.warning("sync %s", line)
+
+    # --- daily budget ---------------------------------------------------------------------------
+
+    def _seed_budget(self, client: ZoomClient, zoom_user: str) -> None:
+        """After a restart, tell the client what the store knows was spent today for this host."""
+        day = self.now().date().isoformat()
+        key = (client.account_name, zoom_user.lower(), day)
+        with self._lock:
+            if key in self._seeded:
+                return
+            self._seeded.add(key)
+        stored = self.store.budget_used(day).get(zoom_user.lower(), 0)
+        used = client.budget.limit - client.daily_budget_remaining(zoom_user)
+        if stored > used:
+            client.budget.set_used(zoom_user, stored)
+
+    def _budget_snapshot(self, job: Job) -> int | None:
+        if job.kind not in ("create", "update"):
+            return None
+        client = self.zoom.client(job.account)
+        return client.budget.limit - client.daily_budget_remaining(job.zoom_user)
+
+    @staticmethod
+    def _store_budget(s: Session, zoom_user: str, now: datetime, used: int) -> None:
+        day = now.date().isoformat()
+        row = s.get(ZoomBudgetRow, (zoom_user.lower(), day))
+        if row is None:
+            s.add(ZoomBudgetRow(zoom_user=zoom_user.lower(), day=day, used=used))
+        elif used > row.used:
+            row.used = used
+
+    # --- test hook ------------------------------------------------------------------------------
+
+    def _maybe_crash(self, point: str) -> None:
+        if not self._crash_at:
+            return
+        name, _, nth = self._crash_at.partition(":")
+        if name != point:
+            return
+        self._crash_seen[point] = self._crash_seen.get(point, 0) + 1
+        if self._crash_seen[point] >= int(nth or 1):
+            log.error("crash injected at %s (%s)", point, CRASH_ENV)
+            os._exit(137)
+
+
+def _create_body(spec: MeetingSpec) -> MeetingCreate:
+    return MeetingCreate(
+        topic=spec.topic,
+        start_time=spec.start,
+        duration=spec.duration_min,
+        timezone=spec.timezone,
+        agenda=spec.agenda,
+    )
+
+
+def _update_body(spec: MeetingSpec, synced: dict[str, Any] | None) -> MeetingUpdate | None:
+    """Only what differs from what we last wrote to Zoom (everything if unknown)."""
+    before = MeetingSpec.model_validate(synced).zoom_fields() if synced else {}
+    after = spec.zoom_fields()
+    changed = {k for k, v in after.items() if before.get(k) != v}
+    if not changed:
+        return None
+    fields: dict[str, Any] = {}
+    if "topic" in changed:
+        fields["topic"] = spec.topic
+    if "start" in changed or "timezone" in changed:
+        fields["start_time"] = spec.start
+        fields["timezone"] = spec.timezone
+    if "duration_min" in changed:
+        fields["duration"] = spec.duration_min
+    if "agenda" in changed:
+        fields["agenda"] = spec.agenda
+    return MeetingUpdate(**fields)
+
+
+def _short(result: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in result.items())
