@@ -16,6 +16,7 @@ from allocator.errors import ViconError
 from allocator.problem_io import load_problem
 from allocator.render import print_plan
 from allocator.solver import SolveOptions, solve
+from allocator.store.cli import register as register_store_commands
 from zoom_client.cli import register as register_zoom_commands
 
 app = typer.Typer(
@@ -77,3 +78,4 @@ def schema(name: Annotated[SchemaName, typer.Argument(help="problem or plan")]) 
 
 
 register_zoom_commands(app)
+register_store_commands(app)
