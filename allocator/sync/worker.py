@@ -464,12 +464,35 @@ class SyncWorker:
 
     @staticmethod
     def _store_budget(s: Session, zoom_user: str, now: datetime, used: int) -> None:
-        day = now.date().isoformat()
-        row = s.get(ZoomBudgetRow, (zoom_user.lower(), day))
-        if row is None:
-            s.add(ZoomBudgetRow(zoom_user=zoom_user.lower(), day=day, used=used))
-        elif used > row.used:
-            row.used = used
+        """Remember today's count for the host (an upsert keeping the larger number; races are harmless)."""
+        values = {"zoom_user": zoom_user.lower(), "day": now.date().isoformat(), "used": used}
+        dialect = s.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            pg = pg_insert(ZoomBudgetRow).values(**values)
+            s.execute(
+                pg.on_conflict_do_update(
+                    index_elements=["zoom_user", "day"],
+                    set_={"used": sa.func.greatest(ZoomBudgetRow.used, pg.excluded.used)},
+                )
+            )
+        elif dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            lite = sqlite_insert(ZoomBudgetRow).values(**values)
+            s.execute(
+                lite.on_conflict_do_update(
+                    index_elements=["zoom_user", "day"],
+                    set_={"used": sa.func.max(ZoomBudgetRow.used, lite.excluded.used)},
+                )
+            )
+        else:
+            row = s.get(ZoomBudgetRow, (values["zoom_user"], values["day"]))
+            if row is None:
+                s.add(ZoomBudgetRow(**values))
+            elif used > row.used:
+                row.used = used
 
     # --- test hook ------------------------------------------------------------------------------
 
