@@ -151,38 +151,35 @@ def working_span(request: Request, policy: SitePolicy, zone: ZoneInfo) -> tuple[
     )
 
 
-def build_candidates(problem: Problem, requests: list[Request]) -> list[Candidates]:
-    """Options for each given request (the caller decides which requests are in play)."""
-    policy = problem.policy
-    levels = capacity_levels(problem.hosts)
-    site_zone = ZoneInfo(policy.timezone)
-    calendars = [OperatorCalendar(op, policy) for op in problem.operators]
-    out: list[Candidates] = []
-    for index, req in enumerate(requests):
+class CandidateBuilder:
+    """Builds `Candidates` for one request at a time, keeping per-problem work (calendars, sizes) once."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.levels = capacity_levels(problem.hosts)
+        self.site_zone = ZoneInfo(problem.policy.timezone)
+        self.calendars = [OperatorCalendar(op, problem.policy) for op in problem.operators]
+
+    def build(self, req: Request, index: int = 0) -> Candidates:
+        policy = self.problem.policy
         start, end = to_minutes(req.start), to_minutes_ceil(req.end)
         cand = Candidates(index, req, start, end, policy.priority_weights[req.priority])
         if req.needs_host:
-            smallest = next((lv for lv in levels if lv >= req.participants), None)
-            for hi, host in enumerate(problem.hosts):
+            smallest = next((lv for lv in self.levels if lv >= req.participants), None)
+            for hi, host in enumerate(self.problem.hosts):
                 why = host_exclusion(req, host)
                 if why is not None:
                     cand.host_exclusions[hi] = why
                     continue
                 before, after = policy.host_buffers(host)
                 assert smallest is not None  # this host fits, so some level does
-                cand.hosts.append(
-                    HostOption(
-                        host=hi,
-                        start=start - before,
-                        end=end + after,
-                        oversize=levels.index(host.capacity) - levels.index(smallest),
-                    )
-                )
+                oversize = self.levels.index(host.capacity) - self.levels.index(smallest)
+                cand.hosts.append(HostOption(host=hi, start=start - before, end=end + after, oversize=oversize))
         if req.operator_count:
-            day = req.start.astimezone(site_zone).date().toordinal()
+            day = req.start.astimezone(self.site_zone).date().toordinal()
             spans: dict[ZoneInfo, tuple[datetime, datetime]] = {}
-            for oi, op in enumerate(problem.operators):
-                cal = calendars[oi]
+            for oi, op in enumerate(self.problem.operators):
+                cal = self.calendars[oi]
                 if cal.zone not in spans:
                     spans[cal.zone] = working_span(req, policy, cal.zone)
                 why_op = operator_exclusion(req, op, policy, cal, spans[cal.zone])
@@ -197,5 +194,10 @@ def build_candidates(problem: Problem, requests: list[Request]) -> list[Candidat
                         day=day,
                     )
                 )
-        out.append(cand)
-    return out
+        return cand
+
+
+def build_candidates(problem: Problem, requests: list[Request]) -> list[Candidates]:
+    """Options for each given request (the caller decides which requests are in play)."""
+    builder = CandidateBuilder(problem)
+    return [builder.build(req, index) for index, req in enumerate(requests)]

@@ -247,6 +247,11 @@ class SitePolicy(Model):
     freeze_horizon_min: int = Field(
         default=24 * 60, ge=0, description="Published assignments starting sooner than this never move."
     )
+    office_hours: tuple[time, time] = Field(
+        default=(time(7, 0), time(17, 0)), description="Local hours in which alternative times are offered."
+    )
+    alternative_grain_min: int = Field(default=30, gt=0, le=240, description="Step between alternative starts.")
+    alternative_days: int = Field(default=2, ge=0, le=14, description="Days after the requested one to search.")
     priority_weights: dict[str, Annotated[int, Field(gt=0, le=1_000_000)]] = Field(
         default_factory=lambda: dict(DEFAULT_PRIORITY_WEIGHTS)
     )
@@ -289,6 +294,19 @@ class Blocker(Model):
     reason: str
 
 
+class Alternative(Model):
+    """A concrete way the request could be served now, without moving anything already planned."""
+
+    kind: Literal["other_time", "fewer_participants", "without_operator"]
+    start: UtcDatetime
+    end: UtcDatetime
+    host: Ident | None = None
+    operators: list[Ident] = Field(default_factory=list)
+    participants: int = Field(gt=0)
+    text: str = Field(description="In English.")
+    text_id: str = Field(description="The same in Bahasa Indonesia.")
+
+
 class Unserved(Model):
     request: Ident
     code: Literal[
@@ -306,6 +324,7 @@ class Unserved(Model):
     reason: str = Field(description="In English.")
     reason_id: str = Field(description="The same in Bahasa Indonesia.")
     blockers: list[Blocker] = Field(default_factory=list)
+    alternatives: list[Alternative] = Field(default_factory=list, description="Nearest first; none if none exist.")
 
 
 class ObjectiveTerm(Model):

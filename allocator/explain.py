@@ -25,7 +25,7 @@ def when(start: datetime, end: datetime, zone: str, lang: str = "en") -> str:
     return f"{day} {s:%Y-%m-%d %H:%M}–{end_txt} {zone_abbrev(zone)}"
 
 
-class _Agenda:
+class Agenda:
     """What one resource does in the plan, sorted by start, in whole minutes, for quick look-ups by time."""
 
     def __init__(self) -> None:
@@ -52,7 +52,7 @@ class _Agenda:
         ]
 
 
-def _host_blockers(problem: Problem, req: Request, host_index: int, agenda: _Agenda | None) -> list[str] | None:
+def host_blockers(problem: Problem, req: Request, host_index: int, agenda: Agenda | None) -> list[str] | None:
     """Requests keeping this host from taking `req`, or None if it could."""
     host = problem.hosts[host_index]
     before, after = problem.policy.host_buffers(host)
@@ -68,7 +68,7 @@ def _host_blockers(problem: Problem, req: Request, host_index: int, agenda: _Age
     return refs if peak + 1 > host.max_concurrent else None
 
 
-def _operator_blockers(problem: Problem, req: Request, agenda: _Agenda | None) -> list[str]:
+def operator_blockers(problem: Problem, req: Request, agenda: Agenda | None) -> list[str]:
     pol = problem.policy
     if agenda is None:
         return []
@@ -91,7 +91,7 @@ _OP_WHY = {
 
 
 def _explain_hosts(
-    problem: Problem, c: Candidates, by_host: dict[str, _Agenda]
+    problem: Problem, c: Candidates, by_host: dict[str, Agenda]
 ) -> tuple[str, str, str, list[Blocker]] | None:
     req = c.request
     n = req.participants
@@ -133,7 +133,7 @@ def _explain_hosts(
     blockers: list[Blocker] = []
     for opt in c.hosts:
         host = problem.hosts[opt.host]
-        refs = _host_blockers(problem, req, opt.host, by_host.get(host.id))
+        refs = host_blockers(problem, req, opt.host, by_host.get(host.id))
         if refs is None:
             return None  # this host could take it
         blockers.append(Blocker(resource=host.id, requests=refs, reason="busy"))
@@ -148,7 +148,7 @@ def _explain_hosts(
 
 
 def _explain_operators(
-    problem: Problem, c: Candidates, by_operator: dict[str, _Agenda]
+    problem: Problem, c: Candidates, by_operator: dict[str, Agenda]
 ) -> tuple[str, str, str, list[Blocker]] | None:
     req = c.request
     need = c.operators_needed
@@ -170,7 +170,7 @@ def _explain_operators(
     blockers: list[Blocker] = []
     for opt in c.operators:
         op = problem.operators[opt.operator]
-        refs = _operator_blockers(problem, req, by_operator.get(op.id))
+        refs = operator_blockers(problem, req, by_operator.get(op.id))
         if refs:
             blockers.append(Blocker(resource=op.id, requests=refs, reason="busy"))
         else:
@@ -213,18 +213,25 @@ def _explain_operators(
     )
 
 
-def explain_unserved(problem: Problem, unplanned: Sequence[Candidates], plan: Sequence[Assignment]) -> list[Unserved]:
-    """A reason for each request left out of `plan`, judged against what the plan gives to others."""
+def agendas(problem: Problem, plan: Sequence[Assignment]) -> tuple[dict[str, Agenda], dict[str, Agenda]]:
+    """What each host and each operator does in `plan`."""
     by_ref = {r.ref: r for r in problem.requests}
-    by_host: dict[str, _Agenda] = {}
-    by_operator: dict[str, _Agenda] = {}
+    by_host: dict[str, Agenda] = {}
+    by_operator: dict[str, Agenda] = {}
     for a in plan:
         if a.host is not None:
-            by_host.setdefault(a.host, _Agenda()).add(by_ref[a.request])
+            by_host.setdefault(a.host, Agenda()).add(by_ref[a.request])
         for op in a.operators:
-            by_operator.setdefault(op, _Agenda()).add(by_ref[a.request])
+            by_operator.setdefault(op, Agenda()).add(by_ref[a.request])
     for agenda in (*by_host.values(), *by_operator.values()):
         agenda.seal()
+    return by_host, by_operator
+
+
+def explain_unserved(
+    problem: Problem, unplanned: Sequence[Candidates], by_host: dict[str, Agenda], by_operator: dict[str, Agenda]
+) -> list[Unserved]:
+    """A reason for each request left out of the plan whose agendas are given, judged against them."""
     out: list[Unserved] = []
     for c in unplanned:
         found = []

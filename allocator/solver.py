@@ -18,11 +18,12 @@ from typing import cast
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.candidates import Candidates, build_candidates
+from allocator.alternatives import AlternativeFinder
+from allocator.candidates import CandidateBuilder, Candidates
 from allocator.components import split_components
 from allocator.domain import Assignment, ComponentRecord, ObjectiveTerm, Plan, Problem, Request, SolverStatus, Unserved
 from allocator.errors import ConflictingPins, InvalidPlan
-from allocator.explain import explain_unserved, started_without_plan
+from allocator.explain import agendas, explain_unserved, started_without_plan
 from allocator.model import (
     AllocationModel,
     Var,
@@ -52,6 +53,7 @@ class SolveOptions(BaseModel):
         default=True, description="Keep a component's published assignments when they serve all of it."
     )
     seed: int = 0
+    alternatives: bool = Field(default=True, description="Search alternatives for every unserved request.")
 
 
 @dataclass
@@ -270,7 +272,8 @@ def solve(
             unserved.append(started_without_plan(problem, r))
         else:
             plannable.append(r)
-    cands = build_candidates(problem, plannable)
+    builder = CandidateBuilder(problem)
+    cands = [builder.build(r, i) for i, r in enumerate(plannable)]
     fixed, previous, warnings = _fixed_and_previous(problem, cands)
     if options.split_components:
         groups = split_components(cands, couple_operator_days=problem.policy.preferences.operator_days > 0)
@@ -323,7 +326,13 @@ def solve(
 
     chosen = [a for comp in comps for a in (comp.result or [])]
     served_refs = {a.request for a in chosen}
-    unserved.extend(explain_unserved(problem, [c for c in cands if c.request.ref not in served_refs], chosen))
+    by_host, by_operator = agendas(problem, chosen)
+    unserved.extend(
+        explain_unserved(problem, [c for c in cands if c.request.ref not in served_refs], by_host, by_operator)
+    )
+    if options.alternatives:
+        finder = AlternativeFinder(builder, by_host, by_operator)
+        unserved = [u.model_copy(update={"alternatives": finder.find(problem.request(u.request))}) for u in unserved]
     terms = [
         ObjectiveTerm(
             name=name,

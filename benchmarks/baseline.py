@@ -27,25 +27,36 @@ def first_come_first_served(problem: Problem) -> Plan:
             for h in sorted(c.hosts, key=lambda h: (problem.hosts[h.host].capacity, h.host)):
                 busy = [b for b in host_busy.get(h.host, []) if b[0] < h.end and h.start < b[1]]
                 limit = problem.hosts[h.host].max_concurrent
-                if webinar and busy or any(b[2] for b in busy):
+                if (webinar and busy) or any(b[2] for b in busy):
                     continue
                 points = {h.start} | {max(b[0], h.start) for b in busy}
                 if all(sum(1 for b in busy if b[0] <= t < b[1]) < limit for t in points):
                     host = h
                     break
-        ops = [
-            o for o in c.operators if not any(s < o.end and o.start < e for s, e in op_busy.get(o.operator, []))
-        ][: c.operators_needed]
+        ops = [o for o in c.operators if not any(s < o.end and o.start < e for s, e in op_busy.get(o.operator, []))][
+            : c.operators_needed
+        ]
         if (c.needs_host and host is None) or len(ops) < c.operators_needed:
-            unserved.append(Unserved(request=c.request.ref, code="hosts_busy", reason="taken first by earlier letters",
-                                     reason_id="sudah dipakai permohonan yang lebih dulu"))
+            unserved.append(
+                Unserved(
+                    request=c.request.ref,
+                    code="hosts_busy",
+                    reason="taken first by earlier letters",
+                    reason_id="sudah dipakai permohonan yang lebih dulu",
+                )
+            )
             continue
         if host is not None:
             host_busy.setdefault(host.host, []).append((host.start, host.end, webinar))
         for o in ops:
             op_busy.setdefault(o.operator, []).append((o.start, o.end))
-        chosen.append(Assignment(request=c.request.ref, host=problem.hosts[host.host].id if host else None,
-                                 operators=sorted(problem.operators[o.operator].id for o in ops)))
+        chosen.append(
+            Assignment(
+                request=c.request.ref,
+                host=problem.hosts[host.host].id if host else None,
+                operators=sorted(problem.operators[o.operator].id for o in ops),
+            )
+        )
     return Plan(assignments=chosen, unserved=unserved)
 
 

@@ -1,0 +1,128 @@
+"""For a request the plan cannot serve: the nearest ways it could be, without moving anything already planned.
+
+Tried in the order an office would offer them: the same time without an operator (the unit runs it),
+the same time on a smaller free host with fewer participants, then other start times on the same day and
+the next days, nearest first, inside office hours. Each is checked against the plan's agendas and the
+same per-request rules as the solver uses, so an offered alternative really is free.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from allocator.candidates import CandidateBuilder
+from allocator.domain import Alternative, Request, ServiceType
+from allocator.explain import Agenda, host_blockers, operator_blockers, when
+
+MAX_TIMES_TRIED = 40
+
+
+class AlternativeFinder:
+    """Holds what every search shares: the per-request rules and the plan's agendas."""
+
+    def __init__(self, builder: CandidateBuilder, by_host: dict[str, Agenda], by_operator: dict[str, Agenda]) -> None:
+        self.builder = builder
+        self.problem = builder.problem
+        self.by_host = by_host
+        self.by_operator = by_operator
+
+    def fit(self, req: Request) -> tuple[str | None, list[str]] | None:
+        """The host and operators that could take `req` as it stands, or None."""
+        cand = self.builder.build(req)
+        if not cand.statically_possible:
+            return None
+        host = None
+        if req.needs_host:
+            for opt in sorted(cand.hosts, key=lambda o: (o.oversize, o.host)):
+                h = self.problem.hosts[opt.host]
+                if host_blockers(self.problem, req, opt.host, self.by_host.get(h.id)) is None:
+                    host = h.id
+                    break
+            if host is None:
+                return None
+        free = [
+            self.problem.operators[o.operator].id
+            for o in cand.operators
+            if not operator_blockers(self.problem, req, self.by_operator.get(self.problem.operators[o.operator].id))
+        ]
+        if len(free) < cand.operators_needed:
+            return None
+        return host, sorted(free[: cand.operators_needed])
+
+    def find(self, req: Request, limit: int = 3) -> list[Alternative]:
+        out: list[Alternative] = []
+        if req.service is ServiceType.LINK_OPERATOR:
+            alone = req.model_copy(update={"service": ServiceType.LINK})
+            got = self.fit(alone)
+            if got is not None:
+                out.append(self._make("without_operator", req, req.start, req.end, got, req.participants))
+        if req.needs_host and len(out) < limit:
+            smaller = self._fewer_participants(req)
+            if smaller is not None:
+                out.append(smaller)
+        times_wanted = max(1, limit - len(out))
+        for start in self._nearby_starts(req):
+            if times_wanted == 0:
+                break
+            moved = req.model_copy(update={"start": start, "end": start + (req.end - req.start)})
+            got = self.fit(moved)
+            if got is not None:
+                out.append(self._make("other_time", req, moved.start, moved.end, got, req.participants))
+                times_wanted -= 1
+        return out[:limit]
+
+    def _fewer_participants(self, req: Request) -> Alternative | None:
+        sizes = sorted({h.capacity for h in self.problem.hosts if h.capacity < req.participants}, reverse=True)
+        for size in sizes:
+            got = self.fit(req.model_copy(update={"participants": size}))
+            if got is not None:
+                return self._make("fewer_participants", req, req.start, req.end, got, size)
+        return None
+
+    def _nearby_starts(self, req: Request) -> list[datetime]:
+        pol = self.problem.policy
+        zone = ZoneInfo(req.timezone)
+        length = req.end - req.start
+        first_day = req.start.astimezone(zone).date()
+        opening, closing = pol.office_hours
+        starts = []
+        for offset in range(pol.alternative_days + 1):
+            day = first_day + timedelta(days=offset)
+            t = datetime.combine(day, opening, zone)
+            last = datetime.combine(day, closing, zone) - length
+            while t <= last:
+                if t != req.start and t > self.problem.now:
+                    starts.append(t)
+                t += timedelta(minutes=pol.alternative_grain_min)
+        starts.sort(key=lambda s: (abs(s - req.start), s))
+        return starts[:MAX_TIMES_TRIED]
+
+    def _make(
+        self, kind: str, req: Request, start: datetime, end: datetime, got: tuple[str | None, list[str]], people: int
+    ) -> Alternative:
+        host, ops = got
+        span_en, span_id = when(start, end, req.timezone), when(start, end, req.timezone, "id")
+        on_en = f" on {host}" if host else ""
+        on_id = f" di {host}" if host else ""
+        crew_en = f" with {', '.join(ops)}" if ops else ""
+        crew_id = f" bersama {', '.join(ops)}" if ops else ""
+        if kind == "without_operator":
+            text = f"as requested, {span_en}{on_en}, but without an operator: the unit runs the meeting itself"
+            text_id = f"sesuai waktu yang diminta, {span_id}{on_id}, tanpa operator: unit menjalankan rapat sendiri"
+        elif kind == "fewer_participants":
+            text = f"as requested, {span_en}{on_en}{crew_en}, for at most {people} participants"
+            text_id = f"sesuai waktu yang diminta, {span_id}{on_id}{crew_id}, untuk paling banyak {people} peserta"
+        else:
+            text = f"at another time: {span_en}{on_en}{crew_en}"
+            text_id = f"pada waktu lain: {span_id}{on_id}{crew_id}"
+        return Alternative(
+            kind=kind,  # type: ignore[arg-type]
+            start=start,
+            end=end,
+            host=host,
+            operators=ops,
+            participants=people,
+            text=text,
+            text_id=text_id,
+        )
