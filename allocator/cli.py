@@ -12,9 +12,9 @@ import typer
 from rich.console import Console
 
 from allocator.domain import Plan, Problem
-from allocator.errors import ViconError
+from allocator.errors import InvalidProblem, ViconError
 from allocator.problem_io import load_problem
-from allocator.render import print_plan
+from allocator.render import explain_request, print_plan
 from allocator.solver import SolveOptions, solve
 from allocator.store.cli import register as register_store_commands
 from zoom_client.cli import register as register_zoom_commands
@@ -75,6 +75,31 @@ def schema(name: Annotated[SchemaName, typer.Argument(help="problem or plan")]) 
     """Print the JSON Schema of the problem or plan file format."""
     model = Problem if name is SchemaName.problem else Plan
     sys.stdout.write(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def explain(
+    request: Annotated[str, typer.Argument(help="Reference number of the request.")],
+    problem: Annotated[Path, typer.Option("--problem", "-p", help="Problem JSON file.")],
+    plan_file: Annotated[Path | None, typer.Option("--plan", help="A plan JSON written by `vicon plan --out`.")] = None,
+    lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.id,
+) -> None:
+    """Why a request is (not) served, and the nearest alternatives that would work."""
+    try:
+        prob = load_problem(problem)
+        if plan_file is not None:
+            try:
+                result = Plan.model_validate_json(plan_file.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise InvalidProblem([f"{plan_file}: not a readable plan ({str(exc).splitlines()[0]})"]) from None
+        else:
+            result = solve(prob)
+    except ViconError as exc:
+        raise fail(exc) from None
+    console = Console(width=max(Console().width, 100))
+    console.print(explain_request(prob, result, request, lang.value), soft_wrap=True, highlight=False)
+    if request not in {r.ref for r in prob.requests}:
+        raise typer.Exit(code=2)
 
 
 register_zoom_commands(app)

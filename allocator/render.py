@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from allocator.domain import Plan, Problem, local, zone_abbrev
+from allocator.explain import when
 
 TEXT: dict[str, dict[str, Any]] = {
     "id": {
@@ -129,3 +130,31 @@ def print_plan(problem: Problem, plan: Plan, console: Console, lang: str = "id")
         for u in plan.unserved:
             table.add_row(u.request, reqs[u.request].priority, u.reason_id if lang == "id" else u.reason)
         console.print(table)
+
+
+def explain_request(problem: Problem, plan: Plan, ref: str, lang: str = "id") -> str:
+    """A few plain lines about one request: its assignment, or why not and what would work instead."""
+    en = lang == "en"
+    by_ref = {r.ref: r for r in problem.requests}
+    req = by_ref.get(ref)
+    if req is None:
+        return f"unknown request {ref!r}" if en else f"permohonan {ref!r} tidak dikenal"
+    head = f"{req.ref} — {req.title} ({req.unit}), {when(req.start, req.end, req.timezone, lang)}, {req.participants} "
+    head += "participants" if en else "peserta"
+    a = plan.assignment_for(ref)
+    if a is not None:
+        host = a.host or "-"
+        ops = ", ".join(a.operators) or "-"
+        return head + (f"\nserved: host {host}, operators {ops}" if en else f"\nterlayani: host {host}, operator {ops}")
+    u = next((u for u in plan.unserved if u.request == ref), None)
+    if u is None:
+        return head + (
+            "\nnot planned (not an active request)" if en else "\ntidak direncanakan (permohonan tidak aktif)"
+        )
+    lines = [head, ("not served: " if en else "tidak terlayani: ") + (u.reason if en else u.reason_id)]
+    if u.alternatives:
+        lines.append("alternatives:" if en else "alternatif:")
+        lines += [f"  {i}. {alt.text if en else alt.text_id}" for i, alt in enumerate(u.alternatives, 1)]
+    else:
+        lines.append("no alternative is free in the days searched" if en else "tidak ada alternatif yang kosong")
+    return "\n".join(lines)

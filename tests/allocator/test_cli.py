@@ -124,3 +124,16 @@ def test_documented_schemas_are_current() -> None:
         assert json.loads(result.output) == json.loads(documented), (
             f"run: vicon schema {name} > docs/schema/{name}.schema.json"
         )
+
+
+def test_explain_shows_reason_and_alternatives(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["explain", "PSR-00019", "--problem", str(EXAMPLE), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "not served: no host with ≥ 375 seats is free" in result.output
+    assert "alternatives:" in result.output and "1. " in result.output
+    out = tmp_path / "plan.json"
+    runner.invoke(app, ["plan", "--problem", str(EXAMPLE), "--out", str(out), "--quiet"])
+    served = runner.invoke(app, ["explain", "PSR-BUPATI-01", "--problem", str(EXAMPLE), "--plan", str(out)])
+    assert served.exit_code == 0 and "terlayani: host H500" in served.output
+    unknown = runner.invoke(app, ["explain", "NOPE", "--problem", str(EXAMPLE), "--plan", str(out)])
+    assert unknown.exit_code == 2 and "tidak dikenal" in unknown.output
