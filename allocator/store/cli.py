@@ -204,6 +204,8 @@ def reconcile_cmd(
     store = _open(db)
     lock = None if dry_run else _lead(store, wait)
     try:
+        if lock is not None:  # we lead: actions claimed by a dead process are nobody's now
+            SyncWorker(store, tenants).recover(all_in_progress=True)
         report = run_reconcile(store, tenants, dry_run=dry_run)
     finally:
         if lock is not None:

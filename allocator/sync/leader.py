@@ -64,6 +64,9 @@ class LeaderLock:
         if dialect == "postgresql":
             conn = self.engine.connect()
             try:
+                # One leader per database and schema (several installations may share a server).
+                where = conn.execute(sa.text("SELECT current_database() || '.' || current_schema()")).scalar()
+                self.key = lock_key(f"{self.name}@{where}")
                 got = bool(conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar())
                 conn.commit()
             except Exception:
