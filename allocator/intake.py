@@ -201,7 +201,7 @@ def read_rows(path: Path) -> tuple[list[dict[str, Any]], int]:
             values = list(sheet.iter_rows(values_only=True))
             if not values:
                 return [], 2
-            headers = [str(h) if h is not None else None for h in values[0]]
+            headers = [str(h) if h is not None else "" for h in values[0]]
             return [dict(zip(headers, row, strict=False)) for row in values[1:] if any(v is not None for v in row)], 2
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
         raise IntakeFileError(f"{path.name}: cannot be read ({exc})") from None
