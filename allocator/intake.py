@@ -108,7 +108,7 @@ def _parse_time(value: Any, field: str) -> time:
 def _row_to_request_data(raw: dict[str, Any], default_zone: str) -> tuple[dict[str, Any], list[str]]:
     row: dict[str, Any] = {}
     for header, value in raw.items():
-        if header is None:
+        if not header:
             continue
         name = str(header).strip()
         field = name if name in Request.model_fields else ALIASES.get(_key(name), name)
