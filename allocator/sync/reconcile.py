@@ -180,16 +180,16 @@ def reconcile(
             .join(MeetingRow, MeetingRow.id == OutboxRow.meeting_id)
             .where(OutboxRow.state == "failed", MeetingRow.start > now, MeetingRow.state != "deleted")
         ).all()
-        for o, m in failed:
-            if m.state == "pending_delete" and o.kind != "delete":
+        for o, mr in failed:
+            if mr.state == "pending_delete" and o.kind != "delete":
                 continue
             report.findings.append(
                 Finding(
                     "failed_action",
-                    m.key,
-                    m.request,
-                    m.zoom_user,
-                    m.zoom_meeting_id,
+                    mr.key,
+                    mr.request,
+                    mr.zoom_user,
+                    mr.zoom_meeting_id,
                     f"{o.kind} failed: {o.last_error or '?'}",
                     fixed=False,
                 )

@@ -68,7 +68,12 @@ def test_request_history_and_audit(store: Store, clock: FakeClock) -> None:
     ]
     assert history[1].request.title == "Rapat diganti" and history[0].request.title == "Rapat A"
     log = store.audit_log(entity="request", entity_id="A")
-    assert [e.action for e in log] == ["request.created", "request.updated", "request.cancelled", "request.cancel_reason"]
+    assert [e.action for e in log] == [
+        "request.created",
+        "request.updated",
+        "request.cancelled",
+        "request.cancel_reason",
+    ]
     assert log[1].old is not None and log[1].old["title"] == "Rapat A" and log[1].new["title"] == "Rapat diganti"
 
 
@@ -141,7 +146,10 @@ def test_claimed_creates_are_not_folded(store: Store, clock: FakeClock) -> None:
     with store.transaction() as s:  # as if a worker had claimed it (it may be in Zoom already)
         s.execute(sa.update(OutboxRow).values(attempts=1, state="in_progress"))
     store.cancel_request(r.ref, actor="t")
-    assert [(o.kind, o.state) for o in store.outbox(request=r.ref)] == [("create", "in_progress"), ("delete", "pending")]
+    assert [(o.kind, o.state) for o in store.outbox(request=r.ref)] == [
+        ("create", "in_progress"),
+        ("delete", "pending"),
+    ]
     [m] = store.meetings(request=r.ref)
     assert m.state == "pending_delete"
 

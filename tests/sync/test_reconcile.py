@@ -62,8 +62,9 @@ def test_meetings_no_request_owns_and_duplicates_are_deleted(db_url: str) -> Non
         dup = client.create_meeting(m.zoom_user, body, key=m.key)
         other = m.zoom_user.replace("h100", "h500") if "h100" in m.zoom_user else "h100@kominfo.example.go.id"
         wrong_host = client.create_meeting(other, body, key=m.key)
-        foreign = client.create_meeting(other, MeetingCreate(topic="Rapat lain", start_time=m.spec.start, duration=30),
-                                        key="not-our-scheme")
+        foreign = client.create_meeting(
+            other, MeetingCreate(topic="Rapat lain", start_time=m.spec.start, duration=30), key="not-our-scheme"
+        )
         report = reconcile(env.store, env.tenants)
         deleted = sorted((f.kind, f.zoom_meeting_id) for f in report.findings)
         assert deleted == sorted(

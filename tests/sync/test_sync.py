@@ -42,8 +42,9 @@ def test_moves_updates_and_cancels_reach_zoom(db_url: str) -> None:
         a, b, c = env.requests
         env.publish(plan_of({a.ref: "H100", b.ref: "H100", c.ref: "H100"}))
         env.drain()
-        env.store.save_request(b.model_copy(update={"start": b.start + timedelta(hours=1),
-                                                    "end": b.end + timedelta(hours=1)}), actor="t")
+        env.store.save_request(
+            b.model_copy(update={"start": b.start + timedelta(hours=1), "end": b.end + timedelta(hours=1)}), actor="t"
+        )
         env.store.cancel_request(c.ref, actor="t")
         res = env.publish(plan_of({a.ref: "H300", b.ref: "H100"}))
         assert [(x.kind, x.key) for x in res.actions] == [
