@@ -1,0 +1,153 @@
+"""Calendar invites (iCalendar, RFC 5545, with iTIP methods of RFC 5546). Pure: data in, .ics text out.
+
+- One stable UID per request, `<ref>@vicon-allocator`, so every update and the cancellation land on the same
+  calendar event; the rehearsal (gladi bersih) is a second event, `<ref>.gladi@vicon-allocator`.
+- SEQUENCE is given by the caller and must rise with every change (the outbox derives it from the store).
+- METHOD:REQUEST for an invite or update, METHOD:CANCEL (with STATUS:CANCELLED) for a cancellation.
+- Times carry the request's IANA zone (DTSTART;TZID=Asia/Makassar) with a VTIMEZONE, so a calendar shows them
+  right in any zone.
+- LOCATION is the venue (or the join link when there is no venue); URL and DESCRIPTION carry the join link and
+  passcode. Never a start link.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from allocator.notify.model import CalendarPart, Contact, EventInfo, JoinDetails, Office
+
+PRODID = "-//vicon-allocator//notify//ID"
+UID_DOMAIN = "vicon-allocator"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._:/-]")
+
+
+def event_uid(ref: str) -> str:
+    """The stable UID of a request's calendar event."""
+    return f"{_UNSAFE.sub('_', ref)}@{UID_DOMAIN}"
+
+
+def rehearsal_uid(ref: str) -> str:
+    """The stable UID of a request's rehearsal event."""
+    return f"{_UNSAFE.sub('_', ref)}.gladi@{UID_DOMAIN}"
+
+
+def _address(email: str, name: str) -> vCalAddress:
+    addr = vCalAddress(f"mailto:{email}")
+    addr.params["CN"] = vText(name)
+    return addr
+
+
+def _vevent(
+    *,
+    uid: str,
+    summary: str,
+    start: datetime,
+    end: datetime,
+    zone: str,
+    sequence: int,
+    stamp: datetime,
+    method: Literal["REQUEST", "CANCEL"],
+    organizer: Office,
+    attendee: Contact | None,
+    location: str | None,
+    description: str,
+    url: str | None,
+) -> Event:
+    tz = ZoneInfo(zone)
+    ev = Event()
+    ev.add("uid", uid)
+    ev.add("dtstamp", stamp)
+    ev.add("sequence", sequence)
+    ev.add("dtstart", start.astimezone(tz))
+    ev.add("dtend", end.astimezone(tz))
+    ev.add("summary", summary)
+    ev.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    ev.add("transp", "OPAQUE")
+    ev.add("organizer", _address(organizer.email, organizer.name))
+    if attendee is not None and attendee.email:
+        att = _address(attendee.email, attendee.name)
+        att.params["ROLE"] = vText("REQ-PARTICIPANT")
+        att.params["PARTSTAT"] = vText("NEEDS-ACTION")
+        att.params["RSVP"] = vText("FALSE")
+        ev.add("attendee", att)
+    if location:
+        ev.add("location", location)
+    if url:
+        ev.add("url", url)
+    if description:
+        ev.add("description", description)
+    return ev
+
+
+def invite(
+    event: EventInfo,
+    *,
+    method: Literal["REQUEST", "CANCEL"],
+    sequence: int,
+    stamp: datetime,
+    organizer: Office,
+    attendee: Contact | None = None,
+    join: JoinDetails | None = None,
+    description: str = "",
+    summary: str | None = None,
+    rehearsal_summary: str | None = None,
+    rehearsal_description: str | None = None,
+) -> CalendarPart:
+    """The .ics for a request's event (and its rehearsal, as a second VEVENT, when there is one)."""
+    if sequence < 0:
+        raise ValueError("SEQUENCE starts at 0")
+    if stamp.tzinfo is None:
+        raise ValueError("stamp must be timezone-aware")
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    location = event.venue or (join.join_url if join else None)
+    url = join.join_url if join else None
+    uid = event_uid(event.ref)
+    cal.add_component(
+        _vevent(
+            uid=uid,
+            summary=summary or event.title,
+            start=event.start,
+            end=event.end,
+            zone=event.timezone,
+            sequence=sequence,
+            stamp=stamp,
+            method=method,
+            organizer=organizer,
+            attendee=attendee,
+            location=location,
+            description=description,
+            url=url,
+        )
+    )
+    if event.rehearsal is not None:
+        r = event.rehearsal
+        cal.add_component(
+            _vevent(
+                uid=rehearsal_uid(event.ref),
+                summary=rehearsal_summary or f"Gladi bersih: {event.title}",
+                start=r.start,
+                end=r.end,
+                zone=event.timezone,
+                sequence=sequence,
+                stamp=stamp,
+                method=method,
+                organizer=organizer,
+                attendee=attendee,
+                location=r.venue or location,
+                description=rehearsal_description if rehearsal_description is not None else description,
+                url=url,
+            )
+        )
+    cal.add_missing_timezones()
+    content = cal.to_ical().decode("utf-8")
+    filename = "batal.ics" if method == "CANCEL" else "undangan.ics"
+    return CalendarPart(method=method, uid=uid, sequence=sequence, content=content, filename=filename)

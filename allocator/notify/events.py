@@ -1,0 +1,498 @@
+"""What to tell whom, derived from the store: the entry points the daemon calls.
+
+- `notify_plan_changes(outbox)` compares what each PIC and operator was last told (kept with the notices in the
+  store) with the published plan, the requests and the Zoom meetings, and records the notices that close the gap:
+  scheduled, changed (what and why), cancelled / unserved (reason and alternatives) for PICs; assignment, changed
+  assignment and release for operators. Running it twice records nothing new; after a crash it picks up where
+  it stopped. A PIC is told about a meeting on our hosts only once its join link is known (after the Zoom sync).
+- `queue_reminders(outbox)`: H-1 and one hour before, for PICs; one hour before, for operators (with a fresh
+  start link).
+- `queue_daily_agendas(outbox)`: each operator's agenda for the day, from `agenda_hour` local time.
+- `Outbox.send_pending()` then sends what was recorded.
+
+The calendar SEQUENCE of a request is the previous calendar notice's plus one (0 for the first), read from the
+store, so it rises on every change and survives restarts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from allocator.domain import Operator, Plan, Request, RequestStatus, SitePolicy, Unserved, ZoomHost, local
+from allocator.notify import messages as m
+from allocator.notify.model import (
+    AgendaItem,
+    Contact,
+    EventInfo,
+    HostDetails,
+    JoinDetails,
+    Message,
+    Previous,
+    Reason,
+    Slot,
+)
+from allocator.notify.outbox import Outbox, Record
+from allocator.store.repo import MeetingView, Store
+
+RehearsalLookup = Callable[[Request], Slot | None]
+
+_REPLANNED = Reason(
+    en="the vicon schedule was re-planned (licence or operator reassigned)",
+    id="penyesuaian jadwal layanan vicon (pergantian lisensi Zoom atau operator)",
+)
+_REQUEST_CHANGED = Reason(en="your unit's request was changed", id="permohonan dari unit Anda diubah")
+
+
+def _fingerprint(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _request_fp(req: Request) -> str:
+    return _fingerprint(req.model_dump(mode="json", exclude={"status", "pic"}))
+
+
+@dataclass
+class Snapshot:
+    """The store's current view, read once per run."""
+
+    now: datetime
+    plan: Plan | None
+    requests: list[Request]
+    operators: dict[str, Operator]
+    hosts: dict[str, ZoomHost]
+    policy: SitePolicy
+
+    def assignment_ops(self, req: Request) -> list[str] | None:
+        """The request's operators if the published plan serves it (and it is active), else None."""
+        if self.plan is None or not req.status.active:
+            return None
+        a = self.plan.assignment_for(req.ref)
+        return list(a.operators) if a is not None else None
+
+    def unserved(self, ref: str) -> Unserved | None:
+        if self.plan is None:
+            return None
+        return next((u for u in self.plan.unserved if u.request == ref), None)
+
+
+def snapshot(store: Store, now: datetime | None = None) -> Snapshot:
+    now = (now or store.now()).astimezone(UTC)
+    published = store.published_plan()
+    return Snapshot(
+        now=now,
+        plan=published.plan if published else None,
+        requests=store.list_requests(ends_after=now),
+        operators={o.id: o for o in store.operators(include_inactive=True)},
+        hosts={h.id: h for h in store.hosts(include_inactive=True)},
+        policy=store.policy(),
+    )
+
+
+def _join(meeting: MeetingView | None) -> JoinDetails | None:
+    if meeting is None or not meeting.join_url:
+        return None
+    return JoinDetails(join_url=meeting.join_url, passcode=meeting.passcode, meeting_id=meeting.zoom_meeting_id)
+
+
+def _host(meeting: MeetingView | None, hosts: dict[str, ZoomHost]) -> HostDetails | None:
+    if meeting is None:
+        return None
+    h = hosts.get(meeting.host)
+    return HostDetails(
+        host=(h.label or h.id) if h else meeting.host,
+        account=meeting.account,
+        zoom_user=meeting.zoom_user,
+        meeting_id=meeting.zoom_meeting_id,
+    )
+
+
+def _pic(req: Request) -> Contact:
+    return Contact(name=req.pic.name, email=req.pic.email, phone=req.pic.phone, language=req.pic.language)
+
+
+def _op_contact(op: Operator, outbox: Outbox) -> Contact:
+    return Contact.from_operator(op, outbox.config.operator_language)
+
+
+def _alternatives(u: Unserved | None) -> list[Slot]:
+    raw = getattr(u, "alternatives", None) or []
+    out = []
+    for a in raw:
+        start, end = getattr(a, "start", None), getattr(a, "end", None)
+        if isinstance(start, datetime) and isinstance(end, datetime):
+            out.append(Slot(start=start, end=end))
+    return out
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message and its identity, before it is recorded."""
+
+    message: Message
+    subject: str
+    version: str
+    meta: dict[str, Any]
+
+
+class _Request:
+    """Everything about one request that the decisions need."""
+
+    def __init__(self, snap: Snapshot, store: Store, outbox: Outbox, req: Request, rehearsal: RehearsalLookup | None):
+        self.snap, self.outbox, self.req = snap, outbox, req
+        self.event = EventInfo.from_request(req, rehearsal(req) if rehearsal else None)
+        self.op_ids = snap.assignment_ops(req)
+        self.meeting = store.meeting_for(req.ref) if req.needs_host else None
+        self.join = _join(self.meeting)
+        self.records = outbox.records(request=req.ref)
+        ops = [snap.operators[o] for o in (self.op_ids or []) if o in snap.operators]
+        self.operators = [_op_contact(o, outbox) for o in ops]
+
+    @property
+    def served(self) -> bool:
+        return self.op_ids is not None
+
+    @property
+    def ready(self) -> bool:
+        """Served, and (if it needs one of our hosts) its Zoom meeting exists with a join link."""
+        if not self.served:
+            return False
+        if not self.req.needs_host:
+            return True
+        return self.meeting is not None and self.meeting.state == "active" and self.join is not None
+
+    def calendar_history(self) -> list[Record]:
+        return [r for r in self.records if r.primary and r.meta.get("seq") is not None]
+
+    def pic_snapshot(self) -> dict[str, Any]:
+        return {
+            "start": self.req.start.isoformat(),
+            "end": self.req.end.isoformat(),
+            "venue": self.req.venue,
+            "title": self.req.title,
+            "join_url": self.join.join_url if self.join else None,
+            "passcode": self.join.passcode if self.join else None,
+            "operators": [o.name for o in self.operators],
+            "rehearsal": self.event.rehearsal.model_dump(mode="json") if self.event.rehearsal else None,
+            "pic_email": (self.req.pic.email or "").lower(),
+            "request_fp": _request_fp(self.req),
+        }
+
+    def stop_reason(self) -> tuple[Reason, list[Slot], bool]:
+        """Why the request is not (or no longer) served: reason, alternatives, and whether it is 'unserved'."""
+        req = self.req
+        if req.status is RequestStatus.CANCELLED:
+            why = self._cancel_reason()
+            if why:
+                return (
+                    Reason(
+                        en=f"cancelled at your unit's request ({why})",
+                        id=f"dibatalkan atas permintaan unit Anda ({why})",
+                    ),
+                    [],
+                    False,
+                )
+            return Reason(en="cancelled at your unit's request", id="dibatalkan atas permintaan unit Anda"), [], False
+        if req.status is RequestStatus.REJECTED:
+            return Reason(en="the request was not approved", id="permohonan tidak disetujui"), [], False
+        u = self.snap.unserved(req.ref)
+        if u is not None:
+            return Reason(en=u.reason, id=u.reason_id), _alternatives(u), True
+        return (
+            Reason(
+                en="the request is no longer in the vicon schedule",
+                id="permohonan tidak lagi masuk jadwal layanan vicon",
+            ),
+            [],
+            True,
+        )
+
+    def _cancel_reason(self) -> str | None:
+        # the store records the reason given with a cancellation in the audit log
+        try:
+            entries = self.outbox.store.audit_log(entity="request", entity_id=self.req.ref)
+        except Exception:  # pragma: no cover - the audit log is optional for this wording
+            return None
+        for e in reversed(entries):
+            if e.action == "request.cancel_reason" and e.new:
+                return str(e.new.get("reason") or "") or None
+        return None
+
+
+def pic_notice(r: _Request) -> Notice | None:
+    """The notice the PIC should get now, if any."""
+    snap, outbox, req = r.snap, r.outbox, r.req
+    office, stamp, pic = outbox.config.office, snap.now, _pic(req)
+    history = r.calendar_history()
+    last = history[-1] if history else None
+    open_ = last is not None and last.kind in (m.PIC_SCHEDULED, m.PIC_CHANGED)
+    seq = int(last.meta["seq"]) + 1 if last is not None else 0
+    if r.served:
+        if not r.ready:
+            return None  # wait for the Zoom meeting and its join link
+        current = r.pic_snapshot()
+        if open_ and last is not None and last.meta.get("snapshot") == current:
+            return None
+        previous = reason = None
+        if open_ and last is not None:
+            old = last.meta.get("snapshot") or {}
+            previous = Previous(
+                start=datetime.fromisoformat(old["start"]),
+                end=datetime.fromisoformat(old["end"]),
+                venue=old.get("venue"),
+                title=old.get("title") or "",
+                join_url=old.get("join_url"),
+                passcode=old.get("passcode"),
+                operators=tuple(old.get("operators") or ()),
+            )
+            reason = _REQUEST_CHANGED if old.get("request_fp") != current["request_fp"] else _REPLANNED
+        msg = m.pic_scheduled(
+            r.event,
+            pic,
+            office=office,
+            join=r.join,
+            operators=r.operators,
+            sequence=seq,
+            stamp=stamp,
+            previous=previous,
+            reason=reason,
+        )
+        return Notice(msg, req.ref, f"s{seq}", {"seq": seq, "snapshot": current})
+    if req.start <= snap.now:
+        return None
+    reason, alternatives, unserved = r.stop_reason()
+    if open_:
+        msg = m.pic_cancelled(
+            r.event, pic, office=office, reason=reason, alternatives=alternatives, sequence=seq, stamp=stamp
+        )
+        return Notice(msg, req.ref, f"s{seq}", {"seq": seq})
+    if last is None and unserved and req.status.active and snap.unserved(req.ref) is not None:
+        msg = m.pic_cancelled(
+            r.event,
+            pic,
+            office=office,
+            reason=reason,
+            alternatives=alternatives,
+            sequence=None,
+            stamp=stamp,
+            unserved=True,
+        )
+        return Notice(msg, req.ref, f"u{_request_fp(req)}", {})
+    return None
+
+
+def operator_notices(r: _Request) -> list[Notice]:
+    """Assignments, changed assignments and releases for the request's operators."""
+    snap, outbox, req = r.snap, r.outbox, r.req
+    if req.end <= snap.now:
+        return []
+    office, stamp, pic = outbox.config.office, snap.now, _pic(req)
+    history: dict[str, list[Record]] = {}
+    for rec in r.records:
+        if rec.primary and rec.kind in (m.OP_ASSIGNMENT, m.OP_RELEASED) and rec.meta.get("operator"):
+            history.setdefault(str(rec.meta["operator"]), []).append(rec)
+    current = set(r.op_ids or []) if r.ready else set()
+    out: list[Notice] = []
+    host = _host(r.meeting, snap.hosts)
+    for op_id in sorted(current | set(history)):
+        op = snap.operators.get(op_id)
+        if op is None:
+            continue
+        recs = history.get(op_id, [])
+        last = recs[-1] if recs else None
+        n = len(recs)
+        contact = _op_contact(op, outbox)
+        if op_id in current:
+            snap_op = {
+                "start": req.start.isoformat(),
+                "end": req.end.isoformat(),
+                "venue": req.venue,
+                "title": req.title,
+                "meeting": r.meeting.key if r.meeting else None,
+                "zoom_meeting_id": r.meeting.zoom_meeting_id if r.meeting else None,
+                "join_url": r.join.join_url if r.join else None,
+            }
+            if last is not None and last.kind == m.OP_ASSIGNMENT and last.meta.get("snapshot") == snap_op:
+                continue
+            msg = m.operator_assignment(
+                r.event,
+                contact,
+                office=office,
+                pic=pic,
+                host=host,
+                join=r.join,
+                stamp=stamp,
+                changed=last is not None and last.kind == m.OP_ASSIGNMENT,
+            )
+            out.append(Notice(msg, f"{req.ref}/{op_id}", f"n{n}", {"operator": op_id, "snapshot": snap_op}))
+        elif last is not None and last.kind == m.OP_ASSIGNMENT and req.start > snap.now and (not r.served or r.ready):
+            reason = (
+                r.stop_reason()[0]
+                if not r.served
+                else Reason(en="another operator was assigned", id="dialihkan kepada operator lain")
+            )
+            msg = m.operator_released(r.event, contact, office=office, reason=reason, stamp=stamp)
+            out.append(Notice(msg, f"{req.ref}/{op_id}", f"n{n}", {"operator": op_id}))
+    return out
+
+
+def _record(outbox: Outbox, notices: Sequence[Notice]) -> list[str]:
+    keys: list[str] = []
+    for n in notices:
+        keys += outbox.record(n.message, subject=n.subject, version=n.version, meta=n.meta)
+    return keys
+
+
+def notify_plan_changes(
+    outbox: Outbox, *, now: datetime | None = None, rehearsal: RehearsalLookup | None = None
+) -> list[str]:
+    """Record the notices the current plan, requests and meetings call for; returns the new dedup keys."""
+    snap = snapshot(outbox.store, now or outbox.now())
+    keys: list[str] = []
+    for req in snap.requests:
+        r = _Request(snap, outbox.store, outbox, req, rehearsal)
+        notices: list[Notice] = []
+        pn = pic_notice(r)
+        if pn is not None:
+            notices.append(pn)
+        notices += operator_notices(r)
+        keys += _record(outbox, notices)
+    return keys
+
+
+def queue_reminders(
+    outbox: Outbox, *, now: datetime | None = None, rehearsal: RehearsalLookup | None = None
+) -> list[str]:
+    """Record the reminders due now: the day before (H-1) and an hour before."""
+    snap = snapshot(outbox.store, now or outbox.now())
+    policy = outbox.config.reminders
+    keys: list[str] = []
+    for req in snap.requests:
+        lead = req.start - snap.now
+        if lead <= timedelta(0) or lead > timedelta(hours=24):
+            continue
+        r = _Request(snap, outbox.store, outbox, req, rehearsal)
+        history = r.calendar_history()
+        if not history or history[-1].kind not in (m.PIC_SCHEDULED, m.PIC_CHANGED) or not r.ready:
+            continue
+        office, version = outbox.config.office, req.start.isoformat()
+        notices: list[Notice] = []
+        if lead <= timedelta(hours=1):
+            if policy.hour_before:
+                msg = m.pic_reminder(
+                    r.event, _pic(req), office=office, join=r.join, operators=r.operators, lead="hour", stamp=snap.now
+                )
+                notices.append(Notice(msg, req.ref, version, {}))
+                host = _host(r.meeting, snap.hosts)
+                for op_id in r.op_ids or []:
+                    op = snap.operators.get(op_id)
+                    if op is None:
+                        continue
+                    msg = m.operator_assignment(
+                        r.event,
+                        _op_contact(op, outbox),
+                        office=office,
+                        pic=_pic(req),
+                        host=host,
+                        join=r.join,
+                        stamp=snap.now,
+                        reminder=True,
+                    )
+                    notices.append(Notice(msg, f"{req.ref}/{op_id}", version, {"operator": op_id}))
+        elif policy.day_before and history[-1].created_at < req.start - timedelta(hours=24):
+            msg = m.pic_reminder(
+                r.event, _pic(req), office=office, join=r.join, operators=r.operators, lead="day", stamp=snap.now
+            )
+            notices.append(Notice(msg, req.ref, version, {}))
+        keys += _record(outbox, notices)
+    return keys
+
+
+def agenda_for(
+    store: Store, outbox: Outbox, op: Operator, day: date, *, snap: Snapshot, rehearsal: RehearsalLookup | None = None
+) -> list[AgendaItem]:
+    zone = op.timezone or snap.policy.timezone
+    items: list[AgendaItem] = []
+    for req in snap.requests:
+        ops = snap.assignment_ops(req)
+        if not ops or op.id not in ops:
+            continue
+        event = EventInfo.from_request(req, rehearsal(req) if rehearsal else None)
+        meeting = store.meeting_for(req.ref) if req.needs_host else None
+        common = {"host": _host(meeting, snap.hosts), "join": _join(meeting), "pic": _pic(req)}
+        if local(req.start, zone).date() == day:
+            items.append(AgendaItem(event=event, **common))
+        if event.rehearsal is not None and local(event.rehearsal.start, zone).date() == day:
+            items.append(AgendaItem(event=event, role="rehearsal", **common))
+    return items
+
+
+def queue_daily_agendas(
+    outbox: Outbox, *, now: datetime | None = None, rehearsal: RehearsalLookup | None = None
+) -> list[str]:
+    """Record each operator's agenda for their local today, once, from `agenda_hour` local time."""
+    snap = snapshot(outbox.store, now or outbox.now())
+    keys: list[str] = []
+    for op in snap.operators.values():
+        zone = op.timezone or snap.policy.timezone
+        here = local(snap.now, zone)
+        if here.hour < outbox.config.reminders.agenda_hour:
+            continue
+        items = agenda_for(outbox.store, outbox, op, here.date(), snap=snap, rehearsal=rehearsal)
+        if not items:
+            continue
+        msg = m.operator_agenda(
+            _op_contact(op, outbox),
+            office=outbox.config.office,
+            day=here.date(),
+            zone=zone,
+            items=items,
+            stamp=snap.now,
+        )
+        keys += _record(outbox, [Notice(msg, op.id, here.date().isoformat(), {"operator": op.id})])
+    return keys
+
+
+def preview_pic(outbox: Outbox, ref: str, *, now: datetime | None = None) -> Message | None:
+    """The message the PIC of `ref` would get now: the pending notice if there is one, else the current details
+    as a scheduled notice (what they were last told, refreshed). Records nothing."""
+    snap = snapshot(outbox.store, now or outbox.now())
+    req = next((q for q in snap.requests if q.ref == ref), None) or outbox.store.get_request(ref)
+    if req is None:
+        raise KeyError(ref)
+    r = _Request(snap, outbox.store, outbox, req, None)
+    notice = pic_notice(r)
+    if notice is not None:
+        return notice.message
+    history = r.calendar_history()
+    seq = int(history[-1].meta["seq"]) if history else 0
+    if r.served:
+        return m.pic_scheduled(
+            r.event,
+            _pic(req),
+            office=outbox.config.office,
+            join=r.join,
+            operators=r.operators,
+            sequence=seq,
+            stamp=snap.now,
+        )
+    return None
+
+
+def tick(outbox: Outbox, *, now: datetime | None = None, rehearsal: RehearsalLookup | None = None) -> dict[str, int]:
+    """Everything the daemon does on each tick: derive notices, reminders and agendas, then send what is due."""
+    when = now or outbox.now()
+    recorded = len(notify_plan_changes(outbox, now=when, rehearsal=rehearsal))
+    recorded += len(queue_reminders(outbox, now=when, rehearsal=rehearsal))
+    recorded += len(queue_daily_agendas(outbox, now=when, rehearsal=rehearsal))
+    report = outbox.send_pending()
+    return {
+        "recorded": recorded,
+        "sent": len(report.sent),
+        "retrying": len(report.retrying),
+        "gave_up": len(report.gave_up),
+    }

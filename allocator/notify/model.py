@@ -1,0 +1,181 @@
+"""Plain data the notifier works from and produces: who, what event, which link, and the message itself.
+
+Pure pydantic models, no I/O. The host's start link is deliberately absent from every model here: operator
+messages carry a placeholder that the outbox replaces with a link fetched fresh from Zoom right before sending
+(`StartLinkRef`), so the link is never stored, logged or rendered for anyone else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from allocator.domain import Operator, Request, UtcDatetime
+
+Language = Literal["id", "en"]
+Audience = Literal["pic", "operator"]
+
+#: Stands for the host's start link in an operator message until the outbox fetches the real one.
+START_LINK_PLACEHOLDER = "[[vicon-start-link]]"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contact(_Model):
+    """A person to write to (a PIC or an operator)."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    language: Language = "id"
+
+    @classmethod
+    def from_operator(cls, op: Operator, language: Language = "id") -> Contact:
+        return cls(name=op.name, email=op.email, phone=op.phone, language=language)
+
+
+class Office(_Model):
+    """The office that sends the messages (the From address, the calendar ORGANIZER, the signature)."""
+
+    name: str = "Layanan Vicon"
+    email: str = "vicon@localhost"
+    phone: str | None = None
+
+
+class Slot(_Model):
+    """A span of time: a rehearsal (gladi bersih) or an alternative slot offered."""
+
+    start: UtcDatetime
+    end: UtcDatetime
+    venue: str | None = None
+
+
+class EventInfo(_Model):
+    """What a notice is about: the request as the PIC knows it."""
+
+    ref: str
+    title: str
+    unit: str
+    timezone: str
+    start: UtcDatetime
+    end: UtcDatetime
+    venue: str | None = None
+    participants: int = 0
+    needs_host: bool = True
+    rehearsal: Slot | None = Field(default=None, description="The rehearsal, if there is one.")
+
+    @classmethod
+    def from_request(cls, req: Request, rehearsal: Slot | None = None) -> EventInfo:
+        return cls(
+            ref=req.ref,
+            title=req.title,
+            unit=req.unit,
+            timezone=req.timezone,
+            start=req.start,
+            end=req.end,
+            venue=req.venue,
+            participants=req.participants,
+            needs_host=req.needs_host,
+            rehearsal=rehearsal,
+        )
+
+
+class JoinDetails(_Model):
+    """What a participant needs: the join link and passcode. Never a start link or host key."""
+
+    join_url: str
+    passcode: str | None = None
+    meeting_id: int | None = None
+
+
+class HostDetails(_Model):
+    """What an operator needs to run the meeting, apart from the start link (fetched at send time)."""
+
+    host: str
+    account: str
+    zoom_user: str
+    meeting_id: int | None = None
+
+
+class StartLinkRef(_Model):
+    """Where the outbox fetches the start link for an operator message: an account and a Zoom meeting id."""
+
+    account: str
+    meeting_id: int
+
+
+class Previous(_Model):
+    """What the PIC was told last, to say what changed."""
+
+    start: UtcDatetime
+    end: UtcDatetime
+    venue: str | None = None
+    title: str = ""
+    join_url: str | None = None
+    passcode: str | None = None
+    operators: tuple[str, ...] = ()
+
+
+class Reason(_Model):
+    """Why something happened, in both languages."""
+
+    en: str
+    id: str
+
+    def text(self, lang: Language) -> str:
+        return self.id if lang == "id" else self.en
+
+
+class AgendaItem(_Model):
+    """One line of an operator's day."""
+
+    event: EventInfo
+    role: Literal["event", "rehearsal"] = "event"
+    host: HostDetails | None = None
+    join: JoinDetails | None = None
+    pic: Contact | None = None
+
+
+class CalendarPart(_Model):
+    """An .ics attachment: its text and its iTIP method."""
+
+    method: Literal["REQUEST", "CANCEL"]
+    uid: str
+    sequence: int
+    content: str
+    filename: str = "undangan.ics"
+
+
+class Message(_Model):
+    """One rendered message to one person: everything a transport needs except the sender's envelope."""
+
+    kind: str
+    audience: Audience
+    request: str | None = None
+    to: Contact
+    language: Language
+    subject: str
+    text: str
+    html: str
+    short: str = Field(description="A few lines for chat channels (apprise).")
+    calendar: CalendarPart | None = None
+    start_link: StartLinkRef | None = None
+    created_at: datetime | None = None
+
+    def with_start_link(self, url: str) -> Message:
+        """The message with the placeholder replaced by the host's start link (escaped for HTML)."""
+        from html import escape
+
+        if self.start_link is None:
+            return self
+        return self.model_copy(
+            update={
+                "text": self.text.replace(START_LINK_PLACEHOLDER, url),
+                "html": self.html.replace(START_LINK_PLACEHOLDER, escape(url, quote=True)),
+                "short": self.short.replace(START_LINK_PLACEHOLDER, url),
+            }
+        )
