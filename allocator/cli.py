@@ -104,3 +104,7 @@ def explain(
 
 register_zoom_commands(app)
 register_store_commands(app)
+
+from allocator.notify.cli import register as register_notify_commands  # noqa: E402
+
+register_notify_commands(app)
