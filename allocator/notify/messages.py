@@ -73,6 +73,7 @@ def _helpers(lang: Language, zone: str) -> dict[str, Any]:
         "when": lambda d: when_text(d, zone, lang),
         "day": lambda d: date_text(d, zone, lang),
         "hours": lambda s, e: clock_span(s, e, zone, lang),
+        "hours_in": lambda s, e, z: clock_span(s, e, z, lang),
         "zone_name": zone_abbrev(zone),
     }
 

@@ -40,7 +40,6 @@ def to_email(
         em["Reply-To"] = reply_to
     em["Date"] = format_datetime(date)
     em["Message-ID"] = message_id(dedup_key, _domain(sender.email))
-    em["Content-Language"] = msg.language
     em["X-Vicon-Kind"] = msg.kind
     if msg.request:
         em["X-Vicon-Request"] = msg.request
@@ -57,4 +56,5 @@ def to_email(
             subtype="ics",
             filename=msg.calendar.filename,
         )
+    em["Content-Language"] = msg.language  # after the body: set_content/make_mixed move Content-* headers
     return em

@@ -457,9 +457,8 @@ def notification_status(store: Store, *, now: datetime | None = None) -> Notific
     now = now or store.now()
     st = NotificationStatus()
     with store.transaction() as s:
-        counts = dict(
-            s.execute(sa.select(NotificationRow.state, sa.func.count()).group_by(NotificationRow.state)).tuples().all()
-        )
+        q = sa.select(NotificationRow.state, sa.func.count()).group_by(NotificationRow.state)
+        counts = {str(state): int(n) for state, n in s.execute(q)}
         st.sent = int(counts.get("sent", 0))
         st.pending = int(counts.get("pending", 0))
         for row in s.scalars(
