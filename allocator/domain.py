@@ -393,6 +393,9 @@ class Problem(Model):
         default_factory=list, description="The published plan's records: parts whose inputs are unchanged are reused."
     )
     pins: list[Pin] = Field(default_factory=list)
+    notified: list[Ident] = Field(
+        default_factory=list, description="Requests whose PIC already has the link: moved only for a higher tier."
+    )
 
     @model_validator(mode="before")
     @classmethod

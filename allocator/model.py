@@ -260,6 +260,24 @@ def link_previous_assignments(m: AllocationModel, previous: dict[int, Assignment
         m.kept[pos] = kept
 
 
+def add_published_stay_unless_outranked(
+    m: AllocationModel, previous: dict[int, Assignment], notified: set[str]
+) -> None:
+    """Stability: a published request stays served, and one whose PIC already has the link keeps its host and
+    operators, unless a request of a higher tier that was not served before is served in this part.
+
+    So a new low-priority request never displaces anything, and nobody's link changes to fit a peer.
+    """
+    newcomers = [(c.weight, m.served[pos]) for pos, c in enumerate(m.cands) if pos not in previous]
+    for pos in previous:
+        if pos not in m.kept:
+            continue  # its published assignment is no longer possible at all
+        outranking = [served for weight, served in newcomers if weight > m.cands[pos].weight]
+        m.model.add(sum(outranking) >= 1 - m.served[pos])
+        if m.cands[pos].request.ref in notified:
+            m.model.add(sum(outranking) >= 1 - m.kept[pos])
+
+
 def link_operator_days(m: AllocationModel) -> None:
     """`called_in[pool, day]` counts the operators of a pool working that day: its busiest moment."""
     per_day: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
@@ -300,6 +318,8 @@ def build_model(
     *,
     pool_interchangeable: bool = True,
     redundant_constraints: bool = True,
+    stability: bool = True,
+    notified: set[str] | None = None,
 ) -> AllocationModel:
     m = AllocationModel(problem, cands)
     named = [*fixed.values(), *previous.values()]
@@ -318,6 +338,8 @@ def build_model(
     add_operator_no_overlap(m)
     add_fixed_assignments(m, fixed)
     link_previous_assignments(m, previous)
+    if stability:
+        add_published_stay_unless_outranked(m, previous, notified or set())
     link_operator_days(m)
     if redundant_constraints:
         add_redundant_pool_limits(m)

@@ -54,6 +54,9 @@ class SolveOptions(BaseModel):
     )
     seed: int = 0
     alternatives: bool = Field(default=True, description="Search alternatives for every unserved request.")
+    stability: bool = Field(
+        default=True, description="Published requests stay (notified ones unmoved) unless a higher tier needs them."
+    )
 
 
 @dataclass
@@ -71,6 +74,9 @@ class _Component:
     fixed: dict[int, Assignment]
     previous: dict[int, Assignment]
     fingerprint: str = ""
+    stable: bool = True
+    warnings: list[str] = field(default_factory=list)
+    rebuild: Callable[[bool], AllocationModel] | None = None
     model: AllocationModel | None = None
     solution: dict[Var, int] | None = None
     result: list[Assignment] | None = None
@@ -156,6 +162,20 @@ def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: 
     solver.parameters.linearization_level = 2
     solver.parameters.max_time_in_seconds = max(remaining, 0.05)
     status = solver.solve(m.model)
+    if status == cp_model.INFEASIBLE and level == 0 and comp.stable:
+        # Published assignments can no longer all stay (a request's time or a resource changed):
+        # plan this part without the stability rule rather than fail, and say so.
+        comp.stable = False
+        comp.warnings.append(
+            "the published plan could not be kept as it was for "
+            + ", ".join(sorted(c.request.ref for c in comp.cands)[:5])
+            + "; that part was re-planned freely"
+        )
+        assert comp.rebuild is not None
+        comp.model = comp.rebuild(False)
+        hint_previous(comp.model, comp.previous)
+        _solve_level(comp, level, options, deadline)
+        return
     if status == cp_model.INFEASIBLE:
         raise ConflictingPins(
             "pinned or frozen assignments conflict with each other",
@@ -275,6 +295,7 @@ def solve(
     builder = CandidateBuilder(problem)
     cands = [builder.build(r, i) for i, r in enumerate(plannable)]
     fixed, previous, warnings = _fixed_and_previous(problem, cands)
+    notified = set(problem.notified)
     if options.split_components:
         groups = split_components(cands, couple_operator_days=problem.policy.preferences.operator_days > 0)
     else:
@@ -297,14 +318,22 @@ def solve(
             values = _term_values(problem, comp.cands, comp.previous, comp.result)
             comp.levels = [_Level(v, v, True) for v in values]
             return
-        comp.model = build_model(
-            problem,
-            comp.cands,
-            comp.fixed,
-            comp.previous,
-            pool_interchangeable=options.pool_interchangeable,
-            redundant_constraints=options.redundant_constraints,
-        )
+
+        def rebuild(stable: bool, comp: _Component = comp) -> AllocationModel:
+            return build_model(
+                problem,
+                comp.cands,
+                comp.fixed,
+                comp.previous,
+                pool_interchangeable=options.pool_interchangeable,
+                redundant_constraints=options.redundant_constraints,
+                stability=stable,
+                notified=notified,
+            )
+
+        comp.rebuild = rebuild
+        comp.stable = options.stability
+        comp.model = rebuild(options.stability)
         hint_previous(comp.model, comp.previous)
 
     def each(fn: Callable[[_Component], None]) -> None:
@@ -351,7 +380,7 @@ def solve(
         gap=max((abs(t.bound - t.value) / max(1, abs(t.value)) for t in terms), default=0.0),
         solve_seconds=round(clock() - t0, 4),
         components=len(comps),
-        warnings=warnings,
+        warnings=warnings + [w for c in comps for w in c.warnings],
         records=[
             ComponentRecord(
                 fingerprint=c.fingerprint,

@@ -372,3 +372,29 @@ def test_replan_reuses_unchanged_parts_and_matches_a_full_solve() -> None:
     tampered = [dict(r.model_dump(), result="0" * 32) for r in first.records]
     again = solve(parse_problem(dict(later, previous_records=tampered)))
     assert [t.value for t in again.objective] == [t.value for t in full.objective]
+
+
+def test_new_low_priority_request_never_displaces() -> None:
+    reqs = [
+        request("OLD", "09:00", "10:00", priority="normal"),
+        request("N1", "09:00", "09:30"),
+        request("N2", "09:30", "10:00"),
+    ]
+    previous = [Assignment(request="OLD", host="H")]
+    plan = solve(problem(hosts=[host("H")], requests=reqs, previous=previous))
+    assert served(plan) == {"OLD"}  # two peers would weigh more, but peers do not displace
+    plan = solve(problem(hosts=[host("H")], requests=reqs, previous=previous), SolveOptions(stability=False))
+    assert served(plan) == {"N1", "N2"}
+
+
+def test_notified_request_moves_only_for_a_higher_tier() -> None:
+    hosts = [host("H1", 300), host("H2", 100)]
+    previous = [Assignment(request="OLD", host="H1")]
+    peer = [request("OLD", "09:00", "10:00", 80), request("PEER", "09:00", "10:00", 250)]
+    plan = solve(
+        problem(hosts=hosts, requests=peer, previous=previous, pins=[]).model_copy(update={"notified": ["OLD"]})
+    )
+    assert plan.assignment_for("OLD").host == "H1" and plan.assignment_for("PEER") is None  # type: ignore
+    boss = [request("OLD", "09:00", "10:00", 80), request("BOSS", "09:00", "10:00", 250, priority="high")]
+    plan = solve(problem(hosts=hosts, requests=boss, previous=previous).model_copy(update={"notified": ["OLD"]}))
+    assert plan.assignment_for("OLD").host == "H2" and plan.assignment_for("BOSS").host == "H1"  # type: ignore
