@@ -108,3 +108,7 @@ register_store_commands(app)
 from allocator.notify.cli import register as register_notify_commands  # noqa: E402
 
 register_notify_commands(app)
+
+from allocator.admin_cli import register as register_admin_commands  # noqa: E402
+
+register_admin_commands(app)

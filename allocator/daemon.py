@@ -1,0 +1,353 @@
+"""`vicon daemon`: keeps the plan fresh as requests arrive, and Zoom in step with it.
+
+APScheduler 3 runs module-level job functions with explicit ids, `coalesce`, `max_instances=1` and a
+deliberate misfire grace: intake (inbox folder), watch (store changes → debounced re-plan), re-plan, sync,
+reconcile, notifications. Only the leader (see `allocator.sync.leader`) plans, syncs and notifies; another
+daemon on the same PostgreSQL waits as a follower. SIGTERM/SIGINT stop it after the running step.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from apscheduler.schedulers.background import BackgroundScheduler
+from pydantic import BaseModel, ConfigDict, Field
+
+from allocator.intake import IntakeFileError, file_digest, read_file, write_rejects
+from allocator.service import ReplanOutcome, replan
+from allocator.solver import SolveOptions
+from allocator.store.models import AuditRow
+from allocator.store.repo import Store, audit
+from allocator.sync.leader import LeaderLock
+from allocator.sync.reconcile import reconcile
+from allocator.sync.worker import SyncWorker, ZoomGateway
+
+log = logging.getLogger("vicon.daemon")
+
+INTAKE_SUFFIXES = (".csv", ".xlsx", ".json")
+WATCHED_ENTITIES = ("request", "pin", "host", "operator", "policy", "settings")
+
+
+class DaemonSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    debounce_s: float = Field(default=5.0, gt=0, le=300, description="Quiet time after a change before re-planning.")
+    watch_every_s: float = Field(default=1.0, gt=0)
+    sync_every_s: float = Field(default=5.0, gt=0)
+    intake_every_s: float = Field(default=5.0, gt=0)
+    reconcile_every_min: float = Field(default=15.0, gt=0)
+    notify_every_s: float = Field(default=30.0, gt=0)
+    horizon_days: int | None = Field(default=90, ge=1, description="Plan requests starting within this many days.")
+    time_limit_s: float = Field(default=20.0, gt=0)
+    inbox: Path | None = None
+    status_file: Path | None = None
+    misfire_grace_s: int = Field(default=30, ge=1)
+
+
+@dataclass
+class DaemonState:
+    """What `vicon status` shows about a running daemon."""
+
+    started_at: datetime
+    leader: bool = False
+    last_replan: datetime | None = None
+    last_replan_summary: str = ""
+    last_sync: str = ""
+    last_reconcile: str = ""
+    last_intake: str = ""
+    replans: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+_DAEMONS: dict[str, Daemon] = {}
+
+
+def _each(name: str) -> Callable[[str], None]:
+    """A module-level job function for APScheduler: looks the daemon up by id, runs one step, never raises."""
+
+    def job(daemon_id: str) -> None:
+        daemon = _DAEMONS.get(daemon_id)
+        if daemon is None or daemon.stopping.is_set():
+            return
+        try:
+            getattr(daemon, f"step_{name}")()
+        except Exception as exc:  # one failed step must not stop the daemon; it is logged and reported
+            log.exception("job %s failed", name)
+            daemon.state.errors = [*daemon.state.errors[-9:], f"{datetime.now(UTC):%H:%M:%S} {name}: {exc}"]
+
+    job.__name__ = f"job_{name}"
+    job.__qualname__ = f"job_{name}"
+    return job
+
+
+job_watch = _each("watch")
+job_replan = _each("replan")
+job_sync = _each("sync")
+job_reconcile = _each("reconcile")
+job_intake = _each("intake")
+job_notify = _each("notify")
+
+
+class Daemon:
+    def __init__(
+        self,
+        store: Store,
+        zoom: ZoomGateway | None,
+        settings: DaemonSettings | None = None,
+        *,
+        notifier: Callable[[Store, ReplanOutcome | None], str] | None = None,
+        on_replan: Callable[[ReplanOutcome], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.zoom = zoom
+        self.settings = settings or DaemonSettings()
+        self.notifier = notifier
+        self.on_replan = on_replan
+        self.id = f"daemon-{id(self):x}"
+        self.state = DaemonState(started_at=store.now())
+        self.stopping = threading.Event()
+        self.lock = LeaderLock(store.engine)
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
+        )
+        self._seen_audit = self._audit_high_water()
+        self._replan_pending = False
+        self._last_outcome: ReplanOutcome | None = None
+        self._busy = threading.Lock()
+        self._lead_guard = threading.Lock()
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self, *, replan_now: bool = True) -> None:
+        _DAEMONS[self.id] = self
+        s = self.settings
+        grace = s.misfire_grace_s
+        add = self.scheduler.add_job
+        add(job_watch, "interval", seconds=s.watch_every_s, id="watch", args=[self.id], misfire_grace_time=grace)
+        add(job_sync, "interval", seconds=s.sync_every_s, id="sync", args=[self.id], misfire_grace_time=grace)
+        add(job_reconcile, "interval", minutes=s.reconcile_every_min, id="reconcile", args=[self.id],
+            misfire_grace_time=grace * 10)  # fmt: skip
+        add(job_notify, "interval", seconds=s.notify_every_s, id="notify", args=[self.id], misfire_grace_time=grace)
+        if s.inbox is not None:
+            s.inbox.mkdir(parents=True, exist_ok=True)
+            add(job_intake, "interval", seconds=s.intake_every_s, id="intake", args=[self.id], misfire_grace_time=grace)
+        self.scheduler.start()
+        if replan_now:
+            self.request_replan(delay_s=0.0)
+        log.info("daemon started (%s)", ", ".join(j.id for j in self.scheduler.get_jobs()))
+
+    def stop(self, wait: bool = True) -> None:
+        """Finish the running step, then stop; the leader lock is released."""
+        self.stopping.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+        self.lock.release()
+        self.state.leader = False
+        _DAEMONS.pop(self.id, None)
+        self.write_status()
+
+    def run_forever(self) -> None:
+        """Block until SIGTERM or SIGINT."""
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self.stopping.set())
+        self.start()
+        try:
+            while not self.stopping.wait(1.0):
+                self.write_status()
+        finally:
+            self.stop()
+
+    # --- leadership --------------------------------------------------------------------------------
+
+    def lead(self) -> bool:
+        with self._lead_guard:
+            if self.stopping.is_set():
+                return False
+            if not self.lock.held:
+                self.lock.acquire()
+            elif not self.lock.still_held():
+                self.lock.release()
+            self.state.leader = self.lock.held
+            return self.lock.held
+
+    # --- triggers ----------------------------------------------------------------------------------
+
+    def request_replan(self, delay_s: float | None = None) -> None:
+        """Debounce: each change pushes the re-plan back, so a burst of requests yields one re-plan."""
+        delay = self.settings.debounce_s if delay_s is None else delay_s
+        self._replan_pending = True
+        if not self.scheduler.running:
+            return
+        self.scheduler.add_job(
+            job_replan,
+            "date",
+            run_date=datetime.now(UTC) + timedelta(seconds=delay),
+            id="replan",
+            args=[self.id],
+            replace_existing=True,
+            misfire_grace_time=self.settings.misfire_grace_s,
+        )
+
+    def _audit_high_water(self) -> int:
+        with self.store.transaction() as s:
+            return int(s.scalar(sa.select(sa.func.max(AuditRow.id))) or 0)
+
+    # --- steps (each runs in a job; each is safe to run again) -------------------------------------
+
+    def step_watch(self) -> None:
+        with self.store.transaction() as s:
+            changed = s.scalar(
+                sa.select(sa.func.max(AuditRow.id)).where(
+                    AuditRow.id > self._seen_audit, AuditRow.entity.in_(WATCHED_ENTITIES)
+                )
+            )
+            top = s.scalar(sa.select(sa.func.max(AuditRow.id))) or 0
+        self._seen_audit = max(self._seen_audit, int(top))
+        if changed:
+            log.info("requests or resources changed: re-plan in %.1f s", self.settings.debounce_s)
+            self.request_replan()
+
+    def step_replan(self) -> ReplanOutcome | None:
+        if not self.lead():
+            return None
+        with self._busy:
+            self._replan_pending = False
+            options = SolveOptions(time_limit_s=self.settings.time_limit_s)
+            outcome = replan(self.store, actor="daemon", options=options, horizon_days=self.settings.horizon_days)
+            self._seen_audit = max(self._seen_audit, self._audit_high_water())
+            self._last_outcome = outcome
+            plan = outcome.plan
+            summary = (
+                f"plan {outcome.published.plan_id if outcome.published else '-'}: {len(plan.assignments)} served, "
+                f"{len(plan.unserved)} unserved, {len(outcome.changes)} changed, "
+                f"{outcome.published.queued if outcome.published else 0} Zoom actions queued, {plan.status.value}"
+            )
+            self.state.last_replan, self.state.last_replan_summary = self.store.now(), summary
+            self.state.replans += 1
+            log.info("re-planned: %s", summary)
+        if self.on_replan is not None:
+            self.on_replan(outcome)
+        self.step_sync()  # the new meetings should exist in Zoom within seconds, not at the next tick
+        return outcome
+
+    def step_sync(self) -> None:
+        if self.zoom is None or not self.lead():
+            return
+        with self._busy:
+            report = SyncWorker(self.store, self.zoom).run_once()
+        if report.processed:
+            self.state.last_sync = report.summary()
+            log.info("sync: %s", report.summary())
+        if self.notifier is not None and report.processed:
+            self.step_notify()
+
+    def step_reconcile(self) -> None:
+        if self.zoom is None or not self.lead():
+            return
+        with self._busy:
+            report = reconcile(self.store, self.zoom, dry_run=False)
+        self.state.last_reconcile = report.summary()
+
+    def step_notify(self) -> None:
+        if self.notifier is None or not self.lead():
+            return
+        with self._busy:
+            self.notifier(self.store, self._last_outcome)
+
+    def step_intake(self) -> None:
+        inbox = self.settings.inbox
+        if inbox is None:
+            return
+        for path in sorted(p for p in inbox.iterdir() if p.is_file() and p.suffix.lower() in INTAKE_SUFFIXES):
+            self.state.last_intake = ingest_file(self.store, path)
+            log.info("intake: %s", self.state.last_intake)
+
+    # --- status ------------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        jobs = self.scheduler.get_jobs() if self.scheduler.running else []
+        st = self.state
+        return {
+            "started_at": st.started_at.isoformat(),
+            "leader": st.leader,
+            "replans": st.replans,
+            "last_replan": st.last_replan.isoformat() if st.last_replan else None,
+            "last_replan_summary": st.last_replan_summary,
+            "replan_pending": self._replan_pending,
+            "last_sync": st.last_sync,
+            "last_reconcile": st.last_reconcile,
+            "last_intake": st.last_intake,
+            "errors": st.errors,
+            "next_jobs": {j.id: j.next_run_time.isoformat() for j in jobs if j.next_run_time},
+            "written_at": datetime.now(UTC).isoformat(),
+        }
+
+    def write_status(self) -> None:
+        if self.settings.status_file is not None:
+            tmp = self.settings.status_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.status(), indent=1))
+            tmp.replace(self.settings.status_file)
+
+    def wait_idle(self, timeout_s: float = 30.0) -> bool:
+        """For tests and the demo: until no re-plan is pending and the outbox is drained (or timeout)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            counts = self.store.outbox_counts()
+            if not self._replan_pending and not counts.get("pending") and not counts.get("in_progress"):
+                return True
+            time.sleep(0.1)
+        return False
+
+
+def ingest_file(store: Store, path: Path) -> str:
+    """Take one inbox file: save its good rows, write its bad rows to rejects/, never process it twice.
+
+    The file's digest is recorded in the audit log after its rows are saved; saving a row again is a
+    no-op, so a crash anywhere in between only repeats harmless work.
+    """
+    inbox = path.parent
+    done, rejects = inbox / "processed", inbox / "rejects"
+    digest = file_digest(path)
+    with store.transaction() as s:
+        seen = s.scalar(
+            sa.select(AuditRow.id).where(AuditRow.entity == "intake_file", AuditRow.entity_id == digest).limit(1)
+        )
+    if seen is not None:
+        done.mkdir(exist_ok=True)
+        shutil.move(str(path), done / path.name)
+        return f"{path.name}: already processed"
+    try:
+        result = read_file(path, default_zone=store.policy().timezone)
+    except IntakeFileError as exc:
+        rejects.mkdir(exist_ok=True)
+        (rejects / f"{path.name}.error.txt").write_text(str(exc) + "\n", encoding="utf-8")
+        shutil.move(str(path), rejects / path.name)
+        return str(exc)
+    saved = sum(1 for req in result.accepted if store.save_request(req, actor=f"intake:{path.name}") is not None)
+    if result.rejected:
+        rejects.mkdir(exist_ok=True)
+        write_rejects(rejects / f"{path.stem}.rejects.csv", result.rejected)
+    with store.transaction() as s:
+        audit(
+            s,
+            at=store.now(),
+            actor="intake",
+            action="intake.file",
+            entity="intake_file",
+            entity_id=digest,
+            new={"file": path.name, "accepted": len(result.accepted), "saved": saved, "rejected": len(result.rejected)},
+        )
+    done.mkdir(exist_ok=True)
+    shutil.move(str(path), done / path.name)
+    return f"{path.name}: {len(result.accepted)} accepted ({saved} new or changed), {len(result.rejected)} rejected"

@@ -1,0 +1,197 @@
+"""`vicon demo`: the whole job on embedded defaults, start to finish, in well under a minute.
+
+SQLite in a working folder, the Zoom sandbox on a free loopback port, mail written to .eml files. It loads
+the example district office and its week of requests, runs the daemon until the plan is published and the
+meetings exist in Zoom, then feeds late requests (a spreadsheet dropped in the inbox, the governor's visit
+that displaces a lower-priority meeting, a cancellation) and shows each re-plan, and finally prints the
+timelines and each PIC's join link.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from allocator.daemon import Daemon, DaemonSettings
+from allocator.domain import Request, RequestStatus
+from allocator.notify.cli import build_outbox
+from allocator.notify.config import NotifyConfig
+from allocator.notify.events import tick
+from allocator.notify.startlinks import TenantStartLinks
+from allocator.problem_io import load_problem
+from allocator.render import print_plan
+from allocator.service import ReplanOutcome
+from allocator.store.repo import Store
+from allocator.sync.reconcile import reconcile
+from allocator.sync.sandbox import fixture_for_hosts
+from zoom_client import ZoomTenants
+from zoom_client.sandbox import run_sandbox
+
+LATE_CSV = """Nomor Surat;Unit Kerja;Nama PIC;Email PIC;Nama Kegiatan;Tanggal;Jam Mulai;Jam Selesai;Zona Waktu;Jumlah Peserta;Jenis Layanan;Prioritas;Lokasi
+PSR-LATE-01;Dinas Pariwisata;Ayu;ayu@dispar.example.go.id;Rapat Persiapan Festival Budaya;06/01/2027;13.00;14.30;WITA;60;Link saja;Biasa;Ruang Rapat Dispar
+PSR-LATE-02;Kecamatan Muara Komam;Rudi;rudi@muarakomam.example.go.id;Sosialisasi Dana Desa;07/01/2027;9 pagi;11.00;WITA;80;Link + Operator;Biasa;Aula Kecamatan
+"""  # noqa: E501  (a spreadsheet export, kept as it comes; row 3 has a bad time on purpose)
+
+
+def _step(console: Console, text: str) -> None:
+    console.rule(f"[bold]{text}")
+
+
+def run_demo(
+    example: Path,
+    workdir: Path,
+    console: Console,
+    *,
+    lang: str = "id",
+    timeout_s: float = 45.0,
+    quiet_timelines: bool = False,
+) -> int:
+    """Run the demo; returns a process exit code (0 when every step finished as expected)."""
+    logging.getLogger("zoom_client.sandbox").setLevel(logging.ERROR)
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "skipped: already running" is expected here
+    t0 = time.monotonic()
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    (workdir / "inbox").mkdir(parents=True)
+    problem = load_problem(example)
+    store = Store.open(f"sqlite:///{workdir / 'vicon.db'}")
+    counts = store.import_problem(problem, actor="demo")
+    _step(console, "1. Kantor contoh dimuat / example office loaded")
+    console.print(
+        f"{counts['hosts']} host Zoom, {counts['operators']} operator, {counts['requests']} permohonan "
+        f"→ {workdir / 'vicon.db'}"
+    )
+    sandbox = run_sandbox(fixture_for_hosts(problem.hosts), port=0)
+    console.print(f"Zoom SANDBOX (bukan Zoom asli) di {sandbox.url}")
+    tenants = ZoomTenants(sandbox.zoom_config())
+    mail_dir = workdir / "mail"
+    outbox = build_outbox(
+        store, NotifyConfig(transport="file", mail_dir=mail_dir), start_links=TenantStartLinks(tenants)
+    )
+    outbox.recover()
+    replans: list[ReplanOutcome] = []
+
+    def show(outcome: ReplanOutcome) -> None:
+        replans.append(outcome)
+        p = outcome.plan
+        console.print(
+            f"[cyan]re-plan[/cyan] {len(p.assignments)} terlayani / served, {len(p.unserved)} tidak / unserved, "
+            f"{p.status.value}, {p.solve_seconds:.2f} s, "
+            f"{outcome.published.queued if outcome.published else 0} aksi Zoom / Zoom actions"
+        )
+        for change in outcome.changes[:12]:
+            console.print("   " + change.line(), highlight=False)
+        if len(outcome.changes) > 12:
+            console.print(f"   … {len(outcome.changes) - 12} more")
+
+    def notifier(st: Store, _outcome: ReplanOutcome | None) -> str:
+        return str(tick(outbox))
+
+    settings = DaemonSettings(
+        debounce_s=1.0, watch_every_s=0.5, sync_every_s=1.0, intake_every_s=0.5, notify_every_s=1.0,
+        inbox=workdir / "inbox", status_file=workdir / "daemon-status.json",
+    )  # fmt: skip
+    daemon = Daemon(store, tenants, settings, notifier=notifier, on_replan=show)
+    ok = True
+    try:
+        _step(console, "2. Daemon berjalan: rencana pertama / the daemon plans, publishes and syncs")
+        daemon.start()
+        ok &= _wait(daemon, lambda: len(replans) >= 1, timeout_s, console)
+        notifier(store, None)
+
+        _step(console, "3. File permohonan masuk ke inbox / a spreadsheet arrives in the inbox")
+        (workdir / "inbox" / "permohonan-susulan.csv").write_text(LATE_CSV, encoding="utf-8")
+        ok &= _wait(daemon, lambda: len(replans) >= 2, timeout_s, console)
+        console.print(f"intake: {daemon.state.last_intake}")
+        for rejects in sorted((workdir / "inbox" / "rejects").glob("*.csv")):
+            console.print(f"ditolak / rejected → {rejects}:\n{rejects.read_text(encoding='utf-8').strip()}")
+
+        _step(console, "4. Kunjungan Gubernur (prioritas tertinggi) / the governor's visit displaces a lower one")
+        published = store.published_plan()
+        assert published is not None
+        victim = _busy_big_host_request(store, published.plan.assignments)
+        if victim is not None:
+            store.save_request(_governor_visit(victim), actor="protokol")
+            ok &= _wait(daemon, lambda: len(replans) >= 3, timeout_s, console)
+
+        _step(console, "5. Pembatalan / a cancellation")
+        store.cancel_request("PSR-00001", actor="dinas-perhubungan", reason="acara ditunda")
+        ok &= _wait(daemon, lambda: len(replans) >= 4, timeout_s, console)
+        notifier(store, None)
+
+        _step(console, "6. Rencana akhir / final plan")
+        final = store.published_plan()
+        assert final is not None
+        if not quiet_timelines:
+            print_plan(store.load_problem(), final.plan, console, lang=lang)
+        _print_links(store, console, mail_dir)
+        report = reconcile(store, tenants, dry_run=True)
+        console.print(f"reconcile --dry-run: {report.summary()}")
+        ok &= report.clean
+    finally:
+        daemon.stop()
+        sandbox.stop()
+        store.close()
+    console.print(f"selesai / done in {time.monotonic() - t0:.1f} s — {workdir}")
+    return 0 if ok else 1
+
+
+def _wait(daemon: Daemon, cond: Callable[[], bool], timeout_s: float, console: Console) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if cond() and daemon.wait_idle(timeout_s=max(0.1, deadline - time.monotonic())):
+            return True
+        time.sleep(0.1)
+    console.print("[red]timed out waiting for the daemon[/red]")
+    return False
+
+
+def _busy_big_host_request(store: Store, assignments: list) -> Request | None:  # type: ignore[type-arg]
+    """A served request on the largest host, to put the governor's visit on top of."""
+    hosts = sorted(store.hosts(), key=lambda h: -h.capacity)
+    for h in hosts:
+        for a in assignments:
+            req = store.get_request(a.request)
+            if a.host == h.id and req is not None and req.priority != "head_of_region" and req.status.active:
+                return req
+    return None
+
+
+def _governor_visit(victim: Request) -> Request:
+    return Request(
+        ref="PSR-GUB-01",
+        unit="Sekretariat Daerah",
+        pic={"name": "Rina (Protokol Setda)", "email": "protokol@paserkab.example.go.id"},
+        title="Kunjungan Kerja Gubernur Kalimantan Timur (vicon dengan seluruh OPD)",
+        timezone=victim.timezone,
+        start=victim.start,
+        end=victim.end + timedelta(minutes=30),
+        participants=max(victim.participants, 400),
+        service="link_operator",
+        priority="head_of_region",
+        status=RequestStatus.APPROVED,
+        venue="Aula Kantor Bupati",
+    )
+
+
+def _print_links(store: Store, console: Console, mail_dir: Path) -> None:
+    table = Table(title="Tautan untuk PIC / PICs' join links (no host links)", title_justify="left")
+    for col in ("request", "PIC", "join link", "passcode", "mail"):
+        table.add_column(col, overflow="fold")
+    mails = sorted(mail_dir.glob("*.eml")) if mail_dir.exists() else []
+    for m in sorted(store.meetings(states=["active"]), key=lambda m: m.request)[:60]:
+        req = store.get_request(m.request)
+        if req is None or not m.join_url:
+            continue
+        mine = [p.name for p in mails if m.request.replace("/", "_") in p.name]
+        table.add_row(m.request, f"{req.pic.name} <{req.pic.email or '-'}>", m.join_url, m.passcode or "-",
+                      mine[-1] if mine else "-")  # fmt: skip
+    console.print(table)
+    console.print(f"{len(mails)} e-mail tersimpan sebagai .eml / mails written as .eml in {mail_dir}")
