@@ -93,7 +93,10 @@ def requests_list(
     zone = store.policy().timezone
     table = Table(title=f"Requests ({zone_abbrev(zone)})", title_justify="left")
     for col in ("ref", "when", "unit", "title", "seats", "priority", "status", "host", "operators"):
-        table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=34)
+        widths = {"ref": 13, "when": 16, "seats": 5, "priority": 14, "status": 20, "host": 6, "operators": 9}
+        table.add_column(
+            col, no_wrap=True, overflow="ellipsis", min_width=widths.get(col), max_width=widths.get(col, 22)
+        )
     for r in reqs:
         if not all_ and not r.status.active:
             continue
@@ -217,7 +220,7 @@ def status_cmd(
     if published is not None:
         p = published.plan
         report["plan"] = {
-            "id": published.id, "published_at": published.at.isoformat(), "by": published.actor,
+            "id": published.id, "published_at": published.published_at.isoformat(), "by": published.actor,
             "served": len(p.assignments), "unserved": len(p.unserved), "status": p.status.value, "gap": p.gap,
         }  # fmt: skip
     report["outbox"] = store.outbox_counts()

@@ -1,0 +1,98 @@
+"""Admin commands against a stored office: requests, re-plan with its diff, pins, status, and the demo."""
+
+from __future__ import annotations
+
+import email
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from allocator.cli import app
+from allocator.demo import run_demo
+from allocator.domain import Assignment
+from allocator.problem_io import load_problem
+from allocator.service import plan_changes
+from allocator.solver import solve
+from tests.allocator.factories import host, problem, request
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "config" / "example-problem.json"
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    assert runner.invoke(app, ["import", "--problem", str(EXAMPLE), "--db", url]).exit_code == 0
+    return url
+
+
+def test_requests_replan_pin_status(db: str) -> None:
+    first = runner.invoke(app, ["replan", "--db", db])
+    assert first.exit_code == 0, first.output
+    assert "published plan 1: 45 served" in first.output and "+ PSR-BUPATI-01" in first.output
+    add = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "NEW-9", "--unit", "Bappeda", "--title",
+                              "Rapat", "--start", "2027-01-06T09:30", "--end", "2027-01-06T11:00", "--tz",
+                              "Asia/Makassar", "--participants", "420", "--priority", "head_of_region",
+                              "--pic-name", "Sari", "--service", "link"])  # fmt: skip
+    assert add.exit_code == 0 and "saved as version 1" in add.output
+    dry = runner.invoke(app, ["replan", "--dry-run", "--db", db])
+    assert dry.exit_code == 0 and "would publish" in dry.output and "+ NEW-9" in dry.output
+    assert "Zoom actions" in dry.output
+    listed = runner.invoke(app, ["requests", "list", "--db", db])
+    assert "NEW-9" in listed.output and "not planned" in listed.output  # the dry run published nothing
+    pin = runner.invoke(app, ["pin", "PSR-00002", "--host", "H500", "--db", db])
+    assert pin.exit_code == 0 and "pinned to H500" in pin.output
+    assert runner.invoke(app, ["pin", "PSR-00002", "--host", "NOPE", "--db", db]).exit_code == 2
+    again = runner.invoke(app, ["replan", "--db", db])
+    assert "~ PSR-00002: H300B → H500" in again.output
+    assert runner.invoke(app, ["unpin", "PSR-00002", "--db", db]).output.strip() == "PSR-00002: unpinned"
+    show = runner.invoke(app, ["requests", "show", "NEW-9", "--db", db])
+    assert "v1" in show.output and "plan 2" in show.output
+    cancel = runner.invoke(app, ["requests", "cancel", "NEW-9", "--db", db])
+    assert cancel.output.strip() == "NEW-9: cancelled"
+    status = runner.invoke(app, ["status", "--db", db])
+    assert status.exit_code == 0 and "Zoom outbox" in status.output and "budget left today" in status.output
+
+
+def test_bad_request_input_names_the_fields(db: str) -> None:
+    bad = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "B-1", "--unit", "U", "--title", "T",
+                              "--start", "2027-01-05T10:00", "--end", "2027-01-05T09:00", "--participants", "0",
+                              "--pic-name", "P", "--tz", "Mars/Base"])  # fmt: skip
+    assert bad.exit_code == 2
+    assert "timezone: unknown IANA time zone 'Mars/Base'" in bad.output
+    assert "participants" in bad.output and "Traceback" not in bad.output
+
+
+def test_plan_changes_say_why() -> None:
+    prob = problem(
+        hosts=[host("H100", 100), host("H500", 500)],
+        requests=[request("OLD", "09:00", "10:00", 80), request("BIG", "09:00", "10:00", 450, priority="high"),
+                  request("GONE", "13:00", "14:00", 600)],
+    )  # fmt: skip
+    before = [Assignment(request="OLD", host="H500"), Assignment(request="GONE", host="H500")]
+    after = solve(prob.model_copy(update={"previous": [before[0]]}))
+    changes = {c.request: c for c in plan_changes(prob, before, after)}
+    assert changes["BIG"].kind == "gained"
+    assert changes["OLD"].kind == "moved" and "BIG (high)" in changes["OLD"].reason
+    assert changes["GONE"].kind == "lost" and "no host has 600 seats" in changes["GONE"].reason
+
+
+def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    console = Console(record=True, width=140)
+    code = run_demo(EXAMPLE, tmp_path / "demo", console, quiet_timelines=True)
+    out = console.export_text()
+    assert code == 0, out
+    assert "+ PSR-GUB-01" in out and "- PSR-00001" in out and "reconcile --dry-run" in out and "0 findings" in out
+    mails = list((tmp_path / "demo" / "mail").glob("*.eml"))
+    gub = [m for m in mails if m.name.startswith("PSR-GUB-01_pic")]
+    assert gub, [m.name for m in mails][:5]
+    msg = email.message_from_bytes(gub[0].read_bytes())
+    body = gub[0].read_bytes().decode("utf-8", "replace")
+    assert "zoom-sandbox.invalid/j/" in body and "/s/" not in body  # join link, never the host's start link
+    assert any(part.get_content_type() == "text/calendar" for part in msg.walk())
+    problem_ = load_problem(EXAMPLE)
+    assert len(problem_.requests) == 57

@@ -1,0 +1,149 @@
+"""The daemon end to end: a real store (SQLite; PostgreSQL in CI), the Zoom sandbox on loopback, real jobs."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from allocator.daemon import Daemon, DaemonSettings, ingest_file
+from allocator.problem_io import load_problem
+from allocator.store.repo import Store
+from allocator.sync.sandbox import fixture_for_hosts
+from tests.store.dbs import db_url  # noqa: F401  (fixture)
+from zoom_client import ZoomTenants
+from zoom_client.idempotency import key_from_agenda
+from zoom_client.sandbox import Sandbox, run_sandbox
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "example-problem.json"
+FAST = DaemonSettings(debounce_s=0.3, watch_every_s=0.1, sync_every_s=0.3, intake_every_s=0.2, notify_every_s=5)
+
+
+@pytest.fixture
+def office(db_url: str) -> Iterator[tuple[Store, Sandbox, ZoomTenants]]:  # noqa: F811
+    problem = load_problem(EXAMPLE)
+    store = Store.open(db_url)
+    store.import_problem(problem, actor="test")
+    sandbox = run_sandbox(fixture_for_hosts(problem.hosts), port=0)
+    try:
+        yield store, sandbox, ZoomTenants(sandbox.zoom_config())
+    finally:
+        sandbox.stop()
+        store.close()
+
+
+def meetings_by_request(sandbox: Sandbox) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for m in sandbox.state.meetings():
+        key = key_from_agenda(m.get("agenda"))
+        if key:
+            ref = key.rpartition(".g")[0]
+            out[ref] = out.get(ref, 0) + 1
+    return out
+
+
+def wait_for(cond, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_daemon_plans_syncs_and_follows_changes(office: tuple[Store, Sandbox, ZoomTenants]) -> None:
+    store, sandbox, tenants = office
+    daemon = Daemon(store, tenants, FAST)
+    daemon.start()
+    try:
+        wait_for(lambda: daemon.state.replans >= 1)
+        assert daemon.wait_idle(20)
+        plan = store.published_plan()
+        assert plan is not None and plan.plan.status.value == "optimal"
+        with_host = {a.request for a in plan.plan.assignments if a.host}
+        zoom = meetings_by_request(sandbox)
+        assert set(zoom) == with_host and all(n == 1 for n in zoom.values())  # exactly one meeting each
+
+        # A late request: re-planned after the debounce and its meeting exists in Zoom within seconds.
+        victim = store.get_request(sorted(with_host)[0])
+        assert victim is not None
+        late = victim.model_copy(
+            update={
+                "ref": "LATE-1",
+                "priority": "head_of_region",
+                "start": victim.start,
+                "end": victim.start + timedelta(minutes=30),
+                "participants": 20,
+            }
+        )
+        t0 = time.monotonic()
+        store.save_request(late, actor="test")
+        wait_for(lambda: meetings_by_request(sandbox).get("LATE-1") == 1)
+        assert time.monotonic() - t0 < 10
+
+        # A cancellation removes the meeting from Zoom.
+        store.cancel_request("LATE-1", actor="test")
+        wait_for(lambda: "LATE-1" not in meetings_by_request(sandbox))
+        assert daemon.wait_idle(20)
+        assert all(n == 1 for n in meetings_by_request(sandbox).values())
+        status = daemon.status()
+        assert status["leader"] is True and "sync" in status["next_jobs"] and not status["errors"]
+    finally:
+        daemon.stop()
+    assert not daemon.scheduler.running
+
+
+def test_a_burst_of_requests_gives_one_replan(office: tuple[Store, Sandbox, ZoomTenants]) -> None:
+    store, _sandbox, tenants = office
+    daemon = Daemon(store, tenants, FAST.model_copy(update={"debounce_s": 1.0}))
+    daemon.start(replan_now=False)
+    try:
+        base = store.get_request("PSR-00002")
+        assert base is not None
+        for i in range(5):
+            store.save_request(base.model_copy(update={"ref": f"BURST-{i}"}), actor="test")
+            time.sleep(0.1)
+        wait_for(lambda: daemon.state.replans >= 1)
+        time.sleep(1.5)
+        assert daemon.state.replans == 1
+    finally:
+        daemon.stop()
+
+
+def test_only_one_of_two_daemons_leads(office: tuple[Store, Sandbox, ZoomTenants]) -> None:
+    store, _sandbox, tenants = office
+    first, second = Daemon(store, tenants, FAST), Daemon(Store(store.engine), tenants, FAST)
+    first.start()
+    second.start()
+    try:
+        wait_for(lambda: first.state.replans + second.state.replans >= 1)
+        time.sleep(1.0)
+        assert sorted([first.state.leader, second.state.leader]) == [False, True]
+        assert 0 in (first.state.replans, second.state.replans)
+    finally:
+        first.stop()
+    wait_for(lambda: second.lead())  # the follower takes over once the leader stops
+    second.stop()
+
+
+def test_inbox_file_is_processed_once_and_bad_rows_rejected(
+    office: tuple[Store, Sandbox, ZoomTenants], tmp_path: Path
+) -> None:
+    store, _sandbox, _tenants = office
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    text = (
+        "Nomor Surat,Unit Kerja,Nama PIC,Nama Kegiatan,Tanggal,Jam Mulai,Jam Selesai,Zona Waktu,Jumlah Peserta\n"
+        "IN-1,Bappeda,Sari,Rapat,06/01/2027,09.00,10.00,WITA,30\n"
+        "IN-2,Bappeda,Sari,Rapat,06/01/2027,10.00,09.00,WITA,30\n"
+    )
+    (inbox / "a.csv").write_text(text)
+    assert "1 accepted (1 new or changed), 1 rejected" in ingest_file(store, inbox / "a.csv")
+    assert store.get_request("IN-1") is not None and store.get_request("IN-2") is None
+    assert "IN-2" in (inbox / "rejects" / "a.rejects.csv").read_text()
+    assert (inbox / "processed" / "a.csv").exists()
+    (inbox / "again.csv").write_text(text)  # the same content under another name
+    assert "already processed" in ingest_file(store, inbox / "again.csv")
