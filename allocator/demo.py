@@ -54,8 +54,18 @@ def run_demo(
     quiet_timelines: bool = False,
 ) -> int:
     """Run the demo; returns a process exit code (0 when every step finished as expected)."""
-    logging.getLogger("zoom_client.sandbox").setLevel(logging.ERROR)
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "skipped: already running" is expected here
+    quiet = [logging.getLogger(name) for name in ("zoom_client.sandbox", "apscheduler")]
+    levels = [lg.level for lg in quiet]
+    for lg in quiet:
+        lg.setLevel(logging.ERROR)  # the banner is printed below; "skipped: already running" is expected here
+    try:
+        return _run(example, workdir, console, lang=lang, timeout_s=timeout_s, quiet_timelines=quiet_timelines)
+    finally:
+        for lg, level in zip(quiet, levels, strict=True):
+            lg.setLevel(level)
+
+
+def _run(example: Path, workdir: Path, console: Console, *, lang: str, timeout_s: float, quiet_timelines: bool) -> int:
     t0 = time.monotonic()
     if workdir.exists():
         shutil.rmtree(workdir)
