@@ -117,7 +117,7 @@ class AlternativeFinder:
             text = f"at another time: {span_en}{on_en}{crew_en}"
             text_id = f"pada waktu lain: {span_id}{on_id}{crew_id}"
         return Alternative(
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             start=start,
             end=end,
             host=host,
