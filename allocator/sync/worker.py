@@ -9,7 +9,7 @@ result is written in a second transaction. Crash safety comes from the meeting k
 - a create whose answer is lost is settled by that lookup inside `ensure_meeting`, never by a blind second
   create; if even the lookup fails the row waits and is retried later, again looking first;
 - a delete of a meeting that is already gone counts as done; a delete of a meeting whose id we never learned
-  deletes whatever carries its key on the host;
+  deletes whatever carries its key on the host (other duplicates are reconcile's job);
 - an update of a meeting deleted by hand recreates it (looking for the key first).
 
 Only what is safe is retried: rate limits, 5xx, transport errors, token trouble, meetings in progress. A
@@ -24,7 +24,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -190,17 +190,19 @@ class SyncWorker:
     def run_once(self, *, limit: int | None = None) -> SyncReport:
         """Carry out every row that is due (at most `limit`), batch by batch; returns what happened."""
         report = SyncReport()
+        seen: set[int] = set()  # each row at most once per run, whatever its new not_before says
         while limit is None or report.processed < limit:
             want = self.batch_size if limit is None else min(self.batch_size, limit - report.processed)
-            jobs = self.claim(want)
+            jobs = self.claim(want, exclude=seen)
             if not jobs:
                 break
             for job in jobs:
+                seen.add(job.outbox_id)
                 self.execute(job, report)
         return report
 
-    def claim(self, n: int) -> list[Job]:
-        """Claim up to `n` due rows whose earlier rows (same request) are all finished."""
+    def claim(self, n: int, *, exclude: Collection[int] = ()) -> list[Job]:
+        """Claim up to `n` due rows whose earlier rows (same request) are all finished (not those in `exclude`)."""
         now = self.now()
         earlier = sa.orm.aliased(OutboxRow)
         blocked = (
@@ -217,6 +219,8 @@ class SyncWorker:
             sa.and_(OutboxRow.state == "in_progress", OutboxRow.lease_until < now),
         )
         q = sa.select(OutboxRow).where(due, ~blocked).order_by(OutboxRow.id).limit(n)
+        if exclude:
+            q = q.where(OutboxRow.id.not_in(list(exclude)))
         jobs: list[Job] = []
         with self.store.transaction() as s:
             if s.bind is not None and s.get_bind().dialect.name == "postgresql":
@@ -331,9 +335,9 @@ class SyncWorker:
         gone: list[int] = []
         if zoom_id is not None:
             (deleted if client.delete_meeting(zoom_id, missing_ok=True) else gone).append(zoom_id)
-        # Whatever else carries this key on the host (a create whose answer was lost, never recorded).
-        for summary in client.find_all_by_key(job.zoom_user, job.key):
-            if summary.id != zoom_id:
+        else:
+            # Never recorded (a create whose answer was lost, or that failed): whatever carries the key on the host.
+            for summary in client.find_all_by_key(job.zoom_user, job.key):
                 (deleted if client.delete_meeting(summary.id, missing_ok=True) else gone).append(summary.id)
         self._maybe_crash("after_zoom_delete")
         self._record(job, report, deleted=True, result={"deleted": deleted, "already_gone": gone})
@@ -419,7 +423,7 @@ class SyncWorker:
             else:
                 row.state = "pending"
                 if out.at is not None:
-                    row.not_before = out.at
+                    row.not_before = max(out.at, now + timedelta(seconds=1))
                 else:
                     delay = min(self.retry_max_s, self.retry_base_s * 2 ** max(0, job.attempts - 1))
                     row.not_before = now + (out.delay or timedelta(seconds=delay))
