@@ -18,6 +18,7 @@ from allocator.domain import Pin, Request, RequestStatus, local, zone_abbrev
 from allocator.errors import ViconError
 from allocator.explain import when
 from allocator.intake import IntakeFileError, read_file
+from allocator.notify.outbox import notification_status
 from allocator.problem_io import validation_messages
 from allocator.service import replan
 from allocator.solver import SolveOptions
@@ -226,16 +227,26 @@ def status_cmd(
     report["outbox"] = store.outbox_counts()
     used = store.budget_used()
     report["zoom_daily_budget_left"] = {h.zoom_user: 100 - used.get(h.zoom_user, 0) for h in store.hosts()}
+    notes = notification_status(store)
+    report["notifications"] = notes.summary()
+    report["notification_problems"] = [f"{key}: {err}" for key, err in notes.problems]
     if status_file.exists():
         report["daemon"] = json.loads(status_file.read_text())
     if as_json:
         typer.echo(json.dumps(report, indent=1, default=str))
         return
     plan = report["plan"]
-    typer.echo(f"plan: {plan if plan else 'none published yet'}")
+    if isinstance(plan, dict):
+        typer.echo(f"plan {plan['id']} (published {plan['published_at'][:16]} UTC by {plan['by']}): {plan['served']} "
+                   f"served, {plan['unserved']} unserved, {plan['status']}, gap {plan['gap']:.2%}")  # fmt: skip
+    else:
+        typer.echo("plan: none published yet")
     typer.echo(f"Zoom outbox: {report['outbox'] or 'empty'}")
     typer.echo("Zoom create/update budget left today: "
                + ", ".join(f"{k} {v}" for k, v in report["zoom_daily_budget_left"].items()))  # type: ignore[attr-defined]  # fmt: skip
+    typer.echo(str(report["notifications"]))
+    for problem in notes.problems:
+        typer.echo(f"  failed: {problem[0]}: {problem[1]}")
     daemon = report.get("daemon")
     if isinstance(daemon, dict):
         typer.echo(f"daemon: leader={daemon.get('leader')}, last re-plan: {daemon.get('last_replan_summary') or '-'}")

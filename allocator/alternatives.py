@@ -27,8 +27,24 @@ class AlternativeFinder:
         self.by_host = by_host
         self.by_operator = by_operator
 
+    def _busy_everywhere(self, req: Request) -> bool:
+        """A quick look at the agendas alone: no host of the size is free, or too few operators are."""
+        if req.needs_host:
+            fitting = [i for i, h in enumerate(self.problem.hosts) if h.capacity >= req.participants]
+            if not any(host_blockers(self.problem, req, i, self.by_host.get(self.problem.hosts[i].id)) is None
+                       for i in fitting):  # fmt: skip
+                return True
+        if req.operator_count:
+            free = sum(1 for o in self.problem.operators if not operator_blockers(self.problem, req,
+                                                                                 self.by_operator.get(o.id)))  # fmt: skip
+            if free < req.operator_count:
+                return True
+        return False
+
     def fit(self, req: Request) -> tuple[str | None, list[str]] | None:
         """The host and operators that could take `req` as it stands, or None."""
+        if self._busy_everywhere(req):
+            return None
         cand = self.builder.build(req)
         if not cand.statically_possible:
             return None

@@ -77,23 +77,38 @@ def schema(name: Annotated[SchemaName, typer.Argument(help="problem or plan")]) 
     sys.stdout.write(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n")
 
 
+def _problem_and_plan(problem: Path | None, plan_file: Path | None, db: str | None) -> tuple[Problem, Plan]:
+    """From files when given, else the stored office and its published plan."""
+    if problem is None:
+        from allocator.service import current_problem
+        from allocator.store.cli import _open
+
+        store = _open(db)
+        prob = current_problem(store)
+        published = store.published_plan()
+        return prob, published.plan if published is not None else solve(prob)
+    prob = load_problem(problem)
+    if plan_file is None:
+        return prob, solve(prob)
+    try:
+        return prob, Plan.model_validate_json(plan_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidProblem([f"{plan_file}: not a readable plan ({str(exc).splitlines()[0]})"]) from None
+
+
 @app.command()
 def explain(
     request: Annotated[str, typer.Argument(help="Reference number of the request.")],
-    problem: Annotated[Path, typer.Option("--problem", "-p", help="Problem JSON file.")],
+    problem: Annotated[
+        Path | None, typer.Option("--problem", "-p", help="Problem JSON file (default: the stored office).")
+    ] = None,
     plan_file: Annotated[Path | None, typer.Option("--plan", help="A plan JSON written by `vicon plan --out`.")] = None,
     lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.id,
+    db: Annotated[str | None, typer.Option("--db", envvar="VICON_DATABASE_URL", help="Database URL.")] = None,
 ) -> None:
     """Why a request is (not) served, and the nearest alternatives that would work."""
     try:
-        prob = load_problem(problem)
-        if plan_file is not None:
-            try:
-                result = Plan.model_validate_json(plan_file.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise InvalidProblem([f"{plan_file}: not a readable plan ({str(exc).splitlines()[0]})"]) from None
-        else:
-            result = solve(prob)
+        prob, result = _problem_and_plan(problem, plan_file, db)
     except ViconError as exc:
         raise fail(exc) from None
     console = Console(width=max(Console().width, 100))

@@ -131,9 +131,15 @@ def _run(example: Path, workdir: Path, console: Console, *, lang: str, timeout_s
             store.save_request(_governor_visit(victim), actor="protokol")
             ok &= _wait(daemon, lambda: len(replans) >= 3, timeout_s, console)
 
-        _step(console, "5. Pembatalan / a cancellation")
+        _step(console, "5. Jadwal digeser dan pembatalan / a meeting moves by 30 minutes, another is cancelled")
+        moved = store.get_request("PSR-00002")
+        if moved is not None:
+            later = {"start": moved.start + timedelta(minutes=30), "end": moved.end + timedelta(minutes=30)}
+            store.save_request(moved.model_copy(update=later), actor="dinas-pertanian")
+            ok &= _wait(daemon, lambda: len(replans) >= 4, timeout_s, console)
+            notifier(store, None)
         store.cancel_request("PSR-00001", actor="dinas-perhubungan", reason="acara ditunda")
-        ok &= _wait(daemon, lambda: len(replans) >= 4, timeout_s, console)
+        ok &= _wait(daemon, lambda: len(replans) >= 5, timeout_s, console)
         notifier(store, None)
 
         _step(console, "6. Rencana akhir / final plan")

@@ -6,6 +6,7 @@ import email
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 from typer.testing import CliRunner
 
 from allocator.cli import app
@@ -94,5 +95,21 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
     body = gub[0].read_bytes().decode("utf-8", "replace")
     assert "zoom-sandbox.invalid/j/" in body and "/s/" not in body  # join link, never the host's start link
     assert any(part.get_content_type() == "text/calendar" for part in msg.walk())
-    problem_ = load_problem(EXAMPLE)
-    assert len(problem_.requests) == 57
+    # The rescheduled meeting: the PIC's update is the same calendar event with a higher SEQUENCE.
+    events = {}
+    for kind in ("scheduled", "changed"):
+        (path,) = (tmp_path / "demo" / "mail").glob(f"PSR-00002_pic.{kind}_*.eml")
+        part = next(p for p in email.message_from_bytes(path.read_bytes()).walk()
+                    if p.get_content_type() == "text/calendar")  # fmt: skip
+        events[kind] = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0]
+    assert events["scheduled"]["UID"] == events["changed"]["UID"]
+    assert int(events["changed"]["SEQUENCE"]) > int(events["scheduled"]["SEQUENCE"])
+    assert len(load_problem(EXAMPLE).requests) == 57
+
+
+def test_explain_and_status_use_the_store(db: str) -> None:
+    runner.invoke(app, ["replan", "--db", db])
+    out = runner.invoke(app, ["explain", "PSR-00019", "--db", db, "--lang", "en"])
+    assert out.exit_code == 0 and "not served" in out.output and "alternatives:" in out.output
+    status = runner.invoke(app, ["status", "--db", db])
+    assert "plan 1 (published" in status.output and "notifications: 0 sent" in status.output
