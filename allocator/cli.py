@@ -127,3 +127,7 @@ register_notify_commands(app)
 from allocator.admin_cli import register as register_admin_commands  # noqa: E402
 
 register_admin_commands(app)
+
+from allocator.web.cli import register as register_web_commands  # noqa: E402
+
+register_web_commands(app)

@@ -1,0 +1,257 @@
+"""The JSON API under /api: requests (anyone may file one; admins and the request's operators read it),
+admin operations (re-plan with its dry-run diff, pins, resources, plan, outbox), the PIC's own view, health."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+
+from allocator.domain import Pin
+from allocator.errors import ViconError
+from allocator.service import replan
+from allocator.store.repo import Store
+from allocator.web.auth import (
+    Admin,
+    MaybePrincipal,
+    Staff,
+    TokenError,
+    decode_pic_token,
+    get_settings,
+    pic_url,
+)
+from allocator.web.schemas import (
+    AssignmentOut,
+    CancelIn,
+    ChangeOut,
+    ErrorOut,
+    HealthOut,
+    HostOut,
+    MeOut,
+    OperatorOut,
+    OutboxOut,
+    OutboxProblemOut,
+    PicLinkOut,
+    PicStatusOut,
+    PinIn,
+    PinOut,
+    PlanOut,
+    ReplanIn,
+    ReplanOut,
+    RequestIn,
+    RequestOut,
+    ResourcesOut,
+    SubmitOut,
+    UnpinOut,
+    UnservedOut,
+)
+from allocator.web.settings import WebSettings
+from allocator.web.views import InputError, PlanIndex, alternatives, build_request, pic_status, request_out
+
+E: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "No token, or a forged or expired one"},
+    403: {"model": ErrorOut, "description": "The token's role may not do this"},
+    404: {"model": ErrorOut, "description": "No such request (or not yours to see)"},
+    409: {"model": ErrorOut, "description": "Conflict"},
+    422: {"model": ErrorOut, "description": "Invalid input; `errors` names each field"},
+}
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {c: E[c] for c in codes}
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[WebSettings, Depends(get_settings)]
+
+router = APIRouter(prefix="/api")
+
+
+def _not_found(ref: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"unknown request {ref!r}")
+
+
+@router.get("/healthz", response_model=HealthOut, tags=["health"])
+def health(store: StoreDep) -> HealthOut:
+    """The process answers and the database is readable."""
+    p = store.published_plan()
+    return HealthOut(status="ok", database="ok", plan_id=p.id if p else None)
+
+
+@router.post("/requests", response_model=SubmitOut, status_code=201, tags=["requests"],
+             responses=_errors(401, 403, 409, 422))  # fmt: skip
+def submit_request(body: RequestIn, store: StoreDep, settings: SettingsDep, who: MaybePrincipal) -> SubmitOut:
+    """File a request (no token needed). Returns the PIC's own status link. Only admins may set a priority."""
+    try:
+        req = build_request(store, body, who)
+    except InputError as exc:
+        raise HTTPException(exc.status, exc.errors) from None
+    if store.get_request(req.ref) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, [f"ref: request {req.ref!r} already exists"])
+    store.save_request(req, actor=who.actor if who else f"web:{req.pic.name}")
+    return SubmitOut(ref=req.ref, status=req.status.value, pic_url=pic_url(settings, req.ref, req.end, store.now()))
+
+
+@router.get("/requests", response_model=list[RequestOut], tags=["requests"], responses=_errors(401))
+def list_requests(store: StoreDep, who: Staff, include_past: bool = False) -> list[RequestOut]:
+    """Admins: every (upcoming) request. Operators: the requests assigned to them, with host details."""
+    idx = PlanIndex.of(store)
+    reqs = store.list_requests() if include_past else store.list_requests(ends_after=store.now())
+    if not who.is_admin:
+        reqs = [r for r in reqs if (a := idx.assigned.get(r.ref)) is not None and who.operator in a.operators]
+    return [request_out(store, r, idx, with_meeting=True) for r in reqs]
+
+
+@router.get("/requests/{ref}", response_model=RequestOut, tags=["requests"], responses=_errors(401, 404))
+def show_request(ref: str, store: StoreDep, who: Staff) -> RequestOut:
+    """One request; an operator sees only requests assigned to them (others answer 404)."""
+    r = store.get_request(ref)
+    idx = PlanIndex.of(store)
+    if r is None or not (who.is_admin or ((a := idx.assigned.get(ref)) is not None and who.operator in a.operators)):
+        raise _not_found(ref)
+    return request_out(store, r, idx, with_meeting=True)
+
+
+@router.post("/requests/{ref}/cancel", response_model=RequestOut, tags=["requests"],
+             responses=_errors(401, 403, 404, 422))  # fmt: skip
+def cancel_request(ref: str, store: StoreDep, who: Admin, body: CancelIn | None = None) -> RequestOut:
+    """Cancel (admin); the Zoom meeting is queued for deletion at once."""
+    if store.get_request(ref) is None:
+        raise _not_found(ref)
+    store.cancel_request(ref, actor=who.actor, reason=body.reason if body else None)
+    r = store.get_request(ref)
+    assert r is not None
+    return request_out(store, r, PlanIndex.of(store), with_meeting=True)
+
+
+@router.get("/requests/{ref}/pic-link", response_model=PicLinkOut, tags=["requests"],
+            responses=_errors(401, 403, 404))  # fmt: skip
+def request_pic_link(ref: str, store: StoreDep, settings: SettingsDep, who: Admin) -> PicLinkOut:
+    """A fresh signed link for the request's PIC (admin)."""
+    r = store.get_request(ref)
+    if r is None:
+        raise _not_found(ref)
+    return PicLinkOut(ref=ref, url=pic_url(settings, ref, r.end, store.now()))
+
+
+@router.get("/pic/{token}", response_model=PicStatusOut, tags=["pic"], responses=_errors(401, 404))
+def pic_view(token: str, store: StoreDep, settings: SettingsDep, lang: str = "id") -> PicStatusOut:
+    """The PIC's view of the one request the link names: status, join link and passcode."""
+    try:
+        ref = decode_pic_token(settings, token)
+    except TokenError as exc:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc)) from None
+    r = store.get_request(ref)
+    if r is None:
+        raise _not_found(ref)
+    return pic_status(store, r, PlanIndex.of(store), "en" if lang == "en" else "id")
+
+
+@router.get("/me", response_model=MeOut, tags=["operators"], responses=_errors(401))
+def me(store: StoreDep, who: Staff) -> MeOut:
+    """Who the token belongs to; for an operator, their upcoming assignments with the meetings' host details."""
+    idx = PlanIndex.of(store)
+    mine = []
+    if who.operator:
+        for r in store.list_requests(ends_after=store.now()):
+            a = idx.assigned.get(r.ref)
+            if a is not None and who.operator in a.operators and r.status.active:
+                mine.append(request_out(store, r, idx, with_meeting=True))
+    return MeOut(name=who.name, role=who.role, operator=who.operator, assignments=mine)
+
+
+# --- admin ---------------------------------------------------------------------------------------------
+
+
+@router.post("/admin/replan", response_model=ReplanOut, tags=["admin"], responses=_errors(401, 403, 422))
+def admin_replan(store: StoreDep, who: Admin, body: ReplanIn | None = None) -> ReplanOut:
+    """Plan again. `dry_run` (default true) shows who gains, loses or moves and why, publishing nothing."""
+    dry = True if body is None else body.dry_run
+    try:
+        out = replan(store, actor=who.actor, dry_run=dry)
+    except ViconError as exc:
+        raise HTTPException(422, [str(exc)]) from None
+    changes = [
+        ChangeOut(request=c.request, kind=c.kind, reason=c.reason, line=c.line(),
+                  before=AssignmentOut(host=c.before.host, operators=list(c.before.operators)) if c.before else None,
+                  after=AssignmentOut(host=c.after.host, operators=list(c.after.operators)) if c.after else None)
+        for c in out.changes
+    ]  # fmt: skip
+    return ReplanOut(
+        dry_run=dry, plan_id=None if dry or out.published is None else out.published.plan_id,
+        served=len(out.plan.assignments), unserved=len(out.plan.unserved), status=out.plan.status.value,
+        solve_seconds=out.plan.solve_seconds, changes=changes,
+        zoom_actions=out.published.counts() if out.published else {}, notes=out.notes,
+    )  # fmt: skip
+
+
+@router.get("/admin/pins", response_model=list[PinOut], tags=["admin"], responses=_errors(401, 403))
+def admin_pins(store: StoreDep, who: Admin) -> list[PinOut]:
+    return [PinOut(request=p.request, host=p.host, operators=list(p.operators)) for p in store.pins()]
+
+
+@router.put("/admin/pins/{ref}", response_model=PinOut, tags=["admin"], responses=_errors(401, 403, 404, 422))
+def admin_pin(ref: str, body: PinIn, store: StoreDep, who: Admin) -> PinOut:
+    """Fix a request to a host and operators; the next re-plan keeps it there."""
+    if store.get_request(ref) is None:
+        raise _not_found(ref)
+    errors = []
+    if body.host is not None and body.host not in {h.id for h in store.hosts()}:
+        errors.append(f"host: unknown host {body.host!r}")
+    unknown = set(body.operators) - {o.id for o in store.operators()}
+    if unknown:
+        errors.append(f"operators: unknown operator(s) {', '.join(sorted(unknown))}")
+    if len(set(body.operators)) != len(body.operators):
+        errors.append("operators: an operator is listed twice")
+    if errors:
+        raise HTTPException(422, errors)
+    pin = Pin(request=ref, host=body.host, operators=sorted(body.operators))
+    store.set_pin(pin, actor=who.actor)
+    return PinOut(request=ref, host=pin.host, operators=list(pin.operators))
+
+
+@router.delete("/admin/pins/{ref}", response_model=UnpinOut, tags=["admin"], responses=_errors(401, 403))
+def admin_unpin(ref: str, store: StoreDep, who: Admin) -> UnpinOut:
+    return UnpinOut(request=ref, removed=store.remove_pin(ref, actor=who.actor))
+
+
+@router.get("/admin/resources", response_model=ResourcesOut, tags=["admin"], responses=_errors(401, 403))
+def admin_resources(store: StoreDep, who: Admin) -> ResourcesOut:
+    """Zoom hosts (licences) and operators."""
+    return ResourcesOut(
+        hosts=[HostOut(id=h.id, account=h.account, zoom_user=h.zoom_user, label=h.label, capacity=h.capacity,
+                       kind=h.kind.value, max_concurrent=h.max_concurrent) for h in store.hosts()],
+        operators=[OperatorOut(id=o.id, name=o.name, email=o.email, phone=o.phone, skills=list(o.skills))
+                   for o in store.operators()],
+    )  # fmt: skip
+
+
+@router.get("/admin/plan", response_model=PlanOut, tags=["admin"], responses=_errors(401, 403, 404))
+def admin_plan(store: StoreDep, who: Admin) -> PlanOut:
+    """The published plan: assignments, and each unserved request with its reason and alternatives."""
+    p = store.published_plan()
+    if p is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no plan published yet")
+    return PlanOut(
+        id=p.id, published_at=p.published_at, actor=p.actor, status=p.plan.status.value, gap=p.plan.gap,
+        served=len(p.plan.assignments), unserved_count=len(p.plan.unserved),
+        assignments=[PinOut(request=a.request, host=a.host, operators=list(a.operators)) for a in p.plan.assignments],
+        unserved=[UnservedOut(request=u.request, code=u.code, reason=u.reason, reason_id=u.reason_id,
+                              alternatives=alternatives(u)) for u in p.plan.unserved],
+    )  # fmt: skip
+
+
+@router.get("/admin/outbox", response_model=OutboxOut, tags=["admin"], responses=_errors(401, 403))
+def admin_outbox(store: StoreDep, who: Admin) -> OutboxOut:
+    """The Zoom outbox backlog, today's Zoom call budget used per host, and actions that failed or wait."""
+    rows = [o for o in store.outbox(states=["failed", "pending"]) if o.state == "failed" or o.attempts > 0]
+    problems = [
+        OutboxProblemOut(request=o.request, kind=o.kind, state=o.state, attempts=o.attempts, last_error=o.last_error)
+        for o in rows
+    ]
+    return OutboxOut(counts=store.outbox_counts(), budget_used_today=store.budget_used(), problems=problems)

@@ -1,0 +1,347 @@
+"""Server-rendered pages: the request form (public), the PIC status page (its signed link only), the admin
+timeline and re-plan preview (admin cookie), an operator's own assignments (operator cookie)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import jinja2
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from allocator.domain import zone_abbrev
+from allocator.errors import ViconError
+from allocator.explain import when
+from allocator.problem_io import validation_messages
+from allocator.service import replan
+from allocator.store.repo import Store
+from allocator.web.auth import (
+    COOKIE_NAME,
+    Principal,
+    TokenError,
+    decode_pic_token,
+    decode_token,
+    pic_url,
+)
+from allocator.web.i18n import DAYS, TEXT, TIER_COLOURS, ZONES, lang_of
+from allocator.web.schemas import RequestIn
+from allocator.web.settings import WebSettings
+from allocator.web.views import InputError, PlanIndex, build_request, first_day_with_requests, pic_status, timeline
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+    autoescape=True,
+    undefined=jinja2.ChainableUndefined,
+)
+templates = Jinja2Templates(env=_env)
+router = APIRouter(include_in_schema=False)
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+class PageDenied(Exception):
+    def __init__(self, status: int, heading_key: str, message: str) -> None:
+        self.status, self.heading_key, self.message = status, heading_key, message
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _settings(request: Request) -> WebSettings:
+    settings: WebSettings = request.app.state.settings
+    return settings
+
+
+def page_principal(request: Request) -> Principal | None:
+    """The signed-in user from the cookie; None when absent, invalid or expired (the page then asks to sign in)."""
+    token = request.cookies.get(COOKIE_NAME)
+    if not token:
+        return None
+    try:
+        return decode_token(_settings(request), token)
+    except TokenError:
+        return None
+
+
+def _need(request: Request, *, admin: bool) -> Principal:
+    who = page_principal(request)
+    if who is None:
+        raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    if admin and not who.is_admin:
+        raise PageDenied(403, "forbidden", "admin role needed / perlu peran admin")
+    return who
+
+
+def _same_origin(request: Request) -> None:
+    """State-changing page posts must come from our own pages (the cookie is also SameSite=Strict)."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
+        raise PageDenied(403, "forbidden", "cross-site form post refused")
+
+
+def render(request: Request, name: str, lang: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    ctx.setdefault("who", page_principal(request))
+    ctx.update(request=request, lang=lang, t=TEXT[lang])
+    return templates.TemplateResponse(request, name, ctx, status_code=status)
+
+
+def message_page(request: Request, lang: str, status: int, heading_key: str, message: str) -> HTMLResponse:
+    heading = TEXT[lang].get(heading_key, heading_key)
+    return render(request, "message.html", lang, status, heading=heading, message=message)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, lang: str = "id") -> HTMLResponse:
+    return render(request, "home.html", lang_of(lang))
+
+
+# --- request form ----------------------------------------------------------------------------------
+
+
+def _blank_form(store: Store) -> dict[str, Any]:
+    return {"unit": "", "title": "", "date": "", "start_time": "09:00", "end_time": "11:00",
+            "timezone": store.policy().timezone, "participants": "50", "service": "link_operator",
+            "operators_needed": "1", "venue": "", "pic_name": "", "pic_email": "",
+            "pic_phone": "", "ref": ""}  # fmt: skip
+
+
+@router.get("/form", response_class=HTMLResponse)
+def form_page(request: Request, lang: str = "id") -> HTMLResponse:
+    return render(request, "form.html", lang_of(lang), v=_blank_form(_store(request)), errors=[], field_errors={},
+                  zones=ZONES)  # fmt: skip
+
+
+def _field_errors(errors: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for e in errors:
+        field, _, msg = e.partition(": ")
+        key = field.split(".")[0].split("[")[0]
+        out.setdefault(key, msg or e)
+    return out
+
+
+@router.post("/form", response_class=HTMLResponse)
+async def form_submit(request: Request, lang: str = "id") -> HTMLResponse:
+    lang = lang_of(lang)
+    store, settings = _store(request), _settings(request)
+    raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    v = _blank_form(store) | {k: raw.get(k, "") for k in _blank_form(store)}
+    errors: list[str] = []
+    for name in ("date", "start_time", "end_time"):
+        if not v[name].strip():
+            errors.append(f"{name}: required")
+    data: dict[str, Any] = {
+        "ref": v["ref"].strip() or None, "unit": v["unit"], "title": v["title"],
+        "pic": {"name": v["pic_name"], "email": v["pic_email"].strip() or None,
+                "phone": v["pic_phone"].strip() or None, "language": lang},
+        "start": f"{v['date']}T{v['start_time']}", "end": f"{v['date']}T{v['end_time']}",
+        "timezone": v["timezone"], "participants": v["participants"], "service": v["service"],
+        "operators_needed": v["operators_needed"] or 1, "venue": v["venue"].strip() or None,
+    }  # fmt: skip
+    who = page_principal(request)
+    req = None
+    if not errors:
+        try:
+            body = RequestIn.model_validate(data)
+            req = await run_in_threadpool(build_request, store, body, who)
+            if store.get_request(req.ref) is not None:
+                errors.append(f"ref: request {req.ref!r} already exists")
+        except ValidationError as exc:
+            errors.extend(validation_messages(exc))
+        except InputError as exc:
+            errors.extend(exc.errors)
+    if errors or req is None:
+        return render(request, "form.html", lang, 422, v=v, errors=errors, field_errors=_field_errors(errors),
+                      zones=ZONES)  # fmt: skip
+    await run_in_threadpool(store.save_request, req, actor=who.actor if who else f"web:{req.pic.name}")
+    url = pic_url(settings, req.ref, req.end, store.now())
+    path = urlsplit(url).path + f"?lang={lang}"
+    return render(request, "submitted.html", lang, 201, ref=req.ref, pic_url=url, pic_path=path)
+
+
+# --- PIC page --------------------------------------------------------------------------------------
+
+
+@router.get("/p/{token}", response_class=HTMLResponse)
+def pic_page(request: Request, token: str, lang: str = "id") -> HTMLResponse:
+    lang = lang_of(lang)
+    store = _store(request)
+    try:
+        ref = decode_pic_token(_settings(request), token)
+    except TokenError:
+        return message_page(request, lang, 401, "bad_link", TEXT[lang]["bad_link"])
+    r = store.get_request(ref)
+    if r is None:
+        return message_page(request, lang, 404, "not_found", TEXT[lang]["bad_link"])
+    s = pic_status(store, r, PlanIndex.of(store), lang)
+    resp = render(request, "pic.html", lang, s=s, needs_host=r.needs_host, who=None, extra_query="")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+# --- sign in ---------------------------------------------------------------------------------------
+
+
+def _safe_next(value: str | None) -> str:
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/admin/timeline"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, lang: str = "id", next: str | None = None) -> HTMLResponse:
+    return render(request, "login.html", lang_of(lang), next=_safe_next(next), error=None)
+
+
+@router.post("/login", response_model=None)
+async def login_submit(request: Request, lang: str = "id") -> Response:
+    lang = lang_of(lang)
+    form = await request.form()
+    token = str(form.get("token") or "").strip()
+    nxt = _safe_next(str(form.get("next") or ""))
+    try:
+        who = decode_token(_settings(request), token)
+    except TokenError as exc:
+        return render(request, "login.html", lang, 401, next=nxt, error=str(exc), who=None)
+    if not who.is_admin and nxt.startswith("/admin"):
+        nxt = "/me"
+    resp = RedirectResponse(nxt if "lang=" in nxt else nxt + ("&" if "?" in nxt else "?") + f"lang={lang}", 303)
+    resp.set_cookie(COOKIE_NAME, token, httponly=True, samesite="strict", secure=_settings(request).secure_cookies,
+                    path="/")  # fmt: skip
+    return resp
+
+
+@router.post("/logout")
+def logout(request: Request) -> RedirectResponse:
+    resp = RedirectResponse("/", 303)
+    resp.delete_cookie(COOKIE_NAME, path="/")
+    return resp
+
+
+# --- operator --------------------------------------------------------------------------------------
+
+
+@router.get("/me", response_class=HTMLResponse)
+def my_page(request: Request, lang: str = "id") -> HTMLResponse:
+    from allocator.web.views import request_out
+
+    lang = lang_of(lang)
+    who = _need(request, admin=False)
+    store = _store(request)
+    idx = PlanIndex.of(store)
+    items = []
+    if who.operator:
+        for r in store.list_requests(ends_after=store.now()):
+            a = idx.assigned.get(r.ref)
+            if a is not None and who.operator in a.operators and r.status.active:
+                items.append(request_out(store, r, idx, with_meeting=True, lang=lang))
+    return render(request, "me.html", lang, who=who, items=items)
+
+
+# --- admin -----------------------------------------------------------------------------------------
+
+
+def _plan_summary(lang: str, served: int, unserved: int, status: str, secs: float) -> str:
+    return TEXT[lang]["summary"].format(served=served, unserved=unserved, status=status, secs=f"{secs:.2f}")
+
+
+@router.get("/admin/timeline", response_class=HTMLResponse)
+def timeline_page(
+    request: Request, lang: str = "id", day: str | None = None, applied: int | None = None
+) -> HTMLResponse:
+    lang = lang_of(lang)
+    who = _need(request, admin=True)
+    store = _store(request)
+    zone = store.policy().timezone
+    try:
+        chosen = date.fromisoformat(day) if day else first_day_with_requests(store, zone)
+    except ValueError:
+        return message_page(request, lang, 422, "day", f"day: {day!r} is not a date (YYYY-MM-DD)")
+    idx = PlanIndex.of(store)
+    tl = timeline(store, chosen, idx)
+    unserved = []
+    if idx.plan is not None:
+        for u in idx.plan.plan.unserved:
+            r = store.get_request(u.request)
+            if r is None or not r.status.active or r.end <= store.now():
+                continue
+            unserved.append({
+                "ref": r.ref, "title": r.title, "priority": r.priority, "start": r.start,
+                "when": when(r.start, r.end, r.timezone, lang),
+                "reason": u.reason if lang == "en" else u.reason_id,
+                "alternatives": [a.text if lang == "en" else a.text_id for a in u.alternatives],
+            })  # fmt: skip
+        unserved.sort(key=lambda x: (x["start"], x["ref"]))
+    p = idx.plan
+    summary = _plan_summary(lang, len(p.plan.assignments), len(p.plan.unserved), p.plan.status.value,
+                            p.plan.solve_seconds) if p else ""  # fmt: skip
+    day_label = f"{DAYS[lang][chosen.weekday()]} {chosen.isoformat()}"
+    return render(
+        request, "timeline.html", lang, who=who, tl=tl, plan=p, plan_summary=summary, unserved=unserved,
+        colours=TIER_COLOURS, zone_abbr=zone_abbrev(zone), day_label=day_label,
+        prev_day=(chosen - timedelta(days=1)).isoformat(), next_day=(chosen + timedelta(days=1)).isoformat(),
+        applied=TEXT[lang]["applied"].format(id=applied) if applied else None, extra_query=f"&day={chosen.isoformat()}",
+    )  # fmt: skip
+
+
+def _show(a: Any) -> str:
+    if a is None:
+        return "-"
+    return f"{a.host or '-'}" + (f" + {', '.join(a.operators)}" if a.operators else "")
+
+
+@router.get("/admin/replan", response_class=HTMLResponse)
+async def replan_preview(request: Request, lang: str = "id") -> HTMLResponse:
+    lang = lang_of(lang)
+    who = _need(request, admin=True)
+    store = _store(request)
+    try:
+        out = await run_in_threadpool(lambda: replan(store, actor=who.actor, dry_run=True))
+    except ViconError as exc:
+        return message_page(request, lang, 422, "replan", str(exc))
+    changes = [{"kind": c.kind, "request": c.request, "before": _show(c.before), "after": _show(c.after),
+                "reason": c.reason} for c in out.changes]  # fmt: skip
+    counts = out.published.counts() if out.published else {}
+    return render(
+        request, "replan.html", lang, who=who, changes=changes, notes=out.notes,
+        summary=_plan_summary(lang, len(out.plan.assignments), len(out.plan.unserved), out.plan.status.value,
+                              out.plan.solve_seconds),
+        actions=", ".join(f"{n} {k}" for k, n in counts.items() if n),
+    )  # fmt: skip
+
+
+@router.post("/admin/replan", response_model=None)
+async def replan_apply(request: Request, lang: str = "id") -> Response:
+    lang = lang_of(lang)
+    _same_origin(request)
+    who = _need(request, admin=True)
+    store = _store(request)
+    try:
+        out = await run_in_threadpool(lambda: replan(store, actor=who.actor, dry_run=False))
+    except ViconError as exc:
+        return message_page(request, lang, 422, "replan", str(exc))
+    plan_id = out.published.plan_id if out.published else 0
+    return RedirectResponse(f"/admin/timeline?lang={lang}&applied={plan_id}", 303)
+
+
+def page_error(request: Request, exc: Exception) -> Response:
+    lang = lang_of(request.query_params.get("lang"))
+    if isinstance(exc, LoginRequired):
+        return RedirectResponse(f"/login?lang={lang}&next={quote(exc.next_path, safe='')}", 303)
+    if isinstance(exc, PageDenied):
+        return message_page(request, lang, exc.status, exc.heading_key, exc.message)
+    if isinstance(exc, HTTPException):
+        return message_page(request, lang, exc.status_code, "not_found" if exc.status_code == 404 else "forbidden",
+                            str(exc.detail))  # fmt: skip
+    raise exc

@@ -1,0 +1,66 @@
+"""Configuration of the web app, from the environment; a weak or missing secret stops it from starting."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+MIN_SECRET_LEN = 32
+#: Values people leave in place from examples; a secret made of (repeats of) one of these is refused.
+KNOWN_DEFAULTS = (
+    "changeme", "change-me", "change_me", "secret", "password", "default", "vicon", "test", "example",
+    "your-secret-here", "yoursecret", "please-change", "admin", "xxxxxxxx", "12345678", "0000",
+)  # fmt: skip
+
+
+class WebConfigError(ValueError):
+    """The web app cannot start with this configuration (the message says which variable and why)."""
+
+
+def check_secret(secret: str | None, name: str = "VICON_WEB_SECRET") -> str:
+    """The secret if it is usable for signing tokens; otherwise `WebConfigError` naming what is wrong."""
+    if not secret:
+        raise WebConfigError(f"{name} is not set: generate one with `python3 -c 'import secrets; "
+                             "print(secrets.token_urlsafe(48))'` and export it")  # fmt: skip
+    if len(secret) < MIN_SECRET_LEN:
+        raise WebConfigError(f"{name} is too short ({len(secret)} characters; at least {MIN_SECRET_LEN} needed)")
+    squashed = re.sub(r"[^a-z0-9]", "", secret.lower())
+    for word in KNOWN_DEFAULTS:
+        w = re.sub(r"[^a-z0-9]", "", word)
+        if w and (squashed == w or (squashed and squashed.replace(w, "") == "")):
+            raise WebConfigError(f"{name} is a known default/example value; use a random secret")
+    if len(set(secret)) < 8:
+        raise WebConfigError(f"{name} has too few distinct characters to be a random secret")
+    return secret
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """What the web app needs besides the store. `secret` signs every token and PIC link (HS256)."""
+
+    secret: str = field(repr=False)
+    base_url: str = "http://127.0.0.1:8000"
+    zoom_webhook_secret: str | None = field(default=None, repr=False)
+    zoom_config: str | None = None
+    pic_link_days_after: int = 7
+    token_hours: float = 12.0
+    secure_cookies: bool = False
+
+    def __post_init__(self) -> None:
+        check_secret(self.secret)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> WebSettings:
+        """`VICON_WEB_SECRET` (required), `VICON_BASE_URL`, `VICON_ZOOM_WEBHOOK_SECRET`, `VICON_ZOOM_CONFIG`."""
+        e = os.environ if env is None else env
+        values: dict[str, object] = {
+            "secret": check_secret(e.get("VICON_WEB_SECRET")),
+            "base_url": (e.get("VICON_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            "zoom_webhook_secret": e.get("VICON_ZOOM_WEBHOOK_SECRET") or None,
+            "zoom_config": e.get("VICON_ZOOM_CONFIG") or None,
+            "secure_cookies": (e.get("VICON_BASE_URL") or "").startswith("https://"),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
