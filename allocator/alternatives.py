@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from allocator.candidates import CandidateBuilder
 from allocator.domain import Alternative, Request, ServiceType
-from allocator.explain import Agenda, host_blockers, operator_blockers, when
+from allocator.explain import Agenda, host_blockers, minutes_of, operator_blockers, when
 
 MAX_TIMES_TRIED = 40
 
@@ -27,23 +27,27 @@ class AlternativeFinder:
         self.by_host = by_host
         self.by_operator = by_operator
 
-    def _busy_everywhere(self, req: Request) -> bool:
+    def _busy_everywhere(self, req: Request, span: tuple[int, int]) -> bool:
         """A quick look at the agendas alone: no host of the size is free, or too few operators are."""
-        if req.needs_host:
-            fitting = [i for i, h in enumerate(self.problem.hosts) if h.capacity >= req.participants]
-            if not any(host_blockers(self.problem, req, i, self.by_host.get(self.problem.hosts[i].id)) is None
-                       for i in fitting):  # fmt: skip
-                return True
+        hosts = self.problem.hosts
+        if req.needs_host and not any(
+            h.capacity >= req.participants and host_blockers(self.problem, req, i, self.by_host.get(h.id), span) is None
+            for i, h in enumerate(hosts)
+        ):
+            return True
         if req.operator_count:
-            free = sum(1 for o in self.problem.operators if not operator_blockers(self.problem, req,
-                                                                                 self.by_operator.get(o.id)))  # fmt: skip
+            free = sum(
+                1 for o in self.problem.operators
+                if not operator_blockers(self.problem, req, self.by_operator.get(o.id), span)
+            )  # fmt: skip
             if free < req.operator_count:
                 return True
         return False
 
     def fit(self, req: Request) -> tuple[str | None, list[str]] | None:
         """The host and operators that could take `req` as it stands, or None."""
-        if self._busy_everywhere(req):
+        span = minutes_of(req)
+        if self._busy_everywhere(req, span):
             return None
         cand = self.builder.build(req)
         if not cand.statically_possible:
@@ -52,15 +56,16 @@ class AlternativeFinder:
         if req.needs_host:
             for opt in sorted(cand.hosts, key=lambda o: (o.oversize, o.host)):
                 h = self.problem.hosts[opt.host]
-                if host_blockers(self.problem, req, opt.host, self.by_host.get(h.id)) is None:
+                if host_blockers(self.problem, req, opt.host, self.by_host.get(h.id), span) is None:
                     host = h.id
                     break
             if host is None:
                 return None
+        ops = self.problem.operators
         free = [
-            self.problem.operators[o.operator].id
+            ops[o.operator].id
             for o in cand.operators
-            if not operator_blockers(self.problem, req, self.by_operator.get(self.problem.operators[o.operator].id))
+            if not operator_blockers(self.problem, req, self.by_operator.get(ops[o.operator].id), span)
         ]
         if len(free) < cand.operators_needed:
             return None

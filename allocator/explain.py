@@ -52,11 +52,17 @@ class Agenda:
         ]
 
 
-def host_blockers(problem: Problem, req: Request, host_index: int, agenda: Agenda | None) -> list[str] | None:
-    """Requests keeping this host from taking `req`, or None if it could."""
+def minutes_of(req: Request) -> tuple[int, int]:
+    return to_minutes(req.start), to_minutes_ceil(req.end)
+
+
+def host_blockers(
+    problem: Problem, req: Request, host_index: int, agenda: Agenda | None, span: tuple[int, int] | None = None
+) -> list[str] | None:
+    """Requests keeping this host from taking `req` (whose minutes `span` may be passed in), or None if it could."""
     host = problem.hosts[host_index]
     before, after = problem.policy.host_buffers(host)
-    start, end = to_minutes(req.start), to_minutes_ceil(req.end)
+    start, end = span or minutes_of(req)
     clash = agenda.clashing(start, end, before, after) if agenda else []
     if not clash:
         return None
@@ -68,11 +74,13 @@ def host_blockers(problem: Problem, req: Request, host_index: int, agenda: Agend
     return refs if peak + 1 > host.max_concurrent else None
 
 
-def operator_blockers(problem: Problem, req: Request, agenda: Agenda | None) -> list[str]:
+def operator_blockers(
+    problem: Problem, req: Request, agenda: Agenda | None, span: tuple[int, int] | None = None
+) -> list[str]:
     pol = problem.policy
     if agenda is None:
         return []
-    start, end = to_minutes(req.start), to_minutes_ceil(req.end)
+    start, end = span or minutes_of(req)
     return [r.ref for _s, _e, r in agenda.clashing(start, end, pol.operator_setup_min, pol.operator_teardown_min)]
 
 
