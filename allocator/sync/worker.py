@@ -368,6 +368,18 @@ class SyncWorker:
         client_used = self._budget_snapshot(job)
         with self.store.transaction() as s:
             row = self._own_row(s, job)
+            if row is None:  # taken over: the other worker records; anything we made is a duplicate for reconcile
+                audit(
+                    s,
+                    at=now,
+                    actor=self.worker_id,
+                    action="outbox.late_result",
+                    entity="meeting",
+                    entity_id=job.key,
+                    new={"outbox": job.outbox_id, "result": result},
+                )
+                report.retrying.append(f"{job.kind} {job.key} ({job.request}): lease lost; result not recorded")
+                return
             m = s.get(MeetingRow, job.meeting_id)
             assert m is not None
             old = meeting_audit_view(m)
@@ -380,8 +392,7 @@ class SyncWorker:
             if deleted and m.state == "pending_delete":
                 m.state = "deleted"
             m.updated_at = now
-            if row is not None:
-                row.state, row.done_at, row.lease_until, row.result, row.last_error = "done", now, None, result, None
+            row.state, row.done_at, row.lease_until, row.result, row.last_error = "done", now, None, result, None
             if client_used is not None:
                 self._store_budget(s, job.zoom_user, now, client_used)
             action = {"create": "meeting.created", "update": "meeting.updated", "delete": "meeting.deleted"}[job.kind]

@@ -243,13 +243,16 @@ def test_expired_lease_is_taken_over_and_the_late_worker_does_not_record(db_url:
         env.clock.advance(seconds=61)
         fast = env.worker(worker_id="fast")
         assert len(fast.run_once().done) == 1
-        # The slow worker finally acts: its create finds the meeting by key? No: it was claimed first, so it
-        # sends a create; recording is refused because the row is no longer its own. Reconcile cleans up.
+        # The slow worker finally acts (its claim was the first, so it does not look first): Zoom gets a second
+        # meeting with the key, but the row is no longer the slow worker's, so nothing is recorded; reconcile
+        # deletes the extra one and keeps the recorded one.
         from allocator.sync.worker import SyncReport
 
-        slow.execute(job, SyncReport())
+        late = SyncReport()
+        slow.execute(job, late)
+        assert "lease lost" in late.retrying[0] and len(env.sandbox.state.meetings()) == 2
         report = reconcile(env.store, env.tenants)
-        assert [f.kind for f in report.findings] in ([], ["duplicate_deleted"])
+        assert [f.kind for f in report.findings] == ["duplicate_deleted"]
         env.assert_exactly_once()
         with env.store.transaction() as s:
             assert s.scalar(sa.select(MeetingRow.state)) == "active"
