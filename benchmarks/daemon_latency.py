@@ -92,13 +92,14 @@ def main() -> None:
         sandbox.stop()
         store.close()
     lat = sorted(latencies)
+    median = statistics.median(lat)
+    p90 = lat[int(0.9 * (len(lat) - 1))]
     print(
-        f"| {args.requests} requests ({served} served) | initial plan+sync {initial:.1f} s | debounce {args.debounce:.1f} s "
-        f"| latency median {statistics.median(lat):.2f} s, p90 {lat[int(0.9 * (len(lat) - 1))]:.2f} s, worst {lat[-1]:.2f} s "
-        f"(n={len(lat)}) | beyond debounce median {statistics.median(lat) - args.debounce:.2f} s "
+        f"| {args.requests} requests ({served} served) | initial plan+sync {initial:.1f} s "
+        f"| debounce {args.debounce:.1f} s | latency median {median:.2f} s, p90 {p90:.2f} s, worst {lat[-1]:.2f} s "
+        f"(n={len(lat)}) | beyond debounce median {median - args.debounce:.2f} s "
         f"| idle CPU {idle_cpu:.2%} of one core over {args.idle:.0f} s (sandbox in the same process) |"
     )
-
 
 if __name__ == "__main__":
     main()
