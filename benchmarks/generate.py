@@ -238,6 +238,24 @@ def _requests(
     return out
 
 
+def _office(zone: str, first_day: date, hosts: list[Any], operators: list[Any], reqs: list[Any]) -> dict[str, Any]:
+    """A problem as an office's file holds it: 15-minute buffers, 30/15-minute setup, a 24-hour freeze."""
+    return {
+        "now": datetime.combine(first_day - timedelta(days=3), time(8)).isoformat(),
+        "policy": {
+            "timezone": zone,
+            "buffer_before_min": 15,
+            "buffer_after_min": 15,
+            "operator_setup_min": 30,
+            "operator_teardown_min": 15,
+            "freeze_horizon_min": 1440,
+        },
+        "hosts": hosts,
+        "operators": operators,
+        "requests": reqs,
+    }
+
+
 def district(n: int, seed: int = 1, first_day: date = date(2027, 1, 4)) -> dict[str, Any]:
     """A district Kominfo office (WITA): 4 hosts of 100/300/500, 5 operators, 5–15 requests a working day."""
     rng = random.Random(seed)
@@ -256,20 +274,7 @@ def district(n: int, seed: int = 1, first_day: date = date(2027, 1, 4)) -> dict[
         overload_every=0,
         prefix="PSR",
     )
-    return {
-        "now": datetime.combine(first_day - timedelta(days=3), time(8)).isoformat(),
-        "policy": {
-            "timezone": "Asia/Makassar",
-            "buffer_before_min": 15,
-            "buffer_after_min": 15,
-            "operator_setup_min": 30,
-            "operator_teardown_min": 15,
-            "freeze_horizon_min": 1440,
-        },
-        "hosts": hosts,
-        "operators": operators,
-        "requests": reqs,
-    }
+    return _office("Asia/Makassar", first_day, hosts, operators, reqs)
 
 
 def ministry(n: int, seed: int = 1, first_day: date = date(2027, 1, 4)) -> dict[str, Any]:
@@ -296,20 +301,7 @@ def ministry(n: int, seed: int = 1, first_day: date = date(2027, 1, 4)) -> dict[
         overload_every=5,
         prefix="KMD",
     )
-    return {
-        "now": datetime.combine(first_day - timedelta(days=3), time(8)).isoformat(),
-        "policy": {
-            "timezone": "Asia/Jakarta",
-            "buffer_before_min": 15,
-            "buffer_after_min": 15,
-            "operator_setup_min": 30,
-            "operator_teardown_min": 15,
-            "freeze_horizon_min": 1440,
-        },
-        "hosts": hosts,
-        "operators": operators,
-        "requests": reqs,
-    }
+    return _office("Asia/Jakarta", first_day, hosts, operators, reqs)
 
 
 def example() -> dict[str, Any]:
