@@ -59,7 +59,9 @@ def test_errors_name_each_field(web: Web) -> None:
     assert ref.status_code == 422 and ref.json()["errors"][0].startswith("ref: ")
     past = c.post("/api/requests", json=good_request(start="2020-01-06T09:00", end="2020-01-06T10:00"))
     assert past.status_code == 422 and past.json()["errors"] == ["end: the meeting is already over"]
-    assert c.post("/api/requests", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    assert (
+        c.post("/api/requests", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    )
     assert len(web.store.list_requests()) == 57  # nothing stored from any of these
 
 
