@@ -11,13 +11,13 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the web extra (fastapi, httpx) is not installed")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from allocator.problem_io import load_problem  # noqa: E402
-from allocator.store import Store  # noqa: E402
-from allocator.web.app import create_app  # noqa: E402
-from allocator.web.auth import issue_token  # noqa: E402
-from allocator.web.settings import WebSettings  # noqa: E402
+from allocator.problem_io import load_problem
+from allocator.store import Store
+from allocator.web.app import create_app
+from allocator.web.auth import issue_token
+from allocator.web.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "example-problem.json"

@@ -22,8 +22,12 @@ from zoom_client.sandbox import run_sandbox
 
 ADMIN_GETS = ["/api/requests", "/api/requests/PSR-00001", "/api/admin/pins", "/api/admin/resources",
               "/api/admin/outbox", "/api/requests/PSR-00001/pic-link"]  # fmt: skip
-ADMIN_WRITES = [("post", "/api/admin/replan", {"dry_run": True}), ("put", "/api/admin/pins/PSR-00001", {}),
-                ("delete", "/api/admin/pins/PSR-00001", None), ("post", "/api/requests/PSR-00001/cancel", {})]  # fmt: skip
+ADMIN_WRITES = [
+    ("post", "/api/admin/replan", {"dry_run": True}),
+    ("put", "/api/admin/pins/PSR-00001", {}),
+    ("delete", "/api/admin/pins/PSR-00001", None),
+    ("post", "/api/requests/PSR-00001/cancel", {}),
+]
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -145,8 +149,8 @@ def test_no_endpoint_returns_a_start_link(web: Web, synced) -> None:  # type: ig
     assert pic_json["join_url"] == served[0].join_url and pic_json["passcode"] == served[0].passcode
     responses = [c.get(pic), c.get(f"/api/pic/{token}")]
     for who in (web.auth(), web.auth("operator", operator="OP01")):
-        responses += [c.get(p, headers=who) for p in ["/api/requests", f"/api/requests/{ref}", "/api/me",
-                                                       "/api/admin/plan", "/api/admin/outbox", "/api/admin/resources"]]  # fmt: skip
+        paths = ["/api/requests", f"/api/requests/{ref}", "/api/me", "/api/admin/plan", "/api/admin/outbox"]
+        responses += [c.get(p, headers=who) for p in [*paths, "/api/admin/resources"]]
     c.cookies.set("vicon_token", web.token())
     responses += [c.get("/admin/timeline"), c.get("/me")]
     c.cookies.clear()
