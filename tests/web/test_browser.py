@@ -1,0 +1,150 @@
+"""A real browser (Debian's headless Chromium driven by Playwright) files a request on the form, an admin signs
+in, previews and applies a re-plan, sees the request on the timeline, and the PIC opens the status link.
+Screenshots are kept in $VICON_TEST_ARTIFACTS (default var/test-artifacts/web).
+
+Skips when Playwright or /usr/bin/chromium is missing, unless CI=true (then it fails)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from allocator.store import Store
+from allocator.web.app import create_app
+from allocator.web.auth import issue_token
+from allocator.web.settings import WebSettings
+from tests.web.conftest import ROOT, SECRET
+
+CHROMIUM = os.environ.get("VICON_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARTIFACTS = Path(os.environ.get("VICON_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts")) / "web"
+
+
+def _missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python package 'playwright' is not installed (pip install playwright; never `playwright install`)"
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return f"{CHROMIUM} not found (apt-get install -y chromium)"
+    return None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _need_browser() -> None:
+    why = _missing()
+    if why is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser test cannot run in CI: {why}")
+    pytest.skip(why)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(db_url: str) -> Iterator[tuple[str, WebSettings, Store]]:
+    import uvicorn
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = WebSettings(secret=SECRET, base_url=base)
+    store = Store.open(db_url)
+    app = create_app(store, settings)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield base, settings, store
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        store.engine.dispose()
+
+
+def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSettings, Store]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, settings, store = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, locale="id-ID")
+            page = phone.new_page()
+            page.set_default_timeout(15_000)
+            # a unit files a request on a phone
+            page.goto(f"{base}/form")
+            expect(page.locator("h1")).to_have_text("Ajukan permohonan")
+            page.screenshot(path=str(ARTIFACTS / "form-phone.png"), full_page=True)
+            page.fill("#unit", "Kecamatan Tanjung")
+            page.fill("#title", "Musrenbang Kecamatan Tanjung")
+            page.fill("#date", "2027-01-11")
+            page.fill("#start_time", "10:00")
+            page.fill("#end_time", "11:30")
+            page.select_option("#timezone", "Asia/Makassar")
+            page.fill("#participants", "80")
+            page.select_option("#service", "link_operator")
+            page.fill("#venue", "Aula Kecamatan")
+            page.fill("#pic_name", "Rahmat")
+            page.fill("#pic_email", "rahmat@example.go.id")
+            page.click("#submit")
+            expect(page.locator("h1")).to_contain_text("Permohonan diterima")
+            ref = page.locator("#ref").inner_text().strip()
+            pic_link = page.locator("#pic-link").get_attribute("href")
+            assert ref.startswith("WEB-") and pic_link and pic_link.startswith("/p/")
+            assert store.get_request(ref) is not None
+
+            # an admin signs in, previews the re-plan and applies it
+            desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+            admin = desk.new_page()
+            admin.set_default_timeout(30_000)
+            admin.goto(f"{base}/admin/timeline")
+            expect(admin).to_have_url(f"{base}/login?lang=id&next=%2Fadmin%2Ftimeline")
+            admin.fill("#token", issue_token(settings, role="admin", name="budi"))
+            admin.click("#login")
+            admin.goto(f"{base}/admin/replan")
+            expect(admin.locator("#changes")).to_contain_text(ref)
+            admin.click("#apply")
+            expect(admin.locator(".ok")).to_contain_text("Rencana 1 diterbitkan")
+            admin.screenshot(path=str(ARTIFACTS / "timeline-first-day.png"), full_page=True)
+            admin.goto(f"{base}/admin/timeline?day=2027-01-11")
+            block = admin.locator(f'.tl-block[data-ref="{ref}"]')
+            expect(block.first).to_be_visible()
+            assert block.count() == 2  # its host and its operator
+            admin.screenshot(path=str(ARTIFACTS / "timeline.png"), full_page=True)
+            admin.goto(f"{base}/admin/timeline?day=2027-01-05")
+            expect(admin.locator("#unserved")).to_contain_text("Alternatif")
+            admin.screenshot(path=str(ARTIFACTS / "timeline-busy-day.png"), full_page=True)
+            admin.set_viewport_size({"width": 390, "height": 844})
+            admin.screenshot(path=str(ARTIFACTS / "timeline-phone.png"))
+
+            # the PIC opens their link on the phone
+            page.goto(f"{base}{pic_link}")
+            expect(page.locator("#state")).to_have_text("Terjadwal")
+            expect(page.locator("body")).to_contain_text("Musrenbang Kecamatan Tanjung")
+            page.screenshot(path=str(ARTIFACTS / "pic-phone.png"), full_page=True)
+            # the same link never opens the admin pages
+            page.goto(f"{base}/admin/timeline")
+            expect(page).to_have_url(f"{base}/login?lang=id&next=%2Fadmin%2Ftimeline")
+            phone.close()
+            desk.close()
+        finally:
+            browser.close()
+    assert (ARTIFACTS / "timeline.png").stat().st_size > 10_000
