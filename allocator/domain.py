@@ -392,6 +392,9 @@ class Problem(Model):
     previous_records: list[ComponentRecord] = Field(
         default_factory=list, description="The published plan's records: parts whose inputs are unchanged are reused."
     )
+    previous_unserved: list[Unserved] = Field(
+        default_factory=list, description="The published plan's unserved entries, kept for unchanged parts."
+    )
     pins: list[Pin] = Field(default_factory=list)
     notified: list[Ident] = Field(
         default_factory=list, description="Requests whose PIC already has the link: moved only for a higher tier."

@@ -117,6 +117,7 @@ def current_problem(store: Store, now: datetime | None = None, horizon_days: int
     return problem.model_copy(
         update={
             "previous_records": published.plan.records if published else [],
+            "previous_unserved": published.plan.unserved if published else [],
             "notified": [r for r in notified_requests(store) if r in refs],
         }
     )

@@ -74,6 +74,7 @@ class _Component:
     fixed: dict[int, Assignment]
     previous: dict[int, Assignment]
     fingerprint: str = ""
+    reused: bool = False
     stable: bool = True
     warnings: list[str] = field(default_factory=list)
     rebuild: Callable[[bool], AllocationModel] | None = None
@@ -314,6 +315,7 @@ def solve(
     def prepare(comp: _Component) -> None:
         comp.fingerprint = _fingerprint(problem, comp)
         if options.reuse_unchanged and (_reuse_record(problem, comp) or _previous_serves_all(problem, comp)):
+            comp.reused = True
             comp.result = [comp.previous[k] for k in sorted(comp.previous)]
             values = _term_values(problem, comp.cands, comp.previous, comp.result)
             comp.levels = [_Level(v, v, True) for v in values]
@@ -359,9 +361,20 @@ def solve(
     unserved.extend(
         explain_unserved(problem, [c for c in cands if c.request.ref not in served_refs], by_host, by_operator)
     )
-    if options.alternatives:
-        finder = AlternativeFinder(builder, by_host, by_operator)
-        unserved = [u.model_copy(update={"alternatives": finder.find(problem.request(u.request))}) for u in unserved]
+    # An unchanged part keeps its published explanations: its reasons cannot have changed, and searching
+    # alternatives again for every unserved request would cost more than the re-plan itself.
+    carried = {u.request: u for u in problem.previous_unserved}
+    unchanged = {c.request.ref for comp in comps if comp.reused for c in comp.cands}
+    finder = AlternativeFinder(builder, by_host, by_operator)
+
+    def explained(u: Unserved) -> Unserved:
+        if u.request in unchanged and u.request in carried and carried[u.request].code == u.code:
+            return carried[u.request]
+        if not options.alternatives:
+            return u
+        return u.model_copy(update={"alternatives": finder.find(problem.request(u.request))})
+
+    unserved = [explained(u) for u in unserved]
     terms = [
         ObjectiveTerm(
             name=name,

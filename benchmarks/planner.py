@@ -76,7 +76,12 @@ def _with_new_request(prob: Problem, previous: Plan, priority: str) -> Problem:
         }
     )
     return prob.model_copy(
-        update={"requests": [*reqs, newcomer], "previous": previous.assignments, "previous_records": previous.records}
+        update={
+            "requests": [*reqs, newcomer],
+            "previous": previous.assignments,
+            "previous_records": previous.records,
+            "previous_unserved": previous.unserved,
+        }
     )
 
 

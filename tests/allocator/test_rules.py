@@ -365,9 +365,20 @@ def test_replan_reuses_unchanged_parts_and_matches_a_full_solve() -> None:
     newcomer = dict(data["requests"][40], ref="NEW-1", priority="head_of_region", participants=90)
     later = dict(data, requests=[*data["requests"], newcomer], previous=[a.model_dump() for a in first.assignments])
     full = solve(parse_problem(later))
-    quick = solve(parse_problem(dict(later, previous_records=[r.model_dump() for r in first.records])))
+    quick = solve(
+        parse_problem(
+            dict(
+                later,
+                previous_records=[r.model_dump() for r in first.records],
+                previous_unserved=[u.model_dump() for u in first.unserved],
+            )
+        )
+    )
     assert [t.value for t in quick.objective] == [t.value for t in full.objective]
     assert quick.assignments == full.assignments and quick.status.value == "optimal"
+    assert [(u.request, u.code, u.reason) for u in quick.unserved] == [
+        (u.request, u.code, u.reason) for u in full.unserved
+    ]
     # A record whose result no longer matches the published assignments is not trusted.
     tampered = [dict(r.model_dump(), result="0" * 32) for r in first.records]
     again = solve(parse_problem(dict(later, previous_records=tampered)))
