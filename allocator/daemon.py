@@ -212,8 +212,16 @@ class Daemon:
                     AuditRow.id > self._seen_audit, AuditRow.entity.in_(WATCHED_ENTITIES)
                 )
             )
+            zoom_said = s.scalar(
+                sa.select(sa.func.max(AuditRow.id)).where(
+                    AuditRow.id > self._seen_audit, AuditRow.entity == "zoom_webhook"
+                )
+            )
             top = s.scalar(sa.select(sa.func.max(AuditRow.id))) or 0
         self._seen_audit = max(self._seen_audit, int(top))
+        if zoom_said and self.scheduler.running and self.zoom is not None:
+            log.info("Zoom reported a meeting change or deletion: reconcile now")
+            self.scheduler.modify_job("reconcile", next_run_time=datetime.now(UTC))
         if changed:
             log.info("requests or resources changed: re-plan in %.1f s", self.settings.debounce_s)
             self.request_replan()
