@@ -147,3 +147,18 @@ def test_inbox_file_is_processed_once_and_bad_rows_rejected(
     assert (inbox / "processed" / "a.csv").exists()
     (inbox / "again.csv").write_text(text)  # the same content under another name
     assert "already processed" in ingest_file(store, inbox / "again.csv")
+
+
+def test_zoom_webhook_entry_triggers_reconcile(office: tuple[Store, Sandbox, ZoomTenants]) -> None:
+    from allocator.store.repo import audit
+
+    store, _sandbox, tenants = office
+    daemon = Daemon(store, tenants, FAST)
+    daemon.start(replan_now=False)
+    try:
+        assert daemon.state.last_reconcile == ""
+        with store.transaction() as s:
+            audit(s, at=store.now(), actor="zoom", action="meeting.deleted", entity="zoom_webhook", entity_id="1")
+        wait_for(lambda: daemon.state.last_reconcile != "")
+    finally:
+        daemon.stop()
