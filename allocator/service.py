@@ -17,7 +17,7 @@ from allocator.domain import Assignment, Plan, Problem
 from allocator.notify.messages import PIC_CHANGED, PIC_SCHEDULED
 from allocator.solver import SolveOptions, solve
 from allocator.store.models import NotificationRow
-from allocator.store.repo import PublishResult, Store
+from allocator.store.repo import PublishedPlan, PublishResult, Store
 
 NOTIFIED_KINDS = (PIC_SCHEDULED, PIC_CHANGED)
 
@@ -108,11 +108,13 @@ def notified_requests(store: Store) -> list[str]:
         return sorted(r for r in rows if r)
 
 
-def current_problem(store: Store, now: datetime | None = None, horizon_days: int | None = None) -> Problem:
+def current_problem(
+    store: Store, now: datetime | None = None, horizon_days: int | None = None, published: PublishedPlan | None = None
+) -> Problem:
     now = now or store.now()
     until = now + timedelta(days=horizon_days) if horizon_days else None
     problem = store.load_problem(now, until=until)
-    published = store.published_plan()
+    published = published or store.published_plan()
     refs = {r.ref for r in problem.requests}
     return problem.model_copy(
         update={
@@ -133,11 +135,10 @@ def replan(
     horizon_days: int | None = None,
 ) -> ReplanOutcome:
     """Plan the stored requests again; publish (queueing Zoom actions) unless `dry_run`."""
-    problem = current_problem(store, now, horizon_days)
-    plan = solve(problem, options)
     published = store.published_plan()
-    before = [a for a in (published.plan.assignments if published else [])]
-    changes = plan_changes(problem, before, plan)
+    problem = current_problem(store, now, horizon_days, published)
+    plan = solve(problem, options)
+    changes = plan_changes(problem, published.plan.assignments if published else [], plan)
     outcome = ReplanOutcome(problem, plan, changes, notes=list(plan.warnings))
     outcome.published = store.publish_plan(
         plan, actor=actor, scope=[r.ref for r in problem.requests], now=problem.now, dry_run=dry_run

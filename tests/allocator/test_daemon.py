@@ -162,3 +162,38 @@ def test_zoom_webhook_entry_triggers_reconcile(office: tuple[Store, Sandbox, Zoo
         wait_for(lambda: daemon.state.last_reconcile != "")
     finally:
         daemon.stop()
+
+
+def test_vicon_daemon_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """The real command: it plans, writes its status, and on SIGTERM finishes and exits 0 without the lock."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    db = f"sqlite:///{tmp_path / 'd.db'}"
+    root = Path(__file__).resolve().parents[2]
+    vicon = [sys.executable, "-m", "allocator"]
+    subprocess.run([*vicon, "import", "--problem", str(EXAMPLE), "--db", db], check=True, cwd=root,
+                   capture_output=True)  # fmt: skip
+    status = tmp_path / "status.json"
+    proc = subprocess.Popen(
+        [*vicon, "daemon", "--db", db, "--debounce", "0.2", "--status-file", str(status)],
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "CI": ""},
+    )  # fmt: skip
+    try:
+        wait_for(lambda: status.exists() and json.loads(status.read_text()).get("replans", 0) >= 1, timeout=60)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    final = json.loads(status.read_text())
+    assert final["leader"] is False and final["last_replan_summary"].startswith("plan 1:")
+    store = Store.open(db)
+    try:
+        published = store.published_plan()
+        assert published is not None and published.actor == "daemon"
+    finally:
+        store.close()
