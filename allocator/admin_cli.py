@@ -155,14 +155,23 @@ def requests_cancel(ref: str, reason: Annotated[str | None, typer.Option()] = No
 def replan_cmd(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; publish nothing.")] = False,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.1)] = 20.0,
+    confirm: Annotated[
+        list[str] | None,
+        typer.Option("--confirm", help="Let this request displace lower tiers inside the freeze horizon (repeat)."),
+    ] = None,
     db: DbOpt = None,
     actor: ActorOpt = "cli",
 ) -> None:
     """Plan the stored requests again and publish; prints which requests gain, lose or move, and why."""
     store = _open(db)
+    unknown = [ref for ref in confirm or [] if store.get_request(ref) is None]
+    if unknown:
+        raise _fail(f"--confirm: unknown request(s) {', '.join(unknown)}", 2)
     with console.status("planning…"):
         try:
-            out = replan(store, actor=actor, dry_run=dry_run, options=SolveOptions(time_limit_s=time_limit))
+            out = replan(
+                store, actor=actor, dry_run=dry_run, options=SolveOptions(time_limit_s=time_limit), confirm=confirm
+            )
         except ViconError as exc:
             raise _fail(str(exc), 2) from None
     plan = out.plan

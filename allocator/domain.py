@@ -252,6 +252,10 @@ class SitePolicy(Model):
     )
     alternative_grain_min: int = Field(default=30, gt=0, le=240, description="Step between alternative starts.")
     alternative_days: int = Field(default=2, ge=0, le=14, description="Days after the requested one to search.")
+    preempt_min_tier: str | None = Field(
+        default="head_of_region",
+        description="Tiers at least this heavy may displace lower ones inside the freeze horizon, once confirmed.",
+    )
     priority_weights: dict[str, Annotated[int, Field(gt=0, le=1_000_000)]] = Field(
         default_factory=lambda: dict(DEFAULT_PRIORITY_WEIGHTS)
     )
@@ -263,6 +267,12 @@ class SitePolicy(Model):
         if not value:
             raise ValueError("at least one priority tier is needed")
         return value
+
+    @model_validator(mode="after")
+    def _known_preempt_tier(self) -> SitePolicy:
+        if self.preempt_min_tier is not None and self.preempt_min_tier not in self.priority_weights:
+            raise ValueError(f"preempt_min_tier: unknown tier {self.preempt_min_tier!r}")
+        return self
 
     def host_buffers(self, host: ZoomHost) -> tuple[int, int]:
         before = self.buffer_before_min if host.buffer_before_min is None else host.buffer_before_min
@@ -354,6 +364,15 @@ class ComponentRecord(Model):
     requests: int = Field(ge=0)
 
 
+class PreemptionOffer(Model):
+    """A request above the pre-emption tier that could be served by displacing frozen lower-tier meetings."""
+
+    request: Ident
+    displaces: list[Ident]
+    text: str
+    text_id: str
+
+
 class Plan(Model):
     assignments: list[Assignment] = Field(default_factory=list)
     unserved: list[Unserved] = Field(default_factory=list)
@@ -363,6 +382,9 @@ class Plan(Model):
     solve_seconds: float = 0.0
     components: int = 0
     warnings: list[str] = Field(default_factory=list)
+    preemption_offers: list[PreemptionOffer] = Field(
+        default_factory=list, description="Unserved high-tier requests that frozen lower ones keep out, if confirmed."
+    )
     records: list[ComponentRecord] = Field(
         default_factory=list, description="Pass back as Problem.previous_records to re-plan only what changed."
     )
@@ -396,6 +418,9 @@ class Problem(Model):
         default_factory=list, description="The published plan's unserved entries, kept for unchanged parts."
     )
     pins: list[Pin] = Field(default_factory=list)
+    confirmed_preemptions: list[Ident] = Field(
+        default_factory=list, description="Requests an admin allowed to displace lower tiers inside the freeze horizon."
+    )
     notified: list[Ident] = Field(
         default_factory=list, description="Requests whose PIC already has the link: moved only for a higher tier."
     )
@@ -464,6 +489,9 @@ def _reference_errors(p: Problem) -> list[str]:
                 out.append(f"{field}[{i}].operators: unknown operator {op!r}")
         if len(set(a.operators)) != len(a.operators):
             out.append(f"{field}[{i}].operators: an operator is listed twice")
+    for i, ref in enumerate(p.confirmed_preemptions):
+        if ref not in refs:
+            out.append(f"confirmed_preemptions[{i}]: unknown request {ref!r}")
     for dup in _duplicates([pin.request for pin in p.pins]):
         out.append(f"pins: request {dup!r} is pinned twice")
     for dup in _duplicates([a.request for a in p.previous]):

@@ -133,13 +133,19 @@ def replan(
     dry_run: bool = False,
     options: SolveOptions | None = None,
     horizon_days: int | None = None,
+    confirm: list[str] | None = None,
 ) -> ReplanOutcome:
-    """Plan the stored requests again; publish (queueing Zoom actions) unless `dry_run`."""
+    """Plan the stored requests again; publish (queueing Zoom actions) unless `dry_run`.
+
+    `confirm`: requests an admin allows to displace lower tiers inside the freeze horizon (this re-plan only).
+    """
     published = store.published_plan()
     problem = current_problem(store, now, horizon_days, published)
+    if confirm:
+        problem = Problem.model_validate({**problem.model_dump(), "confirmed_preemptions": confirm})
     plan = solve(problem, options)
     changes = plan_changes(problem, published.plan.assignments if published else [], plan)
-    outcome = ReplanOutcome(problem, plan, changes, notes=list(plan.warnings))
+    outcome = ReplanOutcome(problem, plan, changes, notes=[*plan.warnings, *(o.text for o in plan.preemption_offers)])
     outcome.published = store.publish_plan(
         plan, actor=actor, scope=[r.ref for r in problem.requests], now=problem.now, dry_run=dry_run
     )

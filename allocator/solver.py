@@ -21,7 +21,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from allocator.alternatives import AlternativeFinder
 from allocator.candidates import CandidateBuilder, Candidates
 from allocator.components import split_components
-from allocator.domain import Assignment, ComponentRecord, ObjectiveTerm, Plan, Problem, Request, SolverStatus, Unserved
+from allocator.domain import (
+    Assignment,
+    ComponentRecord,
+    ObjectiveTerm,
+    Plan,
+    PreemptionOffer,
+    Problem,
+    Request,
+    SolverStatus,
+    Unserved,
+)
 from allocator.errors import ConflictingPins, InvalidPlan
 from allocator.explain import agendas, explain_unserved, started_without_plan
 from allocator.model import (
@@ -116,7 +126,12 @@ def _fixed_and_previous(
                 )
             fixed[pos] = pins[ref]
         elif ref in previous and c.request.start.timestamp() < freeze_until:
-            if fits(previous[ref]):
+            taker = _preempted_by(problem, c.request)
+            if taker is not None:
+                warnings.append(
+                    f"{ref} was inside the freeze horizon but may give way to {taker} (confirmed by an admin)"
+                )
+            elif fits(previous[ref]):
                 fixed[pos] = previous[ref]
             else:
                 warnings.append(
@@ -124,6 +139,72 @@ def _fixed_and_previous(
                     "(a resource changed); it was re-planned"
                 )
     return fixed, prev_at, warnings
+
+
+def _margin_min(problem: Problem) -> int:
+    """How far around a meeting another can still collide with it (buffers, setup, teardown)."""
+    pol = problem.policy
+    pads = [pol.buffer_before_min + pol.buffer_after_min, pol.operator_setup_min + pol.operator_teardown_min]
+    pads += [sum(pol.host_buffers(h)) for h in problem.hosts]
+    return max(pads)
+
+
+def _preempted_by(problem: Problem, req: Request) -> str | None:
+    """A confirmed request of a higher tier, at or above the pre-emption tier, that `req` could be in the way of."""
+    pol = problem.policy
+    if pol.preempt_min_tier is None or not problem.confirmed_preemptions:
+        return None
+    weights = pol.priority_weights
+    floor = weights[pol.preempt_min_tier]
+    margin = _margin_min(problem) * 60
+    mine = weights[req.priority]
+    by_ref = {r.ref: r for r in problem.requests}
+    for ref in problem.confirmed_preemptions:
+        other = by_ref[ref]
+        w = weights[other.priority]
+        near = (
+            other.start.timestamp() - margin < req.end.timestamp()
+            and req.start.timestamp() - margin < other.end.timestamp()
+        )
+        if other.status.active and w >= floor and w > mine and near:
+            return ref
+    return None
+
+
+def _preemption_offers(problem: Problem, unserved: list[Unserved], fixed_refs: set[str]) -> list[PreemptionOffer]:
+    """Unserved requests of the pre-emption tier or above that frozen, lower-tier meetings keep out."""
+    pol = problem.policy
+    if pol.preempt_min_tier is None:
+        return []
+    weights = pol.priority_weights
+    floor = weights[pol.preempt_min_tier]
+    by_ref = {r.ref: r for r in problem.requests}
+    pinned = {p.request for p in problem.pins}
+    out = []
+    for u in unserved:
+        mine = weights[by_ref[u.request].priority]
+        if mine < floor or u.request in problem.confirmed_preemptions:
+            continue
+        frozen = sorted(
+            {
+                r
+                for b in u.blockers
+                for r in b.requests
+                if r in fixed_refs and r not in pinned and weights[by_ref[r].priority] < mine
+            }
+        )
+        if frozen:
+            out.append(
+                PreemptionOffer(
+                    request=u.request,
+                    displaces=frozen,
+                    text=f"{u.request} could be served inside the freeze horizon by displacing {', '.join(frozen)}; "
+                    f"an admin confirms with: vicon replan --confirm {u.request}",
+                    text_id=f"{u.request} dapat dilayani dengan menggeser {', '.join(frozen)} (dalam masa kunci "
+                    f"jadwal); admin mengonfirmasi dengan: vicon replan --confirm {u.request}",
+                )
+            )
+    return out
 
 
 def _objective(m: AllocationModel, level: int) -> cp_model.LinearExprT:
@@ -216,6 +297,7 @@ def _fingerprint(problem: Problem, comp: _Component) -> str:
     h = hashlib.sha256()
     h.update(problem.policy.preferences.model_dump_json().encode())
     pins = {p.request: p for p in problem.pins}
+    confirmed = set(problem.confirmed_preemptions)
     for c in comp.cands:
         r = c.request
         h.update(
@@ -231,7 +313,8 @@ def _fingerprint(problem: Problem, comp: _Component) -> str:
         ]  # fmt: skip
         ops = [(problem.operators[o.operator].id, o.start, o.end, o.day) for o in c.operators]
         pin = pins.get(c.request.ref)
-        h.update(repr((c.weight, hosts, ops, pin and (pin.host, sorted(pin.operators)))).encode())
+        pin_key = pin and (pin.host, sorted(pin.operators))
+        h.update(repr((c.weight, hosts, ops, pin_key, c.request.ref in confirmed)).encode())
     return h.hexdigest()[:32]
 
 
@@ -375,6 +458,8 @@ def solve(
         return u.model_copy(update={"alternatives": finder.find(problem.request(u.request))})
 
     unserved = [explained(u) for u in unserved]
+    fixed_refs = {cands[i].request.ref for i in fixed}
+    offers = _preemption_offers(problem, unserved, fixed_refs)
     terms = [
         ObjectiveTerm(
             name=name,
@@ -394,6 +479,7 @@ def solve(
         solve_seconds=round(clock() - t0, 4),
         components=len(comps),
         warnings=warnings + [w for c in comps for w in c.warnings],
+        preemption_offers=offers,
         records=[
             ComponentRecord(
                 fingerprint=c.fingerprint,

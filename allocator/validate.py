@@ -196,10 +196,34 @@ def _pins_and_freeze(problem: Problem, plan: Plan) -> list[str]:
             continue
         if not _assignment_fits(problem, req, prev):
             continue  # the published assignment became impossible; the planner may re-plan it
+        if _may_give_way(problem, req):
+            continue  # an admin confirmed a higher-tier request that may displace it
         a = got.get(prev.request)
         if a is None or not _same(a, prev):
             out.append(f"{prev.request}: frozen (starts before {limit.isoformat()}) but was changed")
     return out
+
+
+def _may_give_way(problem: Problem, req: Request) -> bool:
+    """Pre-emption, confirmed: a frozen request near a confirmed one of a higher tier (at or above the pre-emption
+    tier) is not bound to its published assignment. "Near" is within the widest buffer or setup span."""
+    pol = problem.policy
+    if pol.preempt_min_tier is None:
+        return False
+    w = pol.priority_weights
+    widest = max(
+        [pol.buffer_before_min + pol.buffer_after_min, pol.operator_setup_min + pol.operator_teardown_min]
+        + [(h.buffer_before_min if h.buffer_before_min is not None else pol.buffer_before_min)
+           + (h.buffer_after_min if h.buffer_after_min is not None else pol.buffer_after_min) for h in problem.hosts]
+    )  # fmt: skip
+    margin = timedelta(minutes=widest)
+    for other in problem.requests:
+        if other.ref not in problem.confirmed_preemptions or other.status.value not in ("new", "approved"):
+            continue
+        higher = w[other.priority] >= w[pol.preempt_min_tier] and w[other.priority] > w[req.priority]
+        if higher and other.start - margin < req.end and req.start - margin < other.end:
+            return True
+    return False
 
 
 def _coverage(problem: Problem, plan: Plan) -> list[str]:

@@ -113,3 +113,10 @@ def test_explain_and_status_use_the_store(db: str) -> None:
     assert out.exit_code == 0 and "not served" in out.output and "alternatives:" in out.output
     status = runner.invoke(app, ["status", "--db", db])
     assert "plan 1 (published" in status.output and "notifications: 0 sent" in status.output
+
+
+def test_replan_confirm_names_unknown_requests(db: str) -> None:
+    out = runner.invoke(app, ["replan", "--confirm", "NOPE", "--db", db])
+    assert out.exit_code == 2 and "--confirm: unknown request(s) NOPE" in out.output
+    ok = runner.invoke(app, ["replan", "--confirm", "PSR-BUPATI-01", "--dry-run", "--db", db])
+    assert ok.exit_code == 0 and "would publish" in ok.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from allocator.domain import Assignment, Pin, Plan
+from allocator.domain import Assignment, Pin, Plan, Unserved
 from allocator.errors import ConflictingPins
 from allocator.problem_io import parse_problem
 from allocator.solver import SolveOptions, solve
@@ -409,3 +409,52 @@ def test_notified_request_moves_only_for_a_higher_tier() -> None:
     boss = [request("OLD", "09:00", "10:00", 80), request("BOSS", "09:00", "10:00", 250, priority="high")]
     plan = solve(problem(hosts=hosts, requests=boss, previous=previous).model_copy(update={"notified": ["OLD"]}))
     assert plan.assignment_for("OLD").host == "H2" and plan.assignment_for("BOSS").host == "H1"  # type: ignore
+
+
+# --- pre-emption inside the freeze horizon -------------------------------------------------------------
+
+
+def _frozen_clash(confirm: list[str], boss_priority: str = "head_of_region") -> Plan:
+    reqs = [request("OLD", "09:00", "10:00"), request("BOSS", "09:30", "11:00", priority=boss_priority)]
+    prob = problem(
+        hosts=[host("H")],
+        requests=reqs,
+        previous=[Assignment(request="OLD", host="H")],
+        pol=policy(freeze_horizon_min=48 * 60),
+        now="2027-02-28T09:00:00+07:00",
+    )
+    return solve(prob.model_copy(update={"confirmed_preemptions": confirm}))
+
+
+def test_high_tier_is_offered_preemption_but_needs_confirmation() -> None:
+    plan = _frozen_clash([])
+    assert served(plan) == {"OLD"}
+    (offer,) = plan.preemption_offers
+    assert offer.request == "BOSS" and offer.displaces == ["OLD"] and "vicon replan --confirm BOSS" in offer.text
+
+
+def test_confirmed_preemption_displaces_the_frozen_meeting_and_offers_it_alternatives() -> None:
+    plan = _frozen_clash(["BOSS"])
+    assert served(plan) == {"BOSS"} and plan.preemption_offers == []
+    (old,) = plan.unserved
+    assert old.request == "OLD" and old.alternatives  # the displaced request is told where it could go
+    assert any("may give way to BOSS" in w for w in plan.warnings)
+
+
+def test_confirmation_does_not_let_a_lower_tier_preempt() -> None:
+    plan = _frozen_clash(["BOSS"], boss_priority="high")
+    assert served(plan) == {"OLD"} and plan.preemption_offers == []
+
+
+def test_validator_holds_frozen_requests_unless_a_confirmed_higher_tier_is_near() -> None:
+    reqs = [request("OLD", "09:00", "10:00"), request("BOSS", "09:30", "11:00", priority="head_of_region")]
+    base = problem(
+        hosts=[host("H")], requests=reqs, previous=[Assignment(request="OLD", host="H")],
+        pol=policy(freeze_horizon_min=48 * 60), now="2027-02-28T09:00:00+07:00",
+    )  # fmt: skip
+    displaced = Plan(
+        assignments=[Assignment(request="BOSS", host="H")],
+        unserved=[Unserved(request="OLD", code="hosts_busy", reason="-", reason_id="-")],
+    )
+    assert any("frozen" in v for v in validate_plan(base, displaced))
+    assert validate_plan(base.model_copy(update={"confirmed_preemptions": ["BOSS"]}), displaced) == []
