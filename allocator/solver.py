@@ -441,23 +441,17 @@ def solve(
     chosen = [a for comp in comps for a in (comp.result or [])]
     served_refs = {a.request for a in chosen}
     by_host, by_operator = agendas(problem, chosen)
-    unserved.extend(
-        explain_unserved(problem, [c for c in cands if c.request.ref not in served_refs], by_host, by_operator)
-    )
-    # An unchanged part keeps its published explanations: its reasons cannot have changed, and searching
-    # alternatives again for every unserved request would cost more than the re-plan itself.
+    # An unchanged part keeps its published explanations: its reasons cannot have changed (they depend only on
+    # its own requests), and searching alternatives again for every unserved request would cost more than the
+    # re-plan itself.
     carried = {u.request: u for u in problem.previous_unserved}
-    unchanged = {c.request.ref for comp in comps if comp.reused for c in comp.cands}
-    finder = AlternativeFinder(builder, by_host, by_operator)
-
-    def explained(u: Unserved) -> Unserved:
-        if u.request in unchanged and u.request in carried and carried[u.request].code == u.code:
-            return carried[u.request]
-        if not options.alternatives:
-            return u
-        return u.model_copy(update={"alternatives": finder.find(problem.request(u.request))})
-
-    unserved = [explained(u) for u in unserved]
+    unchanged = {c.request.ref for comp in comps if comp.reused for c in comp.cands} & set(carried)
+    unplanned = [c for c in cands if c.request.ref not in served_refs]
+    fresh = explain_unserved(problem, [c for c in unplanned if c.request.ref not in unchanged], by_host, by_operator)
+    if options.alternatives:
+        finder = AlternativeFinder(builder, by_host, by_operator)
+        fresh = [u.model_copy(update={"alternatives": finder.find(problem.request(u.request))}) for u in fresh]
+    unserved += fresh + [carried[c.request.ref] for c in unplanned if c.request.ref in unchanged]
     fixed_refs = {cands[i].request.ref for i in fixed}
     offers = _preemption_offers(problem, unserved, fixed_refs)
     terms = [
