@@ -159,22 +159,28 @@ class CandidateBuilder:
         self.levels = capacity_levels(problem.hosts)
         self.site_zone = ZoneInfo(problem.policy.timezone)
         self.calendars = [OperatorCalendar(op, problem.policy) for op in problem.operators]
+        # Per host, once: (index, capacity, size step, buffers, whether only a time check remains to be done).
+        self.host_facts = [
+            (hi, h.capacity, self.levels.index(h.capacity), *problem.policy.host_buffers(h),
+             h.available is None and not h.blackouts)
+            for hi, h in enumerate(problem.hosts)
+        ]  # fmt: skip
 
     def build(self, req: Request, index: int = 0) -> Candidates:
         policy = self.problem.policy
         start, end = to_minutes(req.start), to_minutes_ceil(req.end)
         cand = Candidates(index, req, start, end, policy.priority_weights[req.priority])
         if req.needs_host:
-            smallest = next((lv for lv in self.levels if lv >= req.participants), None)
-            for hi, host in enumerate(self.problem.hosts):
-                why = host_exclusion(req, host)
-                if why is not None:
-                    cand.host_exclusions[hi] = why
-                    continue
-                before, after = policy.host_buffers(host)
-                assert smallest is not None  # this host fits, so some level does
-                oversize = self.levels.index(host.capacity) - self.levels.index(smallest)
-                cand.hosts.append(HostOption(host=hi, start=start - before, end=end + after, oversize=oversize))
+            smallest = next((i for i, lv in enumerate(self.levels) if lv >= req.participants), 0)
+            webinar = req.kind is HostKind.WEBINAR
+            hosts = self.problem.hosts
+            for hi, capacity, step, before, after, always_open in self.host_facts:
+                if capacity < req.participants or webinar or not always_open:
+                    why = host_exclusion(req, hosts[hi])  # the full rule, with its reason
+                    if why is not None:
+                        cand.host_exclusions[hi] = why
+                        continue
+                cand.hosts.append(HostOption(host=hi, start=start - before, end=end + after, oversize=step - smallest))
         if req.operator_count:
             day = req.start.astimezone(self.site_zone).date().toordinal()
             spans: dict[ZoneInfo, tuple[datetime, datetime]] = {}
