@@ -8,7 +8,8 @@ Times are integer minutes since the Unix epoch; intervals are half-open.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -201,6 +202,40 @@ class CandidateBuilder:
                     )
                 )
         return cand
+
+
+class CandidateCache:
+    """Per-request options kept between re-plans by a long-lived caller (the daemon), keyed by content.
+
+    An entry is used only when both the request and every resource and policy setting are as they were, so a
+    cached option list is exactly what `CandidateBuilder.build` would return.
+    """
+
+    def __init__(self, max_entries: int = 50_000) -> None:
+        self.max_entries = max_entries
+        self._resources = ""
+        self._entries: dict[tuple[object, ...], Candidates] = {}
+
+    @staticmethod
+    def resources_key(problem: Problem) -> str:
+        parts = [problem.policy.model_dump_json(), *(h.model_dump_json() for h in problem.hosts)]
+        parts += [o.model_dump_json() for o in problem.operators]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def build_all(self, builder: CandidateBuilder, requests: list[Request]) -> list[Candidates]:
+        key = self.resources_key(builder.problem)
+        if key != self._resources:
+            self._resources, self._entries = key, {}
+        out = []
+        for index, req in enumerate(requests):
+            req_key = (req.model_dump_json(),)
+            found = self._entries.get(req_key)
+            if found is None:
+                found = builder.build(req, index)
+                if len(self._entries) < self.max_entries:
+                    self._entries[req_key] = found
+            out.append(found if found.index == index else replace(found, index=index))
+        return out
 
 
 def build_candidates(problem: Problem, requests: list[Request]) -> list[Candidates]:

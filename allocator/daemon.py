@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from pydantic import BaseModel, ConfigDict, Field
 
+from allocator.candidates import CandidateCache
 from allocator.intake import IntakeFileError, file_digest, read_file, write_rejects
 from allocator.service import ReplanOutcome, replan
 from allocator.solver import SolveOptions
@@ -126,6 +127,7 @@ class Daemon:
         self._last_outcome: ReplanOutcome | None = None
         self._busy = threading.Lock()
         self._lead_guard = threading.Lock()
+        self._cache = CandidateCache()  # per-request options, reused while requests and resources are unchanged
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -232,7 +234,9 @@ class Daemon:
         with self._busy:
             self._replan_pending = False
             options = SolveOptions(time_limit_s=self.settings.time_limit_s)
-            outcome = replan(self.store, actor="daemon", options=options, horizon_days=self.settings.horizon_days)
+            outcome = replan(
+                self.store, actor="daemon", options=options, horizon_days=self.settings.horizon_days, cache=self._cache
+            )
             self._seen_audit = max(self._seen_audit, self._audit_high_water())
             self._last_outcome = outcome
             plan = outcome.plan

@@ -13,6 +13,7 @@ from typing import Literal
 
 import sqlalchemy as sa
 
+from allocator.candidates import CandidateCache
 from allocator.domain import Assignment, Plan, Problem
 from allocator.notify.messages import PIC_CHANGED, PIC_SCHEDULED
 from allocator.solver import SolveOptions, solve
@@ -134,6 +135,7 @@ def replan(
     options: SolveOptions | None = None,
     horizon_days: int | None = None,
     confirm: list[str] | None = None,
+    cache: CandidateCache | None = None,
 ) -> ReplanOutcome:
     """Plan the stored requests again; publish (queueing Zoom actions) unless `dry_run`.
 
@@ -143,7 +145,7 @@ def replan(
     problem = current_problem(store, now, horizon_days, published)
     if confirm:
         problem = Problem.model_validate({**problem.model_dump(), "confirmed_preemptions": confirm})
-    plan = solve(problem, options)
+    plan = solve(problem, options, cache=cache)
     changes = plan_changes(problem, published.plan.assignments if published else [], plan)
     outcome = ReplanOutcome(problem, plan, changes, notes=[*plan.warnings, *(o.text for o in plan.preemption_offers)])
     outcome.published = store.publish_plan(

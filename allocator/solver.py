@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
 from allocator.alternatives import AlternativeFinder
-from allocator.candidates import CandidateBuilder, Candidates
+from allocator.candidates import CandidateBuilder, CandidateCache, Candidates
 from allocator.components import split_components
 from allocator.domain import (
     Assignment,
@@ -362,7 +362,11 @@ def active_requests(problem: Problem) -> list[Request]:
 
 
 def solve(
-    problem: Problem, options: SolveOptions | None = None, *, clock: Callable[[], float] = _time.perf_counter
+    problem: Problem,
+    options: SolveOptions | None = None,
+    *,
+    clock: Callable[[], float] = _time.perf_counter,
+    cache: CandidateCache | None = None,
 ) -> Plan:
     """Plan every active request; raise rather than return a plan the validator rejects."""
     options = options or SolveOptions()
@@ -377,7 +381,7 @@ def solve(
         else:
             plannable.append(r)
     builder = CandidateBuilder(problem)
-    cands = [builder.build(r, i) for i, r in enumerate(plannable)]
+    cands = cache.build_all(builder, plannable) if cache else [builder.build(r, i) for i, r in enumerate(plannable)]
     fixed, previous, warnings = _fixed_and_previous(problem, cands)
     notified = set(problem.notified)
     if options.split_components:

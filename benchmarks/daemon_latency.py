@@ -105,5 +105,6 @@ def main() -> None:
         f"| idle CPU {idle_cpu:.2%} of one core over {args.idle:.0f} s at default tick rates (sandbox in-process) |"
     )
 
+
 if __name__ == "__main__":
     main()

@@ -458,3 +458,20 @@ def test_validator_holds_frozen_requests_unless_a_confirmed_higher_tier_is_near(
     )
     assert any("frozen" in v for v in validate_plan(base, displaced))
     assert validate_plan(base.model_copy(update={"confirmed_preemptions": ["BOSS"]}), displaced) == []
+
+
+def test_candidate_cache_changes_nothing_but_time() -> None:
+    from allocator.candidates import CandidateCache
+
+    data = district(120, seed=9)
+    prob = parse_problem(data)
+    cache = CandidateCache()
+    first = solve(prob, cache=cache)
+    assert first.assignments == solve(prob).assignments
+    # A resource change empties the cache: an operator on leave all month gets no options.
+    ops = [dict(o, leave=[{"first": "2027-01-01", "last": "2027-02-28"}]) if o["id"] == "OP01" else o
+           for o in data["operators"]]  # fmt: skip
+    changed = parse_problem(dict(data, operators=ops))
+    cached, fresh = solve(changed, cache=cache), solve(changed)
+    assert cached.assignments == fresh.assignments and cached.unserved == fresh.unserved
+    assert all("OP01" not in a.operators for a in cached.assignments)
