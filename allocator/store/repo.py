@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -191,6 +191,9 @@ def meeting_view(m: MeetingRow) -> MeetingView:
     )
 
 
+_ResourceRow = TypeVar("_ResourceRow", HostRow, OperatorRow)
+
+
 class Store:
     """Durable state behind one engine. Thread-safe (one session per call). `clock` is injectable."""
 
@@ -351,33 +354,57 @@ class Store:
 
     def upsert_hosts(self, hosts: Iterable[ZoomHost], *, actor: str, deactivate_missing: bool = False) -> int:
         """Add or change hosts; returns how many changed."""
+        return self._upsert_resources(
+            HostRow,
+            "host",
+            hosts,
+            lambda h: {"account": h.account, "zoom_user": h.zoom_user},
+            actor,
+            deactivate_missing,
+        )
+
+    def _upsert_resources(
+        self,
+        row_type: type[_ResourceRow],
+        entity: str,
+        items: Iterable[ZoomHost] | Iterable[Operator],
+        columns: Callable[[Any], dict[str, Any]],
+        actor: str,
+        deactivate_missing: bool,
+    ) -> int:
+        """One resource table's upsert: unchanged rows untouched, every change audited, absent ones deactivated."""
         now = self.now()
         changed = 0
         with self.transaction() as s:
             seen: set[str] = set()
-            for h in hosts:
-                seen.add(h.id)
-                data = _json(h)
-                row = s.get(HostRow, h.id)
+            for item in items:
+                seen.add(item.id)
+                data = _json(item)
+                row = s.get(row_type, item.id)
                 if row is not None and row.data == data and row.active:
                     continue
                 old = row.data if row else None
                 if row is None:
-                    row = HostRow(id=h.id)
+                    row = row_type(id=item.id)
                     s.add(row)
-                row.account, row.zoom_user, row.active, row.data, row.updated_at = (
-                    h.account,
-                    h.zoom_user,
-                    True,
-                    data,
-                    now,
+                for name, value in columns(item).items():
+                    setattr(row, name, value)
+                row.active, row.data, row.updated_at = True, data, now
+                audit(
+                    s,
+                    at=now,
+                    actor=actor,
+                    action=f"{entity}.saved",
+                    entity=entity,
+                    entity_id=item.id,
+                    old=old,
+                    new=data,
                 )
-                audit(s, at=now, actor=actor, action="host.saved", entity="host", entity_id=h.id, old=old, new=data)
                 changed += 1
             if deactivate_missing:
-                for row in s.scalars(sa.select(HostRow).where(HostRow.active, HostRow.id.not_in(seen))):
+                for row in s.scalars(sa.select(row_type).where(row_type.active, row_type.id.not_in(seen))):
                     row.active, row.updated_at = False, now
-                    audit(s, at=now, actor=actor, action="host.deactivated", entity="host", entity_id=row.id)
+                    audit(s, at=now, actor=actor, action=f"{entity}.deactivated", entity=entity, entity_id=row.id)
                     changed += 1
         return changed
 
@@ -389,38 +416,8 @@ class Store:
             return [ZoomHost.model_validate(r.data) for r in s.scalars(q)]
 
     def upsert_operators(self, operators: Iterable[Operator], *, actor: str, deactivate_missing: bool = False) -> int:
-        now = self.now()
-        changed = 0
-        with self.transaction() as s:
-            seen: set[str] = set()
-            for o in operators:
-                seen.add(o.id)
-                data = _json(o)
-                row = s.get(OperatorRow, o.id)
-                if row is not None and row.data == data and row.active:
-                    continue
-                old = row.data if row else None
-                if row is None:
-                    row = OperatorRow(id=o.id)
-                    s.add(row)
-                row.active, row.data, row.updated_at = True, data, now
-                audit(
-                    s,
-                    at=now,
-                    actor=actor,
-                    action="operator.saved",
-                    entity="operator",
-                    entity_id=o.id,
-                    old=old,
-                    new=data,
-                )
-                changed += 1
-            if deactivate_missing:
-                for row in s.scalars(sa.select(OperatorRow).where(OperatorRow.active, OperatorRow.id.not_in(seen))):
-                    row.active, row.updated_at = False, now
-                    audit(s, at=now, actor=actor, action="operator.deactivated", entity="operator", entity_id=row.id)
-                    changed += 1
-        return changed
+        """Add or change operators; returns how many changed."""
+        return self._upsert_resources(OperatorRow, "operator", operators, lambda o: {}, actor, deactivate_missing)
 
     def operators(self, *, include_inactive: bool = False) -> list[Operator]:
         q = sa.select(OperatorRow).order_by(OperatorRow.id)
