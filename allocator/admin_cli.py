@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from allocator.daemon import Daemon, DaemonSettings
-from allocator.domain import Pin, Request, RequestStatus, local, zone_abbrev
+from allocator.domain import Pin, Request, local, zone_abbrev
 from allocator.errors import ViconError
 from allocator.explain import when
 from allocator.intake import IntakeFileError, read_file
@@ -308,5 +308,3 @@ def register(app: typer.Typer) -> None:
     app.command("daemon")(daemon_cmd)
     app.command("demo")(demo_cmd)
 
-
-_ = RequestStatus  # re-exported for callers building requests by hand
