@@ -71,7 +71,8 @@ def requests_add(
     try:
         req = Request.model_validate(data)
     except ValidationError as exc:
-        raise _fail("invalid request:\n  - " + "\n  - ".join(validation_messages(exc)), 2) from None
+        problems = [m.replace("(problem): ", "request: ", 1) for m in validation_messages(exc)]
+        raise _fail("invalid request:\n  - " + "\n  - ".join(problems), 2) from None
     tiers = store.policy().priority_weights
     if req.priority not in tiers:
         raise _fail(f"priority: unknown tier {req.priority!r} (known: {', '.join(sorted(tiers))})", 2)
@@ -307,4 +308,3 @@ def register(app: typer.Typer) -> None:
     app.command("status")(status_cmd)
     app.command("daemon")(daemon_cmd)
     app.command("demo")(demo_cmd)
-

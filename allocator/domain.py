@@ -214,7 +214,11 @@ class Request(Model):
     @model_validator(mode="after")
     def _ordered(self) -> Request:
         if self.end <= self.start:
-            raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
+            zone = ZoneInfo(self.timezone)  # shown as the office wrote it, not in UTC
+            end, start = self.end.astimezone(zone), self.start.astimezone(zone)
+            raise ValueError(
+                f"end ({end:%Y-%m-%d %H:%M}) must be after start ({start:%Y-%m-%d %H:%M}) in {self.timezone}"
+            )
         return self
 
     @property
