@@ -38,6 +38,7 @@ log = logging.getLogger("vicon.daemon")
 
 INTAKE_SUFFIXES = (".csv", ".xlsx", ".json")
 WATCHED_ENTITIES = ("request", "pin", "host", "operator", "policy", "settings")
+WATCH_LOOKBACK_IDS = 200  # audit ids re-read below the highest seen (late commits on PostgreSQL)
 
 
 class DaemonSettings(BaseModel):
@@ -123,6 +124,7 @@ class Daemon:
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
         )
         self._seen_audit = self._audit_high_water()
+        self._seen_ids: set[int] = set(range(self._seen_audit - WATCH_LOOKBACK_IDS, self._seen_audit + 1))
         self._replan_pending = False
         self._last_outcome: ReplanOutcome | None = None
         self._busy = threading.Lock()
@@ -208,23 +210,20 @@ class Daemon:
     # --- steps (each runs in a job; each is safe to run again) -------------------------------------
 
     def step_watch(self) -> None:
+        """Notice new audit entries. Read in one statement, and re-read a window below the highest id seen:
+        on PostgreSQL ids are drawn before commit, so a lower id can become visible after a higher one."""
+        floor = self._seen_audit - WATCH_LOOKBACK_IDS
         with self.store.transaction() as s:
-            changed = s.scalar(
-                sa.select(sa.func.max(AuditRow.id)).where(
-                    AuditRow.id > self._seen_audit, AuditRow.entity.in_(WATCHED_ENTITIES)
-                )
-            )
-            zoom_said = s.scalar(
-                sa.select(sa.func.max(AuditRow.id)).where(
-                    AuditRow.id > self._seen_audit, AuditRow.entity == "zoom_webhook"
-                )
-            )
-            top = s.scalar(sa.select(sa.func.max(AuditRow.id))) or 0
-        self._seen_audit = max(self._seen_audit, int(top))
-        if zoom_said and self.scheduler.running and self.zoom is not None:
+            rows = s.execute(sa.select(AuditRow.id, AuditRow.entity).where(AuditRow.id > floor)).all()
+        fresh = [(i, entity) for i, entity in rows if i not in self._seen_ids]
+        self._seen_ids.update(i for i, _ in fresh)
+        self._seen_audit = max([self._seen_audit, *(i for i, _ in fresh)])
+        self._seen_ids = {i for i in self._seen_ids if i > self._seen_audit - WATCH_LOOKBACK_IDS}
+        entities = {entity for _, entity in fresh}
+        if "zoom_webhook" in entities and self.scheduler.running and self.zoom is not None:
             log.info("Zoom reported a meeting change or deletion: reconcile now")
             self.scheduler.modify_job("reconcile", next_run_time=datetime.now(UTC))
-        if changed:
+        if entities & set(WATCHED_ENTITIES):
             log.info("requests or resources changed: re-plan in %.1f s", self.settings.debounce_s)
             self.request_replan()
 
@@ -237,7 +236,6 @@ class Daemon:
             outcome = replan(
                 self.store, actor="daemon", options=options, horizon_days=self.settings.horizon_days, cache=self._cache
             )
-            self._seen_audit = max(self._seen_audit, self._audit_high_water())
             self._last_outcome = outcome
             plan = outcome.plan
             summary = (
