@@ -158,6 +158,71 @@ class Operator(Model):
     base: str | None = Field(default=None, description="Where the operator starts the day (office or venue).")
 
 
+class Venue(Model):
+    """A place the office works at; on-site tasks there need travel, and a new one needs a survey first."""
+
+    id: Ident
+    name: str = ""
+    travel_from_base_min: int = Field(default=0, ge=0, le=24 * 60, description="One way, from the office.")
+    surveyed: bool = Field(default=True, description="False: the office has never worked here (survey needed).")
+
+
+class TravelTime(Model):
+    """Travel between two venues (or a venue and `base`, the office), either direction, in minutes."""
+
+    a: Ident
+    b: Ident
+    minutes: int = Field(ge=0, le=24 * 60)
+
+
+class KitType(Model):
+    """Equipment lent to units (camera + speaker set, conference mic...), counted, not tracked per item."""
+
+    id: Ident
+    name: str = ""
+    stock: int = Field(ge=0, le=10_000)
+
+
+class KitNeed(Model):
+    kit: Ident
+    count: int = Field(default=1, ge=1, le=100)
+
+
+class KitOut(Model):
+    """Kits lent and not yet back. Past `due` they are overdue: out of stock until an admin records the return."""
+
+    kit: Ident
+    count: int = Field(ge=1, le=10_000)
+    request: str | None = None
+    due: UtcDatetime
+
+
+class RehearsalMode(StrEnum):
+    ONLINE = "online"  # on one of our hosts; the operator works remotely
+    ON_SITE = "on_site"  # at the event's venue; no host
+
+
+class RehearsalSpec(Model):
+    """A rehearsal (gladi bersih) before the event, run by the event's own operator(s)."""
+
+    duration_min: int = Field(default=60, ge=15, le=8 * 60)
+    window_start_min_before: int = Field(
+        default=3 * 24 * 60, ge=15, le=30 * 24 * 60, description="It may start this long before the event at most."
+    )
+    end_min_before: int = Field(default=60, ge=0, le=30 * 24 * 60, description="It ends at least this long before.")
+    mode: RehearsalMode = RehearsalMode.ONLINE
+    mandatory: bool = Field(default=False, description="True: no rehearsal, no event. False: the PIC is told.")
+
+    @model_validator(mode="after")
+    def _fits(self) -> RehearsalSpec:
+        if self.window_start_min_before < self.end_min_before + self.duration_min:
+            raise ValueError(
+                "window_start_min_before must leave room for the rehearsal: at least end_min_before + duration_min "
+                f"({self.end_min_before + self.duration_min} min)"
+            )
+        return self
+
+
 class ServiceType(StrEnum):
     LINK = "link"  # a Zoom meeting on one of our hosts, the unit runs it
     LINK_OPERATOR = "link_operator"  # our host and our operator(s)
@@ -202,14 +267,21 @@ class Request(Model):
     allowed_operators: list[Ident] | None = Field(default=None, description="If given, only these may be assigned.")
     priority: str = Field(default="normal", description="A tier named in the site policy's priority weights.")
     status: RequestStatus = RequestStatus.NEW
-    venue: str | None = None
+    venue: str | None = Field(default=None, description="A venue id from the site's venues (or free text).")
+    remote: bool = Field(default=False, description="The operator works remotely: no travel to the venue.")
+    window_start: UtcDatetime | None = Field(
+        default=None, description="Flexible: the meeting may start at or after this (start/end are preferred)."
+    )
+    window_end: UtcDatetime | None = Field(default=None, description="Flexible: the meeting must end by this.")
+    rehearsal: RehearsalSpec | None = None
+    kits: list[KitNeed] = Field(default_factory=list, description="Equipment to lend, picked up before the event.")
     submitted_at: UtcDatetime | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _local_times(cls, data: Any) -> Any:
         zone = data.get("timezone") if isinstance(data, dict) else None
-        return localize_naive(data, zone, ("start", "end", "submitted_at"))
+        return localize_naive(data, zone, ("start", "end", "submitted_at", "window_start", "window_end"))
 
     @model_validator(mode="after")
     def _ordered(self) -> Request:
@@ -219,7 +291,23 @@ class Request(Model):
             raise ValueError(
                 f"end ({end:%Y-%m-%d %H:%M}) must be after start ({start:%Y-%m-%d %H:%M}) in {self.timezone}"
             )
+        if (self.window_start is None) != (self.window_end is None):
+            raise ValueError("window_start and window_end go together (a flexible request gives both)")
+        if self.window_start is not None and self.window_end is not None:
+            if not (self.window_start <= self.start and self.end <= self.window_end):
+                raise ValueError("the preferred start-end must lie inside window_start-window_end")
+        if len({k.kit for k in self.kits}) != len(self.kits):
+            raise ValueError("kits: a kit type is listed twice")
         return self
+
+    @property
+    def flexible(self) -> bool:
+        return self.window_start is not None
+
+    @property
+    def on_site(self) -> bool:
+        """An operator goes to the venue (travel, surveys apply)."""
+        return self.venue is not None and not self.remote and self.operator_count > 0
 
     @property
     def needs_host(self) -> bool:
@@ -238,6 +326,9 @@ class PreferenceWeights(Model):
 
     operator_days: int = Field(default=10, ge=0, description="Per operator called in on a local day.")
     oversized_licence: int = Field(default=1, ge=0, description="Per capacity step above the smallest host that fits.")
+    moved_from_requested: int = Field(
+        default=2, ge=0, description="Per grain step a flexible request starts away from its preferred time."
+    )
 
 
 class SitePolicy(Model):
@@ -256,6 +347,15 @@ class SitePolicy(Model):
     )
     alternative_grain_min: int = Field(default=30, gt=0, le=240, description="Step between alternative starts.")
     alternative_days: int = Field(default=2, ge=0, le=14, description="Days after the requested one to search.")
+    flexible_grain_min: int = Field(default=15, gt=0, le=240, description="Step between a flexible request's starts.")
+    task_grain_min: int = Field(default=30, gt=0, le=240, description="Step between rehearsal and survey starts.")
+    survey_duration_min: int = Field(default=60, ge=15, le=8 * 60)
+    survey_window_min: int = Field(
+        default=7 * 24 * 60, ge=60, le=30 * 24 * 60, description="A survey starts at most this long before the event."
+    )
+    survey_lead_min: int = Field(default=60, ge=0, le=30 * 24 * 60, description="It ends at least this long before.")
+    kit_pickup_min: int = Field(default=60, ge=0, le=7 * 24 * 60, description="Kits leave stock this long before.")
+    kit_return_min: int = Field(default=60, ge=0, le=7 * 24 * 60, description="Kits are back this long after.")
     preempt_min_tier: str | None = Field(
         default="head_of_region",
         description="Tiers at least this heavy may displace lower ones inside the freeze horizon, once confirmed.",
@@ -284,12 +384,29 @@ class SitePolicy(Model):
         return before, after
 
 
+class TaskSlot(Model):
+    """A rehearsal or a venue survey as planned: when, on which host (online rehearsal), by whom, where."""
+
+    start: UtcDatetime
+    end: UtcDatetime
+    host: Ident | None = None
+    operators: list[Ident] = Field(default_factory=list)
+    venue: str | None = Field(default=None, description="Set when on site.")
+
+
 class Assignment(Model):
-    """What one served request gets: a host (unless operator-only) and its operators."""
+    """What one served request gets: a host (unless operator-only) and its operators.
+
+    `start`/`end` are set for a flexible request (the time chosen); `rehearsal` and `survey` when planned.
+    """
 
     request: Ident
     host: Ident | None = None
     operators: list[Ident] = Field(default_factory=list)
+    start: UtcDatetime | None = None
+    end: UtcDatetime | None = None
+    rehearsal: TaskSlot | None = None
+    survey: TaskSlot | None = Field(default=None, description="The survey of a new venue, done before this event.")
 
 
 class Pin(Model):
@@ -334,11 +451,23 @@ class Unserved(Model):
         "not_allowed",
         "time_limit",
         "started",
+        "kits_short",
+        "no_rehearsal",
+        "no_survey",
+        "travel",
     ]
     reason: str = Field(description="In English.")
     reason_id: str = Field(description="The same in Bahasa Indonesia.")
     blockers: list[Blocker] = Field(default_factory=list)
     alternatives: list[Alternative] = Field(default_factory=list, description="Nearest first; none if none exist.")
+
+
+class MissedRehearsal(Model):
+    """A served request whose optional rehearsal found no slot: the PIC is told."""
+
+    request: Ident
+    reason: str
+    reason_id: str
 
 
 class ObjectiveTerm(Model):
@@ -389,6 +518,7 @@ class Plan(Model):
     preemption_offers: list[PreemptionOffer] = Field(
         default_factory=list, description="Unserved high-tier requests that frozen lower ones keep out, if confirmed."
     )
+    missed_rehearsals: list[MissedRehearsal] = Field(default_factory=list)
     records: list[ComponentRecord] = Field(
         default_factory=list, description="Pass back as Problem.previous_records to re-plan only what changed."
     )
@@ -414,6 +544,10 @@ class Problem(Model):
     hosts: list[ZoomHost] = Field(default_factory=list)
     operators: list[Operator] = Field(default_factory=list)
     requests: list[Request] = Field(default_factory=list)
+    venues: list[Venue] = Field(default_factory=list)
+    travel: list[TravelTime] = Field(default_factory=list, description="Between venues; else via the office.")
+    kit_types: list[KitType] = Field(default_factory=list)
+    kits_out: list[KitOut] = Field(default_factory=list, description="Lent kits not yet returned.")
     previous: list[Assignment] = Field(default_factory=list, description="The published plan's assignments.")
     previous_records: list[ComponentRecord] = Field(
         default_factory=list, description="The published plan's records: parts whose inputs are unchanged are reused."
@@ -450,6 +584,16 @@ class Problem(Model):
                 return r
         raise KeyError(ref)
 
+    def travel_min(self, a: str | None, b: str | None) -> int:
+        """Minutes from venue `a` to venue `b` (`base` is the office): the matrix, else via the office."""
+        if a is None or b is None or a == b:
+            return 0
+        for t in self.travel:
+            if {t.a, t.b} == {a, b}:
+                return t.minutes
+        legs = {v.id: v.travel_from_base_min for v in self.venues}
+        return legs.get(a, 0) + legs.get(b, 0)
+
 
 def _duplicates(values: list[str]) -> list[str]:
     seen: set[str] = set()
@@ -468,12 +612,16 @@ def _reference_errors(p: Problem) -> list[str]:
         ("hosts", [h.id for h in p.hosts]),
         ("operators", [o.id for o in p.operators]),
         ("requests", [r.ref for r in p.requests]),
+        ("venues", [v.id for v in p.venues]),
+        ("kit_types", [k.id for k in p.kit_types]),
     ):
         for dup in _duplicates(ids):
             out.append(f"{label}: duplicate id {dup!r}")
     host_ids = {h.id for h in p.hosts}
     op_ids = {o.id for o in p.operators}
     refs = {r.ref for r in p.requests}
+    kit_ids = {k.id for k in p.kit_types}
+    venue_ids = {v.id for v in p.venues}
     tiers = p.policy.priority_weights
     for i, r in enumerate(p.requests):
         if r.priority not in tiers:
@@ -481,6 +629,18 @@ def _reference_errors(p: Problem) -> list[str]:
         for op in r.allowed_operators or []:
             if op not in op_ids:
                 out.append(f"requests[{i}].allowed_operators: unknown operator {op!r}")
+        for j, need in enumerate(r.kits):
+            if need.kit not in kit_ids:
+                out.append(f"requests[{i}].kits[{j}].kit: unknown kit type {need.kit!r}")
+        if r.rehearsal is not None and r.rehearsal.mode is RehearsalMode.ON_SITE and r.venue is None:
+            out.append(f"requests[{i}].rehearsal.mode: an on-site rehearsal needs the request's venue")
+    for i, t in enumerate(p.travel):
+        for side in ("a", "b"):
+            if getattr(t, side) not in venue_ids | {"base"}:
+                out.append(f"travel[{i}].{side}: unknown venue {getattr(t, side)!r}")
+    for i, k in enumerate(p.kits_out):
+        if k.kit not in kit_ids:
+            out.append(f"kits_out[{i}].kit: unknown kit type {k.kit!r}")
     named: list[tuple[str, int, Assignment | Pin]] = [("previous", i, a) for i, a in enumerate(p.previous)]
     named += [("pins", i, pin) for i, pin in enumerate(p.pins)]
     for field, i, a in named:
