@@ -8,6 +8,9 @@
   right in any zone.
 - LOCATION is the venue (or the join link when there is no venue); URL and DESCRIPTION carry the join link and
   passcode. Never a start link.
+- The rehearsal's event has its own place: the venue when on site, its own join link (or "Zoom") when online;
+  it never carries the main meeting's link. A rehearsal the PIC was told about and that is no longer planned is
+  sent once more with STATUS:CANCELLED, so calendars drop it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from allocator.notify.model import CalendarPart, Contact, EventInfo, JoinDetails, Office
+from allocator.notify.model import CalendarPart, Contact, EventInfo, JoinDetails, Office, Slot
 
 PRODID = "-//vicon-allocator//notify//ID"
 UID_DOMAIN = "vicon-allocator"
@@ -57,6 +60,7 @@ def _vevent(
     location: str | None,
     description: str,
     url: str | None,
+    cancelled: bool = False,
 ) -> Event:
     tz = ZoneInfo(zone)
     ev = Event()
@@ -66,7 +70,7 @@ def _vevent(
     ev.add("dtstart", start.astimezone(tz))
     ev.add("dtend", end.astimezone(tz))
     ev.add("summary", summary)
-    ev.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    ev.add("status", "CANCELLED" if method == "CANCEL" or cancelled else "CONFIRMED")
     ev.add("transp", "OPAQUE")
     ev.add("organizer", _address(organizer.email, organizer.name))
     if attendee is not None and attendee.email:
@@ -97,8 +101,13 @@ def invite(
     summary: str | None = None,
     rehearsal_summary: str | None = None,
     rehearsal_description: str | None = None,
+    rehearsal_location: str | None = None,
+    cancelled_rehearsal: Slot | None = None,
 ) -> CalendarPart:
-    """The .ics for a request's event (and its rehearsal, as a second VEVENT, when there is one)."""
+    """The .ics for a request's event (and its rehearsal, as a second VEVENT, when there is one).
+
+    `rehearsal_location` names an online rehearsal's place when its join link is not known yet (e.g. "Zoom").
+    `cancelled_rehearsal`: a rehearsal sent before and no longer planned, sent again as cancelled."""
     if sequence < 0:
         raise ValueError("SEQUENCE starts at 0")
     if stamp.tzinfo is None:
@@ -128,8 +137,8 @@ def invite(
             url=url,
         )
     )
-    if event.rehearsal is not None:
-        r = event.rehearsal
+    r = event.rehearsal or cancelled_rehearsal
+    if r is not None:
         cal.add_component(
             _vevent(
                 uid=rehearsal_uid(event.ref),
@@ -142,9 +151,10 @@ def invite(
                 method=method,
                 organizer=organizer,
                 attendee=attendee,
-                location=r.venue or location,
+                location=r.venue if not r.online else (r.join_url or rehearsal_location or "Zoom"),
                 description=rehearsal_description if rehearsal_description is not None else description,
-                url=url,
+                url=r.join_url if r.online else None,
+                cancelled=event.rehearsal is None,
             )
         )
     cal.add_missing_timezones()

@@ -12,18 +12,38 @@
 
 The calendar SEQUENCE of a request is the previous calendar notice's plus one (0 for the first), read from the
 store, so it rises on every change and survives restarts.
+
+Everything is said at the request's effective time (the time the plan chose for a flexible request), with its
+rehearsal, the survey of its venue and its kits (docs/workflow.md). A planned time that moves is a change like
+any other: a `pic.changed` with the next SEQUENCE. A served request whose optional rehearsal found no slot gets
+one `pic.rehearsal_missed`; an operator who surveys a venue for an event they do not run gets an `op.survey`.
+
+Hooks the store may offer (looked up by name, optional): `Store.rehearsal_meeting_for(ref)` (an online
+rehearsal's Zoom meeting with its join link; see `store_rehearsal_join`), `Store.venues()` and
+`Store.kit_types()` (records with `id` and `name`, for display names).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from allocator.domain import Operator, Plan, Request, RequestStatus, SitePolicy, Unserved, ZoomHost, local
+from allocator.domain import (
+    Assignment,
+    MissedRehearsal,
+    Operator,
+    Plan,
+    Request,
+    RequestStatus,
+    SitePolicy,
+    Unserved,
+    ZoomHost,
+    local,
+)
 from allocator.notify import messages as m
 from allocator.notify.model import (
     AgendaItem,
@@ -31,21 +51,28 @@ from allocator.notify.model import (
     EventInfo,
     HostDetails,
     JoinDetails,
+    KitLoan,
     Message,
     Previous,
     Reason,
     Slot,
 )
 from allocator.notify.outbox import Outbox, Record
+from allocator.notify.planned import RehearsalJoin, event_info, planned_times
 from allocator.store.repo import MeetingView, Store
-
-RehearsalLookup = Callable[[Request], Slot | None]
 
 _REPLANNED = Reason(
     en="the vicon schedule was re-planned (licence or operator reassigned)",
     id="penyesuaian jadwal layanan vicon (pergantian lisensi Zoom atau operator)",
 )
 _REQUEST_CHANGED = Reason(en="your unit's request was changed", id="permohonan dari unit Anda diubah")
+_TIME_MOVED = Reason(
+    en="the vicon schedule was re-planned: the time was moved within the window your unit allowed",
+    id="penyesuaian jadwal layanan vicon: waktu dipindahkan dalam rentang waktu yang diizinkan unit Anda",
+)
+_REHEARSAL_REPLANNED = Reason(en="the rehearsal (gladi bersih) was re-planned", id="penyesuaian jadwal gladi bersih")
+_SURVEY_REPLANNED = Reason(en="the venue survey was re-planned", id="penyesuaian jadwal survei lokasi")
+_ASSIGNMENT_KINDS = (m.OP_ASSIGNMENT, m.OP_SURVEY)
 
 
 def _fingerprint(data: Any) -> str:
@@ -66,18 +93,95 @@ class Snapshot:
     operators: dict[str, Operator]
     hosts: dict[str, ZoomHost]
     policy: SitePolicy
+    venue_names: dict[str, str] = field(default_factory=dict)
+    kit_names: dict[str, str] = field(default_factory=dict)
+
+    def assignment(self, req: Request) -> Assignment | None:
+        """The request's assignment if the published plan serves it (and it is active), else None."""
+        if self.plan is None or not req.status.active:
+            return None
+        return self.plan.assignment_for(req.ref)
 
     def assignment_ops(self, req: Request) -> list[str] | None:
         """The request's operators if the published plan serves it (and it is active), else None."""
-        if self.plan is None or not req.status.active:
-            return None
-        a = self.plan.assignment_for(req.ref)
+        a = self.assignment(req)
         return list(a.operators) if a is not None else None
 
     def unserved(self, ref: str) -> Unserved | None:
         if self.plan is None:
             return None
         return next((u for u in self.plan.unserved if u.request == ref), None)
+
+    def missed(self, ref: str) -> MissedRehearsal | None:
+        if self.plan is None:
+            return None
+        return next((x for x in self.plan.missed_rehearsals if x.request == ref), None)
+
+    def event(self, req: Request, rehearsal_join: RehearsalJoin | None = None) -> EventInfo:
+        """The request as people are told it: effective time, rehearsal, survey, kits."""
+        a = self.assignment(req)
+        join = None
+        if rehearsal_join is not None and a is not None and a.rehearsal is not None and a.rehearsal.venue is None:
+            join = rehearsal_join(req.ref)
+        return event_info(
+            req,
+            a,
+            self.policy,
+            venue_names=self.venue_names,
+            kit_names=self.kit_names,
+            operator_names={o.id: o.name for o in self.operators.values()},
+            missed=self.missed(req.ref),
+            rehearsal_join=join,
+        )
+
+
+def _names(store: Store, method: str) -> dict[str, str]:
+    """Display names from an optional store listing (`venues`, `kit_types`): id -> name (the id if unnamed)."""
+    listing = getattr(store, method, None)
+    if not callable(listing):
+        return {}
+    out: dict[str, str] = {}
+    for item in listing():
+        ident = getattr(item, "id", None)
+        if isinstance(ident, str):
+            out[ident] = str(getattr(item, "name", "") or ident)
+    return out
+
+
+#: Store methods that may answer an online rehearsal's meeting (the first one the store has is used).
+REHEARSAL_JOIN_METHODS = ("rehearsal_meeting_for", "rehearsal_join_url")
+
+
+def store_rehearsal_join(store: Store) -> RehearsalJoin | None:
+    """HOOK: an online rehearsal's Zoom join link from the store: `rehearsal_meeting_for(ref)` (a meeting view
+    with `join_url`, `passcode`, `zoom_meeting_id`) or `rehearsal_join_url(ref)` (the link as a string).
+
+    While the store has neither, or has no link yet, rehearsals are told without one ("the link will follow");
+    when the link appears the PIC gets a `pic.changed` with it (the rehearsal is part of what the PIC was told)."""
+    lookup = next(
+        (fn for name in REHEARSAL_JOIN_METHODS if callable(fn := getattr(store, name, None))),
+        None,
+    )
+    if lookup is None:
+        return None
+
+    def join(ref: str) -> JoinDetails | None:
+        got = lookup(ref)
+        if not got:
+            return None
+        if isinstance(got, str):
+            return JoinDetails(join_url=got)
+        url = getattr(got, "join_url", None)
+        if not url:
+            return None
+        meeting_id = getattr(got, "zoom_meeting_id", None) or getattr(got, "meeting_id", None)
+        return JoinDetails(
+            join_url=str(url),
+            passcode=getattr(got, "passcode", None),
+            meeting_id=meeting_id if isinstance(meeting_id, int) else None,
+        )
+
+    return join
 
 
 def snapshot(store: Store, now: datetime | None = None) -> Snapshot:
@@ -90,6 +194,8 @@ def snapshot(store: Store, now: datetime | None = None) -> Snapshot:
         operators={o.id: o for o in store.operators(include_inactive=True)},
         hosts={h.id: h for h in store.hosts(include_inactive=True)},
         policy=store.policy(),
+        venue_names=_names(store, "venues"),
+        kit_names=_names(store, "kit_types"),
     )
 
 
@@ -109,6 +215,20 @@ def _host(meeting: MeetingView | None, hosts: dict[str, ZoomHost]) -> HostDetail
         zoom_user=meeting.zoom_user,
         meeting_id=meeting.zoom_meeting_id,
     )
+
+
+def _task_host(host_id: str | None, hosts: dict[str, ZoomHost]) -> HostDetails | None:
+    """The host an online rehearsal runs on, for its operators (never for a PIC)."""
+    if host_id is None:
+        return None
+    h = hosts.get(host_id)
+    if h is None:
+        return HostDetails(host=host_id, account="-", zoom_user=host_id)
+    return HostDetails(host=h.label or h.id, account=h.account, zoom_user=h.zoom_user)
+
+
+def _slot_json(slot: Slot | None) -> dict[str, Any] | None:
+    return slot.model_dump(mode="json") if slot is not None else None
 
 
 def _pic(req: Request) -> Contact:
@@ -142,10 +262,16 @@ class Notice:
 class _Request:
     """Everything about one request that the decisions need."""
 
-    def __init__(self, snap: Snapshot, store: Store, outbox: Outbox, req: Request, rehearsal: RehearsalLookup | None):
+    def __init__(
+        self, snap: Snapshot, store: Store, outbox: Outbox, req: Request, rehearsal_join: RehearsalJoin | None
+    ):
         self.snap, self.outbox, self.req = snap, outbox, req
-        self.event = EventInfo.from_request(req, rehearsal(req) if rehearsal else None)
-        self.op_ids = snap.assignment_ops(req)
+        self.assignment = snap.assignment(req)
+        self.start, self.end = planned_times(req, self.assignment)
+        self.event = snap.event(req, rehearsal_join)
+        self.op_ids = list(self.assignment.operators) if self.assignment is not None else None
+        survey = self.assignment.survey if self.assignment is not None else None
+        self.survey_ops = list(survey.operators) if survey is not None else []
         self.meeting = store.meeting_for(req.ref) if req.needs_host else None
         self.join = _join(self.meeting)
         self.records = outbox.records(request=req.ref)
@@ -169,18 +295,60 @@ class _Request:
         return [r for r in self.records if r.primary and r.meta.get("seq") is not None]
 
     def pic_snapshot(self) -> dict[str, Any]:
-        return {
-            "start": self.req.start.isoformat(),
-            "end": self.req.end.isoformat(),
+        """What the PIC is told, to compare with what they were told last (the keys of the workflow's extras are
+        present only when there is something to say, so older snapshots stay equal)."""
+        out: dict[str, Any] = {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
             "venue": self.req.venue,
             "title": self.req.title,
             "join_url": self.join.join_url if self.join else None,
             "passcode": self.join.passcode if self.join else None,
             "operators": [o.name for o in self.operators],
-            "rehearsal": self.event.rehearsal.model_dump(mode="json") if self.event.rehearsal else None,
+            "rehearsal": _slot_json(self.event.rehearsal),
             "pic_email": (self.req.pic.email or "").lower(),
             "request_fp": _request_fp(self.req),
         }
+        if self.event.rehearsal_missed is not None:
+            out["rehearsal_missed"] = True
+        if self.event.survey is not None:
+            out["survey"] = _slot_json(self.event.survey)
+        if self.event.kits:
+            out["kits"] = [k.model_dump(mode="json") for k in self.event.kits]
+        return out
+
+    def operator_snapshot(self, *, survey_only: bool = False) -> dict[str, Any]:
+        """What an operator is told (an event's operator, or one who only surveys its venue)."""
+        if survey_only:
+            return {
+                "role": "survey",
+                "start": self.start.isoformat(),
+                "end": self.end.isoformat(),
+                "title": self.req.title,
+                "survey": _slot_json(self.event.survey),
+            }
+        out: dict[str, Any] = {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "venue": self.req.venue,
+            "title": self.req.title,
+            "meeting": self.meeting.key if self.meeting else None,
+            "zoom_meeting_id": self.meeting.zoom_meeting_id if self.meeting else None,
+            "join_url": self.join.join_url if self.join else None,
+        }
+        if self.event.rehearsal is not None:
+            out["rehearsal"] = _slot_json(self.event.rehearsal)
+            if self.assignment is not None and self.assignment.rehearsal is not None:
+                out["rehearsal_host"] = self.assignment.rehearsal.host
+        if self.event.survey is not None:
+            out["survey"] = _slot_json(self.event.survey)
+        return out
+
+    def rehearsal_host(self) -> HostDetails | None:
+        a = self.assignment
+        if a is None or a.rehearsal is None:
+            return None
+        return _task_host(a.rehearsal.host, self.snap.hosts)
 
     def stop_reason(self) -> tuple[Reason, list[Slot], bool]:
         """Why the request is not (or no longer) served: reason, alternatives, and whether it is 'unserved'."""
@@ -223,6 +391,22 @@ class _Request:
         return None
 
 
+def _change_reason(old: dict[str, Any], current: dict[str, Any]) -> Reason:
+    """Why the PIC's details changed: their own request, or which part of the plan moved."""
+    if old.get("request_fp") != current["request_fp"]:
+        return _REQUEST_CHANGED
+    if (old.get("start"), old.get("end")) != (current["start"], current["end"]):
+        return _TIME_MOVED
+    if (old.get("rehearsal"), bool(old.get("rehearsal_missed"))) != (
+        current.get("rehearsal"),
+        bool(current.get("rehearsal_missed")),
+    ) and (old.get("operators"), old.get("join_url")) == (current["operators"], current["join_url"]):
+        return _REHEARSAL_REPLANNED
+    if old.get("survey") != current.get("survey") and old.get("operators") == current["operators"]:
+        return _SURVEY_REPLANNED
+    return _REPLANNED
+
+
 def pic_notice(r: _Request) -> Notice | None:
     """The notice the PIC should get now, if any."""
     snap, outbox, req = r.snap, r.outbox, r.req
@@ -248,8 +432,12 @@ def pic_notice(r: _Request) -> Notice | None:
                 join_url=old.get("join_url"),
                 passcode=old.get("passcode"),
                 operators=tuple(old.get("operators") or ()),
+                rehearsal=Slot.model_validate(old["rehearsal"]) if old.get("rehearsal") else None,
+                rehearsal_missed=bool(old.get("rehearsal_missed")),
+                survey=Slot.model_validate(old["survey"]) if old.get("survey") else None,
+                kits=tuple(KitLoan.model_validate(k) for k in old.get("kits") or ()),
             )
-            reason = _REQUEST_CHANGED if old.get("request_fp") != current["request_fp"] else _REPLANNED
+            reason = _change_reason(old, current)
         msg = m.pic_scheduled(
             r.event,
             pic,
@@ -285,20 +473,31 @@ def pic_notice(r: _Request) -> Notice | None:
     return None
 
 
+def rehearsal_missed_notice(r: _Request) -> Notice | None:
+    """Once per request: the event is served, but its optional rehearsal found no slot (with the reason)."""
+    if not r.ready or r.event.rehearsal_missed is None or r.start <= r.snap.now:
+        return None
+    if any(rec.kind == m.PIC_REHEARSAL_MISSED for rec in r.records):
+        return None
+    msg = m.pic_rehearsal_missed(r.event, _pic(r.req), office=r.outbox.config.office, stamp=r.snap.now)
+    return Notice(msg, r.req.ref, "1", {})
+
+
 def operator_notices(r: _Request) -> list[Notice]:
-    """Assignments, changed assignments and releases for the request's operators."""
+    """Assignments, changed assignments and releases for the request's operators (and its survey's)."""
     snap, outbox, req = r.snap, r.outbox, r.req
-    if req.end <= snap.now:
+    if r.end <= snap.now:
         return []
     office, stamp, pic = outbox.config.office, snap.now, _pic(req)
     history: dict[str, list[Record]] = {}
     for rec in r.records:
-        if rec.primary and rec.kind in (m.OP_ASSIGNMENT, m.OP_RELEASED) and rec.meta.get("operator"):
+        if rec.primary and rec.kind in (*_ASSIGNMENT_KINDS, m.OP_RELEASED) and rec.meta.get("operator"):
             history.setdefault(str(rec.meta["operator"]), []).append(rec)
     current = set(r.op_ids or []) if r.ready else set()
+    surveying = set(r.survey_ops) - current if r.ready else set()
     out: list[Notice] = []
     host = _host(r.meeting, snap.hosts)
-    for op_id in sorted(current | set(history)):
+    for op_id in sorted(current | surveying | set(history)):
         op = snap.operators.get(op_id)
         if op is None:
             continue
@@ -306,30 +505,28 @@ def operator_notices(r: _Request) -> list[Notice]:
         last = recs[-1] if recs else None
         n = len(recs)
         contact = _op_contact(op, outbox)
-        if op_id in current:
-            snap_op = {
-                "start": req.start.isoformat(),
-                "end": req.end.isoformat(),
-                "venue": req.venue,
-                "title": req.title,
-                "meeting": r.meeting.key if r.meeting else None,
-                "zoom_meeting_id": r.meeting.zoom_meeting_id if r.meeting else None,
-                "join_url": r.join.join_url if r.join else None,
-            }
-            if last is not None and last.kind == m.OP_ASSIGNMENT and last.meta.get("snapshot") == snap_op:
+        told = last is not None and last.kind in _ASSIGNMENT_KINDS
+        if op_id in current or op_id in surveying:
+            survey_only = op_id not in current
+            snap_op = r.operator_snapshot(survey_only=survey_only)
+            if told and last is not None and last.meta.get("snapshot") == snap_op:
                 continue
-            msg = m.operator_assignment(
-                r.event,
-                contact,
-                office=office,
-                pic=pic,
-                host=host,
-                join=r.join,
-                stamp=stamp,
-                changed=last is not None and last.kind == m.OP_ASSIGNMENT,
-            )
+            if survey_only:
+                msg = m.operator_survey(r.event, contact, office=office, pic=pic, stamp=stamp, changed=told)
+            else:
+                msg = m.operator_assignment(
+                    r.event,
+                    contact,
+                    office=office,
+                    pic=pic,
+                    host=host,
+                    join=r.join,
+                    stamp=stamp,
+                    changed=told,
+                    rehearsal_host=r.rehearsal_host(),
+                )
             out.append(Notice(msg, f"{req.ref}/{op_id}", f"n{n}", {"operator": op_id, "snapshot": snap_op}))
-        elif last is not None and last.kind == m.OP_ASSIGNMENT and req.start > snap.now and (not r.served or r.ready):
+        elif told and r.start > snap.now and (not r.served or r.ready):
             reason = (
                 r.stop_reason()[0]
                 if not r.served
@@ -347,39 +544,51 @@ def _record(outbox: Outbox, notices: Sequence[Notice]) -> list[str]:
     return keys
 
 
+def _joins(outbox: Outbox, rehearsal_join: RehearsalJoin | None) -> RehearsalJoin | None:
+    return rehearsal_join if rehearsal_join is not None else store_rehearsal_join(outbox.store)
+
+
 def notify_plan_changes(
-    outbox: Outbox, *, now: datetime | None = None, rehearsal: RehearsalLookup | None = None
+    outbox: Outbox, *, now: datetime | None = None, rehearsal_join: RehearsalJoin | None = None
 ) -> list[str]:
-    """Record the notices the current plan, requests and meetings call for; returns the new dedup keys."""
+    """Record the notices the current plan, requests and meetings call for; returns the new dedup keys.
+
+    `rehearsal_join` overrides the store hook for an online rehearsal's join link (see the module doc)."""
     snap = snapshot(outbox.store, now or outbox.now())
+    joins = _joins(outbox, rehearsal_join)
     keys: list[str] = []
     for req in snap.requests:
-        r = _Request(snap, outbox.store, outbox, req, rehearsal)
+        r = _Request(snap, outbox.store, outbox, req, joins)
         notices: list[Notice] = []
         pn = pic_notice(r)
         if pn is not None:
             notices.append(pn)
+        missed = rehearsal_missed_notice(r)
+        if missed is not None:
+            notices.append(missed)
         notices += operator_notices(r)
         keys += _record(outbox, notices)
     return keys
 
 
 def queue_reminders(
-    outbox: Outbox, *, now: datetime | None = None, rehearsal: RehearsalLookup | None = None
+    outbox: Outbox, *, now: datetime | None = None, rehearsal_join: RehearsalJoin | None = None
 ) -> list[str]:
-    """Record the reminders due now: the day before (H-1) and an hour before."""
+    """Record the reminders due now: the day before (H-1) and an hour before the effective start."""
     snap = snapshot(outbox.store, now or outbox.now())
     policy = outbox.config.reminders
+    joins = _joins(outbox, rehearsal_join)
     keys: list[str] = []
     for req in snap.requests:
-        lead = req.start - snap.now
+        start, _end = planned_times(req, snap.assignment(req))
+        lead = start - snap.now
         if lead <= timedelta(0) or lead > timedelta(hours=24):
             continue
-        r = _Request(snap, outbox.store, outbox, req, rehearsal)
+        r = _Request(snap, outbox.store, outbox, req, joins)
         history = r.calendar_history()
         if not history or history[-1].kind not in (m.PIC_SCHEDULED, m.PIC_CHANGED) or not r.ready:
             continue
-        office, version = outbox.config.office, req.start.isoformat()
+        office, version = outbox.config.office, start.isoformat()
         notices: list[Notice] = []
         if lead <= timedelta(hours=1):
             if policy.hour_before:
@@ -401,9 +610,10 @@ def queue_reminders(
                         join=r.join,
                         stamp=snap.now,
                         reminder=True,
+                        rehearsal_host=r.rehearsal_host(),
                     )
                     notices.append(Notice(msg, f"{req.ref}/{op_id}", version, {"operator": op_id}))
-        elif policy.day_before and history[-1].created_at < req.start - timedelta(hours=24):
+        elif policy.day_before and history[-1].created_at < start - timedelta(hours=24):
             msg = m.pic_reminder(
                 r.event, _pic(req), office=office, join=r.join, operators=r.operators, lead="day", stamp=snap.now
             )
@@ -413,36 +623,55 @@ def queue_reminders(
 
 
 def agenda_for(
-    store: Store, outbox: Outbox, op: Operator, day: date, *, snap: Snapshot, rehearsal: RehearsalLookup | None = None
+    store: Store,
+    outbox: Outbox,
+    op: Operator,
+    day: date,
+    *,
+    snap: Snapshot,
+    rehearsal_join: RehearsalJoin | None = None,
 ) -> list[AgendaItem]:
+    """An operator's items on one local day: their events (at the effective time), the rehearsals they run and
+    the venues they survey, each its own item."""
     zone = op.timezone or snap.policy.timezone
     items: list[AgendaItem] = []
     for req in snap.requests:
-        ops = snap.assignment_ops(req)
-        if not ops or op.id not in ops:
+        a = snap.assignment(req)
+        if a is None:
             continue
-        event = EventInfo.from_request(req, rehearsal(req) if rehearsal else None)
-        meeting = store.meeting_for(req.ref) if req.needs_host else None
-        common = {"host": _host(meeting, snap.hosts), "join": _join(meeting), "pic": _pic(req)}
-        if local(req.start, zone).date() == day:
-            items.append(AgendaItem(event=event, **common))
-        if event.rehearsal is not None and local(event.rehearsal.start, zone).date() == day:
-            items.append(AgendaItem(event=event, role="rehearsal", **common))
+        runs = op.id in a.operators
+        rehearses = a.rehearsal is not None and op.id in (a.rehearsal.operators or a.operators)
+        surveys = a.survey is not None and op.id in a.survey.operators
+        if not (runs or rehearses or surveys):
+            continue
+        event = snap.event(req, rehearsal_join)
+        pic = _pic(req)
+        if runs and local(event.start, zone).date() == day:
+            meeting = store.meeting_for(req.ref) if req.needs_host else None
+            items.append(AgendaItem(event=event, host=_host(meeting, snap.hosts), join=_join(meeting), pic=pic))
+        reh = event.rehearsal
+        if rehearses and a.rehearsal is not None and reh is not None and local(reh.start, zone).date() == day:
+            join = JoinDetails(join_url=reh.join_url, passcode=reh.passcode) if reh.join_url else None
+            host = _task_host(a.rehearsal.host, snap.hosts)
+            items.append(AgendaItem(event=event, role="rehearsal", host=host, join=join, pic=pic))
+        if surveys and event.survey is not None and local(event.survey.start, zone).date() == day:
+            items.append(AgendaItem(event=event, role="survey", pic=pic))
     return items
 
 
 def queue_daily_agendas(
-    outbox: Outbox, *, now: datetime | None = None, rehearsal: RehearsalLookup | None = None
+    outbox: Outbox, *, now: datetime | None = None, rehearsal_join: RehearsalJoin | None = None
 ) -> list[str]:
     """Record each operator's agenda for their local today, once, from `agenda_hour` local time."""
     snap = snapshot(outbox.store, now or outbox.now())
+    joins = _joins(outbox, rehearsal_join)
     keys: list[str] = []
     for op in snap.operators.values():
         zone = op.timezone or snap.policy.timezone
         here = local(snap.now, zone)
         if here.hour < outbox.config.reminders.agenda_hour:
             continue
-        items = agenda_for(outbox.store, outbox, op, here.date(), snap=snap, rehearsal=rehearsal)
+        items = agenda_for(outbox.store, outbox, op, here.date(), snap=snap, rehearsal_join=joins)
         if not items:
             continue
         msg = m.operator_agenda(
@@ -464,7 +693,7 @@ def preview_pic(outbox: Outbox, ref: str, *, now: datetime | None = None) -> Mes
     req = next((q for q in snap.requests if q.ref == ref), None) or outbox.store.get_request(ref)
     if req is None:
         raise KeyError(ref)
-    r = _Request(snap, outbox.store, outbox, req, None)
+    r = _Request(snap, outbox.store, outbox, req, store_rehearsal_join(outbox.store))
     notice = pic_notice(r)
     if notice is not None:
         return notice.message
@@ -483,12 +712,12 @@ def preview_pic(outbox: Outbox, ref: str, *, now: datetime | None = None) -> Mes
     return None
 
 
-def tick(outbox: Outbox, *, now: datetime | None = None, rehearsal: RehearsalLookup | None = None) -> dict[str, int]:
+def tick(outbox: Outbox, *, now: datetime | None = None, rehearsal_join: RehearsalJoin | None = None) -> dict[str, int]:
     """Everything the daemon does on each tick: derive notices, reminders and agendas, then send what is due."""
     when = now or outbox.now()
-    recorded = len(notify_plan_changes(outbox, now=when, rehearsal=rehearsal))
-    recorded += len(queue_reminders(outbox, now=when, rehearsal=rehearsal))
-    recorded += len(queue_daily_agendas(outbox, now=when, rehearsal=rehearsal))
+    recorded = len(notify_plan_changes(outbox, now=when, rehearsal_join=rehearsal_join))
+    recorded += len(queue_reminders(outbox, now=when, rehearsal_join=rehearsal_join))
+    recorded += len(queue_daily_agendas(outbox, now=when, rehearsal_join=rehearsal_join))
     report = outbox.send_pending()
     return {
         "recorded": recorded,

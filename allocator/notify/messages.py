@@ -28,6 +28,7 @@ from allocator.notify.model import (
     EventInfo,
     HostDetails,
     JoinDetails,
+    KitLoan,
     Language,
     Message,
     Office,
@@ -36,7 +37,7 @@ from allocator.notify.model import (
     Slot,
     StartLinkRef,
 )
-from allocator.notify.timefmt import clock_span, date_text, span_text, when_text
+from allocator.notify.timefmt import clock_span, date_text, moved_text, span_text, when_text
 
 PIC_SCHEDULED = "pic.scheduled"
 PIC_CHANGED = "pic.changed"
@@ -44,7 +45,9 @@ PIC_CANCELLED = "pic.cancelled"
 PIC_UNSERVED = "pic.unserved"
 PIC_REMINDER_DAY = "pic.reminder_day"
 PIC_REMINDER_HOUR = "pic.reminder_hour"
+PIC_REHEARSAL_MISSED = "pic.rehearsal_missed"
 OP_ASSIGNMENT = "op.assignment"
+OP_SURVEY = "op.survey"
 OP_RELEASED = "op.released"
 OP_REMINDER_HOUR = "op.reminder_hour"
 OP_AGENDA = "op.agenda"
@@ -67,6 +70,38 @@ def environment() -> Environment:
     return env
 
 
+def moved_note(event: EventInfo, lang: Language) -> str:
+    """'dijadwalkan pukul 10.00–12.00 WITA (diminta pukul 09.00–11.00 WITA)', or '' when not moved."""
+    if event.requested_start is None or event.requested_end is None:
+        return ""
+    return moved_text(event.start, event.end, event.requested_start, event.requested_end, event.timezone, lang)
+
+
+def rehearsal_text(slot: Slot, zone: str, lang: Language) -> str:
+    """'Senin, 4 Januari 2027 pukul 10.00–11.00 WITA, daring (Zoom)' / '…, on site at Aula'."""
+    span = span_text(slot.start, slot.end, zone, lang)
+    if slot.online:
+        return f"{span}, daring (Zoom)" if lang == "id" else f"{span}, online (Zoom)"
+    if slot.venue:
+        return f"{span}, di lokasi ({slot.venue})" if lang == "id" else f"{span}, on site ({slot.venue})"
+    return span
+
+
+def survey_text(slot: Slot, zone: str, lang: Language) -> str:
+    """'Senin, 4 Januari 2027 pukul 10.00–11.00 WITA, Gedung Serbaguna, oleh Sari Dewi'."""
+    out = span_text(slot.start, slot.end, zone, lang)
+    if slot.venue:
+        out += f", {slot.venue}"
+    if slot.people:
+        out += (", oleh " if lang == "id" else ", by ") + ", ".join(slot.people)
+    return out
+
+
+def kits_text(kits: Sequence[KitLoan]) -> str:
+    """'2 × Kamera konferensi, 1 × Mikrofon meja'."""
+    return ", ".join(f"{k.count} × {k.name}" for k in kits)
+
+
 def _helpers(lang: Language, zone: str) -> dict[str, Any]:
     return {
         "span": lambda s, e: span_text(s, e, zone, lang),
@@ -75,6 +110,10 @@ def _helpers(lang: Language, zone: str) -> dict[str, Any]:
         "hours": lambda s, e: clock_span(s, e, zone, lang),
         "hours_in": lambda s, e, z: clock_span(s, e, z, lang),
         "zone_name": zone_abbrev(zone),
+        "moved": lambda ev: moved_note(ev, lang),
+        "rehearsal_text": lambda sl: rehearsal_text(sl, zone, lang),
+        "survey_text": lambda sl: survey_text(sl, zone, lang),
+        "kits_text": kits_text,
     }
 
 
@@ -102,6 +141,7 @@ def _ics(
     pic: Contact,
     join: JoinDetails | None,
     text: str,
+    cancelled_rehearsal: Slot | None = None,
 ) -> CalendarPart:
     lang = pic.language
     rehearsal = "Gladi bersih" if lang == "id" else "Rehearsal"
@@ -115,19 +155,62 @@ def _ics(
         join=join,
         description=text,
         rehearsal_summary=f"{rehearsal}: {event.title}",
+        rehearsal_description=_rehearsal_description(event, event.rehearsal or cancelled_rehearsal, lang),
+        rehearsal_location="Zoom (daring)" if lang == "id" else "Zoom (online)",
+        cancelled_rehearsal=cancelled_rehearsal,
     )
 
 
+def _rehearsal_description(event: EventInfo, slot: Slot | None, lang: Language) -> str:
+    if slot is None:
+        return ""
+    id_ = lang == "id"
+    lines = [(f"Gladi bersih untuk {event.title}" if id_ else f"Rehearsal for {event.title}") + f" ({event.ref})"]
+    if event.rehearsal is None:
+        lines.append("Gladi bersih ini dibatalkan." if id_ else "This rehearsal is cancelled.")
+    elif slot.online:
+        lines.append("Daring lewat Zoom." if id_ else "Online on Zoom.")
+        if slot.join_url:
+            lines.append(("Tautan Zoom gladi: " if id_ else "Rehearsal Zoom link: ") + slot.join_url)
+            if slot.passcode:
+                lines.append(("Kode sandi: " if id_ else "Passcode: ") + slot.passcode)
+        else:
+            lines.append("Tautan Zoom gladi menyusul." if id_ else "The rehearsal's Zoom link will follow.")
+    elif slot.venue:
+        lines.append(("Tempat: " if id_ else "Venue: ") + slot.venue)
+    return "\n".join(lines)
+
+
 def _ics_description(event: EventInfo, join: JoinDetails | None, lang: Language) -> str:
+    id_ = lang == "id"
     lines = [f"{event.title} ({event.unit}, {event.ref})"]
+    if event.moved:
+        lines.append(moved_note(event, lang))
     if join is not None:
-        lines.append(("Tautan Zoom: " if lang == "id" else "Zoom link: ") + join.join_url)
+        lines.append(("Tautan Zoom: " if id_ else "Zoom link: ") + join.join_url)
         if join.passcode:
-            lines.append(("Kode sandi: " if lang == "id" else "Passcode: ") + join.passcode)
+            lines.append(("Kode sandi: " if id_ else "Passcode: ") + join.passcode)
         if join.meeting_id:
-            lines.append(("ID rapat: " if lang == "id" else "Meeting ID: ") + format_meeting_id(join.meeting_id))
+            lines.append(("ID rapat: " if id_ else "Meeting ID: ") + format_meeting_id(join.meeting_id))
     if event.venue:
-        lines.append(("Tempat: " if lang == "id" else "Venue: ") + event.venue)
+        lines.append(("Tempat: " if id_ else "Venue: ") + event.venue)
+    if event.rehearsal is not None:
+        lines.append(
+            ("Gladi bersih: " if id_ else "Rehearsal: ") + rehearsal_text(event.rehearsal, event.timezone, lang)
+        )
+    if event.kits:
+        lines.append(("Peralatan: " if id_ else "Equipment: ") + kits_text(event.kits))
+        k = event.kits[0]
+        if id_:
+            lines.append(
+                f"Diambil mulai {when_text(k.pickup, event.timezone, lang)}, "
+                f"dikembalikan paling lambat {when_text(k.due, event.timezone, lang)}"
+            )
+        else:
+            lines.append(
+                f"Pick up from {when_text(k.pickup, event.timezone, lang)}, "
+                f"return by {when_text(k.due, event.timezone, lang)}"
+            )
     return "\n".join(lines)
 
 
@@ -156,7 +239,18 @@ def _changes(previous: Previous, event: EventInfo, join: JoinDetails | None, ope
         out.append("passcode")
     if tuple(o.name for o in operators) != previous.operators:
         out.append("operators")
+    if previous.rehearsal != event.rehearsal or previous.rehearsal_missed != (event.rehearsal_missed is not None):
+        out.append("rehearsal")
+    if previous.survey != event.survey:
+        out.append("survey")
+    if tuple(previous.kits) != tuple(event.kits) and not ("time" in out and _same_kits(previous.kits, event.kits)):
+        out.append("kits")
     return out
+
+
+def _same_kits(a: Sequence[KitLoan], b: Sequence[KitLoan]) -> bool:
+    """The same kits and counts (their times follow the event's, said by the time change)."""
+    return [(k.kit, k.count) for k in a] == [(k.kit, k.count) for k in b]
 
 
 def pic_scheduled(
@@ -174,6 +268,7 @@ def pic_scheduled(
     """The PIC's confirmation (or, with `previous`, the notice of a change) with a calendar invite."""
     kind = PIC_CHANGED if previous is not None else PIC_SCHEDULED
     changes = _changes(previous, event, join, operators) if previous is not None else []
+    dropped = previous.rehearsal if previous is not None and event.rehearsal is None else None
     ctx = {
         "to": pic,
         "office": office,
@@ -195,6 +290,7 @@ def pic_scheduled(
         pic=pic,
         join=join,
         text=_ics_description(event, join, pic.language),
+        cancelled_rehearsal=dropped,
     )
     return Message(
         kind=kind,
@@ -283,6 +379,23 @@ def pic_reminder(
     )
 
 
+def pic_rehearsal_missed(event: EventInfo, pic: Contact, *, office: Office, stamp: datetime) -> Message:
+    """The PIC's notice that the event is served but its (optional) rehearsal could not be scheduled."""
+    if event.rehearsal_missed is None:
+        raise ValueError(f"{event.ref}: no missed rehearsal to tell")
+    ctx = {"to": pic, "office": office, "event": event, "reason": event.rehearsal_missed.text(pic.language)}
+    parts = render_parts("rehearsal_missed", PIC_REHEARSAL_MISSED, pic.language, event.timezone, ctx)
+    return Message(
+        kind=PIC_REHEARSAL_MISSED,
+        audience="pic",
+        request=event.ref,
+        to=pic,
+        language=pic.language,
+        created_at=stamp,
+        **parts,
+    )
+
+
 def operator_assignment(
     event: EventInfo,
     operator: Contact,
@@ -295,8 +408,10 @@ def operator_assignment(
     changed: bool = False,
     reminder: bool = False,
     account: str | None = None,
+    rehearsal_host: HostDetails | None = None,
 ) -> Message:
-    """An operator's assignment (or its change, or the reminder an hour before) with the host details.
+    """An operator's assignment (or its change, or the reminder an hour before) with the host details, the
+    rehearsal (and the host it runs on, when online) and the venue survey, if any.
 
     When the meeting is on one of our hosts the message carries the start-link placeholder; the outbox puts in a
     link fetched fresh from Zoom right before sending."""
@@ -317,6 +432,7 @@ def operator_assignment(
         "start_link": START_LINK_PLACEHOLDER if start_ref else None,
         "changed": changed,
         "reminder": reminder,
+        "rehearsal_host": rehearsal_host if event.rehearsal is not None else None,
     }
     parts = render_parts("assignment", kind, operator.language, event.timezone, ctx)
     return Message(
@@ -326,6 +442,25 @@ def operator_assignment(
         to=operator,
         language=operator.language,
         start_link=start_ref,
+        created_at=stamp,
+        **parts,
+    )
+
+
+def operator_survey(
+    event: EventInfo, operator: Contact, *, office: Office, pic: Contact, stamp: datetime, changed: bool = False
+) -> Message:
+    """An operator's survey visit of a new venue before an event they do not run themselves."""
+    if event.survey is None:
+        raise ValueError(f"{event.ref}: no survey planned")
+    ctx = {"to": operator, "office": office, "event": event, "pic": pic, "changed": changed}
+    parts = render_parts("survey", OP_SURVEY, operator.language, event.timezone, ctx)
+    return Message(
+        kind=OP_SURVEY,
+        audience="operator",
+        request=event.ref,
+        to=operator,
+        language=operator.language,
         created_at=stamp,
         **parts,
     )
@@ -358,10 +493,7 @@ def operator_agenda(
     stamp: datetime,
 ) -> Message:
     """An operator's agenda for one local day, in time order. No start links: they expire long before."""
-    ordered = sorted(
-        items,
-        key=lambda it: it.event.rehearsal.start if it.role == "rehearsal" and it.event.rehearsal else it.event.start,
-    )
+    ordered = sorted(items, key=lambda it: (it.start, it.event.ref, it.role))
     midday = datetime(day.year, day.month, day.day, 12, tzinfo=_zone(zone))
     ctx = {
         "to": operator,

@@ -47,15 +47,47 @@ class Office(_Model):
 
 
 class Slot(_Model):
-    """A span of time: a rehearsal (gladi bersih) or an alternative slot offered."""
+    """A span of time: a rehearsal (gladi bersih), a venue survey, or an alternative slot offered.
+
+    For a rehearsal: `online` (on one of our hosts) or on site (`venue` set); `join_url`/`passcode` are the
+    online rehearsal's participant link once the store knows it. For a survey: `venue` and `people` (who goes).
+    """
 
     start: UtcDatetime
     end: UtcDatetime
     venue: str | None = None
+    online: bool = False
+    join_url: str | None = None
+    passcode: str | None = None
+    people: tuple[str, ...] = ()
+
+
+class KitLoan(_Model):
+    """Equipment the unit picks up before its event and returns after it, in the request's own zone."""
+
+    kit: str
+    name: str
+    count: int
+    pickup: UtcDatetime
+    due: UtcDatetime
+
+
+class Reason(_Model):
+    """Why something happened, in both languages."""
+
+    en: str
+    id: str
+
+    def text(self, lang: Language) -> str:
+        return self.id if lang == "id" else self.en
 
 
 class EventInfo(_Model):
-    """What a notice is about: the request as the PIC knows it."""
+    """What a notice is about: the request as the PIC knows it, at the time the plan chose.
+
+    `start`/`end` are the effective (planned) times; `requested_start`/`requested_end` are set only when a
+    flexible request was planned at another time than the one asked for.
+    """
 
     ref: str
     title: str
@@ -67,6 +99,16 @@ class EventInfo(_Model):
     participants: int = 0
     needs_host: bool = True
     rehearsal: Slot | None = Field(default=None, description="The rehearsal, if there is one.")
+    requested_start: UtcDatetime | None = None
+    requested_end: UtcDatetime | None = None
+    rehearsal_missed: Reason | None = Field(default=None, description="An optional rehearsal found no slot.")
+    survey: Slot | None = Field(default=None, description="A survey visit of the (new) venue before the event.")
+    kits: tuple[KitLoan, ...] = ()
+
+    @property
+    def moved(self) -> bool:
+        """Planned at another time than requested (a flexible request)."""
+        return self.requested_start is not None
 
     @classmethod
     def from_request(cls, req: Request, rehearsal: Slot | None = None) -> EventInfo:
@@ -118,26 +160,42 @@ class Previous(_Model):
     join_url: str | None = None
     passcode: str | None = None
     operators: tuple[str, ...] = ()
-
-
-class Reason(_Model):
-    """Why something happened, in both languages."""
-
-    en: str
-    id: str
-
-    def text(self, lang: Language) -> str:
-        return self.id if lang == "id" else self.en
+    rehearsal: Slot | None = None
+    rehearsal_missed: bool = False
+    survey: Slot | None = None
+    kits: tuple[KitLoan, ...] = ()
 
 
 class AgendaItem(_Model):
-    """One line of an operator's day."""
+    """One line of an operator's day: the event itself, its rehearsal, or the survey of its venue."""
 
     event: EventInfo
-    role: Literal["event", "rehearsal"] = "event"
+    role: Literal["event", "rehearsal", "survey"] = "event"
     host: HostDetails | None = None
     join: JoinDetails | None = None
     pic: Contact | None = None
+
+    @property
+    def slot(self) -> Slot | None:
+        if self.role == "rehearsal":
+            return self.event.rehearsal
+        return self.event.survey if self.role == "survey" else None
+
+    @property
+    def start(self) -> datetime:
+        slot = self.slot
+        return slot.start if slot is not None else self.event.start
+
+    @property
+    def end(self) -> datetime:
+        slot = self.slot
+        return slot.end if slot is not None else self.event.end
+
+    @property
+    def venue(self) -> str | None:
+        """Where: the event's venue, the survey's venue, an on-site rehearsal's venue (None when online)."""
+        slot = self.slot
+        return slot.venue if slot is not None else self.event.venue
 
 
 class CalendarPart(_Model):

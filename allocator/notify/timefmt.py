@@ -86,3 +86,19 @@ def span_text(start: datetime, end: datetime, zone: str, lang: str = "id") -> st
 def clock_span(start: datetime, end: datetime, zone: str, lang: str = "id") -> str:
     """'09.00–11.00 WITA' (for a day's agenda)."""
     return f"{clock_text(start, zone, lang)}–{clock_text(end, zone, lang)} {zone_abbrev(zone)}"
+
+
+def moved_text(
+    start: datetime, end: datetime, requested_start: datetime, requested_end: datetime, zone: str, lang: str = "id"
+) -> str:
+    """'dijadwalkan pukul 10.00–12.00 WITA (diminta pukul 09.00–11.00 WITA)' / 'scheduled at 10:00–12:00 WITA
+    (requested 09:00–11:00 WITA)'; the dates are named when the planned and requested days differ."""
+    if local(start, zone).date() == local(requested_start, zone).date():
+        planned, asked = clock_span(start, end, zone, lang), clock_span(requested_start, requested_end, zone, lang)
+        if _lang(lang) == "id":
+            return f"dijadwalkan pukul {planned} (diminta pukul {asked})"
+        return f"scheduled at {planned} (requested {asked})"
+    planned, asked = span_text(start, end, zone, lang), span_text(requested_start, requested_end, zone, lang)
+    if _lang(lang) == "id":
+        return f"dijadwalkan {planned} (diminta {asked})"
+    return f"scheduled for {planned} (requested {asked})"
