@@ -8,12 +8,13 @@ same per-request rules as the solver uses, so an offered alternative really is f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from allocator.candidates import CandidateBuilder
-from allocator.domain import Alternative, Request, ServiceType
-from allocator.explain import Agenda, host_blockers, minutes_of, operator_blockers, when
+from allocator.candidates import CandidateBuilder, to_minutes, to_minutes_ceil
+from allocator.domain import Alternative, Assignment, Request, ServiceType
+from allocator.explain import Agenda, host_blockers, kits_held, minutes_of, operator_blockers, peak_held, when
 
 MAX_TIMES_TRIED = 40
 
@@ -21,11 +22,50 @@ MAX_TIMES_TRIED = 40
 class AlternativeFinder:
     """Holds what every search shares: the per-request rules and the plan's agendas."""
 
-    def __init__(self, builder: CandidateBuilder, by_host: dict[str, Agenda], by_operator: dict[str, Agenda]) -> None:
+    def __init__(
+        self,
+        builder: CandidateBuilder,
+        by_host: dict[str, Agenda],
+        by_operator: dict[str, Agenda],
+        plan: Sequence[Assignment] = (),
+    ) -> None:
         self.builder = builder
         self.problem = builder.problem
         self.by_host = by_host
         self.by_operator = by_operator
+        self.plan = plan
+
+    def _kits_free(self, req: Request) -> bool:
+        pol = self.problem.policy
+        stock = {k.id: k.stock for k in self.problem.kit_types}
+        pick = req.start - timedelta(minutes=pol.kit_pickup_min)
+        back = req.end + timedelta(minutes=pol.kit_return_min)
+        return all(
+            peak_held(kits_held(self.problem, self.plan, n.kit, pick, back), pick, back) + n.count
+            <= stock.get(n.kit, 0)
+            for n in req.kits
+        )
+
+    def _can_travel(self, req: Request, op: str) -> bool:
+        """The operator's on-site tasks before and after leave room to travel to and from this venue."""
+        agenda = self.by_operator.get(op)
+        if not req.on_site or agenda is None:
+            return True
+        pol = self.problem.policy
+        start, end = (
+            to_minutes(req.start) - pol.operator_setup_min,
+            to_minutes_ceil(req.end) + pol.operator_teardown_min,
+        )
+        for s, e, other in agenda.items:
+            if not other.on_site or other.venue == req.venue:
+                continue
+            survey = other.ref.startswith("survey ")
+            s0 = s if survey else s - pol.operator_setup_min
+            e0 = e if survey else e + pol.operator_teardown_min
+            need = self.problem.travel_min(req.venue, other.venue)
+            if e0 <= start < e0 + need or end <= s0 < end + need:
+                return False
+        return True
 
     def _busy_everywhere(self, req: Request, span: tuple[int, int]) -> bool:
         """A quick look at the agendas alone: no host of the size is free, or too few operators are."""
@@ -47,7 +87,7 @@ class AlternativeFinder:
     def fit(self, req: Request) -> tuple[str | None, list[str]] | None:
         """The host and operators that could take `req` as it stands, or None."""
         span = minutes_of(req)
-        if self._busy_everywhere(req, span):
+        if self._busy_everywhere(req, span) or not self._kits_free(req):
             return None
         cand = self.builder.build(req)
         if not cand.statically_possible:
@@ -66,6 +106,7 @@ class AlternativeFinder:
             ops[o.operator].id
             for o in cand.operators
             if not operator_blockers(self.problem, req, self.by_operator.get(ops[o.operator].id), span)
+            and self._can_travel(req, ops[o.operator].id)
         ]
         if len(free) < cand.operators_needed:
             return None

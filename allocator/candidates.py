@@ -9,7 +9,8 @@ Times are integer minutes since the Unix epoch; intervals are half-open.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -55,9 +56,16 @@ class OperatorOption:
     day: int  # the site-local day the request starts on, as a date ordinal
 
 
+class Role(StrEnum):
+    EVENT = "event"  # the meeting itself (one position per allowed start of a flexible request)
+    REHEARSAL = "rehearsal"  # one position per allowed rehearsal start
+    SURVEY = "survey"  # one position per allowed survey start at a new venue
+
+
 @dataclass(slots=True)
 class Candidates:
-    """One request's options and the reasons for every resource left out."""
+    """One position of the model: a request at one time (or one rehearsal/survey time), its options, and the
+    reasons for every resource left out. `request` carries the position's own times."""
 
     index: int
     request: Request
@@ -68,6 +76,17 @@ class Candidates:
     operators: list[OperatorOption] = field(default_factory=list)
     host_exclusions: dict[int, HostExclusion] = field(default_factory=dict)
     operator_exclusions: dict[int, OperatorExclusion] = field(default_factory=dict)
+    role: Role = Role.EVENT
+    owner: str = ""  # the request's ref (events, rehearsals) or the venue id (surveys)
+    shift: int = 0  # grain steps away from the preferred start (flexible events)
+    site: str | None = None  # the venue an operator must be at (None: remote, no travel)
+    kits: tuple[tuple[str, int], ...] = ()
+    kit_start: int = 0  # the kits' pickup-to-return span
+    kit_end: int = 0
+
+    @property
+    def ref(self) -> str:
+        return self.owner or self.request.ref
 
     @property
     def needs_host(self) -> bool:
@@ -167,10 +186,17 @@ class CandidateBuilder:
             for hi, h in enumerate(problem.hosts)
         ]  # fmt: skip
 
-    def build(self, req: Request, index: int = 0) -> Candidates:
+    def build(
+        self, req: Request, index: int = 0, *, setup: int | None = None, teardown: int | None = None
+    ) -> Candidates:
+        """The options of `req` at its own times; `setup`/`teardown` override the policy's (surveys have none)."""
         policy = self.problem.policy
+        if setup is not None or teardown is not None:
+            policy = policy.model_copy(
+                update={"operator_setup_min": setup or 0, "operator_teardown_min": teardown or 0}
+            )
         start, end = to_minutes(req.start), to_minutes_ceil(req.end)
-        cand = Candidates(index, req, start, end, policy.priority_weights[req.priority])
+        cand = Candidates(index, req, start, end, policy.priority_weights.get(req.priority, 0))
         if req.needs_host:
             smallest = next((i for i, lv in enumerate(self.levels) if lv >= req.participants), 0)
             webinar = req.kind is HostKind.WEBINAR
@@ -182,6 +208,11 @@ class CandidateBuilder:
                         cand.host_exclusions[hi] = why
                         continue
                 cand.hosts.append(HostOption(host=hi, start=start - before, end=end + after, oversize=step - smallest))
+        if req.kits:
+            cand.kits = tuple((k.kit, k.count) for k in req.kits)
+            cand.kit_start, cand.kit_end = start - policy.kit_pickup_min, end + policy.kit_return_min
+        if req.on_site:
+            cand.site = req.venue
         if req.operator_count:
             day = req.start.astimezone(self.site_zone).date().toordinal()
             spans: dict[ZoneInfo, tuple[datetime, datetime]] = {}
@@ -214,7 +245,7 @@ class CandidateCache:
     def __init__(self, max_entries: int = 50_000) -> None:
         self.max_entries = max_entries
         self._resources = ""
-        self._entries: dict[tuple[object, ...], Candidates] = {}
+        self._entries: dict[tuple[object, ...], list[Candidates]] = {}
 
     @staticmethod
     def resources_key(problem: Problem) -> str:
@@ -222,19 +253,22 @@ class CandidateCache:
         parts += [o.model_dump_json() for o in problem.operators]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
-    def build_all(self, builder: CandidateBuilder, requests: list[Request]) -> list[Candidates]:
+    def build_all(
+        self, builder: CandidateBuilder, requests: list[Request], expand: Callable[[Request], list[Candidates]]
+    ) -> list[Candidates]:
+        """`expand(req)` for each request (its positions), from the cache when nothing it depends on changed."""
         key = self.resources_key(builder.problem)
         if key != self._resources:
             self._resources, self._entries = key, {}
-        out = []
-        for index, req in enumerate(requests):
+        out: list[Candidates] = []
+        for req in requests:
             req_key = (req.model_dump_json(),)
             found = self._entries.get(req_key)
             if found is None:
-                found = builder.build(req, index)
+                found = expand(req)
                 if len(self._entries) < self.max_entries:
                     self._entries[req_key] = found
-            out.append(found if found.index == index else replace(found, index=index))
+            out.extend(found)
         return out
 
 

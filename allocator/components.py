@@ -40,9 +40,14 @@ def _union_overlapping(sets: _DisjointSets, spans: Iterable[tuple[int, int, int]
             anchor, reach_end = i, end
 
 
-def split_components(cands: list[Candidates], couple_operator_days: bool) -> list[list[int]]:
-    """Groups of candidate positions, each sorted, groups ordered by their first member."""
+def split_components(
+    cands: list[Candidates], couple_operator_days: bool, links: Iterable[tuple[int, int]] = ()
+) -> list[list[int]]:
+    """Groups of candidate positions, each sorted, groups ordered by their first member. `links`: pairs that
+    interact beyond sharing a resource (one request's allowed starts, kits, surveys, travel)."""
     sets = _DisjointSets(len(cands))
+    for a, b in links:
+        sets.union(a, b)
     per_host: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     per_operator: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     per_operator_day: dict[tuple[int, int], list[int]] = defaultdict(list)

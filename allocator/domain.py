@@ -293,9 +293,14 @@ class Request(Model):
             )
         if (self.window_start is None) != (self.window_end is None):
             raise ValueError("window_start and window_end go together (a flexible request gives both)")
-        if self.window_start is not None and self.window_end is not None:
-            if not (self.window_start <= self.start and self.end <= self.window_end):
-                raise ValueError("the preferred start-end must lie inside window_start-window_end")
+        if (
+            self.window_start is not None
+            and self.window_end is not None
+            and not (self.window_start <= self.start and self.end <= self.window_end)
+        ):
+            raise ValueError("the preferred start-end must lie inside window_start-window_end")
+        if self.rehearsal is not None and self.operator_count == 0:
+            raise ValueError("rehearsal: it is run by the event's operator, so the service must include one")
         if len({k.kit for k in self.kits}) != len(self.kits):
             raise ValueError("kits: a kit type is listed twice")
         return self
@@ -415,6 +420,7 @@ class Pin(Model):
     request: Ident
     host: Ident | None = None
     operators: list[Ident] = Field(default_factory=list)
+    start: UtcDatetime | None = Field(default=None, description="For a flexible request: the start to hold.")
 
 
 class Blocker(Model):

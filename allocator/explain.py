@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from allocator.candidates import Candidates, HostExclusion, OperatorExclusion, to_minutes, to_minutes_ceil
-from allocator.domain import Assignment, Blocker, HostKind, Problem, Request, Unserved, local, zone_abbrev
+from allocator.domain import Assignment, Blocker, HostKind, Problem, Request, TaskSlot, Unserved, local, zone_abbrev
 
 _DAYS_ID = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
 _DAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -221,25 +221,134 @@ def _explain_operators(
     )
 
 
+def effective(req: Request, a: Assignment | None) -> Request:
+    """The request at the time the plan chose for it."""
+    if a is None or a.start is None or a.end is None:
+        return req
+    return req.model_copy(update={"start": a.start, "end": a.end})
+
+
+def task_entries(req: Request, a: Assignment) -> list[tuple[TaskSlot, Request]]:
+    """An assignment's rehearsal and survey as agenda entries (labelled requests at the task's time)."""
+    out = []
+    if a.rehearsal is not None:
+        r = a.rehearsal
+        out.append((r, req.model_copy(update={"ref": f"{req.ref} (gladi)", "start": r.start, "end": r.end,
+                                              "kind": HostKind.MEETING, "remote": r.venue is None})))  # fmt: skip
+    if a.survey is not None:
+        v = a.survey
+        out.append((v, req.model_copy(update={"ref": f"survey {v.venue}", "start": v.start, "end": v.end,
+                                              "venue": v.venue, "remote": False, "operators_needed": 1})))  # fmt: skip
+    return out
+
+
 def agendas(problem: Problem, plan: Sequence[Assignment]) -> tuple[dict[str, Agenda], dict[str, Agenda]]:
-    """What each host and each operator does in `plan`."""
+    """What each host and each operator does in `plan`, rehearsals and surveys included."""
     by_ref = {r.ref: r for r in problem.requests}
     by_host: dict[str, Agenda] = {}
     by_operator: dict[str, Agenda] = {}
     for a in plan:
+        req = effective(by_ref[a.request], a)
         if a.host is not None:
-            by_host.setdefault(a.host, Agenda()).add(by_ref[a.request])
+            by_host.setdefault(a.host, Agenda()).add(req)
         for op in a.operators:
-            by_operator.setdefault(op, Agenda()).add(by_ref[a.request])
+            by_operator.setdefault(op, Agenda()).add(req)
+        for slot, entry in task_entries(req, a):
+            if slot.host is not None:
+                by_host.setdefault(slot.host, Agenda()).add(entry)
+            for op in slot.operators:
+                by_operator.setdefault(op, Agenda()).add(entry)
     for agenda in (*by_host.values(), *by_operator.values()):
         agenda.seal()
     return by_host, by_operator
 
 
+def kits_held(
+    problem: Problem, plan: Sequence[Assignment], kit: str, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime, int, str]]:
+    """Loans of `kit` (pickup, return, count, whose) in `plan` and among kits already out, overlapping [start, end)."""
+    pol = problem.policy
+    by_ref = {r.ref: r for r in problem.requests}
+    served = {a.request for a in plan}
+    out = []
+    for a in plan:
+        req = effective(by_ref[a.request], a)
+        for need in req.kits:
+            if need.kit == kit:
+                s = req.start - timedelta(minutes=pol.kit_pickup_min)
+                e = req.end + timedelta(minutes=pol.kit_return_min)
+                if s < end and start < e:
+                    out.append((s, e, need.count, req.ref))
+    for k in problem.kits_out:
+        if k.kit == kit and k.request not in served:
+            e = k.due if k.due > problem.now else datetime.max.replace(tzinfo=UTC)
+            if problem.now < end and start < e:
+                out.append((problem.now, e, k.count, k.request or "?"))
+    return out
+
+
+def peak_held(loans: Sequence[tuple[datetime, datetime, int, str]], start: datetime, end: datetime) -> int:
+    points = [start] + [s for s, _e, _n, _r in loans if start <= s < end]
+    return max((sum(n for s, e, n, _r in loans if s <= t < e) for t in points), default=0)
+
+
+def _explain_workflow(
+    problem: Problem, req: Request, plan: Sequence[Assignment]
+) -> tuple[str, str, str, list[Blocker]] | None:
+    """Reasons beyond a free host and operators: kits, a survey, a mandatory rehearsal, travel."""
+    pol = problem.policy
+    stock = {k.id: k.stock for k in problem.kit_types}
+    pick = req.start - timedelta(minutes=pol.kit_pickup_min)
+    back = req.end + timedelta(minutes=pol.kit_return_min)
+    for need in req.kits:
+        loans = kits_held(problem, plan, need.kit, pick, back)
+        held = peak_held(loans, pick, back)
+        if held + need.count > stock.get(need.kit, 0):
+            whose = sorted({r for _s, _e, _n, r in loans})
+            span_en, span_id = when(pick, back, req.timezone), when(pick, back, req.timezone, "id")
+            return (
+                "kits_short",
+                f"needs {need.count} × kit {need.kit} {span_en}, stock {stock.get(need.kit, 0)}, {held} out then"
+                + (f" ({', '.join(whose)})" if whose else ""),
+                f"butuh {need.count} × kit {need.kit} {span_id}, stok {stock.get(need.kit, 0)}, {held} sedang dipinjam"
+                + (f" ({', '.join(whose)})" if whose else ""),
+                [Blocker(resource=f"kit:{need.kit}", requests=whose, reason="out of stock")],
+            )
+    new_venues = {v.id for v in problem.venues if not v.surveyed}
+    if req.on_site and req.venue in new_venues:
+        return (
+            "no_survey",
+            f"{req.venue} is new to the office and no operator is free for the survey visit "
+            f"in the {pol.survey_window_min // 60} h before the event",
+            f"{req.venue} belum pernah disurvei dan tidak ada operator yang kosong untuk survei lokasi "
+            f"dalam {pol.survey_window_min // 60} jam sebelum acara",
+            [Blocker(resource=f"venue:{req.venue}", reason="survey needed")],
+        )
+    if req.rehearsal is not None and req.rehearsal.mandatory:
+        return (
+            "no_rehearsal",
+            "the mandatory rehearsal finds no slot in its window with the same operator(s) free",
+            "gladi bersih wajib tidak mendapat waktu dalam rentangnya dengan operator yang sama",
+            [],
+        )
+    if req.on_site:
+        return (
+            "travel",
+            "the free operators cannot reach the venue in time from their other on-site tasks",
+            "operator yang kosong tidak sempat tiba di lokasi dari tugas lapangan lainnya",
+            [],
+        )
+    return None
+
+
 def explain_unserved(
-    problem: Problem, unplanned: Sequence[Candidates], by_host: dict[str, Agenda], by_operator: dict[str, Agenda]
+    problem: Problem,
+    unplanned: Sequence[Candidates],
+    by_host: dict[str, Agenda],
+    by_operator: dict[str, Agenda],
+    plan: Sequence[Assignment] = (),
 ) -> list[Unserved]:
-    """A reason for each request left out of the plan whose agendas are given, judged against them."""
+    """A reason for each request left out of `plan` (whose agendas are given), judged against it."""
     out: list[Unserved] = []
     for c in unplanned:
         found = []
@@ -248,6 +357,9 @@ def explain_unserved(
         if c.operators_needed:
             found.append(_explain_operators(problem, c, by_operator))
         reasons = [f for f in found if f is not None]
+        if not reasons:
+            extra = _explain_workflow(problem, c.request, plan)
+            reasons = [extra] if extra is not None else []
         if not reasons:
             out.append(
                 Unserved(

@@ -20,9 +20,10 @@ from typing import Protocol
 
 from ortools.sat.python import cp_model
 
-from allocator.candidates import Candidates, HostOption, OperatorOption
-from allocator.domain import Assignment, HostKind, Problem
+from allocator.candidates import Candidates, HostOption, OperatorOption, Role
+from allocator.domain import Assignment, HostKind, Problem, TaskSlot
 from allocator.errors import InvalidPlan
+from allocator.workflow import KitHold
 
 Var = cp_model.IntVar
 
@@ -37,6 +38,15 @@ class Pool:
     @property
     def capacity(self) -> int:
         return len(self.members) * self.slots_per_member
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """What ties positions beyond shared resources: kits, kits already out, travel conflicts."""
+
+    kit_stock: Mapping[str, int] = field(default_factory=dict)
+    kit_holds: Sequence[KitHold] = ()
+    travel: Sequence[tuple[int, int, int]] = ()  # (operator, position, position), positions local to the model
 
 
 @dataclass
@@ -58,6 +68,14 @@ class AllocationModel:
     kept: dict[int, Var] = field(default_factory=dict)  # previous assignment kept exactly
     forced_changes: int = 0  # previous assignments that can no longer be kept at all
     called_in: dict[tuple[int, int], Var] = field(default_factory=dict)  # (operator pool, day): how many
+    workflow: Workflow = field(default_factory=Workflow)
+    events_of: dict[str, list[int]] = field(default_factory=dict)  # request ref -> its event positions
+    rehearsals_of: dict[str, list[int]] = field(default_factory=dict)  # request ref -> its rehearsal positions
+    surveys_of: dict[str, list[int]] = field(default_factory=dict)  # venue -> its survey positions
+
+    def served_any(self, ref: str) -> cp_model.LinearExprT:
+        """1 if the request is served at any of its allowed starts."""
+        return sum(self.served[p] for p in self.events_of.get(ref, []))
 
     def variables(self) -> list[Var]:
         return [*self.served.values(), *self.host.values(), *self.operator.values(), *self.kept.values(),
@@ -102,6 +120,12 @@ def pool_interchangeable_resources(
     for c in m.cands:
         m.host_options.append({m.host_pool_of[h.host]: h for h in c.hosts})
         m.operator_options.append({m.operator_pool_of[o.operator]: o for o in c.operators})
+
+
+def index_positions(m: AllocationModel) -> None:
+    for pos, c in enumerate(m.cands):
+        table = {Role.EVENT: m.events_of, Role.REHEARSAL: m.rehearsals_of, Role.SURVEY: m.surveys_of}[c.role]
+        table.setdefault(c.ref, []).append(pos)
 
 
 def create_assignment_variables(m: AllocationModel) -> None:
@@ -200,6 +224,105 @@ def add_operator_no_overlap(m: AllocationModel) -> None:
                 m.model.add(sum(m.operator[pos, g] for pos in clique) <= limit)
 
 
+def add_one_start_per_request(m: AllocationModel) -> None:
+    """A flexible request is served at one of its allowed starts at most."""
+    for positions in m.events_of.values():
+        if len(positions) > 1:
+            m.model.add_at_most_one(m.served[p] for p in positions)
+
+
+def _rehearsal_fits(m: AllocationModel, r: int, v: int) -> bool:
+    spec = m.cands[v].request.rehearsal
+    assert spec is not None
+    rc, vc = m.cands[r], m.cands[v]
+    return rc.start >= vc.start - spec.window_start_min_before and rc.end <= vc.start - spec.end_min_before
+
+
+def add_rehearsal_before_event(m: AllocationModel) -> None:
+    """One rehearsal at most, only before a served start it fits (inside that start's window), with the very
+    operators of the event; a mandatory rehearsal is a condition of serving the event."""
+    for ref, rehearsals in m.rehearsals_of.items():
+        events = m.events_of.get(ref, [])
+        m.model.add_at_most_one(m.served[r] for r in rehearsals)
+        for r in rehearsals:
+            m.model.add(m.served[r] <= sum(m.served[v] for v in events if _rehearsal_fits(m, r, v)))
+            for g in m.operator_options[r]:
+                on_event = [m.operator[v, g] for v in events if g in m.operator_options[v]]
+                m.model.add(m.operator[r, g] <= sum(on_event))
+        for v in events:
+            spec = m.cands[v].request.rehearsal
+            if spec is not None and spec.mandatory:
+                m.model.add(m.served[v] <= sum(m.served[r] for r in rehearsals if _rehearsal_fits(m, r, v)))
+    for ref, events in m.events_of.items():
+        spec = m.cands[events[0]].request.rehearsal
+        if spec is not None and spec.mandatory and ref not in m.rehearsals_of:
+            for v in events:
+                m.model.add(m.served[v] == 0)
+
+
+def add_survey_before_new_venue(m: AllocationModel) -> None:
+    """A new venue's on-site events need one survey, ending `survey_lead_min` before the first of them and
+    starting at most `survey_window_min` before it."""
+    pol = m.problem.policy
+    new_venues = {v.id for v in m.problem.venues if not v.surveyed}
+    at_venue: dict[str, list[int]] = defaultdict(list)
+    for pos, c in enumerate(m.cands):
+        if c.role is Role.EVENT and c.site in new_venues:
+            at_venue[c.site].append(pos)
+    for venue, events in at_venue.items():
+        surveys = m.surveys_of.get(venue, [])
+        if surveys:
+            m.model.add_at_most_one(m.served[s] for s in surveys)
+        for e in events:
+            m.model.add(m.served[e] <= sum(m.served[s] for s in surveys))
+        for s in surveys:
+            sc = m.cands[s]
+            for e in events:
+                if m.cands[e].start < sc.end + pol.survey_lead_min:
+                    m.model.add_at_most_one([m.served[s], m.served[e]])
+            near = [m.served[e] for e in events if m.cands[e].start <= sc.start + pol.survey_window_min]
+            m.model.add(m.served[s] <= sum(near))
+
+
+def add_kit_stock(m: AllocationModel) -> None:
+    """At any moment the kits held (by served requests, and kits already out) stay within stock."""
+    wf = m.workflow
+    forever = 2**62
+    for kit, stock in wf.kit_stock.items():
+        spans: list[tuple[int, int, int]] = []
+        counts: dict[int, int] = {}
+        for pos, c in enumerate(m.cands):
+            for k, n in c.kits:
+                if k == kit:
+                    spans.append((c.kit_start, c.kit_end, pos))
+                    counts[pos] = n
+        if not spans:
+            continue
+        holds = [h for h in wf.kit_holds if h.kit == kit]
+        for i, h in enumerate(holds):
+            spans.append((h.start, forever if h.end is None else h.end, -1 - i))
+        for clique in maximal_cliques(spans):
+            used = [key for key in clique if key >= 0]
+            fixed_out = sum(holds[-1 - key].count for key in clique if key < 0 and holds[-1 - key].request is None)
+            in_play = [holds[-1 - key] for key in clique if key < 0 and holds[-1 - key].request is not None]
+            if sum(counts[p] for p in used) + fixed_out + sum(h.count for h in in_play) <= stock:
+                continue
+            terms: list[cp_model.LinearExprT] = [counts[p] * m.served[p] for p in used]
+            terms += [h.count * (1 - m.served_any(h.request or "")) for h in in_play]
+            m.model.add(sum(terms) + fixed_out <= stock)
+
+
+def add_travel_time(m: AllocationModel) -> None:
+    """An operator cannot do two on-site tasks at different venues with less than the travel time between."""
+    for op, p1, p2 in m.workflow.travel:
+        g = m.operator_pool_of.get(op)
+        if g is None or (p1, g) not in m.operator or (p2, g) not in m.operator:
+            continue
+        if len(m.operator_pools[g].members) != 1:
+            raise InvalidPlan(f"operator {op} has travel rules but was pooled")
+        m.model.add(m.operator[p1, g] + m.operator[p2, g] <= 1)
+
+
 def _chosen_pools(m: AllocationModel, a: Assignment) -> tuple[int | None, dict[int, int]]:
     host_index = {h.id: i for i, h in enumerate(m.problem.hosts)}
     op_index = {o.id: i for i, o in enumerate(m.problem.operators)}
@@ -268,12 +391,15 @@ def add_published_stay_unless_outranked(
 
     So a new low-priority request never displaces anything, and nobody's link changes to fit a peer.
     """
-    newcomers = [(c.weight, m.served[pos]) for pos, c in enumerate(m.cands) if pos not in previous]
+    before = {m.cands[pos].ref for pos in previous}
+    newcomers = [
+        (c.weight, m.served[pos]) for pos, c in enumerate(m.cands) if c.role is Role.EVENT and c.ref not in before
+    ]
     for pos in previous:
         if pos not in m.kept:
             continue  # its published assignment is no longer possible at all
         outranking = [served for weight, served in newcomers if weight > m.cands[pos].weight]
-        m.model.add(sum(outranking) >= 1 - m.served[pos])
+        m.model.add(sum(outranking) >= 1 - m.served_any(m.cands[pos].ref))
         if m.cands[pos].request.ref in notified:
             m.model.add(sum(outranking) >= 1 - m.kept[pos])
 
@@ -294,6 +420,14 @@ def link_operator_days(m: AllocationModel) -> None:
 
 def served_weight(m: AllocationModel) -> cp_model.LinearExprT:
     return sum(c.weight * m.served[pos] for pos, c in enumerate(m.cands))
+
+
+def rehearsals(m: AllocationModel) -> cp_model.LinearExprT:
+    return sum(m.served[p] for positions in m.rehearsals_of.values() for p in positions)
+
+
+def moved_from_requested(m: AllocationModel) -> cp_model.LinearExprT:
+    return sum(abs(c.shift) * m.served[pos] for pos, c in enumerate(m.cands) if c.shift)
 
 
 def changes(m: AllocationModel) -> cp_model.LinearExprT:
@@ -320,19 +454,30 @@ def build_model(
     redundant_constraints: bool = True,
     stability: bool = True,
     notified: set[str] | None = None,
+    workflow: Workflow | None = None,
 ) -> AllocationModel:
-    m = AllocationModel(problem, cands)
+    m = AllocationModel(problem, cands, workflow=workflow or Workflow())
     named = [*fixed.values(), *previous.values()]
     host_ids = {a.host for a in named}
     op_ids = {o for a in named for o in a.operators}
+    # Rehearsals need the event's own operator and travel depends on the order of tasks: pooled slots cannot
+    # promise either, so the operators involved are modelled one by one.
+    personal = {o.operator for c in cands if c.role is Role.REHEARSAL for o in c.operators}
+    personal |= {op for op, _p1, _p2 in m.workflow.travel}
     pool_interchangeable_resources(
         m,
         {i for i, h in enumerate(problem.hosts) if h.id in host_ids},
-        {i for i, o in enumerate(problem.operators) if o.id in op_ids},
+        {i for i, o in enumerate(problem.operators) if o.id in op_ids} | personal,
         enabled=pool_interchangeable,
     )
+    index_positions(m)
     create_assignment_variables(m)
     add_served_means_fully_resourced(m)
+    add_one_start_per_request(m)
+    add_rehearsal_before_event(m)
+    add_survey_before_new_venue(m)
+    add_kit_stock(m)
+    add_travel_time(m)
     add_host_concurrency(m)
     add_webinar_alone_on_host(m)
     add_operator_no_overlap(m)
@@ -403,10 +548,41 @@ def assignments(m: AllocationModel, value: Callable[[Var], int]) -> list[Assignm
     """Read a solution back, sharing each pool's meetings out over its members first-fit in start order."""
     hosts = _share_out(m.host_pools, m.host_options, m.host, value)
     ops = _share_out(m.operator_pools, m.operator_options, m.operator, value)
+
+    def slot(pos: int) -> TaskSlot:
+        c = m.cands[pos]
+        return TaskSlot(
+            start=c.request.start,
+            end=c.request.end,
+            host=m.problem.hosts[hosts[pos][0]].id if hosts.get(pos) else None,
+            operators=sorted(m.problem.operators[i].id for i in ops.get(pos, [])),
+            venue=c.site,
+        )
+
+    served = {pos for pos in range(len(m.cands)) if value(m.served[pos])}
+    rehearsal_at = {m.cands[p].ref: p for p in served if m.cands[p].role is Role.REHEARSAL}
+    survey_for: dict[int, int] = {}
+    for venue, positions in m.surveys_of.items():
+        done = [p for p in positions if p in served]
+        events = sorted((m.cands[p].start, m.cands[p].ref, p) for p in served if m.cands[p].site == venue
+                        and m.cands[p].role is Role.EVENT)  # fmt: skip
+        if done and events:
+            survey_for[events[0][2]] = done[0]
     out = []
-    for pos, c in enumerate(m.cands):
-        if value(m.served[pos]):
-            host = m.problem.hosts[hosts[pos][0]].id if hosts.get(pos) else None
-            names = sorted(m.problem.operators[i].id for i in ops.get(pos, []))
-            out.append(Assignment(request=c.request.ref, host=host, operators=names))
+    for pos in sorted(served):
+        c = m.cands[pos]
+        if c.role is not Role.EVENT:
+            continue
+        flexible = c.request.window_start is not None
+        out.append(
+            Assignment(
+                request=c.ref,
+                host=m.problem.hosts[hosts[pos][0]].id if hosts.get(pos) else None,
+                operators=sorted(m.problem.operators[i].id for i in ops.get(pos, [])),
+                start=c.request.start if flexible else None,
+                end=c.request.end if flexible else None,
+                rehearsal=slot(rehearsal_at[c.ref]) if c.ref in rehearsal_at else None,
+                survey=slot(survey_for[pos]) if pos in survey_for else None,
+            )
+        )
     return out

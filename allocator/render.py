@@ -65,7 +65,7 @@ def print_plan(problem: Problem, plan: Plan, console: Console, lang: str = "id")
         )
     )
     if plan.objective:
-        w, c, p = plan.objective
+        w, c, p = plan.term("served_weight"), plan.term("changes"), plan.term("preferences")
         console.print(
             t["terms"].format(
                 w=w.value,

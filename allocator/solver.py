@@ -19,12 +19,14 @@ from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
 from allocator.alternatives import AlternativeFinder
-from allocator.candidates import CandidateBuilder, CandidateCache, Candidates
+from allocator.candidates import CandidateBuilder, CandidateCache, Candidates, Role, to_minutes
 from allocator.components import split_components
 from allocator.domain import (
     Assignment,
     ComponentRecord,
+    MissedRehearsal,
     ObjectiveTerm,
+    Pin,
     Plan,
     PreemptionOffer,
     Problem,
@@ -37,18 +39,36 @@ from allocator.explain import agendas, explain_unserved, started_without_plan
 from allocator.model import (
     AllocationModel,
     Var,
+    Workflow,
     assignments,
     build_model,
     changes,
     hint,
     hint_previous,
+    moved_from_requested,
     operator_days,
     oversized_licences,
+    rehearsals,
     served_weight,
 )
 from allocator.validate import validate_plan
+from allocator.workflow import (
+    KitHold,
+    expand_request,
+    keep_current,
+    kit_holds,
+    kit_stock,
+    reindex,
+    survey_positions,
+    travel_conflicts,
+)
 
-TERMS = (("served_weight", "maximize"), ("changes", "minimize"), ("preferences", "minimize"))
+TERMS = (
+    ("served_weight", "maximize"),
+    ("rehearsals", "maximize"),
+    ("changes", "minimize"),
+    ("preferences", "minimize"),
+)
 
 
 class SolveOptions(BaseModel):
@@ -87,6 +107,7 @@ class _Component:
     reused: bool = False
     stable: bool = True
     warnings: list[str] = field(default_factory=list)
+    workflow: Workflow = field(default_factory=Workflow)
     rebuild: Callable[[bool], AllocationModel] | None = None
     model: AllocationModel | None = None
     solution: dict[Var, int] | None = None
@@ -97,8 +118,12 @@ class _Component:
 def _fixed_and_previous(
     problem: Problem, cands: list[Candidates]
 ) -> tuple[dict[int, Assignment], dict[int, Assignment], list[str]]:
-    """Positions that must keep an assignment (pins, freeze), positions with a previous one, warnings."""
-    pins = {p.request: Assignment(request=p.request, host=p.host, operators=sorted(p.operators)) for p in problem.pins}
+    """Positions that must keep an assignment (pins, freeze), positions with a previous one, warnings.
+
+    A request's previous assignment belongs to the event position at its published time; a frozen event's
+    published rehearsal and a survey already under way or inside the freeze horizon are held too.
+    """
+    pins = {p.request: p for p in problem.pins}
     previous = {a.request: a for a in problem.previous}
     freeze_until = problem.now.timestamp() + problem.policy.freeze_horizon_min * 60
     host_ids = [h.id for h in problem.hosts]
@@ -106,38 +131,65 @@ def _fixed_and_previous(
     fixed: dict[int, Assignment] = {}
     prev_at: dict[int, Assignment] = {}
     warnings: list[str] = []
-    for pos, c in enumerate(cands):
-        ref = c.request.ref
+    frozen_refs: set[str] = set()
+    published_surveys = {a.survey.venue: a.survey for a in problem.previous if a.survey and a.survey.venue}
+
+    def fits(a: Assignment | Pin, c: Candidates) -> bool:
         hosts = {host_ids[h.host] for h in c.hosts}
         ops = {op_ids[o.operator] for o in c.operators}
+        host_ok = (a.host in hosts) if c.needs_host else a.host is None
+        return host_ok and len(a.operators) == c.operators_needed and set(a.operators) <= ops
 
-        def fits(a: Assignment, c: Candidates = c, hosts: set[str] = hosts, ops: set[str] = ops) -> bool:
-            host_ok = (a.host in hosts) if c.needs_host else a.host is None
-            return host_ok and len(a.operators) == c.operators_needed and set(a.operators) <= ops
+    def at_published_time(c: Candidates, a: Assignment) -> bool:
+        return a.start is None or to_minutes(a.start) == c.start
 
-        if ref in previous:
+    for pos, c in enumerate(cands):
+        if c.role is not Role.EVENT:
+            continue
+        ref = c.ref
+        if ref in previous and at_published_time(c, previous[ref]):
             prev_at[pos] = previous[ref]
         if ref in pins:
-            if not fits(pins[ref]):
+            pin_start = pins[ref].start
+            if c.shift != 0 and pin_start is None:
+                continue  # a pin without a time holds the preferred start
+            if pin_start is not None and to_minutes(pin_start) != c.start:
+                continue
+            if not fits(pins[ref], c):
                 raise ConflictingPins(
                     "a pin cannot hold: its host or operators do not fit the request "
                     "(capacity, kind, availability, skills, shifts or leave)",
                     requests=[ref],
                 )
-            fixed[pos] = pins[ref]
-        elif ref in previous and c.request.start.timestamp() < freeze_until:
+            fixed[pos] = Assignment(request=ref, host=pins[ref].host, operators=sorted(pins[ref].operators))
+            frozen_refs.add(ref)
+        elif pos in prev_at and c.request.start.timestamp() < freeze_until:
             taker = _preempted_by(problem, c.request)
             if taker is not None:
                 warnings.append(
                     f"{ref} was inside the freeze horizon but may give way to {taker} (confirmed by an admin)"
                 )
-            elif fits(previous[ref]):
+            elif fits(previous[ref], c):
                 fixed[pos] = previous[ref]
+                frozen_refs.add(ref)
             else:
                 warnings.append(
                     f"{ref} is inside the freeze horizon but its published assignment no longer fits "
                     "(a resource changed); it was re-planned"
                 )
+    for pos, c in enumerate(cands):
+        if c.role is Role.REHEARSAL and c.ref in frozen_refs:
+            slot = previous[c.ref].rehearsal if c.ref in previous else None
+            if slot is not None and to_minutes(slot.start) == c.start:
+                held = Assignment(request=c.ref, host=slot.host, operators=slot.operators)
+                if fits(held, c):
+                    fixed[pos] = held
+        elif c.role is Role.SURVEY:
+            slot = published_surveys.get(c.ref)
+            if slot is not None and to_minutes(slot.start) == c.start and slot.start.timestamp() < freeze_until:
+                held = Assignment(request=c.request.ref, host=None, operators=slot.operators)
+                if fits(held, c):
+                    fixed[pos] = held
     return fixed, prev_at, warnings
 
 
@@ -212,9 +264,27 @@ def _objective(m: AllocationModel, level: int) -> cp_model.LinearExprT:
     if level == 0:
         return served_weight(m)
     if level == 1:
+        return rehearsals(m)
+    if level == 2:
         return changes(m)
-    prefs = weights.operator_days * operator_days(m) + weights.oversized_licence * oversized_licences(m)  # type: ignore[operator]
+    prefs = (
+        weights.operator_days * operator_days(m)  # type: ignore[operator]
+        + weights.oversized_licence * oversized_licences(m)
+        + weights.moved_from_requested * moved_from_requested(m)
+    )
     return cast(cp_model.LinearExprT, prefs)
+
+
+def _trivial_bound(comp: _Component, level: int) -> int:
+    """What a level could be at best without solving: claims nothing."""
+    m = comp.model
+    assert m is not None
+    return (
+        sum(c.weight for c in comp.cands),
+        sum(1 for c in comp.cands if c.role is Role.REHEARSAL),
+        m.forced_changes,
+        0,
+    )[level]
 
 
 def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: float) -> None:
@@ -224,13 +294,15 @@ def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: 
     sense = TERMS[level][1]
     expr = _objective(m, level)
     remaining = deadline - _time.monotonic()
-    if level == 1 and not m.kept and comp.solution is not None:
+    if level == 1 and not m.rehearsals_of and comp.solution is not None:
+        comp.levels.append(_Level(0, 0, True))  # no rehearsal to place
+        return
+    if level == 2 and not m.kept and comp.solution is not None:
         comp.levels.append(_Level(m.forced_changes, m.forced_changes, True))  # nothing published to keep
         return
     if remaining <= 0.0 and comp.solution is not None:
         value = _term_values(m.problem, comp.cands, comp.previous, assignments(m, comp.solution.__getitem__))[level]
-        trivial = (sum(c.weight for c in comp.cands), m.forced_changes, 0)[level]
-        comp.levels.append(_Level(value, trivial, False))  # out of time: claim nothing about this level
+        comp.levels.append(_Level(value, _trivial_bound(comp, level), False))  # out of time: claim nothing
         return
     if sense == "maximize":
         m.model.maximize(expr)
@@ -267,8 +339,7 @@ def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: 
         if comp.solution is None:
             comp.solution = _only_fixed(m, comp.fixed)
         value = _term_values(m.problem, comp.cands, comp.previous, assignments(m, comp.solution.__getitem__))[level]
-        trivial = (sum(c.weight for c in comp.cands), m.forced_changes, 0)[level]
-        comp.levels.append(_Level(value, trivial, False))
+        comp.levels.append(_Level(value, _trivial_bound(comp, level), False))
         return
     value = round(solver.objective_value)
     comp.levels.append(_Level(value, round(solver.best_objective_bound), status == cp_model.OPTIMAL))
@@ -296,6 +367,9 @@ def _fingerprint(problem: Problem, comp: _Component) -> str:
     """Digest of everything this part's optimum depends on (previous assignments aside: see `_reuse_record`)."""
     h = hashlib.sha256()
     h.update(problem.policy.preferences.model_dump_json().encode())
+    if any(c.kits or c.site or c.role is not Role.EVENT for c in comp.cands):
+        h.update(repr((comp.workflow, problem.policy.survey_lead_min, problem.policy.survey_window_min)).encode())
+        h.update(repr([v.model_dump_json() for v in problem.venues]).encode())
     pins = {p.request: p for p in problem.pins}
     confirmed = set(problem.confirmed_preemptions)
     for c in comp.cands:
@@ -303,7 +377,9 @@ def _fingerprint(problem: Problem, comp: _Component) -> str:
         h.update(
             repr(
                 (r.ref, r.status.value, r.start.timestamp(), r.end.timestamp(), r.participants, r.kind.value,
-                 r.service.value, r.operators_needed, r.required_skills, r.allowed_operators, r.priority)
+                 r.service.value, r.operators_needed, r.required_skills, r.allowed_operators, r.priority,
+                 c.role.value, c.owner, c.shift, c.site, c.kits, c.kit_start, c.kit_end,
+                 r.rehearsal and r.rehearsal.model_dump_json())
             ).encode()
         )  # fmt: skip
         hosts = [
@@ -312,17 +388,21 @@ def _fingerprint(problem: Problem, comp: _Component) -> str:
             for o in c.hosts
         ]  # fmt: skip
         ops = [(problem.operators[o.operator].id, o.start, o.end, o.day) for o in c.operators]
-        pin = pins.get(c.request.ref)
-        pin_key = pin and (pin.host, sorted(pin.operators))
-        h.update(repr((c.weight, hosts, ops, pin_key, c.request.ref in confirmed)).encode())
+        pin = pins.get(c.ref) if c.role is Role.EVENT else None
+        pin_key = pin and (pin.host, sorted(pin.operators), pin.start)
+        h.update(repr((c.weight, hosts, ops, pin_key, c.ref in confirmed)).encode())
     return h.hexdigest()[:32]
 
 
 def _result_digest(cands: list[Candidates], chosen: dict[str, Assignment]) -> str:
     h = hashlib.sha256()
     for c in cands:
-        a = chosen.get(c.request.ref)
-        h.update(repr((c.request.ref, a and a.host, a and sorted(a.operators))).encode())
+        if c.role is not Role.EVENT or c.shift:
+            continue
+        a = chosen.get(c.ref)
+        h.update(repr((c.ref, a and a.host, a and sorted(a.operators))).encode())
+        if a is not None and (a.start or a.rehearsal or a.survey):
+            h.update(a.model_dump_json(include={"start", "rehearsal", "survey"}).encode())
     return h.hexdigest()[:32]
 
 
@@ -350,11 +430,106 @@ def _previous_serves_all(problem: Problem, comp: _Component) -> bool:
     n = len(comp.cands)
     if len(comp.previous) != n or any(comp.fixed[pos] != comp.previous[pos] for pos in comp.fixed):
         return False
-    m = build_model(problem, comp.cands, comp.previous, {}, pool_interchangeable=False, redundant_constraints=False)
+    if any(c.role is not Role.EVENT or c.request.window_start or c.request.rehearsal for c in comp.cands):
+        return False  # rehearsals, surveys and other starts are choices the published plan may not have made best
+    m = build_model(
+        problem,
+        comp.cands,
+        comp.previous,
+        {},
+        pool_interchangeable=False,
+        redundant_constraints=False,
+        workflow=comp.workflow,
+    )
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 5.0
     return bool(solver.solve(m.model) == cp_model.OPTIMAL)
+
+
+def _positions(
+    problem: Problem, builder: CandidateBuilder, plannable: list[Request], cache: CandidateCache | None
+) -> list[Candidates]:
+    """Every position of the model: each request's allowed starts and rehearsal starts, then new venues' surveys."""
+    if cache is not None:
+        cands = cache.build_all(builder, plannable, lambda r: expand_request(builder, r))
+    else:
+        cands = [c for r in plannable for c in expand_request(builder, r)]
+    cands = keep_current(cands, problem.now, {a.request: a for a in problem.previous})
+    cands += survey_positions(builder, cands, problem.previous)
+    return reindex(cands)
+
+
+def _ties(
+    cands: list[Candidates], holds: list[KitHold], conflicts: list[tuple[int, int, int]]
+) -> list[tuple[int, int]]:
+    """Pairs of positions that influence each other without sharing a resource slot."""
+    links: list[tuple[int, int]] = []
+    first_of: dict[str, int] = {}
+    venue_events: dict[str, list[int]] = {}
+    for pos, c in enumerate(cands):
+        key = f"{c.role is Role.SURVEY}:{c.ref}"
+        links.append((first_of.setdefault(key, pos), pos))  # positions of one request (or one venue's surveys)
+        if c.role is Role.REHEARSAL:
+            links.append((first_of.setdefault(f"False:{c.ref}", pos), pos))
+        if c.role is Role.EVENT and c.site is not None:
+            venue_events.setdefault(c.site, []).append(pos)
+    for pos, c in enumerate(cands):
+        if c.role is Role.SURVEY:
+            links.extend((pos, e) for e in venue_events.get(c.ref, []))
+    kits: dict[str, list[tuple[int, int, int]]] = {}
+    for pos, c in enumerate(cands):
+        for kit, _n in c.kits:
+            kits.setdefault(kit, []).append((c.kit_start, c.kit_end, pos))
+    for h in holds:
+        owner = first_of.get(f"False:{h.request}") if h.request else None
+        if owner is not None:
+            for s, _e, pos in kits.get(h.kit, []):
+                if h.end is None or s < h.end:
+                    links.append((owner, pos))
+    for spans in kits.values():
+        spans.sort()
+        reach, anchor = None, -1
+        for s, e, pos in spans:
+            if reach is not None and s < reach:
+                links.append((anchor, pos))
+                reach = max(reach, e)
+            else:
+                anchor, reach = pos, e
+    links.extend((a, b) for _op, a, b in conflicts)
+    return links
+
+
+def _unplanned(cands: list[Candidates], served_refs: set[str]) -> list[Candidates]:
+    """One position per unserved request, the one at its preferred time (or nearest to it) to explain."""
+    best: dict[str, Candidates] = {}
+    for c in cands:
+        if (
+            c.role is Role.EVENT
+            and c.ref not in served_refs
+            and (c.ref not in best or abs(c.shift) < abs(best[c.ref].shift))
+        ):
+            best[c.ref] = c
+    return list(best.values())
+
+
+def _missed_rehearsals(problem: Problem, chosen: list[Assignment]) -> list[MissedRehearsal]:
+    by_ref = {r.ref: r for r in problem.requests}
+    out = []
+    for a in chosen:
+        spec = by_ref[a.request].rehearsal
+        if spec is not None and a.rehearsal is None:
+            crew = ", ".join(a.operators) or "-"
+            out.append(
+                MissedRehearsal(
+                    request=a.request,
+                    reason=f"no slot in the rehearsal window where {crew} (and a host, if online) is free; "
+                    "the event itself is served",
+                    reason_id=f"tidak ada waktu dalam rentang gladi bersih saat {crew} (dan host, bila daring) "
+                    "kosong; acaranya sendiri tetap dilayani",
+                )
+            )
+    return sorted(out, key=lambda x: x.request)
 
 
 def active_requests(problem: Problem) -> list[Request]:
@@ -381,13 +556,20 @@ def solve(
         else:
             plannable.append(r)
     builder = CandidateBuilder(problem)
-    cands = cache.build_all(builder, plannable) if cache else [builder.build(r, i) for i, r in enumerate(plannable)]
+    cands = _positions(problem, builder, plannable, cache)
     fixed, previous, warnings = _fixed_and_previous(problem, cands)
     notified = set(problem.notified)
+    holds = kit_holds(problem, {r.ref for r in plannable})
+    conflicts = travel_conflicts(problem, cands)
     if options.split_components:
-        groups = split_components(cands, couple_operator_days=problem.policy.preferences.operator_days > 0)
+        groups = split_components(
+            cands,
+            couple_operator_days=problem.policy.preferences.operator_days > 0,
+            links=_ties(cands, holds, conflicts),
+        )
     else:
         groups = [list(range(len(cands)))] if cands else []
+    stock = kit_stock(problem)
     comps: list[_Component] = []
     for group in groups:
         local = {i: k for k, i in enumerate(group)}
@@ -396,6 +578,11 @@ def solve(
                 cands=[cands[i] for i in group],
                 fixed={local[i]: a for i, a in fixed.items() if i in local},
                 previous={local[i]: a for i, a in previous.items() if i in local},
+                workflow=Workflow(
+                    kit_stock=stock,
+                    kit_holds=holds,
+                    travel=[(op, local[a], local[b]) for op, a, b in conflicts if a in local and b in local],
+                ),
             )
         )
 
@@ -418,6 +605,7 @@ def solve(
                 redundant_constraints=options.redundant_constraints,
                 stability=stable,
                 notified=notified,
+                workflow=comp.workflow,
             )
 
         comp.rebuild = rebuild
@@ -449,14 +637,14 @@ def solve(
     # its own requests), and searching alternatives again for every unserved request would cost more than the
     # re-plan itself.
     carried = {u.request: u for u in problem.previous_unserved}
-    unchanged = {c.request.ref for comp in comps if comp.reused for c in comp.cands} & set(carried)
-    unplanned = [c for c in cands if c.request.ref not in served_refs]
-    fresh = explain_unserved(problem, [c for c in unplanned if c.request.ref not in unchanged], by_host, by_operator)
+    unchanged = {c.ref for comp in comps if comp.reused for c in comp.cands} & set(carried)
+    unplanned = _unplanned(cands, served_refs)
+    fresh = explain_unserved(problem, [c for c in unplanned if c.ref not in unchanged], by_host, by_operator, chosen)
     if options.alternatives:
-        finder = AlternativeFinder(builder, by_host, by_operator)
+        finder = AlternativeFinder(builder, by_host, by_operator, chosen)
         fresh = [u.model_copy(update={"alternatives": finder.find(problem.request(u.request))}) for u in fresh]
-    unserved += fresh + [carried[c.request.ref] for c in unplanned if c.request.ref in unchanged]
-    fixed_refs = {cands[i].request.ref for i in fixed}
+    unserved += fresh + [carried[c.ref] for c in unplanned if c.ref in unchanged]
+    fixed_refs = {cands[i].ref for i in fixed if cands[i].role is Role.EVENT}
     offers = _preemption_offers(problem, unserved, fixed_refs)
     terms = [
         ObjectiveTerm(
@@ -478,6 +666,7 @@ def solve(
         components=len(comps),
         warnings=warnings + [w for c in comps for w in c.warnings],
         preemption_offers=offers,
+        missed_rehearsals=_missed_rehearsals(problem, chosen),
         records=[
             ComponentRecord(
                 fingerprint=c.fingerprint,
@@ -496,20 +685,37 @@ def solve(
 
 def _term_values(
     problem: Problem, cands: list[Candidates], previous: dict[int, Assignment], chosen: list[Assignment]
-) -> tuple[int, int, int]:
-    """The three objective levels of a set of assignments, computed directly."""
+) -> tuple[int, int, int, int]:
+    """The objective levels of a set of assignments, computed directly."""
     by_ref = {a.request: a for a in chosen}
     weights = problem.policy.preferences
-    served = changed = oversize = 0
+    served = placed = changed = oversize = moved = 0
     days: set[tuple[int, int]] = set()
     for pos, c in enumerate(cands):
-        a = by_ref.get(c.request.ref)
-        before = previous.get(pos)
-        if before is not None and (a is None or a.host != before.host or set(a.operators) != set(before.operators)):
-            changed += 1
-        if a is None:
-            continue
-        served += c.weight
-        days.update((o.operator, o.day) for o in c.operators if problem.operators[o.operator].id in a.operators)
-        oversize += sum(h.oversize for h in c.hosts if problem.hosts[h.host].id == a.host)
-    return served, changed, weights.operator_days * len(days) + weights.oversized_licence * oversize
+        a = by_ref.get(c.ref)
+        if c.role is Role.EVENT:
+            before = previous.get(pos)
+            if before is not None and (
+                a is None
+                or a.host != before.host
+                or set(a.operators) != set(before.operators)
+                or a.start != before.start
+            ):
+                changed += 1
+            if a is None or (a.start is not None and to_minutes(a.start) != c.start):
+                continue
+            served += c.weight
+            moved += abs(c.shift)
+            chosen_ops: list[str] = a.operators
+            oversize += sum(h.oversize for h in c.hosts if problem.hosts[h.host].id == a.host)
+        else:
+            slot = a.rehearsal if (a is not None and c.role is Role.REHEARSAL) else None
+            if c.role is Role.SURVEY:
+                slot = next((x.survey for x in chosen if x.survey and x.survey.venue == c.ref), None)
+            if slot is None or to_minutes(slot.start) != c.start:
+                continue
+            placed += c.role is Role.REHEARSAL
+            chosen_ops = slot.operators
+        days.update((o.operator, o.day) for o in c.operators if problem.operators[o.operator].id in chosen_ops)
+    prefs = weights.operator_days * len(days) + weights.oversized_licence * oversize
+    return served, placed, changed, prefs + weights.moved_from_requested * moved
