@@ -13,13 +13,24 @@ that close the gap, per request in order:
 
 Unchanged meetings produce no action. Meetings that have already started are never touched.
 
+Times: a flexible request's meeting is at the time the plan chose (`Assignment.start`/`end`), otherwise at
+the request's own `start`/`end`.
+
+Roles: a request has at most one live meeting per role. `event` is the meeting itself; `rehearsal` is the
+Zoom meeting of an online rehearsal (gladi bersih: `Assignment.rehearsal` with a host), on the rehearsal's
+host at the rehearsal's time, topic "Gladi bersih: <title>". Each role is diffed on its own (create, update,
+move, delete exactly as above) and has its own keys and generations.
+
 Meeting identity: every meeting we create carries a key (`meeting_key`), written by zoom_client into the
-agenda marker `[vicon:<key>]`. The key is the request's reference plus a per-request generation,
-`<ref>.g<generation>`; the generation grows by one each time the request gets a new Zoom meeting (a move to
-another host, or a new meeting after a cancellation was undone). A key therefore names exactly one intended
-meeting forever, so an old meeting left on the previous host after a crash is recognisable as obsolete,
-and a lost create is found on its host by key instead of being created twice. References that contain
-characters Zoom's marker cannot carry ("/") or that are too long use `x-<sha256(ref)[:20]>.g<generation>`.
+agenda marker `[vicon:<key>]`. The key is the request's reference plus a role marker and a per-request,
+per-role generation: `<ref>.g<generation>` for the event, `<ref>.r<generation>` for the rehearsal. The
+generation grows by one each time the request gets a new Zoom meeting in that role (a move to another host,
+or a new meeting after a cancellation was undone). A key therefore names exactly one intended meeting
+forever, so an old meeting left on the previous host after a crash is recognisable as obsolete, and a lost
+create is found on its host by key instead of being created twice. The last dot-separated part alone says
+the role and generation (`g<n>` / `r<n>`), and everything before it is the reference, so the two roles'
+keys never collide, whatever the reference contains. References that contain characters Zoom's marker
+cannot carry ("/") or that are too long use `x-<sha256(ref)[:20]>.g<generation>` (`.r<generation>`).
 """
 
 from __future__ import annotations
@@ -34,29 +45,40 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.domain import Plan, Request, RequestStatus, UtcDatetime, ZoomHost, zone_abbrev
+from allocator.domain import Assignment, Plan, Request, RequestStatus, TaskSlot, UtcDatetime, ZoomHost, zone_abbrev
 
 _KEY_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 _KEY_MAX = 64
 ActionKind = Literal["create", "update", "delete"]
+MeetingRole = Literal["event", "rehearsal"]
+ROLES: tuple[MeetingRole, ...] = ("event", "rehearsal")
+_ROLE_MARK: dict[str, str] = {"event": "g", "rehearsal": "r"}
+_MARK_ROLE: dict[str, MeetingRole] = {"g": "event", "r": "rehearsal"}
+REHEARSAL_TOPIC_PREFIX = "Gladi bersih: "
 
 
-def meeting_key(ref: str, generation: int) -> str:
-    """Our idempotency key for the `generation`-th Zoom meeting of request `ref` (see the module doc)."""
+def meeting_key(ref: str, generation: int, role: MeetingRole = "event") -> str:
+    """Our idempotency key for the `generation`-th Zoom meeting of request `ref` in `role` (see the module doc)."""
     if generation < 1:
         raise ValueError("generation starts at 1")
-    suffix = f".g{generation}"
+    suffix = f".{_ROLE_MARK[role]}{generation}"
     if _KEY_SAFE.match(ref) and len(ref) + len(suffix) <= _KEY_MAX:
         return ref + suffix
     return f"x-{hashlib.sha256(ref.encode()).hexdigest()[:20]}{suffix}"
 
 
-def parse_generation(key: str) -> int | None:
-    """The generation a key carries, or None if it is not one of ours."""
-    head, sep, gen = key.rpartition(".g")
-    if not sep or not head or not gen.isdigit():
+def parse_key(key: str) -> tuple[MeetingRole, int] | None:
+    """The role and generation a key carries, or None if it is not one of ours."""
+    head, sep, last = key.rpartition(".")
+    if not sep or not head or len(last) < 2 or last[0] not in _MARK_ROLE or not last[1:].isdigit():
         return None
-    return int(gen)
+    return _MARK_ROLE[last[0]], int(last[1:])
+
+
+def parse_generation(key: str) -> int | None:
+    """The generation a key carries (either role), or None if it is not one of ours."""
+    parsed = parse_key(key)
+    return parsed[1] if parsed else None
 
 
 class MeetingSpec(BaseModel):
@@ -96,6 +118,7 @@ class CurrentMeeting(BaseModel):
     key: str
     generation: int
     spec: MeetingSpec
+    role: MeetingRole = "event"
 
 
 class Action(BaseModel):
@@ -110,20 +133,34 @@ class Action(BaseModel):
     reason: str
     spec: MeetingSpec
     changes: tuple[str, ...] = ()
+    role: MeetingRole = "event"
 
     def describe(self) -> str:
         detail = f" ({', '.join(self.changes)})" if self.changes else ""
-        return f"{self.kind} {self.key} on {self.spec.host}: {self.reason}{detail}"
+        what = "rehearsal " if self.role == "rehearsal" else ""
+        return f"{self.kind} {what}{self.key} on {self.spec.host}: {self.reason}{detail}"
 
 
-def duration_minutes(req: Request) -> int:
+def _minutes(start: datetime, end: datetime) -> int:
+    """A length in whole minutes (rounded up), within Zoom's 1..1440."""
+    return max(1, min(24 * 60, math.ceil((end - start).total_seconds() / 60)))
+
+
+def effective_times(req: Request, a: Assignment | None) -> tuple[datetime, datetime]:
+    """When the request takes place in the plan: the chosen time of a flexible request, else its own."""
+    if a is not None and a.start is not None and a.end is not None:
+        return a.start, a.end
+    return req.start, req.end
+
+
+def duration_minutes(req: Request, a: Assignment | None = None) -> int:
     """The meeting's length in whole minutes (rounded up), within Zoom's 1..1440."""
-    return max(1, min(24 * 60, math.ceil((req.end - req.start).total_seconds() / 60)))
+    return _minutes(*effective_times(req, a))
 
 
-def agenda_for(req: Request, host: ZoomHost) -> str:
+def agenda_for(req: Request, host: ZoomHost, start: datetime | None = None) -> str:
     """The agenda text (zoom_client puts our key marker in front of it)."""
-    when = req.start.astimezone(ZoneInfo(req.timezone))
+    when = (start or req.start).astimezone(ZoneInfo(req.timezone))
     lines = [
         f"{req.unit} - PIC: {req.pic.name}",
         f"{when:%Y-%m-%d %H:%M} {zone_abbrev(req.timezone)}; {req.participants} peserta",
@@ -134,22 +171,49 @@ def agenda_for(req: Request, host: ZoomHost) -> str:
     return "\n".join(lines)[:1800]
 
 
-def spec_for(req: Request, host: ZoomHost) -> MeetingSpec:
+def spec_for(req: Request, host: ZoomHost, a: Assignment | None = None) -> MeetingSpec:
+    """The event meeting of `req` on `host`, at the time `a` chose (flexible) or the request's own."""
+    start, end = effective_times(req, a)
     return MeetingSpec(
         request=req.ref,
         host=host.id,
         account=host.account,
         zoom_user=host.zoom_user,
         topic=req.title[:200],
-        start=req.start,
-        duration_min=duration_minutes(req),
+        start=start,
+        duration_min=_minutes(start, end),
         timezone=req.timezone,
-        agenda=agenda_for(req, host),
+        agenda=agenda_for(req, host, start),
+    )
+
+
+def rehearsal_spec_for(req: Request, host: ZoomHost, slot: TaskSlot, a: Assignment | None = None) -> MeetingSpec:
+    """The Zoom meeting of `req`'s online rehearsal (`slot`) on `host`."""
+    zone = ZoneInfo(req.timezone)
+    event_start, _ = effective_times(req, a)
+    lines = [
+        f"Gladi bersih untuk / rehearsal for: {req.title}"[:300],
+        f"Acara / event: {event_start.astimezone(zone):%Y-%m-%d %H:%M} {zone_abbrev(req.timezone)}",
+        f"{req.unit} - PIC: {req.pic.name}",
+        f"Host {host.label or host.id}; ref {req.ref}",
+    ]
+    if slot.operators:
+        lines.append(f"Operator: {', '.join(slot.operators)}")
+    return MeetingSpec(
+        request=req.ref,
+        host=host.id,
+        account=host.account,
+        zoom_user=host.zoom_user,
+        topic=(REHEARSAL_TOPIC_PREFIX + req.title)[:200],
+        start=slot.start,
+        duration_min=_minutes(slot.start, slot.end),
+        timezone=req.timezone,
+        agenda="\n".join(lines)[:1800],
     )
 
 
 def desired_meetings(plan: Plan, requests: Iterable[Request], hosts: Mapping[str, ZoomHost]) -> dict[str, MeetingSpec]:
-    """The meeting each request served by a host in `plan` should have, by request reference."""
+    """The (event) meeting each request served by a host in `plan` should have, by request reference."""
     by_ref = {r.ref: r for r in requests}
     out: dict[str, MeetingSpec] = {}
     for a in plan.assignments:
@@ -159,21 +223,43 @@ def desired_meetings(plan: Plan, requests: Iterable[Request], hosts: Mapping[str
         host = hosts.get(a.host)
         if host is None:
             continue
-        out[req.ref] = spec_for(req, host)
+        out[req.ref] = spec_for(req, host, a)
     return out
 
 
-def _gone_reason(req: Request | None, plan_refs: Collection[str]) -> str:
+def desired_rehearsals(
+    plan: Plan, requests: Iterable[Request], hosts: Mapping[str, ZoomHost]
+) -> dict[str, MeetingSpec]:
+    """The rehearsal meeting of each request whose planned rehearsal is online (has a host), by reference.
+
+    Independent of the event's own service: an operator-only request may rehearse on one of our hosts."""
+    by_ref = {r.ref: r for r in requests}
+    out: dict[str, MeetingSpec] = {}
+    for a in plan.assignments:
+        req = by_ref.get(a.request)
+        slot = a.rehearsal
+        if req is None or not req.status.active or slot is None or slot.host is None:
+            continue
+        host = hosts.get(slot.host)
+        if host is None:
+            continue
+        out[req.ref] = rehearsal_spec_for(req, host, slot, a)
+    return out
+
+
+def _gone_reason(req: Request | None, plan_refs: Collection[str], role: MeetingRole = "event") -> str:
     if req is None:
         return "request no longer known"
     if req.status is RequestStatus.CANCELLED:
         return "request cancelled"
     if req.status is RequestStatus.REJECTED:
         return "request rejected"
-    if not req.needs_host:
+    if role == "event" and not req.needs_host:
         return "request no longer needs a Zoom host"
     if req.ref not in plan_refs:
         return "request not served by the new plan"
+    if role == "rehearsal":
+        return "no online rehearsal planned any more"
     return "no host assigned"
 
 
@@ -186,10 +272,11 @@ def diff_meetings(
     next_generation: Mapping[str, int] | None = None,
     requests: Mapping[str, Request] | None = None,
     plan_refs: Collection[str] = (),
+    role: MeetingRole = "event",
 ) -> tuple[list[Action], list[str]]:
     """Actions that turn `current` into `desired` for the requests in `scope`, and notes on what was left
     alone (meetings already started). `next_generation[ref]` is the generation a new meeting of `ref` gets
-    (default: one more than the current meeting's, or 1)."""
+    (default: one more than the current meeting's, or 1). All meetings given are of one `role`."""
     next_generation = next_generation or {}
     requests = requests or {}
     actions: list[Action] = []
@@ -199,24 +286,28 @@ def diff_meetings(
         want = desired.get(ref)
         if cur is None and want is None:
             continue
+        what = "rehearsal meeting" if role == "rehearsal" else "meeting"
         if cur is not None and cur.spec.start <= now:
             if want is None or want != cur.spec:
-                notes.append(f"{ref}: meeting {cur.key} has already started; left as it is")
+                notes.append(f"{ref}: {what} {cur.key} has already started; left as it is")
             continue
         gen = next_generation.get(ref, (cur.generation + 1) if cur is not None else 1)
         if cur is None:
             assert want is not None
             if want.start <= now:
-                notes.append(f"{ref}: starts before now; no meeting created")
+                notes.append(
+                    f"{ref}: {'rehearsal ' if role == 'rehearsal' else ''}starts before now; no {what} created"
+                )
                 continue
             actions.append(
                 Action(
                     kind="create",
                     request=ref,
-                    key=meeting_key(ref, gen),
+                    key=meeting_key(ref, gen, role),
                     generation=gen,
-                    reason="newly served",
+                    reason="rehearsal planned online" if role == "rehearsal" else "newly served",
                     spec=want,
+                    role=role,
                 )
             )
             continue
@@ -227,18 +318,28 @@ def diff_meetings(
                     request=ref,
                     key=cur.key,
                     generation=cur.generation,
-                    reason=_gone_reason(requests.get(ref), plan_refs),
+                    reason=_gone_reason(requests.get(ref), plan_refs, role),
                     spec=cur.spec,
+                    role=role,
                 )
             )
             continue
         if not cur.spec.same_host(want):
             reason = f"moved from {cur.spec.host} to {want.host}"
+            key = meeting_key(ref, gen, role)
             actions.append(
-                Action(kind="create", request=ref, key=meeting_key(ref, gen), generation=gen, reason=reason, spec=want)
+                Action(kind="create", request=ref, key=key, generation=gen, reason=reason, spec=want, role=role)
             )
             actions.append(
-                Action(kind="delete", request=ref, key=cur.key, generation=cur.generation, reason=reason, spec=cur.spec)
+                Action(
+                    kind="delete",
+                    request=ref,
+                    key=cur.key,
+                    generation=cur.generation,
+                    reason=reason,
+                    spec=cur.spec,
+                    role=role,
+                )
             )
             continue
         old, new = cur.spec.zoom_fields(), want.zoom_fields()
@@ -250,9 +351,10 @@ def diff_meetings(
                     request=ref,
                     key=cur.key,
                     generation=cur.generation,
-                    reason="meeting details changed",
+                    reason=f"{what} details changed",
                     spec=want,
                     changes=changed,
+                    role=role,
                 )
             )
     return actions, notes

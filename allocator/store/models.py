@@ -103,14 +103,17 @@ class AssignmentRow(Base):
     request: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     host: Mapped[str | None] = mapped_column(sa.String(64))
     operators: Mapped[list[str]]
+    #: The rest of the `Assignment` (`start`, `end`, `rehearsal`, `survey`) as JSON; NULL when none is set.
+    detail: Mapped[JsonDict | None]
 
 
 class MeetingRow(Base):
     """One Zoom meeting of ours, intended or real. Identity is `key` (see allocator.publish.meeting_key).
 
-    `state`: pending_create (intended, maybe not yet in Zoom) | active (in Zoom, id known) |
-    pending_delete (to be removed from Zoom) | deleted. `spec` is what the meeting should look like;
-    `synced` is what we last wrote to Zoom. The host's `start_url` is never stored.
+    `role`: event (the request's own meeting) | rehearsal (its online gladi bersih); each role of a request has
+    at most one live meeting and its own generations. `state`: pending_create (intended, maybe not yet in
+    Zoom) | active (in Zoom, id known) | pending_delete (to be removed from Zoom) | deleted. `spec` is what the
+    meeting should look like; `synced` is what we last wrote to Zoom. The host's `start_url` is never stored.
     """
 
     __tablename__ = "meetings"
@@ -118,6 +121,7 @@ class MeetingRow(Base):
     key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     request: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("requests.ref"), index=True)
     generation: Mapped[int]
+    role: Mapped[str] = mapped_column(sa.String(16), server_default="event")
     host: Mapped[str] = mapped_column(sa.String(64))
     account: Mapped[str] = mapped_column(sa.String(64))
     zoom_user: Mapped[str] = mapped_column(sa.String(200))
@@ -157,6 +161,37 @@ class OutboxRow(Base):
     plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plans.id"))
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+
+
+class KitLoanRow(Base):
+    """Kits a served request borrows, as the published plans said: out from `pickup` to `due`.
+
+    Written by `publish_plan` (and by a cancellation): a loan not yet picked up follows the plan; one whose
+    pickup has passed is out and stays until its return is recorded (`kit_returns`), even after the request
+    has ended and left the plans.
+    """
+
+    __tablename__ = "kit_loans"
+    request: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("requests.ref"), primary_key=True)
+    kit: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    count: Mapped[int]
+    pickup: Mapped[datetime] = mapped_column(index=True)
+    due: Mapped[datetime]
+    plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plans.id"))
+    updated_at: Mapped[datetime]
+
+
+class KitReturnRow(Base):
+    """A loan brought back: recorded by an admin, at most once per request and kit type."""
+
+    __tablename__ = "kit_returns"
+    __table_args__ = (sa.UniqueConstraint("request", "kit"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("requests.ref"), index=True)
+    kit: Mapped[str] = mapped_column(sa.String(64))
+    count: Mapped[int]
+    returned_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(sa.String(128))
 
 
 class ZoomBudgetRow(Base):

@@ -3,6 +3,10 @@
 Each public method is one transaction. Every change writes an audit row (who, what, when, old, new) in the
 same transaction. Requests keep their full history. `publish_plan` writes the plan and the Zoom actions it
 implies (the outbox) atomically; the sync worker (allocator.sync) carries them out.
+
+Besides requests and resources the store keeps the site's venues, travel times and kit types (settings rows,
+audited), the kits each served request borrows (`kit_loans`, written at publish) and their returns
+(`kit_returns`), and which new venues have been surveyed (`surveyed_venues`, noticed from published surveys).
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ import logging
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -20,6 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from allocator.domain import (
     Assignment,
+    KitOut,
+    KitType,
     Operator,
     Pin,
     Plan,
@@ -27,15 +33,29 @@ from allocator.domain import (
     Request,
     RequestStatus,
     SitePolicy,
+    TravelTime,
+    Venue,
     ZoomHost,
 )
-from allocator.publish import Action, CurrentMeeting, MeetingSpec, desired_meetings, diff_meetings
+from allocator.publish import (
+    ROLES,
+    Action,
+    CurrentMeeting,
+    MeetingRole,
+    MeetingSpec,
+    desired_meetings,
+    desired_rehearsals,
+    diff_meetings,
+    effective_times,
+)
 from allocator.store import migrate
 from allocator.store.db import make_engine
 from allocator.store.models import (
     AssignmentRow,
     AuditRow,
     HostRow,
+    KitLoanRow,
+    KitReturnRow,
     MeetingRow,
     NotificationRow,
     OperatorRow,
@@ -55,6 +75,10 @@ LIVE_MEETING_STATES = ("pending_create", "active")
 FINISHED_OUTBOX_STATES = ("done", "failed", "superseded")
 #: Meeting fields never copied into the audit log (the join link and passcode are for the PIC only).
 _PRIVATE_MEETING_FIELDS = ("join_url", "passcode")
+#: The actor of changes the store notices by itself (a survey that has taken place).
+SYSTEM_ACTOR = "system"
+KitLoanState = Literal["planned", "out", "overdue", "returned"]
+KIT_LOAN_STATES: tuple[KitLoanState, ...] = ("planned", "out", "overdue", "returned")
 
 
 def utcnow() -> datetime:
@@ -64,6 +88,21 @@ def utcnow() -> datetime:
 def _json(model: Any) -> dict[str, Any]:
     data: dict[str, Any] = model.model_dump(mode="json")
     return data
+
+
+_ASSIGNMENT_DETAIL = {"start", "end", "rehearsal", "survey"}
+
+
+def assignment_detail(a: Assignment) -> dict[str, Any] | None:
+    """What the `assignments` row keeps beyond host and operators (None when nothing is set)."""
+    data: dict[str, Any] = a.model_dump(mode="json", include=_ASSIGNMENT_DETAIL, exclude_none=True)
+    return data or None
+
+
+def assignment_from_row(row: AssignmentRow) -> Assignment:
+    return Assignment.model_validate(
+        {"request": row.request, "host": row.host, "operators": list(row.operators), **(row.detail or {})}
+    )
 
 
 @dataclass(frozen=True)
@@ -101,6 +140,35 @@ class MeetingView:
     zoom_meeting_id: int | None
     join_url: str | None
     passcode: str | None
+    role: MeetingRole = "event"
+
+
+@dataclass(frozen=True)
+class KitLoan:
+    """Kits one request borrows, and their state at the time asked for.
+
+    `state`: planned (pickup still ahead) | out | overdue (`due` passed, not back) | returned.
+    """
+
+    request: str
+    kit: str
+    count: int
+    pickup: datetime
+    due: datetime
+    state: KitLoanState
+    returned_at: datetime | None = None
+    returned_by: str | None = None
+
+    @property
+    def held_until(self) -> datetime | None:
+        """When the kits are back in stock: the return, else `due`; None (indefinitely) when overdue."""
+        if self.returned_at is not None:
+            return self.returned_at
+        return None if self.state == "overdue" else self.due
+
+    def holds_at(self, t: datetime) -> bool:
+        end = self.held_until
+        return self.pickup <= t and (end is None or t < end)
 
 
 @dataclass(frozen=True)
@@ -139,6 +207,7 @@ class PublishResult:
     queued: int = 0
     folded: int = 0  # actions absorbed by a create that had not been sent yet
     notes: list[str] = field(default_factory=list)
+    kit_loans: int = 0  # requests whose kit loans were planned, changed or dropped
 
     def counts(self) -> dict[str, int]:
         out = {"create": 0, "update": 0, "delete": 0}
@@ -164,6 +233,7 @@ def audit(
 def meeting_audit_view(m: MeetingRow) -> dict[str, Any]:
     return {
         "key": m.key,
+        "role": m.role,
         "state": m.state,
         "host": m.host,
         "zoom_meeting_id": m.zoom_meeting_id,
@@ -188,6 +258,34 @@ def meeting_view(m: MeetingRow) -> MeetingView:
         zoom_meeting_id=m.zoom_meeting_id,
         join_url=m.join_url,
         passcode=m.passcode,
+        role="rehearsal" if m.role == "rehearsal" else "event",
+    )
+
+
+def _loan_json(r: KitLoanRow) -> dict[str, Any]:
+    return {"count": r.count, "pickup": r.pickup.isoformat(), "due": r.due.isoformat()}
+
+
+def _loan_view(r: KitLoanRow, ret: KitReturnRow | None, at: datetime) -> KitLoan:
+    state: KitLoanState
+    if ret is not None and ret.returned_at <= at:
+        state = "returned"
+    elif r.pickup > at:
+        state = "planned"
+    elif r.due <= at:
+        state = "overdue"
+    else:
+        state = "out"
+    returned = ret is not None and state == "returned"
+    return KitLoan(
+        request=r.request,
+        kit=r.kit,
+        count=r.count,
+        pickup=r.pickup,
+        due=r.due,
+        state=state,
+        returned_at=ret.returned_at if returned and ret else None,
+        returned_by=ret.actor if returned and ret else None,
     )
 
 
@@ -236,28 +334,126 @@ class Store:
     def set_policy(self, policy: SitePolicy, *, actor: str) -> None:
         now = self.now()
         with self.transaction() as s:
-            row = s.get(SettingRow, "policy")
-            new = _json(policy)
-            if row is None:
-                s.add(SettingRow(name="policy", value=new, updated_at=now))
-                audit(s, at=now, actor=actor, action="policy.set", entity="settings", entity_id="policy", new=new)
-            elif row.value != new:
-                audit(
-                    s,
-                    at=now,
-                    actor=actor,
-                    action="policy.set",
-                    entity="settings",
-                    entity_id="policy",
-                    old=row.value,
-                    new=new,
-                )
-                row.value, row.updated_at = new, now
+            self._set_setting(s, "policy", _json(policy), actor=actor, now=now)
+
+    @staticmethod
+    def _set_setting(s: Session, name: str, new: dict[str, Any], *, actor: str, now: datetime) -> bool:
+        """Write one settings row (audited as `<name>.set`, entity `settings`); False if unchanged."""
+        row = s.get(SettingRow, name)
+        if row is None:
+            s.add(SettingRow(name=name, value=new, updated_at=now))
+            audit(s, at=now, actor=actor, action=f"{name}.set", entity="settings", entity_id=name, new=new)
+            return True
+        if row.value == new:
+            return False
+        audit(s, at=now, actor=actor, action=f"{name}.set", entity="settings", entity_id=name, old=row.value, new=new)
+        row.value, row.updated_at = new, now
+        return True
 
     def policy(self) -> SitePolicy:
         with self.transaction() as s:
-            row = s.get(SettingRow, "policy")
-            return SitePolicy.model_validate(row.value) if row else SitePolicy()
+            return self._policy(s)
+
+    @staticmethod
+    def _policy(s: Session) -> SitePolicy:
+        row = s.get(SettingRow, "policy")
+        return SitePolicy.model_validate(row.value) if row else SitePolicy()
+
+    # --- venues, travel, kit types (settings rows `venues`, `travel`, `kit_types`: {"items": [...]}) ------
+
+    def _set_items(
+        self, name: str, items: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any], actor: str
+    ) -> int:
+        """Replace a list setting; returns how many items are new, changed or gone (0: nothing written)."""
+        now = self.now()
+        with self.transaction() as s:
+            row = s.get(SettingRow, name)
+            old = {key(i): i for i in (row.value.get("items", []) if row else [])}
+            new = {key(i): i for i in items}
+            changed = sum(1 for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+            if (row is None and items) or (row is not None and list(row.value.get("items", [])) != items):
+                self._set_setting(s, name, {"items": items}, actor=actor, now=now)
+            return changed
+
+    def _items(self, name: str) -> list[dict[str, Any]]:
+        with self.transaction() as s:
+            row = s.get(SettingRow, name)
+            return list(row.value.get("items", [])) if row else []
+
+    def set_venues(self, venues: Iterable[Venue], *, actor: str) -> int:
+        """The site's venues as configured (a venue surveyed since stays surveyed, see `surveyed_venues`)."""
+        return self._set_items("venues", [_json(v) for v in venues], lambda v: v["id"], actor)
+
+    def venues(self) -> list[Venue]:
+        """The venues, with `surveyed` true for every venue whose survey has taken place."""
+        surveyed = self.surveyed_venues()
+        out = []
+        for v in (Venue.model_validate(i) for i in self._items("venues")):
+            out.append(v.model_copy(update={"surveyed": True}) if v.id in surveyed and not v.surveyed else v)
+        return out
+
+    def set_travel(self, travel: Iterable[TravelTime], *, actor: str) -> int:
+        return self._set_items("travel", [_json(t) for t in travel], lambda t: tuple(sorted((t["a"], t["b"]))), actor)
+
+    def travel(self) -> list[TravelTime]:
+        return [TravelTime.model_validate(i) for i in self._items("travel")]
+
+    def set_kit_types(self, kit_types: Iterable[KitType], *, actor: str) -> int:
+        return self._set_items("kit_types", [_json(k) for k in kit_types], lambda k: k["id"], actor)
+
+    def kit_types(self) -> list[KitType]:
+        return [KitType.model_validate(i) for i in self._items("kit_types")]
+
+    # --- surveyed venues ------------------------------------------------------------------------
+
+    def surveyed_venues(self) -> dict[str, dict[str, Any]]:
+        """Venues whose survey has taken place: venue id -> {"at": survey end, "request", "noticed_at"}."""
+        with self.transaction() as s:
+            row = s.get(SettingRow, "surveyed_venues")
+            return dict(row.value.get("venues", {})) if row else {}
+
+    def note_surveys(self, now: datetime | None = None, *, actor: str = SYSTEM_ACTOR) -> list[str]:
+        """Record as surveyed every venue whose survey in the published plan has ended by `now` (for an active
+        request); returns the venues newly recorded. `load_problem` and `publish_plan` call it."""
+        now = (now or self.now()).astimezone(UTC)
+        with self.transaction() as s:
+            row = s.scalars(sa.select(PlanRow).where(PlanRow.state == "published").order_by(PlanRow.id.desc())).first()
+            if row is None:
+                return []
+            return self._note_surveys(s, self._assignments(s, row.id), now=now, actor=actor)
+
+    @staticmethod
+    def _note_surveys(s: Session, assignments: Iterable[Assignment], *, now: datetime, actor: str) -> list[str]:
+        done = [a for a in assignments if a.survey is not None and a.survey.venue and a.survey.end <= now]
+        if not done:
+            return []
+        row = s.get(SettingRow, "surveyed_venues")
+        known: dict[str, Any] = dict(row.value.get("venues", {})) if row else {}
+        fresh: dict[str, Any] = {}
+        for a in sorted(done, key=lambda a: (a.survey.end if a.survey else now, a.request)):
+            assert a.survey is not None and a.survey.venue is not None
+            venue = a.survey.venue
+            if venue in known or venue in fresh:
+                continue
+            req = s.get(RequestRow, a.request)
+            if req is None or not RequestStatus(req.status).active:
+                continue  # a survey of a cancelled request may never have happened
+            fresh[venue] = {
+                "at": a.survey.end.isoformat(),
+                "request": a.request,
+                "operators": list(a.survey.operators),
+                "noticed_at": now.isoformat(),
+            }
+        if not fresh:
+            return []
+        value = {"venues": {**known, **fresh}}
+        if row is None:
+            s.add(SettingRow(name="surveyed_venues", value=value, updated_at=now))
+        else:
+            row.value, row.updated_at = value, now
+        for venue, info in fresh.items():
+            audit(s, at=now, actor=actor, action="venue.surveyed", entity="venue", entity_id=venue, new=info)
+        return sorted(fresh)
 
     # --- requests -------------------------------------------------------------------------------
 
@@ -293,6 +489,7 @@ class Store:
             for m in self._live_meetings(s, [req.ref]):
                 if m.start > now:
                     self._retire_meeting(s, m, reason=f"request {req.status.value}", actor=actor, now=now)
+            self._drop_unpicked_loans(s, req.ref, actor=actor, now=now, reason=f"request {req.status.value}")
         return RequestVersion(req.ref, row.version, change, actor, now, req)
 
     def cancel_request(self, ref: str, *, actor: str, reason: str | None = None) -> RequestVersion | None:
@@ -459,11 +656,15 @@ class Store:
     # --- problems -------------------------------------------------------------------------------
 
     def import_problem(self, problem: Problem, *, actor: str) -> dict[str, int]:
-        """Load a problem file's site policy, hosts, operators, requests and pins into the store."""
+        """Load a problem file's site policy, hosts, operators, venues, travel times, kit types, requests and
+        pins into the store (counts: new or changed). Venues surveyed since stay surveyed."""
         self.set_policy(problem.policy, actor=actor)
         counts = {
             "hosts": self.upsert_hosts(problem.hosts, actor=actor),
             "operators": self.upsert_operators(problem.operators, actor=actor),
+            "venues": self.set_venues(problem.venues, actor=actor),
+            "travel": self.set_travel(problem.travel, actor=actor),
+            "kit_types": self.set_kit_types(problem.kit_types, actor=actor),
             "requests": 0,
             "pins": 0,
         }
@@ -479,9 +680,12 @@ class Store:
 
     def load_problem(self, now: datetime | None = None, *, until: datetime | None = None) -> Problem:
         """The planning problem at `now`: every request ending after `now` (and starting before `until`),
-        the active hosts and operators, the site policy, the published plan's assignments as `previous`
-        and the pins (both limited to what still applies)."""
+        the active hosts and operators, the site policy, venues (surveyed ones marked, after noticing surveys
+        that have ended), travel times, kit types, the kits out at `now` (picked up and not returned, also of
+        requests that have ended), the published plan's assignments as `previous` and the pins (both limited
+        to what still applies)."""
         now = (now or self.now()).astimezone(UTC)
+        self.note_surveys(now)
         requests = self.list_requests(ends_after=now, starts_before=until)
         hosts = self.hosts()
         operators = self.operators()
@@ -497,15 +701,38 @@ class Store:
                 and len(set(a.operators)) == len(a.operators)
             )
 
+        def tasks_usable(a: Assignment) -> Assignment:
+            """Drop a rehearsal or survey that names a host or operator no longer active."""
+            update: dict[str, Any] = {}
+            for name in ("rehearsal", "survey"):
+                t = getattr(a, name)
+                if t is not None and (
+                    (t.host is not None and t.host not in host_ids) or any(o not in op_ids for o in t.operators)
+                ):
+                    update[name] = None
+            return a.model_copy(update=update) if update else a
+
         published = self.published_plan()
-        previous = [a for a in (published.plan.assignments if published else []) if usable(a)]
+        previous = [tasks_usable(a) for a in (published.plan.assignments if published else []) if usable(a)]
         pins = [p for p in self.pins() if usable(p)]
+        kit_types = self.kit_types()
+        kit_ids = {k.id for k in kit_types}
+        kits_out = []
+        for loan in self.kit_loans(now, states=("out", "overdue")):
+            if loan.kit not in kit_ids:
+                log.warning("kit loan %s/%s: kit type %r is not configured; ignored", loan.request, loan.kit, loan.kit)
+                continue
+            kits_out.append(KitOut(kit=loan.kit, count=loan.count, request=loan.request, due=loan.due))
         return Problem(
             now=now,
             policy=self.policy(),
             hosts=hosts,
             operators=operators,
             requests=requests,
+            venues=self.venues(),
+            travel=self.travel(),
+            kit_types=kit_types,
+            kits_out=kits_out,
             previous=previous,
             pins=pins,
         )
@@ -527,11 +754,15 @@ class Store:
             return self._plan_from_row(s, row) if row else None
 
     @staticmethod
-    def _plan_from_row(s: Session, row: PlanRow) -> PublishedPlan:
+    def _assignments(s: Session, plan_id: int) -> list[Assignment]:
         rows = s.scalars(
-            sa.select(AssignmentRow).where(AssignmentRow.plan_id == row.id).order_by(AssignmentRow.request)
+            sa.select(AssignmentRow).where(AssignmentRow.plan_id == plan_id).order_by(AssignmentRow.request)
         )
-        assignments = [Assignment(request=a.request, host=a.host, operators=list(a.operators)) for a in rows]
+        return [assignment_from_row(a) for a in rows]
+
+    @classmethod
+    def _plan_from_row(cls, s: Session, row: PlanRow) -> PublishedPlan:
+        assignments = cls._assignments(s, row.id)
         plan = Plan.model_validate({**row.data, "assignments": [_json(a) for a in assignments]})
         return PublishedPlan(row.id, row.published_at or row.created_at, row.actor, plan)
 
@@ -560,30 +791,45 @@ class Store:
             requests = {r.ref: Request.model_validate(r.data) for r in req_rows}
             hosts = {r.id: ZoomHost.model_validate(r.data) for r in s.scalars(sa.select(HostRow))}
             live = self._live_meetings(s, scope_set)
-            by_ref: dict[str, MeetingRow] = {}
+            by_key: dict[tuple[str, str], MeetingRow] = {}
             for m in live:
-                if m.request in by_ref:  # never expected: keep the newest, retire the other
-                    log.error("request %s has two live meetings (%s, %s)", m.request, by_ref[m.request].key, m.key)
-                by_ref[m.request] = m
-            current = {
-                ref: CurrentMeeting(key=m.key, generation=m.generation, spec=MeetingSpec.model_validate(m.spec))
-                for ref, m in by_ref.items()
-            }
+                if (m.request, m.role) in by_key:  # never expected: keep the newest, retire the other
+                    other = by_key[(m.request, m.role)].key
+                    log.error("request %s has two live %s meetings (%s, %s)", m.request, m.role, other, m.key)
+                by_key[(m.request, m.role)] = m
             gens = self._next_generations(s, scope_set)
-            desired = desired_meetings(plan, requests.values(), hosts)
-            actions, notes = diff_meetings(
-                current,
-                desired,
-                scope=scope_set & set(requests),
-                now=now,
-                next_generation=gens,
-                requests=requests,
-                plan_refs={a.request for a in plan.assignments},
-            )
+            desired = {"event": desired_meetings(plan, requests.values(), hosts)}
+            desired["rehearsal"] = desired_rehearsals(plan, requests.values(), hosts)
+            actions: list[Action] = []
+            notes: list[str] = []
+            for role in ROLES:
+                current = {
+                    ref: CurrentMeeting(
+                        key=m.key, generation=m.generation, spec=MeetingSpec.model_validate(m.spec), role=role
+                    )
+                    for (ref, r), m in by_key.items()
+                    if r == role
+                }
+                role_actions, role_notes = diff_meetings(
+                    current,
+                    desired[role],
+                    scope=scope_set & set(requests),
+                    now=now,
+                    next_generation={ref: g for (ref, r), g in gens.items() if r == role},
+                    requests=requests,
+                    plan_refs={a.request for a in plan.assignments},
+                    role=role,
+                )
+                actions += role_actions
+                notes += role_notes
+            actions.sort(key=lambda a: a.request)  # stable: per request, event actions before rehearsal ones
             result = PublishResult(plan_id=0, actions=actions, notes=notes)
             if dry_run:
                 s.rollback()
                 return result
+            outgoing = s.scalars(sa.select(PlanRow.id).where(PlanRow.state == "published")).all()
+            for plan_id in outgoing:  # surveys done under the plan being replaced count before it goes
+                self._note_surveys(s, self._assignments(s, plan_id), now=now, actor=SYSTEM_ACTOR)
             plan_row = self._insert_plan(s, plan, actor=actor, now=now)
             result.plan_id = plan_row.id
             for a in actions:
@@ -591,17 +837,20 @@ class Store:
                     self._queue_create(s, a, plan_id=plan_row.id, actor=actor, now=now)
                     result.queued += 1
                 elif a.kind == "update":
-                    if self._queue_update(s, by_ref[a.request], a, plan_id=plan_row.id, actor=actor, now=now):
+                    m = by_key[(a.request, a.role)]
+                    if self._queue_update(s, m, a, plan_id=plan_row.id, actor=actor, now=now):
                         result.queued += 1
                     else:
                         result.folded += 1
                 else:
-                    if self._retire_meeting(
-                        s, by_ref[a.request], reason=a.reason, actor=actor, now=now, plan_id=plan_row.id
-                    ):
+                    m = by_key[(a.request, a.role)]
+                    if self._retire_meeting(s, m, reason=a.reason, actor=actor, now=now, plan_id=plan_row.id):
                         result.queued += 1
                     else:
                         result.folded += 1
+            result.kit_loans = self._plan_kit_loans(
+                s, plan, requests, scope=scope_set & set(requests), plan_id=plan_row.id, actor=actor, now=now
+            )
             audit(
                 s,
                 at=now,
@@ -609,7 +858,12 @@ class Store:
                 action="plan.published",
                 entity="plan",
                 entity_id=str(plan_row.id),
-                new={**plan_row.summary, "actions": result.counts(), "queued": result.queued},
+                new={
+                    **plan_row.summary,
+                    "actions": result.counts(),
+                    "queued": result.queued,
+                    "kit_loans_changed": result.kit_loans,
+                },
             )
             return result
 
@@ -633,7 +887,13 @@ class Store:
         s.add(row)
         s.flush()
         s.add_all(
-            AssignmentRow(plan_id=row.id, request=a.request, host=a.host, operators=list(a.operators))
+            AssignmentRow(
+                plan_id=row.id,
+                request=a.request,
+                host=a.host,
+                operators=list(a.operators),
+                detail=assignment_detail(a),
+            )
             for a in plan.assignments
         )
         return row
@@ -650,15 +910,16 @@ class Store:
         return list(s.scalars(q))
 
     @staticmethod
-    def _next_generations(s: Session, refs: Collection[str]) -> dict[str, int]:
+    def _next_generations(s: Session, refs: Collection[str]) -> dict[tuple[str, str], int]:
+        """The generation the next new meeting of each (request, role) gets."""
         if not refs:
             return {}
         q = (
-            sa.select(MeetingRow.request, sa.func.max(MeetingRow.generation))
+            sa.select(MeetingRow.request, MeetingRow.role, sa.func.max(MeetingRow.generation))
             .where(MeetingRow.request.in_(list(refs)))
-            .group_by(MeetingRow.request)
+            .group_by(MeetingRow.request, MeetingRow.role)
         )
-        return {ref: int(gen) + 1 for ref, gen in s.execute(q)}
+        return {(ref, role): int(gen) + 1 for ref, role, gen in s.execute(q)}
 
     @staticmethod
     def _outbox_row(
@@ -685,6 +946,7 @@ class Store:
             key=a.key,
             request=a.request,
             generation=a.generation,
+            role=a.role,
             host=a.spec.host,
             account=a.spec.account,
             zoom_user=a.spec.zoom_user,
@@ -800,19 +1062,35 @@ class Store:
 
     # --- meetings, outbox, audit (reads) --------------------------------------------------------
 
-    def meetings(self, *, request: str | None = None, states: Collection[str] | None = None) -> list[MeetingView]:
-        q = sa.select(MeetingRow).order_by(MeetingRow.request, MeetingRow.generation)
+    def meetings(
+        self,
+        *,
+        request: str | None = None,
+        states: Collection[str] | None = None,
+        role: MeetingRole | None = None,
+    ) -> list[MeetingView]:
+        """Meetings (every role unless `role` is given), by request, event before rehearsal, oldest first."""
+        q = sa.select(MeetingRow).order_by(MeetingRow.request, MeetingRow.role, MeetingRow.generation)
         if request is not None:
             q = q.where(MeetingRow.request == request)
         if states is not None:
             q = q.where(MeetingRow.state.in_(list(states)))
+        if role is not None:
+            q = q.where(MeetingRow.role == role)
         with self.transaction() as s:
             return [meeting_view(m) for m in s.scalars(q)]
 
-    def meeting_for(self, ref: str) -> MeetingView | None:
-        """The request's current meeting (intended or in Zoom), if any."""
-        live = self.meetings(request=ref, states=LIVE_MEETING_STATES)
+    def meeting_for(self, ref: str, role: MeetingRole = "event") -> MeetingView | None:
+        """The request's current meeting (intended or in Zoom) in `role`, if any: by default the event's."""
+        live = self.meetings(request=ref, states=LIVE_MEETING_STATES, role=role)
         return live[-1] if live else None
+
+    def rehearsal_meeting_for(self, ref: str) -> MeetingView | None:
+        """The Zoom meeting of the request's online rehearsal (gladi bersih), if one is planned.
+
+        `join_url`/`passcode` are set once the sync worker has created it (None before: send nothing yet);
+        `spec.start` is the rehearsal's start, `spec.host` its host. For the operators and the PIC."""
+        return self.meeting_for(ref, "rehearsal")
 
     def outbox(self, *, states: Collection[str] | None = None, request: str | None = None) -> list[OutboxView]:
         q = sa.select(OutboxRow, MeetingRow.key).join(MeetingRow, MeetingRow.id == OutboxRow.meeting_id)
@@ -854,6 +1132,177 @@ class Store:
             return [
                 AuditEntry(a.id, a.at, a.actor, a.action, a.entity, a.entity_id, a.old, a.new) for a in s.scalars(q)
             ]
+
+    # --- kit loans and returns ---------------------------------------------------------------------
+
+    def _plan_kit_loans(
+        self,
+        s: Session,
+        plan: Plan,
+        requests: dict[str, Request],
+        *,
+        scope: Collection[str],
+        plan_id: int,
+        actor: str,
+        now: datetime,
+    ) -> int:
+        """Make the loans of the requests in `scope` what `plan` says. A loan already picked up (pickup <= now)
+        is out: it is never dropped (the kits must come back) and keeps its pickup; its count and due follow
+        the plan while the plan still lends that kit. Returns how many requests' loans changed."""
+        if not scope:
+            return 0
+        policy = self._policy(s)
+        before, after = timedelta(minutes=policy.kit_pickup_min), timedelta(minutes=policy.kit_return_min)
+        assigned = {a.request: a for a in plan.assignments}
+        rows: dict[str, dict[str, KitLoanRow]] = {}
+        for row in s.scalars(sa.select(KitLoanRow).where(KitLoanRow.request.in_(list(scope)))):
+            rows.setdefault(row.request, {})[row.kit] = row
+        changed = 0
+        for ref in sorted(scope):
+            req, a = requests[ref], assigned.get(ref)
+            want: dict[str, tuple[int, datetime, datetime]] = {}
+            if a is not None and req.status.active:
+                start, end = effective_times(req, a)
+                want = {k.kit: (k.count, start - before, end + after) for k in req.kits}
+            have = rows.get(ref, {})
+            old = {kit: _loan_json(r) for kit, r in have.items()}
+            new: dict[str, dict[str, Any]] = {}
+            for kit, row in have.items():
+                if kit in want:
+                    count, pickup, due = want[kit]
+                    if row.pickup > now:  # not out yet: it follows the plan entirely
+                        row.pickup = pickup
+                    row.count, row.due = count, due
+                    new[kit] = _loan_json(row)
+                    if new[kit] != old[kit]:
+                        row.plan_id, row.updated_at = plan_id, now
+                elif row.pickup > now:
+                    s.delete(row)
+                else:
+                    new[kit] = old[kit]  # out: it stays until returned
+            for kit, (count, pickup, due) in want.items():
+                if kit not in have:
+                    row = KitLoanRow(
+                        request=ref, kit=kit, count=count, pickup=pickup, due=due, plan_id=plan_id, updated_at=now
+                    )
+                    s.add(row)
+                    new[kit] = _loan_json(row)
+            if new != old:
+                changed += 1
+                audit(
+                    s,
+                    at=now,
+                    actor=actor,
+                    action="kit_loan.planned",
+                    entity="kit_loan",
+                    entity_id=ref,
+                    old=old or None,
+                    new={**new, "plan": plan_id} if new else None,
+                )
+        return changed
+
+    def _drop_unpicked_loans(self, s: Session, ref: str, *, actor: str, now: datetime, reason: str) -> None:
+        """A request no longer active lends nothing that has not left yet (what is out stays out)."""
+        rows = s.scalars(sa.select(KitLoanRow).where(KitLoanRow.request == ref, KitLoanRow.pickup > now)).all()
+        if not rows:
+            return
+        old = {r.kit: _loan_json(r) for r in rows}
+        for r in rows:
+            s.delete(r)
+        audit(
+            s,
+            at=now,
+            actor=actor,
+            action="kit_loan.dropped",
+            entity="kit_loan",
+            entity_id=ref,
+            old=old,
+            new={"reason": reason},
+        )
+
+    def kit_loans(
+        self,
+        at: datetime | None = None,
+        *,
+        states: Collection[KitLoanState] | None = None,
+        request: str | None = None,
+        kit: str | None = None,
+        between: tuple[datetime, datetime] | None = None,
+    ) -> list[KitLoan]:
+        """Kit loans with their state at `at` (default now): planned, out, overdue or returned.
+
+        `between=(start, end)`: only loans holding kits at some instant of [start, end) (an overdue loan holds
+        them until it is returned). Ordered by pickup, request, kit."""
+        at = (at or self.now()).astimezone(UTC)
+        q = (
+            sa.select(KitLoanRow, KitReturnRow)
+            .outerjoin(
+                KitReturnRow, sa.and_(KitReturnRow.request == KitLoanRow.request, KitReturnRow.kit == KitLoanRow.kit)
+            )
+            .order_by(KitLoanRow.pickup, KitLoanRow.request, KitLoanRow.kit)
+        )
+        if request is not None:
+            q = q.where(KitLoanRow.request == request)
+        if kit is not None:
+            q = q.where(KitLoanRow.kit == kit)
+        if between is not None:
+            q = q.where(KitLoanRow.pickup < between[1])
+        elif states is not None and "planned" not in states:
+            q = q.where(KitLoanRow.pickup <= at)
+        out: list[KitLoan] = []
+        with self.transaction() as s:
+            for loan, ret in s.execute(q):
+                view = _loan_view(loan, ret, at)
+                if states is not None and view.state not in states:
+                    continue
+                if between is not None:
+                    end = view.held_until
+                    if end is not None and end <= between[0]:
+                        continue
+                out.append(view)
+        return out
+
+    def record_kit_return(
+        self, ref: str, *, actor: str, kit: str | None = None, at: datetime | None = None
+    ) -> list[KitLoan]:
+        """Record that the request's kits (or only kit type `kit`) are back; returns the loans closed now (empty
+        if they had been returned already). Raises KeyError for an unknown request, ValueError when the request
+        borrows no such kit or it has not been picked up yet."""
+        at = (at or self.now()).astimezone(UTC)
+        with self.transaction() as s:
+            if s.get(RequestRow, ref) is None:
+                raise KeyError(f"unknown request {ref!r}")
+            q = sa.select(KitLoanRow).where(KitLoanRow.request == ref).order_by(KitLoanRow.kit)
+            if kit is not None:
+                q = q.where(KitLoanRow.kit == kit)
+            loans = s.scalars(q).all()
+            if not loans:
+                what = f"kit {kit!r}" if kit is not None else "any kit"
+                raise ValueError(f"{ref} does not borrow {what} in the published plans")
+            done = set(s.scalars(sa.select(KitReturnRow.kit).where(KitReturnRow.request == ref)))
+            open_ = [r for r in loans if r.kit not in done]
+            if not open_:
+                return []
+            out = [r for r in open_ if r.pickup <= at]
+            if not out or (kit is not None and len(out) < len(open_)):
+                first = min(r.pickup for r in open_)
+                raise ValueError(f"{ref}: the kits have not been picked up yet (pickup {first.isoformat()})")
+            closed = []
+            for r in out:
+                ret = KitReturnRow(request=ref, kit=r.kit, count=r.count, returned_at=at, actor=actor)
+                s.add(ret)
+                closed.append(_loan_view(r, ret, at))
+                audit(
+                    s,
+                    at=at,
+                    actor=actor,
+                    action="kit.returned",
+                    entity="kit_return",
+                    entity_id=ref,
+                    old=_loan_json(r),
+                    new={"kit": r.kit, "count": r.count, "returned_at": at.isoformat(), "overdue": r.due <= at},
+                )
+            return closed
 
     # --- Zoom budget ------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from allocator.cli import app
-from allocator.store import Store
+from allocator.store import Store, head_revision
 from allocator.sync import CRASH_ENV
 from zoom_client.idempotency import key_from_agenda
 from zoom_client.sandbox import load_fixture, run_sandbox
@@ -41,7 +41,7 @@ def test_plan_publish_sync_crash_rerun_reconcile(db_url: str, tmp_path: Path) ->
     with run_sandbox(load_fixture(fixture), enforce_rate_limits=False) as sb:
         zoom = tmp_path / "zoom.json"
         zoom.write_text(json.dumps(sb.config_json()), encoding="utf-8")
-        assert "revision 0001" in _vicon("db", "upgrade", db=db_url)
+        assert f"revision {head_revision()}" in _vicon("db", "upgrade", db=db_url)
         assert "57 requests" in _vicon("import", "--problem", str(EXAMPLE), db=db_url)
         published = _vicon("publish", "--time-limit", "10", db=db_url)
         assert "published plan 1" in published and "create" in published
@@ -82,4 +82,4 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "cannot read" in result.output
     assert _vicon("db", "current", db=db).startswith("(empty)")
     _vicon("db", "upgrade", db=db)
-    assert _vicon("db", "current", db=db).startswith("0001")
+    assert _vicon("db", "current", db=db).startswith(head_revision())

@@ -80,8 +80,9 @@ def test_request_history_and_audit(store: Store, clock: FakeClock) -> None:
 def test_import_and_load_problem(store: Store) -> None:
     prob = load_problem(EXAMPLE)
     counts = store.import_problem(prob, actor="import")
-    assert counts == {"hosts": 4, "operators": 5, "requests": 57, "pins": 0}
-    assert store.import_problem(prob, actor="import") == {"hosts": 0, "operators": 0, "requests": 0, "pins": 0}
+    nothing = {"venues": 0, "travel": 0, "kit_types": 0, "pins": 0}
+    assert counts == {"hosts": 4, "operators": 5, "requests": 57, **nothing}
+    assert store.import_problem(prob, actor="import") == {"hosts": 0, "operators": 0, "requests": 0, **nothing}
     loaded = store.load_problem(datetime(2026, 12, 1, tzinfo=UTC))
     assert {r.ref for r in loaded.requests} == {r.ref for r in prob.requests}
     assert loaded.policy == prob.policy and loaded.hosts == prob.hosts and loaded.operators == prob.operators
