@@ -184,13 +184,28 @@ def store_rehearsal_join(store: Store) -> RehearsalJoin | None:
     return join
 
 
+def upcoming_requests(store: Store, plan: Plan | None, now: datetime) -> list[Request]:
+    """Requests ending after `now` at their effective time: the store filters on the requested end, so a flexible
+    request the plan put later than asked is added from the plan."""
+    requests = store.list_requests(ends_after=now)
+    known = {r.ref for r in requests}
+    extra = [
+        req
+        for a in (plan.assignments if plan is not None else [])
+        if a.end is not None and a.end > now and a.request not in known
+        if (req := store.get_request(a.request)) is not None
+    ]
+    return sorted([*requests, *extra], key=lambda r: (r.start, r.ref)) if extra else requests
+
+
 def snapshot(store: Store, now: datetime | None = None) -> Snapshot:
     now = (now or store.now()).astimezone(UTC)
     published = store.published_plan()
+    plan = published.plan if published else None
     return Snapshot(
         now=now,
-        plan=published.plan if published else None,
-        requests=store.list_requests(ends_after=now),
+        plan=plan,
+        requests=upcoming_requests(store, plan, now),
         operators={o.id: o for o in store.operators(include_inactive=True)},
         hosts={h.id: h for h in store.hosts(include_inactive=True)},
         policy=store.policy(),
