@@ -398,7 +398,9 @@ def _host_overlaps(problem: Problem, valid: list[tuple[Request, Assignment]]) ->
             at_start = [b for b in mine if b.start <= item.start < b.end]
             if len(at_start) > host.max_concurrent:
                 names = ", ".join(sorted(b.label for b in at_start))
-                out.append(f"host {host.id}: {len(at_start)} meetings at once at {item.start.isoformat()} ({names})")
+                msg = f"host {host.id}: {len(at_start)} meetings at once at {item.start.isoformat()} ({names})"
+                if msg not in out:  # items starting together would each report the same set
+                    out.append(msg)
             if item.kind == HostKind.WEBINAR:
                 for other in mine:
                     if other is not item and _spans_overlap(item.start, item.end, other.start, other.end):
