@@ -18,6 +18,7 @@ from allocator.domain import Pin, Request, local, zone_abbrev
 from allocator.errors import ViconError
 from allocator.explain import when
 from allocator.intake import IntakeFileError, read_file
+from allocator.kits_cli import kits_app
 from allocator.notify.outbox import notification_status
 from allocator.problem_io import validation_messages
 from allocator.service import replan
@@ -302,6 +303,7 @@ def demo_cmd(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(requests_app, name="requests")
+    app.add_typer(kits_app, name="kits")
     app.command("replan")(replan_cmd)
     app.command("pin")(pin_cmd)
     app.command("unpin")(unpin_cmd)

@@ -1,17 +1,30 @@
-"""The pure diff from plans to Zoom actions, and the meeting key scheme."""
+"""The pure diff from plans to Zoom actions, and the meeting key scheme (event and rehearsal roles)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from allocator.domain import RequestStatus, ServiceType, ZoomHost
+from allocator.domain import (
+    Assignment,
+    Plan,
+    RehearsalSpec,
+    RequestStatus,
+    ServiceType,
+    SolverStatus,
+    TaskSlot,
+    ZoomHost,
+)
 from allocator.publish import (
+    ROLES,
     CurrentMeeting,
     desired_meetings,
+    desired_rehearsals,
     diff_meetings,
     duration_minutes,
     meeting_key,
     parse_generation,
+    parse_key,
 )
 from tests.store.dbs import hosts, plan_of, request
 
@@ -118,3 +131,115 @@ def test_out_of_scope_meetings_are_untouched() -> None:
 def test_duration_rounds_up_and_is_capped() -> None:
     assert duration_minutes(request("A", NOW, hours=1.01)) == 61
     assert duration_minutes(request("A", NOW, hours=30)) == 24 * 60
+
+
+# --- flexible times and rehearsal meetings -------------------------------------------------------------------
+
+
+def _rehearsing(ref: str, start: datetime, **kw: object):
+    return request(ref, start, service=ServiceType.LINK_OPERATOR, rehearsal=RehearsalSpec(), **kw)
+
+
+def _slot(start: datetime, host: str | None = "H100", minutes: int = 60) -> TaskSlot:
+    return TaskSlot(start=start, end=start + timedelta(minutes=minutes), host=host, operators=["OP1"])
+
+
+def _plan(*assignments: Assignment) -> Plan:
+    return Plan(assignments=list(assignments), status=SolverStatus.OPTIMAL)
+
+
+def _role_diff(current: dict, plan: Plan, reqs: list, role: str = "rehearsal"):
+    want = (desired_rehearsals if role == "rehearsal" else desired_meetings)(plan, reqs, HOSTS)
+    return diff_meetings(
+        current,
+        want,
+        scope=[r.ref for r in reqs],
+        now=NOW,
+        requests={r.ref: r for r in reqs},
+        plan_refs={a.request for a in plan.assignments},
+        role=role,  # type: ignore[arg-type]
+    )
+
+
+def test_role_keys_are_distinct_whatever_the_reference() -> None:
+    assert meeting_key("REQ-1", 1, "rehearsal") == "REQ-1.r1"
+    assert parse_key("REQ-1.r1") == ("rehearsal", 1) and parse_key("REQ-1.g2") == ("event", 2)
+    assert parse_key("REQ-1.x1") is None and parse_key("REQ-1.r") is None and parse_key("r1") is None
+    assert parse_generation("REQ-1.r3") == 3  # reconcile treats rehearsal keys as ours
+    refs = ["A", "A.r1", "A.g1", "A.r", "A.g", "A.r1.g1", "045/UND/2030", "R" * 64, "R" * 63]
+    keys = [meeting_key(ref, gen, role) for ref in refs for gen in (1, 2, 12) for role in ROLES]
+    assert len(set(keys)) == len(keys)
+    for ref in refs:
+        for role in ROLES:
+            key = meeting_key(ref, 7, role)
+            assert parse_key(key) == (role, 7) and len(key) <= 64
+
+
+def test_flexible_request_meeting_is_at_the_chosen_time() -> None:
+    base = NOW + timedelta(days=1)
+    req = request("F", base, window_start=base - timedelta(hours=3), window_end=base + timedelta(hours=4))
+    chosen = Assignment(request="F", host="H100", start=base + timedelta(hours=2), end=base + timedelta(hours=3))
+    [spec] = desired_meetings(_plan(chosen), [req], HOSTS).values()
+    assert spec.start == chosen.start and spec.duration_min == 60
+    assert f"{chosen.start.astimezone(ZoneInfo('Asia/Jakarta')):%Y-%m-%d %H:%M} WIB" in spec.agenda
+    # The plan moves it: an update of the same meeting (start and agenda), not a new one.
+    current = {"F": CurrentMeeting(key="F.g1", generation=1, spec=spec)}
+    moved = chosen.model_copy(update={"start": base - timedelta(hours=1), "end": base})
+    actions, _ = _role_diff(current, _plan(moved), [req], "event")
+    assert [(a.kind, a.key, a.spec.start) for a in actions] == [("update", "F.g1", moved.start)]
+    assert set(actions[0].changes) == {"start", "agenda"}
+    assert _role_diff(current, _plan(chosen), [req], "event") == ([], [])
+
+
+def test_online_rehearsal_gets_its_own_meeting_created_updated_moved_and_deleted() -> None:
+    base = NOW + timedelta(days=2)
+    req = _rehearsing("A", base)
+    slot = _slot(base - timedelta(days=1))
+    plan = _plan(Assignment(request="A", host="H300", operators=["OP1"], rehearsal=slot))
+    events = desired_meetings(plan, [req], HOSTS)
+    [spec] = desired_rehearsals(plan, [req], HOSTS).values()
+    assert spec.host == "H100" and events["A"].host == "H300"
+    assert spec.topic == "Gladi bersih: Rapat A" and spec.start == slot.start and spec.duration_min == 60
+    actions, _ = _role_diff({}, plan, [req])
+    assert [(a.kind, a.key, a.role, a.reason) for a in actions] == [
+        ("create", "A.r1", "rehearsal", "rehearsal planned online")
+    ]
+    assert "rehearsal A.r1" in actions[0].describe()
+    current = {"A": CurrentMeeting(key="A.r1", generation=1, spec=spec, role="rehearsal")}
+    assert _role_diff(current, plan, [req]) == ([], [])
+    later = slot.model_copy(update={"start": slot.start + timedelta(hours=2), "end": slot.end + timedelta(hours=2)})
+    plan2 = _plan(plan.assignments[0].model_copy(update={"rehearsal": later}))
+    actions, _ = _role_diff(current, plan2, [req])
+    assert [(a.kind, a.key, a.changes) for a in actions] == [("update", "A.r1", ("start",))]
+    other_host = slot.model_copy(update={"host": "H500"})
+    plan3 = _plan(plan.assignments[0].model_copy(update={"rehearsal": other_host}))
+    actions, _ = _role_diff(current, plan3, [req])
+    assert [(a.kind, a.key, a.spec.host) for a in actions] == [("create", "A.r2", "H500"), ("delete", "A.r1", "H100")]
+    dropped = _plan(plan.assignments[0].model_copy(update={"rehearsal": None}))
+    actions, _ = _role_diff(current, dropped, [req])
+    assert [(a.kind, a.key, a.reason) for a in actions] == [("delete", "A.r1", "no online rehearsal planned any more")]
+    on_site = _plan(plan.assignments[0].model_copy(update={"rehearsal": slot.model_copy(update={"host": None})}))
+    assert [a.kind for a in _role_diff(current, on_site, [req])[0]] == ["delete"]
+    cancelled = req.model_copy(update={"status": RequestStatus.CANCELLED})
+    assert [a.reason for a in _role_diff(current, plan, [cancelled])[0]] == ["request cancelled"]
+
+
+def test_operator_only_request_rehearses_online_without_an_event_meeting() -> None:
+    base = NOW + timedelta(days=2)
+    req = request("OP", base, service=ServiceType.OPERATOR, rehearsal=RehearsalSpec())
+    plan = _plan(Assignment(request="OP", operators=["OP1"], rehearsal=_slot(base - timedelta(days=1))))
+    assert desired_meetings(plan, [req], HOSTS) == {}
+    assert list(desired_rehearsals(plan, [req], HOSTS)) == ["OP"]
+
+
+def test_started_rehearsal_meeting_is_left_alone() -> None:
+    base = NOW + timedelta(hours=2)
+    req = _rehearsing("A", base)
+    slot = _slot(NOW - timedelta(minutes=30))
+    plan = _plan(Assignment(request="A", host="H300", operators=["OP1"], rehearsal=slot))
+    [spec] = desired_rehearsals(plan, [req], HOSTS).values()
+    current = {"A": CurrentMeeting(key="A.r1", generation=1, spec=spec, role="rehearsal")}
+    actions, notes = _role_diff(current, _plan(Assignment(request="A", host="H300")), [req])
+    assert actions == [] and "rehearsal meeting A.r1 has already started" in notes[0]
+    actions, notes = _role_diff({}, plan, [req])
+    assert actions == [] and "rehearsal starts before now" in notes[0]

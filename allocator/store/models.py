@@ -104,7 +104,7 @@ class AssignmentRow(Base):
     host: Mapped[str | None] = mapped_column(sa.String(64))
     operators: Mapped[list[str]]
     #: The rest of the `Assignment` (`start`, `end`, `rehearsal`, `survey`) as JSON; NULL when none is set.
-    detail: Mapped[JsonDict | None]
+    detail: Mapped[JsonDict | None] = mapped_column(sa.JSON(none_as_null=True))
 
 
 class MeetingRow(Base):

@@ -34,15 +34,17 @@ class Env:
 
         return sorted(k for m in self.sandbox.state.meetings() if (k := key_from_agenda(m.get("agenda"))))
 
-    def zoom_meetings_by_request(self) -> dict[str, list[dict[str, Any]]]:
-        from allocator.publish import parse_generation
+    def zoom_meetings_by_request(self, role: str = "event") -> dict[str, list[dict[str, Any]]]:
+        """The sandbox's meetings carrying our key in `role` (event or rehearsal), by request reference."""
+        from allocator.publish import parse_key
         from zoom_client.idempotency import key_from_agenda
 
         out: dict[str, list[dict[str, Any]]] = {}
         for m in self.sandbox.state.meetings():
             key = key_from_agenda(m.get("agenda"))
-            if key and parse_generation(key):
-                out.setdefault(key.rpartition(".g")[0], []).append(m)
+            parsed = parse_key(key) if key else None
+            if key and parsed and parsed[0] == role:
+                out.setdefault(key.rpartition(".")[0], []).append(m)
         return out
 
     def publish(self, plan: Any = None) -> Any:
@@ -60,17 +62,21 @@ class Env:
         raise AssertionError(f"outbox not drained: {self.store.outbox_counts()}")
 
     def assert_exactly_once(self) -> None:
-        """One Zoom meeting per scheduled request (on the host the store names), none for the others."""
-        by_req = self.zoom_meetings_by_request()
-        expected = {m.request: m for m in self.store.meetings(states=["active"])}
-        assert set(by_req) == set(expected), (sorted(by_req), sorted(expected))
-        for ref, found in by_req.items():
-            assert len(found) == 1, f"{ref}: {len(found)} meetings"
-            m = expected[ref]
-            assert found[0]["id"] == m.zoom_meeting_id and found[0]["host_email"] == m.zoom_user
+        """One Zoom meeting per scheduled request and role (on the host the store names), none for the others."""
+        from allocator.publish import ROLES
+
+        for role in ROLES:
+            by_req = self.zoom_meetings_by_request(role)
+            expected = {m.request: m for m in self.store.meetings(states=["active"], role=role)}
+            assert set(by_req) == set(expected), (role, sorted(by_req), sorted(expected))
+            for ref, found in by_req.items():
+                assert len(found) == 1, f"{ref}: {len(found)} {role} meetings"
+                m = expected[ref]
+                assert found[0]["id"] == m.zoom_meeting_id and found[0]["host_email"] == m.zoom_user
+        expected_events = {m.request for m in self.store.meetings(states=["active"], role="event")}
         for r in self.store.list_requests():
-            if r.status.active:
-                assert r.ref in expected, f"{r.ref} lost"
+            if r.status.active and r.needs_host:
+                assert r.ref in expected_events, f"{r.ref} lost"
 
 
 @contextmanager
