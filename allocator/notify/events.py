@@ -17,10 +17,8 @@ Everything is said at the request's effective time (the time the plan chose for 
 rehearsal, the survey of its venue and its kits (docs/workflow.md). A planned time that moves is a change like
 any other: a `pic.changed` with the next SEQUENCE. A served request whose optional rehearsal found no slot gets
 one `pic.rehearsal_missed`; an operator who surveys a venue for an event they do not run gets an `op.survey`.
-
-Hooks the store may offer (looked up by name, optional): `Store.rehearsal_meeting_for(ref)` (an online
-rehearsal's Zoom meeting with its join link; see `store_rehearsal_join`), `Store.venues()` and
-`Store.kit_types()` (records with `id` and `name`, for display names).
+An online rehearsal's join link comes from the store's rehearsal meeting (`Store.rehearsal_meeting_for`); the
+entry points take `rehearsal_join=` to use another source. Venue and kit names come from the store.
 """
 
 from __future__ import annotations
@@ -135,51 +133,16 @@ class Snapshot:
         )
 
 
-def _names(store: Store, method: str) -> dict[str, str]:
-    """Display names from an optional store listing (`venues`, `kit_types`): id -> name (the id if unnamed)."""
-    listing = getattr(store, method, None)
-    if not callable(listing):
-        return {}
-    out: dict[str, str] = {}
-    for item in listing():
-        ident = getattr(item, "id", None)
-        if isinstance(ident, str):
-            out[ident] = str(getattr(item, "name", "") or ident)
-    return out
-
-
-#: Store methods that may answer an online rehearsal's meeting (the first one the store has is used).
-REHEARSAL_JOIN_METHODS = ("rehearsal_meeting_for", "rehearsal_join_url")
-
-
-def store_rehearsal_join(store: Store) -> RehearsalJoin | None:
-    """HOOK: an online rehearsal's Zoom join link from the store: `rehearsal_meeting_for(ref)` (a meeting view
-    with `join_url`, `passcode`, `zoom_meeting_id`) or `rehearsal_join_url(ref)` (the link as a string).
-
-    While the store has neither, or has no link yet, rehearsals are told without one ("the link will follow");
-    when the link appears the PIC gets a `pic.changed` with it (the rehearsal is part of what the PIC was told)."""
-    lookup = next(
-        (fn for name in REHEARSAL_JOIN_METHODS if callable(fn := getattr(store, name, None))),
-        None,
-    )
-    if lookup is None:
-        return None
+def rehearsal_join_from(store: Store) -> RehearsalJoin:
+    """An online rehearsal's Zoom join link: the store's rehearsal meeting once the sync worker has created it
+    (None before; the rehearsal is then told without a link, "the link will follow", and the PIC gets a
+    `pic.changed` with the link when it appears)."""
 
     def join(ref: str) -> JoinDetails | None:
-        got = lookup(ref)
-        if not got:
+        meeting = store.rehearsal_meeting_for(ref)
+        if meeting is None or meeting.state != "active" or not meeting.join_url:
             return None
-        if isinstance(got, str):
-            return JoinDetails(join_url=got)
-        url = getattr(got, "join_url", None)
-        if not url:
-            return None
-        meeting_id = getattr(got, "zoom_meeting_id", None) or getattr(got, "meeting_id", None)
-        return JoinDetails(
-            join_url=str(url),
-            passcode=getattr(got, "passcode", None),
-            meeting_id=meeting_id if isinstance(meeting_id, int) else None,
-        )
+        return JoinDetails(join_url=meeting.join_url, passcode=meeting.passcode, meeting_id=meeting.zoom_meeting_id)
 
     return join
 
@@ -209,8 +172,8 @@ def snapshot(store: Store, now: datetime | None = None) -> Snapshot:
         operators={o.id: o for o in store.operators(include_inactive=True)},
         hosts={h.id: h for h in store.hosts(include_inactive=True)},
         policy=store.policy(),
-        venue_names=_names(store, "venues"),
-        kit_names=_names(store, "kit_types"),
+        venue_names={v.id: v.name or v.id for v in store.venues()},
+        kit_names={k.id: k.name or k.id for k in store.kit_types()},
     )
 
 
@@ -560,7 +523,7 @@ def _record(outbox: Outbox, notices: Sequence[Notice]) -> list[str]:
 
 
 def _joins(outbox: Outbox, rehearsal_join: RehearsalJoin | None) -> RehearsalJoin | None:
-    return rehearsal_join if rehearsal_join is not None else store_rehearsal_join(outbox.store)
+    return rehearsal_join if rehearsal_join is not None else rehearsal_join_from(outbox.store)
 
 
 def notify_plan_changes(
@@ -708,7 +671,7 @@ def preview_pic(outbox: Outbox, ref: str, *, now: datetime | None = None) -> Mes
     req = next((q for q in snap.requests if q.ref == ref), None) or outbox.store.get_request(ref)
     if req is None:
         raise KeyError(ref)
-    r = _Request(snap, outbox.store, outbox, req, store_rehearsal_join(outbox.store))
+    r = _Request(snap, outbox.store, outbox, req, rehearsal_join_from(outbox.store))
     notice = pic_notice(r)
     if notice is not None:
         return notice.message
