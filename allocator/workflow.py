@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from allocator.candidates import CandidateBuilder, Candidates, Role, to_minutes
@@ -53,12 +53,14 @@ def task_grid(policy: SitePolicy, earliest: datetime, latest_start: datetime, le
     day = latest_start.astimezone(zone).date()
     first_day = earliest.astimezone(zone).date()
     while day >= first_day and len(out) < MAX_TASK_STARTS:
+        midnight = datetime.combine(day, time(0), zone)  # the grid counts from the local day's start
         open_at = datetime.combine(day, opening, zone)
-        last = min(datetime.combine(day, closing, zone) - length, latest_start)
-        k = (last - open_at) // grain if last >= open_at else -1
-        while k >= 0 and len(out) < MAX_TASK_STARTS:
-            t = open_at + k * grain
-            if t < earliest:
+        closing_at = datetime.combine(day, closing, zone) if closing != time(0) else midnight + timedelta(days=1)
+        last = min(closing_at - length, latest_start)
+        k = (last - midnight) // grain
+        while len(out) < MAX_TASK_STARTS:
+            t = midnight + k * grain
+            if t < earliest or t < open_at:
                 break
             out.append(t)
             k -= 1
@@ -198,8 +200,8 @@ def keep_current(cands: list[Candidates], now: datetime, previous: dict[str, Ass
             flexible = c.request.window_start is not None
             if not flexible or (a is not None and a.start is not None and to_minutes(a.start) == c.start):
                 out.append(c)
-        elif c.role is Role.REHEARSAL and a is not None and a.rehearsal is not None:
-            if to_minutes(a.rehearsal.start) == c.start:  # noqa: SIM102 (one condition per line reads better)
+        elif c.role is Role.REHEARSAL and a is not None and a.rehearsal is not None:  # noqa: SIM102
+            if to_minutes(a.rehearsal.start) == c.start:
                 out.append(c)
     return out
 

@@ -56,7 +56,9 @@ def problem(
     previous: list[Assignment] | None = None,
     pins: list[Pin] | None = None,
     now: str = "2027-02-20T08:00:00+07:00",
+    **extra: Any,
 ) -> Problem:
+    """`extra`: further Problem fields (venues, travel, kit_types, kits_out...)."""
     return Problem(
         now=now,
         policy=pol or policy(),
@@ -65,4 +67,5 @@ def problem(
         requests=requests,
         previous=previous or [],
         pins=pins or [],
+        **extra,
     )
