@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from allocator.domain import Pin
 from allocator.errors import ViconError
+from allocator.notify.events import upcoming_requests
 from allocator.service import replan
 from allocator.store.repo import Store
 from allocator.web.auth import (
@@ -28,6 +29,7 @@ from allocator.web.schemas import (
     HealthOut,
     HostOut,
     MeOut,
+    MissedRehearsalOut,
     OperatorOut,
     OutboxOut,
     OutboxProblemOut,
@@ -35,6 +37,7 @@ from allocator.web.schemas import (
     PicStatusOut,
     PinIn,
     PinOut,
+    PlanAssignmentOut,
     PlanOut,
     ReplanIn,
     ReplanOut,
@@ -46,7 +49,16 @@ from allocator.web.schemas import (
     UnservedOut,
 )
 from allocator.web.settings import WebSettings
-from allocator.web.views import InputError, PlanIndex, alternatives, build_request, pic_status, request_out
+from allocator.web.views import (
+    InputError,
+    PlanIndex,
+    alternatives,
+    assigned_to,
+    build_request,
+    pic_status,
+    request_out,
+    task_out,
+)
 
 E: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "No token, or a forged or expired one"},
@@ -99,22 +111,26 @@ def submit_request(body: RequestIn, store: StoreDep, settings: SettingsDep, who:
 
 @router.get("/requests", response_model=list[RequestOut], tags=["requests"], responses=_errors(401))
 def list_requests(store: StoreDep, who: Staff, include_past: bool = False) -> list[RequestOut]:
-    """Admins: every (upcoming) request. Operators: the requests assigned to them, with host details."""
+    """Admins: every (upcoming) request. Operators: the requests assigned to them, with host details (and the
+    ones whose venue they only survey, without)."""
     idx = PlanIndex.of(store)
     reqs = store.list_requests() if include_past else store.list_requests(ends_after=store.now())
-    if not who.is_admin:
-        reqs = [r for r in reqs if (a := idx.assigned.get(r.ref)) is not None and who.operator in a.operators]
-    return [request_out(store, r, idx, with_meeting=True) for r in reqs]
+    if who.is_admin:
+        return [request_out(store, r, idx, with_meeting=True) for r in reqs]
+    roles = [(r, assigned_to(idx.assigned.get(r.ref), who.operator)) for r in reqs]
+    return [request_out(store, r, idx, with_meeting=role == "event") for r, role in roles if role]
 
 
 @router.get("/requests/{ref}", response_model=RequestOut, tags=["requests"], responses=_errors(401, 404))
 def show_request(ref: str, store: StoreDep, who: Staff) -> RequestOut:
-    """One request; an operator sees only requests assigned to them (others answer 404)."""
+    """One request; an operator sees only requests assigned to them (others answer 404), and the host details
+    only of those they run (not of one whose venue they only survey)."""
     r = store.get_request(ref)
     idx = PlanIndex.of(store)
-    if r is None or not (who.is_admin or ((a := idx.assigned.get(ref)) is not None and who.operator in a.operators)):
+    role = assigned_to(idx.assigned.get(ref), who.operator)
+    if r is None or not (who.is_admin or role):
         raise _not_found(ref)
-    return request_out(store, r, idx, with_meeting=True)
+    return request_out(store, r, idx, with_meeting=who.is_admin or role == "event")
 
 
 @router.post("/requests/{ref}/cancel", response_model=RequestOut, tags=["requests"],
@@ -158,10 +174,10 @@ def me(store: StoreDep, who: Staff) -> MeOut:
     idx = PlanIndex.of(store)
     mine = []
     if who.operator:
-        for r in store.list_requests(ends_after=store.now()):
-            a = idx.assigned.get(r.ref)
-            if a is not None and who.operator in a.operators and r.status.active:
-                mine.append(request_out(store, r, idx, with_meeting=True))
+        for r in upcoming_requests(store, idx.plan.plan if idx.plan else None, store.now()):
+            role = assigned_to(idx.assigned.get(r.ref), who.operator)
+            if role and r.status.active:
+                mine.append(request_out(store, r, idx, with_meeting=role == "event"))
     return MeOut(name=who.name, role=who.role, operator=who.operator, assignments=mine)
 
 
@@ -233,16 +249,24 @@ def admin_resources(store: StoreDep, who: Admin) -> ResourcesOut:
 
 @router.get("/admin/plan", response_model=PlanOut, tags=["admin"], responses=_errors(401, 403, 404))
 def admin_plan(store: StoreDep, who: Admin) -> PlanOut:
-    """The published plan: assignments, and each unserved request with its reason and alternatives."""
-    p = store.published_plan()
+    """The published plan: assignments (with a flexible request's chosen time, its rehearsal and venue survey),
+    each unserved request with its reason and alternatives, and the rehearsals that found no slot."""
+    idx = PlanIndex.of(store)
+    p = idx.plan
     if p is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no plan published yet")
+    zone = idx.policy.timezone
     return PlanOut(
         id=p.id, published_at=p.published_at, actor=p.actor, status=p.plan.status.value, gap=p.plan.gap,
         served=len(p.plan.assignments), unserved_count=len(p.plan.unserved),
-        assignments=[PinOut(request=a.request, host=a.host, operators=list(a.operators)) for a in p.plan.assignments],
+        assignments=[PlanAssignmentOut(request=a.request, host=a.host, operators=list(a.operators), start=a.start,
+                                       end=a.end, rehearsal=task_out(a.rehearsal, zone, idx, "en") if a.rehearsal
+                                       else None, survey=task_out(a.survey, zone, idx, "en") if a.survey else None)
+                     for a in p.plan.assignments],
         unserved=[UnservedOut(request=u.request, code=u.code, reason=u.reason, reason_id=u.reason_id,
                               alternatives=alternatives(u)) for u in p.plan.unserved],
+        missed_rehearsals=[MissedRehearsalOut(request=x.request, reason=x.reason, reason_id=x.reason_id)
+                           for x in p.plan.missed_rehearsals],
     )  # fmt: skip
 
 

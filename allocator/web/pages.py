@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from allocator.domain import zone_abbrev
 from allocator.errors import ViconError
 from allocator.explain import when
+from allocator.notify.events import upcoming_requests
 from allocator.problem_io import validation_messages
 from allocator.service import replan
 from allocator.store.repo import Store
@@ -32,7 +33,16 @@ from allocator.web.auth import (
 from allocator.web.i18n import DAYS, TEXT, TIER_COLOURS, ZONES, lang_of
 from allocator.web.schemas import RequestIn
 from allocator.web.settings import WebSettings
-from allocator.web.views import InputError, PlanIndex, build_request, first_day_with_requests, pic_status, timeline
+from allocator.web.views import (
+    InputError,
+    PlanIndex,
+    assigned_to,
+    build_request,
+    first_day_with_requests,
+    pic_status,
+    timeline,
+    workflow,
+)
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
@@ -242,10 +252,10 @@ def my_page(request: Request, lang: str = "id") -> HTMLResponse:
     idx = PlanIndex.of(store)
     items = []
     if who.operator:
-        for r in store.list_requests(ends_after=store.now()):
-            a = idx.assigned.get(r.ref)
-            if a is not None and who.operator in a.operators and r.status.active:
-                items.append(request_out(store, r, idx, with_meeting=True, lang=lang))
+        for r in upcoming_requests(store, idx.plan.plan if idx.plan else None, store.now()):
+            role = assigned_to(idx.assigned.get(r.ref), who.operator)
+            if role and r.status.active:
+                items.append(request_out(store, r, idx, with_meeting=role == "event", lang=lang))
     return render(request, "me.html", lang, who=who, items=items)
 
 
@@ -289,7 +299,7 @@ def timeline_page(
     day_label = f"{DAYS[lang][chosen.weekday()]} {chosen.isoformat()}"
     return render(
         request, "timeline.html", lang, who=who, tl=tl, plan=p, plan_summary=summary, unserved=unserved,
-        colours=TIER_COLOURS, zone_abbr=zone_abbrev(zone), day_label=day_label,
+        colours=TIER_COLOURS, zone_abbr=zone_abbrev(zone), day_label=day_label, wf=workflow(store, idx, lang),
         prev_day=(chosen - timedelta(days=1)).isoformat(), next_day=(chosen + timedelta(days=1)).isoformat(),
         applied=TEXT[lang]["applied"].format(id=applied) if applied else None, extra_query=f"&day={chosen.isoformat()}",
     )  # fmt: skip

@@ -76,6 +76,43 @@ class MeetingOut(BaseModel):
     passcode: str | None
 
 
+class PicTaskOut(BaseModel):
+    """A rehearsal or a venue survey as the PIC sees it: when and where, and an online rehearsal's own join link
+    and passcode once its meeting exists. Never a host, a host key or a start link."""
+
+    start: datetime
+    end: datetime
+    when: str
+    online: bool = False
+    venue: str | None = None
+    join_url: str | None = None
+    passcode: str | None = None
+
+
+class TaskOut(BaseModel):
+    """A rehearsal or a venue survey as admins and operators see it."""
+
+    start: datetime
+    end: datetime
+    when: str
+    host: str | None = Field(default=None, description="The host of an online rehearsal.")
+    operators: list[str] = Field(default_factory=list)
+    venue: str | None = Field(default=None, description="Set when on site (a survey always is).")
+    online: bool = False
+
+
+class KitLoanOut(BaseModel):
+    """Kits lent for a request: picked up before its (planned) start, returned after its end."""
+
+    kit: str
+    name: str
+    count: int
+    pickup: datetime
+    due: datetime
+    pickup_when: str
+    due_when: str
+
+
 class RequestOut(BaseModel):
     ref: str
     unit: str
@@ -98,6 +135,15 @@ class RequestOut(BaseModel):
     reason_id: str | None = None
     alternatives: list[AlternativeOut] = Field(default_factory=list)
     meeting: MeetingOut | None = None
+    planned_start: datetime | None = Field(default=None, description="When served: the effective start.")
+    planned_end: datetime | None = None
+    time_note: str | None = Field(default=None, description="Set when planned at another time than requested.")
+    rehearsal: TaskOut | None = None
+    rehearsal_meeting: MeetingOut | None = None
+    rehearsal_missed: str | None = None
+    rehearsal_missed_id: str | None = None
+    survey: TaskOut | None = None
+    kits: list[KitLoanOut] = Field(default_factory=list)
 
 
 class SubmitOut(BaseModel):
@@ -107,7 +153,10 @@ class SubmitOut(BaseModel):
 
 
 class PicStatusOut(BaseModel):
-    """What a PIC link shows: this request only, its join link and passcode; never host details."""
+    """What a PIC link shows: this request only, its join link and passcode; never host details.
+
+    `when` is the effective time (the planned one when served); `time_note` says so when it differs from the
+    requested time."""
 
     ref: str
     title: str
@@ -121,6 +170,12 @@ class PicStatusOut(BaseModel):
     reason: str | None = None
     reason_id: str | None = None
     alternatives: list[AlternativeOut] = Field(default_factory=list)
+    requested_when: str | None = Field(default=None, description="Set when planned at another time.")
+    time_note: str | None = Field(default=None, description="'dijadwalkan pukul … (diminta …)', in `lang`.")
+    rehearsal: PicTaskOut | None = None
+    rehearsal_missed: str | None = Field(default=None, description="Why the rehearsal found no slot, in `lang`.")
+    survey: PicTaskOut | None = Field(default=None, description="A survey visit of the venue before the event.")
+    kits: list[KitLoanOut] = Field(default_factory=list)
 
 
 class AssignmentOut(BaseModel):
@@ -168,6 +223,19 @@ class UnservedOut(BaseModel):
     alternatives: list[AlternativeOut]
 
 
+class PlanAssignmentOut(PinOut):
+    start: datetime | None = Field(default=None, description="Set for a flexible request: the time chosen.")
+    end: datetime | None = None
+    rehearsal: TaskOut | None = None
+    survey: TaskOut | None = None
+
+
+class MissedRehearsalOut(BaseModel):
+    request: str
+    reason: str
+    reason_id: str
+
+
 class PlanOut(BaseModel):
     id: int
     published_at: datetime
@@ -176,8 +244,9 @@ class PlanOut(BaseModel):
     gap: float
     served: int
     unserved_count: int
-    assignments: list[PinOut]
+    assignments: list[PlanAssignmentOut]
     unserved: list[UnservedOut]
+    missed_rehearsals: list[MissedRehearsalOut] = Field(default_factory=list)
 
 
 class HostOut(BaseModel):

@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from allocator.domain import Assignment, Request, Unserved, local
+from allocator.domain import Assignment, MissedRehearsal, Request, SitePolicy, TaskSlot, Unserved, local
 from allocator.explain import when
+from allocator.notify.events import upcoming_requests
+from allocator.notify.planned import kit_loans, planned_times
+from allocator.notify.timefmt import moved_text, when_text
 from allocator.problem_io import validation_messages
 from allocator.store.repo import MeetingView, PublishedPlan, Store
 from allocator.web.auth import Principal
-from allocator.web.schemas import AlternativeOut, MeetingOut, PicStatusOut, RequestIn, RequestOut
+from allocator.web.schemas import (
+    AlternativeOut,
+    KitLoanOut,
+    MeetingOut,
+    PicStatusOut,
+    PicTaskOut,
+    RequestIn,
+    RequestOut,
+    TaskOut,
+)
 
 
 class InputError(ValueError):
@@ -32,13 +44,26 @@ class PlanIndex:
     plan: PublishedPlan | None
     assigned: dict[str, Assignment]
     unserved: dict[str, Unserved]
+    missed: dict[str, MissedRehearsal] = field(default_factory=dict)
+    policy: SitePolicy = field(default_factory=SitePolicy)
+    venue_names: dict[str, str] = field(default_factory=dict)
+    kit_names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, store: Store) -> PlanIndex:
         p = store.published_plan()
+        extra: dict[str, Any] = {
+            "policy": store.policy(),
+            "venue_names": {v.id: v.name or v.id for v in store.venues()},
+            "kit_names": {k.id: k.name or k.id for k in store.kit_types()},
+        }
         if p is None:
-            return cls(None, {}, {})
-        return cls(p, {a.request: a for a in p.plan.assignments}, {u.request: u for u in p.plan.unserved})
+            return cls(None, {}, {}, **extra)
+        return cls(p, {a.request: a for a in p.plan.assignments}, {u.request: u for u in p.plan.unserved},
+                   {x.request: x for x in p.plan.missed_rehearsals}, **extra)  # fmt: skip
+
+    def venue(self, vid: str | None) -> str | None:
+        return self.venue_names.get(vid, vid) if vid else None
 
     def state(self, ref: str) -> str:
         return "served" if ref in self.assigned else "unserved" if ref in self.unserved else "not_planned"
@@ -66,29 +91,105 @@ def may_see_host_details(who: Principal, ref: str, idx: PlanIndex) -> bool:
     return a is not None and who.operator in a.operators
 
 
+def task_out(t: TaskSlot, zone: str, idx: PlanIndex, lang: str) -> TaskOut:
+    """A rehearsal or survey for staff: when, host (online rehearsal), operators, venue."""
+    return TaskOut(
+        start=t.start,
+        end=t.end,
+        when=when(t.start, t.end, zone, lang),
+        host=t.host,
+        operators=list(t.operators),
+        venue=idx.venue(t.venue),
+        online=t.venue is None and t.host is not None,
+    )
+
+
+def kits_out(r: Request, a: Assignment | None, idx: PlanIndex, lang: str) -> list[KitLoanOut]:
+    """The request's kit loans when served: pickup before the effective start, return after the effective end."""
+    if a is None:
+        return []
+    start, end = planned_times(r, a)
+    return [KitLoanOut(kit=k.kit, name=k.name, count=k.count, pickup=k.pickup, due=k.due,
+                       pickup_when=when_text(k.pickup, r.timezone, lang), due_when=when_text(k.due, r.timezone, lang))
+            for k in kit_loans(r, start, end, idx.policy, idx.kit_names)]  # fmt: skip
+
+
+def _time_note(r: Request, start: datetime, end: datetime, lang: str) -> str | None:
+    if (start, end) == (r.start, r.end):
+        return None
+    return moved_text(start, end, r.start, r.end, r.timezone, lang)
+
+
 def request_out(store: Store, r: Request, idx: PlanIndex, *, with_meeting: bool, lang: str = "en") -> RequestOut:
+    """A request for admins and operators: at its planned time when served, with rehearsal, survey and kits."""
     a, u = idx.assigned.get(r.ref), idx.unserved.get(r.ref)
+    start, end = planned_times(r, a)
+    missed = idx.missed.get(r.ref) if a else None
+    online_rehearsal = a is not None and a.rehearsal is not None and a.rehearsal.venue is None
     return RequestOut(
-        ref=r.ref, unit=r.unit, title=r.title, pic_name=r.pic.name, when=when(r.start, r.end, r.timezone, lang),
+        ref=r.ref, unit=r.unit, title=r.title, pic_name=r.pic.name, when=when(start, end, r.timezone, lang),
         start=r.start, end=r.end, timezone=r.timezone, participants=r.participants, service=r.service, kind=r.kind,
         priority=r.priority, status=r.status.value, venue=r.venue, plan_state=idx.state(r.ref),
         host=a.host if a else None, operators=list(a.operators) if a else [],
         reason=u.reason if u else None, reason_id=u.reason_id if u else None, alternatives=alternatives(u),
         meeting=meeting_out(store.meeting_for(r.ref)) if with_meeting else None,
+        planned_start=start if a else None, planned_end=end if a else None,
+        time_note=_time_note(r, start, end, lang) if a else None,
+        rehearsal=task_out(a.rehearsal, r.timezone, idx, lang) if a and a.rehearsal else None,
+        rehearsal_meeting=meeting_out(store.rehearsal_meeting_for(r.ref)) if with_meeting and online_rehearsal
+        else None,
+        rehearsal_missed=missed.reason if missed else None, rehearsal_missed_id=missed.reason_id if missed else None,
+        survey=task_out(a.survey, r.timezone, idx, lang) if a and a.survey else None,
+        kits=kits_out(r, a, idx, lang),
     )  # fmt: skip
 
 
+def _pic_task(t: TaskSlot, zone: str, idx: PlanIndex, lang: str, meeting: MeetingView | None = None) -> PicTaskOut:
+    """A rehearsal or survey for the PIC: when, where, an online rehearsal's own join link. No host."""
+    live = meeting is not None and meeting.state == "active" and bool(meeting.join_url)
+    return PicTaskOut(start=t.start, end=t.end, when=when(t.start, t.end, zone, lang), online=t.venue is None,
+                      venue=idx.venue(t.venue), join_url=meeting.join_url if live and meeting else None,
+                      passcode=meeting.passcode if live and meeting else None)  # fmt: skip
+
+
 def pic_status(store: Store, r: Request, idx: PlanIndex, lang: str = "id") -> PicStatusOut:
-    """The PIC's view: join link and passcode of a served request; no host, no operator contact."""
+    """The PIC's view: join link and passcode of a served request at its planned time, its rehearsal (with the
+    rehearsal's own join link), the survey visit and the kits to pick up; no host, no operator contact."""
     u = idx.unserved.get(r.ref)
-    m = store.meeting_for(r.ref) if idx.state(r.ref) == "served" and r.status.active else None
+    served = idx.state(r.ref) == "served" and r.status.active
+    a = idx.assigned.get(r.ref) if served else None
+    m = store.meeting_for(r.ref) if served else None
+    start, end = planned_times(r, a)
+    note = _time_note(r, start, end, lang)
+    rehearsal = survey = None
+    if a is not None and a.rehearsal is not None:
+        rm = store.rehearsal_meeting_for(r.ref) if a.rehearsal.venue is None else None
+        rehearsal = _pic_task(a.rehearsal, r.timezone, idx, lang, rm)
+    if a is not None and a.survey is not None:
+        survey = _pic_task(a.survey, r.timezone, idx, lang)
+    missed = idx.missed.get(r.ref) if a is not None else None
     return PicStatusOut(
-        ref=r.ref, title=r.title, unit=r.unit, when=when(r.start, r.end, r.timezone, lang), status=r.status.value,
+        ref=r.ref, title=r.title, unit=r.unit, when=when(start, end, r.timezone, lang), status=r.status.value,
         plan_state=idx.state(r.ref) if r.status.active else "not_planned",
         with_operator=r.operator_count > 0,
         join_url=m.join_url if m else None, passcode=m.passcode if m else None,
         reason=u.reason if u else None, reason_id=u.reason_id if u else None, alternatives=alternatives(u),
+        requested_when=when(r.start, r.end, r.timezone, lang) if note else None, time_note=note,
+        rehearsal=rehearsal, survey=survey, kits=kits_out(r, a, idx, lang),
+        rehearsal_missed=(missed.reason if lang == "en" else missed.reason_id) if missed else None,
     )  # fmt: skip
+
+
+def assigned_to(a: Assignment | None, operator: str | None) -> str | None:
+    """How an operator takes part in a served request: 'event' (runs it, and its rehearsal), 'survey' (only
+    surveys its venue), or None."""
+    if a is None or operator is None:
+        return None
+    if operator in a.operators or (a.rehearsal is not None and operator in a.rehearsal.operators):
+        return "event"
+    if a.survey is not None and operator in a.survey.operators:
+        return "survey"
+    return None
 
 
 def new_ref(store: Store) -> str:
@@ -152,6 +253,8 @@ class Block:
     left: float  # percent of the row
     width: float
     label: str  # 09:00–11:00
+    kind: str = "event"  # event | rehearsal | survey
+    venue: str | None = None  # a survey's venue, an on-site rehearsal's
 
 
 @dataclass(frozen=True)
@@ -176,45 +279,114 @@ class Timeline:
         return list(range(self.first_hour, self.last_hour))
 
 
+#: (kind, start, end, lanes as (host|operator, id), venue) of one block
+Span = tuple[str, datetime, datetime, list[tuple[str, str]], str | None]
+
+
+def _spans(r: Request, a: Assignment) -> list[Span]:
+    """What an assignment puts on the timeline: the event at its planned time, its rehearsal and its survey."""
+    s, e = planned_times(r, a)
+    lanes = ([("host", a.host)] if a.host else []) + [("operator", o) for o in a.operators]
+    out: list[Span] = [("event", s, e, lanes, None)]
+    if a.rehearsal is not None:
+        t = a.rehearsal
+        lanes = ([("host", t.host)] if t.host else []) + [("operator", o) for o in (t.operators or a.operators)]
+        out.append(("rehearsal", t.start, t.end, lanes, t.venue))
+    if a.survey is not None:
+        out.append(("survey", a.survey.start, a.survey.end, [("operator", o) for o in a.survey.operators],
+                    a.survey.venue))  # fmt: skip
+    return out
+
+
 def timeline(store: Store, day: date, idx: PlanIndex) -> Timeline:
-    """Hosts and operators × hours of one local day, from the published plan."""
+    """Hosts and operators × hours of one local day, from the published plan: events at their planned time,
+    rehearsals and venue surveys as their own blocks."""
     policy = store.policy()
     zone = policy.timezone
     tz = ZoneInfo(zone)
     day_start = datetime.combine(day, datetime.min.time(), tz)
     day_end = day_start + timedelta(days=1)
     tiers = sorted(policy.priority_weights, key=lambda t: -policy.priority_weights[t])
-    reqs = {r.ref: r for r in store.list_requests(ends_after=day_start, starts_before=day_end)}
+    reqs = {r.ref: r for r in upcoming_requests(store, idx.plan.plan if idx.plan else None, day_start)}
+    spans = [(reqs[ref], span) for ref, a in idx.assigned.items() if ref in reqs for span in _spans(reqs[ref], a)]
+    spans = [(r, sp) for r, sp in spans if sp[1] < day_end and sp[2] > day_start]
     first, last = 7, 18
-    for ref in idx.assigned:
-        r = reqs.get(ref)
-        if r is not None:
-            s, e = max(local(r.start, zone), day_start), min(local(r.end, zone), day_end)
-            first = min(first, s.hour)
-            last = max(last, 24 if e >= day_end else e.hour + (1 if e.minute or e.second else 0))
+    for _r, (_kind, start, end, _lanes, _venue) in spans:
+        s, e = max(local(start, zone), day_start), min(local(end, zone), day_end)
+        first = min(first, s.hour)
+        last = max(last, 24 if e >= day_end else e.hour + (1 if e.minute or e.second else 0))
     span_start = day_start + timedelta(hours=first)
     span_min = (last - first) * 60
     by_lane: dict[tuple[str, str], list[Block]] = {}
-    for ref, a in idx.assigned.items():
-        r = reqs.get(ref)
-        if r is None:
-            continue
-        s = max(r.start, span_start)
-        e = min(r.end, span_start + timedelta(minutes=span_min))
+    for r, (kind, start, end, lanes, venue) in spans:
+        s = max(start, span_start)
+        e = min(end, span_start + timedelta(minutes=span_min))
         if e <= s:
             continue
         left = (s - span_start).total_seconds() / 60 / span_min * 100
         width = (e - s).total_seconds() / 60 / span_min * 100
         tier = tiers.index(r.priority) if r.priority in tiers else len(tiers) - 1
-        label = f"{local(r.start, zone):%H:%M}–{local(r.end, zone):%H:%M}"
-        block = Block(r.ref, r.title, r.priority, tier, round(left, 3), round(width, 3), label)
-        if a.host:
-            by_lane.setdefault(("host", a.host), []).append(block)
-        for op in a.operators:
-            by_lane.setdefault(("operator", op), []).append(block)
-    lanes = [Lane("host", h.id, f"{h.id} ({h.capacity})", sorted(by_lane.get(("host", h.id), []), key=lambda b: b.left))
-             for h in store.hosts()]  # fmt: skip
-    lanes += [Lane("operator", o.id, f"{o.id} {o.name}", sorted(by_lane.get(("operator", o.id), []),
-                                                                   key=lambda b: b.left))
-              for o in store.operators()]  # fmt: skip
-    return Timeline(day, zone, first, last, lanes, tiers)
+        label = f"{local(start, zone):%H:%M}–{local(end, zone):%H:%M}"
+        block = Block(r.ref, r.title, r.priority, tier, round(left, 3), round(width, 3), label, kind,
+                      idx.venue(venue))  # fmt: skip
+        for lane in lanes:
+            by_lane.setdefault(lane, []).append(block)
+    lanes_out = [Lane("host", h.id, f"{h.id} ({h.capacity})", sorted(by_lane.get(("host", h.id), []),
+                                                                      key=lambda b: b.left))
+                 for h in store.hosts()]  # fmt: skip
+    lanes_out += [Lane("operator", o.id, f"{o.id} {o.name}", sorted(by_lane.get(("operator", o.id), []),
+                                                                       key=lambda b: b.left))
+                  for o in store.operators()]  # fmt: skip
+    return Timeline(day, zone, first, last, lanes_out, tiers)
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    kind: str  # rehearsal | survey
+    ref: str
+    title: str
+    start: datetime
+    when: str
+    where: str | None  # a venue; None for an online rehearsal
+    host: str | None
+    operators: list[str]
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """For the admin's plan view: upcoming rehearsals and surveys, rehearsals not scheduled, kit loans."""
+
+    tasks: list[TaskRow]
+    missed: list[dict[str, str]]
+    loans: list[dict[str, Any]]
+
+
+def workflow(store: Store, idx: PlanIndex, lang: str) -> Workflow:
+    now = store.now()
+    zone = idx.policy.timezone
+    reqs = {r.ref: r for r in upcoming_requests(store, idx.plan.plan if idx.plan else None, now)}
+    tasks: list[TaskRow] = []
+    missed: list[dict[str, str]] = []
+    loans: list[dict[str, Any]] = []
+    for ref, a in idx.assigned.items():
+        r = reqs.get(ref)
+        if r is None or not r.status.active:
+            continue
+        for kind, t in (("rehearsal", a.rehearsal), ("survey", a.survey)):
+            if t is not None and t.end > now:
+                tasks.append(TaskRow(kind, ref, r.title, t.start, when(t.start, t.end, zone, lang), idx.venue(t.venue),
+                                     t.host, list(t.operators or a.operators)))  # fmt: skip
+        mr = idx.missed.get(ref)
+        if mr is not None:
+            missed.append({"ref": ref, "title": r.title, "reason": mr.reason if lang == "en" else mr.reason_id})
+        items = kits_out(r, a, idx, lang)
+        if items:
+            start, _end = planned_times(r, a)
+            loans.append({"ref": ref, "title": r.title, "start": start,
+                          "kits": ", ".join(f"{k.count} × {k.name}" for k in items),
+                          "pickup": when_text(items[0].pickup, zone, lang),
+                          "due": when_text(items[0].due, zone, lang)})  # fmt: skip
+    tasks.sort(key=lambda x: (x.start, x.ref, x.kind))
+    missed.sort(key=lambda x: x["ref"])
+    loans.sort(key=lambda x: (x["start"], x["ref"]))
+    return Workflow(tasks, missed, loans)

@@ -19,7 +19,6 @@ from allocator.notify import messages as m
 from allocator.notify.events import notify_plan_changes, queue_daily_agendas, queue_reminders
 from allocator.notify.model import AgendaItem, Contact, HostDetails, JoinDetails, Message, Office, Previous
 from allocator.notify.planned import event_info, kit_loans, planned_times
-from allocator.store.repo import PublishedPlan
 from allocator.sync.worker import SyncWorker
 
 from .conftest import Received, World, make_request
@@ -314,20 +313,15 @@ def test_operator_notices_and_agenda_have_rehearsal_and_survey_as_their_own_item
 # --- store + Zoom sandbox + SMTP ------------------------------------------------------------------------
 
 
-def publish(world: World, monkeypatch: pytest.MonkeyPatch, plan: Plan) -> None:
-    """Publish a hand-built plan and sync its meetings. If the store does not (yet) keep an assignment's planned
-    time, rehearsal or survey, or the missed rehearsals, the notifier is shown the plan as built."""
+def publish(world: World, plan: Plan) -> None:
+    """Publish a hand-built plan (kept whole by the store) and sync its meetings to the Zoom sandbox."""
     world.store.publish_plan(plan, actor="test", now=world.clock())
     report = SyncWorker(world.store, world.tenants, clock=world.clock).run_once()
     assert not report.failed, report.failed
     stored = world.store.published_plan()
     assert stored is not None
-    kept = {a.request: a for a in stored.plan.assignments}
-    if any(kept.get(a.request) != a for a in plan.assignments) or (
-        stored.plan.missed_rehearsals != plan.missed_rehearsals
-    ):
-        full = PublishedPlan(stored.id, stored.published_at, stored.actor, plan)
-        monkeypatch.setattr(world.store, "published_plan", lambda: full)
+    assert stored.plan.assignments == sorted(plan.assignments, key=lambda a: a.request)
+    assert stored.plan.missed_rehearsals == plan.missed_rehearsals
 
 
 def run(world: World) -> list[str]:
@@ -350,11 +344,11 @@ def invite(r: Received) -> Calendar:
     return Calendar.from_ical(cal.get_content())
 
 
-def test_planned_time_change_is_a_change_with_a_new_sequence(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_planned_time_change_is_a_change_with_a_new_sequence(world: World) -> None:
     req = flexible()
     pic = req.pic.email or ""
     world.store.save_request(req, actor="test")
-    publish(world, monkeypatch, Plan(assignments=[planned()]))
+    publish(world, Plan(assignments=[planned()]))
     run(world)
     (first,) = world.inbox.to(pic)
     assert first.msg["Subject"] == "Tautan Zoom: Rapat REQ-F – Selasa, 5 Januari 2027 pukul 10.00 WITA"
@@ -369,7 +363,7 @@ def test_planned_time_change_is_a_change_with_a_new_sequence(world: World, monke
 
     # the plan moves the meeting within the window; the request itself is unchanged
     world.clock.advance(hours=1)
-    publish(world, monkeypatch, Plan(assignments=[planned(start=wita(5, 12), end=wita(5, 14))]))
+    publish(world, Plan(assignments=[planned(start=wita(5, 12), end=wita(5, 14))]))
     run(world)
     second = world.inbox.to(pic)[1]
     assert second.msg["Subject"] == "Perubahan jadwal vicon: Rapat REQ-F – Selasa, 5 Januari 2027 pukul 12.00 WITA"
@@ -401,7 +395,7 @@ def test_planned_time_change_is_a_change_with_a_new_sequence(world: World, monke
         assert b"zoom500@kominfo" not in r.raw
 
 
-def test_rehearsal_survey_and_missed_rehearsal_end_to_end(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rehearsal_survey_and_missed_rehearsal_end_to_end(world: World) -> None:
     event_req = make_request("REQ-G", "Asia/Makassar", "2027-01-05T09:00", "2027-01-05T11:00",
                              rehearsal={"mode": "online"}, kits=[{"kit": "CAM", "count": 1}])  # fmt: skip
     missed_req = make_request("REQ-M", "Asia/Makassar", "2027-01-06T09:00", "2027-01-06T11:00", lang="en",
@@ -419,7 +413,7 @@ def test_rehearsal_survey_and_missed_rehearsal_end_to_end(world: World, monkeypa
         ],
         missed_rehearsals=[missed],
     )
-    publish(world, monkeypatch, plan)
+    publish(world, plan)
     run(world)
     run(world)  # nothing twice
 
@@ -432,6 +426,13 @@ def test_rehearsal_survey_and_missed_rehearsal_end_to_end(world: World, monkeypa
     assert "diambil di kantor kami mulai Selasa, 5 Januari 2027 pukul 08.00 WITA" in body  # default 60 min
     uids = [str(ev["UID"]) for ev in invite(g).walk("VEVENT")]
     assert uids == ["REQ-G@vicon-allocator", "REQ-G.gladi@vicon-allocator"]
+    # the online rehearsal is its own Zoom meeting (made by the store and the sync worker): its link, not the event's
+    gladi_meeting, event_meeting = world.store.rehearsal_meeting_for("REQ-G"), world.store.meeting_for("REQ-G")
+    assert gladi_meeting is not None and gladi_meeting.join_url and event_meeting is not None
+    assert gladi_meeting.join_url != event_meeting.join_url
+    assert f"Tautan gladi: {gladi_meeting.join_url}" in body
+    _main, gladi = invite(g).walk("VEVENT")
+    assert str(gladi["URL"]) == gladi_meeting.join_url and str(_main["URL"]) == event_meeting.join_url
     assert not START_LINK.search(g.raw.decode("utf-8", "replace")) and b"zoom100@kominfo" not in g.raw
 
     # the missed rehearsal: the confirmation and one notice, in the PIC's language
@@ -467,7 +468,7 @@ def test_rehearsal_survey_and_missed_rehearsal_end_to_end(world: World, monkeypa
     plan2 = plan.model_copy(
         update={"assignments": [plan.assignments[0].model_copy(update={"survey": moved_visit}), plan.assignments[1]]}
     )
-    publish(world, monkeypatch, plan2)
+    publish(world, plan2)
     run(world)
     assert world.inbox.to("andi@kominfo.example.go.id")[-1].msg["X-Vicon-Kind"] == "op.released"
     assert "Survei lokasi: Senin, 4 Januari 2027 pukul 09.00–10.00 WITA, Aula Kantor Bupati, oleh Sari Dewi" in text(
@@ -479,12 +480,12 @@ def test_rehearsal_survey_and_missed_rehearsal_end_to_end(world: World, monkeypa
     assert len(world.inbox.to(missed_req.pic.email or "")) == 2  # the missed-rehearsal notice stays once
 
 
-def test_rehearsal_join_link_arriving_later_is_a_change(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rehearsal_join_link_arriving_later_is_a_change(world: World) -> None:
     req = make_request("REQ-J", "Asia/Jakarta", "2027-01-05T09:00", "2027-01-05T11:00", rehearsal={"mode": "online"})
     world.store.save_request(req, actor="test")
     rehearsal = TaskSlot(start=req.start - timedelta(days=1), end=req.start - timedelta(days=1, minutes=-60),
                          host="H100", operators=["OP1"])  # fmt: skip
-    publish(world, monkeypatch, Plan(assignments=[Assignment(request="REQ-J", host="H500", operators=["OP1"],
+    publish(world, Plan(assignments=[Assignment(request="REQ-J", host="H500", operators=["OP1"],
                                                              rehearsal=rehearsal)]))  # fmt: skip
     ob = world.outbox()
     links: dict[str, JoinDetails] = {}
