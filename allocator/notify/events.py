@@ -558,6 +558,8 @@ def queue_reminders(
     joins = _joins(outbox, rehearsal_join)
     keys: list[str] = []
     for req in snap.requests:
+        if policy.hour_before:
+            keys += _record(outbox, rehearsal_reminders(outbox, snap, req, joins))
         start, _end = planned_times(req, snap.assignment(req))
         lead = start - snap.now
         if lead <= timedelta(0) or lead > timedelta(hours=24):
@@ -598,6 +600,35 @@ def queue_reminders(
             notices.append(Notice(msg, req.ref, version, {}))
         keys += _record(outbox, notices)
     return keys
+
+
+def rehearsal_reminders(
+    outbox: Outbox, snap: Snapshot, req: Request, rehearsal_join: RehearsalJoin | None
+) -> list[Notice]:
+    """Within the hour before an online rehearsal: its operators get the rehearsal meeting's host details and a
+    fresh start link (fetched by the outbox right before sending). Nothing until the meeting exists in Zoom."""
+    a = snap.assignment(req)
+    t = a.rehearsal if a is not None else None
+    if a is None or t is None or t.venue is not None:
+        return []
+    lead = t.start - snap.now
+    if lead <= timedelta(0) or lead > timedelta(hours=1):
+        return []
+    meeting = outbox.store.rehearsal_meeting_for(req.ref)
+    host = _host(meeting, snap.hosts)
+    if meeting is None or meeting.state != "active" or host is None or host.meeting_id is None:
+        return []
+    event = snap.event(req, rehearsal_join)
+    out: list[Notice] = []
+    for op_id in t.operators or a.operators:
+        op = snap.operators.get(op_id)
+        if op is None:
+            continue
+        msg = m.operator_rehearsal_reminder(
+            event, _op_contact(op, outbox), office=outbox.config.office, pic=_pic(req), host=host, stamp=snap.now
+        )
+        out.append(Notice(msg, f"{req.ref}/{op_id}", t.start.isoformat(), {"operator": op_id}))
+    return out
 
 
 def agenda_for(

@@ -50,6 +50,7 @@ OP_ASSIGNMENT = "op.assignment"
 OP_SURVEY = "op.survey"
 OP_RELEASED = "op.released"
 OP_REMINDER_HOUR = "op.reminder_hour"
+OP_REMINDER_REHEARSAL = "op.reminder_rehearsal"
 OP_AGENDA = "op.agenda"
 
 #: The kinds that carry a calendar invite and so count towards a request's SEQUENCE.
@@ -461,6 +462,42 @@ def operator_survey(
         request=event.ref,
         to=operator,
         language=operator.language,
+        created_at=stamp,
+        **parts,
+    )
+
+
+def operator_rehearsal_reminder(
+    event: EventInfo,
+    operator: Contact,
+    *,
+    office: Office,
+    pic: Contact,
+    host: HostDetails,
+    stamp: datetime,
+) -> Message:
+    """An hour before an online rehearsal: its own Zoom meeting's host details and a fresh start link (the
+    placeholder, filled in by the outbox right before sending)."""
+    if event.rehearsal is None or host.meeting_id is None:
+        raise ValueError(f"{event.ref}: no online rehearsal meeting")
+    start_ref = StartLinkRef(account=host.account, meeting_id=host.meeting_id)
+    ctx = {
+        "to": operator,
+        "office": office,
+        "event": event,
+        "pic": pic,
+        "host": host,
+        "meeting_id": format_meeting_id(host.meeting_id),
+        "start_link": START_LINK_PLACEHOLDER,
+    }
+    parts = render_parts("rehearsal_reminder", OP_REMINDER_REHEARSAL, operator.language, event.timezone, ctx)
+    return Message(
+        kind=OP_REMINDER_REHEARSAL,
+        audience="operator",
+        request=event.ref,
+        to=operator,
+        language=operator.language,
+        start_link=start_ref,
         created_at=stamp,
         **parts,
     )

@@ -479,6 +479,25 @@ def test_rehearsal_survey_and_missed_rehearsal_end_to_end(world: World) -> None:
     assert int(next(iter(invite(changed).walk("VEVENT")))["SEQUENCE"]) == 1
     assert len(world.inbox.to(missed_req.pic.email or "")) == 2  # the missed-rehearsal notice stays once
 
+    # an hour before the online rehearsal: its operator gets the rehearsal meeting's own fresh start link
+    ob = world.outbox()
+    world.clock.t = (rehearsal.start - timedelta(minutes=50)).astimezone(UTC)
+    keys = queue_reminders(ob)
+    assert [k for k in keys if k.startswith("op.reminder_rehearsal:")] == [
+        f"op.reminder_rehearsal:REQ-G/OP1:{rehearsal.start.isoformat()}:sari@kominfo.example.go.id"
+    ]
+    assert not [k for k in queue_reminders(ob) if k.startswith("op.reminder_rehearsal:")]  # once
+    ob.send_pending()
+    (host_mail,) = [
+        r for r in world.inbox.to("sari@kominfo.example.go.id") if r.msg["X-Vicon-Kind"] == "op.reminder_rehearsal"
+    ]
+    assert host_mail.msg["Subject"] == "Tautan host gladi bersih: Rapat REQ-G – Senin, 4 Januari 2027 pukul 14.00 WITA"
+    body = text(host_mail)
+    assert "Host Zoom    : zoom100@kominfo.example.go.id" in body and m.START_LINK_PLACEHOLDER not in body
+    assert gladi_meeting.zoom_meeting_id is not None and re.search(rf"/s/{gladi_meeting.zoom_meeting_id}\?zak=", body)
+    for r in world.inbox.to(event_req.pic.email or ""):  # the PIC never gets a start link, a reminder included
+        assert not START_LINK.search(r.raw.decode("utf-8", "replace")) and b"zoom100@kominfo" not in r.raw
+
 
 def test_rehearsal_join_link_arriving_later_is_a_change(world: World) -> None:
     req = make_request("REQ-J", "Asia/Jakarta", "2027-01-05T09:00", "2027-01-05T11:00", rehearsal={"mode": "online"})
