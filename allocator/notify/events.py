@@ -70,6 +70,7 @@ _TIME_MOVED = Reason(
 )
 _REHEARSAL_REPLANNED = Reason(en="the rehearsal (gladi bersih) was re-planned", id="penyesuaian jadwal gladi bersih")
 _SURVEY_REPLANNED = Reason(en="the venue survey was re-planned", id="penyesuaian jadwal survei lokasi")
+_REHEARSAL_LINK = Reason(en="the rehearsal's Zoom meeting is ready", id="rapat Zoom untuk gladi bersih telah disiapkan")
 _ASSIGNMENT_KINDS = (m.OP_ASSIGNMENT, m.OP_SURVEY)
 
 
@@ -379,6 +380,15 @@ def _change_reason(old: dict[str, Any], current: dict[str, Any]) -> Reason:
         current.get("rehearsal"),
         bool(current.get("rehearsal_missed")),
     ) and (old.get("operators"), old.get("join_url")) == (current["operators"], current["join_url"]):
+        link_only = {"join_url", "passcode"}
+        before, after = old.get("rehearsal") or {}, current.get("rehearsal") or {}
+        if (
+            before
+            and after
+            and {k: v for k, v in before.items() if k not in link_only}
+            == {k: v for k, v in after.items() if k not in link_only}
+        ):
+            return _REHEARSAL_LINK
         return _REHEARSAL_REPLANNED
     if old.get("survey") != current.get("survey") and old.get("operators") == current["operators"]:
         return _SURVEY_REPLANNED

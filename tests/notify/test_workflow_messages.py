@@ -518,6 +518,9 @@ def test_rehearsal_join_link_arriving_later_is_a_change(world: World) -> None:
     pic_mails = world.inbox.to(req.pic.email or "")
     assert len(pic_mails) == 2
     body = text(pic_mails[1])
-    assert "Tautan gladi: https://zoom.example/j/86011112222?pwd=gladi" in body and "penyesuaian jadwal gladi" in body
+    assert "Tautan gladi: https://zoom.example/j/86011112222?pwd=gladi" in body
+    assert "Alasan perubahan: rapat Zoom untuk gladi bersih telah disiapkan" in body
+    assert "- Tautan Zoom gladi bersih: https://zoom.example/j/86011112222?pwd=gladi" in body
+    assert "semula" not in body
     _main, gladi = invite(pic_mails[1]).walk("VEVENT")
     assert str(gladi["URL"]) == "https://zoom.example/j/86011112222?pwd=gladi"
