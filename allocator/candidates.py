@@ -83,6 +83,7 @@ class Candidates:
     kits: tuple[tuple[str, int], ...] = ()
     kit_start: int = 0  # the kits' pickup-to-return span
     kit_end: int = 0
+    reach: int = 0  # a survey: it is tied to the venue's events starting before this minute (its anchor days)
 
     @property
     def ref(self) -> str:

@@ -47,6 +47,7 @@ class Workflow:
     kit_stock: Mapping[str, int] = field(default_factory=dict)
     kit_holds: Sequence[KitHold] = ()
     travel: Sequence[tuple[int, int, int]] = ()  # (operator, position, position), positions local to the model
+    surveyed: frozenset[str] = frozenset()  # new venues whose survey another, earlier-solved part has placed
 
 
 @dataclass
@@ -271,6 +272,8 @@ def add_survey_before_new_venue(m: AllocationModel) -> None:
             at_venue[c.site].append(pos)
     for venue, events in at_venue.items():
         surveys = m.surveys_of.get(venue, [])
+        if not surveys and venue in m.workflow.surveyed:
+            continue  # surveyed before this part's events, in the part holding the venue's first days
         if surveys:
             m.model.add_at_most_one(m.served[s] for s in surveys)
         for e in events:
@@ -313,17 +316,24 @@ def add_kit_stock(m: AllocationModel) -> None:
 
 
 def add_travel_time(m: AllocationModel) -> None:
-    """An operator cannot do two on-site tasks at different venues with less than the travel time between."""
+    """An operator cannot do two on-site tasks at different venues with less than the travel time between:
+    an on-site task done excludes, for that operator, every task elsewhere starting too soon after it."""
+    too_soon: dict[tuple[int, int], list[int]] = defaultdict(list)
     for op, p1, p2 in m.workflow.travel:
         g = m.operator_pool_of.get(op)
         if g is None or (p1, g) not in m.operator or (p2, g) not in m.operator:
             continue
         if len(m.operator_pools[g].members) != 1:
             raise InvalidPlan(f"operator {op} has travel rules but was pooled")
-        m.model.add(m.operator[p1, g] + m.operator[p2, g] <= 1)
+        too_soon[p1, g].append(p2)
+    for (p1, g), later in too_soon.items():
+        if len(later) == 1:
+            m.model.add(m.operator[p1, g] + m.operator[later[0], g] <= 1)
+        else:
+            m.model.add(sum(m.operator[p2, g] for p2 in later) == 0).only_enforce_if(m.operator[p1, g])
 
 
-def _chosen_pools(m: AllocationModel, a: Assignment) -> tuple[int | None, dict[int, int]]:
+def chosen_pools(m: AllocationModel, a: Assignment) -> tuple[int | None, dict[int, int]]:
     host_index = {h.id: i for i, h in enumerate(m.problem.hosts)}
     op_index = {o.id: i for i, o in enumerate(m.problem.operators)}
     host_pool = m.host_pool_of.get(host_index[a.host], -1) if a.host is not None else None
@@ -336,7 +346,7 @@ def _chosen_pools(m: AllocationModel, a: Assignment) -> tuple[int | None, dict[i
 def add_fixed_assignments(m: AllocationModel, fixed: dict[int, Assignment]) -> None:
     """Pinned and frozen requests keep exactly their host and operators (never pooled, so named exactly)."""
     for pos, a in fixed.items():
-        host_pool, ops = _chosen_pools(m, a)
+        host_pool, ops = chosen_pools(m, a)
         m.model.add(m.served[pos] == 1)
         for g in m.host_options[pos]:
             m.model.add(m.host[pos, g] == int(g == host_pool))
@@ -367,7 +377,7 @@ def link_previous_assignments(m: AllocationModel, previous: dict[int, Assignment
     """`kept[pos]` may be true only when the request has exactly its previous host and operators."""
     for pos, a in previous.items():
         c = m.cands[pos]
-        host_pool, ops = _chosen_pools(m, a)
+        host_pool, ops = chosen_pools(m, a)
         possible = c.needs_host == (a.host is not None) and len(a.operators) == c.operators_needed
         possible = possible and (host_pool is None or host_pool in m.host_options[pos])
         possible = possible and all(g in m.operator_options[pos] for g in ops)
@@ -500,7 +510,7 @@ def hint(m: AllocationModel, values: Iterable[tuple[Var, int]]) -> None:
 def hint_previous(m: AllocationModel, previous: dict[int, Assignment]) -> None:
     values: list[tuple[Var, int]] = []
     for pos, a in previous.items():
-        host_pool, ops = _chosen_pools(m, a)
+        host_pool, ops = chosen_pools(m, a)
         if host_pool is not None and (pos, host_pool) not in m.host:
             continue
         if any((pos, g) not in m.operator for g in ops):

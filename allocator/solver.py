@@ -9,10 +9,11 @@ cuts the least important level first. Each level reports its value and the bound
 from __future__ import annotations
 
 import hashlib
+import threading
 import time as _time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 from ortools.sat.python import cp_model
@@ -48,9 +49,9 @@ from allocator.model import (
     moved_from_requested,
     operator_days,
     oversized_licences,
-    rehearsals,
     served_weight,
 )
+from allocator.rehearsals import place_optional_rehearsals
 from allocator.validate import validate_plan
 from allocator.workflow import (
     KitHold,
@@ -63,12 +64,7 @@ from allocator.workflow import (
     travel_conflicts,
 )
 
-TERMS = (
-    ("served_weight", "maximize"),
-    ("rehearsals", "maximize"),
-    ("changes", "minimize"),
-    ("preferences", "minimize"),
-)
+TERMS = (("served_weight", "maximize"), ("changes", "minimize"), ("preferences", "minimize"))
 
 
 class SolveOptions(BaseModel):
@@ -113,6 +109,28 @@ class _Component:
     solution: dict[Var, int] | None = None
     result: list[Assignment] | None = None
     levels: list[_Level] = field(default_factory=list)
+
+
+# Of the time left when a level starts, the part it may use: a level that finishes early leaves the rest to the next.
+LEVEL_TIME_SHARES = (0.6, 0.5, 1.0)
+
+
+class _Budget:
+    """Shares a level's time among its parts by size, as each starts, so one hard part cannot starve the rest;
+    what a part leaves unused goes to those after it."""
+
+    def __init__(self, batch: list[_Component], end: float, workers: int) -> None:
+        self.left = sum(len(c.cands) for c in batch)
+        self.end = end
+        self.workers = workers
+        self.lock = threading.Lock()
+
+    def deadline_for(self, comp: _Component) -> float:
+        with self.lock:
+            now = _time.monotonic()
+            share = len(comp.cands) / max(1, self.left)
+            self.left -= len(comp.cands)
+            return min(self.end, now + (self.end - now) * min(1.0, share * self.workers))
 
 
 def _fixed_and_previous(
@@ -264,8 +282,6 @@ def _objective(m: AllocationModel, level: int) -> cp_model.LinearExprT:
     if level == 0:
         return served_weight(m)
     if level == 1:
-        return rehearsals(m)
-    if level == 2:
         return changes(m)
     prefs = (
         weights.operator_days * operator_days(m)  # type: ignore[operator]
@@ -279,12 +295,7 @@ def _trivial_bound(comp: _Component, level: int) -> int:
     """What a level could be at best without solving: claims nothing."""
     m = comp.model
     assert m is not None
-    return (
-        sum(c.weight for c in comp.cands),
-        sum(1 for c in comp.cands if c.role is Role.REHEARSAL),
-        m.forced_changes,
-        0,
-    )[level]
+    return (sum(c.weight for c in comp.cands), m.forced_changes, 0)[level]
 
 
 def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: float) -> None:
@@ -294,10 +305,7 @@ def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: 
     sense = TERMS[level][1]
     expr = _objective(m, level)
     remaining = deadline - _time.monotonic()
-    if level == 1 and not m.rehearsals_of and comp.solution is not None:
-        comp.levels.append(_Level(0, 0, True))  # no rehearsal to place
-        return
-    if level == 2 and not m.kept and comp.solution is not None:
+    if level == 1 and not m.kept and comp.solution is not None:
         comp.levels.append(_Level(m.forced_changes, m.forced_changes, True))  # nothing published to keep
         return
     if remaining <= 0.0 and comp.solution is not None:
@@ -401,8 +409,8 @@ def _result_digest(cands: list[Candidates], chosen: dict[str, Assignment]) -> st
             continue
         a = chosen.get(c.ref)
         h.update(repr((c.ref, a and a.host, a and sorted(a.operators))).encode())
-        if a is not None and (a.start or a.rehearsal or a.survey):
-            h.update(a.model_dump_json(include={"start", "rehearsal", "survey"}).encode())
+        if a is not None and (a.start or a.survey):  # an optional rehearsal is placed afterwards, every time
+            h.update(a.model_dump_json(include={"start", "survey"}).encode())
     return h.hexdigest()[:32]
 
 
@@ -476,7 +484,8 @@ def _ties(
             venue_events.setdefault(c.site, []).append(pos)
     for pos, c in enumerate(cands):
         if c.role is Role.SURVEY:
-            links.extend((pos, e) for e in venue_events.get(c.ref, []))
+            # Only the events of the anchor days: later ones need just that a survey took place (see `solve`).
+            links.extend((pos, e) for e in venue_events.get(c.ref, []) if cands[e].start < c.reach)
     kits: dict[str, list[tuple[int, int, int]]] = {}
     for pos, c in enumerate(cands):
         for kit, _n in c.kits:
@@ -556,7 +565,11 @@ def solve(
         else:
             plannable.append(r)
     builder = CandidateBuilder(problem)
-    cands = _positions(problem, builder, plannable, cache)
+    every = _positions(problem, builder, plannable, cache)
+    # Optional rehearsals are placed after the levels, around the planned events (see allocator.rehearsals).
+    mandatory = {r.ref for r in plannable if r.rehearsal is not None and r.rehearsal.mandatory}
+    cands = reindex([c for c in every if c.role is not Role.REHEARSAL or c.ref in mandatory])
+    optional = [c for c in every if c.role is Role.REHEARSAL and c.ref not in mandatory]
     fixed, previous, warnings = _fixed_and_previous(problem, cands)
     notified = set(problem.notified)
     holds = kit_holds(problem, {r.ref for r in plannable})
@@ -570,8 +583,12 @@ def solve(
     else:
         groups = [list(range(len(cands)))] if cands else []
     stock = kit_stock(problem)
+    group_of = {i: g for g, group in enumerate(groups) for i in group}
+    travel_in: dict[int, list[tuple[int, int, int]]] = {}
+    for op, a, b in conflicts:
+        travel_in.setdefault(group_of[a], []).append((op, a, b))
     comps: list[_Component] = []
-    for group in groups:
+    for g, group in enumerate(groups):
         local = {i: k for k, i in enumerate(group)}
         comps.append(
             _Component(
@@ -581,7 +598,7 @@ def solve(
                 workflow=Workflow(
                     kit_stock=stock,
                     kit_holds=holds,
-                    travel=[(op, local[a], local[b]) for op, a, b in conflicts if a in local and b in local],
+                    travel=[(op, local[a], local[b]) for op, a, b in travel_in.get(g, [])],
                 ),
             )
         )
@@ -613,8 +630,8 @@ def solve(
         comp.model = rebuild(options.stability)
         hint_previous(comp.model, comp.previous)
 
-    def each(fn: Callable[[_Component], None]) -> None:
-        todo = [c for c in comps if c.result is None or fn is prepare]
+    def each(fn: Callable[[_Component], None], batch: list[_Component]) -> None:
+        todo = sorted((c for c in batch if c.result is None or fn is prepare), key=lambda c: -len(c.cands))
         if options.workers > 1 and len(todo) > 1:
             with ThreadPoolExecutor(max_workers=options.workers) as pool:
                 list(pool.map(fn, todo))
@@ -622,15 +639,42 @@ def solve(
             for c in todo:
                 fn(c)
 
-    each(prepare)
-    for level in range(len(TERMS)):
-        each(lambda c, level=level: _solve_level(c, level, options, deadline))  # type: ignore[misc]
-    for comp in comps:
-        if comp.result is None:
-            assert comp.model is not None and comp.solution is not None
-            comp.result = assignments(comp.model, comp.solution.__getitem__)
+    def run(batch: list[_Component], until: float) -> None:
+        each(prepare, batch)
+        for level, share in enumerate(LEVEL_TIME_SHARES):
+            now = _time.monotonic()
+            budget = _Budget([c for c in batch if c.result is None], now + (until - now) * share, options.workers)
+            each(lambda c, level=level, b=budget: _solve_level(c, level, options, b.deadline_for(c)), batch)  # type: ignore[misc]
+        for comp in batch:
+            if comp.result is None:
+                assert comp.model is not None and comp.solution is not None
+                comp.result = assignments(comp.model, comp.solution.__getitem__)
+
+    # Parts holding a new venue's surveys (and its first event days) go first: the venue's later events, in
+    # other parts, may be served only if that survey took place.
+    first = [c for c in comps if any(x.role is Role.SURVEY for x in c.cands)]
+    size_first = sum(len(c.cands) for c in first) / max(1, sum(len(c.cands) for c in comps))
+    now = _time.monotonic()
+    run(first, min(deadline, now + (deadline - now) * min(1.0, 1.5 * size_first)))
+    surveyed = frozenset(a.survey.venue for c in first for a in c.result or [] if a.survey and a.survey.venue)
+    rest = [c for c in comps if c not in first]
+    for c in rest:
+        c.workflow = replace(c.workflow, surveyed=surveyed)
+    run(rest, deadline)
 
     chosen = [a for comp in comps for a in (comp.result or [])]
+    frozen_refs = {cands[i].ref for i in fixed if cands[i].role is Role.EVENT}
+    placement = place_optional_rehearsals(
+        problem, cands, chosen, optional, deadline=deadline, seed=options.seed, frozen=frozen_refs
+    )
+    if placement.assignments != chosen:
+        # Placing rehearsals may have given an event other operators: the preferences are what the plan now has.
+        final = {a.request: a for a in placement.assignments}
+        for comp in comps:
+            mine = [final[a.request] for a in comp.result or []]
+            if mine != comp.result:
+                comp.levels[2].value = _term_values(problem, comp.cands, comp.previous, mine)[2]
+    chosen = placement.assignments
     served_refs = {a.request for a in chosen}
     by_host, by_operator = agendas(problem, chosen)
     # An unchanged part keeps its published explanations: its reasons cannot have changed (they depend only on
@@ -656,6 +700,16 @@ def solve(
         )
         for i, (name, sense) in enumerate(TERMS)
     ]
+    mandatory_placed = sum(1 for a in chosen if a.request in mandatory and a.rehearsal is not None)
+    terms.append(
+        ObjectiveTerm(
+            name="rehearsals",
+            sense="maximize",
+            value=mandatory_placed + placement.placed,
+            bound=mandatory_placed + placement.bound,
+            optimal=placement.optimal,
+        )
+    )
     plan = Plan(
         assignments=sorted(chosen, key=lambda a: a.request),
         unserved=sorted(unserved, key=lambda u: u.request),
@@ -685,21 +739,18 @@ def solve(
 
 def _term_values(
     problem: Problem, cands: list[Candidates], previous: dict[int, Assignment], chosen: list[Assignment]
-) -> tuple[int, int, int, int]:
+) -> tuple[int, int, int]:
     """The objective levels of a set of assignments, computed directly."""
     by_ref = {a.request: a for a in chosen}
     weights = problem.policy.preferences
-    served = placed = changed = oversize = moved = 0
+    served = changed = oversize = moved = 0
     days: set[tuple[int, int]] = set()
     for pos, c in enumerate(cands):
         a = by_ref.get(c.ref)
         if c.role is Role.EVENT:
             before = previous.get(pos)
             if before is not None and (
-                a is None
-                or a.host != before.host
-                or set(a.operators) != set(before.operators)
-                or a.start != before.start
+                a is None or (a.host, set(a.operators), a.start) != (before.host, set(before.operators), before.start)
             ):
                 changed += 1
             if a is None or (a.start is not None and to_minutes(a.start) != c.start):
@@ -714,8 +765,7 @@ def _term_values(
                 slot = next((x.survey for x in chosen if x.survey and x.survey.venue == c.ref), None)
             if slot is None or to_minutes(slot.start) != c.start:
                 continue
-            placed += c.role is Role.REHEARSAL
             chosen_ops = slot.operators
         days.update((o.operator, o.day) for o in c.operators if problem.operators[o.operator].id in chosen_ops)
     prefs = weights.operator_days * len(days) + weights.oversized_licence * oversize
-    return served, placed, changed, prefs + weights.moved_from_requested * moved
+    return served, changed, prefs + weights.moved_from_requested * moved

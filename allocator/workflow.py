@@ -26,8 +26,8 @@ from allocator.domain import (
     SitePolicy,
 )
 
-MAX_FLEXIBLE_STARTS = 48  # nearest to the preferred start
-MAX_TASK_STARTS = 24  # latest in the window: rehearsals and surveys close to the event are the useful ones
+MAX_FLEXIBLE_STARTS = 9  # nearest to the preferred start
+MAX_TASK_STARTS = 16  # latest in the window: rehearsals and surveys close to the event are the useful ones
 SURVEY_ANCHORS = 3  # survey options are generated before this many of a new venue's first event days
 
 
@@ -179,9 +179,11 @@ def survey_positions(
                 )
             )
         starts.update(a.survey.start for a in previous if a.survey is not None and a.survey.venue == venue)
+        last_day = anchors[-1].request.start.astimezone(zone).date() + timedelta(days=1)
+        reach = to_minutes(datetime.combine(last_day, time(0), zone))
         for t in sorted(starts):
             cand = builder.build(survey_request(venue, t, policy, evs[0].request), setup=0, teardown=0)
-            cand.role, cand.owner, cand.weight, cand.site = Role.SURVEY, venue, 0, venue
+            cand.role, cand.owner, cand.weight, cand.site, cand.reach = Role.SURVEY, venue, 0, venue, reach
             out.append(cand)
     return out
 

@@ -238,6 +238,56 @@ def _requests(
     return out
 
 
+VENUES = [  # id, name, one-way minutes from the office, surveyed before
+    ("KANTOR", "Kantor (ruang vicon)", 0, True),
+    ("AULA-UTAMA", "Aula Utama", 5, True),
+    ("RUANG-SIDANG", "Ruang Sidang", 5, True),
+    ("PENDOPO", "Pendopo Rumah Jabatan", 20, True),
+    ("GOR", "Gedung Olahraga", 35, False),
+    ("KEC-UTARA", "Kantor Kecamatan Utara", 60, True),
+    ("KEC-SELATAN", "Kantor Kecamatan Selatan", 75, False),
+    ("HOTEL", "Hotel (ruang pertemuan)", 25, False),
+]
+KITS = [("CAM", "Kamera + tripod", 2), ("SPK", "Speaker + mikrofon konferensi", 3), ("PTZ", "Kamera PTZ", 1)]
+
+
+def add_workflow(prob: dict[str, Any], rng: random.Random, share: float = 1.0) -> dict[str, Any]:
+    """Switch on the office workflow: venues with travel times (two new), kit stock, and on the requests:
+    flexible windows, rehearsals (gladi bersih), kits and on-site work. `share` scales how many requests."""
+    prob["venues"] = [
+        {"id": v, "name": name, "travel_from_base_min": minutes, "surveyed": known} for v, name, minutes, known in VENUES
+    ]
+    prob["travel"] = [{"a": "KEC-UTARA", "b": "KEC-SELATAN", "minutes": 50}, {"a": "PENDOPO", "b": "GOR", "minutes": 15}]
+    prob["kit_types"] = [{"id": k, "name": name, "stock": stock} for k, name, stock in KITS]
+    zone = prob["policy"]["timezone"]
+    for req in prob["requests"]:
+        req["venue"] = rng.choice([v[0] for v in VENUES] + [None, None])
+        with_operator = req["service"] != "link"
+        if with_operator and req["venue"] is not None and rng.random() < 0.15:
+            req["remote"] = True
+        if rng.random() < 0.15 * share:
+            start = datetime.fromisoformat(req["start"])
+            end = datetime.fromisoformat(req["end"])
+            req["window_start"] = max(start - timedelta(hours=2), start.replace(hour=7, minute=0)).isoformat()
+            req["window_end"] = min(end + timedelta(hours=2), end.replace(hour=17, minute=0)).isoformat()
+            if req["window_end"] < req["end"]:
+                req["window_end"] = req["end"]
+        if with_operator and rng.random() < 0.12 * share:
+            on_site = req["venue"] is not None and rng.random() < 0.3
+            req["rehearsal"] = {
+                "duration_min": rng.choice([30, 60, 60, 90]),
+                "window_start_min_before": 2 * 24 * 60,
+                "end_min_before": 60,
+                "mode": "on_site" if on_site else "online",
+                "mandatory": rng.random() < 0.2,
+            }
+        if with_operator and req["venue"] not in (None, "KANTOR") and rng.random() < 0.25 * share:
+            kit = rng.choice(KITS)[0]
+            req["kits"] = [{"kit": kit, "count": 1}]
+    del zone
+    return prob
+
+
 def _office(zone: str, first_day: date, hosts: list[Any], operators: list[Any], reqs: list[Any]) -> dict[str, Any]:
     """A problem as an office's file holds it: 15-minute buffers, 30/15-minute setup, a 24-hour freeze."""
     return {
@@ -351,11 +401,14 @@ def main() -> None:
     ap.add_argument("profile", choices=["district", "ministry", "example"])
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--workflow", action="store_true", help="venues, travel, kits, rehearsals, flexible windows")
     args = ap.parse_args()
     if args.profile == "example":
         data = example()
     else:
         data = (district if args.profile == "district" else ministry)(args.requests, args.seed)
+        if args.workflow:
+            data = add_workflow(data, random.Random(args.seed + 1000))
     print(json.dumps(data, indent=1, ensure_ascii=False))
 
 

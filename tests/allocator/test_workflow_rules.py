@@ -44,10 +44,10 @@ def unserved_code(plan: Plan, ref: str) -> str:
 
 def test_flexible_request_moves_to_the_nearest_free_start() -> None:
     busy = request("BUSY", "09:00", "10:00")
-    flex = request("FLEX", "09:00", "10:00", window_start=f"{DAY}T08:00", window_end=f"{DAY}T12:00")
+    flex = request("FLEX", "09:00", "10:00", window_start=f"{DAY}T08:30", window_end=f"{DAY}T12:00")
     plan = solve(problem(hosts=[host("H")], requests=[busy, flex]))
     a = plan.assignment_for("FLEX")
-    assert a is not None and a.start == at("10:00") and a.end == at("11:00")  # nearest after; 08:00 would overlap
+    assert a is not None and a.start == at("10:00") and a.end == at("11:00")  # nearest free; 08:30 would overlap
     assert plan.term("preferences").value == 2 * 4  # four 15-minute steps away from the wish
 
 
