@@ -274,16 +274,16 @@ def add_survey_before_new_venue(m: AllocationModel) -> None:
         surveys = m.surveys_of.get(venue, [])
         if not surveys and venue in m.workflow.surveyed:
             continue  # surveyed before this part's events, in the part holding the venue's first days
-        if surveys:
-            m.model.add_at_most_one(m.served[s] for s in surveys)
+        done = m.model.new_bool_var(f"surveyed[{venue}]")
+        m.model.add(sum(m.served[s] for s in surveys) == done)  # one survey at most
         for e in events:
-            m.model.add(m.served[e] <= sum(m.served[s] for s in surveys))
+            m.model.add_implication(m.served[e], done)
+            # The event and every survey option ending too late for it: at most one of them.
+            too_late = [m.served[s] for s in surveys if m.cands[e].start < m.cands[s].end + pol.survey_lead_min]
+            if too_late:
+                m.model.add_at_most_one([m.served[e], *too_late])
         for s in surveys:
-            sc = m.cands[s]
-            for e in events:
-                if m.cands[e].start < sc.end + pol.survey_lead_min:
-                    m.model.add_at_most_one([m.served[s], m.served[e]])
-            near = [m.served[e] for e in events if m.cands[e].start <= sc.start + pol.survey_window_min]
+            near = [m.served[e] for e in events if m.cands[e].start <= m.cands[s].start + pol.survey_window_min]
             m.model.add(m.served[s] <= sum(near))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
@@ -44,7 +44,7 @@ def _held(cands: Sequence[Candidates], chosen: dict[str, Assignment]) -> tuple[l
             out.append(c)
             held.append(Assignment(request=c.ref, host=a.rehearsal.host, operators=a.rehearsal.operators))
         elif c.role is Role.SURVEY and c.ref in surveys and to_minutes(surveys[c.ref].start) == c.start:
-            out.append(c)
+            out.append(replace(c, role=Role.EVENT))  # only the operator's time it takes matters here
             held.append(Assignment(request=c.request.ref, operators=surveys[c.ref].operators))
     return out, held
 
@@ -99,7 +99,11 @@ def place_optional_rehearsals(
             {local[i]: a for i, a in fixed.items() if i in local},
             {},
             stability=False,
-            workflow=Workflow(travel=[(op, local[a], local[b]) for op, a, b in conflicts if a in local]),
+            # The surveys were settled with the events: here they only keep their operator busy.
+            workflow=Workflow(
+                travel=[(op, local[a], local[b]) for op, a, b in conflicts if a in local],
+                surveyed=frozenset(v.id for v in problem.venues),
+            ),
         )
         options = [k for k, c in enumerate(sub) if c.role is Role.REHEARSAL and group[k] >= len(background)]
         keep = [

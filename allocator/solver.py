@@ -37,6 +37,7 @@ from allocator.domain import (
 )
 from allocator.errors import ConflictingPins, InvalidPlan
 from allocator.explain import agendas, explain_unserved, started_without_plan
+from allocator.greedy import greedy_hint
 from allocator.model import (
     AllocationModel,
     Var,
@@ -104,6 +105,7 @@ class _Component:
     stable: bool = True
     warnings: list[str] = field(default_factory=list)
     workflow: Workflow = field(default_factory=Workflow)
+    greedy: dict[Var, int] | None = None  # a quick first plan, kept in case CP-SAT has no time to find one
     rebuild: Callable[[bool], AllocationModel] | None = None
     model: AllocationModel | None = None
     solution: dict[Var, int] | None = None
@@ -322,7 +324,8 @@ def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: 
     # The clique rows make the LP strong; level 2 keeps it at every node, which proves optimality
     # where the default level stalls on the host–operator coupling.
     solver.parameters.linearization_level = 2
-    solver.parameters.max_time_in_seconds = max(remaining, 0.05)
+    # A part without any plan yet gets long enough to load and presolve its model.
+    solver.parameters.max_time_in_seconds = max(remaining, 0.05 if comp.solution is not None else 0.5)
     status = solver.solve(m.model)
     if status == cp_model.INFEASIBLE and level == 0 and comp.stable:
         # Published assignments can no longer all stay (a request's time or a resource changed):
@@ -345,7 +348,7 @@ def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: 
         )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if comp.solution is None:
-            comp.solution = _only_fixed(m, comp.fixed)
+            comp.solution = comp.greedy if comp.greedy and not comp.fixed else _only_fixed(m, comp.fixed)
         value = _term_values(m.problem, comp.cands, comp.previous, assignments(m, comp.solution.__getitem__))[level]
         comp.levels.append(_Level(value, _trivial_bound(comp, level), False))
         return
@@ -628,7 +631,11 @@ def solve(
         comp.rebuild = rebuild
         comp.stable = options.stability
         comp.model = rebuild(options.stability)
-        hint_previous(comp.model, comp.previous)
+        if comp.previous:
+            hint_previous(comp.model, comp.previous)
+        else:
+            comp.greedy = dict(greedy_hint(comp.model))
+            hint(comp.model, comp.greedy.items())
 
     def each(fn: Callable[[_Component], None], batch: list[_Component]) -> None:
         todo = sorted((c for c in batch if c.result is None or fn is prepare), key=lambda c: -len(c.cands))
@@ -673,7 +680,9 @@ def solve(
         for comp in comps:
             mine = [final[a.request] for a in comp.result or []]
             if mine != comp.result:
-                comp.levels[2].value = _term_values(problem, comp.cands, comp.previous, mine)[2]
+                level = comp.levels[2]
+                level.value = _term_values(problem, comp.cands, comp.previous, mine)[2]
+                level.optimal = level.optimal and level.value == level.bound
     chosen = placement.assignments
     served_refs = {a.request for a in chosen}
     by_host, by_operator = agendas(problem, chosen)

@@ -251,25 +251,39 @@ VENUES = [  # id, name, one-way minutes from the office, surveyed before
 KITS = [("CAM", "Kamera + tripod", 2), ("SPK", "Speaker + mikrofon konferensi", 3), ("PTZ", "Kamera PTZ", 1)]
 
 
-def add_workflow(prob: dict[str, Any], rng: random.Random, share: float = 1.0) -> dict[str, Any]:
-    """Switch on the office workflow: venues with travel times (two new), kit stock, and on the requests:
-    flexible windows, rehearsals (gladi bersih), kits and on-site work. `share` scales how many requests."""
+IN_HOUSE = ["KANTOR", "AULA-UTAMA", "RUANG-SIDANG"]
+
+
+def add_workflow(
+    prob: dict[str, Any], rng: random.Random, share: float = 1.0, field_share: float = 0.3
+) -> dict[str, Any]:
+    """Switch on the office workflow: venues with travel times (three new), kit stock, and on the requests:
+    flexible windows, rehearsals (gladi bersih), kits and on-site work. `share` scales how many requests;
+    `field_share`: how many on-site requests are away from the office's own rooms."""
     prob["venues"] = [
-        {"id": v, "name": name, "travel_from_base_min": minutes, "surveyed": known} for v, name, minutes, known in VENUES
+        {"id": v, "name": name, "travel_from_base_min": minutes, "surveyed": known}
+        for v, name, minutes, known in VENUES
     ]
-    prob["travel"] = [{"a": "KEC-UTARA", "b": "KEC-SELATAN", "minutes": 50}, {"a": "PENDOPO", "b": "GOR", "minutes": 15}]
+    prob["travel"] = [
+        {"a": "KEC-UTARA", "b": "KEC-SELATAN", "minutes": 50},
+        {"a": "PENDOPO", "b": "GOR", "minutes": 15},
+        {"a": "KANTOR", "b": "AULA-UTAMA", "minutes": 5},
+        {"a": "KANTOR", "b": "RUANG-SIDANG", "minutes": 5},
+        {"a": "AULA-UTAMA", "b": "RUANG-SIDANG", "minutes": 5},
+    ]
+    field = [v[0] for v in VENUES if v[0] not in IN_HOUSE]
     prob["kit_types"] = [{"id": k, "name": name, "stock": stock} for k, name, stock in KITS]
     zone = prob["policy"]["timezone"]
     for req in prob["requests"]:
-        req["venue"] = rng.choice([v[0] for v in VENUES] + [None, None])
+        req["venue"] = rng.choice(field) if rng.random() < field_share else rng.choice([*IN_HOUSE, None])
         with_operator = req["service"] != "link"
         if with_operator and req["venue"] is not None and rng.random() < 0.15:
             req["remote"] = True
-        if rng.random() < 0.15 * share:
+        if rng.random() < 0.10 * share:
             start = datetime.fromisoformat(req["start"])
             end = datetime.fromisoformat(req["end"])
-            req["window_start"] = max(start - timedelta(hours=2), start.replace(hour=7, minute=0)).isoformat()
-            req["window_end"] = min(end + timedelta(hours=2), end.replace(hour=17, minute=0)).isoformat()
+            req["window_start"] = max(start - timedelta(hours=1), start.replace(hour=7, minute=0)).isoformat()
+            req["window_end"] = min(end + timedelta(hours=1), end.replace(hour=17, minute=0)).isoformat()
             if req["window_end"] < req["end"]:
                 req["window_end"] = req["end"]
         if with_operator and rng.random() < 0.12 * share:
@@ -408,7 +422,8 @@ def main() -> None:
     else:
         data = (district if args.profile == "district" else ministry)(args.requests, args.seed)
         if args.workflow:
-            data = add_workflow(data, random.Random(args.seed + 1000))
+            field = 0.4 if args.profile == "district" else 0.15  # a ministry works mostly in its own building
+            data = add_workflow(data, random.Random(args.seed + 1000), field_share=field)
     print(json.dumps(data, indent=1, ensure_ascii=False))
 
 
