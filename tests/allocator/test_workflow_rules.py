@@ -349,3 +349,16 @@ def test_task_slot_round_trips() -> None:
     slot = TaskSlot(start=at("09:00"), end=at("10:00"), operators=["A"], venue="GOR")
     assert TaskSlot.model_validate_json(slot.model_dump_json()) == slot
     assert Venue(id="GOR").surveyed and TravelTime(a="A", b="B", minutes=5).minutes == 5
+
+
+def test_optional_rehearsal_is_placed_for_a_later_event_at_a_new_venue() -> None:
+    """A new venue's later events sit in parts solved after its survey; their rehearsals are placed all the same."""
+    days = ["2027-03-01", "2027-03-02", "2027-03-03", "2027-03-08"]
+    reqs = [_at_new_venue(f"E{i}", "13:00", "14:00", day=d) for i, d in enumerate(days[:3])]
+    spec = {"duration_min": 30, "window_start_min_before": 6 * 60, "end_min_before": 30, "mode": "on_site"}
+    reqs.append(request("LATE", "13:00", "14:00", service="operator", venue="GOR", day=days[3], rehearsal=spec))
+    prob = problem(operators=[operator("A", shifts=OFFICE)], requests=reqs, venues=[{"id": "GOR", "surveyed": False}])
+    plan = solve(prob)
+    assert len(plan.assignments) == 4 and sum(1 for a in plan.assignments if a.survey) == 1
+    late = plan.assignment_for("LATE")
+    assert late is not None and late.rehearsal is not None and plan.missed_rehearsals == []
