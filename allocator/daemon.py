@@ -37,7 +37,7 @@ from allocator.sync.worker import SyncWorker, ZoomGateway
 log = logging.getLogger("vicon.daemon")
 
 INTAKE_SUFFIXES = (".csv", ".xlsx", ".json")
-WATCHED_ENTITIES = ("request", "pin", "host", "operator", "policy", "settings")
+WATCHED_ENTITIES = ("request", "pin", "host", "operator", "policy", "settings", "kit_return")
 WATCH_LOOKBACK_IDS = 200  # audit ids re-read below the highest seen (late commits on PostgreSQL)
 
 

@@ -55,7 +55,8 @@ class ReplanOutcome:
 
 
 def _same(a: Assignment, b: Assignment) -> bool:
-    return a.host == b.host and sorted(a.operators) == sorted(b.operators)
+    """Same host, operators and (for a flexible request) time: what the PIC and operators were told."""
+    return a.host == b.host and sorted(a.operators) == sorted(b.operators) and (a.start, a.end) == (b.start, b.end)
 
 
 def plan_changes(problem: Problem, before: list[Assignment], after: Plan) -> list[Change]:

@@ -26,7 +26,7 @@ from allocator.domain import (
     SitePolicy,
 )
 
-MAX_FLEXIBLE_STARTS = 9  # nearest to the preferred start
+MAX_FLEXIBLE_STARTS = 48  # nearest to the preferred start
 MAX_TASK_STARTS = 16  # latest in the window: rehearsals and surveys close to the event are the useful ones
 SURVEY_ANCHORS = 3  # survey options are generated before this many of a new venue's first event days
 

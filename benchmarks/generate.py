@@ -369,8 +369,9 @@ def ministry(n: int, seed: int = 1, first_day: date = date(2027, 1, 4)) -> dict[
 
 
 def example() -> dict[str, Any]:
-    """The README's example: one week at a district office, with a clash the head of region wins."""
-    prob = district(55, seed=7, first_day=date(2027, 1, 4))
+    """The README's example: one week at a district office, with a clash the head of region wins, a rehearsal,
+    a new venue to survey, kits in short supply and a unit that can take another time."""
+    prob = add_workflow(district(55, seed=7, first_day=date(2027, 1, 4)), random.Random(77), 0.5, 0.4)
     prob["requests"].append(
         {
             "ref": "PSR-BUPATI-01",
@@ -390,9 +391,64 @@ def example() -> dict[str, Any]:
             "operators_needed": 2,
             "priority": "head_of_region",
             "status": "approved",
-            "venue": "Aula Kantor Bupati",
+            "venue": "PENDOPO",
+            "rehearsal": {
+                "duration_min": 60,
+                "window_start_min_before": 2 * 24 * 60,
+                "end_min_before": 60,
+                "mode": "on_site",
+                "mandatory": True,
+            },
+            "kits": [{"kit": "CAM", "count": 1}, {"kit": "SPK", "count": 1}],
         }
     )
+    prob["requests"] += [
+        {
+            "ref": "PSR-GOR-01",
+            "unit": "Dinas Pemuda dan Olahraga",
+            "pic": {"name": "Bayu (Dispora)", "email": "bayu@dispora.example.go.id"},
+            "title": "Pembukaan Porkab secara hibrida",
+            "timezone": "Asia/Makassar",
+            "start": "2027-01-08T09:00",
+            "end": "2027-01-08T11:00",
+            "participants": 250,
+            "service": "link_operator",
+            "priority": "high",
+            "status": "approved",
+            "venue": "GOR",
+            "kits": [{"kit": "PTZ", "count": 1}],
+        },
+        {
+            "ref": "PSR-PTZ-02",
+            "unit": "Kecamatan Kuaro",
+            "pic": {"name": "Sinta (Kec. Kuaro)", "email": "sinta@kuaro.example.go.id"},
+            "title": "Musrenbang Kecamatan Kuaro (butuh kamera PTZ)",
+            "timezone": "Asia/Makassar",
+            "start": "2027-01-08T10:00",
+            "end": "2027-01-08T12:00",
+            "participants": 90,
+            "service": "link_operator",
+            "priority": "normal",
+            "status": "approved",
+            "venue": "KEC-SELATAN",
+            "kits": [{"kit": "PTZ", "count": 1}],
+        },
+        {
+            "ref": "PSR-FLEX-01",
+            "unit": "Bappeda",
+            "pic": {"name": "Yusuf (Bappeda)", "email": "yusuf@bappeda.example.go.id"},
+            "title": "Rapat Teknis RKPD (waktu bisa digeser 08.00-15.00)",
+            "timezone": "Asia/Makassar",
+            "start": "2027-01-05T10:00",
+            "end": "2027-01-05T11:30",
+            "window_start": "2027-01-05T08:00",
+            "window_end": "2027-01-05T15:00",
+            "participants": 420,
+            "service": "link",
+            "priority": "normal",
+            "status": "approved",
+        },
+    ]
     prob["requests"].append(
         {
             "ref": "PSR-WEB-01",

@@ -476,7 +476,9 @@ class Store:
             change, old = ("cancelled" if req.status is RequestStatus.CANCELLED else "updated"), row.data
             row.version += 1
         was_active = old is not None and RequestStatus(old["status"]).active
-        row.unit, row.status, row.start, row.end = req.unit, req.status.value, req.start, req.end
+        # The columns bound where a request can be: a flexible one anywhere in its window.
+        row.unit, row.status = req.unit, req.status.value
+        row.start, row.end = req.window_start or req.start, req.window_end or req.end
         row.data, row.updated_at = data, now
         s.add(row)
         s.flush()  # the history row refers to it

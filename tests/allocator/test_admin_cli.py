@@ -32,7 +32,7 @@ def db(tmp_path: Path) -> str:
 def test_requests_replan_pin_status(db: str) -> None:
     first = runner.invoke(app, ["replan", "--db", db])
     assert first.exit_code == 0, first.output
-    assert "published plan 1: 45 served" in first.output and "+ PSR-BUPATI-01" in first.output
+    assert "published plan 1: 46 served" in first.output and "+ PSR-BUPATI-01" in first.output
     add = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "NEW-9", "--unit", "Bappeda", "--title",
                               "Rapat", "--start", "2027-01-06T09:30", "--end", "2027-01-06T11:00", "--tz",
                               "Asia/Makassar", "--participants", "420", "--priority", "head_of_region",
@@ -87,7 +87,7 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
     code = run_demo(EXAMPLE, tmp_path / "demo", console, quiet_timelines=True)
     out = console.export_text()
     assert code == 0, out
-    assert "+ PSR-GUB-01" in out and "- PSR-00001" in out and "reconcile --dry-run" in out and "0 findings" in out
+    assert "+ PSR-GUB-01" in out and "- PSR-00006" in out and "reconcile --dry-run" in out and "0 findings" in out
     mails = list((tmp_path / "demo" / "mail").glob("*.eml"))
     gub = [m for m in mails if m.name.startswith("PSR-GUB-01_pic")]
     assert gub, [m.name for m in mails][:5]
@@ -104,7 +104,19 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
         events[kind] = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0]
     assert events["scheduled"]["UID"] == events["changed"]["UID"]
     assert int(events["changed"]["SEQUENCE"]) > int(events["scheduled"]["SEQUENCE"])
-    assert len(load_problem(EXAMPLE).requests) == 57
+    assert len(load_problem(EXAMPLE).requests) == 60
+
+    # The office's workflow reaches people: the head of region's rehearsal and kits, the planned time of a
+    # flexible request, and the operator sent to survey a new venue.
+    def text(pattern: str) -> str:
+        (path,) = (tmp_path / "demo" / "mail").glob(pattern)
+        msg = email.message_from_bytes(path.read_bytes())
+        return "".join(p.get_payload(decode=True).decode() for p in msg.walk() if p.get_content_type() == "text/plain")
+
+    bupati = text("PSR-BUPATI-01_pic.scheduled_*.eml")
+    assert "Gladi bersih: Selasa, 5 Januari 2027 pukul 07.00–08.00 WITA" in bupati and "Kamera + tripod" in bupati
+    assert "diminta" in text("PSR-FLEX-01_pic.scheduled_*.eml")
+    assert list((tmp_path / "demo" / "mail").glob("*_op.survey_*.eml"))
 
 
 def test_explain_and_status_use_the_store(db: str) -> None:

@@ -35,12 +35,13 @@ def office(db_url: str) -> Iterator[tuple[Store, Sandbox, ZoomTenants]]:  # noqa
         store.close()
 
 
-def meetings_by_request(sandbox: Sandbox) -> dict[str, int]:
+def meetings_by_request(sandbox: Sandbox, marker: str = ".g") -> dict[str, int]:
+    """Zoom meetings per request: events (`.g` keys), or with marker ".r" their online rehearsals."""
     out: dict[str, int] = {}
     for m in sandbox.state.meetings():
         key = key_from_agenda(m.get("agenda"))
-        if key:
-            ref = key.rpartition(".g")[0]
+        ref, sep, gen = (key or "").rpartition(marker)
+        if sep and ref and gen.isdigit():
             out[ref] = out.get(ref, 0) + 1
     return out
 
@@ -66,6 +67,9 @@ def test_daemon_plans_syncs_and_follows_changes(office: tuple[Store, Sandbox, Zo
         with_host = {a.request for a in plan.plan.assignments if a.host}
         zoom = meetings_by_request(sandbox)
         assert set(zoom) == with_host and all(n == 1 for n in zoom.values())  # exactly one meeting each
+        online = {a.request for a in plan.plan.assignments if a.rehearsal and a.rehearsal.host}
+        rehearsals = meetings_by_request(sandbox, ".r")
+        assert online and set(rehearsals) == online and all(n == 1 for n in rehearsals.values())
 
         # A late request: re-planned after the debounce and its meeting exists in Zoom within seconds.
         victim = store.get_request(sorted(with_host)[0])

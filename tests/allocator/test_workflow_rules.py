@@ -362,3 +362,14 @@ def test_optional_rehearsal_is_placed_for_a_later_event_at_a_new_venue() -> None
     assert len(plan.assignments) == 4 and sum(1 for a in plan.assignments if a.survey) == 1
     late = plan.assignment_for("LATE")
     assert late is not None and late.rehearsal is not None and plan.missed_rehearsals == []
+
+
+def test_a_flexible_request_moved_in_time_is_a_change() -> None:
+    from allocator.service import plan_changes
+
+    flex = request("FLEX", "09:00", "10:00", window_start=f"{DAY}T08:00", window_end=f"{DAY}T12:00")
+    prob = problem(hosts=[host("H")], requests=[flex])
+    before = [Assignment(request="FLEX", host="H", start=at("09:00"), end=at("10:00"))]
+    moved = Plan(assignments=[Assignment(request="FLEX", host="H", start=at("10:00"), end=at("11:00"))])
+    assert [c.kind for c in plan_changes(prob, before, moved)] == ["moved"]
+    assert plan_changes(prob, before, Plan(assignments=before)) == []

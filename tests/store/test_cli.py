@@ -42,7 +42,7 @@ def test_plan_publish_sync_crash_rerun_reconcile(db_url: str, tmp_path: Path) ->
         zoom = tmp_path / "zoom.json"
         zoom.write_text(json.dumps(sb.config_json()), encoding="utf-8")
         assert f"revision {head_revision()}" in _vicon("db", "upgrade", db=db_url)
-        assert "57 requests" in _vicon("import", "--problem", str(EXAMPLE), db=db_url)
+        assert "60 requests" in _vicon("import", "--problem", str(EXAMPLE), db=db_url)
         published = _vicon("publish", "--time-limit", "10", db=db_url)
         assert "published plan 1" in published and "create" in published
         store = Store.open(db_url)

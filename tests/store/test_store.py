@@ -80,13 +80,15 @@ def test_request_history_and_audit(store: Store, clock: FakeClock) -> None:
 def test_import_and_load_problem(store: Store) -> None:
     prob = load_problem(EXAMPLE)
     counts = store.import_problem(prob, actor="import")
+    site = {"venues": 8, "travel": 5, "kit_types": 3}
     nothing = {"venues": 0, "travel": 0, "kit_types": 0, "pins": 0}
-    assert counts == {"hosts": 4, "operators": 5, "requests": 57, **nothing}
+    assert counts == {"hosts": 4, "operators": 5, "requests": 60, "pins": 0, **site}
     assert store.import_problem(prob, actor="import") == {"hosts": 0, "operators": 0, "requests": 0, **nothing}
     loaded = store.load_problem(datetime(2026, 12, 1, tzinfo=UTC))
     assert {r.ref for r in loaded.requests} == {r.ref for r in prob.requests}
     assert loaded.policy == prob.policy and loaded.hosts == prob.hosts and loaded.operators == prob.operators
-    assert loaded.requests == sorted(prob.requests, key=lambda r: (r.start, r.ref))
+    # Ordered by the earliest a request can start (a flexible one: its window).
+    assert loaded.requests == sorted(prob.requests, key=lambda r: (r.window_start or r.start, r.ref))
     later = store.load_problem(datetime(2027, 1, 20, tzinfo=UTC))
     assert len(later.requests) < len(prob.requests)  # requests that ended are not planned again
 

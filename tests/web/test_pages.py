@@ -29,7 +29,7 @@ def test_form_submit_and_errors(web: Web) -> None:
     assert bad.status_code == 422
     assert "Periksa isian berikut" in bad.text and "participants:" in bad.text and "title:" in bad.text
     assert 'value="Kecamatan Tanjung"' in bad.text  # what was typed is kept
-    assert len(web.store.list_requests()) == 57
+    assert len(web.store.list_requests()) == 60
     ok = c.post("/form", data=FORM)
     assert ok.status_code == 201 and "Permohonan diterima" in ok.text
     ref = re.search(r'id="ref">([^<]+)<', ok.text).group(1)  # type: ignore[union-attr]
