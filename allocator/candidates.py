@@ -67,7 +67,7 @@ class Candidates:
     """One position of the model: a request at one time (or one rehearsal/survey time), its options, and the
     reasons for every resource left out. `request` carries the position's own times."""
 
-    index: int
+    index: int  # the request's place in the list it was built for (informative only; positions are list indexes)
     request: Request
     start: int
     end: int

@@ -19,7 +19,7 @@ from allocator.candidates import Candidates, Role, to_minutes
 from allocator.components import split_components
 from allocator.domain import Assignment, Problem
 from allocator.model import Var, Workflow, assignments, build_model, chosen_pools, hint
-from allocator.workflow import reindex, travel_conflicts
+from allocator.workflow import travel_conflicts
 
 
 @dataclass
@@ -68,7 +68,7 @@ def place_optional_rehearsals(
     if not wanted:
         return Placement(chosen, 0, 0, True)
     background, held = _held(cands, by_ref)
-    positions = reindex([*background, *wanted])
+    positions = [*background, *wanted]
     # An event whose rehearsal is wanted may change operators (never its time or host) to make room for it,
     # unless it is held (pinned, frozen) or was published (its operators are what people were told).
     published_refs = {a.request for a in problem.previous}

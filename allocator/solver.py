@@ -60,7 +60,6 @@ from allocator.workflow import (
     keep_current,
     kit_holds,
     kit_stock,
-    reindex,
     survey_positions,
     travel_conflicts,
 )
@@ -468,7 +467,7 @@ def _positions(
         cands = [c for r in plannable for c in expand_request(builder, r)]
     cands = keep_current(cands, problem.now, {a.request: a for a in problem.previous})
     cands += survey_positions(builder, cands, problem.previous)
-    return reindex(cands)
+    return cands  # indexed by the caller, once the positions in play are chosen
 
 
 def _ties(
@@ -480,7 +479,9 @@ def _ties(
     venue_events: dict[str, list[int]] = {}
     for pos, c in enumerate(cands):
         key = f"{c.role is Role.SURVEY}:{c.ref}"
-        links.append((first_of.setdefault(key, pos), pos))  # positions of one request (or one venue's surveys)
+        first = first_of.setdefault(key, pos)
+        if first != pos:
+            links.append((first, pos))  # positions of one request (or one venue's surveys)
         if c.role is Role.REHEARSAL:
             links.append((first_of.setdefault(f"False:{c.ref}", pos), pos))
         if c.role is Role.EVENT and c.site is not None:
@@ -571,7 +572,7 @@ def solve(
     every = _positions(problem, builder, plannable, cache)
     # Optional rehearsals are placed after the levels, around the planned events (see allocator.rehearsals).
     mandatory = {r.ref for r in plannable if r.rehearsal is not None and r.rehearsal.mandatory}
-    cands = reindex([c for c in every if c.role is not Role.REHEARSAL or c.ref in mandatory])
+    cands = [c for c in every if c.role is not Role.REHEARSAL or c.ref in mandatory]
     optional = [c for c in every if c.role is Role.REHEARSAL and c.ref not in mandatory]
     fixed, previous, warnings = _fixed_and_previous(problem, cands)
     notified = set(problem.notified)

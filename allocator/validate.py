@@ -390,10 +390,26 @@ def _host_busy(problem: Problem, host: ZoomHost, valid: list[tuple[Request, Assi
     return out
 
 
+def _involving(valid: list[tuple[Request, Assignment]], hosts: bool) -> dict[str, list[tuple[Request, Assignment]]]:
+    """The assignments that name each host (or each operator) anywhere, so each is scanned once, not once per
+    resource."""
+    out: dict[str, list[tuple[Request, Assignment]]] = {}
+    for req, a in valid:
+        slots = [s for s in (a.rehearsal, a.survey) if s is not None]
+        if hosts:
+            names = {a.host, *(s.host for s in slots)} - {None}
+        else:
+            names = {*a.operators, *(o for s in slots for o in s.operators)}
+        for name in names:
+            out.setdefault(str(name), []).append((req, a))
+    return out
+
+
 def _host_overlaps(problem: Problem, valid: list[tuple[Request, Assignment]]) -> list[str]:
     out = []
+    by_host = _involving(valid, hosts=True)
     for host in problem.hosts:
-        mine = _host_busy(problem, host, valid)
+        mine = _host_busy(problem, host, by_host.get(host.id, []))
         for item in mine:
             at_start = [b for b in mine if b.start <= item.start < b.end]
             if len(at_start) > host.max_concurrent:
@@ -429,8 +445,9 @@ def _operator_busy(problem: Problem, op: Operator, valid: list[tuple[Request, As
 
 def _operator_overlaps(problem: Problem, valid: list[tuple[Request, Assignment]]) -> list[str]:
     out = []
+    by_op = _involving(valid, hosts=False)
     for op in problem.operators:
-        mine = _operator_busy(problem, op, valid)
+        mine = _operator_busy(problem, op, by_op.get(op.id, []))
         for i, b1 in enumerate(mine):
             for b2 in mine[i + 1 :]:
                 if _spans_overlap(b1.start, b1.end, b2.start, b2.end):
@@ -441,9 +458,11 @@ def _operator_overlaps(problem: Problem, valid: list[tuple[Request, Assignment]]
 def _travel(problem: Problem, valid: list[tuple[Request, Assignment]]) -> list[str]:
     """Between an operator's consecutive on-site tasks at different venues, at least the travel time."""
     out = []
+    by_op = _involving(valid, hosts=False)
     for op in problem.operators:
         on_site = sorted(
-            (b for b in _operator_busy(problem, op, valid) if b.venue is not None), key=lambda b: (b.start, b.end)
+            (b for b in _operator_busy(problem, op, by_op.get(op.id, [])) if b.venue is not None),
+            key=lambda b: (b.start, b.end),
         )
         for b1, b2 in pairwise(on_site):
             if b1.venue == b2.venue:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -206,10 +206,6 @@ def keep_current(cands: list[Candidates], now: datetime, previous: dict[str, Ass
             if to_minutes(a.rehearsal.start) == c.start:
                 out.append(c)
     return out
-
-
-def reindex(cands: list[Candidates]) -> list[Candidates]:
-    return [c if c.index == i else replace(c, index=i) for i, c in enumerate(cands)]
 
 
 @dataclass(frozen=True)

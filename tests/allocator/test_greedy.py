@@ -8,7 +8,7 @@ from allocator.candidates import CandidateBuilder
 from allocator.greedy import greedy_hint
 from allocator.model import Workflow, build_model
 from allocator.solver import active_requests
-from allocator.workflow import expand_request, reindex
+from allocator.workflow import expand_request
 from tests.allocator.factories import host, operator, problem, request
 
 
@@ -22,7 +22,7 @@ def test_greedy_hint_is_feasible_and_serves_the_heavier_request() -> None:
     prob = problem(hosts=[host("H1"), host("H2")], operators=[operator("A")], requests=reqs,
                    kit_types=[{"id": "CAM", "stock": 1}])  # fmt: skip
     builder = CandidateBuilder(prob)
-    cands = reindex([c for r in active_requests(prob) for c in expand_request(builder, r)])
+    cands = [c for r in active_requests(prob) for c in expand_request(builder, r)]
     m = build_model(prob, cands, {}, {}, workflow=Workflow(kit_stock={"CAM": 1}))
     values = dict(greedy_hint(m))
     served = {cands[p].ref for p, v in m.served.items() if values[v]}

@@ -1,0 +1,142 @@
+"""The planner with the office's whole workflow on: rehearsals, new-venue surveys, kits, travel, flexible windows.
+
+Each measurement runs in a fresh child process so its peak memory is its own. Prints a Markdown report.
+
+    python -m benchmarks.workflow            # the set recorded in docs/benchmarks.md (~8 min)
+    python -m benchmarks.workflow --quick    # district month only (~1 min)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+from allocator.candidates import CandidateCache
+from allocator.domain import Problem
+from allocator.problem_io import parse_problem
+from allocator.solver import SolveOptions, solve
+from allocator.validate import validate_plan
+from benchmarks.generate import add_workflow, district, ministry
+from benchmarks.planner import _rss_mib, _with_new_request
+
+
+def load(profile: str, n: int, seed: int) -> Problem:
+    base = (district if profile == "district" else ministry)(n, seed)
+    field = 0.4 if profile == "district" else 0.15
+    return parse_problem(add_workflow(base, random.Random(seed + 1000), field_share=field))
+
+
+def measure(profile: str, n: int, seed: int, repeat: int, time_limit_s: float) -> dict[str, Any]:
+    prob = load(profile, n, seed)
+    times, plan = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        plan = solve(prob, SolveOptions(time_limit_s=time_limit_s))
+        times.append(time.perf_counter() - t)
+    assert plan is not None and validate_plan(prob, plan) == []
+    reqs = {r.ref: r for r in prob.requests}
+    terms = {t.name: (t.value, t.bound) for t in plan.objective}
+    return {
+        "requests": len(prob.requests),
+        "flexible": sum(1 for r in prob.requests if r.flexible),
+        "rehearsal_asked": sum(1 for r in prob.requests if r.rehearsal),
+        "kits_asked": sum(1 for r in prob.requests if r.kits),
+        "median_s": statistics.median(times),
+        "runs": [round(t, 2) for t in times],
+        "status": plan.status.value,
+        "terms": terms,
+        "served_gap": abs(terms["served_weight"][1] - terms["served_weight"][0]) / max(1, terms["served_weight"][0]),
+        "gap": plan.gap,
+        "served": len(plan.assignments),
+        "rehearsals": sum(1 for a in plan.assignments if a.rehearsal),
+        "missed_rehearsals": len(plan.missed_rehearsals),
+        "surveys": sum(1 for a in plan.assignments if a.survey),
+        "moved": sum(1 for a in plan.assignments if a.start is not None and a.start != reqs[a.request].start),
+        "loans": sum(1 for a in plan.assignments if reqs[a.request].kits),
+        "unserved": dict(Counter(u.code for u in plan.unserved)),
+        "with_alternative": sum(1 for u in plan.unserved if u.alternatives),
+        "peak_rss_mib": round(_rss_mib(), 1),
+    }
+
+
+def measure_replan(profile: str, n: int, seed: int, repeat: int) -> dict[str, Any]:
+    prob = load(profile, n, seed)
+    cache = CandidateCache()
+    first = solve(prob, SolveOptions(time_limit_s=60), cache=cache)
+    out: dict[str, Any] = {}
+    for priority in ("normal", "head_of_region"):
+        again = _with_new_request(prob, first, priority)
+        times, plan = [], None
+        for _ in range(repeat):
+            t = time.perf_counter()
+            plan = solve(again, SolveOptions(alternatives=False), cache=cache)
+            times.append(time.perf_counter() - t)
+        assert plan is not None and validate_plan(again, plan) == []
+        out[priority] = {"median_s": statistics.median(times), "runs": [round(t, 2) for t in times],
+                         "changes": plan.term("changes").value, "status": plan.status.value}  # fmt: skip
+    return out
+
+
+def _child(kind: str, **kw: Any) -> dict[str, Any]:
+    args = [sys.executable, "-m", "benchmarks.workflow", "--child", json.dumps({"kind": kind, **kw})]
+    done = subprocess.run(args, capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def report(quick: bool) -> str:
+    loads = [("district", 220, 3, 20.0)]
+    if not quick:
+        loads += [("ministry", 1500, 3, 20.0), ("ministry", 1500, 3, 60.0)]
+    lines = [
+        "| load | requests (flexible / rehearsal / kits) | limit (s) | median (s) | runs | status "
+        "| served weight (bound) | served-weight gap | preferences (bound) | rehearsals placed (bound) | served "
+        "| surveys | moved | kit loans | unserved by reason | unserved with an alternative | peak RSS (MiB) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for profile, n, repeat, limit in loads:
+        r = _child("solve", profile=profile, n=n, seed=1, repeat=repeat, time_limit_s=limit)
+        t = r["terms"]
+        lines.append(
+            f"| {profile} | {r['requests']} ({r['flexible']} / {r['rehearsal_asked']} / {r['kits_asked']}) "
+            f"| {limit:.0f} "
+            f"| {r['median_s']:.2f} | {r['runs']} | {r['status']} | {t['served_weight'][0]} ({t['served_weight'][1]}) "
+            f"| {r['served_gap']:.2%} | {t['preferences'][0]} ({t['preferences'][1]}) "
+            f"| {t['rehearsals'][0]} ({t['rehearsals'][1]}) | {r['served']} | {r['surveys']} | {r['moved']} "
+            f"| {r['loans']} | {r['unserved']} | {r['with_alternative']} of {sum(r['unserved'].values())} "
+            f"| {r['peak_rss_mib']:.0f} |"
+        )
+    lines += ["", "Re-plan after one new request with the workflow on (previous plan, records and cache given):", ""]
+    lines += ["| load | new request | re-plan median (s) | runs | changes | status |", "|---|---|---|---|---|---|"]
+    for profile, n in (("district", 220),) if quick else (("district", 220), ("ministry", 1500)):
+        r = _child("replan", profile=profile, n=n, seed=1, repeat=5)
+        for priority in ("normal", "head_of_region"):
+            x = r[priority]
+            lines.append(
+                f"| {profile} {n} | {priority} | {x['median_s']:.2f} | {x['runs']} | {x['changes']} | {x['status']} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        spec = json.loads(args.child)
+        kind = spec.pop("kind")
+        print(json.dumps(measure(**spec) if kind == "solve" else measure_replan(**spec)))
+        return
+    print(report(args.quick))
+
+
+if __name__ == "__main__":
+    main()
