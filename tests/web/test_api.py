@@ -23,7 +23,7 @@ def test_submit_show_list_cancel(web: Web) -> None:
     assert shown.status_code == 200 and shown.json()["plan_state"] == "not_planned"
     assert shown.json()["when"] == "Wed 2027-01-06 09:00–10:30 WITA"
     listed = c.get("/api/requests", headers=web.auth()).json()
-    assert "SURAT-001" in [x["ref"] for x in listed] and len(listed) == 58
+    assert "SURAT-001" in [x["ref"] for x in listed] and len(listed) == 61
 
     dup = c.post("/api/requests", json=good_request(ref="SURAT-001"))
     assert dup.status_code == 409 and dup.json()["errors"] == ["ref: request 'SURAT-001' already exists"]
@@ -62,7 +62,7 @@ def test_errors_name_each_field(web: Web) -> None:
     assert (
         c.post("/api/requests", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
     )
-    assert len(web.store.list_requests()) == 57  # nothing stored from any of these
+    assert len(web.store.list_requests()) == 60  # nothing stored from any of these
 
 
 def test_priority_is_for_admins(web: Web) -> None:
@@ -83,15 +83,15 @@ def test_replan_dry_run_then_publish_pins_plan_outbox(web: Web) -> None:
     dry = c.post("/api/admin/replan", json={"dry_run": True}, headers=admin)
     assert dry.status_code == 200
     d = dry.json()
-    assert d["dry_run"] and d["plan_id"] is None and d["served"] == 45 and d["unserved"] == 12
+    assert d["dry_run"] and d["plan_id"] is None and d["served"] == 46 and d["unserved"] == 14
     assert any(ch["line"].startswith("+ PSR-BUPATI-01") for ch in d["changes"])
     assert web.store.published_plan() is None  # nothing published
     assert c.get("/api/admin/plan", headers=admin).status_code == 404
 
     pub = c.post("/api/admin/replan", json={"dry_run": False}, headers=admin).json()
-    assert pub["plan_id"] == 1 and pub["zoom_actions"]["create"] == 40
+    assert pub["plan_id"] == 1 and pub["zoom_actions"]["create"] == 45  # event meetings and online rehearsals
     plan = c.get("/api/admin/plan", headers=admin).json()
-    assert plan["served"] == 45 and plan["unserved_count"] == 12
+    assert plan["served"] == 46 and plan["unserved_count"] == 14
     u = plan["unserved"][0]
     assert u["reason"] and u["reason_id"] and isinstance(u["alternatives"], list)
 
