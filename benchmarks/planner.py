@@ -114,8 +114,9 @@ def measure_replan(profile: str, n: int, seed: int, repeat: int) -> dict[str, An
     return out
 
 
-def _child(kind: str, **kw: Any) -> dict[str, Any]:
-    args = [sys.executable, "-m", "benchmarks.planner", "--child", json.dumps({"kind": kind, **kw})]
+def _child(kind: str, module: str = "benchmarks.planner", **kw: Any) -> dict[str, Any]:
+    """Run one measurement of `module` in a fresh process (its own peak memory); its last line is the JSON result."""
+    args = [sys.executable, "-m", module, "--child", json.dumps({"kind": kind, **kw})]
     done = subprocess.run(args, capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result

@@ -12,8 +12,6 @@ import argparse
 import json
 import random
 import statistics
-import subprocess
-import sys
 import time
 from collections import Counter
 from typing import Any
@@ -24,6 +22,7 @@ from allocator.problem_io import parse_problem
 from allocator.solver import SolveOptions, solve
 from allocator.validate import validate_plan
 from benchmarks.generate import add_workflow, district, ministry
+from benchmarks.planner import _child as planner_child
 from benchmarks.planner import _rss_mib, _with_new_request
 
 
@@ -85,10 +84,7 @@ def measure_replan(profile: str, n: int, seed: int, repeat: int) -> dict[str, An
 
 
 def _child(kind: str, **kw: Any) -> dict[str, Any]:
-    args = [sys.executable, "-m", "benchmarks.workflow", "--child", json.dumps({"kind": kind, **kw})]
-    done = subprocess.run(args, capture_output=True, text=True, check=True)
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return planner_child(kind, module="benchmarks.workflow", **kw)
 
 
 def report(quick: bool) -> str:
