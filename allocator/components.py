@@ -57,7 +57,8 @@ def split_components(
         for o in c.operators:
             per_operator[o.operator].append((o.start, o.end, i))
             per_operator_day[(o.operator, o.day)].append(i)
-    for spans in (*per_host.values(), *per_operator.values()):
+    # Interchangeable resources see the very same spans: each distinct list is joined once.
+    for spans in {tuple(s): None for s in (*per_host.values(), *per_operator.values())}:
         _union_overlapping(sets, spans)
     if couple_operator_days:
         for members in per_operator_day.values():

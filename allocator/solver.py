@@ -354,8 +354,9 @@ def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: 
     value = round(solver.objective_value)
     comp.levels.append(_Level(value, round(solver.best_objective_bound), status == cp_model.OPTIMAL))
     comp.solution = {v: solver.value(v) for v in m.variables()}
-    m.model.add(expr >= value if sense == "maximize" else expr <= value)
-    hint(m, comp.solution.items())
+    if level < len(TERMS) - 1:  # hold the value and start the next level from this plan
+        m.model.add(expr >= value if sense == "maximize" else expr <= value)
+        hint(m, comp.solution.items())
 
 
 def _only_fixed(m: AllocationModel, fixed: dict[int, Assignment]) -> dict[Var, int]:

@@ -254,6 +254,31 @@ def _same_kits(a: Sequence[KitLoan], b: Sequence[KitLoan]) -> bool:
     return [(k.kit, k.count) for k in a] == [(k.kit, k.count) for k in b]
 
 
+def _message(
+    kind: str,
+    audience: Literal["pic", "operator"],
+    event: EventInfo,
+    to: Contact,
+    stamp: datetime,
+    parts: dict[str, str],
+    *,
+    calendar: CalendarPart | None = None,
+    start_link: StartLinkRef | None = None,
+) -> Message:
+    """One message about one request, in its recipient's language."""
+    return Message(
+        kind=kind,
+        audience=audience,
+        request=event.ref,
+        to=to,
+        language=to.language,
+        calendar=calendar,
+        start_link=start_link,
+        created_at=stamp,
+        **parts,
+    )
+
+
 def pic_scheduled(
     event: EventInfo,
     pic: Contact,
@@ -293,16 +318,7 @@ def pic_scheduled(
         text=_ics_description(event, join, pic.language),
         cancelled_rehearsal=dropped,
     )
-    return Message(
-        kind=kind,
-        audience="pic",
-        request=event.ref,
-        to=pic,
-        language=pic.language,
-        calendar=ics,
-        created_at=stamp,
-        **parts,
-    )
+    return _message(kind, "pic", event, pic, stamp, parts, calendar=ics)
 
 
 def pic_cancelled(
@@ -341,16 +357,7 @@ def pic_cancelled(
             join=None,
             text=reason.text(pic.language),
         )
-    return Message(
-        kind=kind,
-        audience="pic",
-        request=event.ref,
-        to=pic,
-        language=pic.language,
-        calendar=ics,
-        created_at=stamp,
-        **parts,
-    )
+    return _message(kind, "pic", event, pic, stamp, parts, calendar=ics)
 
 
 def pic_reminder(
@@ -375,9 +382,7 @@ def pic_reminder(
         "lead": lead,
     }
     parts = render_parts("reminder", kind, pic.language, event.timezone, ctx)
-    return Message(
-        kind=kind, audience="pic", request=event.ref, to=pic, language=pic.language, created_at=stamp, **parts
-    )
+    return _message(kind, "pic", event, pic, stamp, parts)
 
 
 def pic_rehearsal_missed(event: EventInfo, pic: Contact, *, office: Office, stamp: datetime) -> Message:
@@ -386,15 +391,7 @@ def pic_rehearsal_missed(event: EventInfo, pic: Contact, *, office: Office, stam
         raise ValueError(f"{event.ref}: no missed rehearsal to tell")
     ctx = {"to": pic, "office": office, "event": event, "reason": event.rehearsal_missed.text(pic.language)}
     parts = render_parts("rehearsal_missed", PIC_REHEARSAL_MISSED, pic.language, event.timezone, ctx)
-    return Message(
-        kind=PIC_REHEARSAL_MISSED,
-        audience="pic",
-        request=event.ref,
-        to=pic,
-        language=pic.language,
-        created_at=stamp,
-        **parts,
-    )
+    return _message(PIC_REHEARSAL_MISSED, "pic", event, pic, stamp, parts)
 
 
 def operator_assignment(
@@ -436,16 +433,7 @@ def operator_assignment(
         "rehearsal_host": rehearsal_host if event.rehearsal is not None else None,
     }
     parts = render_parts("assignment", kind, operator.language, event.timezone, ctx)
-    return Message(
-        kind=kind,
-        audience="operator",
-        request=event.ref,
-        to=operator,
-        language=operator.language,
-        start_link=start_ref,
-        created_at=stamp,
-        **parts,
-    )
+    return _message(kind, "operator", event, operator, stamp, parts, start_link=start_ref)
 
 
 def operator_survey(
@@ -456,15 +444,7 @@ def operator_survey(
         raise ValueError(f"{event.ref}: no survey planned")
     ctx = {"to": operator, "office": office, "event": event, "pic": pic, "changed": changed}
     parts = render_parts("survey", OP_SURVEY, operator.language, event.timezone, ctx)
-    return Message(
-        kind=OP_SURVEY,
-        audience="operator",
-        request=event.ref,
-        to=operator,
-        language=operator.language,
-        created_at=stamp,
-        **parts,
-    )
+    return _message(OP_SURVEY, "operator", event, operator, stamp, parts)
 
 
 def operator_rehearsal_reminder(
@@ -491,16 +471,7 @@ def operator_rehearsal_reminder(
         "start_link": START_LINK_PLACEHOLDER,
     }
     parts = render_parts("rehearsal_reminder", OP_REMINDER_REHEARSAL, operator.language, event.timezone, ctx)
-    return Message(
-        kind=OP_REMINDER_REHEARSAL,
-        audience="operator",
-        request=event.ref,
-        to=operator,
-        language=operator.language,
-        start_link=start_ref,
-        created_at=stamp,
-        **parts,
-    )
+    return _message(OP_REMINDER_REHEARSAL, "operator", event, operator, stamp, parts, start_link=start_ref)
 
 
 def operator_released(
@@ -509,15 +480,7 @@ def operator_released(
     """An operator is no longer needed for a request."""
     ctx = {"to": operator, "office": office, "event": event, "reason": reason.text(operator.language)}
     parts = render_parts("released", OP_RELEASED, operator.language, event.timezone, ctx)
-    return Message(
-        kind=OP_RELEASED,
-        audience="operator",
-        request=event.ref,
-        to=operator,
-        language=operator.language,
-        created_at=stamp,
-        **parts,
-    )
+    return _message(OP_RELEASED, "operator", event, operator, stamp, parts)
 
 
 def operator_agenda(
