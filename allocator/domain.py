@@ -501,6 +501,9 @@ class ComponentRecord(Model):
     fingerprint: str
     result: str
     requests: int = Field(ge=0)
+    preferences_bound: int | None = Field(
+        default=None, description="The preferences bound proven for the part (rehearsal placement may exceed it)."
+    )
 
 
 class PreemptionOffer(Model):

@@ -432,6 +432,15 @@ def _reuse_record(problem: Problem, comp: _Component) -> bool:
     return _result_digest(comp.cands, published) == record.result
 
 
+def _reused_levels(problem: Problem, comp: _Component) -> list[_Level]:
+    """The levels of a part kept as published: its record's proven preferences bound, when it has one."""
+    values = _term_values(problem, comp.cands, comp.previous, comp.result or [])
+    record = {r.fingerprint: r for r in problem.previous_records}.get(comp.fingerprint)
+    bound = values[2] if record is None or record.preferences_bound is None else record.preferences_bound
+    return [_Level(values[0], values[0], True), _Level(values[1], values[1], True),
+            _Level(values[2], bound, values[2] == bound)]  # fmt: skip
+
+
 def _previous_serves_all(problem: Problem, comp: _Component) -> bool:
     """True when every request here keeps a feasible published assignment: that is the lexicographic optimum.
 
@@ -613,8 +622,7 @@ def solve(
         if options.reuse_unchanged and (_reuse_record(problem, comp) or _previous_serves_all(problem, comp)):
             comp.reused = True
             comp.result = [comp.previous[k] for k in sorted(comp.previous)]
-            values = _term_values(problem, comp.cands, comp.previous, comp.result)
-            comp.levels = [_Level(v, v, True) for v in values]
+            comp.levels = _reused_levels(problem, comp)
             return
 
         def rebuild(stable: bool, comp: _Component = comp) -> AllocationModel:
@@ -672,13 +680,14 @@ def solve(
     run(rest, deadline)
 
     chosen = [a for comp in comps for a in (comp.result or [])]
+    proven = {id(c) for c in comps if all(level.optimal for level in c.levels)}  # before rehearsals are placed
     frozen_refs = {cands[i].ref for i in fixed if cands[i].role is Role.EVENT}
     placement = place_optional_rehearsals(
         problem, cands, chosen, optional, deadline=deadline, seed=options.seed, frozen=frozen_refs
     )
+    final = {a.request: a for a in placement.assignments}
     if placement.assignments != chosen:
         # Placing rehearsals may have given an event other operators: the preferences are what the plan now has.
-        final = {a.request: a for a in placement.assignments}
         for comp in comps:
             mine = [final[a.request] for a in comp.result or []]
             if mine != comp.result:
@@ -735,11 +744,12 @@ def solve(
         records=[
             ComponentRecord(
                 fingerprint=c.fingerprint,
-                result=_result_digest(c.cands, {a.request: a for a in c.result or []}),
+                result=_result_digest(c.cands, final),  # as published, rehearsals' operator changes included
                 requests=len(c.cands),
+                preferences_bound=c.levels[2].bound,
             )
             for c in comps
-            if all(level.optimal for level in c.levels)
+            if id(c) in proven
         ],
     )
     violations = validate_plan(problem, plan)
