@@ -273,7 +273,6 @@ def add_workflow(
     ]
     field = [v[0] for v in VENUES if v[0] not in IN_HOUSE]
     prob["kit_types"] = [{"id": k, "name": name, "stock": stock} for k, name, stock in KITS]
-    zone = prob["policy"]["timezone"]
     for req in prob["requests"]:
         req["venue"] = rng.choice(field) if rng.random() < field_share else rng.choice([*IN_HOUSE, None])
         with_operator = req["service"] != "link"
@@ -298,7 +297,6 @@ def add_workflow(
         if with_operator and req["venue"] not in (None, "KANTOR") and rng.random() < 0.25 * share:
             kit = rng.choice(KITS)[0]
             req["kits"] = [{"kit": kit, "count": 1}]
-    del zone
     return prob
 
 
