@@ -14,7 +14,16 @@ from zoneinfo import ZoneInfo
 
 from allocator.candidates import CandidateBuilder, to_minutes, to_minutes_ceil
 from allocator.domain import Alternative, Assignment, Request, ServiceType
-from allocator.explain import Agenda, host_blockers, kits_held, minutes_of, operator_blockers, peak_held, when
+from allocator.explain import (
+    Agenda,
+    host_blockers,
+    kit_loans,
+    minutes_of,
+    operator_blockers,
+    overlapping,
+    peak_held,
+    when,
+)
 
 MAX_TIMES_TRIED = 40
 
@@ -34,15 +43,16 @@ class AlternativeFinder:
         self.by_host = by_host
         self.by_operator = by_operator
         self.plan = plan
+        self.loans = kit_loans(self.problem, plan)
+        self.stock = {k.id: k.stock for k in self.problem.kit_types}
 
     def _kits_free(self, req: Request) -> bool:
         pol = self.problem.policy
-        stock = {k.id: k.stock for k in self.problem.kit_types}
         pick = req.start - timedelta(minutes=pol.kit_pickup_min)
         back = req.end + timedelta(minutes=pol.kit_return_min)
         return all(
-            peak_held(kits_held(self.problem, self.plan, n.kit, pick, back), pick, back) + n.count
-            <= stock.get(n.kit, 0)
+            peak_held(overlapping(self.loans.get(n.kit, []), pick, back), pick, back) + n.count
+            <= self.stock.get(n.kit, 0)
             for n in req.kits
         )
 

@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -571,6 +572,9 @@ class Problem(Model):
     notified: list[Ident] = Field(
         default_factory=list, description="Requests whose PIC already has the link: moved only for a higher tier."
     )
+    _travel_cache: tuple[object, object, tuple[dict[tuple[str, str], int], dict[str, int]]] | None = PrivateAttr(
+        default=None
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -597,11 +601,23 @@ class Problem(Model):
         """Minutes from venue `a` to venue `b` (`base` is the office): the matrix, else via the office."""
         if a is None or b is None or a == b:
             return 0
-        for t in self.travel:
-            if {t.a, t.b} == {a, b}:
-                return t.minutes
-        legs = {v.id: v.travel_from_base_min for v in self.venues}
-        return legs.get(a, 0) + legs.get(b, 0)
+        matrix, legs = self._travel_tables
+        found = matrix.get((a, b))
+        return found if found is not None else legs.get(a, 0) + legs.get(b, 0)
+
+    @property
+    def _travel_tables(self) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+        """Travel lookups, built once per travel and venue lists (the planner asks per pair of tasks); a copy
+        with other lists builds its own."""
+        cached = self._travel_cache
+        if cached is not None and cached[0] is self.travel and cached[1] is self.venues:
+            return cached[2]
+        matrix: dict[tuple[str, str], int] = {}
+        for t in reversed(self.travel):  # the first entry for a pair wins, as the list is read
+            matrix[t.a, t.b] = matrix[t.b, t.a] = t.minutes
+        tables = matrix, {v.id: v.travel_from_base_min for v in self.venues}
+        self._travel_cache = (self.travel, self.venues, tables)
+        return tables
 
 
 def _duplicates(values: list[str]) -> list[str]:

@@ -263,31 +263,41 @@ def agendas(problem: Problem, plan: Sequence[Assignment]) -> tuple[dict[str, Age
     return by_host, by_operator
 
 
-def kits_held(
-    problem: Problem, plan: Sequence[Assignment], kit: str, start: datetime, end: datetime
-) -> list[tuple[datetime, datetime, int, str]]:
-    """Loans of `kit` (pickup, return, count, whose) in `plan` and among kits already out, overlapping [start, end)."""
+Loan = tuple[datetime, datetime, int, str]  # pickup, return, count, whose
+
+
+def kit_loans(problem: Problem, plan: Sequence[Assignment]) -> dict[str, list[Loan]]:
+    """Every loan in `plan` and every kit already out, by kit type (one pass, for many questions)."""
     pol = problem.policy
     by_ref = {r.ref: r for r in problem.requests}
     served = {a.request for a in plan}
-    out = []
+    out: dict[str, list[Loan]] = {}
     for a in plan:
-        req = effective(by_ref[a.request], a)
+        req = by_ref[a.request]
+        if not req.kits:
+            continue
+        req = effective(req, a)
         for need in req.kits:
-            if need.kit == kit:
-                s = req.start - timedelta(minutes=pol.kit_pickup_min)
-                e = req.end + timedelta(minutes=pol.kit_return_min)
-                if s < end and start < e:
-                    out.append((s, e, need.count, req.ref))
+            s = req.start - timedelta(minutes=pol.kit_pickup_min)
+            e = req.end + timedelta(minutes=pol.kit_return_min)
+            out.setdefault(need.kit, []).append((s, e, need.count, req.ref))
     for k in problem.kits_out:
-        if k.kit == kit and k.request not in served:
+        if k.request not in served:
             e = k.due if k.due > problem.now else datetime.max.replace(tzinfo=UTC)
-            if problem.now < end and start < e:
-                out.append((problem.now, e, k.count, k.request or "?"))
+            out.setdefault(k.kit, []).append((problem.now, e, k.count, k.request or "?"))
     return out
 
 
-def peak_held(loans: Sequence[tuple[datetime, datetime, int, str]], start: datetime, end: datetime) -> int:
+def overlapping(loans: Sequence[Loan], start: datetime, end: datetime) -> list[Loan]:
+    return [loan for loan in loans if loan[0] < end and start < loan[1]]
+
+
+def kits_held(problem: Problem, plan: Sequence[Assignment], kit: str, start: datetime, end: datetime) -> list[Loan]:
+    """Loans of `kit` (pickup, return, count, whose) in `plan` and among kits already out, overlapping [start, end)."""
+    return overlapping(kit_loans(problem, plan).get(kit, []), start, end)
+
+
+def peak_held(loans: Sequence[Loan], start: datetime, end: datetime) -> int:
     points = [start] + [s for s, _e, _n, _r in loans if start <= s < end]
     return max((sum(n for s, e, n, _r in loans if s <= t < e) for t in points), default=0)
 

@@ -244,6 +244,9 @@ def test_enough_gap_or_remote_work_needs_no_more_travel() -> None:
 
 def test_travel_matrix_falls_back_to_via_the_office() -> None:
     prob = _travel_problem(request("A", "09:00", "10:00"))
+    assert prob.travel_min("KANTOR_CAMAT", "PENDOPO") == 45
+    copied = prob.model_copy(update={"travel": []})  # the lookup built for `prob` is not carried into its copy
+    assert copied.travel_min("KANTOR_CAMAT", "PENDOPO") == 50 and prob.travel_min("KANTOR_CAMAT", "PENDOPO") == 45
     prob = with_(prob, travel=[])
     assert prob.travel_min("KANTOR_CAMAT", "PENDOPO") == 50 and prob.travel_min("PENDOPO", "PENDOPO") == 0
 
