@@ -5,10 +5,15 @@ is told), so it is placed after the three objective levels, with every event, su
 held where the plan put them. That keeps the month's parts small: a rehearsal on the day before would
 otherwise tie each day's part to the previous day's. Within that placement the count is maximised and proven,
 then published rehearsal slots are kept where possible.
+
+A group proven optimal leaves a record: the digest of what the next placement would be given if nothing
+changed (its events held as now placed) and of the slots chosen. A later placement given that very input keeps
+the published slots unsolved: they were the best then and the input is the same.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time as _time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -17,7 +22,7 @@ from ortools.sat.python import cp_model
 
 from allocator.candidates import Candidates, Role, to_minutes
 from allocator.components import split_components
-from allocator.domain import Assignment, Problem
+from allocator.domain import Assignment, ComponentRecord, Problem
 from allocator.model import Var, Workflow, assignments, build_model, chosen_pools, hint
 from allocator.workflow import travel_conflicts
 
@@ -28,6 +33,39 @@ class Placement:
     placed: int  # optional rehearsals placed
     bound: int  # proven most that could be placed around these events
     optimal: bool
+    records: list[ComponentRecord]
+
+
+RECORD_PREFIX = "rehearsals:"
+
+
+def _group_digest(
+    problem: Problem, sub: Sequence[Candidates], held: dict[int, Assignment], loose: set[int], fixed: set[int]
+) -> str:
+    """Everything a group's placement depends on: its positions, what holds the background, what may move."""
+    h = hashlib.sha256(RECORD_PREFIX.encode())
+    h.update(repr([v.model_dump_json() for v in problem.venues]).encode())
+    h.update(repr([t.model_dump_json() for t in problem.travel]).encode())
+    for k, c in enumerate(sub):
+        a = held.get(k)
+        hosts = [(problem.hosts[o.host].id, o.start, o.end) for o in c.hosts]
+        ops = [(problem.operators[o.operator].id, o.start, o.end) for o in c.operators]
+        spec = c.request.rehearsal.model_dump_json() if c.request.rehearsal else None
+        h.update(
+            repr(
+                (c.ref, c.role.value, c.start, c.end, c.site, c.operators_needed, c.needs_host, hosts, ops, spec,
+                 a and (a.host, sorted(a.operators)), k in loose, k in fixed)
+            ).encode()
+        )  # fmt: skip
+    return RECORD_PREFIX + h.hexdigest()[:32]
+
+
+def _slots_digest(refs: Sequence[str], by_ref: dict[str, Assignment]) -> str:
+    h = hashlib.sha256()
+    for ref in sorted(set(refs)):
+        slot = by_ref[ref].rehearsal if ref in by_ref else None
+        h.update(repr((ref, slot and slot.model_dump_json())).encode())
+    return h.hexdigest()[:32]
 
 
 def _held(cands: Sequence[Candidates], chosen: dict[str, Assignment]) -> tuple[list[Candidates], list[Assignment]]:
@@ -58,15 +96,17 @@ def place_optional_rehearsals(
     deadline: float,
     seed: int = 0,
     frozen: set[str] | frozenset[str] = frozenset(),
+    records: Sequence[ComponentRecord] = (),
 ) -> Placement:
     """`cands`: the positions of the solved levels; `optional`: rehearsal positions of optional rehearsals.
-    `frozen`: requests whose published rehearsal must stay (inside the freeze horizon or pinned)."""
+    `frozen`: requests whose published rehearsal must stay (inside the freeze horizon or pinned);
+    `records`: the published plan's records (see the module's docstring)."""
     optional_refs = {c.ref for c in optional}
     chosen = [a.model_copy(update={"rehearsal": None}) if a.request in optional_refs else a for a in chosen]
     by_ref = {a.request: a for a in chosen}
     wanted = [c for c in optional if c.ref in by_ref]
     if not wanted:
-        return Placement(chosen, 0, 0, True)
+        return Placement(chosen, 0, 0, True, [])
     background, held = _held(cands, by_ref)
     positions = [*background, *wanted]
     # An event whose rehearsal is wanted may change operators (never its time or host) to make room for it,
@@ -88,11 +128,27 @@ def place_optional_rehearsals(
     result = dict(by_ref)
     placed = bound = 0
     optimal = True
+    known = {r.fingerprint: r for r in records if r.fingerprint.startswith(RECORD_PREFIX)}
+    previous = {a.request: a for a in problem.previous}
+    made: list[ComponentRecord] = []
     for group in split_components(positions, couple_operator_days=False, links=links):
         if all(i < len(background) for i in group):
             continue
         local = {i: k for k, i in enumerate(group)}
         sub = [positions[i] for i in group]
+        held_here = {local[i]: a for i, a in enumerate(held) if i in local}
+        fixed_here = {local[i] for i in fixed if i in local}
+        loose_here = {local[i] for i in loose if i in local}
+        refs = [c.ref for c in sub if c.role is Role.REHEARSAL and c.ref in optional_refs]
+        record = known.get(_group_digest(problem, sub, held_here, loose_here, fixed_here))
+        if record is not None and record.result == _slots_digest(refs, previous):
+            kept = {ref for ref in refs if previous[ref].rehearsal is not None}
+            for ref in kept:
+                result[ref] = result[ref].model_copy(update={"rehearsal": previous[ref].rehearsal})
+            placed += len(kept)
+            bound += len(kept)
+            made.append(record)
+            continue
         m = build_model(
             problem,
             sub,
@@ -142,4 +198,16 @@ def place_optional_rehearsals(
         placed += sum(solver.value(m.served[k]) for k in options)
         bound += int(solver.best_objective_bound) // weight
         optimal = optimal and status == cp_model.OPTIMAL
-    return Placement([result[a.request] for a in chosen], placed, bound, optimal)
+        if status == cp_model.OPTIMAL:
+            # What the next placement will be given if nothing changes: these events held as placed now.
+            now_held = {k: result[sub[k].ref] if k in loose_here else a for k, a in held_here.items()}
+            now_held = {k: Assignment(request=a.request, host=a.host, operators=a.operators)
+                        for k, a in now_held.items()}  # fmt: skip
+            made.append(
+                ComponentRecord(
+                    fingerprint=_group_digest(problem, sub, now_held, set(), fixed_here | loose_here),
+                    result=_slots_digest(refs, result),
+                    requests=len(sub),
+                )
+            )
+    return Placement([result[a.request] for a in chosen], placed, bound, optimal, made)

@@ -379,7 +379,9 @@ def _fingerprint(problem: Problem, comp: _Component) -> str:
     h = hashlib.sha256()
     h.update(problem.policy.preferences.model_dump_json().encode())
     if any(c.kits or c.site or c.role is not Role.EVENT for c in comp.cands):
-        h.update(repr((comp.workflow, problem.policy.survey_lead_min, problem.policy.survey_window_min)).encode())
+        wf = comp.workflow  # spelled out: a frozenset's repr follows the process's string hashing
+        workflow = (sorted(wf.kit_stock.items()), wf.kit_holds, wf.travel, sorted(wf.surveyed))
+        h.update(repr((workflow, problem.policy.survey_lead_min, problem.policy.survey_window_min)).encode())
         h.update(repr([v.model_dump_json() for v in problem.venues]).encode())
     pins = {p.request: p for p in problem.pins}
     confirmed = set(problem.confirmed_preemptions)
@@ -683,7 +685,14 @@ def solve(
     proven = {id(c) for c in comps if all(level.optimal for level in c.levels)}  # before rehearsals are placed
     frozen_refs = {cands[i].ref for i in fixed if cands[i].role is Role.EVENT}
     placement = place_optional_rehearsals(
-        problem, cands, chosen, optional, deadline=deadline, seed=options.seed, frozen=frozen_refs
+        problem,
+        cands,
+        chosen,
+        optional,
+        deadline=deadline,
+        seed=options.seed,
+        frozen=frozen_refs,
+        records=problem.previous_records,
     )
     final = {a.request: a for a in placement.assignments}
     if placement.assignments != chosen:
@@ -750,7 +759,8 @@ def solve(
             )
             for c in comps
             if id(c) in proven
-        ],
+        ]
+        + placement.records,
     )
     violations = validate_plan(problem, plan)
     if violations:

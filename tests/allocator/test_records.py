@@ -1,0 +1,91 @@
+"""Records let a re-plan keep what did not change: they must match across processes and only when nothing moved."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+import allocator.rehearsals as rehearsals_module
+from allocator.domain import Plan, Problem
+from allocator.rehearsals import RECORD_PREFIX
+from allocator.solver import solve
+from tests.allocator.factories import host, operator, problem, request
+from tests.allocator.test_workflow_rules import OFFICE, _rehearsed, with_
+
+FINGERPRINT_SCRIPT = """
+from allocator.model import Workflow
+from allocator.solver import _Component, _fingerprint
+from tests.allocator.factories import problem, request
+from allocator.candidates import CandidateBuilder
+from dataclasses import replace
+prob = problem(requests=[request("A", "09:00", "10:00")])
+cands = [replace(CandidateBuilder(prob).build(prob.requests[0]), kits=(("CAM", 1),))]
+venues = frozenset(f"VENUE-{i}" for i in range(12))
+comp = _Component(cands=cands, fixed={}, previous={}, workflow=Workflow(surveyed=venues))
+print(_fingerprint(prob, comp))
+"""
+
+
+def test_part_fingerprint_is_the_same_in_every_process() -> None:
+    """A daemon restarted (another string-hash seed) must still recognise its unchanged parts."""
+    digests = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", FINGERPRINT_SCRIPT], env=env, capture_output=True, text=True,
+                             check=True)  # fmt: skip
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
+
+
+def _with_rehearsals() -> Problem:
+    return problem(
+        hosts=[host("H1"), host("H2")],
+        operators=[operator("A", shifts=OFFICE), operator("B", shifts=OFFICE)],
+        requests=[_rehearsed("EV1"), _rehearsed("EV2"), request("OTHER", "09:00", "10:00", service="link_operator")],
+    )
+
+
+def _again(prob: Problem, plan: Plan, **kw: Any) -> Problem:
+    return with_(prob, previous=[a.model_dump() for a in plan.assignments],
+                 previous_records=[r.model_dump() for r in plan.records], **kw)  # fmt: skip
+
+
+def _count_placement_solves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = rehearsals_module.build_model
+
+    def counting(*args: Any, **kw: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(rehearsals_module, "build_model", counting)
+    return calls
+
+
+def test_unchanged_rehearsal_placement_is_kept_without_solving(monkeypatch: pytest.MonkeyPatch) -> None:
+    prob = _with_rehearsals()
+    first = solve(prob)
+    assert any(r.fingerprint.startswith(RECORD_PREFIX) for r in first.records)
+    assert {a.request for a in first.assignments if a.rehearsal} == {"EV1", "EV2"}
+    calls = _count_placement_solves(monkeypatch)
+    again = solve(_again(prob, first))
+    assert calls == []
+    assert again.assignments == first.assignments
+    assert again.term("rehearsals").value == 2 and again.term("rehearsals").optimal
+
+
+def test_rehearsal_placement_is_solved_again_when_its_input_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    prob = _with_rehearsals()
+    first = solve(prob)
+    calls = _count_placement_solves(monkeypatch)
+    # A newcomer in the rehearsals' morning: the published slots may no longer be the best (or even free).
+    newcomer = request("NEW", "08:00", "12:00", service="link_operator", priority="high")
+    changed = _again(prob, first, requests=[*[r.model_dump() for r in prob.requests], newcomer.model_dump()])
+    again = solve(changed)
+    assert calls != []
+    assert again.assignment_for("NEW") is not None
+    assert {a.request for a in again.assignments if a.rehearsal} == {"EV1", "EV2"}
