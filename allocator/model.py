@@ -73,6 +73,9 @@ class AllocationModel:
     events_of: dict[str, list[int]] = field(default_factory=dict)  # request ref -> its event positions
     rehearsals_of: dict[str, list[int]] = field(default_factory=dict)  # request ref -> its rehearsal positions
     surveys_of: dict[str, list[int]] = field(default_factory=dict)  # venue -> its survey positions
+    surveyed: dict[str, Var] = field(default_factory=dict)  # new venue -> 1 if one of its surveys is planned
+    day_cliques: dict[tuple[int, int], list[list[int]]] = field(default_factory=dict)  # behind called_in
+    kept_as: dict[int, tuple[int | None, dict[int, int]]] = field(default_factory=dict)  # pos -> previous pools
 
     def served_any(self, ref: str) -> cp_model.LinearExprT:
         """1 if the request is served at any of its allowed starts."""
@@ -80,7 +83,7 @@ class AllocationModel:
 
     def variables(self) -> list[Var]:
         return [*self.served.values(), *self.host.values(), *self.operator.values(), *self.kept.values(),
-                *self.called_in.values()]  # fmt: skip
+                *self.called_in.values(), *self.surveyed.values()]  # fmt: skip
 
 
 def _pools(
@@ -275,6 +278,7 @@ def add_survey_before_new_venue(m: AllocationModel) -> None:
         if not surveys and venue in m.workflow.surveyed:
             continue  # surveyed before this part's events, in the part holding the venue's first days
         done = m.model.new_bool_var(f"surveyed[{venue}]")
+        m.surveyed[venue] = done
         m.model.add(sum(m.served[s] for s in surveys) == done)  # one survey at most
         for e in events:
             m.model.add_implication(m.served[e], done)
@@ -386,6 +390,7 @@ def link_previous_assignments(m: AllocationModel, previous: dict[int, Assignment
             continue
         kept = m.model.new_bool_var(f"kept[{c.request.ref}]")
         m.model.add_implication(kept, m.served[pos])
+        m.kept_as[pos] = (host_pool, ops)
         if host_pool is not None:
             m.model.add_implication(kept, m.host[pos, host_pool])
         for g, n in ops.items():
@@ -424,7 +429,8 @@ def link_operator_days(m: AllocationModel) -> None:
         size = len(m.operator_pools[g].members)
         count = m.model.new_int_var(0, size, f"called_in[pool{g},{day}]")
         m.called_in[g, day] = count
-        for clique in maximal_cliques(spans):
+        m.day_cliques[g, day] = maximal_cliques(spans)
+        for clique in m.day_cliques[g, day]:
             m.model.add(count >= sum(m.operator[pos, g] for pos in clique))
 
 
@@ -505,6 +511,22 @@ def hint(m: AllocationModel, values: Iterable[tuple[Var, int]]) -> None:
     m.model.clear_hints()  # type: ignore[no-untyped-call]
     for var, value in values:
         m.model.add_hint(var, value)
+
+
+def complete_hint(m: AllocationModel, values: Mapping[Var, int]) -> dict[Var, int]:
+    """`values` for the assignment variables, with every variable they imply: a complete hint lets CP-SAT
+    take it as its first solution straight after presolve instead of searching around it."""
+    out = dict(values)
+    for pos, (host_pool, ops) in m.kept_as.items():
+        same_host = host_pool is None or values.get(m.host.get((pos, host_pool), m.served[pos]), 0) == 1
+        same_ops = all(values.get(m.operator[pos, g], 0) == n for g, n in ops.items())
+        out[m.kept[pos]] = int(values.get(m.served[pos], 0) == 1 and same_host and same_ops)
+    for (g, day), cliques in m.day_cliques.items():
+        busiest = max((sum(values.get(m.operator[pos, g], 0) for pos in c) for c in cliques), default=0)
+        out[m.called_in[g, day]] = busiest
+    for venue, done in m.surveyed.items():
+        out[done] = sum(values.get(m.served[s], 0) for s in m.surveys_of.get(venue, []))
+    return out
 
 
 def hint_previous(m: AllocationModel, previous: dict[int, Assignment]) -> None:

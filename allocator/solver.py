@@ -2,8 +2,11 @@
 
 The three objective levels are solved in order on the same model: first the priority-weighted served
 requests, then (with that value held) the fewest changes to the published plan, then the office's
-preferences. Each level is solved for every component before the next level starts, so a time limit
-cuts the least important level first. Each level reports its value and the bound CP-SAT proved for it.
+preferences. Each part gets a share of the time by its size when it starts, and inside it the first level
+gets most of that share, so a time limit cuts the least important level first. Parts run side by side, a
+part waiting only for the parts that plan the surveys its venues need. Each level reports its value and
+the bound CP-SAT proved for it. The levels end early enough to leave time for placing optional rehearsals
+and searching alternatives inside the limit.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import hashlib
 import threading
 import time as _time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import cast
 
@@ -45,6 +48,7 @@ from allocator.model import (
     assignments,
     build_model,
     changes,
+    complete_hint,
     hint,
     hint_previous,
     moved_from_requested,
@@ -112,16 +116,20 @@ class _Component:
     levels: list[_Level] = field(default_factory=list)
 
 
-# Of the time left when a level starts, the part it may use: a level that finishes early leaves the rest to the next.
-LEVEL_TIME_SHARES = (0.6, 0.5, 1.0)
+# Of a part's time left when a level starts, the part it may use: a level that finishes early leaves the rest
+# to the next.
+LEVEL_TIME_SHARES = (0.75, 0.5, 1.0)
+# Of the whole time limit: where the levels must end, and where placing optional rehearsals must; what is left
+# goes to the alternatives and the validator.
+LEVELS_END, REHEARSALS_END = 0.75, 0.9
 
 
 class _Budget:
-    """Shares a level's time among its parts by size, as each starts, so one hard part cannot starve the rest;
+    """Shares the levels' time among parts by size, as each starts, so one hard part cannot starve the rest;
     what a part leaves unused goes to those after it."""
 
-    def __init__(self, batch: list[_Component], end: float, workers: int) -> None:
-        self.left = sum(len(c.cands) for c in batch)
+    def __init__(self, parts: list[_Component], end: float, workers: int) -> None:
+        self.left = sum(len(c.cands) for c in parts)
         self.end = end
         self.workers = workers
         self.lock = threading.Lock()
@@ -296,7 +304,11 @@ def _trivial_bound(comp: _Component, level: int) -> int:
     """What a level could be at best without solving: claims nothing."""
     m = comp.model
     assert m is not None
-    return (sum(c.weight for c in comp.cands), m.forced_changes, 0)[level]
+    best: dict[str, int] = {}
+    for c in comp.cands:
+        if c.role is Role.EVENT:
+            best[c.ref] = max(best.get(c.ref, 0), c.weight)  # a flexible request is served at one start at most
+    return (sum(best.values()), m.forced_changes, 0)[level]
 
 
 def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: float) -> None:
@@ -646,40 +658,69 @@ def solve(
         if comp.previous:
             hint_previous(comp.model, comp.previous)
         else:
-            comp.greedy = dict(greedy_hint(comp.model))
+            comp.greedy = complete_hint(comp.model, dict(greedy_hint(comp.model)))
             hint(comp.model, comp.greedy.items())
 
-    def each(fn: Callable[[_Component], None], batch: list[_Component]) -> None:
-        todo = sorted((c for c in batch if c.result is None or fn is prepare), key=lambda c: -len(c.cands))
-        if options.workers > 1 and len(todo) > 1:
-            with ThreadPoolExecutor(max_workers=options.workers) as pool:
-                list(pool.map(fn, todo))
+    def pipeline(comp: _Component, budget: _Budget) -> None:
+        """One part through its three levels, within the time its budget gives it."""
+        prepare(comp)
+        if comp.result is None:
+            until = budget.deadline_for(comp)
+            for level, share in enumerate(LEVEL_TIME_SHARES):
+                now = _time.monotonic()
+                _solve_level(comp, level, options, now + max(0.0, until - now) * share)
+            assert comp.model is not None and comp.solution is not None
+            comp.result = assignments(comp.model, comp.solution.__getitem__)
         else:
-            for c in todo:
-                fn(c)
+            budget.deadline_for(comp)  # its share goes to the others
 
-    def run(batch: list[_Component], until: float) -> None:
-        each(prepare, batch)
-        for level, share in enumerate(LEVEL_TIME_SHARES):
-            now = _time.monotonic()
-            budget = _Budget([c for c in batch if c.result is None], now + (until - now) * share, options.workers)
-            each(lambda c, level=level, b=budget: _solve_level(c, level, options, b.deadline_for(c)), batch)  # type: ignore[misc]
-        for comp in batch:
-            if comp.result is None:
-                assert comp.model is not None and comp.solution is not None
-                comp.result = assignments(comp.model, comp.solution.__getitem__)
+    # A part with events at a new venue whose survey another part plans depends on that part: the venue's later
+    # events may be served only if the survey took place. It does not wait: it is solved at once assuming every
+    # survey it could rely on takes place, and solved again in the rare case one did not.
+    survey_venues = {id(c): {x.ref for x in c.cands if x.role is Role.SURVEY} for c in comps}
+    new_venues = {v.id for v in problem.venues if not v.surveyed}
+    surveying = [c for c in comps if survey_venues[id(c)]]
+    needs: dict[int, set[str]] = {}
+    relies_on: dict[int, list[_Component]] = {}
+    for comp in comps:
+        if survey_venues[id(comp)]:
+            continue  # a part planning surveys itself relies on no other (so nothing waits in a circle)
+        needs[id(comp)] = {x.site for x in comp.cands if x.role is Role.EVENT and x.site and x.site in new_venues}
+        relies_on[id(comp)] = [o for o in surveying if survey_venues[id(o)] & needs[id(comp)]]
+        assumed = {v for o in relies_on[id(comp)] for v in survey_venues[id(o)]} & needs[id(comp)]
+        comp.workflow = replace(comp.workflow, surveyed=frozenset(assumed))
 
-    # Parts holding a new venue's surveys (and its first event days) go first: the venue's later events, in
-    # other parts, may be served only if that survey took place.
-    first = [c for c in comps if any(x.role is Role.SURVEY for x in c.cands)]
-    size_first = sum(len(c.cands) for c in first) / max(1, sum(len(c.cands) for c in comps))
-    now = _time.monotonic()
-    run(first, min(deadline, now + (deadline - now) * min(1.0, 1.5 * size_first)))
-    surveyed = frozenset(a.survey.venue for c in first for a in c.result or [] if a.survey and a.survey.venue)
-    rest = [c for c in comps if c not in first]
-    for c in rest:
-        c.workflow = replace(c.workflow, surveyed=surveyed)
-    run(rest, deadline)
+    def surveys_held(comp: _Component) -> bool:
+        """The surveys a finished part relied on took place; if not, it is reset to be solved again."""
+        done = {a.survey.venue for o in relies_on.get(id(comp), []) for a in o.result or [] if a.survey}
+        actual = frozenset(v for v in done & needs.get(id(comp), set()) if v is not None)
+        if actual == comp.workflow.surveyed:
+            return True
+        comp.workflow = replace(comp.workflow, surveyed=actual)
+        comp.reused, comp.greedy, comp.model, comp.solution, comp.result = False, None, None, None, None
+        comp.levels = []
+        return False
+
+    levels_end = _time.monotonic() + max(0.0, deadline - _time.monotonic() - (1 - LEVELS_END) * options.time_limit_s)
+    budget = _Budget(comps, levels_end, options.workers)
+    pending = sorted(comps, key=lambda c: (not survey_venues[id(c)], -len(c.cands)))
+    finished: list[_Component] = []
+    with ThreadPoolExecutor(max_workers=options.workers) as pool:
+        running: dict[Future[None], _Component] = {}
+        while pending or running:
+            while pending and len(running) < options.workers:
+                comp = pending.pop(0)
+                running[pool.submit(pipeline, comp, budget)] = comp
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                future.result()  # re-raise what went wrong in the part
+                finished.append(running.pop(future))
+            if not any(c in surveying for c in [*pending, *running.values()]):
+                for comp in [c for c in finished if c not in surveying]:
+                    finished.remove(comp)
+                    if not surveys_held(comp):
+                        budget.left += len(comp.cands)
+                        pending.append(comp)
 
     chosen = [a for comp in comps for a in (comp.result or [])]
     proven = {id(c) for c in comps if all(level.optimal for level in c.levels)}  # before rehearsals are placed
@@ -689,7 +730,7 @@ def solve(
         cands,
         chosen,
         optional,
-        deadline=deadline,
+        deadline=deadline - (1 - REHEARSALS_END) * options.time_limit_s,
         seed=options.seed,
         frozen=frozen_refs,
         records=problem.previous_records,

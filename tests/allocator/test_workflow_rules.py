@@ -178,6 +178,21 @@ def test_no_time_for_a_survey_means_no_event_at_a_new_venue() -> None:
     assert plan.assignment_for("E1") is None and unserved_code(plan, "E1") == "no_survey"
 
 
+def test_a_later_event_relying_on_a_survey_that_did_not_happen_is_not_served() -> None:
+    """The part holding E4 is solved assuming the venue's survey takes place; it does not (no event it could
+    precede is served), so that part is solved again without it."""
+    too_big = [request(f"E{i}", "13:00", "15:00", 5000, service="link_operator", venue="GOR", day=f"2027-03-0{i}")
+               for i in (1, 2, 3)]  # fmt: skip
+    prob = with_(
+        problem(hosts=[host("H1")], operators=[operator("A", shifts=OFFICE)],
+                requests=[*too_big, _at_new_venue("E4", "13:00", "15:00", "2027-03-04")]),
+        venues=[{"id": "GOR", "surveyed": False}],
+    )  # fmt: skip
+    plan = solve(prob)
+    assert plan.assignments == [] and plan.components >= 2
+    assert unserved_code(plan, "E4") == "no_survey"
+
+
 # --- kits -------------------------------------------------------------------------------------------
 
 
