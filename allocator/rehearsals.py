@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import time as _time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
@@ -97,6 +98,7 @@ def place_optional_rehearsals(
     seed: int = 0,
     frozen: set[str] | frozenset[str] = frozenset(),
     records: Sequence[ComponentRecord] = (),
+    workers: int = 1,
 ) -> Placement:
     """`cands`: the positions of the solved levels; `optional`: rehearsal positions of optional rehearsals.
     `frozen`: requests whose published rehearsal must stay (inside the freeze horizon or pinned);
@@ -126,14 +128,11 @@ def place_optional_rehearsals(
     links = [(first_of.setdefault(c.ref, pos), pos) for pos, c in enumerate(positions) if c.role is not Role.SURVEY]
     links += [(a, b) for _op, a, b in conflicts]
     result = dict(by_ref)
-    placed = bound = 0
-    optimal = True
     known = {r.fingerprint: r for r in records if r.fingerprint.startswith(RECORD_PREFIX)}
     previous = {a.request: a for a in problem.previous}
-    made: list[ComponentRecord] = []
-    for group in split_components(positions, couple_operator_days=False, links=links):
-        if all(i < len(background) for i in group):
-            continue
+
+    def place(group: list[int]) -> tuple[int, int, bool, ComponentRecord | None]:
+        """One group: (placed, bound, proven, record); writes its requests' assignments into `result`."""
         local = {i: k for k, i in enumerate(group)}
         sub = [positions[i] for i in group]
         held_here = {local[i]: a for i, a in enumerate(held) if i in local}
@@ -145,10 +144,7 @@ def place_optional_rehearsals(
             kept = {ref for ref in refs if previous[ref].rehearsal is not None}
             for ref in kept:
                 result[ref] = result[ref].model_copy(update={"rehearsal": previous[ref].rehearsal})
-            placed += len(kept)
-            bound += len(kept)
-            made.append(record)
-            continue
+            return len(kept), len(kept), True, record
         m = build_model(
             problem,
             sub,
@@ -187,27 +183,35 @@ def place_optional_rehearsals(
         solver.parameters.max_time_in_seconds = max(deadline - _time.monotonic(), 0.05)
         status = solver.solve(m.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            optimal = False
-            bound += len({sub[k].ref for k in options})
-            continue
+            return 0, len({sub[k].ref for k in options}), False, None
         loose_refs = {a.request for a in loose.values()}
         for a in assignments(m, solver.value):
             if a.rehearsal is not None or a.request in loose_refs:  # everything else stays as the levels left it
                 update = {"rehearsal": a.rehearsal, "operators": a.operators}
                 result[a.request] = result[a.request].model_copy(update=update)
-        placed += sum(solver.value(m.served[k]) for k in options)
-        bound += int(solver.best_objective_bound) // weight
-        optimal = optimal and status == cp_model.OPTIMAL
-        if status == cp_model.OPTIMAL:
-            # What the next placement will be given if nothing changes: these events held as placed now.
-            now_held = {k: result[sub[k].ref] if k in loose_here else a for k, a in held_here.items()}
-            now_held = {k: Assignment(request=a.request, host=a.host, operators=a.operators)
-                        for k, a in now_held.items()}  # fmt: skip
-            made.append(
-                ComponentRecord(
-                    fingerprint=_group_digest(problem, sub, now_held, set(), fixed_here | loose_here),
-                    result=_slots_digest(refs, result),
-                    requests=len(sub),
-                )
-            )
+        placed = sum(solver.value(m.served[k]) for k in options)
+        bound = int(solver.best_objective_bound) // weight
+        if status != cp_model.OPTIMAL:
+            return placed, bound, False, None
+        # What the next placement will be given if nothing changes: these events held as placed now.
+        now_held = {k: result[sub[k].ref] if k in loose_here else a for k, a in held_here.items()}
+        now_held = {k: Assignment(request=a.request, host=a.host, operators=a.operators)
+                    for k, a in now_held.items()}  # fmt: skip
+        record = ComponentRecord(
+            fingerprint=_group_digest(problem, sub, now_held, set(), fixed_here | loose_here),
+            result=_slots_digest(refs, result),
+            requests=len(sub),
+        )
+        return placed, bound, True, record
+
+    groups = [g for g in split_components(positions, couple_operator_days=False, links=links)
+              if any(i >= len(background) for i in g)]  # fmt: skip
+    groups.sort(key=lambda g: -len(g))
+    # Groups share no request, so each writes only its own entries of `result`.
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        outcomes = list(pool.map(place, groups))
+    placed = sum(o[0] for o in outcomes)
+    bound = sum(o[1] for o in outcomes)
+    optimal = all(o[2] for o in outcomes)
+    made = [o[3] for o in outcomes if o[3] is not None]
     return Placement([result[a.request] for a in chosen], placed, bound, optimal, made)

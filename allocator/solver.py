@@ -121,7 +121,7 @@ class _Component:
 LEVEL_TIME_SHARES = (0.75, 0.5, 1.0)
 # Of the whole time limit: where the levels must end, and where placing optional rehearsals must; what is left
 # goes to the alternatives and the validator.
-LEVELS_END, REHEARSALS_END = 0.75, 0.9
+LEVELS_END, REHEARSALS_END = 0.68, 0.8
 
 
 class _Budget:
@@ -734,6 +734,7 @@ def solve(
         seed=options.seed,
         frozen=frozen_refs,
         records=problem.previous_records,
+        workers=options.workers,
     )
     final = {a.request: a for a in placement.assignments}
     if placement.assignments != chosen:
