@@ -494,9 +494,11 @@ class SolverStatus(StrEnum):
 
 
 class ComponentRecord(Model):
-    """A proven-optimal independent part of a plan, remembered so an unchanged part is not solved again.
+    """An independent part of a plan, remembered so an unchanged part is not solved again.
 
     `fingerprint` digests everything the part's solution depends on; `result` digests what was chosen.
+    A part the time limit cut short is remembered with the served-weight bound it reached: kept unchanged
+    it is not solved again (a published plan is not churned for nothing), and it reports that bound.
     """
 
     fingerprint: str
@@ -504,6 +506,9 @@ class ComponentRecord(Model):
     requests: int = Field(ge=0)
     preferences_bound: int | None = Field(
         default=None, description="The preferences bound proven for the part (rehearsal placement may exceed it)."
+    )
+    served_bound: int | None = Field(
+        default=None, description="The served-weight bound when it was not proven optimal (None: it was)."
     )
 
 

@@ -432,10 +432,12 @@ def _result_digest(cands: list[Candidates], chosen: dict[str, Assignment]) -> st
 
 
 def _reuse_record(problem: Problem, comp: _Component) -> bool:
-    """An unchanged part whose published result was proven optimal keeps that result, unsolved.
+    """An unchanged part keeps its published result, unsolved.
 
-    Same inputs give the same first-level optimum, which the published result reaches; keeping it is no
-    change, the best the second level can do; and with everything kept the third level has no choice left.
+    Proven optimal, it stays optimal: same inputs give the same first-level optimum, which the published result
+    reaches; keeping it is no change, the best the second level can do; and with everything kept the third
+    level has no choice left. Cut short by the time limit, solving it again would most likely be cut short
+    too: it keeps its result and the bound it reached, and the published plan does not change for nothing.
     Frozen assignments are the published ones, so they hold too.
     """
     known = {r.fingerprint: r for r in problem.previous_records}
@@ -451,7 +453,8 @@ def _reused_levels(problem: Problem, comp: _Component) -> list[_Level]:
     values = _term_values(problem, comp.cands, comp.previous, comp.result or [])
     record = {r.fingerprint: r for r in problem.previous_records}.get(comp.fingerprint)
     bound = values[2] if record is None or record.preferences_bound is None else record.preferences_bound
-    return [_Level(values[0], values[0], True), _Level(values[1], values[1], True),
+    served = values[0] if record is None or record.served_bound is None else record.served_bound
+    return [_Level(values[0], served, values[0] == served), _Level(values[1], values[1], True),
             _Level(values[2], bound, values[2] == bound)]  # fmt: skip
 
 
@@ -680,6 +683,7 @@ def solve(
     survey_venues = {id(c): {x.ref for x in c.cands if x.role is Role.SURVEY} for c in comps}
     new_venues = {v.id for v in problem.venues if not v.surveyed}
     surveying = [c for c in comps if survey_venues[id(c)]]
+    published_surveys = {a.survey.venue for a in problem.previous if a.survey and a.survey.venue}
     needs: dict[int, set[str]] = {}
     relies_on: dict[int, list[_Component]] = {}
     for comp in comps:
@@ -688,6 +692,8 @@ def solve(
         needs[id(comp)] = {x.site for x in comp.cands if x.role is Role.EVENT and x.site and x.site in new_venues}
         relies_on[id(comp)] = [o for o in surveying if survey_venues[id(o)] & needs[id(comp)]]
         assumed = {v for o in relies_on[id(comp)] for v in survey_venues[id(o)]} & needs[id(comp)]
+        if problem.previous:  # a re-plan: the best guess is what the published plan surveyed
+            assumed &= published_surveys
         comp.workflow = replace(comp.workflow, surveyed=frozenset(assumed))
 
     def surveys_held(comp: _Component) -> bool:
@@ -723,7 +729,6 @@ def solve(
                         pending.append(comp)
 
     chosen = [a for comp in comps for a in (comp.result or [])]
-    proven = {id(c) for c in comps if all(level.optimal for level in c.levels)}  # before rehearsals are placed
     frozen_refs = {cands[i].ref for i in fixed if cands[i].role is Role.EVENT}
     placement = place_optional_rehearsals(
         problem,
@@ -798,9 +803,9 @@ def solve(
                 result=_result_digest(c.cands, final),  # as published, rehearsals' operator changes included
                 requests=len(c.cands),
                 preferences_bound=c.levels[2].bound,
+                served_bound=None if c.levels[0].optimal else c.levels[0].bound,
             )
             for c in comps
-            if id(c) in proven
         ]
         + placement.records,
     )

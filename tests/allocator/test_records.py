@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import allocator.rehearsals as rehearsals_module
+import allocator.solver as solver_module
 from allocator.domain import Plan, Problem
 from allocator.rehearsals import RECORD_PREFIX
 from allocator.solver import solve
@@ -50,8 +51,8 @@ def _with_rehearsals() -> Problem:
 
 
 def _again(prob: Problem, plan: Plan, **kw: Any) -> Problem:
-    return with_(prob, previous=[a.model_dump() for a in plan.assignments],
-                 previous_records=[r.model_dump() for r in plan.records], **kw)  # fmt: skip
+    kw.setdefault("previous_records", [r.model_dump() for r in plan.records])
+    return with_(prob, previous=[a.model_dump() for a in plan.assignments], **kw)
 
 
 def _count_placement_solves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -89,3 +90,21 @@ def test_rehearsal_placement_is_solved_again_when_its_input_changed(monkeypatch:
     assert calls != []
     assert again.assignment_for("NEW") is not None
     assert {a.request for a in again.assignments if a.rehearsal} == {"EV1", "EV2"}
+
+
+def test_a_part_cut_short_is_kept_unsolved_with_the_bound_it_reached(monkeypatch: pytest.MonkeyPatch) -> None:
+    prob = _with_rehearsals()
+    first = solve(prob)
+    served = first.term("served_weight").value
+    parts = [r for r in first.records if not r.fingerprint.startswith(RECORD_PREFIX)]
+    assert len(parts) == 1 and parts[0].served_bound is None  # one part, proven: no bound to remember
+    # As if the time limit had cut the part short: its record carries the bound it reached.
+    cut = [r.model_copy(update={"served_bound": served + 10}) if r in parts else r for r in first.records]
+    solved: list[int] = []
+    real = solver_module._solve_level
+    monkeypatch.setattr(solver_module, "_solve_level", lambda *a: solved.append(1) or real(*a))
+    again = solve(_again(prob, first, previous_records=[r.model_dump() for r in cut]))
+    assert solved == [] and again.assignments == first.assignments
+    term = again.term("served_weight")
+    assert (term.value, term.bound, term.optimal) == (served, served + 10, False)
+    assert [r.served_bound for r in again.records if r.fingerprint == parts[0].fingerprint] == [served + 10]
