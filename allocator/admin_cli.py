@@ -161,6 +161,10 @@ def replan_cmd(
         list[str] | None,
         typer.Option("--confirm", help="Let this request displace lower tiers inside the freeze horizon (repeat)."),
     ] = None,
+    fresh: Annotated[
+        bool,
+        typer.Option("--fresh", help="Solve every part again, also unchanged ones a time limit once cut short."),
+    ] = False,
     db: DbOpt = None,
     actor: ActorOpt = "cli",
 ) -> None:
@@ -172,7 +176,11 @@ def replan_cmd(
     with console.status("planning…"):
         try:
             out = replan(
-                store, actor=actor, dry_run=dry_run, options=SolveOptions(time_limit_s=time_limit), confirm=confirm
+                store,
+                actor=actor,
+                dry_run=dry_run,
+                options=SolveOptions(time_limit_s=time_limit, reuse_unchanged=not fresh),
+                confirm=confirm,
             )
         except ViconError as exc:
             raise _fail(str(exc), 2) from None

@@ -57,6 +57,23 @@ def test_requests_replan_pin_status(db: str) -> None:
     assert status.exit_code == 0 and "Zoom outbox" in status.output and "budget left today" in status.output
 
 
+def test_fresh_replan_solves_unchanged_parts_again(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import allocator.admin_cli as admin_cli
+
+    seen: list[bool] = []
+    real = admin_cli.replan
+
+    def spy(*args: object, **kw: object) -> object:
+        seen.append(kw["options"].reuse_unchanged)  # type: ignore[attr-defined]
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(admin_cli, "replan", spy)
+    assert runner.invoke(app, ["replan", "--db", db]).exit_code == 0
+    fresh = runner.invoke(app, ["replan", "--fresh", "--db", db])
+    assert fresh.exit_code == 0, fresh.output
+    assert seen == [True, False] and "no request gains, loses or moves" in fresh.output
+
+
 def test_bad_request_input_names_the_fields(db: str) -> None:
     bad = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "B-1", "--unit", "U", "--title", "T",
                               "--start", "2027-01-05T10:00", "--end", "2027-01-05T09:00", "--participants", "0",
