@@ -247,6 +247,8 @@ class CandidateCache:
         self.max_entries = max_entries
         self._resources = ""
         self._entries: dict[tuple[object, ...], list[Candidates]] = {}
+        # Per position (by identity, the object kept to make the identity safe): its fingerprint digest.
+        self.digests: dict[int, tuple[Candidates, bytes]] = {}
 
     @staticmethod
     def resources_key(problem: Problem) -> str:
@@ -259,8 +261,8 @@ class CandidateCache:
     ) -> list[Candidates]:
         """`expand(req)` for each request (its positions), from the cache when nothing it depends on changed."""
         key = self.resources_key(builder.problem)
-        if key != self._resources:
-            self._resources, self._entries = key, {}
+        if key != self._resources or len(self.digests) > self.max_entries:
+            self._resources, self._entries, self.digests = key, {}, {}
         out: list[Candidates] = []
         for req in requests:
             req_key = (req.model_dump_json(),)

@@ -386,8 +386,27 @@ def _only_fixed(m: AllocationModel, fixed: dict[int, Assignment]) -> dict[Var, i
     return values
 
 
-def _fingerprint(problem: Problem, comp: _Component) -> str:
-    """Digest of everything this part's optimum depends on (previous assignments aside: see `_reuse_record`)."""
+def _position_digest(problem: Problem, c: Candidates) -> bytes:
+    """What one position contributes to its part's fingerprint (pins and confirmations aside)."""
+    r = c.request
+    request = repr(
+        (r.ref, r.status.value, r.start.timestamp(), r.end.timestamp(), r.participants, r.kind.value,
+         r.service.value, r.operators_needed, r.required_skills, r.allowed_operators, r.priority,
+         c.role.value, c.owner, c.shift, c.site, c.kits, c.kit_start, c.kit_end,
+         r.rehearsal and r.rehearsal.model_dump_json())
+    )  # fmt: skip
+    hosts = [
+        (problem.hosts[o.host].id, problem.hosts[o.host].max_concurrent, problem.hosts[o.host].kind.value, o.start,
+         o.end, o.oversize)
+        for o in c.hosts
+    ]  # fmt: skip
+    ops = [(problem.operators[o.operator].id, o.start, o.end, o.day) for o in c.operators]
+    return hashlib.sha256(repr((request, c.weight, hosts, ops)).encode()).digest()
+
+
+def _fingerprint(problem: Problem, comp: _Component, memo: dict[int, tuple[Candidates, bytes]] | None = None) -> str:
+    """Digest of everything this part's optimum depends on (previous assignments aside: see `_reuse_record`).
+    `memo` keeps each position's own digest between re-plans (the cache's positions are the same objects)."""
     h = hashlib.sha256()
     h.update(problem.policy.preferences.model_dump_json().encode())
     if any(c.kits or c.site or c.role is not Role.EVENT for c in comp.cands):
@@ -398,24 +417,15 @@ def _fingerprint(problem: Problem, comp: _Component) -> str:
     pins = {p.request: p for p in problem.pins}
     confirmed = set(problem.confirmed_preemptions)
     for c in comp.cands:
-        r = c.request
-        h.update(
-            repr(
-                (r.ref, r.status.value, r.start.timestamp(), r.end.timestamp(), r.participants, r.kind.value,
-                 r.service.value, r.operators_needed, r.required_skills, r.allowed_operators, r.priority,
-                 c.role.value, c.owner, c.shift, c.site, c.kits, c.kit_start, c.kit_end,
-                 r.rehearsal and r.rehearsal.model_dump_json())
-            ).encode()
-        )  # fmt: skip
-        hosts = [
-            (problem.hosts[o.host].id, problem.hosts[o.host].max_concurrent, problem.hosts[o.host].kind.value, o.start,
-             o.end, o.oversize)
-            for o in c.hosts
-        ]  # fmt: skip
-        ops = [(problem.operators[o.operator].id, o.start, o.end, o.day) for o in c.operators]
+        known = memo.get(id(c)) if memo is not None else None
+        if known is None or known[0] is not c:
+            known = (c, _position_digest(problem, c))
+            if memo is not None:
+                memo[id(c)] = known
+        h.update(known[1])
         pin = pins.get(c.ref) if c.role is Role.EVENT else None
         pin_key = pin and (pin.host, sorted(pin.operators), pin.start)
-        h.update(repr((c.weight, hosts, ops, pin_key, c.ref in confirmed)).encode())
+        h.update(repr((pin_key, c.ref in confirmed)).encode())
     return h.hexdigest()[:32]
 
 
@@ -635,7 +645,7 @@ def solve(
         )
 
     def prepare(comp: _Component) -> None:
-        comp.fingerprint = _fingerprint(problem, comp)
+        comp.fingerprint = _fingerprint(problem, comp, cache.digests if cache is not None else None)
         if options.reuse_unchanged and (_reuse_record(problem, comp) or _previous_serves_all(problem, comp)):
             comp.reused = True
             comp.result = [comp.previous[k] for k in sorted(comp.previous)]

@@ -237,26 +237,29 @@ def kit_stock(problem: Problem) -> dict[str, int]:
 def travel_conflicts(problem: Problem, cands: list[Candidates]) -> list[tuple[int, int, int]]:
     """(operator, position, position): two on-site positions at different venues an operator could not do one
     after the other for lack of travel time (their working spans do not overlap; overlaps are ruled out anyway)."""
-    per_op: dict[int, list[tuple[int, int, int, str]]] = defaultdict(list)
+    per_op: dict[int, list[tuple[int, int, int, str, str]]] = defaultdict(list)
     for pos, c in enumerate(cands):
         if c.site is None:
             continue
         for o in c.operators:
-            per_op[o.operator].append((o.start, o.end, pos, c.site))
+            per_op[o.operator].append((o.start, o.end, pos, c.site, c.ref))
     venues = {c.site for c in cands if c.site is not None}
-    longest = max((problem.travel_min(a, b) for a in venues for b in venues), default=0)
+    need = {(a, b): problem.travel_min(a, b) for a in venues for b in venues}  # looked up per pair of spans
+    longest = max(need.values(), default=0)
     if longest == 0:
         return []
     out = []
     for op, spans in per_op.items():
         spans.sort()
-        for i, (_s1, e1, p1, v1) in enumerate(spans):
-            for s2, _e2, p2, v2 in spans[i + 1 :]:
-                if s2 >= e1 + longest:
+        for i, (_s1, e1, p1, v1, r1) in enumerate(spans):
+            reach = e1 + longest
+            for j in range(i + 1, len(spans)):
+                s2, _e2, p2, v2, r2 = spans[j]
+                if s2 >= reach:
                     break
-                if s2 < e1 or v1 == v2 or cands[p1].ref == cands[p2].ref:
+                if s2 < e1 or v1 == v2 or r1 == r2:
                     continue
-                if s2 - e1 < problem.travel_min(v1, v2):
+                if s2 - e1 < need[v1, v2]:
                     out.append((op, p1, p2))
             # spans starting before e1 that end later are paired when their own turn comes (sorted by start)
     return out
