@@ -714,7 +714,7 @@ def solve(
             return True
         comp.workflow = replace(comp.workflow, surveyed=actual)
         comp.reused, comp.greedy, comp.model, comp.solution, comp.result = False, None, None, None, None
-        comp.levels = []
+        comp.levels, comp.warnings = [], []
         return False
 
     levels_end = _time.monotonic() + max(0.0, deadline - _time.monotonic() - (1 - LEVELS_END) * options.time_limit_s)
