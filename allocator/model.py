@@ -518,7 +518,7 @@ def complete_hint(m: AllocationModel, values: Mapping[Var, int]) -> dict[Var, in
     take it as its first solution straight after presolve instead of searching around it."""
     out = dict(values)
     for pos, (host_pool, ops) in m.kept_as.items():
-        same_host = host_pool is None or values.get(m.host.get((pos, host_pool), m.served[pos]), 0) == 1
+        same_host = host_pool is None or values.get(m.host[pos, host_pool], 0) == 1
         same_ops = all(values.get(m.operator[pos, g], 0) == n for g, n in ops.items())
         out[m.kept[pos]] = int(values.get(m.served[pos], 0) == 1 and same_host and same_ops)
     for (g, day), cliques in m.day_cliques.items():

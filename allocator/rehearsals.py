@@ -135,7 +135,7 @@ def place_optional_rehearsals(
         """One group: (placed, bound, proven, record); writes its requests' assignments into `result`."""
         local = {i: k for k, i in enumerate(group)}
         sub = [positions[i] for i in group]
-        held_here = {local[i]: a for i, a in enumerate(held) if i in local}
+        held_here = {k: held[i] for i, k in local.items() if i < len(held)}  # background positions come first
         fixed_here = {local[i] for i in fixed if i in local}
         loose_here = {local[i] for i in loose if i in local}
         refs = [c.ref for c in sub if c.role is Role.REHEARSAL and c.ref in optional_refs]

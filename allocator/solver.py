@@ -96,7 +96,7 @@ class _Level:
     optimal: bool
 
 
-@dataclass
+@dataclass(eq=False)  # a part is itself: membership tests and removal go by identity, not by comparing fields
 class _Component:
     """One independent part, carried through the three levels."""
 
@@ -717,7 +717,7 @@ def solve(
         comp.levels, comp.warnings = [], []
         return False
 
-    levels_end = _time.monotonic() + max(0.0, deadline - _time.monotonic() - (1 - LEVELS_END) * options.time_limit_s)
+    levels_end = max(_time.monotonic(), deadline - (1 - LEVELS_END) * options.time_limit_s)
     budget = _Budget(comps, levels_end, options.workers)
     pending = sorted(comps, key=lambda c: (not survey_venues[id(c)], -len(c.cands)))
     finished: list[_Component] = []
