@@ -529,21 +529,6 @@ def complete_hint(m: AllocationModel, values: Mapping[Var, int]) -> dict[Var, in
     return out
 
 
-def hint_previous(m: AllocationModel, previous: dict[int, Assignment]) -> None:
-    values: list[tuple[Var, int]] = []
-    for pos, a in previous.items():
-        host_pool, ops = chosen_pools(m, a)
-        if host_pool is not None and (pos, host_pool) not in m.host:
-            continue
-        if any((pos, g) not in m.operator for g in ops):
-            continue
-        values.append((m.served[pos], 1))
-        if host_pool is not None:
-            values.append((m.host[pos, host_pool], 1))
-        values.extend((m.operator[pos, g], n) for g, n in ops.items())
-    hint(m, values)
-
-
 def _share_out(
     pools: list[Pool],
     options: Sequence[Mapping[int, _Span]],

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import time as _time
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
 from allocator.candidates import Candidates, Role, to_minutes
 from allocator.components import split_components
-from allocator.domain import Assignment, ComponentRecord, Problem
+from allocator.domain import Assignment, ComponentRecord, HostKind, Problem
 from allocator.model import Var, Workflow, assignments, build_model, chosen_pools, hint
 from allocator.workflow import travel_conflicts
 
@@ -40,13 +43,24 @@ class Placement:
 RECORD_PREFIX = "rehearsals:"
 
 
-def _group_digest(
-    problem: Problem, sub: Sequence[Candidates], held: dict[int, Assignment], loose: set[int], fixed: set[int]
-) -> str:
-    """Everything a group's placement depends on: its positions, what holds the background, what may move."""
+def _site_digest(problem: Problem) -> bytes:
+    """What every group's placement depends on beyond its own positions: the venues and travel times."""
     h = hashlib.sha256(RECORD_PREFIX.encode())
     h.update(repr([v.model_dump_json() for v in problem.venues]).encode())
     h.update(repr([t.model_dump_json() for t in problem.travel]).encode())
+    return h.digest()
+
+
+def _group_digest(
+    problem: Problem,
+    site: bytes,
+    sub: Sequence[Candidates],
+    held: dict[int, Assignment],
+    loose: set[int],
+    fixed: set[int],
+) -> str:
+    """Everything a group's placement depends on: its positions, what holds the background, what may move."""
+    h = hashlib.sha256(site)
     for k, c in enumerate(sub):
         a = held.get(k)
         hosts = [(problem.hosts[o.host].id, o.start, o.end) for o in c.hosts]
@@ -123,28 +137,49 @@ def place_optional_rehearsals(
         slot = published.get(c.ref)
         if c.ref in frozen and slot is not None and to_minutes(slot.start) == c.start:
             fixed[pos] = Assignment(request=c.ref, host=slot.host, operators=slot.operators)
-    conflicts = travel_conflicts(problem, positions)
-    first_of: dict[str, int] = {}
-    links = [(first_of.setdefault(c.ref, pos), pos) for pos, c in enumerate(positions) if c.role is not Role.SURVEY]
-    links += [(a, b) for _op, a, b in conflicts]
+    every, all_conflicts = positions, travel_conflicts(problem, positions)
+    positions, conflicts = _within_what_is_held(problem, every, fixed, all_conflicts)
     result = dict(by_ref)
     known = {r.fingerprint: r for r in records if r.fingerprint.startswith(RECORD_PREFIX)}
     previous = {a.request: a for a in problem.previous}
 
-    def place(group: list[int]) -> tuple[int, int, bool, ComponentRecord | None]:
-        """One group: (placed, bound, proven, record); writes its requests' assignments into `result`."""
+    site = _site_digest(problem)
+
+    def stripped(
+        group: list[int], fixing: Mapping[int, Assignment], among: Sequence[Candidates] = positions
+    ) -> list[Candidates]:
+        """A held position needs only the host and operators it holds: the model stays small."""
+        return [_holding_only(problem, among[i], fixing[i]) if i in fixing else among[i] for i in group]
+
+    digests: dict[tuple[int, ...], str] = {}
+
+    def digest(
+        group: list[int],
+        holding: Sequence[Assignment],
+        fixing: Mapping[int, Assignment],
+        among: Sequence[Candidates] = positions,
+    ) -> str:
         local = {i: k for k, i in enumerate(group)}
-        sub = [positions[i] for i in group]
-        held_here = {k: held[i] for i, k in local.items() if i < len(held)}  # background positions come first
-        fixed_here = {local[i] for i in fixed if i in local}
-        loose_here = {local[i] for i in loose if i in local}
-        refs = [c.ref for c in sub if c.role is Role.REHEARSAL and c.ref in optional_refs]
-        record = known.get(_group_digest(problem, sub, held_here, loose_here, fixed_here))
+        held_here = {k: holding[i] for i, k in local.items() if i < len(holding)}  # background positions first
+        fixed_here = {local[i] for i in fixing if i in local}
+        loose_here = {k for i, k in local.items() if i < len(holding) and i not in fixing}
+        return _group_digest(problem, site, stripped(group, fixing, among), held_here, loose_here, fixed_here)
+
+    def refs_in(group: list[int]) -> list[str]:
+        return [positions[i].ref for i in group if positions[i].role is Role.REHEARSAL and i >= len(background)]
+
+    def place(group: list[int]) -> tuple[int, int, bool]:
+        """One group: (placed, bound, proven); writes its requests' assignments into `result`."""
+        local = {i: k for k, i in enumerate(group)}
+        sub = stripped(group, fixed)
+        refs = refs_in(group)
+        digests[tuple(group)] = digest(group, held, fixed)
+        record = known.get(digests[tuple(group)])
         if record is not None and record.result == _slots_digest(refs, previous):
             kept = {ref for ref in refs if previous[ref].rehearsal is not None}
             for ref in kept:
                 result[ref] = result[ref].model_copy(update={"rehearsal": previous[ref].rehearsal})
-            return len(kept), len(kept), True, record
+            return len(kept), len(kept), True
         m = build_model(
             problem,
             sub,
@@ -153,7 +188,7 @@ def place_optional_rehearsals(
             stability=False,
             # The surveys were settled with the events: here they only keep their operator busy.
             workflow=Workflow(
-                travel=[(op, local[a], local[b]) for op, a, b in conflicts if a in local],
+                travel=[(op, local[a], local[b]) for op, a, b in conflicts if a in local and b in local],
                 surveyed=frozenset(v.id for v in problem.venues),
             ),
         )
@@ -183,29 +218,16 @@ def place_optional_rehearsals(
         solver.parameters.max_time_in_seconds = max(deadline - _time.monotonic(), 0.05)
         status = solver.solve(m.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return 0, len({sub[k].ref for k in options}), False, None
+            return 0, len({sub[k].ref for k in options}), False
         loose_refs = {a.request for a in loose.values()}
         for a in assignments(m, solver.value):
             if a.rehearsal is not None or a.request in loose_refs:  # everything else stays as the levels left it
                 update = {"rehearsal": a.rehearsal, "operators": a.operators}
                 result[a.request] = result[a.request].model_copy(update=update)
         placed = sum(solver.value(m.served[k]) for k in options)
-        bound = int(solver.best_objective_bound) // weight
-        if status != cp_model.OPTIMAL:
-            return placed, bound, False, None
-        # What the next placement will be given if nothing changes: these events held as placed now.
-        now_held = {k: result[sub[k].ref] if k in loose_here else a for k, a in held_here.items()}
-        now_held = {k: Assignment(request=a.request, host=a.host, operators=a.operators)
-                    for k, a in now_held.items()}  # fmt: skip
-        record = ComponentRecord(
-            fingerprint=_group_digest(problem, sub, now_held, set(), fixed_here | loose_here),
-            result=_slots_digest(refs, result),
-            requests=len(sub),
-        )
-        return placed, bound, True, record
+        return placed, int(solver.best_objective_bound) // weight, status == cp_model.OPTIMAL
 
-    groups = [g for g in split_components(positions, couple_operator_days=False, links=links)
-              if any(i >= len(background) for i in g)]  # fmt: skip
+    groups = [g for g in _groups(problem, positions, fixed, conflicts) if any(i >= len(background) for i in g)]
     groups.sort(key=lambda g: -len(g))
     # Groups share no request, so each writes only its own entries of `result`.
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -213,5 +235,149 @@ def place_optional_rehearsals(
     placed = sum(o[0] for o in outcomes)
     bound = sum(o[1] for o in outcomes)
     optimal = all(o[2] for o in outcomes)
-    made = [o[3] for o in outcomes if o[3] is not None]
+    # Records for the next placement as it will see things if nothing changes: every event held with the
+    # operators it has now (published by then, none may change any more), so grouped as it will group them.
+    # Each of its groups lies inside one of these; one proven here is proven there too, since placing more
+    # of its rehearsals would have placed more here.
+    now_held = [a.model_copy(update={"operators": result[a.request].operators}) if i in loose else a
+                for i, a in enumerate(held)]  # fmt: skip
+    next_fixed = {**dict(enumerate(now_held)), **{i: a for i, a in fixed.items() if i >= len(background)}}
+    after, after_conflicts = (positions, conflicts) if not loose else _within_what_is_held(
+        problem, every, next_fixed, all_conflicts)  # fmt: skip
+    next_groups = groups if not loose else [g for g in _groups(problem, after, next_fixed, after_conflicts)
+                                            if any(i >= len(background) for i in g)]  # fmt: skip
+    proven = {i for g, o in zip(groups, outcomes, strict=True) if o[2] for i in g if i not in fixed}
+    made = [
+        ComponentRecord(
+            fingerprint=digests[tuple(g)] if not loose else digest(g, now_held, next_fixed, after),  # same if none
+            result=_slots_digest(refs_in(g), result),
+            requests=len(g),
+        )
+        for g in next_groups
+        if all(i in proven for i in g if i not in next_fixed)
+    ]
     return Placement([result[a.request] for a in chosen], placed, bound, optimal, made)
+
+
+def _holding_only(problem: Problem, c: Candidates, a: Assignment) -> Candidates:
+    hosts = [o for o in c.hosts if problem.hosts[o.host].id == a.host]
+    operators = [o for o in c.operators if problem.operators[o.operator].id in a.operators]
+    return replace(c, hosts=hosts, operators=operators, host_exclusions={}, operator_exclusions={})
+
+
+class _HeldSpans:
+    """The held positions by the host or operator they hold, to find those overlapping a span."""
+
+    def __init__(self, problem: Problem, positions: Sequence[Candidates], fixed: Mapping[int, Assignment]) -> None:
+        host_ids = [h.id for h in problem.hosts]
+        op_ids = [o.id for o in problem.operators]
+        spans: dict[tuple[str, int], list[tuple[int, int, int]]] = defaultdict(list)
+        for i, a in fixed.items():
+            c = positions[i]
+            for h in c.hosts:
+                if host_ids[h.host] == a.host:
+                    spans["h", h.host].append((h.start, h.end, i))
+            for o in c.operators:
+                if op_ids[o.operator] in a.operators:
+                    spans["o", o.operator].append((o.start, o.end, i))
+        self.spans = {key: sorted(v) for key, v in spans.items()}
+        self.starts = {key: [s for s, _e, _i in v] for key, v in self.spans.items()}
+        self.longest = {key: max(e - s for s, e, _i in v) for key, v in self.spans.items()}
+
+    def on(self, key: tuple[str, int], start: int, end: int) -> list[int]:
+        spans = self.spans.get(key)
+        if not spans:
+            return []
+        hi = bisect_left(self.starts[key], end)
+        lo = bisect_left(self.starts[key], start - self.longest[key])
+        return [i for s, e, i in spans[lo:hi] if s < end and start < e]
+
+
+def _within_what_is_held(
+    problem: Problem,
+    positions: Sequence[Candidates],
+    fixed: Mapping[int, Assignment],
+    conflicts: list[tuple[int, int, int]],
+) -> tuple[list[Candidates], list[tuple[int, int, int]]]:
+    """The positions that may move keep only the options the held ones leave them: an operator not busy with a
+    held task then (nor too far away from one), a host with a free slot, and for the rehearsal of a held
+    event only that event's operators. The model would rule out the rest anyway; left out, the held positions
+    need not be in the model with them (except on hosts that take several meetings at once), and a group is
+    small. Also returns the travel conflicts that still matter."""
+    held = _HeldSpans(problem, positions, fixed)
+    op_ids = [o.id for o in problem.operators]
+    crew_of = {positions[i].ref: set(a.operators) for i, a in fixed.items() if positions[i].role is Role.EVENT}
+    too_far = {(i, op) for op, a, b in conflicts for i, j in ((a, b), (b, a))
+               if i not in fixed and j in fixed and op_ids[op] in fixed[j].operators}  # fmt: skip
+
+    def webinar(i: int) -> bool:
+        return positions[i].request.kind is HostKind.WEBINAR
+
+    out = list(positions)
+    for i, c in enumerate(positions):
+        if i in fixed:
+            continue
+        crew = crew_of.get(c.ref) if c.role is Role.REHEARSAL else None
+        operators = [
+            o
+            for o in c.operators
+            if (crew is None or op_ids[o.operator] in crew)
+            and (i, o.operator) not in too_far
+            and not held.on(("o", o.operator), o.start, o.end)
+        ]
+        hosts = []
+        for h in c.hosts:
+            busy = held.on(("h", h.host), h.start, h.end)
+            if busy and (problem.hosts[h.host].max_concurrent == 1 or webinar(i) or any(map(webinar, busy))):
+                continue
+            hosts.append(h)
+        out[i] = replace(c, hosts=hosts, operators=operators)
+    has = {(i, o.operator) for i, c in enumerate(out) for o in c.operators}
+    return out, [(op, a, b) for op, a, b in conflicts if (a, op) in has and (b, op) in has]
+
+
+def _groups(
+    problem: Problem,
+    positions: Sequence[Candidates],
+    fixed: dict[int, Assignment],
+    conflicts: list[tuple[int, int, int]],
+) -> list[list[int]]:
+    """Groups placed independently: what may move (rehearsal options, events that may change operators), split
+    where nothing ties it together, each with the held positions that constrain it: those on its hosts and
+    operators at overlapping times, those it must leave travel time to, and the rest of its requests.
+
+    A held position only takes capacity; it passes no influence from one group to another, so it does not join
+    them: a day's rehearsals are not tied to the next day's through the events in between.
+    """
+    free = [i for i in range(len(positions)) if i not in fixed]
+    local = {i: k for k, i in enumerate(free)}
+    of_ref: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(positions):
+        if c.role is not Role.SURVEY:
+            of_ref[c.ref].append(i)
+    links: list[tuple[int, int]] = []
+    for members in of_ref.values():
+        mine = [local[i] for i in members if i in local]
+        links += pairwise(mine)
+    links += [(local[a], local[b]) for _op, a, b in conflicts if a in local and b in local]
+    parts = split_components([positions[i] for i in free], couple_operator_days=False, links=links)
+    held = _HeldSpans(problem, positions, fixed)
+    travel: dict[int, list[int]] = defaultdict(list)
+    for _op, x, y in conflicts:
+        travel[x].append(y)
+        travel[y].append(x)
+    out = []
+    for part in parts:
+        members = [free[k] for k in part]
+        attached: set[int] = set()
+        for i in members:
+            c = positions[i]
+            for h in c.hosts:
+                attached.update(held.on(("h", h.host), h.start, h.end))
+            for o in c.operators:
+                attached.update(held.on(("o", o.operator), o.start, o.end))
+            attached.update(j for j in travel.get(i, []) if j in fixed)
+        refs = {positions[i].ref for i in [*members, *attached] if positions[i].role is not Role.SURVEY}
+        attached.update(j for ref in refs for j in of_ref[ref] if j in fixed)
+        out.append(sorted({*members, *attached}))
+    return out

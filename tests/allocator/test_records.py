@@ -19,7 +19,7 @@ from tests.allocator.test_workflow_rules import OFFICE, _rehearsed, with_
 
 FINGERPRINT_SCRIPT = """
 from allocator.model import Workflow
-from allocator.solver import _Component, _fingerprint
+from allocator.solver import _Component, _fingerprint, _site_digest
 from tests.allocator.factories import problem, request
 from allocator.candidates import CandidateBuilder
 from dataclasses import replace
@@ -27,7 +27,7 @@ prob = problem(requests=[request("A", "09:00", "10:00")])
 cands = [replace(CandidateBuilder(prob).build(prob.requests[0]), kits=(("CAM", 1),))]
 venues = frozenset(f"VENUE-{i}" for i in range(12))
 comp = _Component(cands=cands, fixed={}, previous={}, workflow=Workflow(surveyed=venues))
-print(_fingerprint(prob, comp))
+print(_fingerprint(prob, comp, _site_digest(prob, {"CAM": 2}, [])))
 """
 
 
