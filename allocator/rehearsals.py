@@ -85,6 +85,10 @@ def _slots_digest(refs: Sequence[str], by_ref: dict[str, Assignment]) -> str:
 
 def _held(cands: Sequence[Candidates], chosen: dict[str, Assignment]) -> tuple[list[Candidates], list[Assignment]]:
     """The positions the plan took, each with the assignment that holds it."""
+    def hold(ref: str, host: str | None, operators: list[str]) -> Assignment:
+        # From assignments already validated: built without validating again (a month has over a thousand).
+        return Assignment.model_construct(request=ref, host=host, operators=operators)
+
     out: list[Candidates] = []
     held: list[Assignment] = []
     surveys = {a.survey.venue: a.survey for a in chosen.values() if a.survey is not None}
@@ -92,13 +96,13 @@ def _held(cands: Sequence[Candidates], chosen: dict[str, Assignment]) -> tuple[l
         a = chosen.get(c.ref)
         if c.role is Role.EVENT and a is not None and (a.start is None or to_minutes(a.start) == c.start):
             out.append(c)
-            held.append(Assignment(request=c.ref, host=a.host, operators=a.operators))
+            held.append(hold(c.ref, a.host, a.operators))
         elif c.role is Role.REHEARSAL and a is not None and a.rehearsal and to_minutes(a.rehearsal.start) == c.start:
             out.append(c)
-            held.append(Assignment(request=c.ref, host=a.rehearsal.host, operators=a.rehearsal.operators))
+            held.append(hold(c.ref, a.rehearsal.host, a.rehearsal.operators))
         elif c.role is Role.SURVEY and c.ref in surveys and to_minutes(surveys[c.ref].start) == c.start:
             out.append(replace(c, role=Role.EVENT))  # only the operator's time it takes matters here
-            held.append(Assignment(request=c.request.ref, operators=surveys[c.ref].operators))
+            held.append(hold(c.request.ref, None, surveys[c.ref].operators))
     return out, held
 
 

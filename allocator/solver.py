@@ -590,7 +590,7 @@ def _ties(
                 reach = max(reach, e)
             else:
                 anchor, reach = pos, e
-    links.extend((a, b) for _op, a, b in conflicts)
+    links.extend(dict.fromkeys((a, b) for _op, a, b in conflicts))  # once per pair, not per operator
     return links
 
 
@@ -689,12 +689,17 @@ def solve(
             )
         )
 
+    def keep_published(comp: _Component) -> None:
+        comp.reused = True
+        comp.result = [comp.previous[k] for k in sorted(comp.previous)]
+        comp.levels = _reused_levels(problem, comp)
+
     def prepare(comp: _Component) -> None:
+        if comp.reused:
+            return  # recognised before the parts started
         comp.fingerprint = _fingerprint(problem, comp, site, cache.digests if cache is not None else None)
         if options.reuse_unchanged and (_reuse_record(problem, comp) or _previous_serves_all(problem, comp)):
-            comp.reused = True
-            comp.result = [comp.previous[k] for k in sorted(comp.previous)]
-            comp.levels = _reused_levels(problem, comp)
+            keep_published(comp)
             return
 
         def rebuild(stable: bool, comp: _Component = comp) -> AllocationModel:
@@ -760,7 +765,14 @@ def solve(
 
     levels_end = max(_time.monotonic(), deadline - (1 - LEVELS_END) * options.time_limit_s)
     budget = _Budget(comps, levels_end, options.workers)
-    pending = sorted(comps, key=lambda c: (not survey_venues[id(c)], -len(c.cands)))
+    if options.reuse_unchanged and problem.previous_records:
+        # The parts a record shows unchanged are recognised first, here: the changed ones then get both cores
+        # at once instead of waiting behind the bookkeeping of the rest.
+        for comp in comps:
+            comp.fingerprint = _fingerprint(problem, comp, site, cache.digests if cache is not None else None)
+            if _reuse_record(problem, comp):
+                keep_published(comp)
+    pending = sorted(comps, key=lambda c: (c.reused, not survey_venues[id(c)], -len(c.cands)))
     finished: list[_Component] = []
     with ThreadPoolExecutor(max_workers=options.workers) as pool:
         running: dict[Future[None], _Component] = {}

@@ -13,7 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from itertools import repeat
 from zoneinfo import ZoneInfo
+
+import numpy as np
 
 from allocator.candidates import CandidateBuilder, Candidates, Role, to_minutes
 from allocator.domain import (
@@ -236,30 +239,40 @@ def kit_stock(problem: Problem) -> dict[str, int]:
 
 def travel_conflicts(problem: Problem, cands: list[Candidates]) -> list[tuple[int, int, int]]:
     """(operator, position, position): two on-site positions at different venues an operator could not do one
-    after the other for lack of travel time (their working spans do not overlap; overlaps are ruled out anyway)."""
+    after the other for lack of travel time (their working spans do not overlap; overlaps are ruled out anyway).
+
+    Vectorised per operator: a month has thousands of on-site spans per operator, and each re-plan asks again.
+    """
     per_op: dict[int, list[tuple[int, int, int, str, str]]] = defaultdict(list)
     for pos, c in enumerate(cands):
         if c.site is None:
             continue
         for o in c.operators:
             per_op[o.operator].append((o.start, o.end, pos, c.site, c.ref))
-    venues = {c.site for c in cands if c.site is not None}
-    need = {(a, b): problem.travel_min(a, b) for a in venues for b in venues}  # looked up per pair of spans
-    longest = max(need.values(), default=0)
+    venues = sorted({c.site for c in cands if c.site is not None})
+    need = np.array([[problem.travel_min(a, b) for b in venues] for a in venues], dtype=np.int64).reshape(
+        len(venues), len(venues)
+    )
+    longest = int(need.max(initial=0))
     if longest == 0:
         return []
-    out = []
+    venue_no = {v: k for k, v in enumerate(venues)}
+    ref_no: dict[str, int] = {}
+    out: list[tuple[int, int, int]] = []
     for op, spans in per_op.items():
         spans.sort()
-        for i, (_s1, e1, p1, v1, r1) in enumerate(spans):
-            reach = e1 + longest
-            for j in range(i + 1, len(spans)):
-                s2, _e2, p2, v2, r2 = spans[j]
-                if s2 >= reach:
-                    break
-                if s2 < e1 or v1 == v2 or r1 == r2:
-                    continue
-                if s2 - e1 < need[v1, v2]:
-                    out.append((op, p1, p2))
-            # spans starting before e1 that end later are paired when their own turn comes (sorted by start)
+        start = np.array([x[0] for x in spans], dtype=np.int64)
+        end = np.array([x[1] for x in spans], dtype=np.int64)
+        at = np.array([x[2] for x in spans], dtype=np.int64)
+        venue = np.array([venue_no[x[3]] for x in spans], dtype=np.int64)
+        ref = np.array([ref_no.setdefault(x[4], len(ref_no)) for x in spans], dtype=np.int64)
+        # For each span, the spans starting from its end until the longest travel time after it.
+        lo = np.searchsorted(start, end, side="left")
+        hi = np.searchsorted(start, end + longest, side="left")
+        counts = hi - lo
+        first = np.repeat(np.arange(len(spans)), counts)
+        second = np.repeat(lo, counts) + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        v1, v2 = venue[first], venue[second]
+        tight = (v1 != v2) & (ref[first] != ref[second]) & (start[second] - end[first] < need[v1, v2])
+        out.extend(zip(repeat(op), at[first[tight]].tolist(), at[second[tight]].tolist()))
     return out

@@ -3,12 +3,14 @@ allows and a case it forbids. Every plan is also checked by the independent vali
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from allocator.candidates import CandidateBuilder, OperatorOption
 from allocator.domain import (
     Assignment,
     KitOut,
@@ -21,6 +23,7 @@ from allocator.domain import (
 )
 from allocator.solver import SolveOptions, solve
 from allocator.validate import validate_plan
+from allocator.workflow import travel_conflicts
 from tests.allocator.factories import DAY, host, operator, policy, problem, request
 
 WIB = "+07:00"
@@ -255,6 +258,49 @@ def test_enough_gap_or_remote_work_needs_no_more_travel() -> None:
     remote = request("C", "10:15", "10:45", service="operator", venue="PENDOPO", remote=True)
     assert len(solve(_travel_problem(a, later)).assignments) == 2
     assert len(solve(_travel_problem(a, remote)).assignments) == 2
+
+
+_GRID = st.integers(0, 60).map(lambda k: 5 * k)
+_SPANS = st.lists(
+    st.tuples(
+        _GRID,
+        st.integers(1, 12).map(lambda k: 5 * k),
+        st.sampled_from(["KANTOR_CAMAT", "PENDOPO", "BASE_ONLY", None]),
+        st.integers(0, 2),
+        st.sets(st.integers(0, 2), min_size=1),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_SPANS)
+def test_travel_conflicts_are_exactly_the_pairs_too_close_to_travel(spans: list[Any]) -> None:
+    """Against the rule written pair by pair: same operator, different venues and requests, the later one
+    starting at or after the earlier one's end but sooner than the travel time. (A five-minute grid, so gaps
+    often equal the travel time exactly.)"""
+    prob = with_(_travel_problem(request("A", "09:00", "10:00")), venues=[
+        {"id": "KANTOR_CAMAT", "travel_from_base_min": 40}, {"id": "PENDOPO", "travel_from_base_min": 10},
+        {"id": "BASE_ONLY", "travel_from_base_min": 25}])  # fmt: skip
+    template = CandidateBuilder(prob).build(prob.requests[0])
+    cands = [
+        replace(template, start=s, end=s + n, site=site, owner=f"R{ref}",
+                operators=[OperatorOption(operator=op, start=s, end=s + n, day=0) for op in sorted(ops)])
+        for s, n, site, ref, ops in spans
+    ]  # fmt: skip
+    expected = {
+        (op, a, b)
+        for a, x in enumerate(cands)
+        for b, y in enumerate(cands)
+        for op in {o.operator for o in x.operators} & {o.operator for o in y.operators}
+        if x.site
+        and y.site
+        and x.site != y.site
+        and x.ref != y.ref
+        and x.end <= y.start < x.end + prob.travel_min(x.site, y.site)
+    }
+    found = travel_conflicts(prob, cands)
+    assert len(found) == len(set(found)) and set(found) == expected
 
 
 def test_travel_matrix_falls_back_to_via_the_office() -> None:
