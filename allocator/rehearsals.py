@@ -85,6 +85,7 @@ def _slots_digest(refs: Sequence[str], by_ref: dict[str, Assignment]) -> str:
 
 def _held(cands: Sequence[Candidates], chosen: dict[str, Assignment]) -> tuple[list[Candidates], list[Assignment]]:
     """The positions the plan took, each with the assignment that holds it."""
+
     def hold(ref: str, host: str | None, operators: list[str]) -> Assignment:
         # From assignments already validated: built without validating again (a month has over a thousand).
         return Assignment.model_construct(request=ref, host=host, operators=operators)

@@ -108,6 +108,7 @@ class _Component:
     warnings: list[str] = field(default_factory=list)
     workflow: Workflow = field(default_factory=Workflow)
     greedy: dict[Var, int] | None = None  # a quick first plan, kept in case CP-SAT has no time to find one
+    published_bound: int | None = None  # most served weight possible, known from the records (see `_fit_bound`)
     rebuild: Callable[[bool], AllocationModel] | None = None
     model: AllocationModel | None = None
     solution: dict[Var, int] | None = None
@@ -331,6 +332,8 @@ def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: 
         comp.levels.append(_Level(value, _trivial_bound(comp, level), False))  # out of time: claim nothing
         return
     together = level == 0 and bool(m.kept)
+    if together and _fits_around_published(comp, options, deadline):
+        return
     weight = len(m.kept) + 1  # more than every change there could be: served weight still comes first
     if together:
         m.model.maximize(weight * expr - changes(m))  # type: ignore[operator]
@@ -404,6 +407,86 @@ def _hint_published(comp: _Component) -> None:
     assert m is not None
     comp.greedy = complete_hint(m, dict(greedy_hint(m, m.kept_as)))
     hint(m, comp.greedy.items())
+
+
+def _fits_around_published(comp: _Component, options: SolveOptions, deadline: float) -> bool:
+    """The first two levels settled by a quick check, when the newcomers fit around the published plan.
+
+    The records bound the served weight (`_fit_bound`); a plan keeping every published assignment that
+    reaches that bound is the optimum of both levels (no change, nothing more to serve). Checking whether one
+    exists is quick: with every published assignment held, presolve leaves only the newcomers' choices.
+    """
+    m = comp.model
+    assert m is not None
+    if comp.published_bound is None or m.forced_changes:
+        return False
+    trial = m.model.clone()
+    held = [trial.get_bool_var_from_proto_index(k.index) for k in m.kept.values()]
+    trial.add_bool_and(held)
+    served = [(c.weight, trial.get_bool_var_from_proto_index(m.served[pos].index)) for pos, c in enumerate(m.cands)]
+    trial.add(sum(w * x for w, x in served) >= comp.published_bound)
+    trial.clear_objective()  # type: ignore[no-untyped-call]
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = options.seed
+    solver.parameters.max_time_in_seconds = max(0.05, min(1.0, (deadline - _time.monotonic()) / 4))
+    if solver.solve(trial) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False  # infeasible, or not settled quickly: search as usual
+    comp.solution = {v: solver.value(v) for v in m.variables()}  # the same variables, by index
+    comp.levels += [_Level(comp.published_bound, comp.published_bound, True), _Level(0, 0, True)]
+    m.model.add(served_weight(m) >= comp.published_bound)
+    m.model.add(changes(m) <= 0)
+    hint(m, comp.solution.items())
+    return True
+
+
+def _fit_bound(
+    problem: Problem, comp: _Component, site: bytes, memo: dict[int, tuple[Candidates, bytes]] | None
+) -> int | None:
+    """Most served weight this part can reach, when it is published parts proven optimal plus newcomers: their
+    published served weight plus the newcomers' weights (taking the newcomers out of any plan of this part
+    leaves a plan of those parts, which serves no more than their optimum). None when that is not known.
+
+    The published parts are found as the previous solve found them, from the part's positions without the
+    newcomers', and recognised by their records."""
+    planned_before = {a.request for a in problem.previous} | {u.request for u in problem.previous_unserved}
+    old = [k for k, c in enumerate(comp.cands) if c.role is Role.SURVEY or c.ref in planned_before]
+    newcomers = {c.ref: c.weight for c in comp.cands if c.role is Role.EVENT and c.ref not in planned_before}
+    if not newcomers or not old or any(c.role is not Role.EVENT for c in comp.cands if c.ref in newcomers):
+        return None
+    where = {k: n for n, k in enumerate(old)}
+    cands = [comp.cands[k] for k in old]
+    travel = [(op, where[a], where[b]) for op, a, b in comp.workflow.travel if a in where and b in where]
+    groups = split_components(
+        cands,
+        couple_operator_days=problem.policy.preferences.operator_days > 0,
+        links=_ties(cands, list(comp.workflow.kit_holds), travel),
+    )
+    known = {r.fingerprint: r for r in problem.previous_records}
+    previous_at = {where[k]: a for k, a in comp.previous.items() if k in where}
+    new_venues = {v.id for v in problem.venues if not v.surveyed}
+    bound = 0
+    for group in groups:
+        local = {n: i for i, n in enumerate(group)}
+        sub = [cands[n] for n in group]
+        surveys_here = any(c.role is Role.SURVEY for c in sub)
+        needs = {c.site for c in sub if c.role is Role.EVENT and c.site in new_venues}
+        part = _Component(
+            cands=sub,
+            fixed={},
+            previous={local[n]: a for n, a in previous_at.items() if n in local},
+            workflow=replace(
+                comp.workflow,
+                travel=[(op, local[a], local[b]) for op, a, b in travel if a in local and b in local],
+                surveyed=frozenset() if surveys_here else frozenset(comp.workflow.surveyed & needs),
+            ),
+        )
+        part.fingerprint = _fingerprint(problem, part, site, memo)
+        record = known.get(part.fingerprint)
+        if record is None or record.served_bound is not None or not _reuse_record(problem, part):
+            return None
+        bound += _term_values(problem, part.cands, part.previous, list(part.previous.values()))[0]
+    return bound + sum(newcomers.values())
 
 
 def _only_fixed(m: AllocationModel, fixed: dict[int, Assignment]) -> dict[Var, int]:
@@ -719,6 +802,8 @@ def solve(
         comp.stable = options.stability
         comp.model = rebuild(options.stability)
         _hint_published(comp)
+        if comp.previous and problem.previous_records:
+            comp.published_bound = _fit_bound(problem, comp, site, cache.digests if cache is not None else None)
 
     def pipeline(comp: _Component, budget: _Budget) -> None:
         """One part through its three levels, within the time its budget gives it."""

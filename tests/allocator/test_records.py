@@ -13,7 +13,7 @@ import allocator.rehearsals as rehearsals_module
 import allocator.solver as solver_module
 from allocator.domain import Plan, Problem
 from allocator.rehearsals import RECORD_PREFIX
-from allocator.solver import solve
+from allocator.solver import SolveOptions, solve
 from tests.allocator.factories import host, operator, problem, request
 from tests.allocator.test_workflow_rules import OFFICE, _rehearsed, with_
 
@@ -108,3 +108,63 @@ def test_a_part_cut_short_is_kept_unsolved_with_the_bound_it_reached(monkeypatch
     term = again.term("served_weight")
     assert (term.value, term.bound, term.optimal) == (served, served + 10, False)
     assert [r.served_bound for r in again.records if r.fingerprint == parts[0].fingerprint] == [served + 10]
+
+
+def _fit_attempts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    outcomes: list[bool] = []
+    real = solver_module._fits_around_published
+
+    def spying(*args: Any) -> bool:
+        outcomes.append(real(*args))
+        return outcomes[-1]
+
+    monkeypatch.setattr(solver_module, "_fits_around_published", spying)
+    return outcomes
+
+
+def _morning(hosts: int) -> tuple[Problem, Plan]:
+    prob = problem(
+        hosts=[host(f"H{i}") for i in range(1, hosts + 1)],
+        operators=[operator("A", shifts=OFFICE), operator("B", shifts=OFFICE)],
+        requests=[request(ref, "09:00", "10:00", service="link_operator") for ref in ("X", "Y", "Z")],
+    )
+    return prob, solve(prob)
+
+
+def _plus(prob: Problem, plan: Plan, *newcomers: Any, **kw: Any) -> Problem:
+    return _again(prob, plan, requests=[*[r.model_dump() for r in prob.requests], *[n.model_dump() for n in newcomers]],
+                  previous_unserved=[u.model_dump() for u in plan.unserved], **kw)  # fmt: skip
+
+
+def test_a_newcomer_that_fits_around_the_published_plan_needs_no_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    prob, first = _morning(hosts=3)
+    assert len(first.unserved) == 1  # two operators for three meetings
+    fits = _fit_attempts(monkeypatch)
+    changed = _plus(prob, first, request("NEW", "09:30", "10:30", service="link"))  # the third host is free
+    again = solve(changed)
+    assert fits == [True]
+    fresh = solve(changed, SolveOptions(reuse_unchanged=False))
+    for name in ("served_weight", "changes"):
+        term = again.term(name)
+        assert term.optimal and term.value == term.bound == fresh.term(name).value
+    assert again.assignment_for("NEW") is not None
+    assert [again.assignment_for(a.request) for a in first.assignments] == first.assignments  # nothing moved
+
+
+def test_a_newcomer_that_does_not_fit_is_searched_for_as_usual(monkeypatch: pytest.MonkeyPatch) -> None:
+    prob, first = _morning(hosts=2)
+    fits = _fit_attempts(monkeypatch)
+    # Both hosts are taken; a high-priority newcomer may displace a published meeting, which the check rules out.
+    changed = _plus(prob, first, request("NEW", "09:30", "10:30", service="link", priority="high"))
+    again = solve(changed)
+    assert fits == [False]
+    assert again.assignment_for("NEW") is not None and again.term("changes").value == 1
+    assert again.term("served_weight").value == solve(changed, SolveOptions(reuse_unchanged=False)).term(
+        "served_weight").value  # fmt: skip
+
+
+def test_without_records_the_served_weight_is_not_assumed(monkeypatch: pytest.MonkeyPatch) -> None:
+    prob, first = _morning(hosts=3)
+    fits = _fit_attempts(monkeypatch)
+    again = solve(_plus(prob, first, request("NEW", "09:30", "10:30", service="link"), previous_records=[]))
+    assert fits == [False] and again.assignment_for("NEW") is not None and again.term("changes").optimal
