@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 from ortools.sat.python import cp_model
 
@@ -288,6 +288,15 @@ class _HeldSpans:
         self.spans = {key: sorted(v) for key, v in spans.items()}
         self.starts = {key: [s for s, _e, _i in v] for key, v in self.spans.items()}
         self.longest = {key: max(e - s for s, e, _i in v) for key, v in self.spans.items()}
+        self.reach = {key: list(accumulate((e for _s, e, _i in v), max)) for key, v in self.spans.items()}
+
+    def busy(self, key: tuple[str, int], start: int, end: int) -> bool:
+        """Whether a held span overlaps [start, end): the latest end among those starting before `end`."""
+        starts = self.starts.get(key)
+        if not starts:
+            return False
+        k = bisect_left(starts, end)
+        return k > 0 and self.reach[key][k - 1] > start
 
     def on(self, key: tuple[str, int], start: int, end: int) -> list[int]:
         spans = self.spans.get(key)
@@ -328,13 +337,15 @@ def _within_what_is_held(
             for o in c.operators
             if (crew is None or op_ids[o.operator] in crew)
             and (i, o.operator) not in too_far
-            and not held.on(("o", o.operator), o.start, o.end)
+            and not held.busy(("o", o.operator), o.start, o.end)
         ]
         hosts = []
         for h in c.hosts:
-            busy = held.on(("h", h.host), h.start, h.end)
-            if busy and (problem.hosts[h.host].max_concurrent == 1 or webinar(i) or any(map(webinar, busy))):
-                continue
+            if held.busy(("h", h.host), h.start, h.end):
+                if problem.hosts[h.host].max_concurrent == 1 or webinar(i):
+                    continue
+                if any(map(webinar, held.on(("h", h.host), h.start, h.end))):
+                    continue
             hosts.append(h)
         out[i] = replace(c, hosts=hosts, operators=operators)
     has = {(i, o.operator) for i, c in enumerate(out) for o in c.operators}
@@ -348,8 +359,10 @@ def _groups(
     conflicts: list[tuple[int, int, int]],
 ) -> list[list[int]]:
     """Groups placed independently: what may move (rehearsal options, events that may change operators), split
-    where nothing ties it together, each with the held positions that constrain it: those on its hosts and
-    operators at overlapping times, those it must leave travel time to, and the rest of its requests.
+    where nothing ties it together, each with the held positions that constrain it: those on its hosts taking
+    several meetings at once at overlapping times, those it must leave travel time to, and the rest of its
+    requests. `positions` are reduced by `_within_what_is_held` for the same `fixed`, so no other held position
+    overlaps an option.
 
     A held position only takes capacity; it passes no influence from one group to another, so it does not join
     them: a day's rehearsals are not tied to the next day's through the events in between.
@@ -367,6 +380,7 @@ def _groups(
     links += [(local[a], local[b]) for _op, a, b in conflicts if a in local and b in local]
     parts = split_components([positions[i] for i in free], couple_operator_days=False, links=links)
     held = _HeldSpans(problem, positions, fixed)
+    shared = [h.max_concurrent > 1 for h in problem.hosts]
     travel: dict[int, list[int]] = defaultdict(list)
     for _op, x, y in conflicts:
         travel[x].append(y)
@@ -376,11 +390,11 @@ def _groups(
         members = [free[k] for k in part]
         attached: set[int] = set()
         for i in members:
-            c = positions[i]
-            for h in c.hosts:
-                attached.update(held.on(("h", h.host), h.start, h.end))
-            for o in c.operators:
-                attached.update(held.on(("o", o.operator), o.start, o.end))
+            # Reduced by `_within_what_is_held`, an option overlaps held spans only on a host taking several
+            # meetings at once (and is tied by travel only to positions that may move).
+            for h in positions[i].hosts:
+                if shared[h.host]:
+                    attached.update(held.on(("h", h.host), h.start, h.end))
             attached.update(j for j in travel.get(i, []) if j in fixed)
         refs = {positions[i].ref for i in [*members, *attached] if positions[i].role is not Role.SURVEY}
         attached.update(j for ref in refs for j in of_ref[ref] if j in fixed)
