@@ -17,7 +17,7 @@ import hashlib
 import time as _time
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from itertools import accumulate, pairwise
@@ -75,6 +75,22 @@ def _group_digest(
     return RECORD_PREFIX + h.hexdigest()[:32]
 
 
+def _whole_digest(
+    site: bytes,
+    positions: Sequence[Candidates],
+    held: Sequence[Assignment],
+    fixed: Mapping[int, Assignment],
+    digest_of: Callable[[Candidates], bytes],
+) -> str:
+    """The whole placement's input: every position (with its options), what holds it, and what may move."""
+    h = hashlib.sha256(site)
+    for i, c in enumerate(positions):
+        a = held[i] if i < len(held) else None
+        h.update(digest_of(c))
+        h.update(repr((c.role.value, a and (a.host, sorted(a.operators)), i in fixed)).encode())
+    return f"{RECORD_PREFIX}all:{h.hexdigest()[:32]}"
+
+
 def _slots_digest(refs: Sequence[str], by_ref: dict[str, Assignment]) -> str:
     h = hashlib.sha256()
     for ref in sorted(set(refs)):
@@ -118,10 +134,12 @@ def place_optional_rehearsals(
     frozen: set[str] | frozenset[str] = frozenset(),
     records: Sequence[ComponentRecord] = (),
     workers: int = 1,
+    digest_of: Callable[[Candidates], bytes] | None = None,
 ) -> Placement:
     """`cands`: the positions of the solved levels; `optional`: rehearsal positions of optional rehearsals.
     `frozen`: requests whose published rehearsal must stay (inside the freeze horizon or pinned);
-    `records`: the published plan's records (see the module's docstring)."""
+    `records`: the published plan's records (see the module's docstring); `digest_of`: a digest of everything
+    a position's options depend on, which lets a placement whose whole input is unchanged be kept at once."""
     optional_refs = {c.ref for c in optional}
     chosen = [a.model_copy(update={"rehearsal": None}) if a.request in optional_refs else a for a in chosen]
     by_ref = {a.request: a for a in chosen}
@@ -142,13 +160,23 @@ def place_optional_rehearsals(
         slot = published.get(c.ref)
         if c.ref in frozen and slot is not None and to_minutes(slot.start) == c.start:
             fixed[pos] = Assignment(request=c.ref, host=slot.host, operators=slot.operators)
+    site = _site_digest(problem)
+    known = {r.fingerprint: r for r in records if r.fingerprint.startswith(RECORD_PREFIX)}
+    previous = {a.request: a for a in problem.previous}
+    refs_wanted = [c.ref for c in wanted]
+    if digest_of is not None:
+        # Nothing the placement depends on changed (no event moved, no option changed): keep it all, unsolved,
+        # with its groups' records for the next time something does change.
+        whole = known.get(_whole_digest(site, positions, held, fixed, digest_of))
+        if whole is not None and whole.result == _slots_digest(refs_wanted, previous):
+            kept = {ref for ref in refs_wanted if previous[ref].rehearsal is not None}
+            kept_by = {ref: by_ref[ref].model_copy(update={"rehearsal": previous[ref].rehearsal}) for ref in kept}
+            return Placement(
+                [kept_by.get(a.request, a) for a in chosen], len(kept), len(kept), True, list(known.values())
+            )
     every, all_conflicts = positions, travel_conflicts(problem, positions)
     positions, conflicts = _within_what_is_held(problem, every, fixed, all_conflicts)
     result = dict(by_ref)
-    known = {r.fingerprint: r for r in records if r.fingerprint.startswith(RECORD_PREFIX)}
-    previous = {a.request: a for a in problem.previous}
-
-    site = _site_digest(problem)
 
     def stripped(
         group: list[int], fixing: Mapping[int, Assignment], among: Sequence[Candidates] = positions
@@ -261,6 +289,11 @@ def place_optional_rehearsals(
         for g in next_groups
         if all(i in proven for i in g if i not in next_fixed)
     ]
+    if digest_of is not None and optimal:
+        whole_next = _whole_digest(site, every, now_held, next_fixed, digest_of)
+        made.append(
+            ComponentRecord(fingerprint=whole_next, result=_slots_digest(refs_wanted, result), requests=len(every))
+        )
     return Placement([result[a.request] for a in chosen], placed, bound, optimal, made)
 
 

@@ -522,6 +522,16 @@ def _position_digest(problem: Problem, c: Candidates) -> bytes:
     return hashlib.sha256(repr((request, c.weight, hosts, ops)).encode()).digest()
 
 
+def _digest_of(problem: Problem, c: Candidates, memo: dict[int, tuple[Candidates, bytes]] | None) -> bytes:
+    """`_position_digest`, kept in `memo` by the position's identity (the object kept to make that safe)."""
+    known = memo.get(id(c)) if memo is not None else None
+    if known is None or known[0] is not c:
+        known = (c, _position_digest(problem, c))
+        if memo is not None:
+            memo[id(c)] = known
+    return known[1]
+
+
 def _site_digest(problem: Problem, stock: dict[str, int], holds: list[KitHold]) -> bytes:
     """What every part's optimum depends on alike (once per solve, not per part)."""
     h = hashlib.sha256(problem.policy.preferences.model_dump_json().encode())
@@ -544,12 +554,7 @@ def _fingerprint(
     pins = {p.request: p for p in problem.pins}
     confirmed = set(problem.confirmed_preemptions)
     for c in comp.cands:
-        known = memo.get(id(c)) if memo is not None else None
-        if known is None or known[0] is not c:
-            known = (c, _position_digest(problem, c))
-            if memo is not None:
-                memo[id(c)] = known
-        h.update(known[1])
+        h.update(_digest_of(problem, c, memo))
         pin = pins.get(c.ref) if c.role is Role.EVENT else None
         pin_key = pin and (pin.host, sorted(pin.operators), pin.start)
         h.update(repr((pin_key, c.ref in confirmed)).encode())
@@ -888,6 +893,7 @@ def solve(
         frozen=frozen_refs,
         records=problem.previous_records,
         workers=options.workers,
+        digest_of=lambda c: _digest_of(problem, c, cache.digests if cache is not None else None),
     )
     final = {a.request: a for a in placement.assignments}
     if placement.assignments != chosen:

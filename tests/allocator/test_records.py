@@ -168,3 +168,20 @@ def test_without_records_the_served_weight_is_not_assumed(monkeypatch: pytest.Mo
     fits = _fit_attempts(monkeypatch)
     again = solve(_plus(prob, first, request("NEW", "09:30", "10:30", service="link"), previous_records=[]))
     assert fits == [False] and again.assignment_for("NEW") is not None and again.term("changes").optimal
+
+
+def test_an_unchanged_placement_is_kept_whole_without_grouping(monkeypatch: pytest.MonkeyPatch) -> None:
+    prob = _with_rehearsals()
+    first = solve(prob)
+    assert any(r.fingerprint.startswith(f"{RECORD_PREFIX}all:") for r in first.records)
+    grouped: list[int] = []
+    real = rehearsals_module._groups
+    monkeypatch.setattr(rehearsals_module, "_groups", lambda *a: grouped.append(1) or real(*a))
+    again = solve(_again(prob, first))
+    assert grouped == [] and again.assignments == first.assignments
+    assert {r.fingerprint for r in again.records} >= {r.fingerprint for r in first.records if
+                                                      r.fingerprint.startswith(RECORD_PREFIX)}  # fmt: skip
+    # A newcomer that takes an operator's morning changes the input: the groups are formed and placed again.
+    newcomer = request("NEW", "08:00", "12:00", service="link_operator", priority="high")
+    solve(_again(prob, first, requests=[*[r.model_dump() for r in prob.requests], newcomer.model_dump()]))
+    assert grouped != []
