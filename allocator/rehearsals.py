@@ -175,7 +175,8 @@ def place_optional_rehearsals(
                 [kept_by.get(a.request, a) for a in chosen], len(kept), len(kept), True, list(known.values())
             )
     every, all_conflicts = positions, travel_conflicts(problem, positions)
-    positions, conflicts = _within_what_is_held(problem, every, fixed, all_conflicts)
+    held_spans = _HeldSpans(problem, every, fixed)
+    positions, conflicts = _within_what_is_held(problem, every, fixed, held_spans, all_conflicts)
     result = dict(by_ref)
 
     def stripped(
@@ -260,7 +261,9 @@ def place_optional_rehearsals(
         placed = sum(solver.value(m.served[k]) for k in options)
         return placed, int(solver.best_objective_bound) // weight, status == cp_model.OPTIMAL
 
-    groups = [g for g in _groups(problem, positions, fixed, conflicts) if any(i >= len(background) for i in g)]
+    groups = [
+        g for g in _groups(problem, positions, fixed, held_spans, conflicts) if any(i >= len(background) for i in g)
+    ]
     groups.sort(key=lambda g: -len(g))
     # Groups share no request, so each writes only its own entries of `result`.
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -275,10 +278,12 @@ def place_optional_rehearsals(
     now_held = [a.model_copy(update={"operators": result[a.request].operators}) if i in loose else a
                 for i, a in enumerate(held)]  # fmt: skip
     next_fixed = {**dict(enumerate(now_held)), **{i: a for i, a in fixed.items() if i >= len(background)}}
-    after, after_conflicts = (positions, conflicts) if not loose else _within_what_is_held(
-        problem, every, next_fixed, all_conflicts)  # fmt: skip
-    next_groups = groups if not loose else [g for g in _groups(problem, after, next_fixed, after_conflicts)
-                                            if any(i >= len(background) for i in g)]  # fmt: skip
+    after, next_groups = positions, groups
+    if loose:
+        next_spans = _HeldSpans(problem, every, next_fixed)
+        after, after_conflicts = _within_what_is_held(problem, every, next_fixed, next_spans, all_conflicts)
+        next_groups = [g for g in _groups(problem, after, next_fixed, next_spans, after_conflicts)
+                       if any(i >= len(background) for i in g)]  # fmt: skip
     proven = {i for g, o in zip(groups, outcomes, strict=True) if o[2] for i in g if i not in fixed}
     made = [
         ComponentRecord(
@@ -344,14 +349,14 @@ def _within_what_is_held(
     problem: Problem,
     positions: Sequence[Candidates],
     fixed: Mapping[int, Assignment],
+    held: _HeldSpans,
     conflicts: list[tuple[int, int, int]],
 ) -> tuple[list[Candidates], list[tuple[int, int, int]]]:
     """The positions that may move keep only the options the held ones leave them: an operator not busy with a
     held task then (nor too far away from one), a host with a free slot, and for the rehearsal of a held
     event only that event's operators. The model would rule out the rest anyway; left out, the held positions
     need not be in the model with them (except on hosts that take several meetings at once), and a group is
-    small. Also returns the travel conflicts that still matter."""
-    held = _HeldSpans(problem, positions, fixed)
+    small. Also returns the travel conflicts that still matter. `held`: the spans of `fixed`."""
     op_ids = [o.id for o in problem.operators]
     crew_of = {positions[i].ref: set(a.operators) for i, a in fixed.items() if positions[i].role is Role.EVENT}
     too_far = {(i, op) for op, a, b in conflicts for i, j in ((a, b), (b, a))
@@ -388,14 +393,15 @@ def _within_what_is_held(
 def _groups(
     problem: Problem,
     positions: Sequence[Candidates],
-    fixed: dict[int, Assignment],
+    fixed: Mapping[int, Assignment],
+    held: _HeldSpans,
     conflicts: list[tuple[int, int, int]],
 ) -> list[list[int]]:
     """Groups placed independently: what may move (rehearsal options, events that may change operators), split
     where nothing ties it together, each with the held positions that constrain it: those on its hosts taking
     several meetings at once at overlapping times, those it must leave travel time to, and the rest of its
-    requests. `positions` are reduced by `_within_what_is_held` for the same `fixed`, so no other held position
-    overlaps an option.
+    requests. `positions` are reduced by `_within_what_is_held` for the same `fixed` (whose spans `held` has),
+    so no other held position overlaps an option.
 
     A held position only takes capacity; it passes no influence from one group to another, so it does not join
     them: a day's rehearsals are not tied to the next day's through the events in between.
@@ -412,7 +418,6 @@ def _groups(
         links += pairwise(mine)
     links += [(local[a], local[b]) for _op, a, b in conflicts if a in local and b in local]
     parts = split_components([positions[i] for i in free], couple_operator_days=False, links=links)
-    held = _HeldSpans(problem, positions, fixed)
     shared = [h.max_concurrent > 1 for h in problem.hosts]
     travel: dict[int, list[int]] = defaultdict(list)
     for _op, x, y in conflicts:
@@ -424,7 +429,7 @@ def _groups(
         attached: set[int] = set()
         for i in members:
             # Reduced by `_within_what_is_held`, an option overlaps held spans only on a host taking several
-            # meetings at once (and is tied by travel only to positions that may move).
+            # meetings at once.
             for h in positions[i].hosts:
                 if shared[h.host]:
                     attached.update(held.on(("h", h.host), h.start, h.end))

@@ -757,6 +757,7 @@ def solve(
         groups = [list(range(len(cands)))] if cands else []
     stock = kit_stock(problem)
     site = _site_digest(problem, stock, holds)
+    memo = cache.digests if cache is not None else None
     group_of = {i: g for g, group in enumerate(groups) for i in group}
     travel_in: dict[int, list[tuple[int, int, int]]] = {}
     for op, a, b in conflicts:
@@ -785,7 +786,8 @@ def solve(
     def prepare(comp: _Component) -> None:
         if comp.reused:
             return  # recognised before the parts started
-        comp.fingerprint = _fingerprint(problem, comp, site, cache.digests if cache is not None else None)
+        if not comp.fingerprint:  # not yet taken for this part as it now is
+            comp.fingerprint = _fingerprint(problem, comp, site, memo)
         if options.reuse_unchanged and (_reuse_record(problem, comp) or _previous_serves_all(problem, comp)):
             keep_published(comp)
             return
@@ -808,7 +810,7 @@ def solve(
         comp.model = rebuild(options.stability)
         _hint_published(comp)
         if comp.previous and problem.previous_records:
-            comp.published_bound = _fit_bound(problem, comp, site, cache.digests if cache is not None else None)
+            comp.published_bound = _fit_bound(problem, comp, site, memo)
 
     def pipeline(comp: _Component, budget: _Budget) -> None:
         """One part through its three levels, within the time its budget gives it."""
@@ -850,6 +852,7 @@ def solve(
             return True
         comp.workflow = replace(comp.workflow, surveyed=actual)
         comp.reused, comp.greedy, comp.model, comp.solution, comp.result = False, None, None, None, None
+        comp.fingerprint = ""  # its surveys changed: taken again
         comp.levels, comp.warnings = [], []
         return False
 
@@ -859,7 +862,7 @@ def solve(
         # The parts a record shows unchanged are recognised first, here: the changed ones then get both cores
         # at once instead of waiting behind the bookkeeping of the rest.
         for comp in comps:
-            comp.fingerprint = _fingerprint(problem, comp, site, cache.digests if cache is not None else None)
+            comp.fingerprint = _fingerprint(problem, comp, site, memo)
             if _reuse_record(problem, comp):
                 keep_published(comp)
     pending = sorted(comps, key=lambda c: (c.reused, not survey_venues[id(c)], -len(c.cands)))
@@ -893,7 +896,7 @@ def solve(
         frozen=frozen_refs,
         records=problem.previous_records,
         workers=options.workers,
-        digest_of=lambda c: _digest_of(problem, c, cache.digests if cache is not None else None),
+        digest_of=lambda c: _digest_of(problem, c, memo),
     )
     final = {a.request: a for a in placement.assignments}
     if placement.assignments != chosen:
