@@ -11,7 +11,9 @@ import pytest
 
 from allocator.daemon import Daemon, DaemonSettings, ingest_file
 from allocator.problem_io import load_problem
+from allocator.service import ReplanOutcome
 from allocator.store.repo import Store
+from allocator.validate import validate_plan
 from allocator.sync.sandbox import fixture_for_hosts
 from tests.store.dbs import db_url  # noqa: F401  (fixture)
 from zoom_client import ZoomTenants
@@ -57,13 +59,18 @@ def wait_for(cond, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-de
 
 def test_daemon_plans_syncs_and_follows_changes(office: tuple[Store, Sandbox, ZoomTenants]) -> None:
     store, sandbox, tenants = office
-    daemon = Daemon(store, tenants, FAST)
+    outcomes: list[ReplanOutcome] = []
+    daemon = Daemon(store, tenants, FAST, on_replan=outcomes.append)
     daemon.start()
     try:
         wait_for(lambda: daemon.state.replans >= 1)
         assert daemon.wait_idle(20)
         plan = store.published_plan()
-        assert plan is not None and plan.plan.status.value == "optimal"
+        assert plan is not None
+        problem = next(o.problem for o in outcomes if o.published and o.published.plan_id == plan.id)
+        # Optimality under a time limit depends on the machine's load; validity and the served count must not.
+        assert plan.plan.status.value in ("optimal", "feasible") and not validate_plan(problem, plan.plan)
+        assert len(plan.plan.assignments) + len(plan.plan.unserved) == len(problem.requests)
         with_host = {a.request for a in plan.plan.assignments if a.host}
         zoom = meetings_by_request(sandbox)
         assert set(zoom) == with_host and all(n == 1 for n in zoom.values())  # exactly one meeting each
