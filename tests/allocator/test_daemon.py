@@ -13,8 +13,8 @@ from allocator.daemon import Daemon, DaemonSettings, ingest_file
 from allocator.problem_io import load_problem
 from allocator.service import ReplanOutcome
 from allocator.store.repo import Store
-from allocator.validate import validate_plan
 from allocator.sync.sandbox import fixture_for_hosts
+from allocator.validate import validate_plan
 from tests.store.dbs import db_url  # noqa: F401  (fixture)
 from zoom_client import ZoomTenants
 from zoom_client.idempotency import key_from_agenda
