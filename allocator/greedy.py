@@ -11,23 +11,48 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 
-from allocator.candidates import Role
-from allocator.domain import HostKind
-from allocator.model import AllocationModel, Var
+from allocator.candidates import Role, to_minutes
+from allocator.domain import Assignment, HostKind
+from allocator.model import AllocationModel, Var, chosen_pools
 
 
 def _peak(spans: list[tuple[int, int]], start: int, end: int) -> int:
     """Most spans overlapping at once inside [start, end)."""
-    inside = [(max(s, start), min(e, end)) for s, e in spans if s < end and start < e]
-    points = [s for s, _e in inside]
-    return max((sum(1 for s, e in inside if s <= t < e) for t in points), default=0)
+    return _peak_count([(s, e, 1) for s, e in spans], start, end)
+
+
+def _peak_count(spans: list[tuple[int, int, int]], start: int, end: int) -> int:
+    """Most units in use at once inside [start, end), each span using its count."""
+    inside = [(max(s, start), min(e, end), n) for s, e, n in spans if s < end and start < e]
+    return max((sum(n for s, e, n in inside if s <= t < e) for t, _e, _n in inside), default=0)
+
+
+Pools = tuple[int | None, dict[int, int]]  # a host pool (None: no host) and operators by pool
+
+
+def published_tasks(m: AllocationModel, previous: Mapping[int, Assignment]) -> dict[int, Pools]:
+    """The positions of the published rehearsals and surveys of the events that may keep their assignment,
+    with the pools they had."""
+    at: dict[tuple[Role, str, int], int] = {
+        (c.role, c.ref, c.start): k for k, c in enumerate(m.cands) if c.role is not Role.EVENT
+    }
+    out: dict[int, Pools] = {}
+    for pos, a in previous.items():
+        if pos not in m.kept_as:
+            continue
+        for role, slot, ref in ((Role.REHEARSAL, a.rehearsal, a.request), (Role.SURVEY, a.survey, None)):
+            if slot is not None and (k := at.get((role, ref or slot.venue or "", to_minutes(slot.start)))) is not None:
+                out[k] = chosen_pools(m, slot)
+    return out
 
 
 def greedy_hint(
-    m: AllocationModel, published: Mapping[int, tuple[int | None, dict[int, int]]] | None = None
+    m: AllocationModel, published: Mapping[int, Pools] | None = None, tasks: Mapping[int, Pools] | None = None
 ) -> list[tuple[Var, int]]:
-    """`published`: positions whose published host pool and operators (by pool) are placed first, as they
-    were where they still fit, so a re-plan starts from the published plan with the newcomers fitted around."""
+    """`published`: event positions whose published host pool and operators are placed first, as they were
+    where they still fit, so a re-plan starts from the published plan with the newcomers fitted around.
+    `tasks`: their published rehearsals and surveys, placed before them, so that a published event that
+    needs one (a mandatory rehearsal, a new venue) stays in the hint and the hint stays feasible."""
     published = published or {}
     problem = m.problem
     new_venues = {v.id for v in problem.venues if not v.surveyed} - set(m.workflow.surveyed)
@@ -38,9 +63,19 @@ def greedy_hint(
     for h in m.workflow.kit_holds:
         if h.request is None:
             kit_busy[h.kit].append((h.start, forever if h.end is None else h.end, h.count))
+    # A newcomer of a tier above some published request may displace it (the stability rule lets it): it goes
+    # first with the published ones, which then fit around it where they can.
+    lightest = min((m.cands[p].weight for p in published), default=0)
     order = sorted(
         (pos for pos, c in enumerate(m.cands) if c.role is Role.EVENT),
-        key=lambda p: (p not in published, -m.cands[p].weight, abs(m.cands[p].shift), m.cands[p].start, p),
+        key=lambda p: (
+            p not in published and m.cands[p].weight <= lightest,
+            -m.cands[p].weight,
+            p not in published,
+            abs(m.cands[p].shift),
+            m.cands[p].start,
+            p,
+        ),
     )
     done: set[str] = set()
     values: dict[Var, int] = dict.fromkeys([*m.served.values(), *m.host.values(), *m.operator.values()], 0)
@@ -87,16 +122,35 @@ def greedy_hint(
             need -= take
         return None if need else crew
 
+    held_tasks: set[tuple[Role, str]] = set()
+    for pos, (host_pool, ops) in (tasks or {}).items():
+        c = m.cands[pos]
+        if c.needs_host != (host_pool is not None) or (host_pool is not None and host_pool not in m.host_options[pos]):
+            continue
+        if any(g not in m.operator_options[pos] for g in ops):
+            continue
+        held_tasks.add((c.role, c.ref))
+        values[m.served[pos]] = 1
+        if host_pool is not None:
+            hosted = m.host_options[pos][host_pool]
+            host_busy[host_pool].append((hosted.start, hosted.end))
+            values[m.host[pos, host_pool]] = 1
+        for g, n in ops.items():
+            span = m.operator_options[pos][g]
+            op_busy[g].extend([(span.start, span.end, c.site)] * n)
+            values[m.operator[pos, g]] = n
+
     for pos in order:
         c = m.cands[pos]
         spec = c.request.rehearsal
-        if c.ref in done or not c.statically_possible or (spec is not None and spec.mandatory):
+        if c.ref in done or not c.statically_possible:
             continue
-        if c.site in new_venues:
+        if spec is not None and spec.mandatory and not (pos in published and (Role.REHEARSAL, c.ref) in held_tasks):
+            continue
+        if c.site in new_venues and not (pos in published and (Role.SURVEY, c.site) in held_tasks):
             continue
         if any(
-            sum(n for s, e, n in kit_busy[k] if s < c.kit_end and c.kit_start < e) + need
-            > m.workflow.kit_stock.get(k, 0)
+            _peak_count(kit_busy[k], c.kit_start, c.kit_end) + need > m.workflow.kit_stock.get(k, 0)
             for k, need in c.kits
         ):
             continue

@@ -337,7 +337,8 @@ def add_travel_time(m: AllocationModel) -> None:
             m.model.add(sum(m.operator[p2, g] for p2 in later) == 0).only_enforce_if(m.operator[p1, g])
 
 
-def chosen_pools(m: AllocationModel, a: Assignment) -> tuple[int | None, dict[int, int]]:
+def chosen_pools(m: AllocationModel, a: Assignment | TaskSlot) -> tuple[int | None, dict[int, int]]:
+    """The host pool and operators by pool of an assignment or a task slot (pool -1: not in this part)."""
     host_index = {h.id: i for i, h in enumerate(m.problem.hosts)}
     op_index = {o.id: i for i, o in enumerate(m.problem.operators)}
     host_pool = m.host_pool_of.get(host_index[a.host], -1) if a.host is not None else None

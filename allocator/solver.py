@@ -40,7 +40,7 @@ from allocator.domain import (
 )
 from allocator.errors import ConflictingPins, InvalidPlan
 from allocator.explain import agendas, explain_unserved, started_without_plan
-from allocator.greedy import greedy_hint
+from allocator.greedy import greedy_hint, published_tasks
 from allocator.model import (
     AllocationModel,
     Var,
@@ -405,7 +405,7 @@ def _hint_published(comp: _Component) -> None:
     """Start from the published plan, completed greedily (newcomers fitted around it) with every implied value."""
     m = comp.model
     assert m is not None
-    comp.greedy = complete_hint(m, dict(greedy_hint(m, m.kept_as)))
+    comp.greedy = complete_hint(m, dict(greedy_hint(m, m.kept_as, published_tasks(m, comp.previous))))
     hint(m, comp.greedy.items())
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from ortools.sat.python import cp_model
 
-from allocator.candidates import CandidateBuilder
-from allocator.domain import Assignment
-from allocator.greedy import greedy_hint
-from allocator.model import Workflow, assignments, build_model
+from allocator.candidates import CandidateBuilder, Candidates, Role, to_minutes
+from allocator.domain import Assignment, Problem, TaskSlot
+from allocator.greedy import greedy_hint, published_tasks
+from allocator.model import AllocationModel, Workflow, assignments, build_model
 from allocator.solver import active_requests
 from allocator.workflow import expand_request
 from tests.allocator.factories import host, operator, problem, request
@@ -54,3 +55,68 @@ def test_greedy_hint_places_the_published_plan_first_and_fits_newcomers_around_i
     assert fresh["OLD"] == ("BIG", ["A"])  # on its own: NEW comes first (by start, then ref) and takes SMALL
     replan = chosen(dict(greedy_hint(m, m.kept_as)))
     assert replan == {"OLD": ("SMALL", ["B"]), "NEW": ("BIG", [])}
+
+
+def _model(prob: Problem, published: dict[str, Assignment] | None = None) -> tuple[list[Candidates], AllocationModel]:
+    builder = CandidateBuilder(prob)
+    cands = [c for r in active_requests(prob) for c in expand_request(builder, r)]
+    published = published or {}
+    previous = {
+        pos: published[c.ref]
+        for pos, c in enumerate(cands)
+        if c.role is Role.EVENT and c.ref in published and c.start == to_minutes(c.request.start)
+    }
+    stock = {k.id: k.stock for k in prob.kit_types}
+    return cands, build_model(prob, cands, {}, previous, workflow=Workflow(kit_stock=stock))
+
+
+def _served(cands: list[Candidates], m: AllocationModel, values: dict[Any, int]) -> set[str]:
+    return {f"{cands[p].role.value}:{cands[p].ref}" for p, v in m.served.items() if values.get(v)}
+
+
+def _feasible(m: AllocationModel, values: dict[Any, int]) -> bool:
+    for var, value in values.items():
+        m.model.add(var == value)
+    return cp_model.CpSolver().solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def test_greedy_hint_counts_kits_at_their_busiest_moment() -> None:
+    """Two short loans at either end of a long one: at most two kits out at once, so all three fit two kits."""
+    reqs = [
+        request("EARLY", "07:00", "08:00", kits=[{"kit": "CAM"}]),
+        request("LATE", "15:00", "16:00", kits=[{"kit": "CAM"}]),
+        request("LONG", "07:30", "15:30", kits=[{"kit": "CAM"}], priority="low"),
+    ]
+    prob = problem(hosts=[host("H1"), host("H2"), host("H3")], requests=reqs, kit_types=[{"id": "CAM", "stock": 2}])
+    cands, m = _model(prob)
+    values = dict(greedy_hint(m))
+    assert _served(cands, m, values) == {"event:EARLY", "event:LATE", "event:LONG"}
+    assert _feasible(m, values)
+
+
+def test_greedy_hint_keeps_a_published_event_with_its_mandatory_rehearsal() -> None:
+    """The published rehearsal is placed too, so the event that cannot be served without it stays in the hint."""
+    ev = request("EV", "13:00", "15:00", service="link_operator", venue="AULA",
+                 rehearsal={"duration_min": 60, "window_start_min_before": 360, "end_min_before": 60,
+                            "mode": "online", "mandatory": True})  # fmt: skip
+    prob = problem(hosts=[host("H1"), host("H2")], operators=[operator("A")], requests=[ev])
+    slot = TaskSlot(start=ev.start - timedelta(hours=3), end=ev.start - timedelta(hours=2), host="H2", operators=["A"])
+    cands, m = _model(prob, {"EV": Assignment(request="EV", host="H1", operators=["A"], rehearsal=slot)})
+    tasks = published_tasks(m, {p: Assignment(request="EV", host="H1", operators=["A"], rehearsal=slot)
+                                for p in m.kept_as})  # fmt: skip
+    assert [(cands[k].role, to_minutes(slot.start) == cands[k].start) for k in tasks] == [(Role.REHEARSAL, True)]
+    assert _served(cands, m, dict(greedy_hint(m, m.kept_as))) == set()  # without its rehearsal it is left out
+    values = dict(greedy_hint(m, m.kept_as, tasks))
+    assert _served(cands, m, values) == {"event:EV", "rehearsal:EV"}
+    assert _feasible(m, values)
+
+
+def test_greedy_hint_lets_a_higher_tier_newcomer_displace_a_published_request() -> None:
+    old = request("OLD", "09:00", "10:00")
+    for priority, expected in (("normal", {"event:OLD"}), ("head_of_region", {"event:NEW"})):
+        new = request("NEW", "09:00", "10:00", priority=priority)
+        cands, m = _model(problem(hosts=[host("H")], requests=[old, new]),
+                          {"OLD": Assignment(request="OLD", host="H")})  # fmt: skip
+        values = dict(greedy_hint(m, m.kept_as))
+        assert _served(cands, m, values) == expected
+        assert _feasible(m, values)
