@@ -15,6 +15,9 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import numpy.typing as npt
+
 from allocator.domain import HostKind, Operator, Problem, Request, SitePolicy, ZoomHost
 
 
@@ -249,6 +252,8 @@ class CandidateCache:
         self._entries: dict[tuple[object, ...], list[Candidates]] = {}
         # Per position (by identity, the object kept to make the identity safe): its fingerprint digest.
         self.digests: dict[int, tuple[Candidates, bytes]] = {}
+        # Per position, likewise: its options as rows (see allocator.components).
+        self.spans: dict[int, tuple[Candidates, npt.NDArray[np.int64]]] = {}
 
     @staticmethod
     def resources_key(problem: Problem) -> str:
@@ -262,7 +267,7 @@ class CandidateCache:
         """`expand(req)` for each request (its positions), from the cache when nothing it depends on changed."""
         key = self.resources_key(builder.problem)
         if key != self._resources or len(self.digests) > self.max_entries:
-            self._resources, self._entries, self.digests = key, {}, {}
+            self._resources, self._entries, self.digests, self.spans = key, {}, {}, {}
         out: list[Candidates] = []
         for req in requests:
             req_key = (req.model_dump_json(),)

@@ -752,6 +752,7 @@ def solve(
             cands,
             couple_operator_days=problem.policy.preferences.operator_days > 0,
             links=_ties(cands, holds, conflicts),
+            memo=cache.spans if cache is not None else None,
         )
     else:
         groups = [list(range(len(cands)))] if cands else []
