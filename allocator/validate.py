@@ -9,6 +9,7 @@ effective time, the one the plan chose), rehearsals, venue surveys, equipment ki
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from datetime import datetime, time, timedelta
 from itertools import pairwise
 from typing import NamedTuple
@@ -218,8 +219,10 @@ def validate_plan(problem: Problem, plan: Plan) -> list[str]:
     v.extend(_rehearsals(problem, plan, valid))
     v.extend(_surveys(problem, valid))
     v.extend(_host_overlaps(problem, valid))
-    v.extend(_operator_overlaps(problem, valid))
-    v.extend(_travel(problem, valid))
+    by_op = _involving(valid, hosts=False)
+    busy = {op.id: _operator_busy(problem, op, by_op.get(op.id, [])) for op in problem.operators}
+    v.extend(_operator_overlaps(problem, busy))
+    v.extend(_travel(problem, busy))
     v.extend(_kits(problem, valid))
     v.extend(_pins_and_freeze(problem, plan))
     v.extend(_coverage(problem, plan))
@@ -410,8 +413,13 @@ def _host_overlaps(problem: Problem, valid: list[tuple[Request, Assignment]]) ->
     by_host = _involving(valid, hosts=True)
     for host in problem.hosts:
         mine = _host_busy(problem, host, by_host.get(host.id, []))
+        # Only spans starting within the longest span's length before a start can still be running at it.
+        by_start = sorted(mine, key=lambda b: b.start)
+        starts = [b.start for b in by_start]
+        longest = max((b.end - b.start for b in mine), default=timedelta(0))
         for item in mine:
-            at_start = [b for b in mine if b.start <= item.start < b.end]
+            earliest = bisect_left(starts, item.start - longest)
+            at_start = [b for b in by_start[earliest : bisect_right(starts, item.start)] if item.start < b.end]
             if len(at_start) > host.max_concurrent:
                 names = ", ".join(sorted(b.label for b in at_start))
                 msg = f"host {host.id}: {len(at_start)} meetings at once at {item.start.isoformat()} ({names})"
@@ -443,25 +451,29 @@ def _operator_busy(problem: Problem, op: Operator, valid: list[tuple[Request, As
     return out
 
 
-def _operator_overlaps(problem: Problem, valid: list[tuple[Request, Assignment]]) -> list[str]:
+def _operator_overlaps(problem: Problem, busy: dict[str, list[_Busy]]) -> list[str]:
     out = []
-    by_op = _involving(valid, hosts=False)
     for op in problem.operators:
-        mine = _operator_busy(problem, op, by_op.get(op.id, []))
-        for i, b1 in enumerate(mine):
-            for b2 in mine[i + 1 :]:
-                if _spans_overlap(b1.start, b1.end, b2.start, b2.end):
-                    out.append(f"operator {op.id}: {b1.label} overlaps {b2.label}")
+        mine = busy[op.id]
+        # In start order a span can only overlap those starting before it ends; pairs reported in listed order.
+        by_start = sorted(range(len(mine)), key=lambda i: mine[i].start)
+        pairs = []
+        for k, i in enumerate(by_start):
+            for j in by_start[k + 1 :]:
+                if mine[j].start >= mine[i].end:
+                    break
+                if _spans_overlap(mine[i].start, mine[i].end, mine[j].start, mine[j].end):
+                    pairs.append((min(i, j), max(i, j)))
+        out += [f"operator {op.id}: {mine[i].label} overlaps {mine[j].label}" for i, j in sorted(pairs)]
     return out
 
 
-def _travel(problem: Problem, valid: list[tuple[Request, Assignment]]) -> list[str]:
+def _travel(problem: Problem, busy: dict[str, list[_Busy]]) -> list[str]:
     """Between an operator's consecutive on-site tasks at different venues, at least the travel time."""
     out = []
-    by_op = _involving(valid, hosts=False)
     for op in problem.operators:
         on_site = sorted(
-            (b for b in _operator_busy(problem, op, by_op.get(op.id, [])) if b.venue is not None),
+            (b for b in busy[op.id] if b.venue is not None),
             key=lambda b: (b.start, b.end),
         )
         for b1, b2 in pairwise(on_site):
