@@ -11,8 +11,8 @@ from allocator.candidates import CandidateBuilder, Candidates, Role, to_minutes
 from allocator.domain import Assignment, Problem, TaskSlot
 from allocator.greedy import greedy_hint, published_tasks
 from allocator.model import AllocationModel, Workflow, assignments, build_model
-from allocator.solver import active_requests
-from allocator.workflow import expand_request
+from allocator.solver import active_requests, solve
+from allocator.workflow import expand_request, survey_positions
 from tests.allocator.factories import host, operator, problem, request
 
 
@@ -60,6 +60,7 @@ def test_greedy_hint_places_the_published_plan_first_and_fits_newcomers_around_i
 def _model(prob: Problem, published: dict[str, Assignment] | None = None) -> tuple[list[Candidates], AllocationModel]:
     builder = CandidateBuilder(prob)
     cands = [c for r in active_requests(prob) for c in expand_request(builder, r)]
+    cands += survey_positions(builder, cands, [])
     published = published or {}
     previous = {
         pos: published[c.ref]
@@ -120,3 +121,18 @@ def test_greedy_hint_lets_a_higher_tier_newcomer_displace_a_published_request() 
         values = dict(greedy_hint(m, m.kept_as))
         assert _served(cands, m, values) == expected
         assert _feasible(m, values)
+
+
+def test_greedy_hint_keeps_a_published_event_at_a_new_venue_with_its_survey() -> None:
+    ev = request("E1", "13:00", "15:00", service="operator", venue="GOR")
+    base = problem(operators=[operator("A")], requests=[ev])
+    prob = Problem.model_validate({**base.model_dump(), "venues": [{"id": "GOR", "surveyed": False}]})
+    published = solve(prob).assignment_for("E1")
+    assert published is not None and published.survey is not None
+    cands, m = _model(prob, {"E1": published})
+    tasks = published_tasks(m, {p: published for p in m.kept_as})
+    assert [cands[k].role for k in tasks] == [Role.SURVEY]
+    assert _served(cands, m, dict(greedy_hint(m, m.kept_as))) == set()  # without its survey it is left out
+    values = dict(greedy_hint(m, m.kept_as, tasks))
+    assert _served(cands, m, values) == {"event:E1", "survey:GOR"}
+    assert _feasible(m, values)
