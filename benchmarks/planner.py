@@ -62,9 +62,10 @@ def measure_solve(profile: str, n: int, seed: int, repeat: int, options: dict[st
     }
 
 
-def _with_new_request(prob: Problem, previous: Plan, priority: str) -> Problem:
+def _with_new_request(prob: Problem, previous: Plan, priority: str, at: int | None = None) -> Problem:
+    """A copy of the request at index `at` (default: the middle one) as a new request of that priority."""
     reqs = prob.requests
-    mid = reqs[len(reqs) // 2]
+    mid = reqs[len(reqs) // 2 if at is None else at]
     newcomer = mid.model_copy(
         update={
             "ref": f"NEW-{priority}",

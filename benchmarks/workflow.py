@@ -80,7 +80,7 @@ def _with_fitting_request(prob: Problem, previous: Plan) -> Problem:
     return again.model_copy(update={"requests": [*prob.requests, newcomer]})
 
 
-def measure_replan(profile: str, n: int, seed: int, repeat: int) -> dict[str, Any]:
+def measure_replan(profile: str, n: int, seed: int, repeat: int, spread: bool = False) -> dict[str, Any]:
     prob = load(profile, n, seed)
     cache = CandidateCache()
     first = solve(prob, SolveOptions(time_limit_s=60), cache=cache)
@@ -97,7 +97,32 @@ def measure_replan(profile: str, n: int, seed: int, repeat: int) -> dict[str, An
         out[priority] = {"median_s": statistics.median(times), "runs": [round(t, 2) for t in times],
                          "changes": plan.term("changes").value, "status": plan.status.value,
                          "served": plan.assignment_for(newcomer) is not None}  # fmt: skip
+    if spread:
+        out["spread"] = _spread(prob, first, cache)
     return out
+
+
+SPREAD = 8  # newcomers copied from requests at 1/8, 2/8 … 7/8 of the month's list
+
+
+def _spread(prob: Problem, first: Plan, cache: CandidateCache) -> list[dict[str, Any]]:
+    """The same re-plan with the newcomer on other days: how long depends on the part the newcomer joins."""
+    rows = []
+    for k in range(1, SPREAD):
+        at = len(prob.requests) * k // SPREAD
+        row: dict[str, Any] = {"day": prob.requests[at].start.date().isoformat()}
+        for priority in ("normal", "head_of_region"):
+            again = _with_new_request(prob, first, priority, at=at)
+            times = []
+            for _ in range(3):
+                t = time.perf_counter()
+                plan = solve(again, SolveOptions(alternatives=False), cache=cache)
+                times.append(time.perf_counter() - t)
+            assert validate_plan(again, plan) == []
+            row[priority] = {"median_s": statistics.median(times), "runs": [round(t, 2) for t in times],
+                             "served": plan.assignment_for(f"NEW-{priority}") is not None}  # fmt: skip
+        rows.append(row)
+    return rows
 
 
 def _child(kind: str, **kw: Any) -> dict[str, Any]:
@@ -137,6 +162,21 @@ def report(quick: bool) -> str:
                 f"| {profile} {n} | {priority} | {x['median_s']:.2f} | {x['runs']} | {x['changes']} "
                 f"| {'yes' if x['served'] else 'no'} | {x['status']} |"
             )
+    if not quick:
+        r = _child("replan", profile="ministry", n=1500, seed=1, repeat=1, spread=True)
+        lines += ["", "The same re-plan with the newcomer copied from other requests of the month (3 runs each):", ""]
+        lines += ["| newcomer's day | normal: median (s) | runs | served | head of region: median (s) | runs "
+                  "| served |", "|---|---|---|---|---|---|---|"]  # fmt: skip
+        for row in r["spread"]:
+            a, b = row["normal"], row["head_of_region"]
+            lines.append(
+                f"| {row['day']} | {a['median_s']:.2f} | {a['runs']} | {'yes' if a['served'] else 'no'} "
+                f"| {b['median_s']:.2f} | {b['runs']} | {'yes' if b['served'] else 'no'} |"
+            )
+        every = [row[p]["median_s"] for row in r["spread"] for p in ("normal", "head_of_region")]
+        within = sum(t <= 1.0 for t in every)
+        lines += ["", f"Across these {len(every)} cases: median {statistics.median(every):.2f} s, "
+                      f"{within} of {len(every)} within 1 s, slowest {max(every):.2f} s."]  # fmt: skip
     return "\n".join(lines)
 
 
