@@ -354,6 +354,11 @@ def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: 
         solver.parameters.max_presolve_iterations = 1
         solver.parameters.symmetry_level = 0
         solver.parameters.cp_model_probing_level = 0
+        if not _may_displace(comp):
+            # Nothing published may give way, so the run is mostly a proof that the newcomers fit no better
+            # than the hint: every LP row from the start closes the bound sooner (measured: 0.44–0.76 of the
+            # time). Where a newcomer may displace someone the search matters more and it was mixed (0.56–1.36).
+            solver.parameters.add_lp_constraints_lazily = False
     # A part without any plan yet gets long enough to load and presolve its model.
     solver.parameters.max_time_in_seconds = max(remaining, 0.05 if comp.solution is not None else 0.5)
     status = solver.solve(m.model)
@@ -399,6 +404,13 @@ def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: 
     if level < len(TERMS) - 1:  # hold the value and start the next level from this plan
         m.model.add(expr >= value if sense == "maximize" else expr <= value)
         hint(m, comp.solution.items())
+
+
+def _may_displace(comp: _Component) -> bool:
+    """Whether a newcomer of the part outranks a published request of it (the stability rule lets it displace)."""
+    published = {c.ref for c in (comp.cands[pos] for pos in comp.previous)}
+    lightest = min((comp.cands[pos].weight for pos in comp.previous), default=0)
+    return any(c.role is Role.EVENT and c.ref not in published and c.weight > lightest for c in comp.cands)
 
 
 def _hint_published(comp: _Component) -> None:

@@ -185,3 +185,29 @@ def test_an_unchanged_placement_is_kept_whole_without_grouping(monkeypatch: pyte
     newcomer = request("NEW", "08:00", "12:00", service="link_operator", priority="high")
     solve(_again(prob, first, requests=[*[r.model_dump() for r in prob.requests], newcomer.model_dump()]))
     assert grouped != []
+
+
+@pytest.mark.parametrize(("priority", "eager"), [("normal", True), ("head_of_region", False)])
+def test_replan_adds_every_lp_row_at_once_only_where_nothing_published_may_give_way(
+    monkeypatch: pytest.MonkeyPatch, priority: str, eager: bool
+) -> None:
+    """A newcomer that outranks nothing published makes the re-plan's first run a proof: all LP rows up front."""
+    old = request("OLD", "09:00", "10:00")
+    prob = problem(hosts=[host("H")], requests=[old])
+    first = solve(prob)
+    new = request("NEW", "09:00", "10:00", priority=priority)
+    again = with_(prob, requests=[old, new], previous=first.assignments, previous_records=first.records,
+                  previous_unserved=first.unserved)  # fmt: skip
+    seen: list[bool] = []
+    real = solver_module.cp_model.CpSolver
+
+    class Spy(real):  # type: ignore[misc, valid-type]
+        def solve(self, model: Any, *args: Any, **kw: Any) -> Any:
+            if self.parameters.max_presolve_iterations == 1:  # the re-plan's combined first run
+                seen.append(not self.parameters.add_lp_constraints_lazily)
+            return super().solve(model, *args, **kw)
+
+    monkeypatch.setattr(solver_module.cp_model, "CpSolver", Spy)
+    plan = solve(again)
+    assert seen == [eager]
+    assert (plan.assignment_for("NEW") is not None) is (priority == "head_of_region")
