@@ -122,6 +122,19 @@ def greedy_hint(
             need -= take
         return None if need else crew
 
+    def place(pos: int, host_pool: int | None, crew: dict[int, int]) -> None:
+        """Serve the position on that host pool with that crew, and mark them busy for what comes after."""
+        c = m.cands[pos]
+        values[m.served[pos]] = 1
+        if host_pool is not None:
+            hosted = m.host_options[pos][host_pool]
+            host_busy[host_pool].append((hosted.start, hosted.end))
+            values[m.host[pos, host_pool]] = 1
+        for g, n in crew.items():
+            span = m.operator_options[pos][g]
+            op_busy[g].extend([(span.start, span.end, c.site)] * n)
+            values[m.operator[pos, g]] = n
+
     held_tasks: set[tuple[Role, str]] = set()
     for pos, (host_pool, ops) in (tasks or {}).items():
         c = m.cands[pos]
@@ -130,15 +143,7 @@ def greedy_hint(
         if any(g not in m.operator_options[pos] for g in ops):
             continue
         held_tasks.add((c.role, c.ref))
-        values[m.served[pos]] = 1
-        if host_pool is not None:
-            hosted = m.host_options[pos][host_pool]
-            host_busy[host_pool].append((hosted.start, hosted.end))
-            values[m.host[pos, host_pool]] = 1
-        for g, n in ops.items():
-            span = m.operator_options[pos][g]
-            op_busy[g].extend([(span.start, span.end, c.site)] * n)
-            values[m.operator[pos, g]] = n
+        place(pos, host_pool, ops)
 
     for pos in order:
         c = m.cands[pos]
@@ -161,15 +166,7 @@ def greedy_hint(
         if crew is None:
             continue
         done.add(c.ref)
-        values[m.served[pos]] = 1
-        if host_pick is not None:
-            hosted = m.host_options[pos][host_pick]
-            host_busy[host_pick].append((hosted.start, hosted.end))
-            values[m.host[pos, host_pick]] = 1
-        for g, n in crew.items():
-            span = m.operator_options[pos][g]
-            op_busy[g].extend([(span.start, span.end, c.site)] * n)
-            values[m.operator[pos, g]] = n
+        place(pos, host_pick, crew)
         for k, n in c.kits:
             kit_busy[k].append((c.kit_start, c.kit_end, n))
     return list(values.items())
