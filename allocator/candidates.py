@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -237,6 +238,20 @@ class CandidateBuilder:
                     )
                 )
         return cand
+
+
+T = TypeVar("T")
+
+
+def kept_by_identity(memo: dict[int, tuple[Candidates, T]] | None, c: Candidates, make: Callable[[Candidates], T]) -> T:
+    """`make(c)` for position `c`, kept in `memo` by the position's identity; the position itself is kept beside
+    the value, so a new object given a freed one's address is not mistaken for it."""
+    known = memo.get(id(c)) if memo is not None else None
+    if known is None or known[0] is not c:
+        known = (c, make(c))
+        if memo is not None:
+            memo[id(c)] = known
+    return known[1]
 
 
 class CandidateCache:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from allocator.candidates import Candidates
+from allocator.candidates import Candidates, kept_by_identity
 
 Ints = npt.NDArray[np.int64]
 SpanMemo = dict[int, tuple[Candidates, Ints]]
@@ -31,14 +31,7 @@ def _spans(c: Candidates) -> Ints:
 
 def _spans_of(cands: list[Candidates], memo: SpanMemo | None) -> tuple[Ints, Ints]:
     """Every option of every position as rows, and the position each row belongs to."""
-    per: list[Ints] = []
-    for c in cands:
-        known = memo.get(id(c)) if memo is not None else None
-        if known is None or known[0] is not c:
-            known = (c, _spans(c))
-            if memo is not None:
-                memo[id(c)] = known
-        per.append(known[1])
+    per = [kept_by_identity(memo, c, _spans) for c in cands]
     counts = np.array([len(p) for p in per], dtype=np.int64)
     rows = np.concatenate(per) if per else np.empty((0, _COLUMNS), np.int64)
     return rows, np.repeat(np.arange(len(cands), dtype=np.int64), counts)

@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
 from allocator.alternatives import AlternativeFinder
-from allocator.candidates import CandidateBuilder, CandidateCache, Candidates, Role, to_minutes
+from allocator.candidates import CandidateBuilder, CandidateCache, Candidates, Role, kept_by_identity, to_minutes
 from allocator.components import split_components
 from allocator.domain import (
     Assignment,
@@ -536,12 +536,7 @@ def _position_digest(problem: Problem, c: Candidates) -> bytes:
 
 def _digest_of(problem: Problem, c: Candidates, memo: dict[int, tuple[Candidates, bytes]] | None) -> bytes:
     """`_position_digest`, kept in `memo` by the position's identity (the object kept to make that safe)."""
-    known = memo.get(id(c)) if memo is not None else None
-    if known is None or known[0] is not c:
-        known = (c, _position_digest(problem, c))
-        if memo is not None:
-            memo[id(c)] = known
-    return known[1]
+    return kept_by_identity(memo, c, lambda position: _position_digest(problem, position))
 
 
 def _site_digest(problem: Problem, stock: dict[str, int], holds: list[KitHold]) -> bytes:
