@@ -348,8 +348,9 @@ def chosen_pools(m: AllocationModel, a: Assignment | TaskSlot) -> tuple[int | No
     return host_pool, dict(ops)
 
 
-def add_fixed_assignments(m: AllocationModel, fixed: dict[int, Assignment]) -> None:
-    """Pinned and frozen requests keep exactly their host and operators (never pooled, so named exactly)."""
+def add_fixed_assignments(m: AllocationModel, fixed: Mapping[int, Assignment | TaskSlot]) -> None:
+    """Pinned and frozen requests (and held tasks) keep exactly their host and operators (never pooled, so named
+    exactly)."""
     for pos, a in fixed.items():
         host_pool, ops = chosen_pools(m, a)
         m.model.add(m.served[pos] == 1)
@@ -464,7 +465,7 @@ def oversized_licences(m: AllocationModel) -> cp_model.LinearExprT:
 def build_model(
     problem: Problem,
     cands: list[Candidates],
-    fixed: dict[int, Assignment],
+    fixed: Mapping[int, Assignment | TaskSlot],
     previous: dict[int, Assignment],
     *,
     pool_interchangeable: bool = True,

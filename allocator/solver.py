@@ -55,6 +55,7 @@ from allocator.model import (
     oversized_licences,
     served_weight,
 )
+from allocator.neighbourhood import hold_the_rest, near_newcomers
 from allocator.rehearsals import place_optional_rehearsals
 from allocator.validate import validate_plan
 from allocator.workflow import (
@@ -86,6 +87,13 @@ class SolveOptions(BaseModel):
     stability: bool = Field(
         default=True, description="Published requests stay (notified ones unmoved) unless a higher tier needs them."
     )
+    replan_gap: float = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description="A re-plan's large changed part may settle for the best plan around its newcomers, the rest "
+        "held as published, when its served weight is within this share of the most it could be; 0: only at it.",
+    )
 
 
 @dataclass
@@ -93,6 +101,16 @@ class _Level:
     value: int
     bound: int
     optimal: bool
+
+
+@dataclass(frozen=True)
+class _FitBound:
+    """A part made of published parts and newcomers, as its records bound it."""
+
+    served: int  # most served weight it can reach
+    preferences: int  # least preferences cost its published parts can have, the newcomers left out
+    proven: bool  # every published part's served weight was proven optimal
+    newcomers: frozenset[str]
 
 
 @dataclass(eq=False)  # a part is itself: membership tests and removal go by identity, not by comparing fields
@@ -108,7 +126,7 @@ class _Component:
     warnings: list[str] = field(default_factory=list)
     workflow: Workflow = field(default_factory=Workflow)
     greedy: dict[Var, int] | None = None  # a quick first plan, kept in case CP-SAT has no time to find one
-    published_bound: int | None = None  # most served weight possible, known from the records (see `_fit_bound`)
+    fit: _FitBound | None = None  # what the records say this part can reach at best (see `_fit_bound`)
     rebuild: Callable[[bool], AllocationModel] | None = None
     model: AllocationModel | None = None
     solution: dict[Var, int] | None = None
@@ -430,13 +448,14 @@ def _fits_around_published(comp: _Component, options: SolveOptions, deadline: fl
     """
     m = comp.model
     assert m is not None
-    if comp.published_bound is None or m.forced_changes:
+    if comp.fit is None or not comp.fit.proven or m.forced_changes:
         return False
+    bound = comp.fit.served
     trial = m.model.clone()
     held = [trial.get_bool_var_from_proto_index(k.index) for k in m.kept.values()]
     trial.add_bool_and(held)
     served = [(c.weight, trial.get_bool_var_from_proto_index(m.served[pos].index)) for pos, c in enumerate(m.cands)]
-    trial.add(sum(w * x for w, x in served) >= comp.published_bound)
+    trial.add(sum(w * x for w, x in served) >= bound)
     trial.clear_objective()  # type: ignore[no-untyped-call]
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
@@ -445,19 +464,96 @@ def _fits_around_published(comp: _Component, options: SolveOptions, deadline: fl
     if solver.solve(trial) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False  # infeasible, or not settled quickly: search as usual
     comp.solution = {v: solver.value(v) for v in m.variables()}  # the same variables, by index
-    comp.levels += [_Level(comp.published_bound, comp.published_bound, True), _Level(0, 0, True)]
-    m.model.add(served_weight(m) >= comp.published_bound)
+    comp.levels += [_Level(bound, bound, True), _Level(0, 0, True)]
+    m.model.add(served_weight(m) >= bound)
     m.model.add(changes(m) <= 0)
     hint(m, comp.solution.items())
     return True
 
 
+# Parts smaller than this are searched whole: that proves every level and takes little longer.
+SETTLE_LOCALLY_FROM = 150
+
+
+def _settle_around_newcomers(
+    problem: Problem, comp: _Component, options: SolveOptions, notified: set[str], deadline: float
+) -> bool:
+    """Settle a re-plan's part around its newcomers, everything else held as published, when that plan's
+    served weight is within `options.replan_gap` of the most the records say the part can serve.
+
+    Proving that a newcomer cannot be served, or whom it should displace, takes a search of the whole part —
+    seconds where rehearsal windows and kit loans tie a week together — while only what is near the newcomer
+    could make room for it (`allocator.neighbourhood`). What the plan claims stays provable: served weight up
+    to the records' bound; at least one change when keeping every published assignment cannot serve as much
+    (the published parts being proven optimal, such a plan serves only them and newcomers, all in the held
+    model); preferences at least the published parts' bound when nothing changed (a newcomer only adds cost).
+    """
+    fit = comp.fit
+    if fit is None or len(comp.cands) < SETTLE_LOCALLY_FROM:
+        return False
+    free = near_newcomers(comp.cands, set(fit.newcomers), comp.workflow.travel)
+    part = hold_the_rest(problem, comp.cands, comp.fixed, comp.previous, free)
+    if part is None:
+        return False
+    where = {k: i for i, k in enumerate(part.source)}
+    travel = [(op, where[a], where[b]) for op, a, b in comp.workflow.travel if a in where and b in where]
+    m = build_model(problem, part.cands, part.fixed, part.previous, pool_interchangeable=options.pool_interchangeable,
+                    redundant_constraints=options.redundant_constraints, stability=comp.stable, notified=notified,
+                    workflow=replace(comp.workflow, travel=travel))  # fmt: skip
+    if m.forced_changes:
+        return False
+    hint(m, complete_hint(m, dict(greedy_hint(m, m.kept_as, published_tasks(m, part.previous)))).items())
+    weight = len(m.kept) + 1  # served weight first, as in `_solve_level`
+    m.model.maximize(weight * served_weight(m) - changes(m))  # type: ignore[operator]
+    solver = _part_solver(options, max(0.05, min(2.0, (deadline - _time.monotonic()) / 2)))
+    if solver.solve(m.model) != cp_model.OPTIMAL:
+        return False
+    values = {v: solver.value(v) for v in m.variables()}
+    chosen = assignments(m, values.__getitem__)
+    served, changed, _prefs = _term_values(problem, comp.cands, comp.previous, chosen)
+    if fit.served - served > options.replan_gap * max(1, served):
+        return False
+    held_served, held_changes = round(solver.value(served_weight(m))), round(solver.value(changes(m)))
+    fewest = 0
+    if changed and fit.proven:
+        keep_all = m.model.clone()
+        keep_all.add_bool_and([keep_all.get_bool_var_from_proto_index(k.index) for k in m.kept.values()])
+        keep_all.add(sum(c.weight * keep_all.get_bool_var_from_proto_index(m.served[pos].index)
+                         for pos, c in enumerate(m.cands)) >= held_served)  # fmt: skip
+        keep_all.clear_objective()  # type: ignore[no-untyped-call]
+        if _part_solver(options, 1.0).solve(keep_all) == cp_model.INFEASIBLE:
+            fewest = 1
+    m.model.add(served_weight(m) >= held_served)
+    m.model.add(changes(m) <= held_changes)
+    m.model.minimize(_objective(m, 2))
+    hint(m, values.items())
+    solver = _part_solver(options, max(0.05, (deadline - _time.monotonic()) / 2))
+    if solver.solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = assignments(m, lambda v: int(solver.value(v)))
+    prefs = _term_values(problem, comp.cands, comp.previous, chosen)[2]
+    least = min(prefs, fit.preferences) if changed == 0 else 0
+    comp.result = chosen
+    comp.levels = [_Level(served, fit.served, served == fit.served), _Level(changed, fewest, changed == fewest),
+                   _Level(prefs, least, prefs == least)]  # fmt: skip
+    return True
+
+
+def _part_solver(options: SolveOptions, seconds: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = options.seed
+    solver.parameters.linearization_level = 2
+    solver.parameters.max_time_in_seconds = seconds
+    return solver
+
+
 def _fit_bound(
     problem: Problem, comp: _Component, site: bytes, memo: dict[int, tuple[Candidates, bytes]] | None
-) -> int | None:
-    """Most served weight this part can reach, when it is published parts proven optimal plus newcomers: their
-    published served weight plus the newcomers' weights (taking the newcomers out of any plan of this part
-    leaves a plan of those parts, which serves no more than their optimum). None when that is not known.
+) -> _FitBound | None:
+    """Most served weight this part can reach, when it is published parts plus newcomers: their served-weight
+    bounds (the published served weight where proven optimal) plus the newcomers' weights (taking the newcomers
+    out of any plan of this part leaves a plan of those parts, which serves no more than their optimum). None
+    when that is not known.
 
     The published parts are found as the previous solve found them, from the part's positions without the
     newcomers', and recognised by their records."""
@@ -477,7 +573,7 @@ def _fit_bound(
     known = {r.fingerprint: r for r in problem.previous_records}
     previous_at = {where[k]: a for k, a in comp.previous.items() if k in where}
     new_venues = {v.id for v in problem.venues if not v.surveyed}
-    bound = 0
+    served, preferences, proven = 0, 0, True
     for group in groups:
         local = {n: i for i, n in enumerate(group)}
         sub = [cands[n] for n in group]
@@ -495,10 +591,13 @@ def _fit_bound(
         )
         part.fingerprint = _fingerprint(problem, part, site, memo)
         record = known.get(part.fingerprint)
-        if record is None or record.served_bound is not None or not _reuse_record(problem, part):
+        if record is None or record.preferences_bound is None or not _reuse_record(problem, part):
             return None
-        bound += _term_values(problem, part.cands, part.previous, list(part.previous.values()))[0]
-    return bound + sum(newcomers.values())
+        published = _term_values(problem, part.cands, part.previous, list(part.previous.values()))[0]
+        served += published if record.served_bound is None else record.served_bound
+        proven = proven and record.served_bound is None
+        preferences += record.preferences_bound
+    return _FitBound(served + sum(newcomers.values()), preferences, proven, frozenset(newcomers))
 
 
 def _only_fixed(m: AllocationModel, fixed: dict[int, Assignment]) -> dict[Var, int]:
@@ -815,16 +914,19 @@ def solve(
 
         comp.rebuild = rebuild
         comp.stable = options.stability
-        comp.model = rebuild(options.stability)
-        _hint_published(comp)
         if comp.previous and problem.previous_records:
-            comp.published_bound = _fit_bound(problem, comp, site, memo)
+            comp.fit = _fit_bound(problem, comp, site, memo)
 
     def pipeline(comp: _Component, budget: _Budget) -> None:
         """One part through its three levels, within the time its budget gives it."""
         prepare(comp)
         if comp.result is None:
             until = budget.deadline_for(comp)
+            if _settle_around_newcomers(problem, comp, options, notified, until):
+                return
+            assert comp.rebuild is not None
+            comp.model = comp.rebuild(comp.stable)
+            _hint_published(comp)
             for level, share in enumerate(LEVEL_TIME_SHARES):
                 now = _time.monotonic()
                 _solve_level(comp, level, options, now + max(0.0, until - now) * share)

@@ -1,0 +1,132 @@
+"""The positions a re-plan's newcomers can touch, and the rest of their part held as published.
+
+A newcomer in a large part (rehearsal windows and kit loans tie days together) changes nothing far from it:
+whatever could make room for it overlaps one of its options in time, shares a kit loan with it, or is an
+operator's trip to or from it. Holding everything else at its published host, operators and time gives a model
+a fraction of the part's size, whose best plan a re-plan may settle for (see `solver._settle_around_newcomers`).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from allocator.candidates import Candidates, Role, to_minutes
+from allocator.domain import Assignment, Problem, TaskSlot
+
+Key = tuple[bool, str]  # (a survey?, request ref or venue id): positions that come and go together
+
+
+def key_of(c: Candidates) -> Key:
+    return (c.role is Role.SURVEY, c.ref)
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    starts: list[int] = []
+    ends: list[int] = []
+    for s, e in sorted(spans):
+        if ends and s <= ends[-1]:
+            ends[-1] = max(ends[-1], e)
+        else:
+            starts.append(s)
+            ends.append(e)
+    return starts, ends
+
+
+def _meets(merged: tuple[list[int], list[int]], s: int, e: int) -> bool:
+    starts, ends = merged
+    i = bisect.bisect_left(ends, s + 1)  # the first merged span ending after s
+    return i < len(starts) and starts[i] < e
+
+
+def _option_spans(c: Candidates) -> list[tuple[int, int]]:
+    return [(h.start, h.end) for h in c.hosts] + [(o.start, o.end) for o in c.operators]
+
+
+def near_newcomers(
+    cands: Sequence[Candidates], newcomers: set[str], travel: Iterable[tuple[int, int, int]]
+) -> set[Key]:
+    """Whose positions may change when the newcomers come in: theirs, and every request (or venue's surveys)
+    with an option overlapping one of theirs in time, a kit of the same type out at the same time, a trip to or
+    from one of them, or the survey of a new venue they go to."""
+    mine = [k for k, c in enumerate(cands) if c.role is not Role.SURVEY and c.ref in newcomers]
+    busy = _merged(s for k in mine for s in _option_spans(cands[k]))
+    kit_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for k in mine:
+        for kit, _n in cands[k].kits:
+            kit_spans[kit].append((cands[k].kit_start, cands[k].kit_end))
+    kits = {kit: _merged(spans) for kit, spans in kit_spans.items()}
+    near = {key_of(cands[k]) for k in mine}
+    near.update((True, site) for k in mine if (site := cands[k].site) is not None)
+    for c in cands:
+        if any(_meets(busy, s, e) for s, e in _option_spans(c)) or any(
+            kit in kits and _meets(kits[kit], c.kit_start, c.kit_end) for kit, _n in c.kits
+        ):
+            near.add(key_of(c))
+    at = set(mine)
+    for _op, a, b in travel:
+        if a in at or b in at:
+            near.update((key_of(cands[a]), key_of(cands[b])))
+    return near
+
+
+@dataclass(frozen=True)
+class HeldPart:
+    """A part reduced to what may move: `cands` (positions kept, as indexes `source` into the part's), the held
+    ones cut down to their published host and operators and `fixed` there, the free ones' previous assignments."""
+
+    cands: list[Candidates]
+    source: list[int]
+    fixed: dict[int, Assignment | TaskSlot]
+    previous: dict[int, Assignment]
+
+
+def hold_the_rest(
+    problem: Problem,
+    cands: Sequence[Candidates],
+    fixed: Mapping[int, Assignment],
+    previous: Mapping[int, Assignment],
+    free: set[Key],
+) -> HeldPart | None:
+    """The part with every position outside `free` held as published (unpublished ones left out: they stay
+    unserved). None when a held position cannot be held (its published option is gone, or it is pinned
+    without having been published): the part is then searched whole."""
+    task_at: dict[tuple[Role, str, int], int] = {
+        (c.role, c.ref, c.start): k for k, c in enumerate(cands) if c.role is not Role.EVENT
+    }
+    modelled = {(role, ref) for role, ref, _start in task_at}
+    held_tasks: dict[int, TaskSlot] = {}
+    for pos, a in previous.items():
+        if key_of(cands[pos]) in free:
+            continue
+        for role, task, ref in ((Role.REHEARSAL, a.rehearsal, a.request), (Role.SURVEY, a.survey, None)):
+            if task is not None:
+                owner = ref or task.venue or ""
+                k = task_at.get((role, owner, to_minutes(task.start)))
+                if k is not None:
+                    held_tasks[k] = task
+                elif (role, owner) in modelled:
+                    return None  # its published slot is no longer a position
+                # else an optional rehearsal: placed after the levels, not a position of the part
+    out = HeldPart([], [], {}, {})
+    for k, c in enumerate(cands):
+        if key_of(c) in free:
+            out.fixed.update({len(out.cands): fixed[k]} if k in fixed else {})
+            out.previous.update({len(out.cands): previous[k]} if k in previous else {})
+        else:
+            slot: Assignment | TaskSlot | None = previous.get(k) or held_tasks.get(k)
+            if slot is None:
+                if k in fixed:
+                    return None
+                continue
+            hosts = [h for h in c.hosts if problem.hosts[h.host].id == slot.host]
+            ops = [o for o in c.operators if problem.operators[o.operator].id in slot.operators]
+            if (slot.host is not None and not hosts) or len(ops) != len(slot.operators):
+                return None
+            c = replace(c, hosts=hosts, operators=ops)
+            out.fixed[len(out.cands)] = slot
+        out.cands.append(c)
+        out.source.append(k)
+    return out
