@@ -75,12 +75,14 @@ def near_newcomers(
 @dataclass(frozen=True)
 class HeldPart:
     """A part reduced to what may move: `cands` (positions kept, as indexes `source` into the part's), the held
-    ones cut down to their published host and operators and `fixed` there, the free ones' previous assignments."""
+    ones cut down to their published host and operators and `fixed` there; of the free ones, the `previous`
+    assignments of events and the published `tasks` (rehearsals, surveys)."""
 
     cands: list[Candidates]
     source: list[int]
     fixed: dict[int, Assignment | TaskSlot]
     previous: dict[int, Assignment]
+    tasks: dict[int, TaskSlot]
 
 
 def hold_the_rest(
@@ -97,26 +99,27 @@ def hold_the_rest(
         (c.role, c.ref, c.start): k for k, c in enumerate(cands) if c.role is not Role.EVENT
     }
     modelled = {(role, ref) for role, ref, _start in task_at}
-    held_tasks: dict[int, TaskSlot] = {}
-    for pos, a in previous.items():
-        if key_of(cands[pos]) in free:
-            continue
+    slots: dict[int, TaskSlot] = {}  # published rehearsals and surveys, by position
+    for a in previous.values():
         for role, task, ref in ((Role.REHEARSAL, a.rehearsal, a.request), (Role.SURVEY, a.survey, None)):
-            if task is not None:
-                owner = ref or task.venue or ""
-                k = task_at.get((role, owner, to_minutes(task.start)))
-                if k is not None:
-                    held_tasks[k] = task
-                elif (role, owner) in modelled:
-                    return None  # its published slot is no longer a position
-                # else an optional rehearsal: placed after the levels, not a position of the part
-    out = HeldPart([], [], {}, {})
+            if task is None:
+                continue
+            owner = ref or task.venue or ""
+            k = task_at.get((role, owner, to_minutes(task.start)))
+            if k is not None:
+                slots[k] = task
+            elif (role, owner) in modelled and (role is Role.SURVEY, owner) not in free:
+                return None  # its published slot is no longer a position, so it cannot be held
+            # else free to move, or an optional rehearsal (placed after the levels, not a position of the part)
+    out = HeldPart([], [], {}, {}, {})
     for k, c in enumerate(cands):
+        here = len(out.cands)
         if key_of(c) in free:
-            out.fixed.update({len(out.cands): fixed[k]} if k in fixed else {})
-            out.previous.update({len(out.cands): previous[k]} if k in previous else {})
+            out.fixed.update({here: fixed[k]} if k in fixed else {})
+            out.previous.update({here: previous[k]} if k in previous else {})
+            out.tasks.update({here: slots[k]} if k in slots else {})
         else:
-            slot: Assignment | TaskSlot | None = previous.get(k) or held_tasks.get(k)
+            slot: Assignment | TaskSlot | None = previous.get(k) or slots.get(k)
             if slot is None:
                 if k in fixed:
                     return None
@@ -126,7 +129,7 @@ def hold_the_rest(
             if (slot.host is not None and not hosts) or len(ops) != len(slot.operators):
                 return None
             c = replace(c, hosts=hosts, operators=ops)
-            out.fixed[len(out.cands)] = slot
+            out.fixed[here] = slot
         out.cands.append(c)
         out.source.append(k)
     return out

@@ -48,6 +48,7 @@ from allocator.model import (
     assignments,
     build_model,
     changes,
+    chosen_pools,
     complete_hint,
     hint,
     moved_from_requested,
@@ -525,7 +526,12 @@ def _settle_around_newcomers(
             fewest = 1
     m.model.add(served_weight(m) >= held_served)
     m.model.add(changes(m) <= held_changes)
-    m.model.minimize(_objective(m, 2))
+    # Among plans of least cost, the one that moves fewest published rehearsals and surveys: they are not
+    # changes the first levels count, but an operator's agenda would still change for nothing.
+    staying = [m.served[k] for k in part.tasks]
+    for k, slot in part.tasks.items():
+        staying += [m.operator[k, g] for g in chosen_pools(m, slot)[1] if (k, g) in m.operator]
+    m.model.minimize((len(staying) + 1) * _objective(m, 2) - sum(staying))  # type: ignore[operator]
     hint(m, values.items())
     solver = _part_solver(options, max(0.05, (deadline - _time.monotonic()) / 2))
     if solver.solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
