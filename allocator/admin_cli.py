@@ -163,7 +163,11 @@ def replan_cmd(
     ] = None,
     fresh: Annotated[
         bool,
-        typer.Option("--fresh", help="Solve every part again, also unchanged ones a time limit once cut short."),
+        typer.Option(
+            "--fresh",
+            help="Solve every part again, whole: also unchanged ones a time limit once cut short, and "
+            "changed ones a re-plan settled around their newcomers.",
+        ),
     ] = False,
     db: DbOpt = None,
     actor: ActorOpt = "cli",

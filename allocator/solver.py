@@ -485,13 +485,12 @@ def _settle_around_newcomers(
     Proving that a newcomer cannot be served, or whom it should displace, takes a search of the whole part —
     seconds where rehearsal windows and kit loans tie a week together — while only what is near the newcomer
     could make room for it (`allocator.neighbourhood`). What the plan claims stays provable: served weight up
-    to the records' bound; at least one change when keeping every published assignment cannot serve as much
-    (the published parts being proven optimal, such a plan serves only them and newcomers, all in the held
-    model); preferences at least the published parts' bound when nothing changed (a newcomer only adds cost).
+    to the records' bound; at least one change when it changed something (see below); preferences at least
+    the published parts' bound when nothing changed (a newcomer only adds cost), else nothing.
     """
     fit = comp.fit
-    if fit is None or len(comp.cands) < SETTLE_LOCALLY_FROM:
-        return False
+    if fit is None or len(comp.cands) < SETTLE_LOCALLY_FROM or not options.reuse_unchanged:
+        return False  # no records to bound it, small enough to search whole, or asked to solve afresh
     free = near_newcomers(comp.cands, set(fit.newcomers), comp.workflow.travel)
     part = hold_the_rest(problem, comp.cands, comp.fixed, comp.previous, free)
     if part is None:
@@ -515,15 +514,10 @@ def _settle_around_newcomers(
     if fit.served - served > options.replan_gap * max(1, served):
         return False
     held_served, held_changes = round(solver.value(served_weight(m))), round(solver.value(changes(m)))
-    fewest = 0
-    if changed and fit.proven:
-        keep_all = m.model.clone()
-        keep_all.add_bool_and([keep_all.get_bool_var_from_proto_index(k.index) for k in m.kept.values()])
-        keep_all.add(sum(c.weight * keep_all.get_bool_var_from_proto_index(m.served[pos].index)
-                         for pos, c in enumerate(m.cands)) >= held_served)  # fmt: skip
-        keep_all.clear_objective()  # type: ignore[no-untyped-call]
-        if _part_solver(options, 1.0).solve(keep_all) == cp_model.INFEASIBLE:
-            fewest = 1
+    # A plan keeping every published assignment serves only published requests and newcomers when the
+    # published parts were proven optimal, and all of them are in the held model: had one served as much,
+    # the held model's optimum (changes right after served weight) would have changed nothing.
+    fewest = 1 if changed and fit.proven else 0
     m.model.add(served_weight(m) >= held_served)
     m.model.add(changes(m) <= held_changes)
     # Among plans of least cost, the one that moves fewest published rehearsals and surveys: they are not
