@@ -506,6 +506,11 @@ def _settle_around_newcomers(
     weight = len(m.kept) + 1  # served weight first, as in `_solve_level`
     m.model.maximize(weight * served_weight(m) - changes(m))  # type: ignore[operator]
     solver = _part_solver(options, max(0.05, min(2.0, (deadline - _time.monotonic()) / 2)))
+    # As in a re-plan's combined run: the hint is nearly the answer, one presolve pass is enough (measured
+    # on the month: 0.35 → 0.10 s for the held model of a day tied to its neighbours).
+    solver.parameters.max_presolve_iterations = 1
+    solver.parameters.symmetry_level = 0
+    solver.parameters.cp_model_probing_level = 0
     if solver.solve(m.model) != cp_model.OPTIMAL:
         return False
     values = {v: solver.value(v) for v in m.variables()}
