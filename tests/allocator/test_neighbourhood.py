@@ -19,6 +19,7 @@ from benchmarks.planner import _with_new_request
 from benchmarks.workflow import load
 from tests.allocator.factories import host, operator, policy, problem, request
 from tests.allocator.test_properties import problems
+from tests.allocator.test_records import outcomes_of
 from tests.allocator.test_workflow_rules import OFFICE, with_, workflow_problems
 
 LOCAL = SolveOptions(replan_gap=1.0)  # settle whatever the gap, to see what settling does
@@ -127,15 +128,7 @@ def test_a_held_mandatory_rehearsal_is_held_at_its_published_slot() -> None:
 
 def _settle_calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     monkeypatch.setattr(solver_module, "SETTLE_LOCALLY_FROM", 0)
-    calls: list[bool] = []
-    real = solver_module._settle_around_newcomers
-
-    def spying(*args: Any) -> bool:
-        calls.append(real(*args))
-        return calls[-1]
-
-    monkeypatch.setattr(solver_module, "_settle_around_newcomers", spying)
-    return calls
+    return outcomes_of(monkeypatch, "_settle_around_newcomers")
 
 
 def _plus(prob: Problem, plan: Plan, *newcomers: Any) -> Problem:

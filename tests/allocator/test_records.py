@@ -110,16 +110,21 @@ def test_a_part_cut_short_is_kept_unsolved_with_the_bound_it_reached(monkeypatch
     assert [r.served_bound for r in again.records if r.fingerprint == parts[0].fingerprint] == [served + 10]
 
 
-def _fit_attempts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+def outcomes_of(monkeypatch: pytest.MonkeyPatch, name: str) -> list[bool]:
+    """What each call of the solver's function `name` returned, in order."""
     outcomes: list[bool] = []
-    real = solver_module._fits_around_published
+    real = getattr(solver_module, name)
 
     def spying(*args: Any) -> bool:
         outcomes.append(real(*args))
         return outcomes[-1]
 
-    monkeypatch.setattr(solver_module, "_fits_around_published", spying)
+    monkeypatch.setattr(solver_module, name, spying)
     return outcomes
+
+
+def _fit_attempts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    return outcomes_of(monkeypatch, "_fits_around_published")
 
 
 def _morning(hosts: int) -> tuple[Problem, Plan]:
