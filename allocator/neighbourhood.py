@@ -75,12 +75,12 @@ def near_newcomers(
 @dataclass(frozen=True)
 class HeldPart:
     """A part reduced to what may move: `cands` (positions kept, as indexes `source` into the part's), the held
-    ones cut down to their published host and operators and `fixed` there; of the free ones, the `previous`
+    events cut down to their published host and operators and `fixed` there; of the free ones, the `previous`
     assignments of events and the published `tasks` (rehearsals, surveys)."""
 
     cands: list[Candidates]
     source: list[int]
-    fixed: dict[int, Assignment | TaskSlot]
+    fixed: dict[int, Assignment]
     previous: dict[int, Assignment]
     tasks: dict[int, TaskSlot]
 
@@ -92,44 +92,41 @@ def hold_the_rest(
     previous: Mapping[int, Assignment],
     free: set[Key],
 ) -> HeldPart | None:
-    """The part with every position outside `free` held as published (unpublished ones left out: they stay
-    unserved). None when a held position cannot be held (its published option is gone, or it is pinned
-    without having been published): the part is then searched whole."""
+    """The part with every event outside `free` held as published (unpublished ones left out: they stay
+    unserved). Rehearsals and surveys stay free, wherever they are: held, one could block a chain of task moves
+    that makes room for a newcomer without any event changing. None when an event cannot be held (its published
+    option is gone, or it is pinned without having been published): the part is then searched whole."""
     task_at: dict[tuple[Role, str, int], int] = {
         (c.role, c.ref, c.start): k for k, c in enumerate(cands) if c.role is not Role.EVENT
     }
-    modelled = {(role, ref) for role, ref, _start in task_at}
-    slots: dict[int, TaskSlot] = {}  # published rehearsals and surveys, by position
+    tasks: dict[int, TaskSlot] = {}  # the published rehearsals and surveys, by position
     for a in previous.values():
         for role, task, ref in ((Role.REHEARSAL, a.rehearsal, a.request), (Role.SURVEY, a.survey, None)):
-            if task is None:
-                continue
-            owner = ref or task.venue or ""
-            k = task_at.get((role, owner, to_minutes(task.start)))
-            if k is not None:
-                slots[k] = task
-            elif (role, owner) in modelled and (role is Role.SURVEY, owner) not in free:
-                return None  # its published slot is no longer a position, so it cannot be held
-            # else free to move, or an optional rehearsal (placed after the levels, not a position of the part)
+            k = task_at.get((role, ref or task.venue or "", to_minutes(task.start))) if task else None
+            if task is not None and k is not None:
+                tasks[k] = task
+    published = {cands[k].ref for k in previous}
     out = HeldPart([], [], {}, {}, {})
     for k, c in enumerate(cands):
         here = len(out.cands)
-        if key_of(c) in free:
+        if c.role is Role.REHEARSAL and key_of(c) not in free and c.ref not in published:
+            continue  # the rehearsal of an event left out
+        if key_of(c) in free or c.role is not Role.EVENT:
             out.fixed.update({here: fixed[k]} if k in fixed else {})
             out.previous.update({here: previous[k]} if k in previous else {})
-            out.tasks.update({here: slots[k]} if k in slots else {})
+            out.tasks.update({here: tasks[k]} if k in tasks else {})
         else:
-            slot: Assignment | TaskSlot | None = previous.get(k) or slots.get(k)
-            if slot is None:
+            held = previous.get(k)
+            if held is None:
                 if k in fixed:
                     return None
                 continue
-            hosts = [h for h in c.hosts if problem.hosts[h.host].id == slot.host]
-            ops = [o for o in c.operators if problem.operators[o.operator].id in slot.operators]
-            if (slot.host is not None and not hosts) or len(ops) != len(slot.operators):
+            hosts = [h for h in c.hosts if problem.hosts[h.host].id == held.host]
+            ops = [o for o in c.operators if problem.operators[o.operator].id in held.operators]
+            if (held.host is not None and not hosts) or len(ops) != len(held.operators):
                 return None
             c = replace(c, hosts=hosts, operators=ops)
-            out.fixed[here] = slot
+            out.fixed[here] = held
         out.cands.append(c)
         out.source.append(k)
     return out
