@@ -227,11 +227,13 @@ def place_optional_rehearsals(
             ),
         )
         options = [k for k, c in enumerate(sub) if c.role is Role.REHEARSAL and group[k] >= len(background)]
-        keep = [
-            m.served[k]
-            for k in options
-            if (slot := published.get(sub[k].ref)) is not None and to_minutes(slot.start) == sub[k].start
-        ]
+        at_published = {k: slot for k in options if (slot := published.get(sub[k].ref)) is not None
+                        and to_minutes(slot.start) == sub[k].start}  # fmt: skip
+        # A published slot kept at its time, and on its host (an online rehearsal's Zoom meeting stays put).
+        keep = [m.served[k] for k in at_published]
+        for k, slot in at_published.items():
+            g = chosen_pools(m, slot)[0]
+            keep += [m.host[k, g]] if g is not None and (k, g) in m.host else []
         same_crew: list[Var] = []
         for i, a in loose.items():
             if i not in local:
@@ -272,28 +274,29 @@ def place_optional_rehearsals(
     bound = sum(o[1] for o in outcomes)
     optimal = all(o[2] for o in outcomes)
     # Records for the next placement as it will see things if nothing changes: every event held with the
-    # operators it has now (published by then, none may change any more), so grouped as it will group them.
-    # Each of its groups lies inside one of these; one proven here is proven there too, since placing more
-    # of its rehearsals would have placed more here.
+    # operators it has now (published by then, none may change any more). In a re-plan only the newcomers'
+    # events could change operators: a group proven here without one keeps its digest while nothing it holds
+    # changes, so the next placement finds it, and the few groups around newcomers get no record (forming the
+    # month's groups again as the next placement will, ≈ 0.1 s on every re-plan, costs more than placing those
+    # few again when something near them changes). A first plan, whose events could all change, forms them:
+    # each of those groups lies inside one of these; one proven here is proven there too, since placing more of
+    # its rehearsals would have placed more here.
     now_held = [a.model_copy(update={"operators": result[a.request].operators}) if i in loose else a
                 for i, a in enumerate(held)]  # fmt: skip
     next_fixed = {**dict(enumerate(now_held)), **{i: a for i, a in fixed.items() if i >= len(background)}}
-    after, next_groups = positions, groups
-    if loose:
+    if loose and not problem.previous:
+        proven = {i for g, o in zip(groups, outcomes, strict=True) if o[2] for i in g if i not in fixed}
         next_spans = _HeldSpans(problem, every, next_fixed)
         after, after_conflicts = _within_what_is_held(problem, every, next_fixed, next_spans, all_conflicts)
         next_groups = [g for g in _groups(problem, after, next_fixed, next_spans, after_conflicts)
                        if any(i >= len(background) for i in g)]  # fmt: skip
-    proven = {i for g, o in zip(groups, outcomes, strict=True) if o[2] for i in g if i not in fixed}
-    made = [
-        ComponentRecord(
-            fingerprint=digests[tuple(g)] if not loose else digest(g, now_held, next_fixed, after),  # same if none
-            result=_slots_digest(refs_in(g), result),
-            requests=len(g),
-        )
-        for g in next_groups
-        if all(i in proven for i in g if i not in next_fixed)
-    ]
+        made = [ComponentRecord(fingerprint=digest(g, now_held, next_fixed, after),
+                                result=_slots_digest(refs_in(g), result), requests=len(g))
+                for g in next_groups if all(i in proven for i in g if i not in next_fixed)]  # fmt: skip
+    else:
+        made = [ComponentRecord(fingerprint=digests[tuple(g)], result=_slots_digest(refs_in(g), result),
+                                requests=len(g))
+                for g, o in zip(groups, outcomes, strict=True) if o[2] and loose.keys().isdisjoint(g)]  # fmt: skip
     if digest_of is not None and optimal:
         whole_next = _whole_digest(site, every, now_held, next_fixed, digest_of)
         made.append(

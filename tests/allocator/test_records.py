@@ -216,3 +216,31 @@ def test_replan_adds_every_lp_row_at_once_only_where_nothing_published_may_give_
     plan = solve(again)
     assert seen == [eager]
     assert (plan.assignment_for("NEW") is not None) is (priority == "head_of_region")
+
+
+def test_a_re_plan_records_the_rehearsal_groups_away_from_its_newcomers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Groups without a newcomer's event keep their digest: the next re-plan finds them; the one around the
+    newcomer is placed again the next time something near it changes."""
+    monday, tuesday = "2027-03-01", "2027-03-02"
+    prob = problem(
+        hosts=[host("H1"), host("H2")],
+        operators=[operator("A", shifts=OFFICE), operator("B", shifts=OFFICE)],
+        requests=[_rehearsed("EV1", day=monday), _rehearsed("EV2", day=tuesday)],
+    )
+    first = solve(prob)
+    group_records = [
+        r for r in first.records if r.fingerprint.startswith(RECORD_PREFIX) and "all:" not in r.fingerprint
+    ]
+    assert len(group_records) == 2  # a first plan forms the groups the next placement will
+    new = _rehearsed("NEW", day=tuesday)
+    plan = solve(_plus(prob, first, new))
+    assert plan.assignment_for("NEW") is not None and plan.assignment_for("NEW").rehearsal is not None  # type: ignore[union-attr]
+    kept = [r for r in plan.records if r.fingerprint.startswith(RECORD_PREFIX) and "all:" not in r.fingerprint]
+    assert len(kept) == 1 and kept[0] in group_records  # Monday's, as the first plan recorded it
+    # Something changes on Wednesday: Monday's group is found by its record, Tuesday's is placed again.
+    calls = _count_placement_solves(monkeypatch)
+    later = request("LATER", "09:00", "10:00", day="2027-03-03", service="link_operator")
+    again = solve(_plus(with_(prob, requests=[*prob.requests, new]), plan, later))
+    assert len(calls) == 1
+    assert [again.assignment_for(r) for r in ("EV1", "EV2", "NEW")] == [plan.assignment_for(r) for r in
+                                                                          ("EV1", "EV2", "NEW")]  # fmt: skip
