@@ -6,8 +6,9 @@ held where the plan put them. That keeps the month's parts small: a rehearsal on
 otherwise tie each day's part to the previous day's. Within that placement the count is maximised and proven,
 then published rehearsal slots are kept where possible.
 
-A group proven optimal leaves a record: the digest of what the next placement would be given if nothing
-changed (its events held as now placed) and of the slots chosen. A later placement given that very input keeps
+A group proven optimal leaves a record (in a re-plan, a group away from the newcomers' events): the digest of
+what the next placement would be given if nothing changed (its events held as now placed) and of the slots
+chosen. A later placement given that very input keeps
 the published slots unsolved: they were the best then and the input is the same.
 """
 
