@@ -354,10 +354,16 @@ def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: 
     if together and _fits_around_published(comp, options, deadline):
         return
     weight = len(m.kept) + 1  # more than every change there could be: served weight still comes first
+    staying: list[Var] = []
+    if level == 2:
+        staying = _published_tasks_staying(m, {k: ops for k, (_h, ops) in published_tasks(m, comp.previous).items()})
+    scale = len(staying) + 1  # the preferences first, then the published tasks kept
     if together:
         m.model.maximize(weight * expr - changes(m))  # type: ignore[operator]
     elif sense == "maximize":
         m.model.maximize(expr)
+    elif staying:
+        m.model.minimize(scale * expr - sum(staying))  # type: ignore[operator]
     else:
         m.model.minimize(expr)
     solver = cp_model.CpSolver()
@@ -419,7 +425,8 @@ def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: 
             comp.levels.append(_Level(held, held, True))
             m.model.add(changes(m) <= held)
     else:
-        comp.levels.append(_Level(value, round(solver.best_objective_bound), optimal))
+        # scale·prefs ≥ scale·prefs − kept ≥ bound for every plan: prefs ≥ ⌈bound / scale⌉
+        comp.levels.append(_Level(value, -(-round(solver.best_objective_bound) // scale), optimal))
     if level < len(TERMS) - 1:  # hold the value and start the next level from this plan
         m.model.add(expr >= value if sense == "maximize" else expr <= value)
         hint(m, comp.solution.items())
@@ -525,11 +532,8 @@ def _settle_around_newcomers(
     fewest = 1 if changed and fit.proven else 0
     m.model.add(served_weight(m) >= held_served)
     m.model.add(changes(m) <= held_changes)
-    # Among plans of least cost, the one that moves fewest published rehearsals and surveys: they are not
-    # changes the first levels count, but an operator's agenda would still change for nothing.
-    staying = [m.served[k] for k in part.tasks]
-    for k, slot in part.tasks.items():
-        staying += [m.operator[k, g] for g in chosen_pools(m, slot)[1] if (k, g) in m.operator]
+    # Among plans of least cost, the one that moves fewest published rehearsals and surveys.
+    staying = _published_tasks_staying(m, {k: chosen_pools(m, slot)[1] for k, slot in part.tasks.items()})
     m.model.minimize((len(staying) + 1) * _objective(m, 2) - sum(staying))  # type: ignore[operator]
     hint(m, values.items())
     solver = _part_solver(options, max(0.05, (deadline - _time.monotonic()) / 2))
@@ -541,6 +545,16 @@ def _settle_around_newcomers(
     comp.levels = [_Level(served, fit.served, served == fit.served), _Level(changed, fewest, changed == fewest),
                    _Level(prefs, least, prefs == least)]  # fmt: skip
     return True
+
+
+def _published_tasks_staying(m: AllocationModel, tasks: dict[int, dict[int, int]]) -> list[Var]:
+    """Published rehearsal and survey positions (with their operators by pool): a plan's count of them kept, at
+    their time and with their operators, as a tie-break below the preferences. They are not changes the first
+    levels count, but moving one changes an operator's agenda (and an online rehearsal's meeting) for nothing."""
+    staying = [m.served[k] for k in tasks]
+    for k, ops in tasks.items():
+        staying += [m.operator[k, g] for g in ops if (k, g) in m.operator]
+    return staying
 
 
 def _part_solver(options: SolveOptions, seconds: float) -> cp_model.CpSolver:
