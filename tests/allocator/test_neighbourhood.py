@@ -19,7 +19,7 @@ from benchmarks.planner import _with_new_request
 from benchmarks.workflow import load
 from tests.allocator.factories import host, operator, policy, problem, request
 from tests.allocator.test_properties import problems
-from tests.allocator.test_records import outcomes_of
+from tests.allocator.test_records import outcomes_of, plus_newcomers
 from tests.allocator.test_workflow_rules import OFFICE, with_, workflow_problems
 
 LOCAL = SolveOptions(replan_gap=1.0)  # settle whatever the gap, to see what settling does
@@ -136,16 +136,10 @@ def _settle_calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return outcomes_of(monkeypatch, "_settle_around_newcomers")
 
 
-def _plus(prob: Problem, plan: Plan, *newcomers: Any) -> Problem:
-    return with_(prob, requests=[*[r.model_dump() for r in prob.requests], *[n.model_dump() for n in newcomers]],
-                 previous=[a.model_dump() for a in plan.assignments], previous_records=[r.model_dump() for r in
-                 plan.records], previous_unserved=[u.model_dump() for u in plan.unserved])  # fmt: skip
-
-
 def test_a_higher_tier_newcomer_displaces_only_what_is_near(monkeypatch: pytest.MonkeyPatch) -> None:
     prob, first = _published_day()
     calls = _settle_calls(monkeypatch)
-    changed = _plus(prob, first, request("NEW", "12:00", "13:00", service="link_operator", priority="high"))
+    changed = plus_newcomers(prob, first, request("NEW", "12:00", "13:00", service="link_operator", priority="high"))
     plan = solve(changed, LOCAL)
     assert calls == [True]
     assert plan.assignment_for("NEW") is not None and plan.assignment_for("MORNING") == first.assignment_for("MORNING")
@@ -166,7 +160,7 @@ def test_a_part_once_cut_short_bounds_by_its_record_and_claims_no_change_is_need
         update={"records": [r.model_copy(update={"served_bound": served + 5}) for r in first.records]}
     )
     calls = _settle_calls(monkeypatch)
-    changed = _plus(prob, cut, request("NEW", "12:00", "13:00", service="link_operator", priority="high"))
+    changed = plus_newcomers(prob, cut, request("NEW", "12:00", "13:00", service="link_operator", priority="high"))
     plan = solve(changed, LOCAL)
     assert calls == [True] and plan.assignment_for("NEW") is not None
     new_weight = changed.policy.priority_weights["high"]
@@ -196,7 +190,7 @@ def test_published_surveys_and_rehearsals_stay_where_they_were(monkeypatch: pyte
     assert [a.request for a in first.assignments] == ["E1", "E2"]
     calls = _settle_calls(monkeypatch)
     newcomer = request("NEW", "15:00", "16:00", service="operator", venue="GOR", priority="low")
-    plan = solve(_plus(prob, first, newcomer), LOCAL)
+    plan = solve(plus_newcomers(prob, first, newcomer), LOCAL)
     assert calls == [True] and plan.assignment_for("NEW") is None
     assert plan.assignments == first.assignments  # the survey and the rehearsal included
 
@@ -228,7 +222,7 @@ def test_a_month_re_planned_around_newcomers_that_fit_nowhere_is_the_published_p
 def test_settling_is_refused_when_the_gap_is_too_wide(monkeypatch: pytest.MonkeyPatch) -> None:
     prob, first = _published_day()
     calls = _settle_calls(monkeypatch)
-    changed = _plus(prob, first, request("NEW", "12:00", "13:00", service="link_operator"))  # cannot be served
+    changed = plus_newcomers(prob, first, request("NEW", "12:00", "13:00", service="link_operator"))  # cannot be served
     plan = solve(changed)  # the newcomer's weight is far more than 1 % of this small part's
     assert calls == [False] and plan.term("served_weight").optimal
     assert solve(changed, SolveOptions(replan_gap=1.0)).term("served_weight").bound > plan.term("served_weight").value
@@ -242,7 +236,7 @@ def _check_claims(prob: Problem, newcomer: Any) -> None:
     first = solve(prob)
     if first.status.value != "optimal":
         return
-    changed = _plus(prob, first, newcomer)
+    changed = plus_newcomers(prob, first, newcomer)
     with pytest.MonkeyPatch.context() as mp:
         calls = _settle_calls(mp)
         local = solve(changed, LOCAL)

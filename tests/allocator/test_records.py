@@ -136,7 +136,8 @@ def _morning(hosts: int) -> tuple[Problem, Plan]:
     return prob, solve(prob)
 
 
-def _plus(prob: Problem, plan: Plan, *newcomers: Any, **kw: Any) -> Problem:
+def plus_newcomers(prob: Problem, plan: Plan, *newcomers: Any, **kw: Any) -> Problem:
+    """A re-plan of `prob` on `plan` (its assignments, records and explanations) with `newcomers` added."""
     return _again(prob, plan, requests=[*[r.model_dump() for r in prob.requests], *[n.model_dump() for n in newcomers]],
                   previous_unserved=[u.model_dump() for u in plan.unserved], **kw)  # fmt: skip
 
@@ -145,7 +146,7 @@ def test_a_newcomer_that_fits_around_the_published_plan_needs_no_search(monkeypa
     prob, first = _morning(hosts=3)
     assert len(first.unserved) == 1  # two operators for three meetings
     fits = _fit_attempts(monkeypatch)
-    changed = _plus(prob, first, request("NEW", "09:30", "10:30", service="link"))  # the third host is free
+    changed = plus_newcomers(prob, first, request("NEW", "09:30", "10:30", service="link"))  # the third host is free
     again = solve(changed)
     assert fits == [True]
     fresh = solve(changed, SolveOptions(reuse_unchanged=False))
@@ -160,7 +161,7 @@ def test_a_newcomer_that_does_not_fit_is_searched_for_as_usual(monkeypatch: pyte
     prob, first = _morning(hosts=2)
     fits = _fit_attempts(monkeypatch)
     # Both hosts are taken; a high-priority newcomer may displace a published meeting, which the check rules out.
-    changed = _plus(prob, first, request("NEW", "09:30", "10:30", service="link", priority="high"))
+    changed = plus_newcomers(prob, first, request("NEW", "09:30", "10:30", service="link", priority="high"))
     again = solve(changed)
     assert fits == [False]
     assert again.assignment_for("NEW") is not None and again.term("changes").value == 1
@@ -171,7 +172,7 @@ def test_a_newcomer_that_does_not_fit_is_searched_for_as_usual(monkeypatch: pyte
 def test_without_records_the_served_weight_is_not_assumed(monkeypatch: pytest.MonkeyPatch) -> None:
     prob, first = _morning(hosts=3)
     fits = _fit_attempts(monkeypatch)
-    again = solve(_plus(prob, first, request("NEW", "09:30", "10:30", service="link"), previous_records=[]))
+    again = solve(plus_newcomers(prob, first, request("NEW", "09:30", "10:30", service="link"), previous_records=[]))
     assert fits == [False] and again.assignment_for("NEW") is not None and again.term("changes").optimal
 
 
@@ -233,14 +234,14 @@ def test_a_re_plan_records_the_rehearsal_groups_away_from_its_newcomers(monkeypa
     ]
     assert len(group_records) == 2  # a first plan forms the groups the next placement will
     new = _rehearsed("NEW", day=tuesday)
-    plan = solve(_plus(prob, first, new))
+    plan = solve(plus_newcomers(prob, first, new))
     assert plan.assignment_for("NEW") is not None and plan.assignment_for("NEW").rehearsal is not None  # type: ignore[union-attr]
     kept = [r for r in plan.records if r.fingerprint.startswith(RECORD_PREFIX) and "all:" not in r.fingerprint]
     assert len(kept) == 1 and kept[0] in group_records  # Monday's, as the first plan recorded it
     # Something changes on Wednesday: Monday's group is found by its record, Tuesday's is placed again.
     calls = _count_placement_solves(monkeypatch)
     later = request("LATER", "09:00", "10:00", day="2027-03-03", service="link_operator")
-    again = solve(_plus(with_(prob, requests=[*prob.requests, new]), plan, later))
+    again = solve(plus_newcomers(with_(prob, requests=[*prob.requests, new]), plan, later))
     assert len(calls) == 1
     assert [again.assignment_for(r) for r in ("EV1", "EV2", "NEW")] == [plan.assignment_for(r) for r in
                                                                           ("EV1", "EV2", "NEW")]  # fmt: skip
