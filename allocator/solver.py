@@ -366,14 +366,26 @@ def _solve_level(comp: _Component, level: int, options: SolveOptions, deadline: 
         m.model.minimize(scale * expr - sum(staying))  # type: ignore[operator]
     else:
         m.model.minimize(expr)
-    # A part without any plan yet gets long enough to load and presolve its model; a re-plan's combined run
-    # starts from the published plan, a light presolve is enough.
-    solver = _part_solver(options, max(remaining, 0.05 if comp.solution is not None else 0.5), light=together)
-    if together and not _may_displace(comp):
-        # Nothing published may give way, so the run is mostly a proof that the newcomers fit no better
-        # than the hint: every LP row from the start closes the bound sooner (measured: 0.44–0.76 of the
-        # time). Where a newcomer may displace someone the search matters more and it was mixed (0.56–1.36).
-        solver.parameters.add_lp_constraints_lazily = False
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = options.seed
+    # The clique rows make the LP strong; level 2 keeps it at every node, which proves optimality
+    # where the default level stalls on the host–operator coupling.
+    solver.parameters.linearization_level = 2
+    if together:
+        # A re-plan's part starts from the published plan: one presolve pass is enough, and looking for
+        # symmetries or probing costs more than the search they would shorten. (The last level, with the
+        # first two held, is the other way round: full presolve fixes most of it.)
+        solver.parameters.max_presolve_iterations = 1
+        solver.parameters.symmetry_level = 0
+        solver.parameters.cp_model_probing_level = 0
+        if not _may_displace(comp):
+            # Nothing published may give way, so the run is mostly a proof that the newcomers fit no better
+            # than the hint: every LP row from the start closes the bound sooner (measured: 0.44–0.76 of the
+            # time). Where a newcomer may displace someone the search matters more and it was mixed (0.56–1.36).
+            solver.parameters.add_lp_constraints_lazily = False
+    # A part without any plan yet gets long enough to load and presolve its model.
+    solver.parameters.max_time_in_seconds = max(remaining, 0.05 if comp.solution is not None else 0.5)
     status = solver.solve(m.model)
     if status == cp_model.INFEASIBLE and level == 0 and comp.stable:
         # Published assignments can no longer all stay (a request's time or a resource changed):
@@ -428,15 +440,11 @@ def _may_displace(comp: _Component) -> bool:
 
 
 def _hint_published(comp: _Component) -> None:
-    assert comp.model is not None
-    comp.greedy = _published_hint(comp.model, comp.previous)
-
-
-def _published_hint(m: AllocationModel, previous: dict[int, Assignment]) -> dict[Var, int]:
     """Start from the published plan, completed greedily (newcomers fitted around it) with every implied value."""
-    values = complete_hint(m, dict(greedy_hint(m, m.kept_as, published_tasks(m, previous))))
-    hint(m, values.items())
-    return values
+    m = comp.model
+    assert m is not None
+    comp.greedy = complete_hint(m, dict(greedy_hint(m, m.kept_as, published_tasks(m, comp.previous))))
+    hint(m, comp.greedy.items())
 
 
 def _fits_around_published(comp: _Component, options: SolveOptions, deadline: float) -> bool:
@@ -501,12 +509,15 @@ def _settle_around_newcomers(
                     workflow=replace(comp.workflow, travel=travel))  # fmt: skip
     if m.forced_changes:
         return False
-    _published_hint(m, part.previous)
+    hint(m, complete_hint(m, dict(greedy_hint(m, m.kept_as, published_tasks(m, part.previous)))).items())
     weight = len(m.kept) + 1  # served weight first, as in `_solve_level`
     m.model.maximize(weight * served_weight(m) - changes(m))  # type: ignore[operator]
-    # As in a re-plan's combined run, a light presolve (measured on the month: 0.35 → 0.10 s for the held model
-    # of a day tied to its neighbours).
-    solver = _part_solver(options, max(0.05, min(2.0, (deadline - _time.monotonic()) / 2)), light=True)
+    solver = _part_solver(options, max(0.05, min(2.0, (deadline - _time.monotonic()) / 2)))
+    # As in a re-plan's combined run: the hint is nearly the answer, one presolve pass is enough (measured
+    # on the month: 0.35 → 0.10 s for the held model of a day tied to its neighbours).
+    solver.parameters.max_presolve_iterations = 1
+    solver.parameters.symmetry_level = 0
+    solver.parameters.cp_model_probing_level = 0
     if solver.solve(m.model) != cp_model.OPTIMAL:
         return False
     values = {v: solver.value(v) for v in m.variables()}
@@ -546,22 +557,12 @@ def _published_tasks_staying(m: AllocationModel, tasks: dict[int, dict[int, int]
     return staying
 
 
-def _part_solver(options: SolveOptions, seconds: float, light: bool = False) -> cp_model.CpSolver:
-    """One deterministic CP-SAT worker for a part. `light`: for a run starting from the published plan."""
+def _part_solver(options: SolveOptions, seconds: float) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = options.seed
-    # The clique rows make the LP strong; level 2 keeps it at every node, which proves optimality
-    # where the default level stalls on the host–operator coupling.
     solver.parameters.linearization_level = 2
     solver.parameters.max_time_in_seconds = seconds
-    if light:
-        # With a hint that is nearly the answer, one presolve pass is enough, and looking for symmetries or
-        # probing costs more than the search they would shorten. (A last level, with the first two held, is the
-        # other way round: full presolve fixes most of it.)
-        solver.parameters.max_presolve_iterations = 1
-        solver.parameters.symmetry_level = 0
-        solver.parameters.cp_model_probing_level = 0
     return solver
 
 
