@@ -1,5 +1,5 @@
 """`python -m allocator` is the same as `vicon`."""
 
-from allocator.cli import app
+from allocator.commands.main import app
 
 app()

@@ -24,10 +24,10 @@ import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.candidates import CandidateCache
 from allocator.intake import IntakeFileError, file_digest, read_file, write_rejects
+from allocator.planner.candidates import CandidateCache
+from allocator.planner.solver import SolveOptions
 from allocator.service import ReplanOutcome, replan
-from allocator.solver import SolveOptions
 from allocator.store.models import AuditRow
 from allocator.store.repo import Store, audit
 from allocator.sync.leader import LeaderLock

@@ -19,14 +19,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from allocator.commands.notify import build_outbox
+from allocator.commands.render import print_plan
 from allocator.daemon import Daemon, DaemonSettings
-from allocator.domain import Request, RequestStatus
-from allocator.notify.cli import build_outbox
 from allocator.notify.config import NotifyConfig
 from allocator.notify.events import tick
 from allocator.notify.startlinks import TenantStartLinks
-from allocator.problem_io import load_problem
-from allocator.render import print_plan
+from allocator.planner.domain import Request, RequestStatus
+from allocator.planner.problem_io import load_problem
 from allocator.service import ReplanOutcome
 from allocator.store.repo import Store
 from allocator.sync.reconcile import reconcile

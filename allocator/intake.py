@@ -20,8 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from allocator.domain import Request
-from allocator.problem_io import validation_messages
+from allocator.planner.domain import Request
+from allocator.planner.problem_io import validation_messages
 
 ALIASES: dict[str, str] = {
     "nomor surat": "ref", "no surat": "ref", "nomor": "ref", "reference": "ref", "ref": "ref",

@@ -45,7 +45,16 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.domain import Assignment, Plan, Request, RequestStatus, TaskSlot, UtcDatetime, ZoomHost, zone_abbrev
+from allocator.planner.domain import (
+    Assignment,
+    Plan,
+    Request,
+    RequestStatus,
+    TaskSlot,
+    UtcDatetime,
+    ZoomHost,
+    zone_abbrev,
+)
 
 _KEY_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 _KEY_MAX = 64

@@ -13,10 +13,10 @@ from typing import Literal
 
 import sqlalchemy as sa
 
-from allocator.candidates import CandidateCache
-from allocator.domain import Assignment, Plan, Problem
 from allocator.notify.messages import PIC_CHANGED, PIC_SCHEDULED
-from allocator.solver import SolveOptions, solve
+from allocator.planner.candidates import CandidateCache
+from allocator.planner.domain import Assignment, Plan, Problem
+from allocator.planner.solver import SolveOptions, solve
 from allocator.store.models import NotificationRow
 from allocator.store.repo import PublishedPlan, PublishResult, Store
 

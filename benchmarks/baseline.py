@@ -6,9 +6,9 @@ first free operators who may take it, or nothing. No request is ever moved for a
 
 from __future__ import annotations
 
-from allocator.candidates import build_candidates
-from allocator.domain import Assignment, HostKind, Plan, Problem, Unserved
-from allocator.solver import active_requests
+from allocator.planner.candidates import build_candidates
+from allocator.planner.domain import Assignment, HostKind, Plan, Problem, Unserved
+from allocator.planner.solver import active_requests
 
 
 def first_come_first_served(problem: Problem) -> Plan:

@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from allocator.daemon import Daemon, DaemonSettings
-from allocator.problem_io import parse_problem
+from allocator.planner.problem_io import parse_problem
 from allocator.store.repo import Store
 from allocator.sync.sandbox import fixture_for_hosts
 from benchmarks.generate import ministry

@@ -18,11 +18,11 @@ import sys
 import time
 from typing import Any
 
-from allocator.candidates import CandidateCache
-from allocator.domain import Plan, Problem
-from allocator.problem_io import parse_problem
-from allocator.solver import SolveOptions, solve
-from allocator.validate import validate_plan
+from allocator.planner.candidates import CandidateCache
+from allocator.planner.domain import Plan, Problem
+from allocator.planner.problem_io import parse_problem
+from allocator.planner.solver import SolveOptions, solve
+from allocator.planner.validate import validate_plan
 from benchmarks.baseline import first_come_first_served, served_weight
 from benchmarks.generate import district, ministry
 

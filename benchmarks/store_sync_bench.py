@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from allocator.domain import Assignment, Plan, Problem
-from allocator.problem_io import parse_problem
+from allocator.planner.domain import Assignment, Plan, Problem
+from allocator.planner.problem_io import parse_problem
 from allocator.store import Store
 from allocator.sync import SyncWorker, reconcile
 from allocator.sync.sandbox import fixture_for_hosts
@@ -35,7 +35,7 @@ from zoom_client.sandbox import run_sandbox
 
 def _plan(problem: Problem, planner: str, time_limit: float) -> Plan:
     if planner == "solver":
-        from allocator.solver import SolveOptions, solve
+        from allocator.planner.solver import SolveOptions, solve
 
         return solve(problem, SolveOptions(time_limit_s=time_limit))
     return first_come_first_served(problem)

@@ -16,11 +16,11 @@ import time
 from collections import Counter
 from typing import Any
 
-from allocator.candidates import CandidateCache
-from allocator.domain import Plan, Problem, ServiceType
-from allocator.problem_io import parse_problem
-from allocator.solver import SolveOptions, solve
-from allocator.validate import validate_plan
+from allocator.planner.candidates import CandidateCache
+from allocator.planner.domain import Plan, Problem, ServiceType
+from allocator.planner.problem_io import parse_problem
+from allocator.planner.solver import SolveOptions, solve
+from allocator.planner.validate import validate_plan
 from benchmarks.generate import add_workflow, district, ministry
 from benchmarks.planner import _child as planner_child
 from benchmarks.planner import _rss_mib, _with_new_request

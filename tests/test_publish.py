@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from allocator.domain import (
+from allocator.planner.domain import (
     Assignment,
     Plan,
     RehearsalSpec,

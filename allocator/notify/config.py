@@ -35,9 +35,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from allocator.errors import ViconError
 from allocator.notify.model import Language, Office
 from allocator.notify.transport import SmtpSettings
+from allocator.planner.errors import ViconError
 
 ENV_CONFIG = "VICON_NOTIFY_CONFIG"
 

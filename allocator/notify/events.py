@@ -30,18 +30,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from allocator.domain import (
-    Assignment,
-    MissedRehearsal,
-    Operator,
-    Plan,
-    Request,
-    RequestStatus,
-    SitePolicy,
-    Unserved,
-    ZoomHost,
-    local,
-)
 from allocator.notify import messages as m
 from allocator.notify.model import (
     AgendaItem,
@@ -57,6 +45,18 @@ from allocator.notify.model import (
 )
 from allocator.notify.outbox import Outbox, Record
 from allocator.notify.planned import RehearsalJoin, event_info, planned_times
+from allocator.planner.domain import (
+    Assignment,
+    MissedRehearsal,
+    Operator,
+    Plan,
+    Request,
+    RequestStatus,
+    SitePolicy,
+    Unserved,
+    ZoomHost,
+    local,
+)
 from allocator.store.repo import MeetingView, Store
 
 _REPLANNED = Reason(

@@ -18,7 +18,6 @@ from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from allocator.domain import zone_abbrev
 from allocator.notify import calendar
 from allocator.notify.model import (
     START_LINK_PLACEHOLDER,
@@ -38,6 +37,7 @@ from allocator.notify.model import (
     StartLinkRef,
 )
 from allocator.notify.timefmt import clock_span, date_text, moved_text, span_text, when_text
+from allocator.planner.domain import zone_abbrev
 
 PIC_SCHEDULED = "pic.scheduled"
 PIC_CHANGED = "pic.changed"

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.domain import Operator, Request, UtcDatetime
+from allocator.planner.domain import Operator, Request, UtcDatetime
 
 Language = Literal["id", "en"]
 Audience = Literal["pic", "operator"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from allocator.domain import Assignment, MissedRehearsal, Request, SitePolicy, TaskSlot
 from allocator.notify.model import EventInfo, JoinDetails, KitLoan, Reason, Slot
+from allocator.planner.domain import Assignment, MissedRehearsal, Request, SitePolicy, TaskSlot
 
 #: The hook for an online rehearsal's participant link: request ref -> join details (None while unknown).
 RehearsalJoin = Callable[[str], JoinDetails | None]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from allocator.domain import local, zone_abbrev
+from allocator.planner.domain import local, zone_abbrev
 
 DAYS = {
     "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),

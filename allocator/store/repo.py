@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from allocator.domain import (
+from allocator.planner.domain import (
     Assignment,
     KitOut,
     KitType,

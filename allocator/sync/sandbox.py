@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from allocator.domain import HostKind, ZoomHost
+from allocator.planner.domain import HostKind, ZoomHost
 from zoom_client.config import AccountCategory
 from zoom_client.sandbox import FixtureAccount, FixtureFeatures, FixtureUser, SandboxFixture
 

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 
-from allocator.domain import Pin
-from allocator.errors import ViconError
 from allocator.notify.events import upcoming_requests
+from allocator.planner.domain import Pin
+from allocator.planner.errors import ViconError
 from allocator.service import replan
 from allocator.store.repo import Store
 from allocator.web.auth import (

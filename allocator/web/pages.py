@@ -15,11 +15,11 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from allocator.domain import zone_abbrev
-from allocator.errors import ViconError
-from allocator.explain import when
 from allocator.notify.events import upcoming_requests
-from allocator.problem_io import validation_messages
+from allocator.planner.domain import zone_abbrev
+from allocator.planner.errors import ViconError
+from allocator.planner.explain import when
+from allocator.planner.problem_io import validation_messages
 from allocator.service import replan
 from allocator.store.repo import Store
 from allocator.web.auth import (

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.domain import HostKind, ServiceType
+from allocator.planner.domain import HostKind, ServiceType
 
 
 class _In(BaseModel):

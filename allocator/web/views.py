@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from allocator.domain import Assignment, MissedRehearsal, Request, SitePolicy, TaskSlot, Unserved, local
-from allocator.explain import when
 from allocator.notify.events import upcoming_requests
 from allocator.notify.planned import kit_loans, planned_times
 from allocator.notify.timefmt import moved_text, when_text
-from allocator.problem_io import validation_messages
+from allocator.planner.domain import Assignment, MissedRehearsal, Request, SitePolicy, TaskSlot, Unserved, local
+from allocator.planner.explain import when
+from allocator.planner.problem_io import validation_messages
 from allocator.store.repo import MeetingView, PublishedPlan, Store
 from allocator.web.auth import Principal
 from allocator.web.schemas import (

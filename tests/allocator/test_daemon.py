@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from allocator.daemon import Daemon, DaemonSettings, ingest_file
-from allocator.problem_io import load_problem
+from allocator.planner.problem_io import load_problem
+from allocator.planner.validate import validate_plan
 from allocator.service import ReplanOutcome
 from allocator.store.repo import Store
 from allocator.sync.sandbox import fixture_for_hosts
-from allocator.validate import validate_plan
 from tests.store.dbs import db_url  # noqa: F401  (fixture)
 from zoom_client import ZoomTenants
 from zoom_client.idempotency import key_from_agenda

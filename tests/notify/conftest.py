@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from allocator.domain import Assignment, Operator, Plan, Request, WeeklyShift, ZoomHost
 from allocator.notify.config import NotifyConfig, RetryPolicy
 from allocator.notify.model import Office
 from allocator.notify.outbox import Outbox
 from allocator.notify.startlinks import TenantStartLinks
 from allocator.notify.transport import SmtpSettings, SmtpTransport
+from allocator.planner.domain import Assignment, Operator, Plan, Request, WeeklyShift, ZoomHost
 from allocator.store.repo import Store
 from allocator.sync.sandbox import fixture_for_hosts
 from allocator.sync.worker import SyncWorker

@@ -12,10 +12,10 @@ import pytest
 from icalendar import Calendar
 from typer.testing import CliRunner
 
-from allocator.cli import app
-from allocator.domain import Assignment
+from allocator.commands.main import app
 from allocator.notify.config import NotifyConfigError, load_notify_config
 from allocator.notify.transport import AppriseTransport
+from allocator.planner.domain import Assignment
 
 from .conftest import World, make_request
 

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from allocator.domain import Assignment, Plan, Unserved
 from allocator.notify.events import notify_plan_changes, queue_daily_agendas, queue_reminders
 from allocator.notify.outbox import notification_status
+from allocator.planner.domain import Assignment, Plan, Unserved
 
 from .conftest import Received, World, make_request
 

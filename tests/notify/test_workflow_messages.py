@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from allocator.domain import Assignment, MissedRehearsal, Plan, Request, SitePolicy, TaskSlot
 from allocator.notify import messages as m
 from allocator.notify.events import notify_plan_changes, queue_daily_agendas, queue_reminders
 from allocator.notify.model import AgendaItem, Contact, HostDetails, JoinDetails, Message, Office, Previous
 from allocator.notify.planned import event_info, kit_loans, planned_times
+from allocator.planner.domain import Assignment, MissedRehearsal, Plan, Request, SitePolicy, TaskSlot
 from allocator.sync.worker import SyncWorker
 
 from .conftest import Received, World, make_request

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from allocator.domain import Assignment, HostKind, Pic, Plan, Request, ServiceType, SolverStatus, ZoomHost
+from allocator.planner.domain import Assignment, HostKind, Pic, Plan, Request, ServiceType, SolverStatus, ZoomHost
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from allocator.domain import (
+from allocator.planner.domain import (
     Assignment,
     KitNeed,
     KitOut,

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from allocator.domain import Request
+from allocator.planner.domain import Request
 from allocator.store import Store
 from allocator.sync import SyncWorker
 from allocator.sync.sandbox import fixture_for_hosts

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from allocator.domain import Assignment, Plan, RehearsalSpec, Request, ServiceType, SolverStatus, TaskSlot
+from allocator.planner.domain import Assignment, Plan, RehearsalSpec, Request, ServiceType, SolverStatus, TaskSlot
 from allocator.sync import reconcile
 from tests.sync.env import Env, sync_env
 

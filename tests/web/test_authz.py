@@ -10,7 +10,7 @@ import jwt
 import pytest
 from typer.testing import CliRunner
 
-from allocator.cli import app as cli_app
+from allocator.commands.main import app as cli_app
 from allocator.service import replan
 from allocator.sync import SyncWorker
 from allocator.sync.sandbox import fixture_for_hosts

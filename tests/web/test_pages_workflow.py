@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from allocator.domain import Assignment, KitType, MissedRehearsal, Plan, Request, TaskSlot, Venue
+from allocator.planner.domain import Assignment, KitType, MissedRehearsal, Plan, Request, TaskSlot, Venue
 from allocator.sync.sandbox import fixture_for_hosts
 from allocator.sync.worker import SyncWorker
 from allocator.web.auth import pic_url

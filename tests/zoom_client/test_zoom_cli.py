@@ -147,7 +147,7 @@ def test_zoom_sandbox_refuses_non_loopback(app):
 
 
 def test_the_vicon_app_carries_the_zoom_commands():
-    from allocator.cli import app as vicon
+    from allocator.commands.main import app as vicon
 
     result = runner.invoke(vicon, ["--help"])
     assert result.exit_code == 0

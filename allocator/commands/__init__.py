@@ -1,0 +1,1 @@
+"""The `vicon` command line: one typer app, its sub-commands and the tables they print."""

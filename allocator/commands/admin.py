@@ -1,0 +1,324 @@
+"""`vicon` commands an admin runs against the stored state: requests, re-plans, pins, status, the daemon."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from allocator.commands.kits import kits_app
+from allocator.commands.store import ActorOpt, DbOpt, _fail, _open, _tenants
+from allocator.daemon import Daemon, DaemonSettings
+from allocator.intake import IntakeFileError, read_file
+from allocator.notify.outbox import notification_status
+from allocator.planner.domain import Pin, Request, local, zone_abbrev
+from allocator.planner.errors import ViconError
+from allocator.planner.explain import when
+from allocator.planner.problem_io import validation_messages
+from allocator.planner.solver import SolveOptions
+from allocator.service import replan
+
+requests_app = typer.Typer(help="Requests: add, list, show, cancel.", no_args_is_help=True)
+console = Console(width=140)
+
+ZoomOpt = Annotated[
+    Path | None,
+    typer.Option("--zoom-config", envvar="VICON_ZOOM_CONFIG", help="Zoom accounts JSON; without it nothing syncs."),
+]
+
+
+@requests_app.command("add")
+def requests_add(
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="CSV, XLSX or JSON of requests.")] = None,
+    ref: Annotated[str | None, typer.Option(help="Reference number (surat).")] = None,
+    unit: Annotated[str | None, typer.Option()] = None,
+    title: Annotated[str | None, typer.Option()] = None,
+    start: Annotated[str | None, typer.Option(help="Local start, e.g. 2027-01-05T09:00.")] = None,
+    end: Annotated[str | None, typer.Option(help="Local end.")] = None,
+    tz: Annotated[str, typer.Option("--tz", help="IANA zone of start/end.")] = "Asia/Jakarta",
+    participants: Annotated[int, typer.Option()] = 50,
+    service: Annotated[str, typer.Option(help="link | link_operator | operator")] = "link_operator",
+    priority: Annotated[str, typer.Option()] = "normal",
+    pic_name: Annotated[str | None, typer.Option("--pic-name")] = None,
+    pic_email: Annotated[str | None, typer.Option("--pic-email")] = None,
+    venue: Annotated[str | None, typer.Option()] = None,
+    db: DbOpt = None,
+    actor: ActorOpt = "cli",
+) -> None:
+    """Add or change requests, from options or a file; every bad field is named."""
+    store = _open(db)
+    if file is not None:
+        try:
+            result = read_file(file, default_zone=store.policy().timezone)
+        except IntakeFileError as exc:
+            raise _fail(str(exc), 2) from None
+        saved = sum(1 for r in result.accepted if store.save_request(r, actor=actor) is not None)
+        typer.echo(f"{len(result.accepted)} accepted ({saved} new or changed), {len(result.rejected)} rejected")
+        for rej in result.rejected:
+            typer.echo(f"  row {rej.row} ({rej.ref or '?'}): " + "; ".join(rej.errors), err=True)
+        raise typer.Exit(1 if result.rejected else 0)
+    data = {
+        "ref": ref, "unit": unit, "title": title, "start": start, "end": end, "timezone": tz,
+        "participants": participants, "service": service, "priority": priority, "venue": venue,
+        "pic": {"name": pic_name, "email": pic_email}, "submitted_at": datetime.now(UTC).isoformat(),
+    }  # fmt: skip
+    try:
+        req = Request.model_validate(data)
+    except ValidationError as exc:
+        problems = [m.replace("(problem): ", "request: ", 1) for m in validation_messages(exc)]
+        raise _fail("invalid request:\n  - " + "\n  - ".join(problems), 2) from None
+    tiers = store.policy().priority_weights
+    if req.priority not in tiers:
+        raise _fail(f"priority: unknown tier {req.priority!r} (known: {', '.join(sorted(tiers))})", 2)
+    version = store.save_request(req, actor=actor)
+    typer.echo(f"{req.ref}: " + (f"saved as version {version.version}" if version else "unchanged"))
+
+
+@requests_app.command("list")
+def requests_list(
+    db: DbOpt = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include past, cancelled and rejected requests.")] = False,
+) -> None:
+    """Requests with their current assignment."""
+    store = _open(db)
+    now = store.now()
+    reqs = store.list_requests() if all_ else store.list_requests(ends_after=now)
+    published = store.published_plan()
+    assigned = {a.request: a for a in (published.plan.assignments if published else [])}
+    unserved = {u.request for u in (published.plan.unserved if published else [])}
+    zone = store.policy().timezone
+    table = Table(title=f"Requests ({zone_abbrev(zone)})", title_justify="left")
+    for col in ("ref", "when", "unit", "title", "seats", "priority", "status", "host", "operators"):
+        widths = {"ref": 13, "when": 16, "seats": 5, "priority": 14, "status": 20, "host": 6, "operators": 9}
+        table.add_column(
+            col, no_wrap=True, overflow="ellipsis", min_width=widths.get(col), max_width=widths.get(col, 22)
+        )
+    for r in reqs:
+        if not all_ and not r.status.active:
+            continue
+        a = assigned.get(r.ref)
+        state = "served" if a else ("unserved" if r.ref in unserved else "not planned")
+        start = local(r.start, zone)
+        host = (a.host or "-") if a else ""
+        ops = ", ".join(a.operators) if a else ""
+        row = [r.ref, f"{start:%Y-%m-%d %H:%M}", r.unit, r.title, str(r.participants), r.priority]
+        table.add_row(*row, f"{r.status.value}/{state}", host, ops)
+    console.print(table)
+
+
+@requests_app.command("show")
+def requests_show(ref: str, db: DbOpt = None) -> None:
+    """One request: its data, assignment, meeting and history (no host links)."""
+    store = _open(db)
+    req = store.get_request(ref)
+    if req is None:
+        raise _fail(f"unknown request {ref!r}", 2)
+    typer.echo(f"{req.ref} — {req.title} ({req.unit})")
+    typer.echo(
+        f"  when: {when(req.start, req.end, req.timezone)}; {req.participants} participants; {req.service.value}"
+    )
+    typer.echo(f"  PIC: {req.pic.name} {req.pic.email or ''}; priority {req.priority}; status {req.status.value}")
+    published = store.published_plan()
+    if published:
+        a = published.plan.assignment_for(ref)
+        u = next((u for u in published.plan.unserved if u.request == ref), None)
+        if a:
+            typer.echo(f"  plan {published.id}: host {a.host or '-'}, operators {', '.join(a.operators) or '-'}")
+        elif u:
+            typer.echo(f"  plan {published.id}: not served — {u.reason}")
+            for alt in u.alternatives:
+                typer.echo(f"    alternative: {alt.text}")
+    meeting = store.meeting_for(ref)
+    if meeting is not None:
+        typer.echo(f"  Zoom: meeting {meeting.zoom_meeting_id or '(not created yet)'} on {meeting.zoom_user}, "
+                   f"join {meeting.join_url or '-'}, state {meeting.state}")  # fmt: skip
+    for v in store.request_history(ref):
+        typer.echo(f"  v{v.version} {v.at:%Y-%m-%d %H:%M} {v.change} by {v.actor}")
+
+
+@requests_app.command("cancel")
+def requests_cancel(ref: str, reason: Annotated[str | None, typer.Option()] = None, db: DbOpt = None,
+                    actor: ActorOpt = "cli") -> None:  # fmt: skip
+    """Cancel a request; its Zoom meeting is queued for deletion."""
+    store = _open(db)
+    if store.get_request(ref) is None:
+        raise _fail(f"unknown request {ref!r}", 2)
+    v = store.cancel_request(ref, actor=actor, reason=reason)
+    typer.echo(f"{ref}: cancelled" if v else f"{ref}: already cancelled")
+
+
+def replan_cmd(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; publish nothing.")] = False,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1)] = 20.0,
+    confirm: Annotated[
+        list[str] | None,
+        typer.Option("--confirm", help="Let this request displace lower tiers inside the freeze horizon (repeat)."),
+    ] = None,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            help="Solve every part again, whole: also unchanged ones a time limit once cut short, and "
+            "changed ones a re-plan settled around their newcomers.",
+        ),
+    ] = False,
+    db: DbOpt = None,
+    actor: ActorOpt = "cli",
+) -> None:
+    """Plan the stored requests again and publish; prints which requests gain, lose or move, and why."""
+    store = _open(db)
+    unknown = [ref for ref in confirm or [] if store.get_request(ref) is None]
+    if unknown:
+        raise _fail(f"--confirm: unknown request(s) {', '.join(unknown)}", 2)
+    with console.status("planning…"):
+        try:
+            out = replan(
+                store,
+                actor=actor,
+                dry_run=dry_run,
+                options=SolveOptions(time_limit_s=time_limit, reuse_unchanged=not fresh),
+                confirm=confirm,
+            )
+        except ViconError as exc:
+            raise _fail(str(exc), 2) from None
+    plan = out.plan
+    typer.echo(f"{'would publish' if dry_run else 'published'} plan"
+               f"{'' if dry_run or out.published is None else ' ' + str(out.published.plan_id)}: "
+               f"{len(plan.assignments)} served, {len(plan.unserved)} unserved, {plan.status.value}, "
+               f"{plan.solve_seconds:.2f} s")  # fmt: skip
+    for note in out.notes:
+        typer.echo(f"  note: {note}")
+    if not out.changes:
+        typer.echo("  no request gains, loses or moves")
+    for change in out.changes:
+        typer.echo("  " + change.line())
+    if out.published is not None:
+        counts = out.published.counts()
+        typer.echo("  Zoom actions: " + (", ".join(f"{v} {k}" for k, v in counts.items() if v) or "none"))
+
+
+def pin_cmd(
+    ref: str,
+    host: Annotated[str | None, typer.Option(help="Host id.")] = None,
+    operator: Annotated[list[str] | None, typer.Option(help="Operator id (repeat for several).")] = None,
+    db: DbOpt = None,
+    actor: ActorOpt = "cli",
+) -> None:
+    """Fix a request to a host and operators; the next re-plan keeps it there."""
+    store = _open(db)
+    if store.get_request(ref) is None:
+        raise _fail(f"unknown request {ref!r}", 2)
+    if host is not None and host not in {h.id for h in store.hosts()}:
+        raise _fail(f"host: unknown host {host!r}", 2)
+    unknown = set(operator or []) - {o.id for o in store.operators()}
+    if unknown:
+        raise _fail(f"operator: unknown operator(s) {', '.join(sorted(unknown))}", 2)
+    store.set_pin(Pin(request=ref, host=host, operators=sorted(operator or [])), actor=actor)
+    typer.echo(f"{ref}: pinned to {host or 'no host'}" + (f" with {', '.join(operator)}" if operator else ""))
+
+
+def unpin_cmd(ref: str, db: DbOpt = None, actor: ActorOpt = "cli") -> None:
+    """Release a pin."""
+    store = _open(db)
+    typer.echo(f"{ref}: unpinned" if store.remove_pin(ref, actor=actor) else f"{ref}: was not pinned")
+
+
+def status_cmd(
+    db: DbOpt = None,
+    status_file: Annotated[Path, typer.Option(help="Where a running daemon writes its status.")] = Path(
+        "var/daemon-status.json"
+    ),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Plan version and gaps, Zoom outbox backlog, hosts' daily budgets, and the daemon's next jobs."""
+    store = _open(db)
+    published = store.published_plan()
+    report: dict[str, object] = {"plan": None}
+    if published is not None:
+        p = published.plan
+        report["plan"] = {
+            "id": published.id, "published_at": published.published_at.isoformat(), "by": published.actor,
+            "served": len(p.assignments), "unserved": len(p.unserved), "status": p.status.value, "gap": p.gap,
+        }  # fmt: skip
+    report["outbox"] = store.outbox_counts()
+    used = store.budget_used()
+    report["zoom_daily_budget_left"] = {h.zoom_user: 100 - used.get(h.zoom_user, 0) for h in store.hosts()}
+    notes = notification_status(store)
+    report["notifications"] = notes.summary()
+    report["notification_problems"] = [f"{key}: {err}" for key, err in notes.problems]
+    if status_file.exists():
+        report["daemon"] = json.loads(status_file.read_text())
+    if as_json:
+        typer.echo(json.dumps(report, indent=1, default=str))
+        return
+    plan = report["plan"]
+    if isinstance(plan, dict):
+        typer.echo(f"plan {plan['id']} (published {plan['published_at'][:16]} UTC by {plan['by']}): {plan['served']} "
+                   f"served, {plan['unserved']} unserved, {plan['status']}, gap {plan['gap']:.2%}")  # fmt: skip
+    else:
+        typer.echo("plan: none published yet")
+    typer.echo(f"Zoom outbox: {report['outbox'] or 'empty'}")
+    typer.echo("Zoom create/update budget left today: "
+               + ", ".join(f"{k} {v}" for k, v in report["zoom_daily_budget_left"].items()))  # type: ignore[attr-defined]  # fmt: skip
+    typer.echo(str(report["notifications"]))
+    for problem in notes.problems:
+        typer.echo(f"  failed: {problem[0]}: {problem[1]}")
+    daemon = report.get("daemon")
+    if isinstance(daemon, dict):
+        typer.echo(f"daemon: leader={daemon.get('leader')}, last re-plan: {daemon.get('last_replan_summary') or '-'}")
+        for job, at in sorted(daemon.get("next_jobs", {}).items()):
+            typer.echo(f"  next {job}: {at}")
+        for e in daemon.get("errors", []):
+            typer.echo(f"  error: {e}")
+    else:
+        typer.echo("daemon: no status file (not running here)")
+
+
+def daemon_cmd(
+    db: DbOpt = None,
+    zoom_config: ZoomOpt = None,
+    inbox: Annotated[Path | None, typer.Option(help="Folder watched for CSV/XLSX/JSON request files.")] = None,
+    debounce: Annotated[float, typer.Option(min=0.1, help="Seconds of quiet before a re-plan.")] = 5.0,
+    status_file: Annotated[Path, typer.Option()] = Path("var/daemon-status.json"),
+) -> None:
+    """Run the scheduling daemon until SIGTERM/SIGINT."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    store = _open(db)
+    tenants = _tenants(zoom_config) if zoom_config else None
+    if tenants is None:
+        typer.echo("warning: no --zoom-config: plans are published but nothing is synced to Zoom", err=True)
+    status_file.parent.mkdir(parents=True, exist_ok=True)
+    settings = DaemonSettings(debounce_s=debounce, inbox=inbox, status_file=status_file)
+    Daemon(store, tenants, settings).run_forever()
+
+
+def demo_cmd(
+    workdir: Annotated[Path, typer.Option(help="Working folder (wiped first).")] = Path("var/demo"),
+    example: Annotated[Path, typer.Option(help="The example problem to load.")] = Path("config/example-problem.json"),
+    lang: Annotated[str, typer.Option(help="id or en")] = "id",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Skip the long timelines.")] = False,
+) -> None:
+    """The whole job on embedded defaults: SQLite, the Zoom sandbox, mail to files; finishes by itself."""
+    from allocator.demo import run_demo
+
+    if not example.exists():
+        raise _fail(f"{example}: no such file (run from the project folder or pass --example)", 2)
+    raise typer.Exit(run_demo(example, workdir, Console(width=140), lang=lang, quiet_timelines=quiet))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(requests_app, name="requests")
+    app.add_typer(kits_app, name="kits")
+    app.command("replan")(replan_cmd)
+    app.command("pin")(pin_cmd)
+    app.command("unpin")(unpin_cmd)
+    app.command("status")(status_cmd)
+    app.command("daemon")(daemon_cmd)
+    app.command("demo")(demo_cmd)

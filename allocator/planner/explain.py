@@ -1,0 +1,416 @@
+"""Why a request was not served, in words an office reads: the resource, the time, what blocks it.
+
+Each reason comes in English (`reason`) and Bahasa Indonesia (`reason_id`), with the blocking requests
+listed as data too, so pages and mails can render them in either language.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from allocator.planner.candidates import Candidates, HostExclusion, OperatorExclusion, to_minutes, to_minutes_ceil
+from allocator.planner.domain import (
+    Assignment,
+    Blocker,
+    HostKind,
+    Problem,
+    Request,
+    TaskSlot,
+    Unserved,
+    local,
+    zone_abbrev,
+)
+
+_DAYS_ID = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
+_DAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def when(start: datetime, end: datetime, zone: str, lang: str = "en") -> str:
+    """'Tue 2026-12-01 09:00–11:00 WITA', in the request's own zone."""
+    s, e = local(start, zone), local(end, zone)
+    day = (_DAYS_ID if lang == "id" else _DAYS_EN)[s.weekday()]
+    end_txt = e.strftime("%H:%M") if e.date() == s.date() else e.strftime("%Y-%m-%d %H:%M")
+    return f"{day} {s:%Y-%m-%d %H:%M}–{end_txt} {zone_abbrev(zone)}"
+
+
+class Agenda:
+    """What one resource does in the plan, sorted by start, in whole minutes, for quick look-ups by time."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[int, int, Request]] = []
+        self.starts: list[int] = []
+        self.longest = 0
+
+    def add(self, r: Request) -> None:
+        self.items.append((to_minutes(r.start), to_minutes_ceil(r.end), r))
+
+    def seal(self) -> None:
+        self.items.sort(key=lambda it: (it[0], it[1], it[2].ref))
+        self.starts = [it[0] for it in self.items]
+        self.longest = max((e - s for s, e, _r in self.items), default=0)
+
+    def clashing(self, start: int, end: int, before: int, after: int) -> list[tuple[int, int, Request]]:
+        """Entries whose span padded by (before, after) overlaps [start - before, end + after)."""
+        lo = bisect_left(self.starts, start - before - after - self.longest)
+        hi = bisect_left(self.starts, end + before + after)
+        return [
+            (s - before, e + after, r)
+            for s, e, r in self.items[lo:hi]
+            if s - before < end + after and start - before < e + after
+        ]
+
+
+def minutes_of(req: Request) -> tuple[int, int]:
+    return to_minutes(req.start), to_minutes_ceil(req.end)
+
+
+def host_blockers(
+    problem: Problem, req: Request, host_index: int, agenda: Agenda | None, span: tuple[int, int] | None = None
+) -> list[str] | None:
+    """Requests keeping this host from taking `req` (whose minutes `span` may be passed in), or None if it could."""
+    host = problem.hosts[host_index]
+    before, after = problem.policy.host_buffers(host)
+    start, end = span or minutes_of(req)
+    clash = agenda.clashing(start, end, before, after) if agenda else []
+    if not clash:
+        return None
+    refs = [r.ref for _s, _e, r in clash]
+    if req.kind is HostKind.WEBINAR or any(r.kind is HostKind.WEBINAR for _s, _e, r in clash):
+        return refs
+    points = {max(s, start - before) for s, _e, _r in clash}
+    peak = max(sum(1 for s, e, _r in clash if s <= t < e) for t in points)
+    return refs if peak + 1 > host.max_concurrent else None
+
+
+def operator_blockers(
+    problem: Problem, req: Request, agenda: Agenda | None, span: tuple[int, int] | None = None
+) -> list[str]:
+    pol = problem.policy
+    if agenda is None:
+        return []
+    start, end = span or minutes_of(req)
+    return [r.ref for _s, _e, r in agenda.clashing(start, end, pol.operator_setup_min, pol.operator_teardown_min)]
+
+
+_HOST_WHY = {
+    HostExclusion.CAPACITY: ("too small", "kapasitas kurang"),
+    HostExclusion.KIND: ("no webinar licence", "bukan lisensi webinar"),
+    HostExclusion.UNAVAILABLE: ("outside its availability", "di luar jam ketersediaan"),
+    HostExclusion.BLACKOUT: ("blacked out", "sedang diblokir"),
+}
+_OP_WHY = {
+    OperatorExclusion.NOT_ALLOWED: ("is not allowed for this request", "tidak diizinkan untuk permohonan ini"),
+    OperatorExclusion.SKILL: ("lacks a required skill", "tidak memiliki keahlian yang dibutuhkan"),
+    OperatorExclusion.LEAVE: ("is on leave", "sedang cuti"),
+    OperatorExclusion.SHIFT: ("is off shift", "di luar jam kerja"),
+}
+
+
+def _explain_hosts(
+    problem: Problem, c: Candidates, by_host: dict[str, Agenda]
+) -> tuple[str, str, str, list[Blocker]] | None:
+    req = c.request
+    n = req.participants
+    kind_en = "webinar licence" if req.kind is HostKind.WEBINAR else "host"
+    kind_id = "lisensi webinar" if req.kind is HostKind.WEBINAR else "host"
+    span_en, span_id = when(req.start, req.end, req.timezone), when(req.start, req.end, req.timezone, "id")
+    if not c.hosts:
+        if not problem.hosts:
+            return "no_capacity", "no Zoom host is configured", "belum ada host Zoom yang terdaftar", []
+        excl = c.host_exclusions
+        if all(why is HostExclusion.CAPACITY for why in excl.values()):
+            big = max(problem.hosts, key=lambda h: h.capacity)
+            return (
+                "no_capacity",
+                f"no host has {n} seats or more (largest: {big.capacity} on {big.id})",
+                f"tidak ada host berkapasitas {n} peserta atau lebih (terbesar: {big.capacity} di {big.id})",
+                [],
+            )
+        if all(why in (HostExclusion.CAPACITY, HostExclusion.KIND) for why in excl.values()):
+            return (
+                "no_kind",
+                f"no webinar licence with {n} seats or more",
+                f"tidak ada lisensi webinar berkapasitas {n} peserta atau lebih",
+                [],
+            )
+        listed = [
+            (problem.hosts[i].id, why)
+            for i, why in sorted(excl.items())
+            if why not in (HostExclusion.CAPACITY, HostExclusion.KIND)
+        ]
+        return (
+            "host_unavailable",
+            f"no {kind_en} with ≥ {n} seats is available {span_en}: "
+            + ", ".join(f"{h} {_HOST_WHY[w][0]}" for h, w in listed),
+            f"tidak ada {kind_id} berkapasitas ≥ {n} yang tersedia {span_id}: "
+            + ", ".join(f"{h} {_HOST_WHY[w][1]}" for h, w in listed),
+            [Blocker(resource=h, reason=_HOST_WHY[w][0]) for h, w in listed],
+        )
+    blockers: list[Blocker] = []
+    for opt in c.hosts:
+        host = problem.hosts[opt.host]
+        refs = host_blockers(problem, req, opt.host, by_host.get(host.id))
+        if refs is None:
+            return None  # this host could take it
+        blockers.append(Blocker(resource=host.id, requests=refs, reason="busy"))
+    listing = ", ".join(f"{b.resource} has {' and '.join(b.requests)}" for b in blockers)
+    listing_id = ", ".join(f"{b.resource} dipakai {' dan '.join(b.requests)}" for b in blockers)
+    return (
+        "hosts_busy",
+        f"no {kind_en} with ≥ {n} seats is free {span_en}: {listing}",
+        f"tidak ada {kind_id} berkapasitas ≥ {n} yang kosong {span_id}: {listing_id}",
+        blockers,
+    )
+
+
+def _explain_operators(
+    problem: Problem, c: Candidates, by_operator: dict[str, Agenda]
+) -> tuple[str, str, str, list[Blocker]] | None:
+    req = c.request
+    need = c.operators_needed
+    pol = problem.policy
+    work_start = req.start.timestamp() - pol.operator_setup_min * 60
+    work_end = req.end.timestamp() + pol.operator_teardown_min * 60
+    span_en = when(
+        datetime.fromtimestamp(work_start, req.start.tzinfo),
+        datetime.fromtimestamp(work_end, req.start.tzinfo),
+        req.timezone,
+    )
+    span_id = when(
+        datetime.fromtimestamp(work_start, req.start.tzinfo),
+        datetime.fromtimestamp(work_end, req.start.tzinfo),
+        req.timezone,
+        "id",
+    )
+    free = 0
+    blockers: list[Blocker] = []
+    for opt in c.operators:
+        op = problem.operators[opt.operator]
+        refs = operator_blockers(problem, req, by_operator.get(op.id))
+        if refs:
+            blockers.append(Blocker(resource=op.id, requests=refs, reason="busy"))
+        else:
+            free += 1
+    if free >= need:
+        return None
+    excluded = [(problem.operators[i].id, why) for i, why in sorted(c.operator_exclusions.items())]
+    skills = f" with {', '.join(req.required_skills)}" if req.required_skills else ""
+    skills_id = f" berkeahlian {', '.join(req.required_skills)}" if req.required_skills else ""
+    parts_en = [f"{b.resource} has {' and '.join(b.requests)}" for b in blockers]
+    parts_en += [f"{o} {_OP_WHY[w][0]}" for o, w in excluded]
+    parts_id = [f"{b.resource} bertugas di {' dan '.join(b.requests)}" for b in blockers]
+    parts_id += [f"{o} {_OP_WHY[w][1]}" for o, w in excluded]
+    blockers += [Blocker(resource=o, reason=_OP_WHY[w][0]) for o, w in excluded]
+    qualified = len(c.operators)
+    if qualified >= need:
+        code = "operators_busy"
+        head_en = f"needs {need} operator(s){skills} {span_en}, only {free} free"
+        head_id = f"butuh {need} operator{skills_id} {span_id}, hanya {free} yang kosong"
+    else:
+        reasons = {w for _o, w in excluded}
+        code = (
+            "operator_unavailable"
+            if not reasons
+            else "not_allowed"
+            if reasons == {OperatorExclusion.NOT_ALLOWED}
+            else "no_skill"
+            if reasons <= {OperatorExclusion.NOT_ALLOWED, OperatorExclusion.SKILL}
+            else "operator_unavailable"
+        )
+        head_en = f"needs {need} operator(s){skills} {span_en}, only {qualified} can take it"
+        head_id = f"butuh {need} operator{skills_id} {span_id}, hanya {qualified} yang memenuhi syarat"
+    if not problem.operators:
+        parts_en, parts_id = ["no operator is configured"], ["belum ada operator yang terdaftar"]
+    return (
+        code,
+        f"{head_en}: " + "; ".join(parts_en),
+        f"{head_id}: " + "; ".join(parts_id),
+        blockers,
+    )
+
+
+def effective(req: Request, a: Assignment | None) -> Request:
+    """The request at the time the plan chose for it."""
+    if a is None or a.start is None or a.end is None:
+        return req
+    return req.model_copy(update={"start": a.start, "end": a.end})
+
+
+def task_entries(req: Request, a: Assignment) -> list[tuple[TaskSlot, Request]]:
+    """An assignment's rehearsal and survey as agenda entries (labelled requests at the task's time)."""
+    out = []
+    if a.rehearsal is not None:
+        r = a.rehearsal
+        out.append((r, req.model_copy(update={"ref": f"{req.ref} (gladi)", "start": r.start, "end": r.end,
+                                              "kind": HostKind.MEETING, "remote": r.venue is None})))  # fmt: skip
+    if a.survey is not None:
+        v = a.survey
+        out.append((v, req.model_copy(update={"ref": f"survey {v.venue}", "start": v.start, "end": v.end,
+                                              "venue": v.venue, "remote": False, "operators_needed": 1})))  # fmt: skip
+    return out
+
+
+def agendas(problem: Problem, plan: Sequence[Assignment]) -> tuple[dict[str, Agenda], dict[str, Agenda]]:
+    """What each host and each operator does in `plan`, rehearsals and surveys included."""
+    by_ref = {r.ref: r for r in problem.requests}
+    by_host: dict[str, Agenda] = {}
+    by_operator: dict[str, Agenda] = {}
+    for a in plan:
+        req = effective(by_ref[a.request], a)
+        if a.host is not None:
+            by_host.setdefault(a.host, Agenda()).add(req)
+        for op in a.operators:
+            by_operator.setdefault(op, Agenda()).add(req)
+        for slot, entry in task_entries(req, a):
+            if slot.host is not None:
+                by_host.setdefault(slot.host, Agenda()).add(entry)
+            for op in slot.operators:
+                by_operator.setdefault(op, Agenda()).add(entry)
+    for agenda in (*by_host.values(), *by_operator.values()):
+        agenda.seal()
+    return by_host, by_operator
+
+
+Loan = tuple[datetime, datetime, int, str]  # pickup, return, count, whose
+
+
+def kit_loans(problem: Problem, plan: Sequence[Assignment]) -> dict[str, list[Loan]]:
+    """Every loan in `plan` and every kit already out, by kit type (one pass, for many questions)."""
+    pol = problem.policy
+    by_ref = {r.ref: r for r in problem.requests}
+    served = {a.request for a in plan}
+    out: dict[str, list[Loan]] = {}
+    for a in plan:
+        req = by_ref[a.request]
+        if not req.kits:
+            continue
+        req = effective(req, a)
+        for need in req.kits:
+            s = req.start - timedelta(minutes=pol.kit_pickup_min)
+            e = req.end + timedelta(minutes=pol.kit_return_min)
+            out.setdefault(need.kit, []).append((s, e, need.count, req.ref))
+    for k in problem.kits_out:
+        if k.request not in served:
+            e = k.due if k.due > problem.now else datetime.max.replace(tzinfo=UTC)
+            out.setdefault(k.kit, []).append((problem.now, e, k.count, k.request or "?"))
+    return out
+
+
+def overlapping(loans: Sequence[Loan], start: datetime, end: datetime) -> list[Loan]:
+    return [loan for loan in loans if loan[0] < end and start < loan[1]]
+
+
+def kits_held(problem: Problem, plan: Sequence[Assignment], kit: str, start: datetime, end: datetime) -> list[Loan]:
+    """Loans of `kit` (pickup, return, count, whose) in `plan` and among kits already out, overlapping [start, end)."""
+    return overlapping(kit_loans(problem, plan).get(kit, []), start, end)
+
+
+def peak_held(loans: Sequence[Loan], start: datetime, end: datetime) -> int:
+    points = [start] + [s for s, _e, _n, _r in loans if start <= s < end]
+    return max((sum(n for s, e, n, _r in loans if s <= t < e) for t in points), default=0)
+
+
+def _explain_workflow(
+    problem: Problem, req: Request, plan: Sequence[Assignment]
+) -> tuple[str, str, str, list[Blocker]] | None:
+    """Reasons beyond a free host and operators: kits, a survey, a mandatory rehearsal, travel."""
+    pol = problem.policy
+    stock = {k.id: k.stock for k in problem.kit_types}
+    pick = req.start - timedelta(minutes=pol.kit_pickup_min)
+    back = req.end + timedelta(minutes=pol.kit_return_min)
+    for need in req.kits:
+        loans = kits_held(problem, plan, need.kit, pick, back)
+        held = peak_held(loans, pick, back)
+        if held + need.count > stock.get(need.kit, 0):
+            whose = sorted({r for _s, _e, _n, r in loans})
+            span_en, span_id = when(pick, back, req.timezone), when(pick, back, req.timezone, "id")
+            return (
+                "kits_short",
+                f"needs {need.count} × kit {need.kit} {span_en}, stock {stock.get(need.kit, 0)}, {held} out then"
+                + (f" ({', '.join(whose)})" if whose else ""),
+                f"butuh {need.count} × kit {need.kit} {span_id}, stok {stock.get(need.kit, 0)}, {held} sedang dipinjam"
+                + (f" ({', '.join(whose)})" if whose else ""),
+                [Blocker(resource=f"kit:{need.kit}", requests=whose, reason="out of stock")],
+            )
+    new_venues = {v.id for v in problem.venues if not v.surveyed}
+    if req.on_site and req.venue in new_venues:
+        return (
+            "no_survey",
+            f"{req.venue} is new to the office and no operator is free for the survey visit "
+            f"in the {pol.survey_window_min // 60} h before the event",
+            f"{req.venue} belum pernah disurvei dan tidak ada operator yang kosong untuk survei lokasi "
+            f"dalam {pol.survey_window_min // 60} jam sebelum acara",
+            [Blocker(resource=f"venue:{req.venue}", reason="survey needed")],
+        )
+    if req.rehearsal is not None and req.rehearsal.mandatory:
+        return (
+            "no_rehearsal",
+            "the mandatory rehearsal finds no slot in its window with the same operator(s) free",
+            "gladi bersih wajib tidak mendapat waktu dalam rentangnya dengan operator yang sama",
+            [],
+        )
+    if req.on_site:
+        return (
+            "travel",
+            "the free operators cannot reach the venue in time from their other on-site tasks",
+            "operator yang kosong tidak sempat tiba di lokasi dari tugas lapangan lainnya",
+            [],
+        )
+    return None
+
+
+def explain_unserved(
+    problem: Problem,
+    unplanned: Sequence[Candidates],
+    by_host: dict[str, Agenda],
+    by_operator: dict[str, Agenda],
+    plan: Sequence[Assignment] = (),
+) -> list[Unserved]:
+    """A reason for each request left out of `plan` (whose agendas are given), judged against it."""
+    out: list[Unserved] = []
+    for c in unplanned:
+        found = []
+        if c.needs_host:
+            found.append(_explain_hosts(problem, c, by_host))
+        if c.operators_needed:
+            found.append(_explain_operators(problem, c, by_operator))
+        reasons = [f for f in found if f is not None]
+        if not reasons:
+            extra = _explain_workflow(problem, c.request, plan)
+            reasons = [extra] if extra is not None else []
+        if not reasons:
+            out.append(
+                Unserved(
+                    request=c.request.ref,
+                    code="time_limit",
+                    reason="a host and operators look free, but the solver stopped at its time limit first; "
+                    "re-plan with a longer time limit",
+                    reason_id="host dan operator tampak tersedia, tetapi solver berhenti karena batas waktu; "
+                    "jalankan ulang perencanaan dengan batas waktu lebih panjang",
+                )
+            )
+            continue
+        code = reasons[0][0]
+        out.append(
+            Unserved(
+                request=c.request.ref,
+                code=code,
+                reason="; ".join(r[1] for r in reasons),
+                reason_id="; ".join(r[2] for r in reasons),
+                blockers=[b for r in reasons for b in r[3]],
+            )
+        )
+    return out
+
+
+def started_without_plan(problem: Problem, req: Request) -> Unserved:
+    return Unserved(
+        request=req.ref,
+        code="started",
+        reason=f"it starts at {when(req.start, req.end, req.timezone)}, before the planning time, "
+        "and had no assignment",
+        reason_id=f"acara dimulai {when(req.start, req.end, req.timezone, 'id')}, sebelum waktu perencanaan, "
+        "dan belum mendapat alokasi",
+    )

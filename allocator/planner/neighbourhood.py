@@ -1,0 +1,132 @@
+"""The positions a re-plan's newcomers can touch, and the rest of their part held as published.
+
+A newcomer in a large part (rehearsal windows and kit loans tie days together) changes nothing far from it:
+whatever could make room for it overlaps one of its options in time, shares a kit loan with it, or is an
+operator's trip to or from it. Holding everything else at its published host, operators and time gives a model
+a fraction of the part's size, whose best plan a re-plan may settle for (see `solver._settle_around_newcomers`).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from allocator.planner.candidates import Candidates, Role, to_minutes
+from allocator.planner.domain import Assignment, Problem, TaskSlot
+
+Key = tuple[bool, str]  # (a survey?, request ref or venue id): positions that come and go together
+
+
+def key_of(c: Candidates) -> Key:
+    return (c.role is Role.SURVEY, c.ref)
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    starts: list[int] = []
+    ends: list[int] = []
+    for s, e in sorted(spans):
+        if ends and s <= ends[-1]:
+            ends[-1] = max(ends[-1], e)
+        else:
+            starts.append(s)
+            ends.append(e)
+    return starts, ends
+
+
+def _meets(merged: tuple[list[int], list[int]], s: int, e: int) -> bool:
+    starts, ends = merged
+    i = bisect.bisect_left(ends, s + 1)  # the first merged span ending after s
+    return i < len(starts) and starts[i] < e
+
+
+def _option_spans(c: Candidates) -> list[tuple[int, int]]:
+    return [(h.start, h.end) for h in c.hosts] + [(o.start, o.end) for o in c.operators]
+
+
+def near_newcomers(
+    cands: Sequence[Candidates], newcomers: set[str], travel: Iterable[tuple[int, int, int]]
+) -> set[Key]:
+    """Whose positions may change when the newcomers come in: theirs, and every request (or venue's surveys)
+    with an option overlapping one of theirs in time, a kit of the same type out at the same time, a trip to or
+    from one of them, or the survey of a new venue they go to."""
+    mine = [k for k, c in enumerate(cands) if c.role is not Role.SURVEY and c.ref in newcomers]
+    busy = _merged(s for k in mine for s in _option_spans(cands[k]))
+    kit_spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for k in mine:
+        for kit, _n in cands[k].kits:
+            kit_spans[kit].append((cands[k].kit_start, cands[k].kit_end))
+    kits = {kit: _merged(spans) for kit, spans in kit_spans.items()}
+    near = {key_of(cands[k]) for k in mine}
+    near.update((True, site) for k in mine if (site := cands[k].site) is not None)
+    for c in cands:
+        if any(_meets(busy, s, e) for s, e in _option_spans(c)) or any(
+            kit in kits and _meets(kits[kit], c.kit_start, c.kit_end) for kit, _n in c.kits
+        ):
+            near.add(key_of(c))
+    at = set(mine)
+    for _op, a, b in travel:
+        if a in at or b in at:
+            near.update((key_of(cands[a]), key_of(cands[b])))
+    return near
+
+
+@dataclass(frozen=True)
+class HeldPart:
+    """A part reduced to what may move: `cands` (positions kept, as indexes `source` into the part's), the held
+    events cut down to their published host and operators and `fixed` there; of the free ones, the `previous`
+    assignments of events and the published `tasks` (rehearsals, surveys)."""
+
+    cands: list[Candidates]
+    source: list[int]
+    fixed: dict[int, Assignment]
+    previous: dict[int, Assignment]
+    tasks: dict[int, TaskSlot]
+
+
+def hold_the_rest(
+    problem: Problem,
+    cands: Sequence[Candidates],
+    fixed: Mapping[int, Assignment],
+    previous: Mapping[int, Assignment],
+    free: set[Key],
+) -> HeldPart | None:
+    """The part with every event outside `free` held as published (unpublished ones left out: they stay
+    unserved). Rehearsals and surveys stay free, wherever they are: held, one could block a chain of task moves
+    that makes room for a newcomer without any event changing. None when an event cannot be held (its published
+    option is gone, or it is pinned without having been published): the part is then searched whole."""
+    task_at: dict[tuple[Role, str, int], int] = {
+        (c.role, c.ref, c.start): k for k, c in enumerate(cands) if c.role is not Role.EVENT
+    }
+    tasks: dict[int, TaskSlot] = {}  # the published rehearsals and surveys, by position
+    for a in previous.values():
+        for role, task, ref in ((Role.REHEARSAL, a.rehearsal, a.request), (Role.SURVEY, a.survey, None)):
+            k = task_at.get((role, ref or task.venue or "", to_minutes(task.start))) if task else None
+            if task is not None and k is not None:
+                tasks[k] = task
+    published = {cands[k].ref for k in previous}
+    out = HeldPart([], [], {}, {}, {})
+    for k, c in enumerate(cands):
+        here = len(out.cands)
+        if c.role is Role.REHEARSAL and key_of(c) not in free and c.ref not in published:
+            continue  # the rehearsal of an event left out
+        if key_of(c) in free or c.role is not Role.EVENT:
+            out.fixed.update({here: fixed[k]} if k in fixed else {})
+            out.previous.update({here: previous[k]} if k in previous else {})
+            out.tasks.update({here: tasks[k]} if k in tasks else {})
+        else:
+            held = previous.get(k)
+            if held is None:
+                if k in fixed:
+                    return None
+                continue
+            hosts = [h for h in c.hosts if problem.hosts[h.host].id == held.host]
+            ops = [o for o in c.operators if problem.operators[o.operator].id in held.operators]
+            if (held.host is not None and not hosts) or len(ops) != len(held.operators):
+                return None
+            c = replace(c, hosts=hosts, operators=ops)
+            out.fixed[here] = held
+        out.cands.append(c)
+        out.source.append(k)
+    return out

@@ -1,0 +1,444 @@
+"""Optional rehearsals, placed around the planned events without moving any of them.
+
+An optional rehearsal never decides whether an event is served (the event is served without it and the PIC
+is told), so it is placed after the three objective levels, with every event, survey and mandatory rehearsal
+held where the plan put them. That keeps the month's parts small: a rehearsal on the day before would
+otherwise tie each day's part to the previous day's. Within that placement the count is maximised and proven,
+then published rehearsal slots are kept where possible.
+
+A group proven optimal leaves a record (in a re-plan, a group away from the newcomers' events): the digest of
+what the next placement would be given if nothing changed (its events held as now placed) and of the slots
+chosen. A later placement given that very input keeps
+the published slots unsolved: they were the best then and the input is the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time as _time
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from itertools import accumulate, pairwise
+
+from ortools.sat.python import cp_model
+
+from allocator.planner.candidates import Candidates, Role, to_minutes
+from allocator.planner.components import split_components
+from allocator.planner.domain import Assignment, ComponentRecord, HostKind, Problem
+from allocator.planner.model import Var, Workflow, assignments, build_model, chosen_pools, hint
+from allocator.planner.workflow import travel_conflicts
+
+
+@dataclass
+class Placement:
+    assignments: list[Assignment]
+    placed: int  # optional rehearsals placed
+    bound: int  # proven most that could be placed around these events
+    optimal: bool
+    records: list[ComponentRecord]
+
+
+RECORD_PREFIX = "rehearsals:"
+
+
+def _site_digest(problem: Problem) -> bytes:
+    """What every group's placement depends on beyond its own positions: the venues and travel times."""
+    h = hashlib.sha256(RECORD_PREFIX.encode())
+    h.update(repr([v.model_dump_json() for v in problem.venues]).encode())
+    h.update(repr([t.model_dump_json() for t in problem.travel]).encode())
+    return h.digest()
+
+
+def _group_digest(
+    problem: Problem,
+    site: bytes,
+    sub: Sequence[Candidates],
+    held: dict[int, Assignment],
+    loose: set[int],
+    fixed: set[int],
+) -> str:
+    """Everything a group's placement depends on: its positions, what holds the background, what may move."""
+    h = hashlib.sha256(site)
+    for k, c in enumerate(sub):
+        a = held.get(k)
+        hosts = [(problem.hosts[o.host].id, o.start, o.end) for o in c.hosts]
+        ops = [(problem.operators[o.operator].id, o.start, o.end) for o in c.operators]
+        spec = c.request.rehearsal.model_dump_json() if c.request.rehearsal else None
+        h.update(
+            repr(
+                (c.ref, c.role.value, c.start, c.end, c.site, c.operators_needed, c.needs_host, hosts, ops, spec,
+                 a and (a.host, sorted(a.operators)), k in loose, k in fixed)
+            ).encode()
+        )  # fmt: skip
+    return RECORD_PREFIX + h.hexdigest()[:32]
+
+
+def _whole_digest(
+    site: bytes,
+    positions: Sequence[Candidates],
+    held: Sequence[Assignment],
+    fixed: Mapping[int, Assignment],
+    digest_of: Callable[[Candidates], bytes],
+) -> str:
+    """The whole placement's input: every position (with its options), what holds it, and what may move."""
+    h = hashlib.sha256(site)
+    for i, c in enumerate(positions):
+        a = held[i] if i < len(held) else None
+        h.update(digest_of(c))
+        h.update(repr((c.role.value, a and (a.host, sorted(a.operators)), i in fixed)).encode())
+    return f"{RECORD_PREFIX}all:{h.hexdigest()[:32]}"
+
+
+def _slots_digest(refs: Sequence[str], by_ref: dict[str, Assignment]) -> str:
+    h = hashlib.sha256()
+    for ref in sorted(set(refs)):
+        slot = by_ref[ref].rehearsal if ref in by_ref else None
+        h.update(repr((ref, slot and slot.model_dump_json())).encode())
+    return h.hexdigest()[:32]
+
+
+def _held(cands: Sequence[Candidates], chosen: dict[str, Assignment]) -> tuple[list[Candidates], list[Assignment]]:
+    """The positions the plan took, each with the assignment that holds it."""
+
+    def hold(ref: str, host: str | None, operators: list[str]) -> Assignment:
+        # From assignments already validated: built without validating again (a month has over a thousand).
+        return Assignment.model_construct(request=ref, host=host, operators=operators)
+
+    out: list[Candidates] = []
+    held: list[Assignment] = []
+    surveys = {a.survey.venue: a.survey for a in chosen.values() if a.survey is not None}
+    for c in cands:
+        a = chosen.get(c.ref)
+        if c.role is Role.EVENT and a is not None and (a.start is None or to_minutes(a.start) == c.start):
+            out.append(c)
+            held.append(hold(c.ref, a.host, a.operators))
+        elif c.role is Role.REHEARSAL and a is not None and a.rehearsal and to_minutes(a.rehearsal.start) == c.start:
+            out.append(c)
+            held.append(hold(c.ref, a.rehearsal.host, a.rehearsal.operators))
+        elif c.role is Role.SURVEY and c.ref in surveys and to_minutes(surveys[c.ref].start) == c.start:
+            out.append(replace(c, role=Role.EVENT))  # only the operator's time it takes matters here
+            held.append(hold(c.request.ref, None, surveys[c.ref].operators))
+    return out, held
+
+
+def place_optional_rehearsals(
+    problem: Problem,
+    cands: Sequence[Candidates],
+    chosen: list[Assignment],
+    optional: Sequence[Candidates],
+    *,
+    deadline: float,
+    seed: int = 0,
+    frozen: set[str] | frozenset[str] = frozenset(),
+    records: Sequence[ComponentRecord] = (),
+    workers: int = 1,
+    digest_of: Callable[[Candidates], bytes] | None = None,
+) -> Placement:
+    """`cands`: the positions of the solved levels; `optional`: rehearsal positions of optional rehearsals.
+    `frozen`: requests whose published rehearsal must stay (inside the freeze horizon or pinned);
+    `records`: the published plan's records (see the module's docstring); `digest_of`: a digest of everything
+    a position's options depend on, which lets a placement whose whole input is unchanged be kept at once."""
+    optional_refs = {c.ref for c in optional}
+    chosen = [a.model_copy(update={"rehearsal": None}) if a.request in optional_refs else a for a in chosen]
+    by_ref = {a.request: a for a in chosen}
+    wanted = [c for c in optional if c.ref in by_ref]
+    if not wanted:
+        return Placement(chosen, 0, 0, True, [])
+    background, held = _held(cands, by_ref)
+    positions = [*background, *wanted]
+    # An event whose rehearsal is wanted may change operators (never its time or host) to make room for it,
+    # unless it is held (pinned, frozen) or was published (its operators are what people were told).
+    published_refs = {a.request for a in problem.previous}
+    movable = {c.ref for c in wanted} - set(frozen) - published_refs
+    fixed = {pos: a for pos, a in enumerate(held) if not (positions[pos].role is Role.EVENT and a.request in movable)}
+    loose = {pos: a for pos, a in enumerate(held) if pos not in fixed}
+    published = {a.request: a.rehearsal for a in problem.previous if a.rehearsal is not None}
+    for pos in range(len(background), len(positions)):
+        c = positions[pos]
+        slot = published.get(c.ref)
+        if c.ref in frozen and slot is not None and to_minutes(slot.start) == c.start:
+            fixed[pos] = Assignment(request=c.ref, host=slot.host, operators=slot.operators)
+    site = _site_digest(problem)
+    known = {r.fingerprint: r for r in records if r.fingerprint.startswith(RECORD_PREFIX)}
+    previous = {a.request: a for a in problem.previous}
+    refs_wanted = [c.ref for c in wanted]
+    if digest_of is not None:
+        # Nothing the placement depends on changed (no event moved, no option changed): keep it all, unsolved,
+        # with its groups' records for the next time something does change.
+        whole = known.get(_whole_digest(site, positions, held, fixed, digest_of))
+        if whole is not None and whole.result == _slots_digest(refs_wanted, previous):
+            kept = {ref for ref in refs_wanted if previous[ref].rehearsal is not None}
+            kept_by = {ref: by_ref[ref].model_copy(update={"rehearsal": previous[ref].rehearsal}) for ref in kept}
+            return Placement(
+                [kept_by.get(a.request, a) for a in chosen], len(kept), len(kept), True, list(known.values())
+            )
+    every, all_conflicts = positions, travel_conflicts(problem, positions)
+    held_spans = _HeldSpans(problem, every, fixed)
+    positions, conflicts = _within_what_is_held(problem, every, fixed, held_spans, all_conflicts)
+    result = dict(by_ref)
+
+    def stripped(
+        group: list[int], fixing: Mapping[int, Assignment], among: Sequence[Candidates] = positions
+    ) -> list[Candidates]:
+        """A held position needs only the host and operators it holds: the model stays small."""
+        return [_holding_only(problem, among[i], fixing[i]) if i in fixing else among[i] for i in group]
+
+    digests: dict[tuple[int, ...], str] = {}
+
+    def digest(
+        group: list[int],
+        holding: Sequence[Assignment],
+        fixing: Mapping[int, Assignment],
+        among: Sequence[Candidates] = positions,
+    ) -> str:
+        local = {i: k for k, i in enumerate(group)}
+        held_here = {k: holding[i] for i, k in local.items() if i < len(holding)}  # background positions first
+        fixed_here = {local[i] for i in fixing if i in local}
+        loose_here = {k for i, k in local.items() if i < len(holding) and i not in fixing}
+        return _group_digest(problem, site, stripped(group, fixing, among), held_here, loose_here, fixed_here)
+
+    def refs_in(group: list[int]) -> list[str]:
+        return [positions[i].ref for i in group if positions[i].role is Role.REHEARSAL and i >= len(background)]
+
+    def place(group: list[int]) -> tuple[int, int, bool]:
+        """One group: (placed, bound, proven); writes its requests' assignments into `result`."""
+        local = {i: k for k, i in enumerate(group)}
+        sub = stripped(group, fixed)
+        refs = refs_in(group)
+        digests[tuple(group)] = digest(group, held, fixed)
+        record = known.get(digests[tuple(group)])
+        if record is not None and record.result == _slots_digest(refs, previous):
+            kept = {ref for ref in refs if previous[ref].rehearsal is not None}
+            for ref in kept:
+                result[ref] = result[ref].model_copy(update={"rehearsal": previous[ref].rehearsal})
+            return len(kept), len(kept), True
+        m = build_model(
+            problem,
+            sub,
+            {local[i]: a for i, a in fixed.items() if i in local},
+            {},
+            stability=False,
+            # The surveys were settled with the events: here they only keep their operator busy.
+            workflow=Workflow(
+                travel=[(op, local[a], local[b]) for op, a, b in conflicts if a in local and b in local],
+                surveyed=frozenset(v.id for v in problem.venues),
+            ),
+        )
+        options = [k for k, c in enumerate(sub) if c.role is Role.REHEARSAL and group[k] >= len(background)]
+        at_published = {k: slot for k in options if (slot := published.get(sub[k].ref)) is not None
+                        and to_minutes(slot.start) == sub[k].start}  # fmt: skip
+        # A published slot kept at its time, and on its host (an online rehearsal's Zoom meeting stays put).
+        keep = [m.served[k] for k in at_published]
+        for k, slot in at_published.items():
+            g = chosen_pools(m, slot)[0]
+            keep += [m.host[k, g]] if g is not None and (k, g) in m.host else []
+        same_crew: list[Var] = []
+        for i, a in loose.items():
+            if i not in local:
+                continue
+            k = local[i]
+            host_pool, ops = chosen_pools(m, a)
+            m.model.add(m.served[k] == 1)
+            for g in m.host_options[k]:
+                m.model.add(m.host[k, g] == int(g == host_pool))
+            same_crew += [m.operator[k, g] for g in ops if (k, g) in m.operator]
+        # One more rehearsal beats keeping every published slot and every operator the levels chose.
+        weight = len(keep) + len(same_crew) + 1
+        m.model.maximize(weight * sum(m.served[k] for k in options) + sum(keep) + sum(same_crew))
+        hint(m, [(v, 1) for v in [*keep, *same_crew]])
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        solver.parameters.max_time_in_seconds = max(deadline - _time.monotonic(), 0.05)
+        status = solver.solve(m.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return 0, len({sub[k].ref for k in options}), False
+        loose_refs = {a.request for a in loose.values()}
+        for a in assignments(m, solver.value):
+            if a.rehearsal is not None or a.request in loose_refs:  # everything else stays as the levels left it
+                update = {"rehearsal": a.rehearsal, "operators": a.operators}
+                result[a.request] = result[a.request].model_copy(update=update)
+        placed = sum(solver.value(m.served[k]) for k in options)
+        return placed, int(solver.best_objective_bound) // weight, status == cp_model.OPTIMAL
+
+    groups = [
+        g for g in _groups(problem, positions, fixed, held_spans, conflicts) if any(i >= len(background) for i in g)
+    ]
+    groups.sort(key=lambda g: -len(g))
+    # Groups share no request, so each writes only its own entries of `result`.
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        outcomes = list(pool.map(place, groups))
+    placed = sum(o[0] for o in outcomes)
+    bound = sum(o[1] for o in outcomes)
+    optimal = all(o[2] for o in outcomes)
+    # Records for the next placement as it will see things if nothing changes: every event held with the
+    # operators it has now (published by then, none may change any more). In a re-plan only the newcomers'
+    # events could change operators: a group proven here without one keeps its digest while nothing it holds
+    # changes, so the next placement finds it, and the few groups around newcomers get no record (forming the
+    # month's groups again as the next placement will, ≈ 0.1 s on every re-plan, costs more than placing those
+    # few again when something near them changes). A first plan, whose events could all change, forms them:
+    # each of those groups lies inside one of these; one proven here is proven there too, since placing more of
+    # its rehearsals would have placed more here.
+    now_held = [a.model_copy(update={"operators": result[a.request].operators}) if i in loose else a
+                for i, a in enumerate(held)]  # fmt: skip
+    next_fixed = {**dict(enumerate(now_held)), **{i: a for i, a in fixed.items() if i >= len(background)}}
+    if loose and not problem.previous:
+        proven = {i for g, o in zip(groups, outcomes, strict=True) if o[2] for i in g if i not in fixed}
+        next_spans = _HeldSpans(problem, every, next_fixed)
+        after, after_conflicts = _within_what_is_held(problem, every, next_fixed, next_spans, all_conflicts)
+        next_groups = [g for g in _groups(problem, after, next_fixed, next_spans, after_conflicts)
+                       if any(i >= len(background) for i in g)]  # fmt: skip
+        made = [ComponentRecord(fingerprint=digest(g, now_held, next_fixed, after),
+                                result=_slots_digest(refs_in(g), result), requests=len(g))
+                for g in next_groups if all(i in proven for i in g if i not in next_fixed)]  # fmt: skip
+    else:
+        made = [ComponentRecord(fingerprint=digests[tuple(g)], result=_slots_digest(refs_in(g), result),
+                                requests=len(g))
+                for g, o in zip(groups, outcomes, strict=True) if o[2] and loose.keys().isdisjoint(g)]  # fmt: skip
+    if digest_of is not None and optimal:
+        whole_next = _whole_digest(site, every, now_held, next_fixed, digest_of)
+        made.append(
+            ComponentRecord(fingerprint=whole_next, result=_slots_digest(refs_wanted, result), requests=len(every))
+        )
+    return Placement([result[a.request] for a in chosen], placed, bound, optimal, made)
+
+
+def _holding_only(problem: Problem, c: Candidates, a: Assignment) -> Candidates:
+    hosts = [o for o in c.hosts if problem.hosts[o.host].id == a.host]
+    operators = [o for o in c.operators if problem.operators[o.operator].id in a.operators]
+    return replace(c, hosts=hosts, operators=operators, host_exclusions={}, operator_exclusions={})
+
+
+class _HeldSpans:
+    """The held positions by the host or operator they hold, to find those overlapping a span."""
+
+    def __init__(self, problem: Problem, positions: Sequence[Candidates], fixed: Mapping[int, Assignment]) -> None:
+        host_ids = [h.id for h in problem.hosts]
+        op_ids = [o.id for o in problem.operators]
+        spans: dict[tuple[str, int], list[tuple[int, int, int]]] = defaultdict(list)
+        for i, a in fixed.items():
+            c = positions[i]
+            for h in c.hosts:
+                if host_ids[h.host] == a.host:
+                    spans["h", h.host].append((h.start, h.end, i))
+            for o in c.operators:
+                if op_ids[o.operator] in a.operators:
+                    spans["o", o.operator].append((o.start, o.end, i))
+        self.spans = {key: sorted(v) for key, v in spans.items()}
+        self.starts = {key: [s for s, _e, _i in v] for key, v in self.spans.items()}
+        self.longest = {key: max(e - s for s, e, _i in v) for key, v in self.spans.items()}
+        self.reach = {key: list(accumulate((e for _s, e, _i in v), max)) for key, v in self.spans.items()}
+
+    def busy(self, key: tuple[str, int], start: int, end: int) -> bool:
+        """Whether a held span overlaps [start, end): the latest end among those starting before `end`."""
+        starts = self.starts.get(key)
+        if not starts:
+            return False
+        k = bisect_left(starts, end)
+        return k > 0 and self.reach[key][k - 1] > start
+
+    def on(self, key: tuple[str, int], start: int, end: int) -> list[int]:
+        spans = self.spans.get(key)
+        if not spans:
+            return []
+        hi = bisect_left(self.starts[key], end)
+        lo = bisect_left(self.starts[key], start - self.longest[key])
+        return [i for s, e, i in spans[lo:hi] if s < end and start < e]
+
+
+def _within_what_is_held(
+    problem: Problem,
+    positions: Sequence[Candidates],
+    fixed: Mapping[int, Assignment],
+    held: _HeldSpans,
+    conflicts: list[tuple[int, int, int]],
+) -> tuple[list[Candidates], list[tuple[int, int, int]]]:
+    """The positions that may move keep only the options the held ones leave them: an operator not busy with a
+    held task then (nor too far away from one), a host with a free slot, and for the rehearsal of a held
+    event only that event's operators. The model would rule out the rest anyway; left out, the held positions
+    need not be in the model with them (except on hosts that take several meetings at once), and a group is
+    small. Also returns the travel conflicts that still matter. `held`: the spans of `fixed`."""
+    op_ids = [o.id for o in problem.operators]
+    crew_of = {positions[i].ref: set(a.operators) for i, a in fixed.items() if positions[i].role is Role.EVENT}
+    too_far = {(i, op) for op, a, b in conflicts for i, j in ((a, b), (b, a))
+               if i not in fixed and j in fixed and op_ids[op] in fixed[j].operators}  # fmt: skip
+
+    def webinar(i: int) -> bool:
+        return positions[i].request.kind is HostKind.WEBINAR
+
+    out = list(positions)
+    for i, c in enumerate(positions):
+        if i in fixed:
+            continue
+        crew = crew_of.get(c.ref) if c.role is Role.REHEARSAL else None
+        operators = [
+            o
+            for o in c.operators
+            if (crew is None or op_ids[o.operator] in crew)
+            and (i, o.operator) not in too_far
+            and not held.busy(("o", o.operator), o.start, o.end)
+        ]
+        hosts = []
+        for h in c.hosts:
+            if held.busy(("h", h.host), h.start, h.end):
+                if problem.hosts[h.host].max_concurrent == 1 or webinar(i):
+                    continue
+                if any(map(webinar, held.on(("h", h.host), h.start, h.end))):
+                    continue
+            hosts.append(h)
+        out[i] = replace(c, hosts=hosts, operators=operators)
+    has = {(i, o.operator) for i, c in enumerate(out) for o in c.operators}
+    return out, [(op, a, b) for op, a, b in conflicts if (a, op) in has and (b, op) in has]
+
+
+def _groups(
+    problem: Problem,
+    positions: Sequence[Candidates],
+    fixed: Mapping[int, Assignment],
+    held: _HeldSpans,
+    conflicts: list[tuple[int, int, int]],
+) -> list[list[int]]:
+    """Groups placed independently: what may move (rehearsal options, events that may change operators), split
+    where nothing ties it together, each with the held positions that constrain it: those on its hosts taking
+    several meetings at once at overlapping times, those it must leave travel time to, and the rest of its
+    requests. `positions` are reduced by `_within_what_is_held` for the same `fixed` (whose spans `held` has),
+    so no other held position overlaps an option.
+
+    A held position only takes capacity; it passes no influence from one group to another, so it does not join
+    them: a day's rehearsals are not tied to the next day's through the events in between.
+    """
+    free = [i for i in range(len(positions)) if i not in fixed]
+    local = {i: k for k, i in enumerate(free)}
+    of_ref: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(positions):
+        if c.role is not Role.SURVEY:
+            of_ref[c.ref].append(i)
+    links: list[tuple[int, int]] = []
+    for members in of_ref.values():
+        mine = [local[i] for i in members if i in local]
+        links += pairwise(mine)
+    links += [(local[a], local[b]) for _op, a, b in conflicts if a in local and b in local]
+    parts = split_components([positions[i] for i in free], couple_operator_days=False, links=links)
+    shared = [h.max_concurrent > 1 for h in problem.hosts]
+    travel: dict[int, list[int]] = defaultdict(list)
+    for _op, x, y in conflicts:
+        travel[x].append(y)
+        travel[y].append(x)
+    out = []
+    for part in parts:
+        members = [free[k] for k in part]
+        attached: set[int] = set()
+        for i in members:
+            # Reduced by `_within_what_is_held`, an option overlaps held spans only on a host taking several
+            # meetings at once.
+            for h in positions[i].hosts:
+                if shared[h.host]:
+                    attached.update(held.on(("h", h.host), h.start, h.end))
+            attached.update(j for j in travel.get(i, []) if j in fixed)
+        refs = {positions[i].ref for i in [*members, *attached] if positions[i].role is not Role.SURVEY}
+        attached.update(j for ref in refs for j in of_ref[ref] if j in fixed)
+        out.append(sorted({*members, *attached}))
+    return out

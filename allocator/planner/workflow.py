@@ -1,0 +1,278 @@
+"""From requests to the model's positions, and what ties positions together beyond sharing a resource.
+
+A fixed-time request is one position. A flexible request is one position per allowed start, of which at most
+one is served. A rehearsal is one position per allowed start, run by the event's own operators; a new venue's
+survey is one position per allowed start, by any operator. Kits and travel tie positions that share no host
+or operator slot: they are listed here so components and the model see them.
+Pure: plain data in, plain data out; times in whole minutes since the epoch as in `candidates`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from itertools import repeat
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from allocator.planner.candidates import CandidateBuilder, Candidates, Role, to_minutes
+from allocator.planner.domain import (
+    Assignment,
+    HostKind,
+    Problem,
+    RehearsalMode,
+    Request,
+    ServiceType,
+    SitePolicy,
+)
+
+MAX_FLEXIBLE_STARTS = 48  # nearest to the preferred start
+MAX_TASK_STARTS = 16  # latest in the window: rehearsals and surveys close to the event are the useful ones
+SURVEY_ANCHORS = 3  # survey options are generated before this many of a new venue's first event days
+
+
+def flexible_starts(req: Request, policy: SitePolicy) -> list[tuple[datetime, int]]:
+    """Allowed starts of a flexible request with their grain steps from the preferred start, nearest first."""
+    if req.window_start is None or req.window_end is None:
+        return [(req.start, 0)]
+    grain = timedelta(minutes=policy.flexible_grain_min)
+    length = req.end - req.start
+    lo = -((req.start - req.window_start) // grain)
+    hi = (req.window_end - length - req.start) // grain
+    steps = sorted(range(lo, hi + 1), key=lambda k: (abs(k), k))[:MAX_FLEXIBLE_STARTS]
+    return [(req.start + k * grain, k) for k in steps]
+
+
+def task_grid(policy: SitePolicy, earliest: datetime, latest_start: datetime, length: timedelta) -> list[datetime]:
+    """Starts on the site's task grid inside office hours on one local day, in [earliest, latest_start]; the
+    latest ones (at most MAX_TASK_STARTS), latest first."""
+    zone = ZoneInfo(policy.timezone)
+    grain = timedelta(minutes=policy.task_grain_min)
+    opening, closing = policy.office_hours
+    out: list[datetime] = []
+    day = latest_start.astimezone(zone).date()
+    first_day = earliest.astimezone(zone).date()
+    while day >= first_day and len(out) < MAX_TASK_STARTS:
+        midnight = datetime.combine(day, time(0), zone)  # the grid counts from the local day's start
+        open_at = datetime.combine(day, opening, zone)
+        closing_at = datetime.combine(day, closing, zone) if closing != time(0) else midnight + timedelta(days=1)
+        last = min(closing_at - length, latest_start)
+        k = (last - midnight) // grain
+        while len(out) < MAX_TASK_STARTS:
+            t = midnight + k * grain
+            if t < earliest or t < open_at:
+                break
+            out.append(t)
+            k -= 1
+        day -= timedelta(days=1)
+    return out
+
+
+def rehearsal_request(req: Request, start: datetime) -> Request:
+    """The rehearsal as a request of its own: same skills and allowed operators, a tiny meeting or on site."""
+    spec = req.rehearsal
+    assert spec is not None
+    online = spec.mode is RehearsalMode.ONLINE
+    return req.model_copy(
+        update={
+            "start": start,
+            "end": start + timedelta(minutes=spec.duration_min),
+            "participants": 1,
+            "kind": HostKind.MEETING,
+            "service": ServiceType.LINK_OPERATOR if online else ServiceType.OPERATOR,
+            "remote": online,
+            "kits": [],
+            "window_start": None,
+            "window_end": None,
+            "rehearsal": None,
+        }
+    )
+
+
+def survey_request(venue: str, start: datetime, policy: SitePolicy, like: Request) -> Request:
+    """The survey visit as a request: one operator on site, any skills, no host."""
+    return like.model_copy(
+        update={
+            "ref": f"survey:{venue}",
+            "title": f"Survey {venue}",
+            "start": start,
+            "end": start + timedelta(minutes=policy.survey_duration_min),
+            "service": ServiceType.OPERATOR,
+            "operators_needed": 1,
+            "required_skills": [],
+            "allowed_operators": None,
+            "venue": venue,
+            "remote": False,
+            "kits": [],
+            "window_start": None,
+            "window_end": None,
+            "rehearsal": None,
+        }
+    )
+
+
+def expand_request(builder: CandidateBuilder, req: Request) -> list[Candidates]:
+    """Every position of one request, regardless of the planning time (the caller drops past ones)."""
+    policy = builder.problem.policy
+    out: list[Candidates] = []
+    for start, shift in flexible_starts(req, policy):
+        timed = req if shift == 0 else req.model_copy(update={"start": start, "end": start + (req.end - req.start)})
+        cand = builder.build(timed)
+        cand.owner, cand.shift = req.ref, shift
+        out.append(cand)
+    spec = req.rehearsal
+    if spec is not None and req.operator_count:
+        length = timedelta(minutes=spec.duration_min)
+        starts: set[datetime] = set()
+        for ev in out:
+            ev_start = ev.request.start
+            starts.update(
+                task_grid(
+                    policy,
+                    ev_start - timedelta(minutes=spec.window_start_min_before),
+                    ev_start - timedelta(minutes=spec.end_min_before) - length,
+                    length,
+                )
+            )
+        for t in sorted(starts):
+            cand = builder.build(rehearsal_request(req, t))
+            cand.role, cand.owner, cand.weight = Role.REHEARSAL, req.ref, 0
+            out.append(cand)
+    return out
+
+
+def survey_positions(
+    builder: CandidateBuilder, events: Iterable[Candidates], previous: Iterable[Assignment] = ()
+) -> list[Candidates]:
+    """Survey options for every new venue that has on-site event positions among `events` (and the published
+    survey's own time, even if it has begun)."""
+    problem = builder.problem
+    policy = problem.policy
+    new_venues = {v.id for v in problem.venues if not v.surveyed}
+    by_venue: dict[str, list[Candidates]] = defaultdict(list)
+    for c in events:
+        if c.role is Role.EVENT and c.site in new_venues:
+            by_venue[c.site].append(c)
+    zone = ZoneInfo(policy.timezone)
+    length = timedelta(minutes=policy.survey_duration_min)
+    out: list[Candidates] = []
+    for venue in sorted(by_venue):
+        evs = sorted(by_venue[venue], key=lambda c: c.start)
+        anchors: list[Candidates] = []
+        for c in evs:
+            if (
+                not anchors
+                or c.request.start.astimezone(zone).date() != anchors[-1].request.start.astimezone(zone).date()
+            ):
+                anchors.append(c)
+            if len(anchors) == SURVEY_ANCHORS:
+                break
+        starts: set[datetime] = set()
+        for c in anchors:
+            e = c.request.start
+            starts.update(
+                task_grid(
+                    policy,
+                    max(e - timedelta(minutes=policy.survey_window_min), problem.now + timedelta(minutes=1)),
+                    e - timedelta(minutes=policy.survey_lead_min) - length,
+                    length,
+                )
+            )
+        starts.update(a.survey.start for a in previous if a.survey is not None and a.survey.venue == venue)
+        last_day = anchors[-1].request.start.astimezone(zone).date() + timedelta(days=1)
+        reach = to_minutes(datetime.combine(last_day, time(0), zone))
+        for t in sorted(starts):
+            cand = builder.build(survey_request(venue, t, policy, evs[0].request), setup=0, teardown=0)
+            cand.role, cand.owner, cand.weight, cand.site, cand.reach = Role.SURVEY, venue, 0, venue, reach
+            out.append(cand)
+    return out
+
+
+def keep_current(cands: list[Candidates], now: datetime, previous: dict[str, Assignment]) -> list[Candidates]:
+    """Drop positions starting before `now`, except a fixed-time event (the freeze decides about it) and the
+    positions a published assignment is at (its chosen time, its rehearsal)."""
+    t_now = to_minutes(now)
+    out = []
+    for c in cands:
+        if c.start > t_now:
+            out.append(c)
+            continue
+        a = previous.get(c.ref)
+        if c.role is Role.EVENT:
+            flexible = c.request.window_start is not None
+            if not flexible or (a is not None and a.start is not None and to_minutes(a.start) == c.start):
+                out.append(c)
+        elif c.role is Role.REHEARSAL and a is not None and a.rehearsal is not None:  # noqa: SIM102
+            if to_minutes(a.rehearsal.start) == c.start:
+                out.append(c)
+    return out
+
+
+@dataclass(frozen=True)
+class KitHold:
+    """Kits out that no position of this plan accounts for: from `start` until `end` (None: until returned).
+    `request`: the request it belongs to if that request is in play (then it counts only if it goes unserved)."""
+
+    kit: str
+    count: int
+    start: int
+    end: int | None
+    request: str | None
+
+
+def kit_holds(problem: Problem, in_play: set[str]) -> list[KitHold]:
+    now = to_minutes(problem.now)
+    out = []
+    for k in problem.kits_out:
+        due = to_minutes(k.due)
+        end = None if due <= now else due
+        out.append(KitHold(k.kit, k.count, now, end, k.request if k.request in in_play else None))
+    return out
+
+
+def kit_stock(problem: Problem) -> dict[str, int]:
+    return {k.id: k.stock for k in problem.kit_types}
+
+
+def travel_conflicts(problem: Problem, cands: list[Candidates]) -> list[tuple[int, int, int]]:
+    """(operator, position, position): two on-site positions at different venues an operator could not do one
+    after the other for lack of travel time (their working spans do not overlap; overlaps are ruled out anyway).
+
+    Vectorised per operator: a month has thousands of on-site spans per operator, and each re-plan asks again.
+    """
+    per_op: dict[int, list[tuple[int, int, int, str, str]]] = defaultdict(list)
+    for pos, c in enumerate(cands):
+        if c.site is None:
+            continue
+        for o in c.operators:
+            per_op[o.operator].append((o.start, o.end, pos, c.site, c.ref))
+    venues = sorted({c.site for c in cands if c.site is not None})
+    need = np.array([[problem.travel_min(a, b) for b in venues] for a in venues], dtype=np.int64).reshape(
+        len(venues), len(venues)
+    )
+    longest = int(need.max(initial=0))
+    if longest == 0:
+        return []
+    venue_no = {v: k for k, v in enumerate(venues)}
+    ref_no: dict[str, int] = {}
+    out: list[tuple[int, int, int]] = []
+    for op, spans in per_op.items():
+        spans.sort()
+        start = np.array([x[0] for x in spans], dtype=np.int64)
+        end = np.array([x[1] for x in spans], dtype=np.int64)
+        at = np.array([x[2] for x in spans], dtype=np.int64)
+        venue = np.array([venue_no[x[3]] for x in spans], dtype=np.int64)
+        ref = np.array([ref_no.setdefault(x[4], len(ref_no)) for x in spans], dtype=np.int64)
+        # For each span, the spans starting from its end until the longest travel time after it.
+        lo = np.searchsorted(start, end, side="left")
+        hi = np.searchsorted(start, end + longest, side="left")
+        counts = hi - lo
+        first = np.repeat(np.arange(len(spans)), counts)
+        second = np.repeat(lo, counts) + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        v1, v2 = venue[first], venue[second]
+        tight = (v1 != v2) & (ref[first] != ref[second]) & (start[second] - end[first] < need[v1, v2])
+        out.extend(zip(repeat(op), at[first[tight]].tolist(), at[second[tight]].tolist()))
+    return out

@@ -1,0 +1,1 @@
+from tests.store.dbs import db_url, pg_url  # noqa: F401  (fixtures)

@@ -1,0 +1,151 @@
+"""Admin commands against a stored office: requests, re-plan with its diff, pins, status, and the demo."""
+
+from __future__ import annotations
+
+import email
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+from typer.testing import CliRunner
+
+from allocator.commands.main import app
+from allocator.demo import run_demo
+from allocator.planner.domain import Assignment
+from allocator.planner.problem_io import load_problem
+from allocator.planner.solver import solve
+from allocator.service import plan_changes
+from tests.planner.factories import host, problem, request
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "config" / "example-problem.json"
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    assert runner.invoke(app, ["import", "--problem", str(EXAMPLE), "--db", url]).exit_code == 0
+    return url
+
+
+def test_requests_replan_pin_status(db: str) -> None:
+    first = runner.invoke(app, ["replan", "--db", db])
+    assert first.exit_code == 0, first.output
+    assert "published plan 1: 46 served" in first.output and "+ PSR-BUPATI-01" in first.output
+    add = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "NEW-9", "--unit", "Bappeda", "--title",
+                              "Rapat", "--start", "2027-01-06T09:30", "--end", "2027-01-06T11:00", "--tz",
+                              "Asia/Makassar", "--participants", "420", "--priority", "head_of_region",
+                              "--pic-name", "Sari", "--service", "link"])  # fmt: skip
+    assert add.exit_code == 0 and "saved as version 1" in add.output
+    dry = runner.invoke(app, ["replan", "--dry-run", "--db", db])
+    assert dry.exit_code == 0 and "would publish" in dry.output and "+ NEW-9" in dry.output
+    assert "Zoom actions" in dry.output
+    listed = runner.invoke(app, ["requests", "list", "--db", db])
+    assert "NEW-9" in listed.output and "not planned" in listed.output  # the dry run published nothing
+    pin = runner.invoke(app, ["pin", "PSR-00002", "--host", "H500", "--db", db])
+    assert pin.exit_code == 0 and "pinned to H500" in pin.output
+    assert runner.invoke(app, ["pin", "PSR-00002", "--host", "NOPE", "--db", db]).exit_code == 2
+    again = runner.invoke(app, ["replan", "--db", db])
+    assert "~ PSR-00002: H300B → H500" in again.output
+    assert runner.invoke(app, ["unpin", "PSR-00002", "--db", db]).output.strip() == "PSR-00002: unpinned"
+    show = runner.invoke(app, ["requests", "show", "NEW-9", "--db", db])
+    assert "v1" in show.output and "plan 2" in show.output
+    cancel = runner.invoke(app, ["requests", "cancel", "NEW-9", "--db", db])
+    assert cancel.output.strip() == "NEW-9: cancelled"
+    status = runner.invoke(app, ["status", "--db", db])
+    assert status.exit_code == 0 and "Zoom outbox" in status.output and "budget left today" in status.output
+
+
+def test_fresh_replan_solves_unchanged_parts_again(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import allocator.commands.admin as admin_cli
+
+    seen: list[bool] = []
+    real = admin_cli.replan
+
+    def spy(*args: object, **kw: object) -> object:
+        seen.append(kw["options"].reuse_unchanged)  # type: ignore[attr-defined]
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(admin_cli, "replan", spy)
+    assert runner.invoke(app, ["replan", "--db", db]).exit_code == 0
+    fresh = runner.invoke(app, ["replan", "--fresh", "--db", db])
+    assert fresh.exit_code == 0, fresh.output
+    assert seen == [True, False] and "no request gains, loses or moves" in fresh.output
+
+
+def test_bad_request_input_names_the_fields(db: str) -> None:
+    bad = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "B-1", "--unit", "U", "--title", "T",
+                              "--start", "2027-01-05T10:00", "--end", "2027-01-05T09:00", "--participants", "0",
+                              "--pic-name", "P", "--tz", "Mars/Base"])  # fmt: skip
+    assert bad.exit_code == 2
+    assert "timezone: unknown IANA time zone 'Mars/Base'" in bad.output
+    assert "participants" in bad.output and "Traceback" not in bad.output
+
+
+def test_plan_changes_say_why() -> None:
+    prob = problem(
+        hosts=[host("H100", 100), host("H500", 500)],
+        requests=[request("OLD", "09:00", "10:00", 80), request("BIG", "09:00", "10:00", 450, priority="high"),
+                  request("GONE", "13:00", "14:00", 600)],
+    )  # fmt: skip
+    before = [Assignment(request="OLD", host="H500"), Assignment(request="GONE", host="H500")]
+    after = solve(prob.model_copy(update={"previous": [before[0]]}))
+    changes = {c.request: c for c in plan_changes(prob, before, after)}
+    assert changes["BIG"].kind == "gained"
+    assert changes["OLD"].kind == "moved" and "BIG (high)" in changes["OLD"].reason
+    assert changes["GONE"].kind == "lost" and "no host has 600 seats" in changes["GONE"].reason
+
+
+def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    console = Console(record=True, width=140)
+    code = run_demo(EXAMPLE, tmp_path / "demo", console, quiet_timelines=True)
+    out = console.export_text()
+    assert code == 0, out
+    assert "+ PSR-GUB-01" in out and "- PSR-00006" in out and "reconcile --dry-run" in out and "0 findings" in out
+    mails = list((tmp_path / "demo" / "mail").glob("*.eml"))
+    gub = [m for m in mails if m.name.startswith("PSR-GUB-01_pic")]
+    assert gub, [m.name for m in mails][:5]
+    msg = email.message_from_bytes(gub[0].read_bytes())
+    body = gub[0].read_bytes().decode("utf-8", "replace")
+    assert "zoom-sandbox.invalid/j/" in body and "/s/" not in body  # join link, never the host's start link
+    assert any(part.get_content_type() == "text/calendar" for part in msg.walk())
+    # The rescheduled meeting: the PIC's update is the same calendar event with a higher SEQUENCE.
+    events = {}
+    for kind in ("scheduled", "changed"):
+        (path,) = (tmp_path / "demo" / "mail").glob(f"PSR-00002_pic.{kind}_*.eml")
+        part = next(p for p in email.message_from_bytes(path.read_bytes()).walk()
+                    if p.get_content_type() == "text/calendar")  # fmt: skip
+        events[kind] = Calendar.from_ical(part.get_payload(decode=True)).walk("VEVENT")[0]
+    assert events["scheduled"]["UID"] == events["changed"]["UID"]
+    assert int(events["changed"]["SEQUENCE"]) > int(events["scheduled"]["SEQUENCE"])
+    assert len(load_problem(EXAMPLE).requests) == 60
+
+    # The office's workflow reaches people: the head of region's rehearsal and kits, the planned time of a
+    # flexible request, and the operator sent to survey a new venue.
+    def text(pattern: str) -> str:
+        (path,) = (tmp_path / "demo" / "mail").glob(pattern)
+        msg = email.message_from_bytes(path.read_bytes())
+        return "".join(p.get_payload(decode=True).decode() for p in msg.walk() if p.get_content_type() == "text/plain")
+
+    bupati = text("PSR-BUPATI-01_pic.scheduled_*.eml")
+    assert "Gladi bersih: Selasa, 5 Januari 2027 pukul 07.00–08.00 WITA" in bupati and "Kamera + tripod" in bupati
+    assert "diminta" in text("PSR-FLEX-01_pic.scheduled_*.eml")
+    assert list((tmp_path / "demo" / "mail").glob("*_op.survey_*.eml"))
+
+
+def test_explain_and_status_use_the_store(db: str) -> None:
+    runner.invoke(app, ["replan", "--db", db])
+    out = runner.invoke(app, ["explain", "PSR-00019", "--db", db, "--lang", "en"])
+    assert out.exit_code == 0 and "not served" in out.output and "alternatives:" in out.output
+    status = runner.invoke(app, ["status", "--db", db])
+    assert "plan 1 (published" in status.output and "notifications: 0 sent" in status.output
+
+
+def test_replan_confirm_names_unknown_requests(db: str) -> None:
+    out = runner.invoke(app, ["replan", "--confirm", "NOPE", "--db", db])
+    assert out.exit_code == 2 and "--confirm: unknown request(s) NOPE" in out.output
+    ok = runner.invoke(app, ["replan", "--confirm", "PSR-BUPATI-01", "--dry-run", "--db", db])
+    assert ok.exit_code == 0 and "would publish" in ok.output
