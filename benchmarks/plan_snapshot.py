@@ -19,9 +19,8 @@ import json
 import sys
 from typing import Any
 
-from allocator.domain import Plan, Problem
-
 from allocator.planner.candidates import CandidateCache
+from allocator.planner.domain import Plan, Problem
 from allocator.planner.problem_io import parse_problem
 from allocator.planner.solver import SolveOptions, solve
 from benchmarks.generate import district, ministry
