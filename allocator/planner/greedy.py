@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 
-from allocator.planner.candidates import Role, to_minutes
+from allocator.planner.candidates import Role
 from allocator.planner.domain import Assignment, HostKind
 from allocator.planner.model import AllocationModel, Var, chosen_pools
+from allocator.planner.workflow import published_task_slots
 
 
 def _peak(spans: list[tuple[int, int]], start: int, end: int) -> int:
@@ -33,17 +34,8 @@ Pools = tuple[int | None, dict[int, int]]  # a host pool (None: no host) and ope
 def published_tasks(m: AllocationModel, previous: Mapping[int, Assignment]) -> dict[int, Pools]:
     """The positions of the published rehearsals and surveys of the events that may keep their assignment,
     with the pools they had."""
-    at: dict[tuple[Role, str, int], int] = {
-        (c.role, c.ref, c.start): k for k, c in enumerate(m.cands) if c.role is not Role.EVENT
-    }
-    out: dict[int, Pools] = {}
-    for pos, a in previous.items():
-        if pos not in m.kept_as:
-            continue
-        for role, slot, ref in ((Role.REHEARSAL, a.rehearsal, a.request), (Role.SURVEY, a.survey, None)):
-            if slot is not None and (k := at.get((role, ref or slot.venue or "", to_minutes(slot.start)))) is not None:
-                out[k] = chosen_pools(m, slot)
-    return out
+    keeping = [a for pos, a in previous.items() if pos in m.kept_as]
+    return {k: chosen_pools(m, slot) for k, slot in published_task_slots(m.cands, keeping).items()}
 
 
 def greedy_hint(

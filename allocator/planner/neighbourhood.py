@@ -13,8 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from allocator.planner.candidates import Candidates, Role, to_minutes
+from allocator.planner.candidates import Candidates, Role
 from allocator.planner.domain import Assignment, Problem, TaskSlot
+from allocator.planner.workflow import published_task_slots
 
 Key = tuple[bool, str]  # (a survey?, request ref or venue id): positions that come and go together
 
@@ -96,15 +97,7 @@ def hold_the_rest(
     unserved). Rehearsals and surveys stay free, wherever they are: held, one could block a chain of task moves
     that makes room for a newcomer without any event changing. None when an event cannot be held (its published
     option is gone, or it is pinned without having been published): the part is then searched whole."""
-    task_at: dict[tuple[Role, str, int], int] = {
-        (c.role, c.ref, c.start): k for k, c in enumerate(cands) if c.role is not Role.EVENT
-    }
-    tasks: dict[int, TaskSlot] = {}  # the published rehearsals and surveys, by position
-    for a in previous.values():
-        for role, task, ref in ((Role.REHEARSAL, a.rehearsal, a.request), (Role.SURVEY, a.survey, None)):
-            k = task_at.get((role, ref or task.venue or "", to_minutes(task.start))) if task else None
-            if task is not None and k is not None:
-                tasks[k] = task
+    tasks = published_task_slots(cands, previous.values())
     published = {cands[k].ref for k in previous}
     out = HeldPart([], [], {}, {}, {})
     for k, c in enumerate(cands):

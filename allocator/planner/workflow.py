@@ -10,7 +10,7 @@ Pure: plain data in, plain data out; times in whole minutes since the epoch as i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from itertools import repeat
@@ -27,6 +27,7 @@ from allocator.planner.domain import (
     Request,
     ServiceType,
     SitePolicy,
+    TaskSlot,
 )
 
 MAX_FLEXIBLE_STARTS = 48  # nearest to the preferred start
@@ -208,6 +209,19 @@ def keep_current(cands: list[Candidates], now: datetime, previous: dict[str, Ass
         elif c.role is Role.REHEARSAL and a is not None and a.rehearsal is not None:  # noqa: SIM102
             if to_minutes(a.rehearsal.start) == c.start:
                 out.append(c)
+    return out
+
+
+def published_task_slots(cands: Sequence[Candidates], published: Iterable[Assignment]) -> dict[int, TaskSlot]:
+    """The positions among `cands` of the published assignments' rehearsals and surveys, with their slots."""
+    at: dict[tuple[Role, str, int], int] = {
+        (c.role, c.ref, c.start): k for k, c in enumerate(cands) if c.role is not Role.EVENT
+    }
+    out: dict[int, TaskSlot] = {}
+    for a in published:
+        for role, slot, ref in ((Role.REHEARSAL, a.rehearsal, a.request), (Role.SURVEY, a.survey, None)):
+            if slot is not None and (k := at.get((role, ref or slot.venue or "", to_minutes(slot.start)))) is not None:
+                out[k] = slot
     return out
 
 
