@@ -15,6 +15,7 @@ from allocator.planner.domain import (
     Assignment,
     Blocker,
     HostKind,
+    MissedRehearsal,
     Problem,
     Request,
     TaskSlot,
@@ -414,3 +415,23 @@ def started_without_plan(problem: Problem, req: Request) -> Unserved:
         reason_id=f"acara dimulai {when(req.start, req.end, req.timezone, 'id')}, sebelum waktu perencanaan, "
         "dan belum mendapat alokasi",
     )
+
+
+def missed_rehearsals(problem: Problem, chosen: list[Assignment]) -> list[MissedRehearsal]:
+    """Served events whose asked-for rehearsal found no slot, with why."""
+    by_ref = {r.ref: r for r in problem.requests}
+    out = []
+    for a in chosen:
+        spec = by_ref[a.request].rehearsal
+        if spec is not None and a.rehearsal is None:
+            crew = ", ".join(a.operators) or "-"
+            out.append(
+                MissedRehearsal(
+                    request=a.request,
+                    reason=f"no slot in the rehearsal window where {crew} (and a host, if online) is free; "
+                    "the event itself is served",
+                    reason_id=f"tidak ada waktu dalam rentang gladi bersih saat {crew} (dan host, bila daring) "
+                    "kosong; acaranya sendiri tetap dilayani",
+                )
+            )
+    return sorted(out, key=lambda x: x.request)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import allocator.planner.replan as replan_module
 import allocator.planner.solver as solver_module
 from allocator.planner.candidates import CandidateBuilder, Candidates, Role, to_minutes
 from allocator.planner.domain import Plan, Problem
@@ -132,8 +133,8 @@ def test_a_held_events_rehearsal_stays_free_with_its_published_slot_known() -> N
 
 
 def _settle_calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    monkeypatch.setattr(solver_module, "SETTLE_LOCALLY_FROM", 0)
-    return outcomes_of(monkeypatch, "_settle_around_newcomers")
+    monkeypatch.setattr(replan_module, "SETTLE_LOCALLY_FROM", 0)
+    return outcomes_of(monkeypatch, solver_module, "settle_around_newcomers")
 
 
 def test_a_higher_tier_newcomer_displaces_only_what_is_near(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -206,7 +207,7 @@ def test_a_month_re_planned_around_newcomers_that_fit_nowhere_is_the_published_p
     with pytest.MonkeyPatch.context() as mp:
         calls = _settle_calls(mp)
         if not settled:
-            mp.setattr(solver_module, "SETTLE_LOCALLY_FROM", 10**9)
+            mp.setattr(replan_module, "SETTLE_LOCALLY_FROM", 10**9)
         for k in range(1, 7):
             again = _with_new_request(prob, first, "low", at=len(prob.requests) * k // 7)
             again = again.model_copy(update={"previous_unserved": first.unserved})

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from types import ModuleType
 from typing import Any
 
 import pytest
+from ortools.sat.python import cp_model
 
+import allocator.planner.levels as levels_module
 import allocator.planner.rehearsals as rehearsals_module
 import allocator.planner.solver as solver_module
 from allocator.planner.domain import Plan, Problem
@@ -19,15 +22,16 @@ from tests.planner.test_workflow_rules import OFFICE, _rehearsed, with_
 
 FINGERPRINT_SCRIPT = """
 from allocator.planner.model import Workflow
-from allocator.planner.solver import _Component, _fingerprint, _site_digest
+from allocator.planner.parts import Part
+from allocator.planner.reuse import fingerprint, site_digest
 from tests.planner.factories import problem, request
 from allocator.planner.candidates import CandidateBuilder
 from dataclasses import replace
 prob = problem(requests=[request("A", "09:00", "10:00")])
 cands = [replace(CandidateBuilder(prob).build(prob.requests[0]), kits=(("CAM", 1),))]
 venues = frozenset(f"VENUE-{i}" for i in range(12))
-comp = _Component(cands=cands, fixed={}, previous={}, workflow=Workflow(surveyed=venues))
-print(_fingerprint(prob, comp, _site_digest(prob, {"CAM": 2}, [])))
+comp = Part(cands=cands, fixed={}, previous={}, workflow=Workflow(surveyed=venues))
+print(fingerprint(prob, comp, site_digest(prob, {"CAM": 2}, [])))
 """
 
 
@@ -101,8 +105,8 @@ def test_a_part_cut_short_is_kept_unsolved_with_the_bound_it_reached(monkeypatch
     # As if the time limit had cut the part short: its record carries the bound it reached.
     cut = [r.model_copy(update={"served_bound": served + 10}) if r in parts else r for r in first.records]
     solved: list[int] = []
-    real = solver_module._solve_level
-    monkeypatch.setattr(solver_module, "_solve_level", lambda *a: solved.append(1) or real(*a))
+    real = solver_module.solve_level
+    monkeypatch.setattr(solver_module, "solve_level", lambda *a: solved.append(1) or real(*a))
     again = solve(_again(prob, first, previous_records=[r.model_dump() for r in cut]))
     assert solved == [] and again.assignments == first.assignments
     term = again.term("served_weight")
@@ -110,21 +114,21 @@ def test_a_part_cut_short_is_kept_unsolved_with_the_bound_it_reached(monkeypatch
     assert [r.served_bound for r in again.records if r.fingerprint == parts[0].fingerprint] == [served + 10]
 
 
-def outcomes_of(monkeypatch: pytest.MonkeyPatch, name: str) -> list[bool]:
-    """What each call of the solver's function `name` returned, in order."""
+def outcomes_of(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> list[bool]:
+    """What each call of the function `name`, as `module` calls it, returned, in order."""
     outcomes: list[bool] = []
-    real = getattr(solver_module, name)
+    real = getattr(module, name)
 
     def spying(*args: Any) -> bool:
         outcomes.append(real(*args))
         return outcomes[-1]
 
-    monkeypatch.setattr(solver_module, name, spying)
+    monkeypatch.setattr(module, name, spying)
     return outcomes
 
 
 def _fit_attempts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    return outcomes_of(monkeypatch, "_fits_around_published")
+    return outcomes_of(monkeypatch, levels_module, "fits_around_published")
 
 
 def _morning(hosts: int) -> tuple[Problem, Plan]:
@@ -205,7 +209,7 @@ def test_replan_adds_every_lp_row_at_once_only_where_nothing_published_may_give_
     again = with_(prob, requests=[old, new], previous=first.assignments, previous_records=first.records,
                   previous_unserved=first.unserved)  # fmt: skip
     seen: list[bool] = []
-    real = solver_module.cp_model.CpSolver
+    real = cp_model.CpSolver
 
     class Spy(real):  # type: ignore[misc, valid-type]
         def solve(self, model: Any, *args: Any, **kw: Any) -> Any:
@@ -213,7 +217,7 @@ def test_replan_adds_every_lp_row_at_once_only_where_nothing_published_may_give_
                 seen.append(not self.parameters.add_lp_constraints_lazily)
             return super().solve(model, *args, **kw)
 
-    monkeypatch.setattr(solver_module.cp_model, "CpSolver", Spy)
+    monkeypatch.setattr(cp_model, "CpSolver", Spy)
     plan = solve(again)
     assert seen == [eager]
     assert (plan.assignment_for("NEW") is not None) is (priority == "head_of_region")

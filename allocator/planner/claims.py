@@ -1,0 +1,82 @@
+"""What a plan may claim: each objective term's value, its proven bound and whether they meet, the status and the
+gap, from the parts' levels; and the levels' values recomputed from a set of assignments.
+
+A claim is only as good as its proof: a term is *optimal* only when every part proved its level, and the plan
+is *optimal* only when every term is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from allocator.planner.candidates import Candidates, Role, to_minutes
+from allocator.planner.domain import Assignment, ObjectiveTerm, Problem, SolverStatus
+from allocator.planner.parts import TERMS, Part
+from allocator.planner.rehearsals import Placement
+
+
+def term_values(
+    problem: Problem, cands: list[Candidates], previous: dict[int, Assignment], chosen: list[Assignment]
+) -> tuple[int, int, int]:
+    """The objective levels of a set of assignments, computed directly."""
+    by_ref = {a.request: a for a in chosen}
+    weights = problem.policy.preferences
+    served = changed = oversize = moved = 0
+    days: set[tuple[int, int]] = set()
+    for pos, c in enumerate(cands):
+        a = by_ref.get(c.ref)
+        if c.role is Role.EVENT:
+            before = previous.get(pos)
+            if before is not None and (
+                a is None or (a.host, set(a.operators), a.start) != (before.host, set(before.operators), before.start)
+            ):
+                changed += 1
+            if a is None or (a.start is not None and to_minutes(a.start) != c.start):
+                continue
+            served += c.weight
+            moved += abs(c.shift)
+            chosen_ops: list[str] = a.operators
+            oversize += sum(h.oversize for h in c.hosts if problem.hosts[h.host].id == a.host)
+        else:
+            slot = a.rehearsal if (a is not None and c.role is Role.REHEARSAL) else None
+            if c.role is Role.SURVEY:
+                slot = next((x.survey for x in chosen if x.survey and x.survey.venue == c.ref), None)
+            if slot is None or to_minutes(slot.start) != c.start:
+                continue
+            chosen_ops = slot.operators
+        days.update((o.operator, o.day) for o in c.operators if problem.operators[o.operator].id in chosen_ops)
+    prefs = weights.operator_days * len(days) + weights.oversized_licence * oversize
+    return served, changed, prefs + weights.moved_from_requested * moved
+
+
+def objective_terms(parts: Sequence[Part], placement: Placement, mandatory_placed: int) -> list[ObjectiveTerm]:
+    """The three levels summed over the parts, then the rehearsals placed (mandatory ones count as placed)."""
+    terms = [
+        ObjectiveTerm(
+            name=name,
+            sense=sense,
+            value=sum(c.levels[i].value for c in parts),
+            bound=sum(c.levels[i].bound for c in parts),
+            optimal=all(c.levels[i].optimal for c in parts),
+        )
+        for i, (name, sense) in enumerate(TERMS)
+    ]
+    terms.append(
+        ObjectiveTerm(
+            name="rehearsals",
+            sense="maximize",
+            value=mandatory_placed + placement.placed,
+            bound=mandatory_placed + placement.bound,
+            optimal=placement.optimal,
+        )
+    )
+    return terms
+
+
+def status_of(terms: Sequence[ObjectiveTerm]) -> SolverStatus:
+    return SolverStatus.OPTIMAL if all(t.optimal for t in terms) else SolverStatus.FEASIBLE
+
+
+def gap_of(terms: Sequence[ObjectiveTerm]) -> float:
+    """The widest relative distance between a term's value and its bound."""
+    return max((abs(t.bound - t.value) / max(1, abs(t.value)) for t in terms), default=0.0)

@@ -1,0 +1,227 @@
+"""What every step of the solver shares: its options, a part and its levels, the time each part gets, a level's
+objective, a part's CP-SAT worker, and the ties that keep positions in one part.
+
+A problem is split into parts that cannot influence each other (`allocator.planner.components`); each part goes
+through three lexicographic levels (`TERMS`). The modules that decide what a part may reuse (`reuse`), how a
+re-plan settles it (`replan`), how one level is solved (`levels`) and what the plan claims (`claims`) all work
+on the `Part` defined here, and `solver` runs them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import cast
+
+from ortools.sat.python import cp_model
+from pydantic import BaseModel, ConfigDict, Field
+
+from allocator.planner.candidates import Candidates, Role
+from allocator.planner.domain import Assignment
+from allocator.planner.greedy import greedy_hint, published_tasks
+from allocator.planner.model import (
+    AllocationModel,
+    Var,
+    Workflow,
+    changes,
+    complete_hint,
+    hint,
+    moved_from_requested,
+    operator_days,
+    oversized_licences,
+    served_weight,
+)
+from allocator.planner.workflow import KitHold
+
+TERMS = (("served_weight", "maximize"), ("changes", "minimize"), ("preferences", "minimize"))
+
+
+class SolveOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    time_limit_s: float = Field(default=20.0, gt=0)
+    workers: int = Field(default=2, ge=1, le=64, description="Components solved at once.")
+    split_components: bool = True
+    pool_interchangeable: bool = Field(default=True, description="Merge identical resources (symmetry removal).")
+    redundant_constraints: bool = True
+    reuse_unchanged: bool = Field(
+        default=True, description="Keep a component's published assignments when they serve all of it."
+    )
+    seed: int = 0
+    alternatives: bool = Field(default=True, description="Search alternatives for every unserved request.")
+    stability: bool = Field(
+        default=True, description="Published requests stay (notified ones unmoved) unless a higher tier needs them."
+    )
+    replan_gap: float = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description="A re-plan's large changed part may settle for the best plan around its newcomers, the rest "
+        "held as published, when its served weight is within this share of the most it could be; 0: only at it.",
+    )
+
+
+@dataclass
+class Level:
+    """One objective level of one part: the value its plan reaches, the bound proven for it, and whether equal."""
+
+    value: int
+    bound: int
+    optimal: bool
+
+
+@dataclass(frozen=True)
+class FitBound:
+    """A part made of published parts and newcomers, as its records bound it."""
+
+    served: int  # most served weight it can reach
+    preferences: int  # least preferences cost its published parts can have, the newcomers left out
+    proven: bool  # every published part's served weight was proven optimal
+    newcomers: frozenset[str]
+
+
+@dataclass(eq=False)  # a part is itself: membership tests and removal go by identity, not by comparing fields
+class Part:
+    """One independent part, carried through the three levels."""
+
+    cands: list[Candidates]
+    fixed: dict[int, Assignment]
+    previous: dict[int, Assignment]
+    fingerprint: str = ""
+    reused: bool = False
+    stable: bool = True
+    warnings: list[str] = field(default_factory=list)
+    workflow: Workflow = field(default_factory=Workflow)
+    greedy: dict[Var, int] | None = None  # a quick first plan, kept in case CP-SAT has no time to find one
+    fit: FitBound | None = None  # what the records say this part can reach at best (see `replan.fit_bound`)
+    rebuild: Callable[[bool], AllocationModel] | None = None
+    model: AllocationModel | None = None
+    solution: dict[Var, int] | None = None
+    result: list[Assignment] | None = None
+    levels: list[Level] = field(default_factory=list)
+
+
+# Of a part's time left when a level starts, the part it may use: a level that finishes early leaves the rest
+# to the next.
+LEVEL_TIME_SHARES = (0.75, 0.5, 1.0)
+# Of the whole time limit: where the levels must end, and where placing optional rehearsals must; what is left
+# goes to the alternatives and the validator.
+LEVELS_END, REHEARSALS_END = 0.68, 0.8
+
+
+class Budget:
+    """Shares the levels' time among parts by size, as each starts, so one hard part cannot starve the rest;
+    what a part leaves unused goes to those after it."""
+
+    def __init__(self, parts: list[Part], end: float, workers: int) -> None:
+        self.left = sum(len(c.cands) for c in parts)
+        self.end = end
+        self.workers = workers
+        self.lock = threading.Lock()
+
+    def deadline_for(self, comp: Part) -> float:
+        with self.lock:
+            now = _time.monotonic()
+            share = len(comp.cands) / max(1, self.left)
+            self.left -= len(comp.cands)
+            return min(self.end, now + (self.end - now) * min(1.0, share * self.workers))
+
+
+def objective(m: AllocationModel, level: int) -> cp_model.LinearExprT:
+    """The term a level optimises: served weight, changes, or the office's weighted preferences."""
+    weights = m.problem.policy.preferences
+    if level == 0:
+        return served_weight(m)
+    if level == 1:
+        return changes(m)
+    prefs = (
+        weights.operator_days * operator_days(m)  # type: ignore[operator]
+        + weights.oversized_licence * oversized_licences(m)
+        + weights.moved_from_requested * moved_from_requested(m)
+    )
+    return cast(cp_model.LinearExprT, prefs)
+
+
+def part_solver(options: SolveOptions, seconds: float, *, light: bool = False) -> cp_model.CpSolver:
+    """One CP-SAT worker for one part. The clique rows make the LP strong; linearization level 2 keeps it at every
+    node, which proves optimality where the default level stalls on the host–operator coupling.
+
+    `light`: a run that starts from the published plan (the hint is nearly the answer): one presolve pass is
+    enough, and looking for symmetries or probing costs more than the search they would shorten."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = options.seed
+    solver.parameters.linearization_level = 2
+    if light:
+        solver.parameters.max_presolve_iterations = 1
+        solver.parameters.symmetry_level = 0
+        solver.parameters.cp_model_probing_level = 0
+    solver.parameters.max_time_in_seconds = seconds
+    return solver
+
+
+def published_hint(m: AllocationModel, previous: dict[int, Assignment]) -> dict[Var, int]:
+    """Hints the published plan, completed greedily (newcomers fitted around it) with every implied value."""
+    values = complete_hint(m, dict(greedy_hint(m, m.kept_as, published_tasks(m, previous))))
+    hint(m, values.items())
+    return values
+
+
+def published_tasks_staying(m: AllocationModel, tasks: dict[int, dict[int, int]]) -> list[Var]:
+    """Published rehearsal and survey positions (with their operators by pool): a plan's count of them kept, at
+    their time and with their operators, as a tie-break below the preferences. They are not changes the first
+    levels count, but moving one changes an operator's agenda (and an online rehearsal's meeting) for nothing."""
+    staying = [m.served[k] for k in tasks]
+    for k, ops in tasks.items():
+        staying += [m.operator[k, g] for g in ops if (k, g) in m.operator]
+    return staying
+
+
+def ties(cands: list[Candidates], holds: list[KitHold], conflicts: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """Pairs of positions that influence each other without sharing a resource slot."""
+    links: list[tuple[int, int]] = []
+    first_of: dict[str, int] = {}
+    venue_events: dict[str, list[int]] = {}
+    for pos, c in enumerate(cands):
+        key = f"{c.role is Role.SURVEY}:{c.ref}"
+        first = first_of.setdefault(key, pos)
+        if first != pos:
+            links.append((first, pos))  # positions of one request (or one venue's surveys)
+        if c.role is Role.REHEARSAL:
+            links.append((first_of.setdefault(f"False:{c.ref}", pos), pos))
+        if c.role is Role.EVENT and c.site is not None:
+            venue_events.setdefault(c.site, []).append(pos)
+    for pos, c in enumerate(cands):
+        if c.role is Role.SURVEY:
+            # Only the events of the anchor days: later ones need just that a survey took place (see `solve`).
+            links.extend((pos, e) for e in venue_events.get(c.ref, []) if cands[e].start < c.reach)
+    links += _kit_ties(cands, holds, first_of)
+    links.extend(dict.fromkeys((a, b) for _op, a, b in conflicts))  # once per pair, not per operator
+    return links
+
+
+def _kit_ties(cands: list[Candidates], holds: list[KitHold], first_of: dict[str, int]) -> list[tuple[int, int]]:
+    """Positions whose kit loans overlap, and a request's loans with kits it already holds."""
+    links: list[tuple[int, int]] = []
+    kits: dict[str, list[tuple[int, int, int]]] = {}
+    for pos, c in enumerate(cands):
+        for kit, _n in c.kits:
+            kits.setdefault(kit, []).append((c.kit_start, c.kit_end, pos))
+    for h in holds:
+        owner = first_of.get(f"False:{h.request}") if h.request else None
+        if owner is not None:
+            for s, _e, pos in kits.get(h.kit, []):
+                if h.end is None or s < h.end:
+                    links.append((owner, pos))
+    for spans in kits.values():
+        spans.sort()
+        reach, anchor = None, -1
+        for s, e, pos in spans:
+            if reach is not None and s < reach:
+                links.append((anchor, pos))
+                reach = max(reach, e)
+            else:
+                anchor, reach = pos, e
+    return links

@@ -1,0 +1,73 @@
+"""Pre-emption inside the freeze horizon: which frozen meeting a confirmed higher-tier request may displace, and
+which unserved high-tier requests an admin could serve by confirming a displacement.
+"""
+
+from __future__ import annotations
+
+from allocator.planner.domain import PreemptionOffer, Problem, Request, Unserved
+
+
+def margin_min(problem: Problem) -> int:
+    """How far around a meeting another can still collide with it (buffers, setup, teardown)."""
+    pol = problem.policy
+    pads = [pol.buffer_before_min + pol.buffer_after_min, pol.operator_setup_min + pol.operator_teardown_min]
+    pads += [sum(pol.host_buffers(h)) for h in problem.hosts]
+    return max(pads)
+
+
+def preempted_by(problem: Problem, req: Request) -> str | None:
+    """A confirmed request of a higher tier, at or above the pre-emption tier, that `req` could be in the way of."""
+    pol = problem.policy
+    if pol.preempt_min_tier is None or not problem.confirmed_preemptions:
+        return None
+    weights = pol.priority_weights
+    floor = weights[pol.preempt_min_tier]
+    margin = margin_min(problem) * 60
+    mine = weights[req.priority]
+    by_ref = {r.ref: r for r in problem.requests}
+    for ref in problem.confirmed_preemptions:
+        other = by_ref[ref]
+        w = weights[other.priority]
+        near = (
+            other.start.timestamp() - margin < req.end.timestamp()
+            and req.start.timestamp() - margin < other.end.timestamp()
+        )
+        if other.status.active and w >= floor and w > mine and near:
+            return ref
+    return None
+
+
+def preemption_offers(problem: Problem, unserved: list[Unserved], fixed_refs: set[str]) -> list[PreemptionOffer]:
+    """Unserved requests of the pre-emption tier or above that frozen, lower-tier meetings keep out."""
+    pol = problem.policy
+    if pol.preempt_min_tier is None:
+        return []
+    weights = pol.priority_weights
+    floor = weights[pol.preempt_min_tier]
+    by_ref = {r.ref: r for r in problem.requests}
+    pinned = {p.request for p in problem.pins}
+    out = []
+    for u in unserved:
+        mine = weights[by_ref[u.request].priority]
+        if mine < floor or u.request in problem.confirmed_preemptions:
+            continue
+        frozen = sorted(
+            {
+                r
+                for b in u.blockers
+                for r in b.requests
+                if r in fixed_refs and r not in pinned and weights[by_ref[r].priority] < mine
+            }
+        )
+        if frozen:
+            out.append(
+                PreemptionOffer(
+                    request=u.request,
+                    displaces=frozen,
+                    text=f"{u.request} could be served inside the freeze horizon by displacing {', '.join(frozen)}; "
+                    f"an admin confirms with: vicon replan --confirm {u.request}",
+                    text_id=f"{u.request} dapat dilayani dengan menggeser {', '.join(frozen)} (dalam masa kunci "
+                    f"jadwal); admin mengonfirmasi dengan: vicon replan --confirm {u.request}",
+                )
+            )
+    return out
