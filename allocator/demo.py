@@ -26,7 +26,7 @@ from allocator.notify.config import NotifyConfig
 from allocator.notify.events import tick
 from allocator.notify.startlinks import TenantStartLinks
 from allocator.planner.domain import Request, RequestStatus
-from allocator.planner.problem_io import load_problem
+from allocator.problem_files import load_problem
 from allocator.service import ReplanOutcome
 from allocator.store.repo import Store
 from allocator.sync.reconcile import reconcile

@@ -15,8 +15,8 @@ from allocator.commands.render import explain_request, print_plan
 from allocator.commands.store import register as register_store_commands
 from allocator.planner.domain import Plan, Problem
 from allocator.planner.errors import InvalidProblem, ViconError
-from allocator.planner.problem_io import load_problem
 from allocator.planner.solver import SolveOptions, solve
+from allocator.problem_files import load_problem
 from zoom_client.cli import register as register_zoom_commands
 
 app = typer.Typer(

@@ -16,8 +16,8 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from allocator.planner.errors import ViconError
-from allocator.planner.problem_io import load_problem
 from allocator.planner.solver import SolveOptions, solve
+from allocator.problem_files import load_problem
 from allocator.store.migrate import current_revision, head_revision, upgrade
 from allocator.store.repo import Store
 from allocator.sync.leader import LeaderLock

@@ -1,9 +1,7 @@
-"""Reading problems from files: every offending field named, never a traceback."""
+"""Problems from plain data: every offending field named, never a traceback."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -43,14 +41,3 @@ def parse_problem(data: Any) -> Problem:
     except ValidationError as exc:
         raise InvalidProblem(validation_messages(exc)) from None
 
-
-def load_problem(path: Path) -> Problem:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidProblem([f"{path}: cannot read the file ({exc.strerror})"]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidProblem([f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from None
-    return parse_problem(data)

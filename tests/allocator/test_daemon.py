@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from allocator.daemon import Daemon, DaemonSettings, ingest_file
-from allocator.planner.problem_io import load_problem
 from allocator.planner.validate import validate_plan
+from allocator.problem_files import load_problem
 from allocator.service import ReplanOutcome
 from allocator.store.repo import Store
 from allocator.sync.sandbox import fixture_for_hosts

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from allocator.commands.main import app
 from allocator.demo import run_demo
 from allocator.planner.domain import Assignment
-from allocator.planner.problem_io import load_problem
 from allocator.planner.solver import solve
+from allocator.problem_files import load_problem
 from allocator.service import plan_changes
 from tests.planner.factories import host, problem, request
 

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from allocator.commands.main import app
 from allocator.planner.domain import Plan
-from allocator.planner.problem_io import load_problem
 from allocator.planner.validate import validate_plan
+from allocator.problem_files import load_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "example-problem.json"

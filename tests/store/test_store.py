@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from allocator.planner.domain import Pin, RequestStatus, SitePolicy
-from allocator.planner.problem_io import load_problem
+from allocator.problem_files import load_problem
 from allocator.store import Store, current_revision, head_revision, upgrade
 from allocator.store.models import Base, OutboxRow
 from tests.store.dbs import FakeClock, hosts, plan_of, request, requests_from, round_robin

@@ -13,7 +13,7 @@ pytest.importorskip("fastapi", reason="the web extra (fastapi, httpx) is not ins
 
 from fastapi.testclient import TestClient
 
-from allocator.planner.problem_io import load_problem
+from allocator.problem_files import load_problem
 from allocator.store import Store
 from allocator.web.app import create_app
 from allocator.web.auth import issue_token
