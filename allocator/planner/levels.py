@@ -22,9 +22,9 @@ from allocator.planner.parts import (
     Level,
     Part,
     SolveOptions,
+    hint_published,
     objective,
     part_solver,
-    published_hint,
     published_tasks_staying,
 )
 from allocator.planner.replan import fits_around_published, may_displace
@@ -54,12 +54,6 @@ def only_fixed(m: AllocationModel, fixed: dict[int, Assignment]) -> dict[Var, in
                 members = {m.problem.operators[i].id for i in m.operator_pools[g].members}
                 values[var] = len(members & set(a.operators))
     return values
-
-
-def hint_published(comp: Part) -> None:
-    """Start from the published plan, completed greedily (newcomers fitted around it) with every implied value."""
-    assert comp.model is not None
-    comp.greedy = published_hint(comp.model, comp.previous)
 
 
 def _claim_nothing(comp: Part, level: int) -> None:

@@ -169,6 +169,13 @@ def published_hint(m: AllocationModel, previous: dict[int, Assignment]) -> dict[
     return values
 
 
+def hint_published(comp: Part) -> None:
+    """Start the part from the published plan, completed greedily (newcomers fitted around it), kept as its
+    first plan in case CP-SAT has no time to find one."""
+    assert comp.model is not None
+    comp.greedy = published_hint(comp.model, comp.previous)
+
+
 def published_tasks_staying(m: AllocationModel, tasks: dict[int, dict[int, int]]) -> list[Var]:
     """Published rehearsal and survey positions (with their operators by pool): a plan's count of them kept, at
     their time and with their operators, as a tie-break below the preferences. They are not changes the first

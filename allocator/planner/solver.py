@@ -27,9 +27,18 @@ from allocator.planner.domain import Assignment, Plan, Problem, Request, Unserve
 from allocator.planner.errors import InvalidPlan
 from allocator.planner.explain import agendas, explain_unserved, missed_rehearsals, started_without_plan
 from allocator.planner.held import fixed_and_previous
-from allocator.planner.levels import hint_published, solve_level
+from allocator.planner.levels import solve_level
 from allocator.planner.model import AllocationModel, Workflow, assignments, build_model
-from allocator.planner.parts import LEVEL_TIME_SHARES, LEVELS_END, REHEARSALS_END, Budget, Part, SolveOptions, ties
+from allocator.planner.parts import (
+    LEVEL_TIME_SHARES,
+    LEVELS_END,
+    REHEARSALS_END,
+    Budget,
+    Part,
+    SolveOptions,
+    hint_published,
+    ties,
+)
 from allocator.planner.preempt import preemption_offers
 from allocator.planner.rehearsals import Placement, place_optional_rehearsals
 from allocator.planner.replan import fit_bound, settle_around_newcomers
