@@ -45,51 +45,73 @@ def greedy_hint(
     where they still fit, so a re-plan starts from the published plan with the newcomers fitted around.
     `tasks`: their published rehearsals and surveys, placed before them, so that a published event that
     needs one (a mandatory rehearsal, a new venue) stays in the hint and the hint stays feasible."""
-    published = published or {}
-    problem = m.problem
-    new_venues = {v.id for v in problem.venues if not v.surveyed} - set(m.workflow.surveyed)
-    host_busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    op_busy: dict[int, list[tuple[int, int, str | None]]] = defaultdict(list)
-    kit_busy: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    forever = 2**62
-    for h in m.workflow.kit_holds:
-        if h.request is None:
-            kit_busy[h.kit].append((h.start, forever if h.end is None else h.end, h.count))
-    # A newcomer of a tier above some published request may displace it (the stability rule lets it): it goes
-    # first with the published ones, which then fit around it where they can.
-    lightest = min((m.cands[p].weight for p in published), default=0)
-    order = sorted(
-        (pos for pos, c in enumerate(m.cands) if c.role is Role.EVENT),
-        key=lambda p: (
-            p not in published and m.cands[p].weight <= lightest,
-            -m.cands[p].weight,
-            p not in published,
-            abs(m.cands[p].shift),
-            m.cands[p].start,
-            p,
-        ),
-    )
-    done: set[str] = set()
-    values: dict[Var, int] = dict.fromkeys([*m.served.values(), *m.host.values(), *m.operator.values()], 0)
+    greedy = _Greedy(m, published or {})
+    order = greedy.order()
+    greedy.hold_tasks(tasks or {})
+    for pos in order:
+        greedy.try_event(pos)
+    return list(greedy.values.items())
 
-    def host_for(pos: int) -> int | None:
+
+class _Greedy:
+    """One greedy pass's state (what is busy when, the values so far), so that its steps are methods, not closures."""
+
+    def __init__(self, m: AllocationModel, published: Mapping[int, Pools]) -> None:
+        self.m = m
+        self.published = published
+        problem = m.problem
+        self.new_venues = {v.id for v in problem.venues if not v.surveyed} - set(m.workflow.surveyed)
+        self.host_busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        self.op_busy: dict[int, list[tuple[int, int, str | None]]] = defaultdict(list)
+        self.kit_busy: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        forever = 2**62
+        for h in m.workflow.kit_holds:
+            if h.request is None:
+                self.kit_busy[h.kit].append((h.start, forever if h.end is None else h.end, h.count))
+        self.done: set[str] = set()
+        self.values: dict[Var, int] = dict.fromkeys([*m.served.values(), *m.host.values(), *m.operator.values()], 0)
+        self.held_tasks: set[tuple[Role, str]] = set()
+
+    def order(self) -> list[int]:
+        """The events in the order they are tried, apart from `greedy_hint` so that it stays short."""
+        m, published = self.m, self.published
+        # A newcomer of a tier above some published request may displace it (the stability rule lets it): it goes
+        # first with the published ones, which then fit around it where they can.
+        lightest = min((m.cands[p].weight for p in published), default=0)
+        return sorted(
+            (pos for pos, c in enumerate(m.cands) if c.role is Role.EVENT),
+            key=lambda p: (
+                p not in published and m.cands[p].weight <= lightest,
+                -m.cands[p].weight,
+                p not in published,
+                abs(m.cands[p].shift),
+                m.cands[p].start,
+                p,
+            ),
+        )
+
+    def host_for(self, pos: int) -> int | None:
+        """The host pool the event takes: the published one first, then the smallest that fits."""
+        m = self.m
         c = m.cands[pos]
         options = sorted(m.host_options[pos].items(), key=lambda it: (it[1].oversize, it[0]))
-        before = published.get(pos, (None, {}))[0]
+        before = self.published.get(pos, (None, {}))[0]
         options.sort(key=lambda it: it[0] != before)  # the published pool first, then the smallest that fits
         for g, opt in options:
             pool = m.host_pools[g]
             if c.request.kind is HostKind.WEBINAR and pool.slots_per_member > 1:
                 continue
-            if _peak(host_busy[g], opt.start, opt.end) < pool.capacity:
+            if _peak(self.host_busy[g], opt.start, opt.end) < pool.capacity:
                 return g
         return None
 
-    def crew_for(pos: int) -> dict[int, int] | None:
+    def crew_for(self, pos: int) -> dict[int, int] | None:
+        """The operators the event takes by pool, the published ones first; None when too few are free."""
+        m, op_busy = self.m, self.op_busy
         c = m.cands[pos]
         crew: dict[int, int] = {}
         need = c.operators_needed
-        before = published.get(pos, (None, {}))[1]
+        before = self.published.get(pos, (None, {}))[1]
         for g, work in sorted(m.operator_options[pos].items(), key=lambda it: (-before.get(it[0], 0), it[0])):
             if need == 0:
                 break
@@ -102,8 +124,8 @@ def greedy_hint(
                     site is not None
                     and site != c.site
                     and (
-                        e <= work.start < e + problem.travel_min(site, c.site)
-                        or work.end <= s < work.end + problem.travel_min(c.site, site)
+                        e <= work.start < e + m.problem.travel_min(site, c.site)
+                        or work.end <= s < work.end + m.problem.travel_min(c.site, site)
                     )
                     for s, e, site in op_busy[g]
                 )
@@ -114,51 +136,57 @@ def greedy_hint(
             need -= take
         return None if need else crew
 
-    def place(pos: int, host_pool: int | None, crew: dict[int, int]) -> None:
+    def place(self, pos: int, host_pool: int | None, crew: dict[int, int]) -> None:
         """Serve the position on that host pool with that crew, and mark them busy for what comes after."""
+        m = self.m
         c = m.cands[pos]
-        values[m.served[pos]] = 1
+        self.values[m.served[pos]] = 1
         if host_pool is not None:
             hosted = m.host_options[pos][host_pool]
-            host_busy[host_pool].append((hosted.start, hosted.end))
-            values[m.host[pos, host_pool]] = 1
+            self.host_busy[host_pool].append((hosted.start, hosted.end))
+            self.values[m.host[pos, host_pool]] = 1
         for g, n in crew.items():
             span = m.operator_options[pos][g]
-            op_busy[g].extend([(span.start, span.end, c.site)] * n)
-            values[m.operator[pos, g]] = n
+            self.op_busy[g].extend([(span.start, span.end, c.site)] * n)
+            self.values[m.operator[pos, g]] = n
 
-    held_tasks: set[tuple[Role, str]] = set()
-    for pos, (host_pool, ops) in (tasks or {}).items():
-        c = m.cands[pos]
-        if c.needs_host != (host_pool is not None) or (host_pool is not None and host_pool not in m.host_options[pos]):
-            continue
-        if any(g not in m.operator_options[pos] for g in ops):
-            continue
-        held_tasks.add((c.role, c.ref))
-        place(pos, host_pool, ops)
+    def hold_tasks(self, tasks: Mapping[int, Pools]) -> None:
+        """Place the published rehearsals and surveys that still fit, before the events that need them."""
+        m = self.m
+        for pos, (host_pool, ops) in tasks.items():
+            c = m.cands[pos]
+            if c.needs_host != (host_pool is not None) or (
+                host_pool is not None and host_pool not in m.host_options[pos]
+            ):
+                continue
+            if any(g not in m.operator_options[pos] for g in ops):
+                continue
+            self.held_tasks.add((c.role, c.ref))
+            self.place(pos, host_pool, ops)
 
-    for pos in order:
+    def try_event(self, pos: int) -> None:
+        """Place the event if it may be served and fits, apart from `greedy_hint` so that it stays short."""
+        m, published, held_tasks = self.m, self.published, self.held_tasks
         c = m.cands[pos]
         spec = c.request.rehearsal
-        if c.ref in done or not c.statically_possible:
-            continue
+        if c.ref in self.done or not c.statically_possible:
+            return
         if spec is not None and spec.mandatory and not (pos in published and (Role.REHEARSAL, c.ref) in held_tasks):
-            continue
-        if c.site in new_venues and not (pos in published and (Role.SURVEY, c.site) in held_tasks):
-            continue
+            return
+        if c.site in self.new_venues and not (pos in published and (Role.SURVEY, c.site) in held_tasks):
+            return
         if any(
-            _peak_count(kit_busy[k], c.kit_start, c.kit_end) + need > m.workflow.kit_stock.get(k, 0)
+            _peak_count(self.kit_busy[k], c.kit_start, c.kit_end) + need > m.workflow.kit_stock.get(k, 0)
             for k, need in c.kits
         ):
-            continue
-        host_pick = host_for(pos) if c.needs_host else None
+            return
+        host_pick = self.host_for(pos) if c.needs_host else None
         if c.needs_host and host_pick is None:
-            continue
-        crew = crew_for(pos)
+            return
+        crew = self.crew_for(pos)
         if crew is None:
-            continue
-        done.add(c.ref)
-        place(pos, host_pick, crew)
+            return
+        self.done.add(c.ref)
+        self.place(pos, host_pick, crew)
         for k, n in c.kits:
-            kit_busy[k].append((c.kit_start, c.kit_end, n))
-    return list(values.items())
+            self.kit_busy[k].append((c.kit_start, c.kit_end, n))

@@ -27,8 +27,8 @@ from ortools.sat.python import cp_model
 
 from allocator.planner.candidates import Candidates, Role, to_minutes
 from allocator.planner.components import split_components
-from allocator.planner.domain import Assignment, ComponentRecord, HostKind, Problem
-from allocator.planner.model import Var, Workflow, assignments, build_model, chosen_pools, hint
+from allocator.planner.domain import Assignment, ComponentRecord, HostKind, Problem, TaskSlot
+from allocator.planner.model import AllocationModel, Var, Workflow, assignments, build_model, chosen_pools, hint
 from allocator.planner.workflow import travel_conflicts
 
 
@@ -175,60 +175,173 @@ def place_optional_rehearsals(
             return Placement(
                 [kept_by.get(a.request, a) for a in chosen], len(kept), len(kept), True, list(known.values())
             )
-    every, all_conflicts = positions, travel_conflicts(problem, positions)
-    held_spans = _HeldSpans(problem, every, fixed)
-    positions, conflicts = _within_what_is_held(problem, every, fixed, held_spans, all_conflicts)
-    result = dict(by_ref)
+    placer = _Placer(problem, len(background), positions, held, fixed, loose, published, previous, known, site,
+                     dict(by_ref), seed=seed, deadline=deadline)  # fmt: skip
+    return placer.run(chosen, workers, digest_of, refs_wanted)
+
+
+class _Placer:
+    """One placement's shared state, so that placing a group and making the records are methods, not closures."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        background: int,
+        every: list[Candidates],
+        held: list[Assignment],
+        fixed: dict[int, Assignment],
+        loose: dict[int, Assignment],
+        published: dict[str, TaskSlot],
+        previous: dict[str, Assignment],
+        known: dict[str, ComponentRecord],
+        site: bytes,
+        result: dict[str, Assignment],
+        *,
+        seed: int,
+        deadline: float,
+    ) -> None:
+        self.problem = problem
+        self.background = background  # the number of background positions: those of the wanted come after them
+        self.held = held
+        self.fixed = fixed
+        self.loose = loose
+        self.published = published
+        self.previous = previous
+        self.known = known
+        self.site = site
+        self.seed = seed
+        self.deadline = deadline
+        self.every, self.all_conflicts = every, travel_conflicts(problem, every)
+        self.held_spans = _HeldSpans(problem, every, fixed)
+        self.positions, self.conflicts = _within_what_is_held(
+            problem, every, fixed, self.held_spans, self.all_conflicts
+        )
+        self.result = result
+        self.digests: dict[tuple[int, ...], str] = {}
 
     def stripped(
-        group: list[int], fixing: Mapping[int, Assignment], among: Sequence[Candidates] = positions
+        self, group: list[int], fixing: Mapping[int, Assignment], among: Sequence[Candidates] | None = None
     ) -> list[Candidates]:
         """A held position needs only the host and operators it holds: the model stays small."""
-        return [_holding_only(problem, among[i], fixing[i]) if i in fixing else among[i] for i in group]
-
-    digests: dict[tuple[int, ...], str] = {}
+        among = self.positions if among is None else among
+        return [_holding_only(self.problem, among[i], fixing[i]) if i in fixing else among[i] for i in group]
 
     def digest(
+        self,
         group: list[int],
         holding: Sequence[Assignment],
         fixing: Mapping[int, Assignment],
-        among: Sequence[Candidates] = positions,
+        among: Sequence[Candidates] | None = None,
     ) -> str:
+        """The group's record fingerprint, for `holding` and `fixing` (the positions `among`, by default these)."""
         local = {i: k for k, i in enumerate(group)}
         held_here = {k: holding[i] for i, k in local.items() if i < len(holding)}  # background positions first
         fixed_here = {local[i] for i in fixing if i in local}
         loose_here = {k for i, k in local.items() if i < len(holding) and i not in fixing}
-        return _group_digest(problem, site, stripped(group, fixing, among), held_here, loose_here, fixed_here)
+        sub = self.stripped(group, fixing, among)
+        return _group_digest(self.problem, self.site, sub, held_here, loose_here, fixed_here)
 
-    def refs_in(group: list[int]) -> list[str]:
-        return [positions[i].ref for i in group if positions[i].role is Role.REHEARSAL and i >= len(background)]
+    def refs_in(self, group: list[int]) -> list[str]:
+        """The requests whose optional rehearsal the group places."""
+        positions = self.positions
+        return [positions[i].ref for i in group if positions[i].role is Role.REHEARSAL and i >= self.background]
 
-    def place(group: list[int]) -> tuple[int, int, bool]:
+    def run(
+        self,
+        chosen: list[Assignment],
+        workers: int,
+        digest_of: Callable[[Candidates], bytes] | None,
+        refs_wanted: list[str],
+    ) -> Placement:
+        """Place every group with a wanted rehearsal, then leave the records for the next placement."""
+        groups = [
+            g
+            for g in _groups(self.problem, self.positions, self.fixed, self.held_spans, self.conflicts)
+            if any(i >= self.background for i in g)
+        ]
+        groups.sort(key=lambda g: -len(g))
+        # Groups share no request, so each writes only its own entries of `result`.
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            outcomes = list(pool.map(self.place, groups))
+        placed = sum(o[0] for o in outcomes)
+        bound = sum(o[1] for o in outcomes)
+        optimal = all(o[2] for o in outcomes)
+        now_held = [a.model_copy(update={"operators": self.result[a.request].operators}) if i in self.loose else a
+                    for i, a in enumerate(self.held)]  # fmt: skip
+        next_fixed = {**dict(enumerate(now_held)), **{i: a for i, a in self.fixed.items() if i >= self.background}}
+        made = self.records(groups, outcomes, now_held, next_fixed)
+        if digest_of is not None and optimal:
+            whole_next = _whole_digest(self.site, self.every, now_held, next_fixed, digest_of)
+            made.append(
+                ComponentRecord(
+                    fingerprint=whole_next, result=_slots_digest(refs_wanted, self.result), requests=len(self.every)
+                )
+            )
+        return Placement([self.result[a.request] for a in chosen], placed, bound, optimal, made)
+
+    def records(
+        self,
+        groups: list[list[int]],
+        outcomes: list[tuple[int, int, bool]],
+        now_held: list[Assignment],
+        next_fixed: dict[int, Assignment],
+    ) -> list[ComponentRecord]:
+        """The groups' records, apart from `run` so that it stays short."""
+        # Records for the next placement as it will see things if nothing changes: every event held with the
+        # operators it has now (published by then, none may change any more). In a re-plan only the newcomers'
+        # events could change operators: a group proven here without one keeps its digest while nothing it holds
+        # changes, so the next placement finds it, and the few groups around newcomers get no record (forming the
+        # month's groups again as the next placement will, ≈ 0.1 s on every re-plan, costs more than placing those
+        # few again when something near them changes). A first plan, whose events could all change, forms them:
+        # each of those groups lies inside one of these; one proven here is proven there too, since placing more of
+        # its rehearsals would have placed more here.
+        fixed, result = self.fixed, self.result
+        if self.loose and not self.problem.previous:
+            proven = {i for g, o in zip(groups, outcomes, strict=True) if o[2] for i in g if i not in fixed}
+            next_spans = _HeldSpans(self.problem, self.every, next_fixed)
+            after, after_conflicts = _within_what_is_held(
+                self.problem, self.every, next_fixed, next_spans, self.all_conflicts
+            )
+            next_groups = [g for g in _groups(self.problem, after, next_fixed, next_spans, after_conflicts)
+                           if any(i >= self.background for i in g)]  # fmt: skip
+            return [ComponentRecord(fingerprint=self.digest(g, now_held, next_fixed, after),
+                                    result=_slots_digest(self.refs_in(g), result), requests=len(g))
+                    for g in next_groups if all(i in proven for i in g if i not in next_fixed)]  # fmt: skip
+        return [ComponentRecord(fingerprint=self.digests[tuple(g)], result=_slots_digest(self.refs_in(g), result),
+                                requests=len(g))
+                for g, o in zip(groups, outcomes, strict=True) if o[2] and self.loose.keys().isdisjoint(g)]  # fmt: skip
+
+    def place(self, group: list[int]) -> tuple[int, int, bool]:
         """One group: (placed, bound, proven); writes its requests' assignments into `result`."""
         local = {i: k for k, i in enumerate(group)}
-        sub = stripped(group, fixed)
-        refs = refs_in(group)
-        digests[tuple(group)] = digest(group, held, fixed)
-        record = known.get(digests[tuple(group)])
-        if record is not None and record.result == _slots_digest(refs, previous):
-            kept = {ref for ref in refs if previous[ref].rehearsal is not None}
+        sub = self.stripped(group, self.fixed)
+        refs = self.refs_in(group)
+        self.digests[tuple(group)] = self.digest(group, self.held, self.fixed)
+        record = self.known.get(self.digests[tuple(group)])
+        if record is not None and record.result == _slots_digest(refs, self.previous):
+            kept = {ref for ref in refs if self.previous[ref].rehearsal is not None}
             for ref in kept:
-                result[ref] = result[ref].model_copy(update={"rehearsal": previous[ref].rehearsal})
+                self.result[ref] = self.result[ref].model_copy(update={"rehearsal": self.previous[ref].rehearsal})
             return len(kept), len(kept), True
         m = build_model(
-            problem,
+            self.problem,
             sub,
-            {local[i]: a for i, a in fixed.items() if i in local},
+            {local[i]: a for i, a in self.fixed.items() if i in local},
             {},
             stability=False,
             # The surveys were settled with the events: here they only keep their operator busy.
             workflow=Workflow(
-                travel=[(op, local[a], local[b]) for op, a, b in conflicts if a in local and b in local],
-                surveyed=frozenset(v.id for v in problem.venues),
+                travel=[(op, local[a], local[b]) for op, a, b in self.conflicts if a in local and b in local],
+                surveyed=frozenset(v.id for v in self.problem.venues),
             ),
         )
-        options = [k for k, c in enumerate(sub) if c.role is Role.REHEARSAL and group[k] >= len(background)]
-        at_published = {k: slot for k in options if (slot := published.get(sub[k].ref)) is not None
+        options = [k for k, c in enumerate(sub) if c.role is Role.REHEARSAL and group[k] >= self.background]
+        weight = self.steer(m, sub, local, options)
+        return self.solve(m, sub, options, weight)
+
+    def steer(self, m: AllocationModel, sub: list[Candidates], local: dict[int, int], options: list[int]) -> int:
+        """The group's objective and hint, apart from `place` so that it stays short: returns one rehearsal's weight."""
+        at_published = {k: slot for k in options if (slot := self.published.get(sub[k].ref)) is not None
                         and to_minutes(slot.start) == sub[k].start}  # fmt: skip
         # A published slot kept at its time, and on its host (an online rehearsal's Zoom meeting stays put).
         keep = [m.served[k] for k in at_published]
@@ -236,7 +349,7 @@ def place_optional_rehearsals(
             g = chosen_pools(m, slot)[0]
             keep += [m.host[k, g]] if g is not None and (k, g) in m.host else []
         same_crew: list[Var] = []
-        for i, a in loose.items():
+        for i, a in self.loose.items():
             if i not in local:
                 continue
             k = local[i]
@@ -249,61 +362,26 @@ def place_optional_rehearsals(
         weight = len(keep) + len(same_crew) + 1
         m.model.maximize(weight * sum(m.served[k] for k in options) + sum(keep) + sum(same_crew))
         hint(m, [(v, 1) for v in [*keep, *same_crew]])
+        return weight
+
+    def solve(
+        self, m: AllocationModel, sub: list[Candidates], options: list[int], weight: int
+    ) -> tuple[int, int, bool]:
+        """The group's solve, apart from `place` so that it stays short: (placed, bound, proven)."""
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
-        solver.parameters.random_seed = seed
-        solver.parameters.max_time_in_seconds = max(deadline - _time.monotonic(), 0.05)
+        solver.parameters.random_seed = self.seed
+        solver.parameters.max_time_in_seconds = max(self.deadline - _time.monotonic(), 0.05)
         status = solver.solve(m.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return 0, len({sub[k].ref for k in options}), False
-        loose_refs = {a.request for a in loose.values()}
+        loose_refs = {a.request for a in self.loose.values()}
         for a in assignments(m, solver.value):
             if a.rehearsal is not None or a.request in loose_refs:  # everything else stays as the levels left it
                 update = {"rehearsal": a.rehearsal, "operators": a.operators}
-                result[a.request] = result[a.request].model_copy(update=update)
+                self.result[a.request] = self.result[a.request].model_copy(update=update)
         placed = sum(solver.value(m.served[k]) for k in options)
         return placed, int(solver.best_objective_bound) // weight, status == cp_model.OPTIMAL
-
-    groups = [
-        g for g in _groups(problem, positions, fixed, held_spans, conflicts) if any(i >= len(background) for i in g)
-    ]
-    groups.sort(key=lambda g: -len(g))
-    # Groups share no request, so each writes only its own entries of `result`.
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        outcomes = list(pool.map(place, groups))
-    placed = sum(o[0] for o in outcomes)
-    bound = sum(o[1] for o in outcomes)
-    optimal = all(o[2] for o in outcomes)
-    # Records for the next placement as it will see things if nothing changes: every event held with the
-    # operators it has now (published by then, none may change any more). In a re-plan only the newcomers'
-    # events could change operators: a group proven here without one keeps its digest while nothing it holds
-    # changes, so the next placement finds it, and the few groups around newcomers get no record (forming the
-    # month's groups again as the next placement will, ≈ 0.1 s on every re-plan, costs more than placing those
-    # few again when something near them changes). A first plan, whose events could all change, forms them:
-    # each of those groups lies inside one of these; one proven here is proven there too, since placing more of
-    # its rehearsals would have placed more here.
-    now_held = [a.model_copy(update={"operators": result[a.request].operators}) if i in loose else a
-                for i, a in enumerate(held)]  # fmt: skip
-    next_fixed = {**dict(enumerate(now_held)), **{i: a for i, a in fixed.items() if i >= len(background)}}
-    if loose and not problem.previous:
-        proven = {i for g, o in zip(groups, outcomes, strict=True) if o[2] for i in g if i not in fixed}
-        next_spans = _HeldSpans(problem, every, next_fixed)
-        after, after_conflicts = _within_what_is_held(problem, every, next_fixed, next_spans, all_conflicts)
-        next_groups = [g for g in _groups(problem, after, next_fixed, next_spans, after_conflicts)
-                       if any(i >= len(background) for i in g)]  # fmt: skip
-        made = [ComponentRecord(fingerprint=digest(g, now_held, next_fixed, after),
-                                result=_slots_digest(refs_in(g), result), requests=len(g))
-                for g in next_groups if all(i in proven for i in g if i not in next_fixed)]  # fmt: skip
-    else:
-        made = [ComponentRecord(fingerprint=digests[tuple(g)], result=_slots_digest(refs_in(g), result),
-                                requests=len(g))
-                for g, o in zip(groups, outcomes, strict=True) if o[2] and loose.keys().isdisjoint(g)]  # fmt: skip
-    if digest_of is not None and optimal:
-        whole_next = _whole_digest(site, every, now_held, next_fixed, digest_of)
-        made.append(
-            ComponentRecord(fingerprint=whole_next, result=_slots_digest(refs_wanted, result), requests=len(every))
-        )
-    return Placement([result[a.request] for a in chosen], placed, bound, optimal, made)
 
 
 def _holding_only(problem: Problem, c: Candidates, a: Assignment) -> Candidates:
