@@ -10,8 +10,8 @@ call it; `write_rejects` writes the rejected rows back for the admin to fix. Par
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Collection, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from allocator.intake.files import SUFFIXES, IntakeFileError, Table, read_table
 from allocator.intake.headers import Column, map_headers, missing_required
-from allocator.intake.leadtime import lead_working_days
+from allocator.intake.leadtime import lead_working_days, received_day
 from allocator.intake.messages import Lang, reason
 from allocator.intake.rejects import write_rejects as _write_rows
 from allocator.intake.report import ColumnReport, GuessReport, MappingReport, RejectReport
@@ -31,7 +31,7 @@ from allocator.planner.domain import Request, SitePolicy
 __all__ = ["SUFFIXES", "AcceptedRow", "IntakeFileError", "IntakeResult", "MappingReport", "RowError", "file_digest",
            "parse_table", "read_file", "write_rejects"]  # fmt: skip
 
-Known = Callable[[str], Request | None]
+Known = Callable[[Collection[str]], Mapping[str, Request]]
 
 
 class RowError(BaseModel):
@@ -75,11 +75,11 @@ class IntakeResult(BaseModel):
 class _Context:
     def __init__(self, policy: SitePolicy, lang: Lang, now: datetime, known: Known | None) -> None:
         self.policy, self.lang, self.now, self.known = policy, lang, now, known
-        self.guesses: dict[tuple[str, str], tuple[Guess, list[int]]] = {}
+        self.prior: Mapping[str, Request] = {}
+        self.guesses: dict[str, list[tuple[int, Guess]]] = {}
 
     def guess(self, row: int, g: Guess) -> None:
-        key = (g.code, repr(sorted(g.params.items())))
-        self.guesses.setdefault(key, (g, []))[1].append(row)
+        self.guesses.setdefault(g.code, []).append((row, g))
 
     def reject(self, row: int, ref: str | None, cells: list[Any], problem: RowProblem) -> RowError:
         text = reason(problem.field, problem.code, self.lang, **problem.params)
@@ -90,8 +90,9 @@ def read_file(path: Path, policy: SitePolicy | None = None, lang: Lang | None = 
               default_zone: str | None = None, now: datetime | None = None, known: Known | None = None
               ) -> IntakeResult:  # fmt: skip
     """Read a request file. `policy`: the site's (zone, intake rules); `lang`: the reasons' language (the
-    policy's by default); `known`: the stored request of a ref, so a re-import keeps what the file does not
-    say (status, priority…) and each row tells whether it is new, changed or unchanged."""
+    policy's by default); `known`: the stored requests among some refs (`Store.requests_by_ref`), so a
+    re-import keeps what the file does not say (status, priority…) and each row tells whether it is new,
+    changed or unchanged."""
     policy = policy or SitePolicy()
     if default_zone is not None:
         policy = policy.model_copy(update={"timezone": default_zone})
@@ -115,6 +116,8 @@ def parse_table(table: Table, name: str, policy: SitePolicy, lang: Lang, *, now:
     for row, _ in read:
         assign_ref(row)
     separate_shared_letters([row for row, _ in read])
+    if known is not None:
+        ctx.prior = known([str(row.data["ref"]) for row, _ in read])
     accepted: list[AcceptedRow] = []
     seen: dict[str, int] = {}
     for row, cells in read:
@@ -157,8 +160,9 @@ def _finish(row: Row, seen: dict[str, int], ctx: _Context) -> AcceptedRow:
         raise RowProblem("ref", "duplicate", row=seen[ref], ref=ref)
     site_zone = ZoneInfo(ctx.policy.timezone)
     if row.stamp is not None:
-        data["submitted_at"] = row.stamp.replace(tzinfo=ZoneInfo(row.stamp_zone) if row.stamp_zone else site_zone).isoformat()
-    prior = ctx.known(ref) if ctx.known is not None else None
+        stamp_zone = ZoneInfo(row.stamp_zone) if row.stamp_zone else site_zone
+        data["submitted_at"] = row.stamp.replace(tzinfo=stamp_zone).isoformat()
+    prior = ctx.prior.get(ref)
     if prior is not None:
         base = prior.model_dump(mode="json")
         data = {**base, **data, "pic": {**base["pic"], **data["pic"]}}
@@ -183,10 +187,7 @@ def _lead_time(req: Request, row: Row, ctx: _Context) -> Request:
     rule = ctx.policy.intake
     if rule.min_lead_working_days <= 0:
         return req
-    site_zone = ZoneInfo(ctx.policy.timezone)
-    received: date = (req.submitted_at or ctx.now).astimezone(site_zone).date()
-    if req.letter_date is not None:
-        received = min(received, req.letter_date)
+    received = received_day(req.submitted_at, req.letter_date, ctx.policy.timezone, ctx.now)
     if row.stamp is None and req.letter_date is None:
         row.guesses.append(Guess("received_today", {}))
     days = lead_working_days(received, req.start.astimezone(ZoneInfo(req.timezone)).date())
@@ -223,7 +224,8 @@ def _report(name: str, columns: list[Column], read: list[tuple[Row, list[Any]]],
         columns=[ColumnReport(header=c.header, field=c.field, how=c.how, zone=c.zone) for c in columns],
         missing=missing_required(columns),
         ref_sources=sources,
-        guesses=[GuessReport(code=g.code, params=g.params, rows=rows) for g, rows in ctx.guesses.values()],
+        guesses=[GuessReport(code=code, rows=[r for r, _ in found], examples=[g.params for _, g in found])
+                 for code, found in ctx.guesses.items()],
         rejected=[RejectReport(row=r.row, ref=r.ref, reason=r.reason) for r in rejected],
     )
 

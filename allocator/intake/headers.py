@@ -97,7 +97,7 @@ def field_of(header: str) -> tuple[str | None, str]:
     text = normalise(raw)
     if not text:
         return None, "ignored"
-    if _contains(text, "mulai") and _contains(text, "selesai") or _contains(text, "start") and _contains(text, "end"):
+    if any(_contains(text, a) and _contains(text, b) for a, b in (("mulai", "selesai"), ("start", "end"))):
         return "time_range", "synonym"  # "Waktu Pelaksanaan (Jam Mulai - Jam Selesai)"
     found = _by_rules(text, STRONG) or _by_rules(text, WEAK)
     if found is not None:

@@ -8,8 +8,9 @@ leave days (cuti bersama) an office may also close on.
 from __future__ import annotations
 
 from collections.abc import Container
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -31,3 +32,10 @@ def national_holidays(first_year: int, last_year: int) -> frozenset[date]:
 
 def lead_working_days(received: date, event: date) -> int:
     return working_days(received, event, national_holidays(min(received.year, event.year), event.year))
+
+
+def received_day(submitted_at: datetime | None, letter_date: date | None, zone: str, today: datetime) -> date:
+    """When a request came in, for its lead time: the earlier of its letter's date and its submission (the
+    form's timestamp, or the first import), in the site's zone."""
+    day = (submitted_at or today).astimezone(ZoneInfo(zone)).date()
+    return min(day, letter_date) if letter_date is not None else day

@@ -112,12 +112,14 @@ def label(field: str, lang: Lang) -> str:
 
 def say(code: str, lang: Lang, **params: object) -> str:
     """The sentence for `code`; a parameter given as an (id, en) pair is said in `lang` too."""
-    local = {k: pick(v, lang) if _pair(v) else v for k, v in params.items()}
+    local = {k: _in(v, lang) for k, v in params.items()}
     return pick(MESSAGES[code], lang).format(**local)
 
 
-def _pair(value: object) -> bool:
-    return isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, str) for v in value)
+def _in(value: object, lang: Lang) -> object:
+    if isinstance(value, tuple | list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        return value[0] if lang == "id" else value[1]
+    return value
 
 
 def reason(field: str | None, code: str, lang: Lang, **params: object) -> str:

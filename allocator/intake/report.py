@@ -54,8 +54,12 @@ class GuessReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     code: str
-    params: dict[str, Any]
     rows: list[int]
+    examples: list[dict[str, Any]]  # each row's own parameters, in the order of `rows`
+
+    def sentence(self, lang: Lang) -> str:
+        more = len(self.rows) - 1
+        return say(self.code, lang, **self.examples[0]) + (f" (+{more})" if more else "")
 
 
 class RejectReport(BaseModel):
@@ -97,8 +101,7 @@ class MappingReport(BaseModel):
             out.append(f"{_w('ref', lang)}: " + ", ".join(parts))
         if self.guesses:
             out.append(_w("guesses", lang) + ":")
-            out += _cut([f"  {_rows(g.rows, lang)}: {say(g.code, lang, **g.params)}" for g in self.guesses],
-                        max_lines, lang)  # fmt: skip
+            out += _cut([f"  {_rows(g.rows, lang)}: {g.sentence(lang)}" for g in self.guesses], max_lines, lang)
         if self.rejected:
             out.append(_w("rejected", lang) + ":")
             out += _cut([f"  {_w('row', lang)} {r.row}" + (f" ({r.ref})" if r.ref else "") + f": {r.reason}"
@@ -109,7 +112,9 @@ class MappingReport(BaseModel):
         """The report as JSON-ready data, each guess also as a sentence in `lang`."""
         data = self.model_dump(mode="json")
         for g, raw in zip(self.guesses, data["guesses"], strict=True):
-            raw["text"] = say(g.code, lang, **g.params)
+            pairs = zip(g.rows, g.examples, strict=True)
+            raw["items"] = [{"row": r, "text": say(g.code, lang, **p)} for r, p in pairs]
+            del raw["examples"]
         for c in data["columns"]:
             c["label"] = label(c["field"], lang) if c["field"] else None
         data["missing_labels"] = [label(f, lang) for f in self.missing]
@@ -124,4 +129,4 @@ def _rows(rows: list[int], lang: Lang) -> str:
 def _cut(lines: list[str], limit: int, lang: Lang) -> list[str]:
     if len(lines) <= limit:
         return lines
-    return lines[:limit] + ["  " + _w("more", lang, n=len(lines) - limit)]
+    return [*lines[:limit], "  " + _w("more", lang, n=len(lines) - limit)]

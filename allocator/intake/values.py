@@ -117,7 +117,8 @@ def parse_date(value: object) -> tuple[date, time | None, str]:
     iso = _ISO.match(text)
     if iso:
         day = _checked_date(raw, int(iso[1]), int(iso[3]), int(iso[4]))
-        return day, (time.fromisoformat(iso[5].zfill(5) if len(iso[5]) < 5 else iso[5]) if iso[5] else None), text[iso.end() :].strip()
+        clock = time.fromisoformat(iso[5].zfill(5) if len(iso[5]) < 5 else iso[5]) if iso[5] else None
+        return day, clock, text[iso.end() :].strip()
     written = None
     lead = _LEAD_DAY.match(text)
     if lead and lead[1] in _DAY_NAMES:
@@ -176,7 +177,7 @@ _CLOCK = re.compile(
 
 def _half_day(hour: int, word: str | None) -> int:
     word = (word or "").replace(".", "")
-    if word in ("siang",) and hour < 11 or word in ("sore", "pm") and hour < 12:
+    if (word in ("siang",) and hour < 11) or (word in ("sore", "pm") and hour < 12):
         return hour + 12
     if word == "malam" and 6 <= hour < 12:
         return hour + 12
@@ -283,7 +284,8 @@ _OPERATOR_WORDS = ("operator", "pendamping", "pendampingan", "teknisi", "petugas
 _KIT_WORDS = ("alat", "peralatan", "pinjam", "peminjaman", "kamera", "camera", "speaker", "mic", "mikrofon",
               "microphone", "equipment", "kit", "perangkat")  # fmt: skip
 _FILLER = ("saja", "only", "hanya", "dan", "and", "plus", "dengan", "with", "juga", "also", "layanan", "service",
-           "fasilitasi", "penyediaan", "kebutuhan", "butuh", "perlu", "minta", "permintaan", "request", "pakai")  # fmt: skip
+           "fasilitasi", "penyediaan", "kebutuhan", "butuh", "perlu", "minta", "permintaan", "request",
+           "pakai")  # fmt: skip
 SERVICE_EXACT = {"link": "link", "link_operator": "link_operator", "operator": "operator"}
 
 
