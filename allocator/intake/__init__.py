@@ -224,8 +224,10 @@ def _report(name: str, columns: list[Column], read: list[tuple[Row, list[Any]]],
         columns=[ColumnReport(header=c.header, field=c.field, how=c.how, zone=c.zone) for c in columns],
         missing=missing_required(columns),
         ref_sources=sources,
-        guesses=[GuessReport(code=code, rows=[r for r, _ in found], examples=[g.params for _, g in found])
-                 for code, found in ctx.guesses.items()],
+        guesses=[
+            GuessReport(code=code, rows=[r for r, _ in found], examples=[g.params for _, g in found])
+            for code, found in ctx.guesses.items()
+        ],
         rejected=[RejectReport(row=r.row, ref=r.ref, reason=r.reason) for r in rejected],
     )
 

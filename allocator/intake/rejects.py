@@ -46,9 +46,15 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def looks_like_formula(value: str) -> bool:
+    """Starts as a spreadsheet formula would: '=', '@', a tab or return, or '+'/'-' with more after it (a lone
+    '-', the usual empty answer, stays as it is)."""
+    return value.startswith(FORMULA_STARTS) and value.strip() not in ("-", "+")
+
+
 def escape_csv(value: str) -> str:
-    """A leading apostrophe before '=', '+', '-', '@' (or a tab or return): text, never a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """A leading apostrophe before a formula-looking cell: text, never a formula."""
+    return "'" + value if looks_like_formula(value) else value
 
 
 def _write_csv(path: Path, headers: list[str], rows: Sequence[Rejected], lang: Lang) -> None:
@@ -71,7 +77,7 @@ def _write_xlsx(path: Path, headers: list[str], rows: Sequence[Rejected], lang: 
             cell = sheet.cell(row=n, column=col, value=plain if plain is not None else _text(value))
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
-                cell.quotePrefix = cell.value.startswith(FORMULA_STARTS)
+                cell.quotePrefix = looks_like_formula(cell.value)
     book.save(path)
 
 

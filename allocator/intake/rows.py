@@ -145,7 +145,8 @@ def _when(cells: dict[str, Any], columns: set[str], zones: dict[str, str], polic
     row_zone = _read("timezone", parse_zone, zone_cell) if zone_cell is not None else None
     base_zone = row_zone or zones.get("time_range") or zones.get("start_time") or policy.timezone
     day, date_clock = _day(cells, columns)
-    time_field = "time_range" if _cell(cells, "time_range") is not None else "start_time"
+    has_range = _cell(cells, "time_range") is not None or "start_time" not in columns
+    time_field = "time_range" if has_range else "start_time"
     raw_time = _cell(cells, time_field)
     start_day, clock = (None, None) if raw_time is None else _moment(time_field, raw_time, base_zone)
     day = day or start_day
@@ -279,13 +280,14 @@ def assign_ref(row: Row) -> None:
 
 
 def separate_shared_letters(rows: list[Row]) -> None:
-    """Several rows under one letter number are several requests: each takes its form identity, or the
-    letter number with its local start ('005/KOM/I/2027-20270105-0900')."""
+    """Rows under one letter number at different times are several requests: each takes its form identity,
+    or the letter number with its local start ('005/KOM/I/2027-20270105-0900'). At the same time they are one
+    request given twice (the second row is refused as a duplicate)."""
     by_ref: dict[str, list[Row]] = {}
     for row in rows:
         if row.ref_source == "letter":
             by_ref.setdefault(row.data["ref"], []).append(row)
-    for shared in (group for group in by_ref.values() if len(group) > 1):
+    for shared in (group for group in by_ref.values() if len({r.data["start"] for r in group}) > 1):
         for row in shared:
             if row.stamp is not None:
                 row.data["ref"], row.ref_source = form_ref(row.stamp, row.email), "form"
@@ -296,4 +298,3 @@ def separate_shared_letters(rows: list[Row]) -> None:
 
 def local_now(now: datetime, zone: str) -> datetime:
     return now.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-

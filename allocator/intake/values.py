@@ -267,7 +267,10 @@ def parse_count(value: object) -> tuple[int, Guess | None]:
             return int(value), None
         raise Unreadable("not_count", value=value)
     raw = clean_text(value)
-    approx = _COUNT_WORDS.search(raw.lower()) is not None and re.search(r"±|\+/?-|kurang|kira|sekitar|approx|about|around", raw.lower()) is not None  # noqa: E501
+    approx = (
+        _COUNT_WORDS.search(raw.lower()) is not None
+        and re.search(r"±|\+/?-|kurang|kira|sekitar|approx|about|around", raw.lower()) is not None
+    )  # noqa: E501
     text = _COUNT_WORDS.sub(" ", raw.lower()).strip(" .:")
     text = " ".join(text.split())
     ranged = _COUNT_RANGE.match(text)
