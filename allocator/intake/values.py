@@ -249,6 +249,7 @@ _COUNT_WORDS = re.compile(
     r"±|\+/-|\+-|kurang lebih|kurleb|kira-kira|kira kira|sekitar|lebih kurang|approx\.?|about|around|maksimal|"
     r"maks\.?|max\.?|orang|org|peserta|pax|people|participants|persons?|hadirin|undangan"
 )
+_APPROX = re.compile(r"±|\+/?-|kurang lebih|lebih kurang|kurleb|kira|sekitar|approx|about|around")
 _COUNT_RANGE = re.compile(r"^(\d[\d.,]*)\s*(?:-|–|s/d|sampai|to)\s*(\d[\d.,]*)$")
 
 
@@ -267,10 +268,7 @@ def parse_count(value: object) -> tuple[int, Guess | None]:
             return int(value), None
         raise Unreadable("not_count", value=value)
     raw = clean_text(value)
-    approx = (
-        _COUNT_WORDS.search(raw.lower()) is not None
-        and re.search(r"±|\+/?-|kurang|kira|sekitar|approx|about|around", raw.lower()) is not None
-    )  # noqa: E501
+    approx = _APPROX.search(raw.lower()) is not None
     text = _COUNT_WORDS.sub(" ", raw.lower()).strip(" .:")
     text = " ".join(text.split())
     ranged = _COUNT_RANGE.match(text)
