@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich import box
 from rich.table import Table
 
 from allocator.intake import IntakeResult
@@ -32,9 +33,12 @@ def late_detail(req: Request, policy: SitePolicy, now: datetime | None = None) -
 
 def intake_table(result: IntakeResult, zone: str) -> Table:
     """What a file would store: each accepted row, whether it is new, changed or unchanged, shown in `zone`."""
-    table = Table(title=f"Rows → requests ({zone_abbrev(zone)})", title_justify="left")
-    for col in ("row", "ref", "change", "when", "end", "unit", "seats", "service", "flags"):
-        table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=28)
+    table = Table(title=f"Rows → requests ({zone_abbrev(zone)})", title_justify="left", box=box.SIMPLE_HEAD,
+                  padding=(0, 1), collapse_padding=True, pad_edge=False)  # fmt: skip
+    widths = {"row": 4, "ref": 25, "change": 9, "when": 32, "end": 5, "unit": 22, "seats": 5, "service": 13,
+              "flags": 5}  # fmt: skip
+    for col, width in widths.items():
+        table.add_column(col, no_wrap=True, overflow="ellipsis", width=width)
     for a in result.rows:
         r = a.request
         start, end = local(r.start, zone), local(r.end, zone)
