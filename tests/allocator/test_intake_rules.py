@@ -203,3 +203,18 @@ def test_two_thousand_rows_in_a_few_seconds(tmp_path: Path) -> None:
     started = clock.perf_counter()
     result = read_file(path, WITA.model_copy(update={"intake": IntakePolicy(min_lead_working_days=3)}), now=NOW)
     assert len(result.accepted) == 2000 and clock.perf_counter() - started < 5
+
+
+def test_the_daemon_logs_the_report_and_answers_a_workbook_with_a_workbook(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(FIXTURES / "kementerian-datacenter.xlsx", inbox / "dc.xlsx")
+    with caplog.at_level("INFO", logger="vicon.daemon"):
+        assert "7 accepted (7 new or changed), 2 rejected" in ingest_file(store, inbox / "dc.xlsx")
+    assert "Laporan pembacaan dc.xlsx: 9 baris, 7 diterima, 2 ditolak" in caplog.text
+    assert "'Agency / Unit' → unit (Unit kerja)" in caplog.text
+    rows = list(load_workbook(inbox / "rejects" / "dc.rejects.xlsx").worksheets[0].iter_rows(values_only=True))
+    assert [r[1] for r in rows[1:]] == ["DC-2027-008", "DC-2027-009"] and rows[0][-1] == "alasan"
+    assert rows[2][-2] == '=HYPERLINK("http://example.invalid","klik")'  # as text, with its quote prefix
