@@ -338,16 +338,19 @@ def ingest_file(store: Store, path: Path) -> str:
         shutil.move(str(path), done / path.name)
         return f"{path.name}: already processed"
     try:
-        result = read_file(path, default_zone=store.policy().timezone)
+        result = read_file(path, store.policy(), now=store.now(), known=store.requests_by_ref)
     except IntakeFileError as exc:
         rejects.mkdir(exist_ok=True)
         (rejects / f"{path.name}.error.txt").write_text(str(exc) + "\n", encoding="utf-8")
         shutil.move(str(path), rejects / path.name)
         return str(exc)
-    saved = sum(1 for req in result.accepted if store.save_request(req, actor=f"intake:{path.name}") is not None)
+    log.info("intake report\n%s", result.report.render(result.lang))
+    changed = [a.request for a in result.rows if a.change != "unchanged"]
+    saved = sum(1 for v in store.save_requests(changed, actor=f"intake:{path.name}") if v is not None)
     if result.rejected:
         rejects.mkdir(exist_ok=True)
-        write_rejects(rejects / f"{path.stem}.rejects.csv", result.rejected)
+        suffix = path.suffix.lower() if path.suffix.lower() in (".xlsx", ".json") else ".csv"
+        write_rejects(rejects / f"{path.stem}.rejects{suffix}", result)  # the admin fixes it and drops it back
     with store.transaction() as s:
         audit(
             s,

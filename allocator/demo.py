@@ -36,8 +36,8 @@ from zoom_client.sandbox import run_sandbox
 
 LATE_CSV = """Nomor Surat;Unit Kerja;Nama PIC;Email PIC;Nama Kegiatan;Tanggal;Jam Mulai;Jam Selesai;Zona Waktu;Jumlah Peserta;Jenis Layanan;Prioritas;Lokasi
 PSR-LATE-01;Dinas Pariwisata;Ayu;ayu@dispar.example.go.id;Rapat Persiapan Festival Budaya;06/01/2027;13.00;14.30;WITA;60;Link saja;Biasa;Ruang Rapat Dispar
-PSR-LATE-02;Kecamatan Muara Komam;Rudi;rudi@muarakomam.example.go.id;Sosialisasi Dana Desa;07/01/2027;9 pagi;11.00;WITA;80;Link + Operator;Biasa;Aula Kecamatan
-"""  # noqa: E501  (a spreadsheet export, kept as it comes; row 3 has a bad time on purpose)
+PSR-LATE-02;Kecamatan Muara Komam;Rudi;rudi@muarakomam.example.go.id;Sosialisasi Dana Desa;07/01/2027;11.00;09.00;WITA;80;Link + Operator;Biasa;Aula Kecamatan
+"""  # noqa: E501  (a spreadsheet export, kept as it comes; row 3 ends before it starts, on purpose)
 
 
 def _step(console: Console, text: str) -> None:
@@ -121,7 +121,7 @@ def _run(example: Path, workdir: Path, console: Console, *, lang: str, timeout_s
         ok &= _wait(daemon, lambda: len(replans) >= 2, timeout_s, console)
         console.print(f"intake: {daemon.state.last_intake}")
         for rejects in sorted((workdir / "inbox" / "rejects").glob("*.csv")):
-            console.print(f"ditolak / rejected → {rejects}:\n{rejects.read_text(encoding='utf-8').strip()}")
+            console.print(f"ditolak / rejected → {rejects}:\n{rejects.read_text(encoding='utf-8-sig').strip()}")
 
         _step(console, "4. Kunjungan Gubernur (prioritas tertinggi) / the governor's visit displaces a lower one")
         published = store.published_plan()

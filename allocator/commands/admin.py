@@ -13,10 +13,12 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from allocator.commands.intake_view import flag_words, intake_table, late_detail
 from allocator.commands.kits import kits_app
 from allocator.commands.store import ActorOpt, DbOpt, _fail, _open, _tenants
 from allocator.daemon import Daemon, DaemonSettings
-from allocator.intake import IntakeFileError, read_file
+from allocator.intake import IntakeFileError, read_file, write_rejects
+from allocator.intake.messages import Lang
 from allocator.notify.outbox import notification_status
 from allocator.planner.domain import Pin, Request, local, zone_abbrev
 from allocator.planner.errors import ViconError
@@ -24,6 +26,7 @@ from allocator.planner.explain import when
 from allocator.planner.problem_io import validation_messages
 from allocator.planner.solver import SolveOptions
 from allocator.service import replan
+from allocator.store.repo import Store
 
 requests_app = typer.Typer(help="Requests: add, list, show, cancel.", no_args_is_help=True)
 console = Console(width=140)
@@ -49,21 +52,22 @@ def requests_add(
     pic_name: Annotated[str | None, typer.Option("--pic-name")] = None,
     pic_email: Annotated[str | None, typer.Option("--pic-email")] = None,
     venue: Annotated[str | None, typer.Option()] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --file: show the mapping report and what would be stored.")
+    ] = False,
+    lang: Annotated[str | None, typer.Option(help="id or en: the report's language (the site's by default).")] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="With --file: write the rejected rows here (.xlsx, .csv or .json).")
+    ] = None,
     db: DbOpt = None,
     actor: ActorOpt = "cli",
 ) -> None:
     """Add or change requests, from options or a file; every bad field is named."""
     store = _open(db)
     if file is not None:
-        try:
-            result = read_file(file, default_zone=store.policy().timezone)
-        except IntakeFileError as exc:
-            raise _fail(str(exc), 2) from None
-        saved = sum(1 for r in result.accepted if store.save_request(r, actor=actor) is not None)
-        typer.echo(f"{len(result.accepted)} accepted ({saved} new or changed), {len(result.rejected)} rejected")
-        for rej in result.rejected:
-            typer.echo(f"  row {rej.row} ({rej.ref or '?'}): " + "; ".join(rej.errors), err=True)
-        raise typer.Exit(1 if result.rejected else 0)
+        if lang not in (None, "id", "en"):
+            raise _fail("--lang: use id or en", 2)
+        raise typer.Exit(_add_file(store, file, dry_run=dry_run, lang=lang, rejects=rejects, actor=actor))  # type: ignore[arg-type]
     data = {
         "ref": ref, "unit": unit, "title": title, "start": start, "end": end, "timezone": tz,
         "participants": participants, "service": service, "priority": priority, "venue": venue,
@@ -81,6 +85,27 @@ def requests_add(
     typer.echo(f"{req.ref}: " + (f"saved as version {version.version}" if version else "unchanged"))
 
 
+def _add_file(store: Store, file: Path, *, dry_run: bool, lang: Lang | None, rejects: Path | None, actor: str) -> int:
+    """Read a file with the site's rules, show its mapping report and rows, store the new and changed ones."""
+    try:
+        result = read_file(file, store.policy(), lang, now=store.now(), known=store.requests_by_ref)
+    except IntakeFileError as exc:
+        raise _fail(str(exc), 2) from None
+    typer.echo(result.report.render(result.lang))
+    console.print(intake_table(result, store.policy().timezone))
+    if rejects is not None and result.rejected:
+        write_rejects(rejects, result)
+        typer.echo(f"rejects → {rejects}")
+    changed = [a.request for a in result.rows if a.change != "unchanged"]
+    if dry_run:
+        typer.echo(f"dry run: {len(result.accepted)} accepted ({len(changed)} new or changed), "
+                   f"{len(result.rejected)} rejected; nothing stored")  # fmt: skip
+        return 1 if result.rejected else 0
+    saved = sum(1 for v in store.save_requests(changed, actor=actor) if v is not None)
+    typer.echo(f"{len(result.accepted)} accepted ({saved} new or changed), {len(result.rejected)} rejected")
+    return 1 if result.rejected else 0
+
+
 @requests_app.command("list")
 def requests_list(
     db: DbOpt = None,
@@ -95,8 +120,9 @@ def requests_list(
     unserved = {u.request for u in (published.plan.unserved if published else [])}
     zone = store.policy().timezone
     table = Table(title=f"Requests ({zone_abbrev(zone)})", title_justify="left")
-    for col in ("ref", "when", "unit", "title", "seats", "priority", "status", "host", "operators"):
-        widths = {"ref": 13, "when": 16, "seats": 5, "priority": 14, "status": 20, "host": 6, "operators": 9}
+    for col in ("ref", "when", "unit", "title", "seats", "priority", "status", "host", "operators", "flags"):
+        widths = {"ref": 13, "when": 16, "seats": 5, "priority": 14, "status": 20, "host": 6, "operators": 9,
+                  "flags": 12}  # fmt: skip
         table.add_column(
             col, no_wrap=True, overflow="ellipsis", min_width=widths.get(col), max_width=widths.get(col, 22)
         )
@@ -109,7 +135,7 @@ def requests_list(
         host = (a.host or "-") if a else ""
         ops = ", ".join(a.operators) if a else ""
         row = [r.ref, f"{start:%Y-%m-%d %H:%M}", r.unit, r.title, str(r.participants), r.priority]
-        table.add_row(*row, f"{r.status.value}/{state}", host, ops)
+        table.add_row(*row, f"{r.status.value}/{state}", host, ops, ", ".join(flag_words(r.flags, short=True)))
     console.print(table)
 
 
@@ -125,6 +151,12 @@ def requests_show(ref: str, db: DbOpt = None) -> None:
         f"  when: {when(req.start, req.end, req.timezone)}; {req.participants} participants; {req.service.value}"
     )
     typer.echo(f"  PIC: {req.pic.name} {req.pic.email or ''}; priority {req.priority}; status {req.status.value}")
+    if req.letter_number or req.letter_date:
+        typer.echo(f"  letter: {req.letter_number or '-'}" + (f" of {req.letter_date}" if req.letter_date else ""))
+    for flag in late_detail(req, store.policy()) + flag_words([f for f in req.flags if f != "late_letter"]):
+        typer.echo(f"  flag: {flag}")
+    for header, note in req.notes.items():
+        typer.echo(f"  note: {header}: {note}")
     published = store.published_plan()
     if published:
         a = published.plan.assignment_for(ref)

@@ -277,6 +277,14 @@ class Request(Model):
     rehearsal: RehearsalSpec | None = None
     kits: list[KitNeed] = Field(default_factory=list, description="Equipment to lend, picked up before the event.")
     submitted_at: UtcDatetime | None = None
+    letter_number: str | None = Field(default=None, max_length=120, description="The letter's number (Nomor Surat).")
+    letter_date: date | None = Field(default=None, description="The letter's date (Tanggal Surat).")
+    notes: dict[str, str] = Field(
+        default_factory=dict, description="Columns of an intake file that name no field, kept by header."
+    )
+    flags: list[str] = Field(
+        default_factory=list, description="Remarks for the admin set at intake, e.g. 'late_letter', 'kit_requested'."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -337,6 +345,21 @@ class PreferenceWeights(Model):
     )
 
 
+class IntakePolicy(Model):
+    """How request files are read: the letters' lead time, the admin's language, the length of an open end."""
+
+    min_lead_working_days: int = Field(
+        default=0, ge=0, le=60, description="Working days a request must come in before its event (0: no rule)."
+    )
+    late_letters: Literal["flag", "reject"] = Field(
+        default="flag", description="A late request is accepted with the flag 'late_letter', or rejected."
+    )
+    default_duration_min: int = Field(
+        default=120, ge=15, le=24 * 60, description="Length given to '09.00 s/d selesai' or a row without an end."
+    )
+    language: Literal["id", "en"] = Field(default="id", description="Language of reasons and reports.")
+
+
 class SitePolicy(Model):
     """How one office runs its vicon service."""
 
@@ -370,6 +393,7 @@ class SitePolicy(Model):
         default_factory=lambda: dict(DEFAULT_PRIORITY_WEIGHTS)
     )
     preferences: PreferenceWeights = Field(default_factory=PreferenceWeights)
+    intake: IntakePolicy = Field(default_factory=IntakePolicy)
 
     @field_validator("priority_weights")
     @classmethod

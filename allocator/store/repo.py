@@ -494,6 +494,21 @@ class Store:
             self._drop_unpicked_loans(s, req.ref, actor=actor, now=now, reason=f"request {req.status.value}")
         return RequestVersion(req.ref, row.version, change, actor, now, req)
 
+    def save_requests(self, reqs: list[Request], *, actor: str) -> list[RequestVersion | None]:
+        """Save several requests in one transaction (a file's accepted rows): all of them, or none."""
+        now = self.now()
+        with self.transaction() as s:
+            return [self._save_request(s, req, actor=actor, now=now) for req in reqs]
+
+    def requests_by_ref(self, refs: Collection[str]) -> dict[str, Request]:
+        """The stored requests among `refs` (one query per thousand), for an intake file's re-import."""
+        wanted, out = sorted(set(refs)), {}
+        with self.transaction() as s:
+            for i in range(0, len(wanted), 1000):
+                rows = s.scalars(sa.select(RequestRow).where(RequestRow.ref.in_(wanted[i : i + 1000])))
+                out.update({row.ref: Request.model_validate(row.data) for row in rows})
+        return out
+
     def cancel_request(self, ref: str, *, actor: str, reason: str | None = None) -> RequestVersion | None:
         """Mark a request cancelled (history + audit) and queue the deletion of its Zoom meeting."""
         now = self.now()

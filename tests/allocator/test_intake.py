@@ -57,9 +57,8 @@ def test_csv_from_a_google_form(tmp_path: Path) -> None:
     assert req.pic.email == "dewi@dinkes.go.id"
     (rej,) = result.rejected
     assert rej.row == 3 and rej.ref == "006/KOM/I/2027"
-    text = " ".join(rej.errors)
-    assert "start_time: '9 pagi' is not a time of day" in text
-    assert "participants" in text and "service" in text
+    # "9 pagi" and "Zoom" are read now; the row's one real problem is named, in Indonesian (issue 19)
+    assert rej.errors == ["Jumlah peserta: '0': harus lebih dari 0"]
 
 
 def test_xlsx_and_semicolon_csv_and_json(tmp_path: Path) -> None:
@@ -105,7 +104,7 @@ def test_xlsx_and_semicolon_csv_and_json(tmp_path: Path) -> None:
     )
     result = read_file(js)
     assert [r.ref for r in result.accepted] == ["R1"]
-    assert result.rejected[0].row == 2 and "end" in result.rejected[0].errors[0]
+    assert result.rejected[0].row == 2 and "selesai" in result.rejected[0].errors[0]  # Indonesian by default
 
 
 def test_rejects_file_and_digest(tmp_path: Path) -> None:
@@ -114,8 +113,9 @@ def test_rejects_file_and_digest(tmp_path: Path) -> None:
     result = read_file(path)
     assert result.accepted == [] and result.rejected
     out = tmp_path / "form.rejects.csv"
-    write_rejects(out, result.rejected)
-    assert out.read_text().splitlines()[0] == "row,ref,errors" and "005/KOM/I/2027" in out.read_text()
+    write_rejects(out, result)  # the original row and its reason, as Indonesian Excel opens a CSV (issue 19)
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == ";".join(FORM_HEADERS) + ";alasan" and "005/KOM/I/2027" in text
     assert file_digest(path) == file_digest(path) and len(file_digest(path)) == 64
 
 

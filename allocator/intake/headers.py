@@ -1,0 +1,134 @@
+"""Which column is which field, by meaning: the words a header contains, not its exact spelling.
+
+A header is lower-cased and stripped of punctuation ("No. HP/WA PIC" → "no hp wa pic"), then the rules below
+are tried in order; the first rule with a phrase inside the header names the field. Strong phrases come first,
+weak ones ("jam", "hari", "jumlah") only when nothing strong matched, and a header that matches nothing may still
+be a typo of a known phrase ("Jumlah Pserta"), which is reported as a guess. Columns that name no field are
+kept on the request as notes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from allocator.intake.values import find_zone
+from allocator.planner.domain import Request
+
+IGNORED = "_ignored"  # a column intake writes itself (the rejects file's reason) or a row counter
+STRONG: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("submitted_at", ("stempel waktu", "timestamp", "cap waktu", "tanda waktu", "waktu pengisian", "submitted at")),
+    ("respondent_email", ("alamat email", "email address", "alamat surel", "alamat e mail")),
+    ("letter_date", ("tanggal surat", "tgl surat", "letter date", "date of letter")),
+    ("letter_number", ("nomor surat", "no surat", "nomor naskah", "letter number", "letter no")),
+    ("ref", ("ref", "reference", "nomor permohonan", "no permohonan", "kode permohonan", "id permohonan",
+             "request id", "request no", "ticket", "tiket")),
+    (IGNORED, ("alasan", "reason", "alasan ditolak")),
+    ("pic_email", ("email", "e mail", "surel")),
+    ("pic_phone", ("hp", "wa", "whatsapp", "telepon", "telp", "tlp", "phone", "ponsel", "handphone", "mobile")),
+    ("pic_language", ("bahasa", "language")),
+    ("pic_name", ("nama pic", "pic", "penanggung jawab", "narahubung", "contact person", "nama pemohon",
+                  "person in charge", "contact name")),
+    ("timezone", ("zona waktu", "zona", "zone", "timezone", "time zone")),
+    ("operators_needed", ("jumlah operator", "operators needed", "number of operators")),
+    ("participants", ("peserta", "participants", "pax", "attendees", "audience", "hadirin")),
+    ("service", ("layanan", "service", "kebutuhan", "fasilitasi", "dukungan")),
+    ("kind", ("jenis zoom", "tipe zoom", "zoom type", "kind", "meeting type")),
+    ("required_skills", ("keahlian", "skills", "kemampuan")),
+    ("priority", ("prioritas", "priority")),
+    ("status", ("status",)),
+    ("remote", ("remote", "jarak jauh")),
+    ("venue", ("tempat", "lokasi", "venue", "location", "ruang", "ruangan", "place")),
+    ("unit", ("unit", "opd", "instansi", "satker", "satuan kerja", "perangkat daerah", "dinas", "uke",
+              "agency", "office", "department", "organisation", "organization", "bidang", "kecamatan")),
+    ("title", ("kegiatan", "acara", "judul", "agenda", "title", "event", "perihal", "topik", "topic",
+               "nama rapat")),
+    ("date", ("tanggal pelaksanaan", "tanggal", "tgl", "date", "hari tanggal")),
+    ("start_time", ("jam mulai", "waktu mulai", "mulai", "start", "begin")),
+    ("end_time", ("jam selesai", "waktu selesai", "selesai", "end", "finish")),
+    ("time_range", ("waktu pelaksanaan", "waktu", "jam", "pukul", "time")),
+)  # fmt: skip
+WEAK: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("participants", ("jumlah",)),
+    ("kind", ("jenis", "tipe", "type")),
+    ("date", ("hari", "day")),
+    ("pic_name", ("pemohon", "contact", "nama")),
+    (IGNORED, ("no", "nomor", "no urut", "nomor urut")),
+)
+REQUIRED = ("unit", "pic_name", "title", "date", "start_time", "participants")
+# Model fields a JSON file (or a sheet in the model's own words) may name directly.
+PASSTHROUGH = {"pic", "allowed_operators", "window_start", "window_end", "rehearsal", "kits", "notes", "flags"}
+EXACT = {name: name for name in Request.model_fields} | {"start": "start_time", "end": "end_time"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the file: its header, the field it became (None: kept as a note), how it was matched."""
+
+    index: int
+    header: str
+    field: str | None
+    how: str  # "exact" | "synonym" | "similar" | "note" | "ignored" | "duplicate"
+    zone: str | None = None  # a zone named in the header, e.g. "Jam Mulai (WIB)"
+
+
+def normalise(header: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", header.lower()).split())
+
+
+def _contains(text: str, phrase: str) -> bool:
+    return f" {phrase} " in f" {text} "
+
+
+def _by_rules(text: str, rules: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
+    for field, phrases in rules:
+        if any(_contains(text, p) for p in phrases):
+            return field
+    return None
+
+
+def field_of(header: str) -> tuple[str | None, str]:
+    """The field a header names and how it was recognised."""
+    raw = header.strip()
+    if raw in EXACT or raw.lower() in EXACT:
+        return EXACT.get(raw, EXACT.get(raw.lower())), "exact"
+    text = normalise(raw)
+    if not text:
+        return None, "ignored"
+    if any(_contains(text, a) and _contains(text, b) for a, b in (("mulai", "selesai"), ("start", "end"))):
+        return "time_range", "synonym"  # "Waktu Pelaksanaan (Jam Mulai - Jam Selesai)"
+    found = _by_rules(text, STRONG) or _by_rules(text, WEAK)
+    if found is not None:
+        return found, "synonym"
+    phrases = {p: f for f, ps in STRONG for p in ps if len(p) >= 5}
+    near = process.extractOne(text, list(phrases), scorer=fuzz.ratio, score_cutoff=85)
+    return (phrases[near[0]], "similar") if near else (None, "note")
+
+
+def map_headers(headers: list[str]) -> list[Column]:
+    """Each column's field; a field claimed twice keeps its first column (the later one becomes a note)."""
+    taken: dict[str, int] = {}
+    out: list[Column] = []
+    for i, header in enumerate(headers):
+        field, how = field_of(header)
+        if field == IGNORED:
+            field, how = None, "ignored"
+        elif field is not None and field in taken:
+            field, how = None, "duplicate"
+        if field is not None:
+            taken[field] = i
+        zone = find_zone(header)[0] if field in ("start_time", "end_time", "time_range", "date") else None
+        out.append(Column(i, header, field, how, zone))
+    return out
+
+
+def missing_required(columns: list[Column]) -> list[str]:
+    """Required fields no column provides (a time range or a full start also gives the date and the start)."""
+    have = {c.field for c in columns if c.field}
+    if "time_range" in have:
+        have.add("start_time")
+    if "pic" in have:
+        have.add("pic_name")
+    return [f for f in REQUIRED if f not in have]
