@@ -467,8 +467,8 @@ class Store:
     def _save_request(self, s: Session, req: Request, *, actor: str, now: datetime) -> RequestVersion | None:
         data = _json(req)
         row = s.get(RequestRow, req.ref)
-        if row is not None and row.data == data:
-            return None
+        if row is not None and (row.data == data or _json(Request.model_validate(row.data)) == data):
+            return None  # the same request (stored before a field was added reads back with that field's default)
         if row is None:
             change, old = "created", None
             row = RequestRow(ref=req.ref, version=1, created_at=now)

@@ -77,6 +77,22 @@ def test_request_history_and_audit(store: Store, clock: FakeClock) -> None:
     assert log[1].old is not None and log[1].old["title"] == "Rapat A" and log[1].new["title"] == "Rapat diganti"
 
 
+def test_a_request_stored_before_a_field_was_added_is_not_a_change(store: Store, clock: FakeClock) -> None:
+    """Saving it again unchanged (a re-imported file) makes no new version although its stored JSON lacks the
+    fields added since (they read back as their defaults)."""
+    from allocator.store.models import RequestRow
+
+    start = clock() + timedelta(days=2)
+    assert store.save_request(request("OLD", start), actor="intake") is not None
+    with store.transaction() as s:
+        row = s.get(RequestRow, "OLD")
+        assert row is not None
+        row.data = {k: v for k, v in row.data.items() if k not in ("letter_number", "letter_date", "notes", "flags")}
+    assert store.save_request(request("OLD", start), actor="intake") is None
+    assert [h.version for h in store.request_history("OLD")] == [1]
+    assert store.save_request(request("OLD", start, title="Rapat baru"), actor="intake") is not None
+
+
 def test_import_and_load_problem(store: Store) -> None:
     prob = load_problem(EXAMPLE)
     counts = store.import_problem(prob, actor="import")
