@@ -12,11 +12,11 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rapidfuzz import fuzz, process
 
 from allocator.intake.messages import MONTHS, WEEKDAYS
+from allocator.planner.domain import zone_info
 
 
 class Unreadable(ValueError):
@@ -163,8 +163,8 @@ def parse_zone(value: object) -> str:
     if zone is not None and not rest.strip(" ()"):
         return zone
     try:
-        ZoneInfo(raw)
-    except (ZoneInfoNotFoundError, ValueError):
+        zone_info(raw)
+    except ValueError:
         raise Unreadable("not_zone", value=raw) from None
     return raw
 

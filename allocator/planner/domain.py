@@ -7,7 +7,7 @@ Intervals are half-open: [start, end).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,12 +26,26 @@ from pydantic import (
 UTC = UTC
 
 
-def _check_zone(name: str) -> str:
+# The zone words offices write, accepted wherever a zone is (stored as the IANA name).
+ZONE_WORDS = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+
+
+def zone_info(name: str) -> ZoneInfo:
+    """The zone of a name a person typed; a `ValueError` naming it for anything that is not one. `ZoneInfo` alone
+    raises other kinds for some input: a directory of the zone database ("Asia") gives IsADirectoryError, a NUL
+    byte a bare ValueError."""
+    unknown = f"unknown IANA time zone {name!r} (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura, or WIB/WITA/WIT)"
+    if not 0 < len(name) <= 64 or "\x00" in name:
+        raise ValueError(unknown)
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown IANA time zone {name!r} (e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)") from exc
-    return name
+        return ZoneInfo(ZONE_WORDS.get(name.upper(), name))
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(unknown) from exc
+
+
+def _check_zone(name: str) -> str:
+    zone_info(name)
+    return ZONE_WORDS.get(name.upper(), name)
 
 
 TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
@@ -56,8 +70,8 @@ def localize_naive(data: Any, zone_name: Any, fields: tuple[str, ...]) -> Any:
     if not isinstance(data, dict) or not isinstance(zone_name, str):
         return data
     try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
+        zone = zone_info(zone_name)
+    except ValueError:
         return data  # the zone field's own validator reports it
     out = dict(data)
     for name in fields:
@@ -250,6 +264,9 @@ class Pic(Model):
     language: Literal["id", "en"] = "id"
 
 
+MIN_DURATION_MIN = 5  # shortest meeting a request may ask for
+
+
 class Request(Model):
     """One facilitation request (surat permohonan)."""
 
@@ -300,6 +317,9 @@ class Request(Model):
             raise ValueError(
                 f"end ({end:%Y-%m-%d %H:%M}) must be after start ({start:%Y-%m-%d %H:%M}) in {self.timezone}"
             )
+        if self.end - self.start < timedelta(minutes=MIN_DURATION_MIN):
+            # The planner works in whole minutes: a meeting of seconds would be no meeting at all.
+            raise ValueError(f"end: a meeting lasts at least {MIN_DURATION_MIN} minutes (start to end)")
         if (self.window_start is None) != (self.window_end is None):
             raise ValueError("window_start and window_end go together (a flexible request gives both)")
         if (
