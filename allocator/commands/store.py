@@ -69,7 +69,10 @@ def _lead(store: Store, wait: float) -> LeaderLock:
 def _parse_now(value: str | None) -> datetime | None:
     if value is None:
         return None
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise _fail(f"--now: not a date-time: {value!r} (e.g. 2027-01-01T08:00+08:00)", 2) from None
     if dt.tzinfo is None:
         raise _fail("--now needs an offset, e.g. 2027-01-01T08:00+08:00", 2)
     return dt.astimezone(UTC)

@@ -83,3 +83,6 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert _vicon("db", "current", db=db).startswith("(empty)")
     _vicon("db", "upgrade", db=db)
     assert _vicon("db", "current", db=db).startswith(head_revision())
+    result = CliRunner().invoke(app, ["publish", "--now", "garbage", "--db", db])
+    assert result.exit_code == 2 and "--now: not a date-time: 'garbage'" in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
