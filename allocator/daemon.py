@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from allocator.intake import IntakeFileError, file_digest, read_file, write_rejects
 from allocator.planner.candidates import CandidateCache
@@ -37,6 +38,7 @@ from allocator.sync.worker import SyncWorker, ZoomGateway
 log = logging.getLogger("vicon.daemon")
 
 INTAKE_SUFFIXES = (".csv", ".xlsx", ".json")
+INTAKE_TRIES = 3  # a file that fails this many ticks in a row is set aside, so the files after it are read
 WATCHED_ENTITIES = ("request", "pin", "host", "operator", "policy", "settings", "kit_return")
 WATCH_LOOKBACK_IDS = 200  # audit ids re-read below the highest seen (late commits on PostgreSQL)
 
@@ -114,6 +116,7 @@ class Daemon:
         self.store = store
         self.zoom = zoom
         self.settings = settings or DaemonSettings()
+        self._intake_failures: dict[str, int] = {}
         self.notifier = notifier
         self.on_replan = on_replan
         self.id = f"daemon-{id(self):x}"
@@ -280,8 +283,32 @@ class Daemon:
         if inbox is None:
             return
         for path in sorted(p for p in inbox.iterdir() if p.is_file() and p.suffix.lower() in INTAKE_SUFFIXES):
-            self.state.last_intake = ingest_file(self.store, path)
+            try:
+                self.state.last_intake = ingest_file(self.store, path)
+            except SQLAlchemyError as exc:  # the database, not the file: every file would fail; try next tick
+                log.warning("intake: %s waits, the database is unavailable (%s)", path.name, type(exc).__name__)
+                return
+            except Exception as exc:  # one bad file must not block the inbox: count it, set it aside, go on
+                self.state.last_intake = self._intake_failed(path, exc)
             log.info("intake: %s", self.state.last_intake)
+
+    def _intake_failed(self, path: Path, exc: Exception) -> str:
+        """A file that could not be taken: tried again on the next ticks, then moved to rejects/ with why."""
+        log.debug("intake: %s failed", path.name, exc_info=exc)
+        tries = self._intake_failures[path.name] = self._intake_failures.get(path.name, 0) + 1
+        what = f"{type(exc).__name__}: {exc}"[:300]
+        if tries < INTAKE_TRIES:
+            return f"{path.name}: failed ({what}); try {tries} of {INTAKE_TRIES}"
+        rejects = path.parent / "rejects"
+        rejects.mkdir(exist_ok=True)
+        (rejects / f"{path.name}.error.txt").write_text(
+            f"Berkas tidak dapat dibaca setelah {tries} kali percobaan / could not be read after {tries} tries: "
+            f"{what}\n",
+            encoding="utf-8",
+        )
+        shutil.move(str(path), rejects / path.name)
+        del self._intake_failures[path.name]
+        return f"{path.name}: set aside in rejects/ after {tries} failed tries ({what})"
 
     # --- status ------------------------------------------------------------------------------------
 

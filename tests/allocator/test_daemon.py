@@ -6,9 +6,11 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import allocator.daemon as daemon_module
 from allocator.daemon import Daemon, DaemonSettings, ingest_file
 from allocator.planner.validate import validate_plan
 from allocator.problem_files import load_problem
@@ -158,6 +160,34 @@ def test_inbox_file_is_processed_once_and_bad_rows_rejected(
     assert (inbox / "processed" / "a.csv").exists()
     (inbox / "again.csv").write_text(text)  # the same content under another name
     assert "already processed" in ingest_file(store, inbox / "again.csv")
+
+
+def test_a_file_that_breaks_the_reader_is_set_aside_and_never_blocks_the_inbox(
+    office: tuple[Store, Sandbox, ZoomTenants], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _sandbox, _tenants = office
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    row = "Nomor Surat,Unit Kerja,Nama PIC,Nama Kegiatan,Tanggal,Jam Mulai,Jam Selesai,Zona Waktu,Jumlah Peserta\n"
+    (inbox / "a-poison.csv").write_text(row + "P-1,Bappeda,Sari,Rapat,06/01/2027,09.00,10.00,WITA,30\n")
+    (inbox / "b-good.csv").write_text(row + "G-1,Bappeda,Sari,Rapat,06/01/2027,11.00,12.00,WITA,30\n")
+    real = daemon_module.read_file
+
+    def breaks_on_poison(path: Path, *args: Any, **kw: Any) -> Any:
+        if "poison" in path.name:
+            raise RuntimeError("a reader bug")
+        return real(path, *args, **kw)
+
+    monkeypatch.setattr(daemon_module, "read_file", breaks_on_poison)
+    daemon = Daemon(store, None, DaemonSettings(inbox=inbox))
+    daemon.step_intake()
+    assert store.get_request("G-1") is not None  # the file after the bad one was read
+    assert (inbox / "a-poison.csv").exists()  # tried again on the next ticks
+    for _ in range(daemon_module.INTAKE_TRIES - 1):
+        daemon.step_intake()
+    assert not (inbox / "a-poison.csv").exists() and (inbox / "rejects" / "a-poison.csv").exists()
+    assert "a reader bug" in (inbox / "rejects" / "a-poison.csv.error.txt").read_text()
+    assert "set aside" in daemon.state.last_intake
 
 
 def test_zoom_webhook_entry_triggers_reconcile(office: tuple[Store, Sandbox, ZoomTenants]) -> None:
