@@ -212,6 +212,7 @@ def test_a_tampered_digest_is_not_found(web: Web, path: str) -> None:
     url = path.format(digest=digest, upper=digest.upper(), short=digest[:63])
     assert web.client.post(url).status_code == 404
     assert web.client.get(url.replace("/save", "/rejects.xlsx")).status_code == 404
+    assert web.client.get(f"/admin/upload/{digest}/save").status_code == 405  # a page, not a 500
     assert len(web.store.list_requests()) == STORED and _kept(web) == [digest]
 
 
