@@ -170,6 +170,10 @@ def _accepted(a: AcceptedRow, policy: SitePolicy, now: datetime, lang: str) -> d
             "flags": _flags(r, policy, now, lang)}  # fmt: skip
 
 
+def _more(total: int, lang: str) -> str:
+    return TEXT[lang]["more"].format(n=total - SHOW_ROWS) if total > SHOW_ROWS else ""
+
+
 def preview(result: IntakeResult, policy: SitePolicy, now: datetime, lang: str) -> dict[str, Any]:
     """The preview's content: the report, the accepted rows with what they change, the rejected rows."""
     counts = Counter(a.change for a in result.rows)
@@ -177,10 +181,9 @@ def preview(result: IntakeResult, policy: SitePolicy, now: datetime, lang: str) 
     return {
         "report": result.report.as_dict(result.lang),
         "rows": [_accepted(a, policy, now, lang) for a in result.rows[:SHOW_ROWS]],
-        "rows_more": t["more"].format(n=len(result.rows) - SHOW_ROWS) if len(result.rows) > SHOW_ROWS else "",
+        "rows_more": _more(len(result.rows), lang),
         "rejected": [{"row": e.row, "ref": e.ref or "-", "reason": e.reason} for e in result.rejected[:SHOW_ROWS]],
-        "rejected_more": t["more"].format(n=len(result.rejected) - SHOW_ROWS)
-        if len(result.rejected) > SHOW_ROWS else "",
+        "rejected_more": _more(len(result.rejected), lang),
         "to_save": counts["new"] + counts["changed"],
         "counts": t["upload_counts"].format(new=counts["new"], changed=counts["changed"],
                                             unchanged=counts["unchanged"], rejected=len(result.rejected)),
@@ -212,33 +215,51 @@ def upload_page(request: Request, lang: str = "id") -> HTMLResponse:
     return _form(request, lang, p=None)
 
 
+def _preview_of(store: Store, box: UploadBox, kept: Kept, lang: str) -> dict[str, Any]:
+    """Read a fresh upload for its preview; one that cannot be shown is not kept."""
+    try:
+        result = _intake(store, kept, lang)
+        if result.report.rows == 0:
+            raise UploadRefused(422, "upload_no_rows")
+    except UploadRefused:
+        box.drop(kept.digest)
+        raise
+    return preview(result, store.policy(), store.now(), lang)
+
+
 @router.post("/admin/upload", response_class=HTMLResponse)
 async def upload_preview(request: Request, lang: str = "id") -> HTMLResponse:
     lang = _lang(lang)
     same_origin(request)
-    need_user(request, admin=True)
+    need_user(request, admin=True)  # before a byte of the body is read
     store, box = _store(request), _box(request)
     try:
         name, data = await read_upload(request, box.max_bytes)
         kept = await run_in_threadpool(box.keep, name, data)
+        p = await run_in_threadpool(_preview_of, store, box, kept, lang)
     except UploadRefused as exc:
         return _refused(request, lang, exc)
-    try:
-        result = await run_in_threadpool(_intake, store, kept, lang)
-        if result.report.rows == 0:
-            raise UploadRefused(422, "upload_no_rows")
-    except UploadRefused as exc:
-        box.drop(kept.digest)
-        return _refused(request, lang, exc)
-    p = preview(result, store.policy(), store.now(), lang)
-    return _form(request, lang, p=p, digest=kept.digest, file_name=kept.path.name)
+    return _form(request, lang, p=p, digest=kept.digest)
 
 
-def _kept_or_404(request: Request, digest: str, lang: str) -> Kept | HTMLResponse:
-    kept = _box(request).find(digest)
-    if kept is None:
-        return message_page(request, lang, 404, "not_found", TEXT[lang]["upload_gone"])
-    return kept
+def _save(store: Store, box: UploadBox, kept: Kept, lang: str, admin: str) -> dict[str, Any]:
+    """Save the kept upload's new and changed rows in one transaction, keep its rejects, drop the upload."""
+    result = _intake(store, kept, lang)
+    changed = [a for a in result.rows if a.change != "unchanged"]
+    versions = store.save_requests([a.request for a in changed], actor=f"upload:{admin}")
+    saved = [a for a, v in zip(changed, versions, strict=True) if v is not None]
+    rejects = box.saved(kept)
+    for fmt in _MEDIA if result.rejected else ():
+        write_rejects(rejects / f"{kept.stem}.rejects.{fmt}", result)
+    log.info("upload %s by %s: %d saved, %d rejected", kept.path.name, admin, len(saved), len(result.rejected))
+    policy, now = store.policy(), store.now()
+    return {
+        "rows": [_accepted(a, policy, now, lang) for a in saved[:SHOW_ROWS]],
+        "summary": TEXT[lang]["upload_saved_text"].format(saved=len(saved), file=kept.path.name,
+                                                          unchanged=len(result.rows) - len(saved),
+                                                          rejected=len(result.rejected)),
+        "rejected": len(result.rejected),
+    }  # fmt: skip
 
 
 @router.post("/admin/upload/{digest}/save", response_class=HTMLResponse)
@@ -247,31 +268,14 @@ async def upload_save(request: Request, digest: str, lang: str = "id") -> HTMLRe
     same_origin(request)
     who = need_user(request, admin=True)
     store, box = _store(request), _box(request)
-    kept = _kept_or_404(request, digest, lang)
-    if isinstance(kept, HTMLResponse):
-        return kept
+    kept = await run_in_threadpool(box.find, digest)
+    if kept is None:
+        return message_page(request, lang, 404, "not_found", TEXT[lang]["upload_gone"])
     try:
-        result = await run_in_threadpool(_intake, store, kept, lang)
+        ctx = await run_in_threadpool(_save, store, box, kept, lang, who.name)
     except UploadRefused as exc:
         return _refused(request, lang, exc)
-    changed = [a for a in result.rows if a.change != "unchanged"]
-    versions = await run_in_threadpool(lambda: store.save_requests([a.request for a in changed],
-                                                                     actor=f"upload:{who.name}"))  # fmt: skip
-    saved = [a for a, v in zip(changed, versions, strict=True) if v is not None]
-    rejects = await run_in_threadpool(box.saved, kept)
-    if result.rejected:
-        for fmt in _MEDIA:
-            await run_in_threadpool(write_rejects, rejects / f"{kept.stem}.rejects.{fmt}", result)
-    policy, now = store.policy(), store.now()
-    log.info("upload %s by %s: %d saved, %d rejected", kept.path.name, who.name, len(saved), len(result.rejected))
-    return render(
-        request, "upload_saved.html", lang, digest=digest, lang_href="/admin/upload",
-        rows=[_accepted(a, policy, now, lang) for a in saved[:SHOW_ROWS]],
-        summary=TEXT[lang]["upload_saved_text"].format(saved=len(saved), file=kept.path.name,
-                                                       unchanged=len(result.rows) - len(saved),
-                                                       rejected=len(result.rejected)),
-        rejected=len(result.rejected),
-    )  # fmt: skip
+    return render(request, "upload_saved.html", lang, digest=digest, lang_href="/admin/upload", **ctx)
 
 
 def _rejects_file(box: UploadBox, store: Store, digest: str, fmt: str, lang: str) -> tuple[str, bytes] | None:

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -65,14 +66,23 @@ class UploadBox:
 
     def __init__(self, root: Path | None, *, max_bytes: int, ttl: float = TTL_SECONDS) -> None:
         self.owned = root is None
-        self.root = Path(tempfile.mkdtemp(prefix="vicon-upload-")) if root is None else root
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(self.root, 0o700)  # an existing folder, too: uploads carry PIC names and phone numbers
         self.max_bytes, self.ttl = max_bytes, ttl
+        self._root, self._lock = root, threading.Lock()
+        if root is not None:  # a configured folder is checked at start, not at the first upload
+            root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(root, 0o700)  # an existing one, too: uploads carry PIC names and phone numbers
+
+    @property
+    def root(self) -> Path:
+        """The folder; a private temporary one is only made at the first upload."""
+        with self._lock:
+            if self._root is None:
+                self._root = Path(tempfile.mkdtemp(prefix="vicon-upload-"))  # mode 0700
+            return self._root
 
     def close(self) -> None:
-        if self.owned:
-            shutil.rmtree(self.root, ignore_errors=True)
+        if self.owned and self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
 
     def keep(self, name: str | None, data: bytes) -> Kept:
         """Keep an upload after checking its name, size and type; the same content again replaces the first."""

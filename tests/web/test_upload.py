@@ -13,9 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from allocator.planner.domain import IntakePolicy
+from allocator.store import Store
+from allocator.web.app import create_app
 from allocator.web.settings import UPLOAD_MAX_BYTES, WebConfigError, WebSettings
 from allocator.web.uploads import UploadBox
 from tests.web.conftest import ROOT, Web
@@ -256,3 +259,13 @@ def test_the_limit_and_folder_are_configurable(tmp_path: Path) -> None:
     assert (box.root.stat().st_mode & 0o777) == 0o700
     box.close()
     assert box.root.exists()  # a configured folder is the operator's own: never removed
+
+
+def test_the_private_folder_goes_when_the_app_stops(store: Store, settings: WebSettings) -> None:
+    with TestClient(create_app(store, settings)) as client:
+        web = Web(client, store, settings)
+        _admin(web)
+        _digest(_upload(web).text)
+        root = _box(web).root
+        assert (root.stat().st_mode & 0o777) == 0o700 and len(_kept(web)) == 1
+    assert not root.exists()
