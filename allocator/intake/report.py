@@ -82,23 +82,32 @@ class MappingReport(BaseModel):
     guesses: list[GuessReport] = Field(default_factory=list)
     rejected: list[RejectReport] = Field(default_factory=list)
 
-    def _column_line(self, c: ColumnReport, lang: Lang) -> str:
+    def summary(self, lang: Lang = "id") -> str:
+        """The report's first line: the file, its rows, how many were accepted and rejected."""
+        return _w("title", lang, file=self.file, rows=self.rows, accepted=self.accepted, rejected=len(self.rejected))
+
+    def refs_line(self, lang: Lang = "id") -> str:
+        """Where the requests' references came from, with counts ("" when no row was accepted)."""
+        parts = [f"{_w('ref_' + k, lang)} ({n})" for k, n in sorted(self.ref_sources.items())]
+        return ", ".join(parts)
+
+    @staticmethod
+    def column_target(c: ColumnReport, lang: Lang = "id") -> str:
+        """What a column became: "unit (Unit kerja)", or why it became no field (a note, ignored)."""
         if c.field is None:
-            return f"  {c.header!r} → ({_w(c.how if c.how in _WORDS else 'note', lang)})"
+            return f"({_w(c.how if c.how in _WORDS else 'note', lang)})"
         extra = f" ({_w('similar', lang)} {label(c.field, lang)})" if c.how == "similar" else ""
         zone = f" [{_w('zone', lang)}: {c.zone}]" if c.zone else ""
-        return f"  {c.header!r} → {c.field} ({label(c.field, lang)}){extra}{zone}"
+        return f"{c.field} ({label(c.field, lang)}){extra}{zone}"
 
     def render(self, lang: Lang = "id", max_lines: int = 8) -> str:
         """The report as text; long lists are cut to `max_lines` so it stays one screen."""
-        out = [_w("title", lang, file=self.file, rows=self.rows, accepted=self.accepted, rejected=len(self.rejected))]
-        out.append(_w("columns", lang) + ":")
-        out += [self._column_line(c, lang) for c in self.columns]
+        out = [self.summary(lang), _w("columns", lang) + ":"]
+        out += [f"  {c.header!r} → {self.column_target(c, lang)}" for c in self.columns]
         if self.missing:
             out.append(f"{_w('missing', lang)}: " + ", ".join(label(f, lang) for f in self.missing))
         if self.ref_sources:
-            parts = [f"{_w('ref_' + k, lang)} ({n})" for k, n in sorted(self.ref_sources.items())]
-            out.append(f"{_w('ref', lang)}: " + ", ".join(parts))
+            out.append(f"{_w('ref', lang)}: " + self.refs_line(lang))
         if self.guesses:
             out.append(_w("guesses", lang) + ":")
             out += _cut([f"  {_rows(g.rows, lang)}: {g.sentence(lang)}" for g in self.guesses], max_lines, lang)
@@ -115,9 +124,11 @@ class MappingReport(BaseModel):
             pairs = zip(g.rows, g.examples, strict=True)
             raw["items"] = [{"row": r, "text": say(g.code, lang, **p)} for r, p in pairs]
             del raw["examples"]
-        for c in data["columns"]:
-            c["label"] = label(c["field"], lang) if c["field"] else None
+        for c, raw in zip(self.columns, data["columns"], strict=True):
+            raw["label"] = label(c.field, lang) if c.field else None
+            raw["text"] = self.column_target(c, lang)
         data["missing_labels"] = [label(f, lang) for f in self.missing]
+        data["summary"], data["refs_text"] = self.summary(lang), self.refs_line(lang)
         return data
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from allocator.store.repo import Store
-from allocator.web import api, pages, zoomhook
+from allocator.web import api, pages, upload_pages, zoomhook
 from allocator.web.settings import WebSettings, check_secret
 from zoom_client.webhooks import WebhookVerifier
 
@@ -52,7 +52,8 @@ def validation_errors(exc: RequestValidationError) -> list[str]:
 
 
 def create_app(store: Store, settings: WebSettings) -> FastAPI:
-    """The API (/api, documented at /api/openapi.json and /api/docs), the Zoom webhook and the pages."""
+    """The API (/api, documented at /api/openapi.json and /api/docs), the Zoom webhook and the pages (with the
+    admin's upload of request files)."""
     check_secret(settings.secret)
     app = FastAPI(
         title="vicon-allocator",
@@ -61,8 +62,10 @@ def create_app(store: Store, settings: WebSettings) -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        lifespan=upload_pages.lifespan,
     )
     app.state.store = store
+    app.state.uploads = upload_pages.upload_box(settings)
     app.state.settings = settings
     app.state.webhook_verifier = WebhookVerifier(settings.zoom_webhook_secret) if settings.zoom_webhook_secret else None
     app.state.webhook_seen = zoomhook.SeenEvents()
@@ -110,4 +113,5 @@ def create_app(store: Store, settings: WebSettings) -> FastAPI:
     app.include_router(api.router)
     app.include_router(zoomhook.router)
     app.include_router(pages.router)
+    app.include_router(upload_pages.router)
     return app

@@ -9,11 +9,12 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import jinja2
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException  # the router's 404 and 405 are Starlette's, not FastAPI's
 
 from allocator.notify.events import upcoming_requests
 from allocator.planner.domain import zone_abbrev
@@ -84,7 +85,8 @@ def page_principal(request: Request) -> Principal | None:
         return None
 
 
-def _need(request: Request, *, admin: bool) -> Principal:
+def need_user(request: Request, *, admin: bool) -> Principal:
+    """The signed-in user, else a sign-in redirect; an admin page answers other roles 403."""
     who = page_principal(request)
     if who is None:
         raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
@@ -93,7 +95,7 @@ def _need(request: Request, *, admin: bool) -> Principal:
     return who
 
 
-def _same_origin(request: Request) -> None:
+def same_origin(request: Request) -> None:
     """State-changing page posts must come from our own pages (the cookie is also SameSite=Strict)."""
     origin = request.headers.get("origin")
     if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
@@ -247,7 +249,7 @@ def my_page(request: Request, lang: str = "id") -> HTMLResponse:
     from allocator.web.views import request_out
 
     lang = lang_of(lang)
-    who = _need(request, admin=False)
+    who = need_user(request, admin=False)
     store = _store(request)
     idx = PlanIndex.of(store)
     items = []
@@ -271,7 +273,7 @@ def timeline_page(
     request: Request, lang: str = "id", day: str | None = None, applied: int | None = None
 ) -> HTMLResponse:
     lang = lang_of(lang)
-    who = _need(request, admin=True)
+    who = need_user(request, admin=True)
     store = _store(request)
     zone = store.policy().timezone
     try:
@@ -314,7 +316,7 @@ def _show(a: Any) -> str:
 @router.get("/admin/replan", response_class=HTMLResponse)
 async def replan_preview(request: Request, lang: str = "id") -> HTMLResponse:
     lang = lang_of(lang)
-    who = _need(request, admin=True)
+    who = need_user(request, admin=True)
     store = _store(request)
     try:
         out = await run_in_threadpool(lambda: replan(store, actor=who.actor, dry_run=True))
@@ -334,8 +336,8 @@ async def replan_preview(request: Request, lang: str = "id") -> HTMLResponse:
 @router.post("/admin/replan", response_model=None)
 async def replan_apply(request: Request, lang: str = "id") -> Response:
     lang = lang_of(lang)
-    _same_origin(request)
-    who = _need(request, admin=True)
+    same_origin(request)
+    who = need_user(request, admin=True)
     store = _store(request)
     try:
         out = await run_in_threadpool(lambda: replan(store, actor=who.actor, dry_run=False))

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 MIN_SECRET_LEN = 32
+#: The largest request file the admin's upload page takes (5 MiB: a form export of thousands of rows is far less).
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 #: Values people leave in place from examples; a secret made of (repeats of) one of these is refused.
 KNOWN_DEFAULTS = (
     "changeme", "change-me", "change_me", "secret", "password", "default", "vicon", "test", "example",
@@ -36,6 +38,19 @@ def check_secret(secret: str | None, name: str = "VICON_WEB_SECRET") -> str:
     return secret
 
 
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        raise WebConfigError(f"{name} must be a whole number of bytes, not {raw!r}") from None
+    if value < 1:
+        raise WebConfigError(f"{name} must be a positive number of bytes, not {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class WebSettings:
     """What the web app needs besides the store. `secret` signs every token and PIC link (HS256)."""
@@ -47,13 +62,18 @@ class WebSettings:
     pic_link_days_after: int = 7
     token_hours: float = 12.0
     secure_cookies: bool = False
+    upload_max_bytes: int = UPLOAD_MAX_BYTES
+    upload_dir: str | None = None  # None: a private temporary folder of this process
 
     def __post_init__(self) -> None:
         check_secret(self.secret)
+        if self.upload_max_bytes < 1:
+            raise WebConfigError(f"upload_max_bytes must be a positive number of bytes, not {self.upload_max_bytes}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> WebSettings:
-        """`VICON_WEB_SECRET` (required), `VICON_BASE_URL`, `VICON_ZOOM_WEBHOOK_SECRET`, `VICON_ZOOM_CONFIG`."""
+        """`VICON_WEB_SECRET` (required), `VICON_BASE_URL`, `VICON_ZOOM_WEBHOOK_SECRET`, `VICON_ZOOM_CONFIG`,
+        `VICON_UPLOAD_MAX_BYTES`, `VICON_UPLOAD_DIR`."""
         e = os.environ if env is None else env
         values: dict[str, object] = {
             "secret": check_secret(e.get("VICON_WEB_SECRET")),
@@ -61,6 +81,8 @@ class WebSettings:
             "zoom_webhook_secret": e.get("VICON_ZOOM_WEBHOOK_SECRET") or None,
             "zoom_config": e.get("VICON_ZOOM_CONFIG") or None,
             "secure_cookies": (e.get("VICON_BASE_URL") or "").startswith("https://"),
+            "upload_max_bytes": _positive_int(e, "VICON_UPLOAD_MAX_BYTES", UPLOAD_MAX_BYTES),
+            "upload_dir": e.get("VICON_UPLOAD_DIR") or None,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -1,5 +1,6 @@
 """A real browser (Debian's headless Chromium driven by Playwright) files a request on the form, an admin signs
-in, previews and applies a re-plan, sees the request on the timeline, and the PIC opens the status link.
+in, previews and applies a re-plan, sees the request on the timeline, uploads a request file on a phone (no
+sideways scrolling of the page), and the PIC opens the status link.
 Screenshots are kept in $VICON_TEST_ARTIFACTS (default var/test-artifacts/web).
 
 Skips when Playwright or /usr/bin/chromium is missing, unless CI=true (then it fails)."""
@@ -25,6 +26,7 @@ from tests.web.conftest import ROOT, SECRET
 CHROMIUM = os.environ.get("VICON_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+FORM = ROOT / "tests" / "fixtures" / "intake" / "kominfo-paser-google-form.csv"
 ARTIFACTS = Path(os.environ.get("VICON_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts")) / "web"
 
 
@@ -134,6 +136,19 @@ def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSetti
             admin.screenshot(path=str(ARTIFACTS / "timeline-busy-day.png"), full_page=True)
             admin.set_viewport_size({"width": 390, "height": 844})
             admin.screenshot(path=str(ARTIFACTS / "timeline-phone.png"))
+
+            # on the phone, the admin uploads a Google Form export, reads the preview and saves it
+            admin.goto(f"{base}/admin/upload")
+            admin.set_input_files("#file", str(FORM))
+            admin.click("#check")
+            expect(admin.locator("#summary")).to_contain_text("20 baris, 18 diterima, 2 ditolak")
+            assert admin.evaluate("document.documentElement.scrollWidth") <= 390  # tables scroll in their box
+            admin.screenshot(path=str(ARTIFACTS / "upload-preview-phone.png"), full_page=True)
+            before = len(store.list_requests())
+            admin.click("#save")
+            expect(admin.locator("#summary")).to_contain_text("18 permohonan disimpan")
+            assert admin.evaluate("document.documentElement.scrollWidth") <= 390
+            assert len(store.list_requests()) == before + 18
 
             # the PIC opens their link on the phone
             page.goto(f"{base}{pic_link}")
