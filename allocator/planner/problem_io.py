@@ -40,4 +40,3 @@ def parse_problem(data: Any) -> Problem:
         return Problem.model_validate(data)
     except ValidationError as exc:
         raise InvalidProblem(validation_messages(exc)) from None
-
