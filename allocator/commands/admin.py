@@ -45,7 +45,10 @@ def requests_add(
     title: Annotated[str | None, typer.Option()] = None,
     start: Annotated[str | None, typer.Option(help="Local start, e.g. 2027-01-05T09:00.")] = None,
     end: Annotated[str | None, typer.Option(help="Local end.")] = None,
-    tz: Annotated[str, typer.Option("--tz", help="IANA zone of start/end.")] = "Asia/Jakarta",
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="Zone of start/end: WIB, WITA, WIT or IANA (default: the site's)."),
+    ] = None,
     participants: Annotated[int, typer.Option()] = 50,
     service: Annotated[str, typer.Option(help="link | link_operator | operator")] = "link_operator",
     priority: Annotated[str, typer.Option()] = "normal",
@@ -69,7 +72,7 @@ def requests_add(
             raise _fail("--lang: use id or en", 2)
         raise typer.Exit(_add_file(store, file, dry_run=dry_run, lang=lang, rejects=rejects, actor=actor))  # type: ignore[arg-type]
     data = {
-        "ref": ref, "unit": unit, "title": title, "start": start, "end": end, "timezone": tz,
+        "ref": ref, "unit": unit, "title": title, "start": start, "end": end, "timezone": tz or store.policy().timezone,
         "participants": participants, "service": service, "priority": priority, "venue": venue,
         "pic": {"name": pic_name, "email": pic_email}, "submitted_at": datetime.now(UTC).isoformat(),
     }  # fmt: skip

@@ -30,6 +30,26 @@ app = typer.Typer(
 err = Console(stderr=True)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"vicon {version('vicon-allocator')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("vicon (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    show_version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Share Zoom licences and vicon operators among many units, without double-booking."""
+
+
 class Lang(StrEnum):
     id = "id"
     en = "en"
@@ -48,7 +68,9 @@ def fail(exc: ViconError) -> typer.Exit:
 @app.command()
 def plan(
     problem: Annotated[Path, typer.Option("--problem", "-p", help="Problem JSON file (see `vicon schema problem`).")],
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the plan JSON here.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Plan JSON file ('-': stdout).")
+    ] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")] = 20.0,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Independent parts solved at once.")] = 2,
     lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.id,
@@ -60,12 +82,14 @@ def plan(
         result = solve(prob, SolveOptions(time_limit_s=time_limit, workers=workers))
     except ViconError as exc:
         raise fail(exc) from None
-    console = Console(width=max(Console().width, 120))
+    console = Console(width=max(Console().width, 120), stderr=out == Path("-"))  # keep stdout for the JSON
     if quiet:
         console.print(result.status.value, f"{len(result.assignments)} served, {len(result.unserved)} unserved")
     else:
         print_plan(prob, result, console, lang=lang.value)
-    if out is not None:
+    if out == Path("-"):
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    elif out is not None:
         out.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
         console.print(f"→ {out}")
 

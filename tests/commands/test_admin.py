@@ -15,6 +15,7 @@ from allocator.planner.domain import Assignment
 from allocator.planner.solver import solve
 from allocator.problem_files import load_problem
 from allocator.service import plan_changes
+from allocator.store import Store
 from tests.planner.factories import host, problem, request
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,3 +150,20 @@ def test_replan_confirm_names_unknown_requests(db: str) -> None:
     assert out.exit_code == 2 and "--confirm: unknown request(s) NOPE" in out.output
     ok = runner.invoke(app, ["replan", "--confirm", "PSR-BUPATI-01", "--dry-run", "--db", db])
     assert ok.exit_code == 0 and "would publish" in ok.output
+
+
+def test_requests_add_reads_times_in_the_sites_zone_and_takes_zone_words(db: str) -> None:
+    """The example office is in WITA: 09:00 typed is 09:00 WITA (01:00 UTC) without --tz, and --tz WIB works."""
+    common = ["requests", "add", "--db", db, "--unit", "Bappeda", "--title", "Rapat", "--pic-name", "Sari",
+              "--service", "link", "--participants", "20"]  # fmt: skip
+    site = runner.invoke(app, [*common, "--ref", "TZ-1", "--start", "2027-01-06T09:00", "--end", "2027-01-06T10:00"])
+    word = runner.invoke(app, [*common, "--ref", "TZ-2", "--start", "2027-01-06T09:00", "--end", "2027-01-06T10:00",
+                               "--tz", "WIB"])  # fmt: skip
+    assert site.exit_code == 0 and word.exit_code == 0, site.output + word.output
+    store = Store.open(db)
+    try:
+        one, two = store.get_request("TZ-1"), store.get_request("TZ-2")
+        assert one is not None and one.timezone == "Asia/Makassar" and one.start.hour == 1
+        assert two is not None and two.timezone == "Asia/Jakarta" and two.start.hour == 2
+    finally:
+        store.close()

@@ -137,3 +137,17 @@ def test_explain_shows_reason_and_alternatives(tmp_path: Path) -> None:
     assert served.exit_code == 0 and "terlayani: host H500" in served.output
     unknown = runner.invoke(app, ["explain", "NOPE", "--problem", str(EXAMPLE), "--plan", str(out)])
     assert unknown.exit_code == 2 and "tidak dikenal" in unknown.output
+
+
+def test_version_and_the_plan_on_standard_output() -> None:
+    version = subprocess.run([sys.executable, "-m", "allocator", "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("vicon ")
+    done = subprocess.run(
+        [sys.executable, "-m", "allocator", "plan", "--problem", str(EXAMPLE), "--out", "-", "--quiet",
+         "--time-limit", "10"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    plan = Plan.model_validate_json(done.stdout)  # nothing but the JSON on stdout; the summary went to stderr
+    assert plan.assignment_for("PSR-BUPATI-01") is not None and "served" in done.stderr
+    assert not (ROOT / "-").exists()
