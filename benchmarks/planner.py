@@ -22,7 +22,7 @@ from allocator.planner.candidates import CandidateCache
 from allocator.planner.domain import Plan, Problem
 from allocator.planner.problem_io import parse_problem
 from allocator.planner.solver import SolveOptions, solve
-from allocator.planner.validate import validate_plan
+from allocator.planner.validate import validate_claims, validate_plan
 from benchmarks.baseline import first_come_first_served, served_weight
 from benchmarks.generate import district, ministry
 
@@ -42,7 +42,7 @@ def measure_solve(profile: str, n: int, seed: int, repeat: int, options: dict[st
         plan = solve(prob, SolveOptions(**options))
         times.append(time.perf_counter() - t)
     assert plan is not None
-    assert validate_plan(prob, plan) == []
+    assert validate_plan(prob, plan) == [] and validate_claims(prob, plan) == []
     greedy = first_come_first_served(prob)
     assert validate_plan(prob, greedy) == []
     return {

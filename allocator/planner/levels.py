@@ -91,6 +91,9 @@ def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float) 
     if status == cp_model.INFEASIBLE and level == 0 and comp.stable:
         _without_stability(comp, level, options, deadline)
         return
+    if status == cp_model.INFEASIBLE and comp.fallback:
+        _claim_nothing(comp, level)  # nothing better than the plan in hand, whose value is held
+        return
     if status == cp_model.INFEASIBLE:
         raise ConflictingPins(
             "pinned or frozen assignments conflict with each other",
@@ -100,9 +103,23 @@ def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float) 
         if comp.solution is None:
             usable = comp.greedy and not comp.fixed and not comp.previous  # a re-plan's greedy may break stability
             comp.solution = comp.greedy if usable and comp.greedy else only_fixed(m, comp.fixed)
+            comp.fallback = True
+            _claim_nothing(comp, level)
+            _hold(comp, level, expr)
+            return
         _claim_nothing(comp, level)
         return
     _record(comp, level, solver, status, together, (expr, scale))
+
+
+def _hold(comp: Part, level: int, expr: cp_model.LinearExprT) -> None:
+    """Holds the value of a plan the search did not find (the greedy one, or only what is fixed), so the levels
+    below cannot trade it away: without it, the preferences level would "save" operators by serving less."""
+    m = comp.model
+    assert m is not None and comp.solution is not None
+    value = comp.levels[-1].value
+    m.model.add(expr >= value if TERMS[level][1] == "maximize" else expr <= value)
+    hint(m, comp.solution.items())
 
 
 def _set_objective(comp: Part, level: int, together: bool) -> tuple[cp_model.LinearExprT, int]:
@@ -156,6 +173,10 @@ def _record(
     assert m is not None
     expr, scale = term
     comp.solution = {v: solver.value(v) for v in m.variables()}
+    if comp.fallback:  # a later level improved on the fallback plan: the levels above report what it now has
+        values = term_values(m.problem, comp.cands, comp.previous, assignments(m, comp.solution.__getitem__))
+        for done, lvl in enumerate(comp.levels):
+            lvl.value = values[done]
     value = round(solver.value(expr))
     optimal = status == cp_model.OPTIMAL
     if together:

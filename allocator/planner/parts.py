@@ -101,6 +101,7 @@ class Part:
     solution: dict[Var, int] | None = None
     result: list[Assignment] | None = None
     levels: list[Level] = field(default_factory=list)
+    fallback: bool = False  # the plan in hand is the greedy or the fixed assignments: CP-SAT found none in time
 
 
 # Of a part's time left when a level starts, the part it may use: a level that finishes early leaves the rest

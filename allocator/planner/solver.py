@@ -53,7 +53,7 @@ from allocator.planner.reuse import (
     site_digest,
 )
 from allocator.planner.survey_reliance import SurveyReliance
-from allocator.planner.validate import validate_plan
+from allocator.planner.validate import validate_claims, validate_plan
 from allocator.planner.workflow import (
     expand_request,
     keep_current,
@@ -341,7 +341,7 @@ def solve(
         missed_rehearsals=missed_rehearsals(problem, chosen),
         records=part_records(parts, {a.request: a for a in chosen}) + placement.records,
     )
-    violations = validate_plan(problem, plan)
+    violations = validate_plan(problem, plan) + validate_claims(problem, plan)
     if violations:
         raise InvalidPlan("the planner produced a plan that fails validation", violations=violations)
     return plan

@@ -229,6 +229,31 @@ def validate_plan(problem: Problem, plan: Plan) -> list[str]:
     return v
 
 
+def validate_claims(problem: Problem, plan: Plan) -> list[str]:
+    """What the plan says of itself must be true of it: the served weight and rehearsals it reports are those of its
+    assignments, no value lies beyond its bound, and only a term whose value meets its bound is called optimal.
+    Apart from `validate_plan`: a plan edited by hand (an accepted alternative) can be valid and no longer claim
+    anything of itself."""
+    out = []
+    weights = problem.policy.priority_weights
+    reqs = {r.ref: r for r in problem.requests}
+    actual = {
+        "served_weight": sum(weights.get(reqs[a.request].priority, 0) for a in plan.assignments if a.request in reqs),
+        "rehearsals": sum(1 for a in plan.assignments if a.rehearsal is not None),
+    }
+    for t in plan.objective:
+        if t.name in actual and t.value != actual[t.name]:
+            out.append(f"objective {t.name}: reports {t.value}, the plan has {actual[t.name]}")
+        beyond = t.value > t.bound if t.sense == "maximize" else t.value < t.bound
+        if beyond:
+            out.append(f"objective {t.name}: value {t.value} beyond its bound {t.bound}")
+        if t.optimal and t.value != t.bound:
+            out.append(f"objective {t.name}: called optimal with value {t.value} and bound {t.bound}")
+    if plan.status.value == "optimal" and not all(t.optimal for t in plan.objective):
+        out.append("status: optimal although a term is not proven")
+    return out
+
+
 def _office_day_problems(problem: Problem, slot: TaskSlot) -> list[str]:
     """Inside office hours on one local day of the site, starting on the task grid of that day."""
     out = []

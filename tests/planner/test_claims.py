@@ -1,0 +1,75 @@
+"""A plan's claims hold of the plan itself: the values it reports are those of its assignments, a part whose
+search found nothing keeps the greedy plan it had and says so, and the validator rejects any contradiction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ortools.sat.python import cp_model
+
+from allocator.planner.domain import ObjectiveTerm, Plan, Problem, SolverStatus
+from allocator.planner.solver import solve
+from allocator.planner.validate import validate_claims, validate_plan
+from tests.planner.factories import host, operator, problem, request
+
+
+def _busy_day() -> Problem:
+    """Six operator meetings on one host pool and three operators: every one can be served."""
+    times = [("08:00", "09:00"), ("08:30", "09:30"), ("10:00", "11:00"), ("10:30", "11:30"), ("13:00", "14:00"),
+             ("13:30", "14:30")]  # fmt: skip
+    return problem(
+        hosts=[host("H1"), host("H2")],
+        operators=[operator("A"), operator("B"), operator("C")],
+        requests=[request(f"R{i}", s, e, service="link_operator") for i, (s, e) in enumerate(times)],
+    )
+
+
+def _first_search_finds_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The served level's search comes back with no plan, as a part cut short by its time limit does."""
+    real = cp_model.CpSolver
+    calls: list[int] = []
+
+    class Unlucky(real):  # type: ignore[misc, valid-type]
+        def solve(self, model: Any, *args: Any, **kw: Any) -> Any:
+            calls.append(1)
+            if len(calls) == 1:
+                return cp_model.UNKNOWN
+            return super().solve(model, *args, **kw)
+
+    monkeypatch.setattr(cp_model, "CpSolver", Unlucky)
+
+
+def test_a_part_whose_search_found_nothing_keeps_its_greedy_plan_and_claims_no_proof(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prob = _busy_day()
+    best = solve(prob)
+    assert len(best.assignments) == 6 and best.status is SolverStatus.OPTIMAL
+    _first_search_finds_nothing(monkeypatch)
+    plan = solve(prob)  # raises InvalidPlan if a reported value contradicted the plan
+    served = plan.term("served_weight")
+    assert served.value == 10 * len(plan.assignments)  # what it reports is what it serves
+    assert len(plan.assignments) == 6  # the greedy plan served all: the preferences level could not trade it away
+    assert not served.optimal and served.bound >= served.value and plan.status is SolverStatus.FEASIBLE
+
+
+def _with_term(plan: Plan, name: str, **change: Any) -> Plan:
+    terms = [t.model_copy(update=change) if t.name == name else t for t in plan.objective]
+    return plan.model_copy(update={"objective": terms})
+
+
+def test_the_validator_rejects_a_plan_that_contradicts_its_claims() -> None:
+    prob = _busy_day()
+    plan = solve(prob)
+    assert validate_plan(prob, plan) == [] and validate_claims(prob, plan) == []
+    served = plan.term("served_weight").value
+    inflated = _with_term(plan, "served_weight", value=served + 10, bound=served + 10)
+    assert any("reports 70, the plan has 60" in v for v in validate_claims(prob, inflated))
+    beyond = _with_term(plan, "served_weight", bound=served - 1, optimal=False)
+    assert any("beyond its bound" in v for v in validate_claims(prob, beyond))
+    unproven = _with_term(plan, "preferences", bound=0, optimal=True)
+    assert any("called optimal" in v for v in validate_claims(prob, unproven))
+    status = plan.model_copy(update={"objective": [*plan.objective[:-1], ObjectiveTerm(
+        name="rehearsals", sense="maximize", value=0, bound=1, optimal=False)]})  # fmt: skip
+    assert any("status: optimal although" in v for v in validate_claims(prob, status))
