@@ -293,11 +293,25 @@ class ZoomClient:
         path = f"/meetings/{int(meeting_id)}"
         self._call("PATCH", path, "update_meeting", ApiCategory.LIGHT, json=body, budget_host=budget_host)
 
-    def delete_meeting(self, meeting_id: int, *, cancel_reminder: bool = False, missing_ok: bool = True) -> bool:
-        """Delete (cancel) a meeting. Returns False if it was already gone (Zoom code 3001) and
-        `missing_ok`; `cancel_reminder` makes Zoom e-mail the cancellation to host and alternative hosts."""
+    def delete_meeting(
+        self,
+        meeting_id: int,
+        *,
+        notify_host: bool = False,
+        notify_registrants: bool = False,
+        missing_ok: bool = True,
+    ) -> bool:
+        """Delete (cancel) a meeting. Returns False if it was already gone (Zoom code 3001) and `missing_ok`.
+
+        Who Zoom e-mails the cancellation to is two separate flags (Zoom's Meeting API reference):
+        `notify_host` sends `schedule_for_reminder` (the host and alternative hosts), `notify_registrants`
+        sends `cancel_meeting_reminder` (registrants). Both are always sent, so nobody is mailed by default.
+        """
         path = f"/meetings/{int(meeting_id)}"
-        params = {"cancel_meeting_reminder": "true" if cancel_reminder else "false"}
+        params = {
+            "schedule_for_reminder": "true" if notify_host else "false",
+            "cancel_meeting_reminder": "true" if notify_registrants else "false",
+        }
         try:
             self._call("DELETE", path, "delete_meeting", ApiCategory.LIGHT, params=params)
         except ZoomNotFound:

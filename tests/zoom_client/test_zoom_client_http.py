@@ -372,12 +372,12 @@ def test_update_in_progress_is_a_conflict(authed, make_client):
         make_client().update_meeting(5, MeetingUpdate(topic="x"), host="u1")
 
 
-def test_delete_with_cancel_reminder_and_already_gone(authed, make_client):
+def test_delete_with_notice_and_already_gone(authed, make_client):
     authed.delete(f"{API}/meetings/5", status=204)
     authed.delete(f"{API}/meetings/6", status=404, json={"code": 3001, "message": "Meeting 6 is not found"})
     client = make_client()
-    assert client.delete_meeting(5, cancel_reminder=True) is True
-    assert query(api_calls(authed)[0]) == {"cancel_meeting_reminder": ["true"]}
+    assert client.delete_meeting(5, notify_host=True) is True
+    assert query(api_calls(authed)[0]) == {"schedule_for_reminder": ["true"], "cancel_meeting_reminder": ["false"]}
     assert client.delete_meeting(6) is False
     with pytest.raises(ZoomNotFound):
         client.delete_meeting(6, missing_ok=False)

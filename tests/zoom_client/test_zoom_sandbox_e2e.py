@@ -127,8 +127,8 @@ def test_meeting_lifecycle(sandbox: Sandbox):
     ]
     assert client.daily_budget_remaining("kmf-zoom01") == 98
     assert sandbox.state.daily_used("kmf-zoom01") == 2
-    assert client.delete_meeting(created.id, cancel_reminder=True) is True
-    assert sandbox.state.delete_reminders[created.id] is True
+    assert client.delete_meeting(created.id, notify_host=True) is True
+    assert sandbox.state.delete_notices[created.id] == {"host": True, "registrants": False}
     assert client.delete_meeting(created.id) is False
     with pytest.raises(ZoomNotFound):
         client.get_meeting(created.id)

@@ -213,7 +213,8 @@ class SandboxState:
         #: Every API request seen: (method, path, status). For tests and benchmarks.
         self.requests: list[tuple[str, str, int]] = []
         self.tokens_issued = 0
-        self.delete_reminders: dict[int, bool] = {}
+        #: Who each deletion asked Zoom to e-mail: {"host": schedule_for_reminder, "registrants": cancel_meeting_reminder}.
+        self.delete_notices: dict[int, dict[str, bool]] = {}
 
     # --- public helpers for tests and demos ------------------------------------------------------
 
@@ -753,7 +754,10 @@ class SandboxState:
         mid = m["id"]
         del self._meetings[mid]
         self._deleted.add(mid)
-        self.delete_reminders[mid] = q.get("cancel_meeting_reminder", "false").lower() == "true"
+        self.delete_notices[mid] = {
+            "host": q.get("schedule_for_reminder", "false").lower() == "true",
+            "registrants": q.get("cancel_meeting_reminder", "false").lower() == "true",
+        }
         self._emit("meeting.deleted", account.name, self._event_object(m))
         return Reply(204)
 
