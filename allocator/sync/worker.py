@@ -107,12 +107,21 @@ class SyncReport:
 class _Outcome(Exception):
     """Internal: how a job ended when it did not simply succeed."""
 
-    def __init__(self, state: str, message: str, *, delay: timedelta | None = None, at: datetime | None = None):
+    def __init__(
+        self,
+        state: str,
+        message: str,
+        *,
+        delay: timedelta | None = None,
+        at: datetime | None = None,
+        budget_spent: int | None = None,
+    ):
         super().__init__(message)
         self.state = state  # "retry" | "defer" | "fail"
         self.message = message
         self.delay = delay
         self.at = at
+        self.budget_spent = budget_spent  # the host's daily calls known to be used up (Zoom or we said so)
 
 
 def _spec_fields(spec: MeetingSpec) -> dict[str, Any]:
@@ -272,7 +281,9 @@ class SyncWorker:
                 f"deferred: host {job.zoom_user} has used its daily Zoom create/update calls; "
                 f"{job.kind} {job.key} waits until {at.isoformat()}"
             )
-            self._finish_unsuccessfully(job, _Outcome("defer", msg, at=at), report)
+            # Remembered in the store too, so a restarted worker does not spend a call to be told again.
+            spent = client.budget.limit
+            self._finish_unsuccessfully(job, _Outcome("defer", msg, at=at, budget_spent=spent), report)
         except ZoomOutcomeUnknown as exc:
             msg = f"outcome of create {job.key} unknown ({type(exc.cause).__name__}); will look for the key first"
             self._finish_unsuccessfully(job, _Outcome("retry", msg), report)
@@ -420,6 +431,8 @@ class SyncWorker:
                 return
             row.last_error = out.message[:2000]
             row.lease_until, row.claimed_by = None, None
+            if out.budget_spent is not None:
+                self._store_budget(s, job.zoom_user, now, out.budget_spent)
             if state == "fail":
                 row.state, row.done_at = "failed", now
                 audit(

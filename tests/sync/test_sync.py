@@ -256,3 +256,32 @@ def test_expired_lease_is_taken_over_and_the_late_worker_does_not_record(db_url:
         env.assert_exactly_once()
         with env.store.transaction() as s:
             assert s.scalar(sa.select(MeetingRow.state)) == "active"
+
+
+DAILY_LIMIT_400 = "A maximum of 100 meetings can be created/updated for a single user in one day."
+
+
+def test_daily_limit_answered_as_400_code_300_defers_and_marks_the_host_spent(db_url: str) -> None:
+    """Zoom may answer the per-user daily limit with HTTP 400 / code 300: that is the host's day spent (deferred
+    to 00:00 UTC, remembered across restarts), not a validation error that fails the row."""
+    with sync_env(db_url, 4) as env:
+        env.publish(round_robin(env.requests[:3], ["H100"]))
+        env.sandbox.faults.fail_next(1, status=400, method="POST", code=300, message=DAILY_LIMIT_400)
+        report = env.worker().run_once()
+        assert not report.failed and not report.done and len(report.deferred) == 3, report
+        assert all("h100@kominfo.example.go.id has used its daily Zoom" in line for line in report.deferred)
+        assert len(env.sandbox.state.requests) == 1  # the other two were refused before Zoom was asked
+        assert env.store.budget_used() == {"h100@kominfo.example.go.id": 100}
+        midnight = (env.clock() + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        assert {o.not_before for o in env.store.outbox()} == {midnight}
+        # A restarted worker (fresh clients) knows it from the store: a new create for the host asks Zoom nothing.
+        from zoom_client import ZoomTenants
+
+        env.tenants = ZoomTenants(env.sandbox.zoom_config(), now=env.clock)
+        env.publish(round_robin(env.requests, ["H100"]))
+        report = env.worker().run_once()
+        assert len(report.deferred) == 1 and len(env.sandbox.state.requests) == 1
+        env.clock.t = midnight
+        env.sandbox.advance_clock(86400)
+        assert len(env.worker().run_once().done) == 4
+        env.assert_exactly_once()

@@ -15,6 +15,12 @@ from typer.testing import CliRunner
 
 from tests.zoom_client.conftest import API, OAUTH, sandbox_client, token_reply
 from zoom_client.cli import register
+from zoom_client.errors import (
+    ZoomDailyBudgetExhausted,
+    ZoomRateLimited,
+    ZoomValidationError,
+    next_utc_midnight,
+)
 from zoom_client.models import MeetingCreate
 from zoom_client.sandbox import Sandbox
 
@@ -71,3 +77,39 @@ def test_cli_delete_notify_tells_the_host(sandbox: Sandbox, tmp_path: Path):
     result = CliRunner().invoke(app, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert sandbox.state.delete_notices[made.id] == {"host": True, "registrants": False}
+
+
+# --- the per-user daily limit as HTTP 400 / code 300 -------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_daily_limit_as_400_code_300_is_the_budget_spent_not_a_validation_error(authed, make_client, fake_time, method):
+    if method == "POST":
+        authed.post(f"{API}/users/u1/meetings", status=400, json=DAILY_400)
+    else:
+        authed.patch(f"{API}/meetings/5", status=400, json=DAILY_400)
+    client = make_client()
+    with pytest.raises(ZoomDailyBudgetExhausted) as info:
+        if method == "POST":
+            client.create_meeting("u1", _create(), key="k1")
+        else:
+            from zoom_client.models import MeetingUpdate
+
+            client.update_meeting(5, MeetingUpdate(duration=30), host="u1")
+    err = info.value
+    assert not isinstance(err, ZoomValidationError) and isinstance(err, ZoomRateLimited)
+    assert err.status == 400 and err.code == 300 and err.host == "u1" and err.limit == 100
+    assert err.retry_after == next_utc_midnight(fake_time.now())
+    assert client.daily_budget_remaining("u1") == 0  # marked spent: the next call is refused before Zoom
+    assert len(_api_calls(authed)) == 1  # and this one was not resent
+    with pytest.raises(ZoomDailyBudgetExhausted) as local:
+        client.create_meeting("u1", _create(), key="k2")
+    assert local.value.status is None and len(_api_calls(authed)) == 1
+
+
+def test_other_code_300_answers_stay_validation_errors(authed, make_client):
+    authed.post(f"{API}/users/u1/meetings", status=400, json={"code": 300, "message": "Invalid field."})
+    client = make_client()
+    with pytest.raises(ZoomValidationError):
+        client.create_meeting("u1", _create(), key="k1")
+    assert client.daily_budget_remaining("u1") == 99  # one call spent, not the whole day

@@ -72,6 +72,8 @@ class FaultRule:
     path: str | None = None  # regex searched in the path
     remaining: int | None = 1  # None: forever
     status: int = 500
+    code: int | None = None  # Zoom's code in the error body (default: the status)
+    message: str | None = None  # Zoom's message in the error body
 
     def matches(self, method: str, path: str, phase: str) -> bool:
         return (
@@ -98,9 +100,19 @@ class Faults:
             self._rules.append(rule)
         return rule
 
-    def fail_next(self, n: int = 1, *, status: int = 500, method: str | None = None, path: str | None = None) -> None:
-        """Answer the next `n` matching API calls with `status`, without acting on them."""
-        self.add(FaultRule("error", method=method, path=path, remaining=n, status=status))
+    def fail_next(
+        self,
+        n: int = 1,
+        *,
+        status: int = 500,
+        method: str | None = None,
+        path: str | None = None,
+        code: int | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Answer the next `n` matching API calls with `status` (and Zoom's `code`/`message` in the body, for
+        answers Zoom gives that the sandbox does not produce by itself), without acting on them."""
+        self.add(FaultRule("error", method=method, path=path, remaining=n, status=status, code=code, message=message))
 
     def non_json_next(
         self, n: int = 1, *, status: int = 502, method: str | None = None, path: str | None = None
@@ -295,7 +307,8 @@ class SandboxState:
         if fault.kind == "non_json":
             page = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway (sandbox)</body></html>"
             return Reply(fault.status, page, content_type="text/html")
-        return _err(fault.status, fault.status, "Internal error (injected by the sandbox)")
+        code = fault.code if fault.code is not None else fault.status
+        return _err(fault.status, code, fault.message or "Internal error (injected by the sandbox)")
 
     # --- OAuth -----------------------------------------------------------------------------------
 
