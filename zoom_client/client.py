@@ -44,6 +44,7 @@ from zoom_client.models import (
     Meeting,
     MeetingCreate,
     MeetingPage,
+    MeetingStatusUpdate,
     MeetingSummary,
     MeetingUpdate,
     UserPage,
@@ -173,6 +174,16 @@ class ZoomClient:
             token = page.next_page_token
             if not token:
                 return
+
+    def get_user(self, user_id: str) -> ZoomUser:
+        """One user by id or e-mail (`GET /users/{userId}`): checks a configured host exists and is licensed
+        without listing the whole account."""
+        path = f"/users/{_seg(user_id)}"
+        data = self._call("GET", path, "get_user", ApiCategory.LIGHT)
+        user = self._parse(ZoomUser, data, RequestInfo("GET", path))
+        if user.email:
+            self._learn_alias(user.email, user.id)
+        return user
 
     def get_user_settings(self, user_id: str) -> UserSettings:
         path = f"/users/{_seg(user_id)}/settings"
@@ -321,6 +332,19 @@ class ZoomClient:
         with self._lock:
             self._meeting_hosts.pop(int(meeting_id), None)
         return True
+
+    def end_meeting(self, meeting_id: int) -> None:
+        """End a meeting in progress (`PUT /meetings/{id}/status`, action `end`): an overrunning meeting blocks
+        its host's next one. Not a create/update, so no daily budget is spent; resent on 5xx like any PUT."""
+        self._set_status(meeting_id, MeetingStatusUpdate(action="end"), "end_meeting")
+
+    def recover_meeting(self, meeting_id: int) -> None:
+        """Bring back a meeting deleted by mistake (`PUT /meetings/{id}/status`, action `recover`)."""
+        self._set_status(meeting_id, MeetingStatusUpdate(action="recover"), "recover_meeting")
+
+    def _set_status(self, meeting_id: int, update: MeetingStatusUpdate, operation: str) -> None:
+        path = f"/meetings/{int(meeting_id)}/status"
+        self._call("PUT", path, operation, ApiCategory.LIGHT, json=update.model_dump())
 
     def list_meetings(
         self, host: str, *, type: ListType = "scheduled", page_size: int = 300

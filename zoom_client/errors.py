@@ -292,12 +292,12 @@ def error_from_response(
         return ZoomRateLimited(msg, retry_after=retry_after, limit_type=limit_type, category=category, **common)
     if status == 401:
         return ZoomAuthError(msg, **common)
-    daily = _DAILY_MEETING_LIMIT_RE.search(msg)
-    if daily is not None:  # not a validation error: the host's day is spent whatever we send
+    day_spent = _DAILY_MEETING_LIMIT_RE.search(msg)
+    if day_spent is not None:  # not a validation error: the host's day is spent whatever we send
         return ZoomDailyBudgetExhausted(
             msg,
             host=host,
-            limit=int(daily.group(1)) if daily.group(1) else None,
+            limit=int(day_spent.group(1)) if day_spent.group(1) else None,
             retry_after=next_utc_midnight(now),
             **common,
         )
