@@ -5,9 +5,13 @@ on PostgreSQL so several workers never take the same row), Zoom is called outsid
 result is written in a second transaction. Crash safety comes from the meeting key:
 
 - a create whose row was claimed before (attempts > 1: an earlier worker may have created it and died before
-  recording it) first looks for the key on the host (`ensure_meeting(check_first=True)`);
-- a create whose answer is lost is settled by that lookup inside `ensure_meeting`, never by a blind second
-  create; if even the lookup fails the row waits and is retried later, again looking first;
+  recording it) first looks for the key on the host;
+- a create whose answer is lost is settled by a lookup, never by a blind second create: found, it is recorded;
+  not found (or the lookup fails), the row waits `settle_s` — long enough for a create Zoom was still working
+  on to land — and is replayed, looking first;
+- a meeting found by its key is recorded with the details Zoom has (not the ones we meant to send): `synced`
+  always means what Zoom holds, so the update that follows (or a repair the worker queues when none is queued)
+  brings Zoom to the store's details;
 - a delete of a meeting that is already gone counts as done; a delete of a meeting whose id we never learned
   deletes whatever carries its key on the host (other duplicates are reconcile's job);
 - an update of a meeting deleted by hand recreates it (looking for the key first).
@@ -104,6 +108,27 @@ class SyncReport:
         return "; ".join(parts) + (f" ({extra})" if extra else "")
 
 
+def zoom_view(meeting: Meeting, spec: MeetingSpec) -> MeetingSpec:
+    """`spec` with the details Zoom actually has for `meeting` (a full meeting: create answer or GET), which is what
+    `synced` must hold. A field Zoom did not send keeps `spec`'s value."""
+    start = meeting.start_time.astimezone(UTC) if meeting.start_time is not None else spec.start
+    return spec.model_copy(
+        update={
+            "topic": meeting.topic or spec.topic,
+            "start": start,
+            "duration_min": meeting.duration if meeting.duration is not None else spec.duration_min,
+            "timezone": meeting.timezone or spec.timezone,
+            "agenda": meeting.agenda_text.replace("\r\n", "\n"),
+        }
+    )
+
+
+def differs(a: MeetingSpec, b: MeetingSpec) -> list[str]:
+    """The Zoom fields in which `a` and `b` differ (empty: Zoom would show the same meeting)."""
+    fa, fb = a.zoom_fields(), b.zoom_fields()
+    return [k for k in fa if fa[k] != fb[k]]
+
+
 class _Outcome(Exception):
     """Internal: how a job ended when it did not simply succeed."""
 
@@ -134,6 +159,8 @@ class SyncWorker:
 
     `lease_s`: how long a claim is exclusive before another worker may take the row over (a worker that
     died mid-action is taken over after this; a leader that knows it is alone calls `recover(all=True)`).
+    `settle_s`: how long a create whose answer was lost waits before it is looked for again (and only then,
+    if still not found, sent again): Zoom may still be working on a create we stopped waiting for.
     """
 
     def __init__(
@@ -147,6 +174,7 @@ class SyncWorker:
         max_attempts: int = 12,
         retry_base_s: float = 5.0,
         retry_max_s: float = 900.0,
+        settle_s: float = 60.0,
         clock: Callable[[], datetime] | None = None,
         crash_at: str | None = None,
     ) -> None:
@@ -158,6 +186,7 @@ class SyncWorker:
         self.max_attempts = max_attempts
         self.retry_base_s = retry_base_s
         self.retry_max_s = retry_max_s
+        self.settle = timedelta(seconds=settle_s)
         self._clock = clock or store.now
         self._crash_at = crash_at if crash_at is not None else os.environ.get(CRASH_ENV)
         self._crash_seen: dict[str, int] = {}
@@ -286,7 +315,7 @@ class SyncWorker:
             self._finish_unsuccessfully(job, _Outcome("defer", msg, at=at, budget_spent=spent), report)
         except ZoomOutcomeUnknown as exc:
             msg = f"outcome of create {job.key} unknown ({type(exc.cause).__name__}); will look for the key first"
-            self._finish_unsuccessfully(job, _Outcome("retry", msg), report)
+            self._finish_unsuccessfully(job, _Outcome("retry", msg, delay=self.settle), report)
         except (ZoomValidationError, ZoomPermissionError, ZoomNotFound, ValidationError, ValueError) as exc:
             self._finish_unsuccessfully(job, _Outcome("fail", f"{type(exc).__name__}: {exc}"), report)
         except ZoomError as exc:  # rate limits, 5xx, transport, auth, meeting in progress: try again later
@@ -302,11 +331,38 @@ class SyncWorker:
             self._record(job, report, result={"note": f"meeting is {job.meeting_state}; nothing to create"})
             return
         look_first = job.attempts > 1
-        meeting = client.ensure_meeting(job.zoom_user, _create_body(job.spec), key=job.key, check_first=look_first)
+        meeting, found = self._create_or_find(client, job, job.spec, look_first=look_first)
         self._maybe_crash("after_zoom_create")
-        result = {"zoom_meeting_id": meeting.id, "looked_first": look_first}
-        self._record(job, report, created=meeting, synced=job.spec, result=result)
-        report.count("created")
+        synced = zoom_view(meeting, job.spec) if found else job.spec
+        result = {"zoom_meeting_id": meeting.id, "looked_first": look_first, "found": found}
+        self._record(job, report, created=meeting, synced=synced, result=result)
+        report.count("found" if found else "created")
+
+    def _create_or_find(
+        self, client: ZoomClient, job: Job, spec: MeetingSpec, *, look_first: bool
+    ) -> tuple[Meeting, bool]:
+        """The job's meeting in Zoom: the one carrying its key (when `look_first`, or when the create's answer was
+        lost), else a new one. Returns it and whether it was found (then what Zoom holds may not be `spec`)."""
+        if look_first:
+            found = client.find_by_key(job.zoom_user, job.key)
+            if found is not None:
+                return found, True
+        try:
+            return client.create_meeting(job.zoom_user, _create_body(spec), key=job.key), False
+        except ZoomOutcomeUnknown as exc:
+            unknown = exc
+        cause = type(unknown.cause).__name__
+        try:
+            found = client.find_by_key(job.zoom_user, job.key)
+        except ZoomError as exc:
+            msg = f"outcome of create {job.key} unknown ({cause}) and the look-up failed ({type(exc).__name__})"
+            raise _Outcome("retry", f"{msg}; will look first again", delay=self.settle) from None
+        if found is None:
+            # Not there *yet* is not "not created": Zoom may still be working on it. Look again after settling.
+            msg = f"outcome of create {job.key} unknown ({cause}); not in Zoom yet"
+            raise _Outcome("retry", f"{msg}; will look first again", delay=self.settle)
+        log.warning("zoom create for key %s was lost in transit but had succeeded: %s", job.key, found.id)
+        return found, True
 
     def _update(self, client: ZoomClient, job: Job, report: SyncReport) -> None:
         with self.store.transaction() as s:
@@ -327,10 +383,11 @@ class SyncWorker:
             client.update_meeting(zoom_id, update, host=job.zoom_user, key=job.key)
         except ZoomNotFound:
             # Deleted in Zoom by hand: recreate it (with its key, looking for it first).
-            meeting = client.ensure_meeting(job.zoom_user, _create_body(spec), key=job.key, check_first=True)
+            meeting, found = self._create_or_find(client, job, spec, look_first=True)
             self._maybe_crash("after_zoom_create")
-            result = {"zoom_meeting_id": meeting.id, "recreated": True}
-            self._record(job, report, created=meeting, synced=spec, result=result)
+            synced_now = zoom_view(meeting, spec) if found else spec
+            result = {"zoom_meeting_id": meeting.id, "recreated": True, "found": found}
+            self._record(job, report, created=meeting, synced=synced_now, result=result)
             report.count("recreated")
             return
         self._maybe_crash("after_zoom_update")
@@ -374,7 +431,9 @@ class SyncWorker:
         synced: MeetingSpec | None = None,
         deleted: bool = False,
     ) -> None:
-        """Mark the row done and the meeting as Zoom now has it (`synced`: the details we sent)."""
+        """Mark the row done and the meeting as Zoom now has it (`synced`: the details Zoom holds — those we sent
+        and it accepted, or those of a meeting found by key). If a meeting just created or found holds other
+        details than the store now wants and no update is queued after this row, queue the repair."""
         now = self.now()
         client_used = self._budget_snapshot(job)
         with self.store.transaction() as s:
@@ -400,6 +459,13 @@ class SyncWorker:
                     m.state = "active"
             if synced is not None:
                 m.synced = _spec_fields(synced)
+            if created is not None and synced is not None and m.state == "active":
+                wanted = MeetingSpec.model_validate(m.spec)
+                changes = differs(synced, wanted)
+                if changes and not self._update_queued(s, m.id, after=job.outbox_id):
+                    payload = {"key": m.key, "spec": m.spec, "changes": changes}
+                    Store._outbox_row(s, m, "update", "repair: Zoom holds other details", payload, None, now)
+                    result = {**result, "repair_queued": True}
             if deleted and m.state == "pending_delete":
                 m.state = "deleted"
             m.updated_at = now
@@ -418,6 +484,21 @@ class SyncWorker:
                 new={**meeting_audit_view(m), "result": result, "outbox": job.outbox_id},
             )
         report.done.append(f"{job.kind} {job.key} ({job.request}): {_short(result)}")
+
+    @staticmethod
+    def _update_queued(s: Session, meeting_id: int, *, after: int) -> bool:
+        """Whether an update of the meeting is waiting behind outbox row `after` (it will bring Zoom in line)."""
+        waiting = s.scalar(
+            sa.select(OutboxRow.id)
+            .where(
+                OutboxRow.meeting_id == meeting_id,
+                OutboxRow.kind == "update",
+                OutboxRow.id > after,
+                OutboxRow.state.not_in(FINISHED_OUTBOX_STATES),
+            )
+            .limit(1)
+        )
+        return waiting is not None
 
     def _finish_unsuccessfully(self, job: Job, out: _Outcome, report: SyncReport) -> None:
         now = self.now()
