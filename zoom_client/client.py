@@ -254,23 +254,34 @@ class ZoomClient:
         return created
 
     def ensure_meeting(
-        self, host: str, meeting: MeetingCreate, *, key: str, check_first: bool = False, recoveries: int = 1
+        self,
+        host: str,
+        meeting: MeetingCreate,
+        *,
+        key: str,
+        check_first: bool = False,
+        recoveries: int = 1,
+        settle_s: float | None = None,
     ) -> Meeting:
         """Create the meeting for `key` exactly once: on an unknown outcome, find it by key before any retry.
 
         `check_first=True` looks for the key before the first create (use it when replaying work that
-        may have been done before a crash). At most `1 + recoveries` creates are sent.
+        may have been done before a crash). At most `1 + recoveries` creates are sent. A create whose answer
+        was lost is looked for at once and, if not there, again after `settle_s` (default: the account's read
+        timeout) before another is sent: a lookup right after a timeout can miss a create Zoom is still working
+        on, and "not found yet" is not "not created".
         """
         if check_first:
             found = self.find_by_key(host, key)
             if found is not None:
                 return found
+        settle = self.account.read_timeout_s if settle_s is None else settle_s
         try:
             return self.create_meeting(host, meeting, key=key)
         except ZoomOutcomeUnknown as exc:
             unknown = exc
         for _ in range(recoveries):
-            found = self.find_by_key(host, key)
+            found = self._settled_lookup(host, key, settle)
             if found is not None:
                 log.warning("zoom create for key %s was lost in transit but had succeeded: %s", key, found.id)
                 return found
@@ -278,10 +289,18 @@ class ZoomClient:
                 return self.create_meeting(host, meeting, key=key)
             except ZoomOutcomeUnknown as exc:
                 unknown = exc
-        found = self.find_by_key(host, key)
+        found = self._settled_lookup(host, key, settle)
         if found is not None:
             return found
         raise unknown
+
+    def _settled_lookup(self, host: str, key: str, settle_s: float) -> Meeting | None:
+        """The meeting for `key`, looked for now and, if not there yet, once more after `settle_s`."""
+        found = self.find_by_key(host, key)
+        if found is None and settle_s > 0:
+            self._sleep(settle_s)
+            found = self.find_by_key(host, key)
+        return found
 
     def get_meeting(self, meeting_id: int) -> Meeting:
         """The meeting's current details (including a fresh `start_url`, kept secret)."""

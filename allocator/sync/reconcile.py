@@ -438,7 +438,8 @@ def _recreate(store: Store, report: ReconcileReport, row: _Row, dry_run: bool, n
         old = meeting_audit_view(mr)
         mr.state, mr.zoom_meeting_id, mr.join_url, mr.passcode, mr.synced = "pending_create", None, None, None, None
         mr.updated_at = now
-        Store._outbox_row(s, mr, "create", "recreate: deleted in Zoom", {"key": mr.key, "spec": mr.spec}, None, now)
+        payload = {"key": mr.key, "spec": mr.spec, "look_first": True}  # in case Zoom's list only lagged
+        Store._outbox_row(s, mr, "create", "recreate: deleted in Zoom", payload, None, now)
         audit(
             s,
             at=now,

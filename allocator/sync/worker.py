@@ -12,9 +12,14 @@ result is written in a second transaction. Crash safety comes from the meeting k
 - a meeting found by its key is recorded with the details Zoom has (not the ones we meant to send): `synced`
   always means what Zoom holds, so the update that follows (or a repair the worker queues when none is queued)
   brings Zoom to the store's details;
-- a delete of a meeting that is already gone counts as done; a delete of a meeting whose id we never learned
-  deletes whatever carries its key on the host (other duplicates are reconcile's job);
-- an update of a meeting deleted by hand recreates it (looking for the key first).
+- a replayed create that recorded its meeting deletes any other meeting carrying the key on the host (a
+  duplicate a lost answer or a takeover left behind), so Zoom is clean without waiting for reconcile;
+- a delete of a meeting that is already gone counts as done; a delete also deletes every other meeting
+  carrying the key on the host (and, if we never learned the meeting's id, whatever carries it);
+- an update of a meeting deleted by hand recreates it (looking for the key first);
+- a worker renews its claim just before calling Zoom and does nothing if the row was taken over meanwhile (its
+  lease ran out, or a recovering leader released it), so two workers never act on one row; a worker whose
+  lease ran out *during* its Zoom call and that made a meeting the store did not record deletes that meeting.
 
 Only what is safe is retried: rate limits, 5xx, transport errors, token trouble, meetings in progress. A
 host out of its daily create/update budget defers the row to the next UTC midnight and says so. Errors that
@@ -82,6 +87,8 @@ class Job:
     spec: MeetingSpec
     synced: dict[str, Any] | None
     zoom_meeting_id: int | None
+    #: The key may already be in Zoom (e.g. reconcile recreating a meeting deleted by hand): look before creating.
+    look_first: bool = False
 
 
 @dataclass
@@ -92,6 +99,8 @@ class SyncReport:
     deferred: list[str] = field(default_factory=list)
     retrying: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    #: Rows taken over by another worker (or released by a recovering leader) before this one acted.
+    skipped: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
     def count(self, what: str) -> None:
@@ -99,11 +108,13 @@ class SyncReport:
 
     @property
     def processed(self) -> int:
-        return len(self.done) + len(self.deferred) + len(self.retrying) + len(self.failed)
+        return len(self.done) + len(self.deferred) + len(self.retrying) + len(self.failed) + len(self.skipped)
 
     def summary(self) -> str:
         parts = [f"{len(self.done)} done", f"{len(self.deferred)} deferred", f"{len(self.retrying)} to retry"]
         parts.append(f"{len(self.failed)} failed")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} taken over")
         extra = ", ".join(f"{k}: {v}" for k, v in sorted(self.counts.items()))
         return "; ".join(parts) + (f" ({extra})" if extra else "")
 
@@ -282,6 +293,7 @@ class SyncWorker:
                         spec=MeetingSpec.model_validate(m.spec),
                         synced=m.synced,
                         zoom_meeting_id=m.zoom_meeting_id,
+                        look_first=bool((row.payload or {}).get("look_first")),
                     )
                 )
         if jobs:
@@ -291,6 +303,11 @@ class SyncWorker:
     def execute(self, job: Job, report: SyncReport) -> None:
         """Carry out one claimed job and record its outcome (database errors propagate: the row stays claimed
         and is taken over when its lease ends, or at once by a recovering leader)."""
+        if not self._renew(job):
+            line = f"{job.kind} {job.key} ({job.request}): taken over before we acted; nothing sent to Zoom"
+            report.skipped.append(line)
+            log.warning("sync %s", line)
+            return
         client = self.zoom.client(job.account)
         self._seed_budget(client, job.zoom_user)
         try:
@@ -321,21 +338,45 @@ class SyncWorker:
         except ZoomError as exc:  # rate limits, 5xx, transport, auth, meeting in progress: try again later
             self._finish_unsuccessfully(job, _Outcome("retry", f"{type(exc).__name__}: {exc}"), report)
 
+    def _renew(self, job: Job) -> bool:
+        """Extend our claim to a full lease right before acting; False if the row is no longer ours. A batch is
+        claimed at once, so without this a row whose lease ran out while we worked on the rows before it could
+        be acted on by us and by the worker that took it over."""
+        now = self.now()
+        with self.store.transaction() as s:
+            res = s.execute(
+                sa.update(OutboxRow)
+                .where(
+                    OutboxRow.id == job.outbox_id,
+                    OutboxRow.state == "in_progress",
+                    OutboxRow.claimed_by == self.worker_id,
+                )
+                .values(lease_until=now + self.lease)
+                .execution_options(synchronize_session=False)
+            )
+            return int(res.rowcount) == 1  # type: ignore[attr-defined]
+
     # --- the three actions ----------------------------------------------------------------------
 
     def _create(self, client: ZoomClient, job: Job, report: SyncReport) -> None:
         if job.zoom_meeting_id is not None:
             self._record(job, report, result={"zoom_meeting_id": job.zoom_meeting_id, "note": "already created"})
             return
-        if job.meeting_state != "pending_create" and job.meeting_state != "pending_delete":
+        if job.meeting_state == "pending_delete":
+            # Retired before it was made: making it only to delete it would spend a call and mail nobody; the
+            # delete that follows removes whatever an earlier attempt may have left under the key.
+            self._record(job, report, result={"note": "meeting retired before it was created; nothing to create"})
+            return
+        if job.meeting_state != "pending_create":
             self._record(job, report, result={"note": f"meeting is {job.meeting_state}; nothing to create"})
             return
-        look_first = job.attempts > 1
+        look_first = job.attempts > 1 or job.look_first
         meeting, found = self._create_or_find(client, job, job.spec, look_first=look_first)
         self._maybe_crash("after_zoom_create")
         synced = zoom_view(meeting, job.spec) if found else job.spec
         result = {"zoom_meeting_id": meeting.id, "looked_first": look_first, "found": found}
-        self._record(job, report, created=meeting, synced=synced, result=result)
+        if self._record(job, report, created=meeting, synced=synced, result=result) and look_first:
+            self._sweep(client, job, keep=meeting.id, report=report)
         report.count("found" if found else "created")
 
     def _create_or_find(
@@ -387,7 +428,8 @@ class SyncWorker:
             self._maybe_crash("after_zoom_create")
             synced_now = zoom_view(meeting, spec) if found else spec
             result = {"zoom_meeting_id": meeting.id, "recreated": True, "found": found}
-            self._record(job, report, created=meeting, synced=synced_now, result=result)
+            if self._record(job, report, created=meeting, synced=synced_now, result=result):
+                self._sweep(client, job, keep=meeting.id, report=report)
             report.count("recreated")
             return
         self._maybe_crash("after_zoom_update")
@@ -403,13 +445,36 @@ class SyncWorker:
         gone: list[int] = []
         if zoom_id is not None:
             (deleted if client.delete_meeting(zoom_id, missing_ok=True) else gone).append(zoom_id)
-        else:
-            # Never recorded (a create whose answer was lost, or that failed): whatever carries the key on the host.
-            for summary in client.find_all_by_key(job.zoom_user, job.key):
+        # Whatever else carries the key on the host goes too: a create whose answer was lost, or a duplicate.
+        for summary in client.find_all_by_key(job.zoom_user, job.key):
+            if summary.id != zoom_id:
                 (deleted if client.delete_meeting(summary.id, missing_ok=True) else gone).append(summary.id)
         self._maybe_crash("after_zoom_delete")
         self._record(job, report, deleted=True, result={"deleted": deleted, "already_gone": gone})
         report.count("deleted" if deleted else "already_gone")
+
+    def _sweep(self, client: ZoomClient, job: Job, *, keep: int, report: SyncReport) -> None:
+        """After a replayed create was recorded (`keep`), delete every other meeting carrying its key on the host:
+        duplicates a lost answer or a takeover left. Done after the commit, so a worker that made one and could
+        not record it either finds `keep` recorded (and deletes its own) or made it before this listing."""
+        try:
+            others = [m.id for m in client.find_all_by_key(job.zoom_user, job.key) if m.id != keep]
+            removed = [mid for mid in others if client.delete_meeting(mid, missing_ok=True)]
+        except ZoomError as exc:
+            log.warning("sync: duplicates of %s not checked (%s); reconcile will", job.key, type(exc).__name__)
+            return
+        if removed:
+            with self.store.transaction() as s:
+                audit(
+                    s,
+                    at=self.now(),
+                    actor=self.worker_id,
+                    action="meeting.duplicates_deleted",
+                    entity="meeting",
+                    entity_id=job.key,
+                    new={"kept": keep, "deleted": removed, "outbox": job.outbox_id},
+                )
+            report.count("duplicates_deleted")
 
     # --- recording ------------------------------------------------------------------------------
 
@@ -430,15 +495,19 @@ class SyncWorker:
         created: Meeting | None = None,
         synced: MeetingSpec | None = None,
         deleted: bool = False,
-    ) -> None:
+    ) -> bool:
         """Mark the row done and the meeting as Zoom now has it (`synced`: the details Zoom holds — those we sent
         and it accepted, or those of a meeting found by key). If a meeting just created or found holds other
-        details than the store now wants and no update is queued after this row, queue the repair."""
+        details than the store now wants and no update is queued after this row, queue the repair. Returns
+        whether it recorded (False: the row was taken over; a meeting we made that the store does not hold is
+        deleted)."""
         now = self.now()
         client_used = self._budget_snapshot(job)
+        recorded: int | None = None
         with self.store.transaction() as s:
             row = self._own_row(s, job)
-            if row is None:  # taken over: the other worker records; anything we made is a duplicate for reconcile
+            if row is None:  # taken over while we were calling Zoom: the holder records its own result
+                recorded = s.scalar(sa.select(MeetingRow.zoom_meeting_id).where(MeetingRow.id == job.meeting_id))
                 audit(
                     s,
                     at=now,
@@ -448,42 +517,82 @@ class SyncWorker:
                     entity_id=job.key,
                     new={"outbox": job.outbox_id, "result": result},
                 )
-                report.retrying.append(f"{job.kind} {job.key} ({job.request}): lease lost; result not recorded")
-                return
-            m = s.get(MeetingRow, job.meeting_id)
-            assert m is not None
-            old = meeting_audit_view(m)
-            if created is not None:
-                m.zoom_meeting_id, m.join_url, m.passcode = created.id, created.join_url or None, created.password
-                if m.state == "pending_create":
-                    m.state = "active"
-            if synced is not None:
-                m.synced = _spec_fields(synced)
-            if created is not None and synced is not None and m.state == "active":
-                wanted = MeetingSpec.model_validate(m.spec)
-                changes = differs(synced, wanted)
-                if changes and not self._update_queued(s, m.id, after=job.outbox_id):
-                    payload = {"key": m.key, "spec": m.spec, "changes": changes}
-                    Store._outbox_row(s, m, "update", "repair: Zoom holds other details", payload, None, now)
-                    result = {**result, "repair_queued": True}
-            if deleted and m.state == "pending_delete":
-                m.state = "deleted"
-            m.updated_at = now
-            row.state, row.done_at, row.lease_until, row.result, row.last_error = "done", now, None, result, None
-            if client_used is not None:
-                self._store_budget(s, job.zoom_user, now, client_used)
-            action = {"create": "meeting.created", "update": "meeting.updated", "delete": "meeting.deleted"}[job.kind]
+            else:
+                result = self._record_in(s, job, row, now, result, created, synced, deleted, client_used)
+        if row is None:
+            line = f"{job.kind} {job.key} ({job.request}): lease lost; result not recorded"
+            if created is not None and recorded is not None and recorded != created.id:
+                line += self._delete_late_duplicate(job, created.id, recorded)
+            report.retrying.append(line)
+            return False
+        report.done.append(f"{job.kind} {job.key} ({job.request}): {_short(result)}")
+        return True
+
+    def _record_in(
+        self,
+        s: Session,
+        job: Job,
+        row: OutboxRow,
+        now: datetime,
+        result: dict[str, Any],
+        created: Meeting | None,
+        synced: MeetingSpec | None,
+        deleted: bool,
+        client_used: int | None,
+    ) -> dict[str, Any]:
+        """`_record`'s writes, in its transaction; returns the result as stored (a queued repair noted)."""
+        m = s.get(MeetingRow, job.meeting_id)
+        assert m is not None
+        old = meeting_audit_view(m)
+        if created is not None:
+            m.zoom_meeting_id, m.join_url, m.passcode = created.id, created.join_url or None, created.password
+            if m.state == "pending_create":
+                m.state = "active"
+        if synced is not None:
+            m.synced = _spec_fields(synced)
+        if created is not None and synced is not None and m.state == "active":
+            changes = differs(synced, MeetingSpec.model_validate(m.spec))
+            if changes and not self._update_queued(s, m.id, after=job.outbox_id):
+                payload = {"key": m.key, "spec": m.spec, "changes": changes}
+                Store._outbox_row(s, m, "update", "repair: Zoom holds other details", payload, None, now)
+                result = {**result, "repair_queued": True}
+        if deleted and m.state == "pending_delete":
+            m.state = "deleted"
+        m.updated_at = now
+        row.state, row.done_at, row.lease_until, row.result, row.last_error = "done", now, None, result, None
+        if client_used is not None:
+            self._store_budget(s, job.zoom_user, now, client_used)
+        action = {"create": "meeting.created", "update": "meeting.updated", "delete": "meeting.deleted"}[job.kind]
+        audit(
+            s,
+            at=now,
+            actor=self.worker_id,
+            action=action,
+            entity="meeting",
+            entity_id=job.key,
+            old=old,
+            new={**meeting_audit_view(m), "result": result, "outbox": job.outbox_id},
+        )
+        return result
+
+    def _delete_late_duplicate(self, job: Job, made: int, recorded: int) -> str:
+        """Our create landed after our lease ran out and another worker recorded another meeting for the key:
+        ours is a duplicate nobody holds; delete it now rather than leave it to the next reconcile."""
+        try:
+            self.zoom.client(job.account).delete_meeting(made, missing_ok=True)
+        except ZoomError as exc:
+            return f"; our late meeting {made} could not be deleted ({type(exc).__name__}), reconcile will"
+        with self.store.transaction() as s:
             audit(
                 s,
-                at=now,
+                at=self.now(),
                 actor=self.worker_id,
-                action=action,
+                action="meeting.duplicates_deleted",
                 entity="meeting",
                 entity_id=job.key,
-                old=old,
-                new={**meeting_audit_view(m), "result": result, "outbox": job.outbox_id},
+                new={"kept": recorded, "deleted": [made], "outbox": job.outbox_id, "late": True},
             )
-        report.done.append(f"{job.kind} {job.key} ({job.request}): {_short(result)}")
+        return f"; our late meeting {made} deleted (the store holds {recorded})"
 
     @staticmethod
     def _update_queued(s: Session, meeting_id: int, *, after: int) -> bool:

@@ -13,6 +13,7 @@ import random
 import re
 import secrets
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,7 +71,7 @@ class Reply:
 class FaultRule:
     """One injected fault. `phase` "before" acts instead of the request; "after" once it took effect."""
 
-    kind: str  # "error" | "drop" | "non_json"
+    kind: str  # "error" | "drop" | "non_json" | "delay"
     phase: str = "before"
     method: str | None = None
     path: str | None = None  # regex searched in the path
@@ -78,6 +79,7 @@ class FaultRule:
     status: int = 500
     code: int | None = None  # Zoom's code in the error body (default: the status)
     message: str | None = None  # Zoom's message in the error body
+    delay_s: float = 0.0  # "delay": how long the call is held before it is acted on
 
     def matches(self, method: str, path: str, phase: str) -> bool:
         return (
@@ -127,6 +129,11 @@ class Faults:
     def drop_next(self, n: int = 1, *, method: str | None = None, path: str | None = None) -> None:
         """Close the connection before acting (the request had no effect)."""
         self.add(FaultRule("drop", method=method, path=path, remaining=n))
+
+    def slow_next(self, n: int = 1, *, seconds: float, method: str | None = None, path: str | None = None) -> None:
+        """Hold the next `n` matching calls for `seconds` before acting on them, others staying quick: a client
+        that stops waiting meanwhile leaves behind a request Zoom still carries out (a slow create, say)."""
+        self.add(FaultRule("delay", method=method, path=path, remaining=n, delay_s=seconds))
 
     def drop_after_create(self, n: int = 1) -> None:
         """Create the meeting, then close the connection without answering: the lost-response case."""
@@ -290,6 +297,9 @@ class SandboxState:
             return _err(404, 404, f"No such endpoint in the sandbox: {path}")
         api_path = path[3:]
         fault = self.faults.take(method, api_path, "before")
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.delay_s)  # outside the lock: other calls go on meanwhile
+            fault = None
         if fault is not None:
             reply = self._fault_reply(fault)
             self._record(method, api_path, reply.status)
