@@ -272,7 +272,12 @@ def _update_waiting(s: Session, meeting_id: int) -> bool:
 def _repair_drift(
     store: Store, zoom: ZoomGateway, report: ReconcileReport, row: _Row, m: MeetingSummary, dry_run: bool, now: datetime
 ) -> None:
-    """Bring a recorded meeting of ours (our key, our host) back to the store's details if Zoom shows others."""
+    """Bring a recorded meeting of ours (our key, our host) back to the store's details if Zoom shows others.
+    A meeting that has started (by the store's time or Zoom's) is left alone, as publishing leaves it: an
+    overrun extended by hand is the operator's call, and Zoom refuses to change a meeting in progress."""
+    zoom_start = m.start_time.astimezone(UTC) if m.start_time is not None else None
+    if row.start <= now or (zoom_start is not None and zoom_start <= now):
+        return
     diffs = _drift(row.spec, m)
     if not diffs:
         return

@@ -140,3 +140,17 @@ def test_reconcile_leaves_a_meeting_whose_update_is_already_queued_to_the_worker
         assert report.pending_actions == 1
         env.drain()
         env.assert_zoom_has_the_stores_details()
+
+
+def test_reconcile_leaves_a_meeting_that_has_started_alone(db_url: str) -> None:
+    """Publishing never touches a started meeting; neither does a repair (an overrun extended by hand in Zoom)."""
+    with sync_env(db_url, 1) as env:
+        [r] = env.requests
+        env.publish(plan_of({r.ref: "H100"}))
+        env.drain()
+        m = env.store.meeting_for(r.ref)
+        assert m is not None and m.zoom_meeting_id is not None
+        env.tenants.client("kominfo").update_meeting(m.zoom_meeting_id, MeetingUpdate(duration=120), host=m.zoom_user)
+        env.clock.t = r.start + timedelta(minutes=50)
+        report = reconcile(env.store, env.tenants)
+        assert not report.findings and report.pending_actions == 0
