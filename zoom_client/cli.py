@@ -234,6 +234,18 @@ def meetings_update(
     typer.echo(f"meeting {meeting_id} updated")
 
 
+@meetings_app.command("end")
+def meetings_end(
+    meeting_id: Annotated[int, typer.Argument(help="Zoom meeting id.")],
+    config: ConfigOpt,
+    account: AccountOpt = None,
+) -> None:
+    """End a meeting in progress (one that overruns and blocks its host's next meeting)."""
+    with _clean_errors():
+        _client(config, account).end_meeting(meeting_id)
+    typer.echo(f"meeting {meeting_id} ended (if it was in progress)")
+
+
 @meetings_app.command("delete")
 def meetings_delete(
     meeting_id: Annotated[int, typer.Argument(help="Zoom meeting id.")],

@@ -286,3 +286,22 @@ def test_sandbox_fault_injection_reaches_the_new_endpoints():
         sb.faults.fail_next(1, status=400, method="GET", path=r"^/users/[^/]+$", code=1001, message="User gone")
         with pytest.raises(ZoomNotFound, match="User gone"):
             client.get_user("kmf-zoom01")
+
+
+def test_cli_ends_an_overrunning_meeting(sandbox: Sandbox, tmp_path: Path):
+    config = tmp_path / "zoom.json"
+    config.write_text(json.dumps(sandbox.config_json()))
+    made = sandbox_client(sandbox).create_meeting("kmf-zoom01", _create(), key="END-CLI")
+    sandbox.state.start_meeting(made.id)
+    app = typer.Typer()
+    register(app)
+    base = ["--zoom-config", str(config), "--account", "kominfo"]
+    result = CliRunner().invoke(app, ["meetings", "end", str(made.id), *base], catch_exceptions=False)
+    assert result.exit_code == 0 and "ended" in result.output, result.output
+    assert sandbox.state.meetings_with_key("END-CLI")[0]["status"] == "waiting"
+    missing = CliRunner().invoke(app, ["meetings", "end", "123", *base])
+    assert (
+        missing.exit_code == 1
+        and missing.output.startswith("error: ZoomNotFound")
+        and "Traceback" not in missing.output
+    )
