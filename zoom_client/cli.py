@@ -234,16 +234,34 @@ def meetings_update(
     typer.echo(f"meeting {meeting_id} updated")
 
 
+@meetings_app.command("end")
+def meetings_end(
+    meeting_id: Annotated[int, typer.Argument(help="Zoom meeting id.")],
+    config: ConfigOpt,
+    account: AccountOpt = None,
+) -> None:
+    """End a meeting in progress (one that overruns and blocks its host's next meeting)."""
+    with _clean_errors():
+        _client(config, account).end_meeting(meeting_id)
+    typer.echo(f"meeting {meeting_id} ended (if it was in progress)")
+
+
 @meetings_app.command("delete")
 def meetings_delete(
     meeting_id: Annotated[int, typer.Argument(help="Zoom meeting id.")],
     config: ConfigOpt,
     account: AccountOpt = None,
-    notify: Annotated[bool, typer.Option("--notify/--no-notify", help="E-mail the cancellation.")] = False,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify/--no-notify",
+            help="Have Zoom e-mail the cancellation to the host and alternative hosts (schedule_for_reminder).",
+        ),
+    ] = False,
 ) -> None:
     """Cancel (delete) a meeting; a meeting already gone is reported, not an error."""
     with _clean_errors():
-        deleted = _client(config, account).delete_meeting(meeting_id, cancel_reminder=notify)
+        deleted = _client(config, account).delete_meeting(meeting_id, notify_host=notify)
     typer.echo(f"meeting {meeting_id} deleted" if deleted else f"meeting {meeting_id} was already gone")
 
 

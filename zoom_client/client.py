@@ -44,6 +44,7 @@ from zoom_client.models import (
     Meeting,
     MeetingCreate,
     MeetingPage,
+    MeetingStatusUpdate,
     MeetingSummary,
     MeetingUpdate,
     UserPage,
@@ -174,6 +175,16 @@ class ZoomClient:
             if not token:
                 return
 
+    def get_user(self, user_id: str) -> ZoomUser:
+        """One user by id or e-mail (`GET /users/{userId}`): checks a configured host exists and is licensed
+        without listing the whole account."""
+        path = f"/users/{_seg(user_id)}"
+        data = self._call("GET", path, "get_user", ApiCategory.LIGHT)
+        user = self._parse(ZoomUser, data, RequestInfo("GET", path))
+        if user.email:
+            self._learn_alias(user.email, user.id)
+        return user
+
     def get_user_settings(self, user_id: str) -> UserSettings:
         path = f"/users/{_seg(user_id)}/settings"
         data = self._call("GET", path, "get_user_settings", ApiCategory.MEDIUM)
@@ -243,23 +254,34 @@ class ZoomClient:
         return created
 
     def ensure_meeting(
-        self, host: str, meeting: MeetingCreate, *, key: str, check_first: bool = False, recoveries: int = 1
+        self,
+        host: str,
+        meeting: MeetingCreate,
+        *,
+        key: str,
+        check_first: bool = False,
+        recoveries: int = 1,
+        settle_s: float | None = None,
     ) -> Meeting:
         """Create the meeting for `key` exactly once: on an unknown outcome, find it by key before any retry.
 
         `check_first=True` looks for the key before the first create (use it when replaying work that
-        may have been done before a crash). At most `1 + recoveries` creates are sent.
+        may have been done before a crash). At most `1 + recoveries` creates are sent. A create whose answer
+        was lost is looked for at once and, if not there, again after `settle_s` (default: the account's read
+        timeout) before another is sent: a lookup right after a timeout can miss a create Zoom is still working
+        on, and "not found yet" is not "not created".
         """
         if check_first:
             found = self.find_by_key(host, key)
             if found is not None:
                 return found
+        settle = self.account.read_timeout_s if settle_s is None else settle_s
         try:
             return self.create_meeting(host, meeting, key=key)
         except ZoomOutcomeUnknown as exc:
             unknown = exc
         for _ in range(recoveries):
-            found = self.find_by_key(host, key)
+            found = self._settled_lookup(host, key, settle)
             if found is not None:
                 log.warning("zoom create for key %s was lost in transit but had succeeded: %s", key, found.id)
                 return found
@@ -267,10 +289,18 @@ class ZoomClient:
                 return self.create_meeting(host, meeting, key=key)
             except ZoomOutcomeUnknown as exc:
                 unknown = exc
-        found = self.find_by_key(host, key)
+        found = self._settled_lookup(host, key, settle)
         if found is not None:
             return found
         raise unknown
+
+    def _settled_lookup(self, host: str, key: str, settle_s: float) -> Meeting | None:
+        """The meeting for `key`, looked for now and, if not there yet, once more after `settle_s`."""
+        found = self.find_by_key(host, key)
+        if found is None and settle_s > 0:
+            self._sleep(settle_s)
+            found = self.find_by_key(host, key)
+        return found
 
     def get_meeting(self, meeting_id: int) -> Meeting:
         """The meeting's current details (including a fresh `start_url`, kept secret)."""
@@ -293,11 +323,25 @@ class ZoomClient:
         path = f"/meetings/{int(meeting_id)}"
         self._call("PATCH", path, "update_meeting", ApiCategory.LIGHT, json=body, budget_host=budget_host)
 
-    def delete_meeting(self, meeting_id: int, *, cancel_reminder: bool = False, missing_ok: bool = True) -> bool:
-        """Delete (cancel) a meeting. Returns False if it was already gone (Zoom code 3001) and
-        `missing_ok`; `cancel_reminder` makes Zoom e-mail the cancellation to host and alternative hosts."""
+    def delete_meeting(
+        self,
+        meeting_id: int,
+        *,
+        notify_host: bool = False,
+        notify_registrants: bool = False,
+        missing_ok: bool = True,
+    ) -> bool:
+        """Delete (cancel) a meeting. Returns False if it was already gone (Zoom code 3001) and `missing_ok`.
+
+        Who Zoom e-mails the cancellation to is two separate flags (Zoom's Meeting API reference):
+        `notify_host` sends `schedule_for_reminder` (the host and alternative hosts), `notify_registrants`
+        sends `cancel_meeting_reminder` (registrants). Both are always sent, so nobody is mailed by default.
+        """
         path = f"/meetings/{int(meeting_id)}"
-        params = {"cancel_meeting_reminder": "true" if cancel_reminder else "false"}
+        params = {
+            "schedule_for_reminder": "true" if notify_host else "false",
+            "cancel_meeting_reminder": "true" if notify_registrants else "false",
+        }
         try:
             self._call("DELETE", path, "delete_meeting", ApiCategory.LIGHT, params=params)
         except ZoomNotFound:
@@ -307,6 +351,19 @@ class ZoomClient:
         with self._lock:
             self._meeting_hosts.pop(int(meeting_id), None)
         return True
+
+    def end_meeting(self, meeting_id: int) -> None:
+        """End a meeting in progress (`PUT /meetings/{id}/status`, action `end`): an overrunning meeting blocks
+        its host's next one. Not a create/update, so no daily budget is spent; resent on 5xx like any PUT."""
+        self._set_status(meeting_id, MeetingStatusUpdate(action="end"), "end_meeting")
+
+    def recover_meeting(self, meeting_id: int) -> None:
+        """Bring back a meeting deleted by mistake (`PUT /meetings/{id}/status`, action `recover`)."""
+        self._set_status(meeting_id, MeetingStatusUpdate(action="recover"), "recover_meeting")
+
+    def _set_status(self, meeting_id: int, update: MeetingStatusUpdate, operation: str) -> None:
+        path = f"/meetings/{int(meeting_id)}/status"
+        self._call("PUT", path, operation, ApiCategory.LIGHT, json=update.model_dump())
 
     def list_meetings(
         self, host: str, *, type: ListType = "scheduled", page_size: int = 300

@@ -117,7 +117,8 @@ class ZoomRateLimited(ZoomError):
 class ZoomDailyBudgetExhausted(ZoomRateLimited):
     """A host's 100 meeting create+update calls for this UTC day are spent.
 
-    Raised by our own budget before Zoom is asked (status None) or mapped from Zoom's daily-limit 429.
+    Raised by our own budget before Zoom is asked (status None) or mapped from Zoom's daily-limit answer: a 429,
+    or HTTP 400 with code 300 "A maximum of … meetings can be created/updated for a single user in one day".
     `retry_after` is the next 00:00 UTC.
     """
 
@@ -185,6 +186,11 @@ _CODE_CLASSES: dict[int, type[ZoomError]] = {
     4711: ZoomPermissionError,
 }
 _NOT_FOUND_RE = re.compile(r"not found|does not exist|not exist", re.IGNORECASE)
+#: Zoom's per-user daily create/update limit, as its Meeting API reference documents it for create and update:
+#: HTTP 400, code 300, "A maximum of {rateLimitNumber} meetings can be created/updated for a single user in one day."
+_DAILY_MEETING_LIMIT_RE = re.compile(
+    r"maximum of\s*(\d+)?[^.]*?meetings?\s+can be created/updated for a single user in one day", re.IGNORECASE
+)
 _STATUS_CLASSES: dict[int, type[ZoomError]] = {
     400: ZoomValidationError,
     401: ZoomAuthError,
@@ -254,7 +260,9 @@ def error_from_response(
 ) -> ZoomError:
     """The one mapping from an HTTP error answer (status, Zoom code, headers) to a typed `ZoomError`.
 
-    Order: 5xx, 429 and 401 decide by status; otherwise a known Zoom code wins (Zoom sometimes sends a
+    Order: 5xx, 429 and 401 decide by status; then Zoom's daily create/update limit, which also arrives as
+    HTTP 400 with code 300 and its own message (so it is not taken for a validation error); otherwise a known
+    Zoom code wins (Zoom sometimes sends a
     404-type code on a 400); otherwise the status. A body whose code disagrees with an error status (e.g.
     HTTP 400 carrying code 200) keeps the status' class and drops the meaningless code.
     """
@@ -284,6 +292,15 @@ def error_from_response(
         return ZoomRateLimited(msg, retry_after=retry_after, limit_type=limit_type, category=category, **common)
     if status == 401:
         return ZoomAuthError(msg, **common)
+    day_spent = _DAILY_MEETING_LIMIT_RE.search(msg)
+    if day_spent is not None:  # not a validation error: the host's day is spent whatever we send
+        return ZoomDailyBudgetExhausted(
+            msg,
+            host=host,
+            limit=int(day_spent.group(1)) if day_spent.group(1) else None,
+            retry_after=next_utc_midnight(now),
+            **common,
+        )
     cls = _CODE_CLASSES.get(code) if code is not None else None
     if cls is None:
         cls = _STATUS_CLASSES.get(status, ZoomError)

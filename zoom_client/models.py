@@ -61,7 +61,7 @@ class UserType(IntEnum):
 
 
 class ZoomUser(_Out):
-    """A user from `GET /users`."""
+    """A user from `GET /users` or `GET /users/{userId}`."""
 
     id: str
     email: str = ""
@@ -71,6 +71,8 @@ class ZoomUser(_Out):
     type: int = UserType.BASIC
     status: str = "active"
     timezone: str = ""
+    account_id: str = ""  # `GET /users/{userId}` only
+    pmi: int | None = None  # personal meeting id; `GET /users/{userId}` only
 
     @property
     def licensed(self) -> bool:
@@ -185,6 +187,12 @@ class MeetingCreate(_In):
         if fields:
             body["tracking_fields"] = fields
         return body
+
+
+class MeetingStatusUpdate(_In):
+    """Body of `PUT /meetings/{meetingId}/status`: `end` a meeting in progress, `recover` a deleted one."""
+
+    action: Literal["end", "recover"]
 
 
 class MeetingUpdate(_In):

@@ -202,7 +202,7 @@ def reconcile_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Compare Zoom with the store: adopt orphans, recreate meetings deleted by hand, delete meetings no
-    request owns, report meetings changed by hand. Exits 1 when something is (or was) left to fix."""
+    request owns, repair meetings of ours whose details drifted. Exits 1 when something is left to fix."""
     tenants = _tenants(zoom_config)
     store = _open(db)
     lock = None if dry_run else _lead(store, wait)
@@ -233,7 +233,7 @@ def reconcile_cmd(
             typer.echo(f"  error: {e}")
         if report.clean:
             typer.echo("nothing to fix")
-    unfixed = [f for f in report.findings if not f.fixed and f.kind != "changed_by_hand"]
+    unfixed = [f for f in report.findings if not f.fixed]
     if report.errors or unfixed:
         raise typer.Exit(1)
 

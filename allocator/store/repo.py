@@ -1038,8 +1038,9 @@ class Store:
     def _retire_meeting(
         self, s: Session, m: MeetingRow, *, reason: str, actor: str, now: datetime, plan_id: int | None = None
     ) -> bool:
-        """Take a meeting out of service: queue its deletion, or, if its create was never sent, cancel the
-        create instead (nothing exists in Zoom). Returns whether an outbox row was queued."""
+        """Take a meeting out of service: queue its deletion (superseding its waiting creates and updates), or, if
+        its create was never sent, cancel the create instead (nothing exists in Zoom). Returns whether an outbox
+        row was queued."""
         old = meeting_audit_view(m)
         if m.state == "pending_create":
             create = self._unsent_create(s, m)
@@ -1063,6 +1064,20 @@ class Store:
                         new={**meeting_audit_view(m), "reason": reason},
                     )
                     return False
+        # Its creates and updates still waiting (a retry's back-off, a deferral to the next UTC day) are pointless
+        # now, and would hold the delete back behind them: supersede them, so the meeting leaves Zoom at the next
+        # sync. The delete looks for the key, so a create that reached Zoom unrecorded is removed too. One
+        # conditional UPDATE: a row a worker has claimed meanwhile is left to finish first.
+        s.execute(
+            sa.update(OutboxRow)
+            .where(
+                OutboxRow.meeting_id == m.id,
+                OutboxRow.state == "pending",
+                OutboxRow.kind.in_(("create", "update")),
+            )
+            .values(state="superseded", done_at=now, last_error=f"superseded: {reason}"[:500])
+            .execution_options(synchronize_session=False)
+        )
         m.state, m.updated_at = "pending_delete", now
         self._outbox_row(s, m, "delete", reason, {"key": m.key, "zoom_meeting_id": m.zoom_meeting_id}, plan_id, now)
         audit(

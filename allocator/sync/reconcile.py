@@ -10,7 +10,10 @@ those carrying one of our keys (`[vicon:<ref>.g<n>]`). Then, meeting by meeting:
 - not owned: a meeting with our key that no live meeting row claims (deleted, or unknown) -> delete it;
 - missing: a meeting the store says exists in Zoom (upcoming) but Zoom no longer has (deleted by hand) ->
   queue a create again (the sync worker recreates it);
-- changed by hand: topic, start or duration differ from what we last wrote -> reported (left as it is);
+- drift: the meeting the store recorded, with our key, on the host the store names (so provably ours), shows
+  another topic, start, duration or time zone than the store wants, and no queued update explains it (changed
+  by hand, or an update the store wrongly believed done) -> the store records what Zoom has and queues the
+  update that brings Zoom back (the worker carries it out); the finding says what differed;
 - failed actions: outbox rows that gave up -> reported.
 
 Meetings with an action currently claimed by a worker are skipped. `dry_run` changes nothing and reports
@@ -27,17 +30,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from allocator.publish import MeetingSpec, parse_generation
 from allocator.store.models import HostRow, MeetingRow, OutboxRow
 from allocator.store.repo import FINISHED_OUTBOX_STATES, Store, audit, meeting_audit_view
-from allocator.sync.worker import ZoomGateway
+from allocator.sync.worker import ZoomGateway, differs, zoom_view
 from zoom_client import MeetingSummary, ZoomError
 
 log = logging.getLogger(__name__)
 
 FindingKind = Literal[
-    "orphan_adopted", "duplicate_deleted", "not_owned_deleted", "missing_recreated", "changed_by_hand", "failed_action"
+    "orphan_adopted", "duplicate_deleted", "not_owned_deleted", "missing_recreated", "drift_repaired", "failed_action"
 ]
 ACTOR = "reconcile"
 
@@ -54,7 +58,7 @@ class Finding:
 
     def line(self) -> str:
         mid = f" meeting {self.zoom_meeting_id}" if self.zoom_meeting_id else ""
-        state = "fixed" if self.fixed else "to fix" if self.kind != "changed_by_hand" else "reported"
+        state = "fixed" if self.fixed else "to fix"
         return f"[{state}] {self.kind}: {self.key}{mid} on {self.host}: {self.detail}"
 
 
@@ -158,11 +162,8 @@ def reconcile(
             if m.id != keep[2].id:
                 why = f"another meeting with this key ({keep[2].id}) is the one we keep"
                 _delete(store, zoom, report, "duplicate_deleted", key, row, account, user, m.id, why, dry_run, now)
-        changed = _hand_changes(row, keep[2])
-        if changed:
-            report.findings.append(
-                Finding("changed_by_hand", key, row.request, row.zoom_user, keep[2].id, changed, fixed=False)
-            )
+        if row.state == "active" and keep[2].id == row.zoom_meeting_id:
+            _repair_drift(store, zoom, report, row, keep[2], dry_run, now)
     # 3. Meetings the store has in Zoom that Zoom does not.
     for row in rows:
         if row.busy or row.state != "active" or row.start <= now or row.zoom_meeting_id is None:
@@ -237,16 +238,91 @@ def _load(store: Store, now: datetime) -> tuple[list[_Row], set[tuple[str, str]]
     return rows, hosts
 
 
-def _hand_changes(row: _Row, m: MeetingSummary) -> str:
-    ref = MeetingSpec.model_validate(row.synced) if row.synced else row.spec
+def _drift(want: MeetingSpec, m: MeetingSummary) -> list[str]:
+    """How the listed meeting differs from `want`, in words (topic, start, duration, time zone: what a list shows
+    in full; the agenda is cut to 250 characters there, so it is compared only when a repair reads the meeting)."""
     diffs = []
-    if m.topic and m.topic != ref.topic:
-        diffs.append(f"topic {m.topic!r} (ours {ref.topic!r})")
-    if m.start_time is not None and m.start_time.astimezone(UTC) != ref.start:
-        diffs.append(f"start {m.start_time.astimezone(UTC).isoformat()} (ours {ref.start.isoformat()})")
-    if m.duration is not None and m.duration != ref.duration_min:
-        diffs.append(f"duration {m.duration} min (ours {ref.duration_min})")
-    return "; ".join(diffs)
+    if m.topic and m.topic != want.topic:
+        diffs.append(f"topic {m.topic!r} in Zoom, the store wants {want.topic!r}")
+    if m.start_time is not None and m.start_time.astimezone(UTC) != want.start:
+        diffs.append(
+            f"start {m.start_time.astimezone(UTC).isoformat()} in Zoom, the store wants {want.start.isoformat()}"
+        )
+    if m.duration is not None and m.duration != want.duration_min:
+        diffs.append(f"duration {m.duration} min in Zoom, the store wants {want.duration_min}")
+    if m.timezone and m.timezone != want.timezone:
+        diffs.append(f"time zone {m.timezone} in Zoom, the store wants {want.timezone}")
+    return diffs
+
+
+def _update_waiting(s: Session, meeting_id: int) -> bool:
+    """Whether an update of the meeting is waiting in the outbox."""
+    found = s.scalar(
+        sa.select(OutboxRow.id)
+        .where(
+            OutboxRow.meeting_id == meeting_id,
+            OutboxRow.kind == "update",
+            OutboxRow.state.not_in(FINISHED_OUTBOX_STATES),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def _repair_drift(
+    store: Store, zoom: ZoomGateway, report: ReconcileReport, row: _Row, m: MeetingSummary, dry_run: bool, now: datetime
+) -> None:
+    """Bring a recorded meeting of ours (our key, our host) back to the store's details if Zoom shows others.
+    A meeting that has started (by the store's time or Zoom's) is left alone, as publishing leaves it: an
+    overrun extended by hand is the operator's call, and Zoom refuses to change a meeting in progress."""
+    zoom_start = m.start_time.astimezone(UTC) if m.start_time is not None else None
+    if row.start <= now or (zoom_start is not None and zoom_start <= now):
+        return
+    diffs = _drift(row.spec, m)
+    if not diffs:
+        return
+    synced = MeetingSpec.model_validate(row.synced) if row.synced else None
+    if "update" in row.unfinished_kinds and synced is not None and not _drift(synced, m):
+        return  # Zoom is as we last wrote it; the queued update brings the rest
+    detail = "; ".join(diffs)
+    if dry_run:
+        report.findings.append(
+            Finding("drift_repaired", row.key, row.request, row.zoom_user, m.id, f"would repair: {detail}", False)
+        )
+        return
+    try:
+        full = zoom.client(row.account).get_meeting(m.id)
+    except ZoomError as exc:
+        report.errors.append(f"cannot read meeting {m.id} ({row.key}): {type(exc).__name__}: {exc}")
+        report.findings.append(Finding("drift_repaired", row.key, row.request, row.zoom_user, m.id, detail, False))
+        return
+    with store.transaction() as s:
+        mr = s.get(MeetingRow, row.id)
+        assert mr is not None
+        if mr.state != "active" or mr.zoom_meeting_id != m.id:
+            return  # changed meanwhile; the next reconcile judges it again
+        old = meeting_audit_view(mr)
+        spec = MeetingSpec.model_validate(mr.spec)
+        actual = zoom_view(full, spec)
+        mr.synced, mr.updated_at = actual.model_dump(mode="json"), now
+        waiting = _update_waiting(s, mr.id)
+        if not waiting:
+            payload = {"key": mr.key, "spec": mr.spec, "changes": differs(actual, spec)}
+            Store._outbox_row(s, mr, "update", "repair: Zoom differs from the store", payload, None, now)
+        audit(
+            s,
+            at=now,
+            actor=ACTOR,
+            action="reconcile.drift_repaired",
+            entity="meeting",
+            entity_id=row.key,
+            old=old,
+            new={**meeting_audit_view(mr), "reason": detail},
+        )
+    how = "the queued update brings it back" if waiting else "update queued"
+    report.findings.append(
+        Finding("drift_repaired", row.key, row.request, row.zoom_user, m.id, f"{detail}; {how}", fixed=True)
+    )
 
 
 def _delete(
@@ -313,7 +389,6 @@ def _adopt(
         if mr.state == "pending_create":
             mr.state = "active"
         mr.updated_at = now
-        # What Zoom holds is what the create sent (the spec at the time); an update follows if it changed.
         creates = s.scalars(
             sa.select(OutboxRow).where(
                 OutboxRow.meeting_id == row.id,
@@ -321,8 +396,10 @@ def _adopt(
                 OutboxRow.state.not_in(FINISHED_OUTBOX_STATES),
             )
         ).all()
-        sent = creates[0].payload.get("spec") if creates else None
-        mr.synced = sent if isinstance(sent, dict) else mr.spec
+        # What Zoom holds (read just now), not what some create meant to send; an update follows if it differs.
+        spec = MeetingSpec.model_validate(mr.spec)
+        actual = zoom_view(full, spec)
+        mr.synced = actual.model_dump(mode="json")
         for o in creates:
             o.state, o.done_at, o.lease_until = "done", now, None
             o.result = {"zoom_meeting_id": full.id, "adopted_by": ACTOR}
@@ -336,16 +413,10 @@ def _adopt(
             old=old,
             new={**meeting_audit_view(mr), "reason": why},
         )
-        if mr.synced != mr.spec and mr.state == "active":
-            Store._outbox_row(
-                s,
-                mr,
-                "update",
-                "adopted meeting differs from the plan",
-                {"key": mr.key, "spec": mr.spec, "changes": []},
-                None,
-                now,
-            )
+        changes = differs(actual, spec)
+        if changes and mr.state == "active" and not _update_waiting(s, mr.id):
+            payload = {"key": mr.key, "spec": mr.spec, "changes": changes}
+            Store._outbox_row(s, mr, "update", "adopted meeting differs from the plan", payload, None, now)
     report.findings.append(Finding("orphan_adopted", row.key, row.request, row.zoom_user, m.id, why, fixed=True))
 
 
@@ -372,7 +443,8 @@ def _recreate(store: Store, report: ReconcileReport, row: _Row, dry_run: bool, n
         old = meeting_audit_view(mr)
         mr.state, mr.zoom_meeting_id, mr.join_url, mr.passcode, mr.synced = "pending_create", None, None, None, None
         mr.updated_at = now
-        Store._outbox_row(s, mr, "create", "recreate: deleted in Zoom", {"key": mr.key, "spec": mr.spec}, None, now)
+        payload = {"key": mr.key, "spec": mr.spec, "look_first": True}  # in case Zoom's list only lagged
+        Store._outbox_row(s, mr, "create", "recreate: deleted in Zoom", payload, None, now)
         audit(
             s,
             at=now,

@@ -5,12 +5,21 @@ on PostgreSQL so several workers never take the same row), Zoom is called outsid
 result is written in a second transaction. Crash safety comes from the meeting key:
 
 - a create whose row was claimed before (attempts > 1: an earlier worker may have created it and died before
-  recording it) first looks for the key on the host (`ensure_meeting(check_first=True)`);
-- a create whose answer is lost is settled by that lookup inside `ensure_meeting`, never by a blind second
-  create; if even the lookup fails the row waits and is retried later, again looking first;
-- a delete of a meeting that is already gone counts as done; a delete of a meeting whose id we never learned
-  deletes whatever carries its key on the host (other duplicates are reconcile's job);
-- an update of a meeting deleted by hand recreates it (looking for the key first).
+  recording it) first looks for the key on the host;
+- a create whose answer is lost is settled by a lookup, never by a blind second create: found, it is recorded;
+  not found (or the lookup fails), the row waits `settle_s` — long enough for a create Zoom was still working
+  on to land — and is replayed, looking first;
+- a meeting found by its key is recorded with the details Zoom has (not the ones we meant to send): `synced`
+  always means what Zoom holds, so the update that follows (or a repair the worker queues when none is queued)
+  brings Zoom to the store's details;
+- a replayed create that recorded its meeting deletes any other meeting carrying the key on the host (a
+  duplicate a lost answer or a takeover left behind), so Zoom is clean without waiting for reconcile;
+- a delete of a meeting that is already gone counts as done; a delete also deletes every other meeting
+  carrying the key on the host (and, if we never learned the meeting's id, whatever carries it);
+- an update of a meeting deleted by hand recreates it (looking for the key first);
+- a worker renews its claim just before calling Zoom and does nothing if the row was taken over meanwhile (its
+  lease ran out, or a recovering leader released it), so two workers never act on one row; a worker whose
+  lease ran out *during* its Zoom call and that made a meeting the store did not record deletes that meeting.
 
 Only what is safe is retried: rate limits, 5xx, transport errors, token trouble, meetings in progress. A
 host out of its daily create/update budget defers the row to the next UTC midnight and says so. Errors that
@@ -78,6 +87,8 @@ class Job:
     spec: MeetingSpec
     synced: dict[str, Any] | None
     zoom_meeting_id: int | None
+    #: The key may already be in Zoom (e.g. reconcile recreating a meeting deleted by hand): look before creating.
+    look_first: bool = False
 
 
 @dataclass
@@ -88,6 +99,8 @@ class SyncReport:
     deferred: list[str] = field(default_factory=list)
     retrying: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    #: Rows taken over by another worker (or released by a recovering leader) before this one acted.
+    skipped: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
     def count(self, what: str) -> None:
@@ -95,24 +108,56 @@ class SyncReport:
 
     @property
     def processed(self) -> int:
-        return len(self.done) + len(self.deferred) + len(self.retrying) + len(self.failed)
+        return len(self.done) + len(self.deferred) + len(self.retrying) + len(self.failed) + len(self.skipped)
 
     def summary(self) -> str:
         parts = [f"{len(self.done)} done", f"{len(self.deferred)} deferred", f"{len(self.retrying)} to retry"]
         parts.append(f"{len(self.failed)} failed")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} taken over")
         extra = ", ".join(f"{k}: {v}" for k, v in sorted(self.counts.items()))
         return "; ".join(parts) + (f" ({extra})" if extra else "")
+
+
+def zoom_view(meeting: Meeting, spec: MeetingSpec) -> MeetingSpec:
+    """`spec` with the details Zoom actually has for `meeting` (a full meeting: create answer or GET), which is what
+    `synced` must hold. A field Zoom did not send keeps `spec`'s value."""
+    start = meeting.start_time.astimezone(UTC) if meeting.start_time is not None else spec.start
+    return spec.model_copy(
+        update={
+            "topic": meeting.topic or spec.topic,
+            "start": start,
+            "duration_min": meeting.duration if meeting.duration is not None else spec.duration_min,
+            "timezone": meeting.timezone or spec.timezone,
+            "agenda": meeting.agenda_text.replace("\r\n", "\n"),
+        }
+    )
+
+
+def differs(a: MeetingSpec, b: MeetingSpec) -> list[str]:
+    """The Zoom fields in which `a` and `b` differ (empty: Zoom would show the same meeting)."""
+    fa, fb = a.zoom_fields(), b.zoom_fields()
+    return [k for k in fa if fa[k] != fb[k]]
 
 
 class _Outcome(Exception):
     """Internal: how a job ended when it did not simply succeed."""
 
-    def __init__(self, state: str, message: str, *, delay: timedelta | None = None, at: datetime | None = None):
+    def __init__(
+        self,
+        state: str,
+        message: str,
+        *,
+        delay: timedelta | None = None,
+        at: datetime | None = None,
+        budget_spent: int | None = None,
+    ):
         super().__init__(message)
         self.state = state  # "retry" | "defer" | "fail"
         self.message = message
         self.delay = delay
         self.at = at
+        self.budget_spent = budget_spent  # the host's daily calls known to be used up (Zoom or we said so)
 
 
 def _spec_fields(spec: MeetingSpec) -> dict[str, Any]:
@@ -125,6 +170,8 @@ class SyncWorker:
 
     `lease_s`: how long a claim is exclusive before another worker may take the row over (a worker that
     died mid-action is taken over after this; a leader that knows it is alone calls `recover(all=True)`).
+    `settle_s`: how long a create whose answer was lost waits before it is looked for again (and only then,
+    if still not found, sent again): Zoom may still be working on a create we stopped waiting for.
     """
 
     def __init__(
@@ -138,6 +185,7 @@ class SyncWorker:
         max_attempts: int = 12,
         retry_base_s: float = 5.0,
         retry_max_s: float = 900.0,
+        settle_s: float = 60.0,
         clock: Callable[[], datetime] | None = None,
         crash_at: str | None = None,
     ) -> None:
@@ -149,6 +197,7 @@ class SyncWorker:
         self.max_attempts = max_attempts
         self.retry_base_s = retry_base_s
         self.retry_max_s = retry_max_s
+        self.settle = timedelta(seconds=settle_s)
         self._clock = clock or store.now
         self._crash_at = crash_at if crash_at is not None else os.environ.get(CRASH_ENV)
         self._crash_seen: dict[str, int] = {}
@@ -244,6 +293,7 @@ class SyncWorker:
                         spec=MeetingSpec.model_validate(m.spec),
                         synced=m.synced,
                         zoom_meeting_id=m.zoom_meeting_id,
+                        look_first=bool((row.payload or {}).get("look_first")),
                     )
                 )
         if jobs:
@@ -253,6 +303,11 @@ class SyncWorker:
     def execute(self, job: Job, report: SyncReport) -> None:
         """Carry out one claimed job and record its outcome (database errors propagate: the row stays claimed
         and is taken over when its lease ends, or at once by a recovering leader)."""
+        if not self._renew(job):
+            line = f"{job.kind} {job.key} ({job.request}): taken over before we acted; nothing sent to Zoom"
+            report.skipped.append(line)
+            log.warning("sync %s", line)
+            return
         client = self.zoom.client(job.account)
         self._seed_budget(client, job.zoom_user)
         try:
@@ -272,14 +327,34 @@ class SyncWorker:
                 f"deferred: host {job.zoom_user} has used its daily Zoom create/update calls; "
                 f"{job.kind} {job.key} waits until {at.isoformat()}"
             )
-            self._finish_unsuccessfully(job, _Outcome("defer", msg, at=at), report)
+            # Remembered in the store too, so a restarted worker does not spend a call to be told again.
+            spent = client.budget.limit
+            self._finish_unsuccessfully(job, _Outcome("defer", msg, at=at, budget_spent=spent), report)
         except ZoomOutcomeUnknown as exc:
             msg = f"outcome of create {job.key} unknown ({type(exc.cause).__name__}); will look for the key first"
-            self._finish_unsuccessfully(job, _Outcome("retry", msg), report)
+            self._finish_unsuccessfully(job, _Outcome("retry", msg, delay=self.settle), report)
         except (ZoomValidationError, ZoomPermissionError, ZoomNotFound, ValidationError, ValueError) as exc:
             self._finish_unsuccessfully(job, _Outcome("fail", f"{type(exc).__name__}: {exc}"), report)
         except ZoomError as exc:  # rate limits, 5xx, transport, auth, meeting in progress: try again later
             self._finish_unsuccessfully(job, _Outcome("retry", f"{type(exc).__name__}: {exc}"), report)
+
+    def _renew(self, job: Job) -> bool:
+        """Extend our claim to a full lease right before acting; False if the row is no longer ours. A batch is
+        claimed at once, so without this a row whose lease ran out while we worked on the rows before it could
+        be acted on by us and by the worker that took it over."""
+        now = self.now()
+        with self.store.transaction() as s:
+            res = s.execute(
+                sa.update(OutboxRow)
+                .where(
+                    OutboxRow.id == job.outbox_id,
+                    OutboxRow.state == "in_progress",
+                    OutboxRow.claimed_by == self.worker_id,
+                )
+                .values(lease_until=now + self.lease)
+                .execution_options(synchronize_session=False)
+            )
+            return int(res.rowcount) == 1  # type: ignore[attr-defined]
 
     # --- the three actions ----------------------------------------------------------------------
 
@@ -287,15 +362,48 @@ class SyncWorker:
         if job.zoom_meeting_id is not None:
             self._record(job, report, result={"zoom_meeting_id": job.zoom_meeting_id, "note": "already created"})
             return
-        if job.meeting_state != "pending_create" and job.meeting_state != "pending_delete":
+        if job.meeting_state == "pending_delete":
+            # Retired before it was made: making it only to delete it would spend a call and mail nobody; the
+            # delete that follows removes whatever an earlier attempt may have left under the key.
+            self._record(job, report, result={"note": "meeting retired before it was created; nothing to create"})
+            return
+        if job.meeting_state != "pending_create":
             self._record(job, report, result={"note": f"meeting is {job.meeting_state}; nothing to create"})
             return
-        look_first = job.attempts > 1
-        meeting = client.ensure_meeting(job.zoom_user, _create_body(job.spec), key=job.key, check_first=look_first)
+        look_first = job.attempts > 1 or job.look_first
+        meeting, found = self._create_or_find(client, job, job.spec, look_first=look_first)
         self._maybe_crash("after_zoom_create")
-        result = {"zoom_meeting_id": meeting.id, "looked_first": look_first}
-        self._record(job, report, created=meeting, synced=job.spec, result=result)
-        report.count("created")
+        synced = zoom_view(meeting, job.spec) if found else job.spec
+        result = {"zoom_meeting_id": meeting.id, "looked_first": look_first, "found": found}
+        if self._record(job, report, created=meeting, synced=synced, result=result) and look_first:
+            self._sweep(client, job, keep=meeting.id, report=report)
+        report.count("found" if found else "created")
+
+    def _create_or_find(
+        self, client: ZoomClient, job: Job, spec: MeetingSpec, *, look_first: bool
+    ) -> tuple[Meeting, bool]:
+        """The job's meeting in Zoom: the one carrying its key (when `look_first`, or when the create's answer was
+        lost), else a new one. Returns it and whether it was found (then what Zoom holds may not be `spec`)."""
+        if look_first:
+            found = client.find_by_key(job.zoom_user, job.key)
+            if found is not None:
+                return found, True
+        try:
+            return client.create_meeting(job.zoom_user, _create_body(spec), key=job.key), False
+        except ZoomOutcomeUnknown as exc:
+            unknown = exc
+        cause = type(unknown.cause).__name__
+        try:
+            found = client.find_by_key(job.zoom_user, job.key)
+        except ZoomError as exc:
+            msg = f"outcome of create {job.key} unknown ({cause}) and the look-up failed ({type(exc).__name__})"
+            raise _Outcome("retry", f"{msg}; will look first again", delay=self.settle) from None
+        if found is None:
+            # Not there *yet* is not "not created": Zoom may still be working on it. Look again after settling.
+            msg = f"outcome of create {job.key} unknown ({cause}); not in Zoom yet"
+            raise _Outcome("retry", f"{msg}; will look first again", delay=self.settle)
+        log.warning("zoom create for key %s was lost in transit but had succeeded: %s", job.key, found.id)
+        return found, True
 
     def _update(self, client: ZoomClient, job: Job, report: SyncReport) -> None:
         with self.store.transaction() as s:
@@ -316,10 +424,12 @@ class SyncWorker:
             client.update_meeting(zoom_id, update, host=job.zoom_user, key=job.key)
         except ZoomNotFound:
             # Deleted in Zoom by hand: recreate it (with its key, looking for it first).
-            meeting = client.ensure_meeting(job.zoom_user, _create_body(spec), key=job.key, check_first=True)
+            meeting, found = self._create_or_find(client, job, spec, look_first=True)
             self._maybe_crash("after_zoom_create")
-            result = {"zoom_meeting_id": meeting.id, "recreated": True}
-            self._record(job, report, created=meeting, synced=spec, result=result)
+            synced_now = zoom_view(meeting, spec) if found else spec
+            result = {"zoom_meeting_id": meeting.id, "recreated": True, "found": found}
+            if self._record(job, report, created=meeting, synced=synced_now, result=result):
+                self._sweep(client, job, keep=meeting.id, report=report)
             report.count("recreated")
             return
         self._maybe_crash("after_zoom_update")
@@ -335,13 +445,36 @@ class SyncWorker:
         gone: list[int] = []
         if zoom_id is not None:
             (deleted if client.delete_meeting(zoom_id, missing_ok=True) else gone).append(zoom_id)
-        else:
-            # Never recorded (a create whose answer was lost, or that failed): whatever carries the key on the host.
-            for summary in client.find_all_by_key(job.zoom_user, job.key):
+        # Whatever else carries the key on the host goes too: a create whose answer was lost, or a duplicate.
+        for summary in client.find_all_by_key(job.zoom_user, job.key):
+            if summary.id != zoom_id:
                 (deleted if client.delete_meeting(summary.id, missing_ok=True) else gone).append(summary.id)
         self._maybe_crash("after_zoom_delete")
         self._record(job, report, deleted=True, result={"deleted": deleted, "already_gone": gone})
         report.count("deleted" if deleted else "already_gone")
+
+    def _sweep(self, client: ZoomClient, job: Job, *, keep: int, report: SyncReport) -> None:
+        """After a replayed create was recorded (`keep`), delete every other meeting carrying its key on the host:
+        duplicates a lost answer or a takeover left. Done after the commit, so a worker that made one and could
+        not record it either finds `keep` recorded (and deletes its own) or made it before this listing."""
+        try:
+            others = [m.id for m in client.find_all_by_key(job.zoom_user, job.key) if m.id != keep]
+            removed = [mid for mid in others if client.delete_meeting(mid, missing_ok=True)]
+        except ZoomError as exc:
+            log.warning("sync: duplicates of %s not checked (%s); reconcile will", job.key, type(exc).__name__)
+            return
+        if removed:
+            with self.store.transaction() as s:
+                audit(
+                    s,
+                    at=self.now(),
+                    actor=self.worker_id,
+                    action="meeting.duplicates_deleted",
+                    entity="meeting",
+                    entity_id=job.key,
+                    new={"kept": keep, "deleted": removed, "outbox": job.outbox_id},
+                )
+            report.count("duplicates_deleted")
 
     # --- recording ------------------------------------------------------------------------------
 
@@ -362,13 +495,19 @@ class SyncWorker:
         created: Meeting | None = None,
         synced: MeetingSpec | None = None,
         deleted: bool = False,
-    ) -> None:
-        """Mark the row done and the meeting as Zoom now has it (`synced`: the details we sent)."""
+    ) -> bool:
+        """Mark the row done and the meeting as Zoom now has it (`synced`: the details Zoom holds — those we sent
+        and it accepted, or those of a meeting found by key). If a meeting just created or found holds other
+        details than the store now wants and no update is queued after this row, queue the repair. Returns
+        whether it recorded (False: the row was taken over; a meeting we made that the store does not hold is
+        deleted)."""
         now = self.now()
         client_used = self._budget_snapshot(job)
+        recorded: int | None = None
         with self.store.transaction() as s:
             row = self._own_row(s, job)
-            if row is None:  # taken over: the other worker records; anything we made is a duplicate for reconcile
+            if row is None:  # taken over while we were calling Zoom: the holder records its own result
+                recorded = s.scalar(sa.select(MeetingRow.zoom_meeting_id).where(MeetingRow.id == job.meeting_id))
                 audit(
                     s,
                     at=now,
@@ -378,35 +517,97 @@ class SyncWorker:
                     entity_id=job.key,
                     new={"outbox": job.outbox_id, "result": result},
                 )
-                report.retrying.append(f"{job.kind} {job.key} ({job.request}): lease lost; result not recorded")
-                return
-            m = s.get(MeetingRow, job.meeting_id)
-            assert m is not None
-            old = meeting_audit_view(m)
-            if created is not None:
-                m.zoom_meeting_id, m.join_url, m.passcode = created.id, created.join_url or None, created.password
-                if m.state == "pending_create":
-                    m.state = "active"
-            if synced is not None:
-                m.synced = _spec_fields(synced)
-            if deleted and m.state == "pending_delete":
-                m.state = "deleted"
-            m.updated_at = now
-            row.state, row.done_at, row.lease_until, row.result, row.last_error = "done", now, None, result, None
-            if client_used is not None:
-                self._store_budget(s, job.zoom_user, now, client_used)
-            action = {"create": "meeting.created", "update": "meeting.updated", "delete": "meeting.deleted"}[job.kind]
+            else:
+                result = self._record_in(s, job, row, now, result, created, synced, deleted, client_used)
+        if row is None:
+            line = f"{job.kind} {job.key} ({job.request}): lease lost; result not recorded"
+            if created is not None and recorded is not None and recorded != created.id:
+                line += self._delete_late_duplicate(job, created.id, recorded)
+            report.retrying.append(line)
+            return False
+        report.done.append(f"{job.kind} {job.key} ({job.request}): {_short(result)}")
+        return True
+
+    def _record_in(
+        self,
+        s: Session,
+        job: Job,
+        row: OutboxRow,
+        now: datetime,
+        result: dict[str, Any],
+        created: Meeting | None,
+        synced: MeetingSpec | None,
+        deleted: bool,
+        client_used: int | None,
+    ) -> dict[str, Any]:
+        """`_record`'s writes, in its transaction; returns the result as stored (a queued repair noted)."""
+        m = s.get(MeetingRow, job.meeting_id)
+        assert m is not None
+        old = meeting_audit_view(m)
+        if created is not None:
+            m.zoom_meeting_id, m.join_url, m.passcode = created.id, created.join_url or None, created.password
+            if m.state == "pending_create":
+                m.state = "active"
+        if synced is not None:
+            m.synced = _spec_fields(synced)
+        if created is not None and synced is not None and m.state == "active":
+            changes = differs(synced, MeetingSpec.model_validate(m.spec))
+            if changes and not self._update_queued(s, m.id, after=job.outbox_id):
+                payload = {"key": m.key, "spec": m.spec, "changes": changes}
+                Store._outbox_row(s, m, "update", "repair: Zoom holds other details", payload, None, now)
+                result = {**result, "repair_queued": True}
+        if deleted and m.state == "pending_delete":
+            m.state = "deleted"
+        m.updated_at = now
+        row.state, row.done_at, row.lease_until, row.result, row.last_error = "done", now, None, result, None
+        if client_used is not None:
+            self._store_budget(s, job.zoom_user, now, client_used)
+        action = {"create": "meeting.created", "update": "meeting.updated", "delete": "meeting.deleted"}[job.kind]
+        audit(
+            s,
+            at=now,
+            actor=self.worker_id,
+            action=action,
+            entity="meeting",
+            entity_id=job.key,
+            old=old,
+            new={**meeting_audit_view(m), "result": result, "outbox": job.outbox_id},
+        )
+        return result
+
+    def _delete_late_duplicate(self, job: Job, made: int, recorded: int) -> str:
+        """Our create landed after our lease ran out and another worker recorded another meeting for the key:
+        ours is a duplicate nobody holds; delete it now rather than leave it to the next reconcile."""
+        try:
+            self.zoom.client(job.account).delete_meeting(made, missing_ok=True)
+        except ZoomError as exc:
+            return f"; our late meeting {made} could not be deleted ({type(exc).__name__}), reconcile will"
+        with self.store.transaction() as s:
             audit(
                 s,
-                at=now,
+                at=self.now(),
                 actor=self.worker_id,
-                action=action,
+                action="meeting.duplicates_deleted",
                 entity="meeting",
                 entity_id=job.key,
-                old=old,
-                new={**meeting_audit_view(m), "result": result, "outbox": job.outbox_id},
+                new={"kept": recorded, "deleted": [made], "outbox": job.outbox_id, "late": True},
             )
-        report.done.append(f"{job.kind} {job.key} ({job.request}): {_short(result)}")
+        return f"; our late meeting {made} deleted (the store holds {recorded})"
+
+    @staticmethod
+    def _update_queued(s: Session, meeting_id: int, *, after: int) -> bool:
+        """Whether an update of the meeting is waiting behind outbox row `after` (it will bring Zoom in line)."""
+        waiting = s.scalar(
+            sa.select(OutboxRow.id)
+            .where(
+                OutboxRow.meeting_id == meeting_id,
+                OutboxRow.kind == "update",
+                OutboxRow.id > after,
+                OutboxRow.state.not_in(FINISHED_OUTBOX_STATES),
+            )
+            .limit(1)
+        )
+        return waiting is not None
 
     def _finish_unsuccessfully(self, job: Job, out: _Outcome, report: SyncReport) -> None:
         now = self.now()
@@ -420,6 +621,8 @@ class SyncWorker:
                 return
             row.last_error = out.message[:2000]
             row.lease_until, row.claimed_by = None, None
+            if out.budget_spent is not None:
+                self._store_budget(s, job.zoom_user, now, out.budget_spent)
             if state == "fail":
                 row.state, row.done_at = "failed", now
                 audit(

@@ -5,15 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from unittest import mock
+
+import pytest
 
 from allocator.planner.domain import Request
 from allocator.store import Store
 from allocator.sync import SyncWorker
 from allocator.sync.sandbox import fixture_for_hosts
 from tests.store.dbs import FakeClock, hosts, requests_from, round_robin
-from zoom_client import UnlimitedRateLimiter, ZoomTenants
+from zoom_client import UnlimitedRateLimiter, ZoomConfig, ZoomTenants
 from zoom_client.sandbox import Sandbox, SandboxClock, run_sandbox
+
+
+class Killed(BaseException):
+    """The worker died at a crash point: the in-process stand-in for `_maybe_crash`'s `os._exit(137)` (its claims
+    stay `in_progress`, nothing after the point is recorded). A BaseException, so no handler of the worker eats it."""
 
 
 @dataclass
@@ -27,6 +36,35 @@ class Env:
     def worker(self, **kw: Any) -> SyncWorker:
         kw.setdefault("lease_s", 60)
         return SyncWorker(self.store, self.tenants, **kw)
+
+    def crash(self, point: str, **kw: Any) -> None:
+        """Run a worker that dies at `point` (`after_claim`, `after_zoom_create`, ...), as `VICON_SYNC_CRASH_AT`
+        does in a real process, but in this one: the worker's `os._exit` raises `Killed` instead."""
+        worker = self.worker(crash_at=point, **kw)
+        with mock.patch("allocator.sync.worker.os._exit", side_effect=Killed), pytest.raises(Killed):
+            worker.run_once()
+
+    def recover(self) -> SyncWorker:
+        """A restarted leader: releases the dead worker's claims at once (it knows it is alone)."""
+        worker = self.worker()
+        worker.recover(all_in_progress=True)
+        return worker
+
+    def assert_zoom_has_the_stores_details(self) -> None:
+        """Every active meeting in Zoom carries, field by field, what the store wants (`spec`): nothing stale."""
+        from allocator.publish import MeetingSpec
+        from zoom_client.idempotency import strip_marker
+
+        live = {m["id"]: m for m in self.sandbox.state.meetings()}
+        for view in self.store.meetings(states=["active"]):
+            spec = view.spec
+            got = live[view.zoom_meeting_id]
+            start = datetime.strptime(got["start_time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            zoom = (got["topic"], start, got["duration"], got["timezone"], strip_marker(got["agenda"]))
+            want = (spec.topic, spec.start, spec.duration_min, spec.timezone, spec.agenda)
+            assert zoom == want, (view.key, zoom, want)
+            synced = MeetingSpec.model_validate(view.synced) if view.synced else None
+            assert synced == spec, (view.key, "the store's record of Zoom is not what Zoom has", synced)
 
     def zoom_keys(self) -> list[str]:
         """Our key of every live meeting in the sandbox (sorted; duplicates show twice)."""
@@ -80,7 +118,16 @@ class Env:
 
 
 @contextmanager
-def sync_env(db_url: str, n: int = 6, *, sandbox_kw: dict[str, Any] | None = None, **client_kw: Any) -> Iterator[Env]:
+def sync_env(
+    db_url: str,
+    n: int = 6,
+    *,
+    sandbox_kw: dict[str, Any] | None = None,
+    read_timeout_s: float | None = None,
+    **client_kw: Any,
+) -> Iterator[Env]:
+    """A store with our hosts and `n` requests, a sandbox whose users are those hosts, clients on the store's fake
+    clock (`read_timeout_s`: how long a client waits for Zoom's answer, for slow-reply tests)."""
     clock = FakeClock()
     store = Store.open(db_url, clock=clock)
     store.upsert_hosts(hosts(), actor="test")
@@ -93,7 +140,11 @@ def sync_env(db_url: str, n: int = 6, *, sandbox_kw: dict[str, Any] | None = Non
     client_kw.setdefault("rate_limiter", UnlimitedRateLimiter())
     client_kw.setdefault("now", clock)
     with run_sandbox(fixture_for_hosts(hosts()), **kw) as sb:
-        tenants = ZoomTenants(sb.zoom_config(), **client_kw)
+        config = sb.zoom_config()
+        if read_timeout_s is not None:
+            accounts = [sb.account_config(a.name, read_timeout_s=read_timeout_s) for a in sb.fixture.accounts]
+            config = ZoomConfig(accounts=accounts)
+        tenants = ZoomTenants(config, **client_kw)
         try:
             yield Env(store, sb, tenants, clock, reqs)
         finally:

@@ -149,3 +149,29 @@ def test_one_leader_among_processes_and_a_crash_frees_the_lock(db_url: str) -> N
             if p.poll() is None:
                 p.kill()
                 p.wait(timeout=10)
+
+
+def test_killed_after_the_zoom_create_then_moved_zoom_gets_the_new_time(db_url: str, tmp_path: Path) -> None:
+    """Issue 22, item 1, as reported: a real `sync` process killed right after Zoom accepted a create, the request
+    moved by 30 minutes, published, synced again: Zoom has the new time (it kept the old one before)."""
+    with sync_env(db_url, 1) as env:
+        [r] = env.requests
+        env.publish(plan_of({r.ref: "H100"}))
+        child = subprocess.run(
+            [sys.executable, "-c", WORKER, db_url, str(_zoom_config(env, tmp_path))],
+            env=_child_env(**{CRASH_ENV: "after_zoom_create:1"}),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert child.returncode == 137, child.stderr[-2000:]
+        later = {"start": r.start + timedelta(minutes=30), "end": r.end + timedelta(minutes=30)}
+        env.store.save_request(r.model_copy(update=later), actor="pic")
+        assert [a.kind for a in env.publish(plan_of({r.ref: "H100"})).actions] == ["update"]
+        with LeaderLock(env.store.engine):
+            env.drain(env.recover())
+        [m] = env.sandbox.state.meetings()
+        assert m["start_time"] == (r.start + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        env.assert_exactly_once()
+        env.assert_zoom_has_the_stores_details()
+        assert reconcile(env.store, env.tenants, dry_run=True).clean

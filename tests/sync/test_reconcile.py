@@ -75,7 +75,8 @@ def test_meetings_no_request_owns_and_duplicates_are_deleted(db_url: str) -> Non
         env.assert_exactly_once()
 
 
-def test_changes_by_hand_are_reported_and_left_alone(db_url: str) -> None:
+def test_changes_by_hand_to_our_meeting_are_repaired(db_url: str) -> None:
+    """Our key, on our host, recorded by the store: provably ours, so the store's details win (issue 22, item 1)."""
     with sync_env(db_url, 1) as env:
         _synced(env)
         m = env.store.meeting_for(env.requests[0].ref)
@@ -85,8 +86,10 @@ def test_changes_by_hand_are_reported_and_left_alone(db_url: str) -> None:
         )
         report = reconcile(env.store, env.tenants)
         [f] = report.findings
-        assert f.kind == "changed_by_hand" and not f.fixed and "Diubah manual" in f.detail and "duration 15" in f.detail
-        assert env.zoom_meetings_by_request()[m.request][0]["topic"] == "Diubah manual"
+        assert f.kind == "drift_repaired" and f.fixed and "Diubah manual" in f.detail and "duration 15" in f.detail
+        env.drain()
+        assert env.zoom_meetings_by_request()[m.request][0]["topic"] == m.spec.topic
+        env.assert_zoom_has_the_stores_details()
 
 
 def test_listing_errors_are_reported_and_judge_nothing(db_url: str) -> None:

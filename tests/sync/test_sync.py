@@ -235,7 +235,9 @@ def test_two_workers_at_once(db_url: str) -> None:
             assert s.scalar(sa.select(sa.func.max(OutboxRow.attempts))) == 1
 
 
-def test_expired_lease_is_taken_over_and_the_late_worker_does_not_record(db_url: str) -> None:
+def test_expired_lease_is_taken_over_and_the_late_worker_does_not_act(db_url: str) -> None:
+    """Two claims of one row never both reach Zoom (issue 22, item 9): a worker whose lease ran out before it got
+    to a row of its batch finds the row taken over and sends nothing; no duplicate is left for reconcile."""
     with sync_env(db_url, 1) as env:
         env.publish()
         slow = env.worker(worker_id="slow")
@@ -243,16 +245,43 @@ def test_expired_lease_is_taken_over_and_the_late_worker_does_not_record(db_url:
         env.clock.advance(seconds=61)
         fast = env.worker(worker_id="fast")
         assert len(fast.run_once().done) == 1
-        # The slow worker finally acts (its claim was the first, so it does not look first): Zoom gets a second
-        # meeting with the key, but the row is no longer the slow worker's, so nothing is recorded; reconcile
-        # deletes the extra one and keeps the recorded one.
         from allocator.sync.worker import SyncReport
 
         late = SyncReport()
+        calls = len(env.sandbox.state.requests)
         slow.execute(job, late)
-        assert "lease lost" in late.retrying[0] and len(env.sandbox.state.meetings()) == 2
-        report = reconcile(env.store, env.tenants)
-        assert [f.kind for f in report.findings] == ["duplicate_deleted"]
+        assert late.skipped and "taken over before we acted" in late.skipped[0] and not late.done
+        assert len(env.sandbox.state.requests) == calls and len(env.sandbox.state.meetings()) == 1
         env.assert_exactly_once()
+        assert reconcile(env.store, env.tenants, dry_run=True).clean
         with env.store.transaction() as s:
             assert s.scalar(sa.select(MeetingRow.state)) == "active"
+
+
+DAILY_LIMIT_400 = "A maximum of 100 meetings can be created/updated for a single user in one day."
+
+
+def test_daily_limit_answered_as_400_code_300_defers_and_marks_the_host_spent(db_url: str) -> None:
+    """Zoom may answer the per-user daily limit with HTTP 400 / code 300: that is the host's day spent (deferred
+    to 00:00 UTC, remembered across restarts), not a validation error that fails the row."""
+    with sync_env(db_url, 4) as env:
+        env.publish(round_robin(env.requests[:3], ["H100"]))
+        env.sandbox.faults.fail_next(1, status=400, method="POST", code=300, message=DAILY_LIMIT_400)
+        report = env.worker().run_once()
+        assert not report.failed and not report.done and len(report.deferred) == 3, report
+        assert all("h100@kominfo.example.go.id has used its daily Zoom" in line for line in report.deferred)
+        assert len(env.sandbox.state.requests) == 1  # the other two were refused before Zoom was asked
+        assert env.store.budget_used() == {"h100@kominfo.example.go.id": 100}
+        midnight = (env.clock() + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        assert {o.not_before for o in env.store.outbox()} == {midnight}
+        # A restarted worker (fresh clients) knows it from the store: a new create for the host asks Zoom nothing.
+        from zoom_client import ZoomTenants
+
+        env.tenants = ZoomTenants(env.sandbox.zoom_config(), now=env.clock)
+        env.publish(round_robin(env.requests, ["H100"]))
+        report = env.worker().run_once()
+        assert len(report.deferred) == 1 and len(env.sandbox.state.requests) == 1
+        env.clock.t = midnight
+        env.sandbox.advance_clock(86400)
+        assert len(env.worker().run_once().done) == 4
+        env.assert_exactly_once()

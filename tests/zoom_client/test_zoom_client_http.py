@@ -274,13 +274,16 @@ def test_ensure_meeting_finds_the_lost_create_instead_of_duplicating(authed, mak
     assert methods.count("POST") == 1
 
 
-def test_ensure_meeting_recreates_once_when_the_key_is_absent(authed, make_client):
+def test_ensure_meeting_recreates_once_when_the_key_is_absent(authed, make_client, fake_time, account):
     authed.post(f"{API}/users/u1/meetings", status=500, json={"code": 500, "message": "oops"})
     authed.post(f"{API}/users/u1/meetings", status=201, json=meeting_json(key="k1"))
     authed.get(f"{API}/users/u1/meetings", json={"meetings": []})
     meeting = make_client().ensure_meeting("u1", create_request(), key="k1")
     assert meeting.key == "k1"
-    assert [c.request.method for c in api_calls(authed)] == ["POST", "GET", "POST"]
+    # Looked for at once, and again after settling (a create Zoom is still working on lands meanwhile):
+    # only then sent again.
+    assert [c.request.method for c in api_calls(authed)] == ["POST", "GET", "GET", "POST"]
+    assert account.read_timeout_s in fake_time.sleeps
 
 
 def test_ensure_meeting_check_first_skips_create_when_present(authed, make_client):
@@ -294,8 +297,8 @@ def test_ensure_meeting_gives_up_with_outcome_unknown(authed, make_client):
     authed.post(f"{API}/users/u1/meetings", status=500, json={"code": 500, "message": "oops"})
     authed.get(f"{API}/users/u1/meetings", json={"meetings": []})
     with pytest.raises(ZoomOutcomeUnknown):
-        make_client().ensure_meeting("u1", create_request(), key="k1", recoveries=1)
-    assert [c.request.method for c in api_calls(authed)] == ["POST", "GET", "POST", "GET"]
+        make_client().ensure_meeting("u1", create_request(), key="k1", recoveries=1, settle_s=5)
+    assert [c.request.method for c in api_calls(authed)] == ["POST", "GET", "GET", "POST", "GET", "GET"]
 
 
 # --- get / update / delete -------------------------------------------------------------------------
@@ -372,12 +375,12 @@ def test_update_in_progress_is_a_conflict(authed, make_client):
         make_client().update_meeting(5, MeetingUpdate(topic="x"), host="u1")
 
 
-def test_delete_with_cancel_reminder_and_already_gone(authed, make_client):
+def test_delete_with_notice_and_already_gone(authed, make_client):
     authed.delete(f"{API}/meetings/5", status=204)
     authed.delete(f"{API}/meetings/6", status=404, json={"code": 3001, "message": "Meeting 6 is not found"})
     client = make_client()
-    assert client.delete_meeting(5, cancel_reminder=True) is True
-    assert query(api_calls(authed)[0]) == {"cancel_meeting_reminder": ["true"]}
+    assert client.delete_meeting(5, notify_host=True) is True
+    assert query(api_calls(authed)[0]) == {"schedule_for_reminder": ["true"], "cancel_meeting_reminder": ["false"]}
     assert client.delete_meeting(6) is False
     with pytest.raises(ZoomNotFound):
         client.delete_meeting(6, missing_ok=False)

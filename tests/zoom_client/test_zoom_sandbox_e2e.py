@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -127,8 +128,8 @@ def test_meeting_lifecycle(sandbox: Sandbox):
     ]
     assert client.daily_budget_remaining("kmf-zoom01") == 98
     assert sandbox.state.daily_used("kmf-zoom01") == 2
-    assert client.delete_meeting(created.id, cancel_reminder=True) is True
-    assert sandbox.state.delete_reminders[created.id] is True
+    assert client.delete_meeting(created.id, notify_host=True) is True
+    assert sandbox.state.delete_notices[created.id] == {"host": True, "registrants": False}
     assert client.delete_meeting(created.id) is False
     with pytest.raises(ZoomNotFound):
         client.get_meeting(created.id)
@@ -322,6 +323,19 @@ def test_injected_5xx_on_create_never_duplicates(sandbox: Sandbox):
     sandbox.faults.fail_next(1, status=500, method="POST")
     meeting = client.ensure_meeting("kmf-zoom01", req(), key="f2")
     assert [m["id"] for m in sandbox.state.meetings_with_key("f2")] == [meeting.id]
+
+
+def test_a_create_zoom_finishes_after_the_client_gave_up_is_not_sent_twice():
+    """Issue 22, item 9: the create times out on our side while Zoom still carries it out. The look-up right
+    after finds nothing yet; `ensure_meeting` looks again after settling instead of creating a second meeting."""
+    with run_sandbox(port=0, enforce_rate_limits=False) as sb:
+        acc = sb.account_config("kominfo", read_timeout_s=0.5)
+        client = ZoomClient(acc, tokens=TokenProvider(acc), retry=RetryPolicy(random=lambda: 0.5))  # real sleep
+        sb.faults.slow_next(1, seconds=0.8, method="POST")
+        made = client.ensure_meeting("kmf-zoom01", req(), key="SLOW-1")
+        time.sleep(0.5)  # anything still in flight has landed by now
+        assert [m["id"] for m in sb.state.meetings_with_key("SLOW-1")] == [made.id]
+        assert [m for m, p, _ in sb.state.requests if m == "POST"] == ["POST"]
 
 
 def test_latency_beyond_the_read_timeout_is_a_transport_error():

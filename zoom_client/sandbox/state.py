@@ -13,6 +13,8 @@ import random
 import re
 import secrets
 import threading
+import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +33,9 @@ SANDBOX_NOTICE = "vicon-allocator local sandbox - NOT Zoom"
 PAGE_TOKEN_TTL = timedelta(minutes=15)
 LINK_HOST = "https://zoom-sandbox.invalid"  # .invalid: links that can never resolve to a real meeting
 SCOPES = "meeting:read:admin meeting:write:admin user:read:admin"
+#: Meeting types the sandbox keeps: 1 instant, 2 scheduled, 3 recurring with no fixed time.
+MEETING_TYPES = (1, 2, 3)
+_START_RE = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(Z|[+-]\d{2}:\d{2})?")
 
 
 class SandboxClock:
@@ -66,12 +71,15 @@ class Reply:
 class FaultRule:
     """One injected fault. `phase` "before" acts instead of the request; "after" once it took effect."""
 
-    kind: str  # "error" | "drop" | "non_json"
+    kind: str  # "error" | "drop" | "non_json" | "delay"
     phase: str = "before"
     method: str | None = None
     path: str | None = None  # regex searched in the path
     remaining: int | None = 1  # None: forever
     status: int = 500
+    code: int | None = None  # Zoom's code in the error body (default: the status)
+    message: str | None = None  # Zoom's message in the error body
+    delay_s: float = 0.0  # "delay": how long the call is held before it is acted on
 
     def matches(self, method: str, path: str, phase: str) -> bool:
         return (
@@ -98,9 +106,19 @@ class Faults:
             self._rules.append(rule)
         return rule
 
-    def fail_next(self, n: int = 1, *, status: int = 500, method: str | None = None, path: str | None = None) -> None:
-        """Answer the next `n` matching API calls with `status`, without acting on them."""
-        self.add(FaultRule("error", method=method, path=path, remaining=n, status=status))
+    def fail_next(
+        self,
+        n: int = 1,
+        *,
+        status: int = 500,
+        method: str | None = None,
+        path: str | None = None,
+        code: int | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Answer the next `n` matching API calls with `status` (and Zoom's `code`/`message` in the body, for
+        answers Zoom gives that the sandbox does not produce by itself), without acting on them."""
+        self.add(FaultRule("error", method=method, path=path, remaining=n, status=status, code=code, message=message))
 
     def non_json_next(
         self, n: int = 1, *, status: int = 502, method: str | None = None, path: str | None = None
@@ -111,6 +129,11 @@ class Faults:
     def drop_next(self, n: int = 1, *, method: str | None = None, path: str | None = None) -> None:
         """Close the connection before acting (the request had no effect)."""
         self.add(FaultRule("drop", method=method, path=path, remaining=n))
+
+    def slow_next(self, n: int = 1, *, seconds: float, method: str | None = None, path: str | None = None) -> None:
+        """Hold the next `n` matching calls for `seconds` before acting on them, others staying quick: a client
+        that stops waiting meanwhile leaves behind a request Zoom still carries out (a slow create, say)."""
+        self.add(FaultRule("delay", method=method, path=path, remaining=n, delay_s=seconds))
 
     def drop_after_create(self, n: int = 1) -> None:
         """Create the meeting, then close the connection without answering: the lost-response case."""
@@ -205,6 +228,7 @@ class SandboxState:
         self._meetings: dict[int, dict[str, Any]] = {}
         self._meeting_account: dict[int, str] = {}
         self._deleted: set[int] = set()
+        self._deleted_meetings: dict[int, tuple[str, dict[str, Any]]] = {}
         self._daily: dict[tuple[str, date], int] = {}
         self._qps: dict[tuple[str, ApiCategory], tuple[int, int]] = {}
         self._cursors: dict[str, _PageCursor] = {}
@@ -213,7 +237,9 @@ class SandboxState:
         #: Every API request seen: (method, path, status). For tests and benchmarks.
         self.requests: list[tuple[str, str, int]] = []
         self.tokens_issued = 0
-        self.delete_reminders: dict[int, bool] = {}
+        #: Who each deletion asked Zoom to e-mail:
+        #: {"host": schedule_for_reminder, "registrants": cancel_meeting_reminder}.
+        self.delete_notices: dict[int, dict[str, bool]] = {}
 
     # --- public helpers for tests and demos ------------------------------------------------------
 
@@ -271,6 +297,9 @@ class SandboxState:
             return _err(404, 404, f"No such endpoint in the sandbox: {path}")
         api_path = path[3:]
         fault = self.faults.take(method, api_path, "before")
+        if fault is not None and fault.kind == "delay":
+            time.sleep(fault.delay_s)  # outside the lock: other calls go on meanwhile
+            fault = None
         if fault is not None:
             reply = self._fault_reply(fault)
             self._record(method, api_path, reply.status)
@@ -294,7 +323,8 @@ class SandboxState:
         if fault.kind == "non_json":
             page = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway (sandbox)</body></html>"
             return Reply(fault.status, page, content_type="text/html")
-        return _err(fault.status, fault.status, "Internal error (injected by the sandbox)")
+        code = fault.code if fault.code is not None else fault.status
+        return _err(fault.status, code, fault.message or "Internal error (injected by the sandbox)")
 
     # --- OAuth -----------------------------------------------------------------------------------
 
@@ -359,12 +389,14 @@ class SandboxState:
             q = {k: v[0] for k, v in query.items()}
             routes: list[tuple[str, str, ApiCategory, Callable[..., Reply]]] = [
                 ("GET", r"/users", ApiCategory.MEDIUM, self._list_users),
+                ("GET", r"/users/([^/]+)", ApiCategory.LIGHT, self._get_user),
                 ("GET", r"/users/([^/]+)/settings", ApiCategory.MEDIUM, self._user_settings),
                 ("POST", r"/users/([^/]+)/meetings", ApiCategory.MEDIUM, self._create_meeting),
                 ("GET", r"/users/([^/]+)/meetings", ApiCategory.MEDIUM, self._list_meetings),
                 ("GET", r"/meetings/(\d+)", ApiCategory.LIGHT, self._get_meeting),
                 ("PATCH", r"/meetings/(\d+)", ApiCategory.LIGHT, self._update_meeting),
                 ("DELETE", r"/meetings/(\d+)", ApiCategory.LIGHT, self._delete_meeting),
+                ("PUT", r"/meetings/(\d+)/status", ApiCategory.LIGHT, self._meeting_status),
             ]
             path_known = False
             for r_method, pattern, category, fn in routes:
@@ -506,14 +538,34 @@ class SandboxState:
             "created_at": "2023-01-02T03:04:05Z",
         }
 
-    def _user_settings(self, account: FixtureAccount, q: dict[str, str], body: bytes, user_id: str) -> Reply:
+    def _get_user(self, account: FixtureAccount, q: dict[str, str], body: bytes, user_id: str) -> Reply:
+        """`GET /users/{userId}` (by id or e-mail): the user, as in the list plus Zoom's per-user fields."""
         user = account.user(user_id)
         if user is None:
             return _err(404, 1001, f"User does not exist: {user_id}.")
         return Reply(
             200,
             {
-                "feature": user.feature.model_dump(),
+                **self._user_json(user),
+                "account_id": account.account_id,
+                "pmi": 1_000_000_000 + zlib.crc32(user.id.encode()) % 9_000_000_000,
+                "use_pmi": False,
+                "language": "en-US",
+                "role_name": "Member",
+            },
+        )
+
+    def _user_settings(self, account: FixtureAccount, q: dict[str, str], body: bytes, user_id: str) -> Reply:
+        user = account.user(user_id)
+        if user is None:
+            return _err(404, 1001, f"User does not exist: {user_id}.")
+        feature = user.feature.model_dump()
+        for name in ("meeting_capacity", "large_meeting_capacity", "webinar_capacity"):
+            feature[name] = int(feature[name] or 0)  # Zoom's schema: integers, never null
+        return Reply(
+            200,
+            {
+                "feature": feature,
                 "schedule_meeting": {"host_video": True, "participants_video": False},
                 "in_meeting": {"waiting_room": True},
             },
@@ -531,20 +583,31 @@ class SandboxState:
         return data
 
     def _validate(
-        self, account: FixtureAccount, host: FixtureUser, data: dict[str, Any], creating: bool
+        self,
+        account: FixtureAccount,
+        host: FixtureUser,
+        data: dict[str, Any],
+        creating: bool,
+        current_type: int = 2,
     ) -> dict[str, Any]:
-        """Zoom-like checks; returns normalised fields or raises _Invalid."""
+        """Zoom-like checks; returns normalised fields or raises _Invalid. A meeting of type 3 (recurring, no
+        fixed time) has no start time; an instant one (type 1) starts now."""
         out: dict[str, Any] = {}
         if "topic" in data or creating:
             topic = data.get("topic", "Zoom meeting")
             if not isinstance(topic, str) or len(topic) > 200:
                 raise _Invalid("topic", "Topic must be a string of at most 200 characters.")
             out["topic"] = topic
+        mtype = current_type
         if "type" in data or creating:
             mtype = data.get("type", 2)
-            if mtype != 2:
-                raise _Invalid("type", "The sandbox supports scheduled meetings (type 2) only.")
-            out["type"] = 2
+            if isinstance(mtype, bool) or mtype not in MEETING_TYPES:
+                raise _Invalid(
+                    "type",
+                    "Meeting type must be 1 (instant), 2 (scheduled) or 3 (recurring, no fixed time); "
+                    "the sandbox does not do type 8 (recurring with a fixed time).",
+                )
+            out["type"] = mtype
         if "timezone" in data:
             tz = data["timezone"]
             try:
@@ -554,7 +617,11 @@ class SandboxState:
             out["timezone"] = tz
         elif creating:
             out["timezone"] = host.timezone
-        if "start_time" in data or creating:
+        if mtype == 1 and creating:
+            out["start_time"] = _iso(self.clock.now())
+        elif mtype == 3:
+            out["start_time"] = None  # no fixed time: whatever was sent is not kept
+        elif "start_time" in data or creating:
             raw = data.get("start_time")
             if not isinstance(raw, str):
                 raise _Invalid("start_time", "start_time is required for a scheduled meeting.")
@@ -619,13 +686,21 @@ class SandboxState:
 
     @staticmethod
     def _parse_start(raw: str, tz: str) -> datetime:
-        """Zoom: a trailing Z means UTC; otherwise the local time in `timezone`."""
+        """Zoom: a trailing Z means UTC, an offset (`+07:00`) that offset; without either, the local time in
+        `timezone`."""
+        match = _START_RE.fullmatch(raw)
         try:
-            if raw.endswith("Z"):
-                return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-            return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=ZoneInfo(tz))
+            if match is None:
+                raise ValueError(raw)
+            local = datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S")  # refuses month 13, hour 25, ...
+            tail = match.group(2)
+            if tail == "Z":
+                return local.replace(tzinfo=UTC)
+            if tail:
+                return datetime.fromisoformat(raw)
+            return local.replace(tzinfo=ZoneInfo(tz))
         except ValueError:
-            raise _Invalid("start_time", "start_time must be yyyy-MM-ddTHH:mm:ss[Z].") from None
+            raise _Invalid("start_time", "start_time must be yyyy-MM-ddTHH:mm:ss, with Z, an offset or none.") from None
 
     def _new_id(self) -> int:
         while True:
@@ -668,7 +743,7 @@ class SandboxState:
             "host_id": host.id,
             "host_email": host.email,
             "topic": fields["topic"],
-            "type": 2,
+            "type": fields["type"],
             "status": "waiting",
             "start_time": fields["start_time"],
             "duration": fields["duration"],
@@ -683,6 +758,8 @@ class SandboxState:
             "settings": settings,
             "tracking_fields": fields.get("tracking_fields", []),
         }
+        if meeting["start_time"] is None:
+            del meeting["start_time"]  # type 3: Zoom sends no start time
         self._meetings[mid] = meeting
         self._meeting_account[mid] = account.name
         self._emit("meeting.created", account.name, {k: v for k, v in meeting.items() if k != "start_url"})
@@ -718,7 +795,9 @@ class SandboxState:
         if "start_time" in data and "timezone" not in data:
             merged["timezone"] = m["timezone"]
         try:
-            fields = self._validate(account, host, merged, creating=False)
+            fields = self._validate(account, host, merged, creating=False, current_type=m["type"])
+            if fields.get("type", m["type"]) == 2 and not (fields.get("start_time") or m.get("start_time")):
+                raise _Invalid("start_time", "start_time is required for a scheduled meeting.")
         except _Invalid as exc:
             return _err(400, 300, "Validation Failed.", [{"field": exc.field, "message": exc.message}])
         limited = self._daily_limit(host)
@@ -731,6 +810,9 @@ class SandboxState:
                 old_s = {sk: m["settings"].get(sk) for sk in v}
                 m["settings"] = {**m["settings"], **v}
                 old["settings"], new["settings"] = old_s, v
+            elif k == "start_time" and v is None:
+                if "start_time" in m:
+                    old[k], new[k] = m.pop("start_time"), None
             elif m.get(k) != v:
                 old[k], new[k] = m.get(k), v
                 m[k] = v
@@ -753,8 +835,37 @@ class SandboxState:
         mid = m["id"]
         del self._meetings[mid]
         self._deleted.add(mid)
-        self.delete_reminders[mid] = q.get("cancel_meeting_reminder", "false").lower() == "true"
+        self._deleted_meetings[mid] = (account.name, m)  # for `recover`
+        self.delete_notices[mid] = {
+            "host": q.get("schedule_for_reminder", "false").lower() == "true",
+            "registrants": q.get("cancel_meeting_reminder", "false").lower() == "true",
+        }
         self._emit("meeting.deleted", account.name, self._event_object(m))
+        return Reply(204)
+
+    def _meeting_status(self, account: FixtureAccount, q: dict[str, str], body: bytes, meeting_id: str) -> Reply:
+        """`PUT /meetings/{meetingId}/status`: `end` a meeting in progress (one that overruns and blocks its host's
+        next meeting), or `recover` a deleted one. Ending a meeting that is not in progress changes nothing."""
+        data = self._json_body(body)
+        if isinstance(data, Reply):
+            return data
+        action = data.get("action")
+        if action not in ("end", "recover"):
+            return _err(400, 300, "Invalid field.", [{"field": "action", "message": "Must be end or recover."}])
+        mid = int(meeting_id)
+        if action == "recover":
+            kept = self._deleted_meetings.get(mid)
+            if kept is None or kept[0] != account.name:
+                return _err(404, 3001, f"Meeting does not exist: {meeting_id}.")
+            del self._deleted_meetings[mid]
+            self._meetings[mid], self._meeting_account[mid] = kept[1], account.name
+            self._emit("meeting.recovered", account.name, self._event_object(kept[1]))
+            return Reply(204)
+        m = self._find(account, meeting_id)
+        if isinstance(m, Reply):
+            return _err(404, 3001, f"Meeting does not exist: {meeting_id}.")
+        if m["status"] == "started":
+            self.end_meeting(mid)
         return Reply(204)
 
     def _list_meetings(self, account: FixtureAccount, q: dict[str, str], body: bytes, user_id: str) -> Reply:
@@ -767,10 +878,12 @@ class SandboxState:
         now = self.clock.now()
 
         def wanted(m: dict[str, Any]) -> bool:
-            start = datetime.strptime(m["start_time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-            end = start + timedelta(minutes=m["duration"])
             if mtype == "live":
                 return bool(m["status"] == "started")
+            if "start_time" not in m:  # type 3, no fixed time: always ahead, never past
+                return mtype != "previous_meetings"
+            start = datetime.strptime(m["start_time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+            end = start + timedelta(minutes=m["duration"])
             if mtype in ("upcoming", "upcoming_meetings"):
                 return start >= now or m["status"] == "started"
             if mtype == "previous_meetings":
@@ -779,7 +892,7 @@ class SandboxState:
 
         def ids() -> list[int]:
             mine = [m for m in self._meetings.values() if m["host_id"] == host.id and wanted(m)]
-            mine.sort(key=lambda m: (m["start_time"], m["id"]))
+            mine.sort(key=lambda m: (m.get("start_time", ""), m["id"]))
             return [m["id"] for m in mine]
 
         paged = self._page(account, f"meetings:{host.id}:{mtype}", q, ids)
@@ -791,21 +904,20 @@ class SandboxState:
             m = self._meetings.get(mid)
             if m is None:
                 continue  # deleted since the first page
-            items.append(
-                {
-                    "uuid": m["uuid"],
-                    "id": m["id"],
-                    "host_id": m["host_id"],
-                    "topic": m["topic"],
-                    "type": m["type"],
-                    "start_time": m["start_time"],
-                    "duration": m["duration"],
-                    "timezone": m["timezone"],
-                    "agenda": m["agenda"][:250],  # Zoom truncates in lists
-                    "created_at": m["created_at"],
-                    "join_url": m["join_url"],
-                }
-            )
+            item = {
+                "uuid": m["uuid"],
+                "id": m["id"],
+                "host_id": m["host_id"],
+                "topic": m["topic"],
+                "type": m["type"],
+                "start_time": m.get("start_time"),
+                "duration": m["duration"],
+                "timezone": m["timezone"],
+                "agenda": m["agenda"][:250],  # Zoom truncates in lists
+                "created_at": m["created_at"],
+                "join_url": m["join_url"],
+            }
+            items.append({k: v for k, v in item.items() if not (k == "start_time" and v is None)})
         return Reply(
             200, {"page_size": len(page_ids) or 30, "total_records": total, "next_page_token": token, "meetings": items}
         )
@@ -814,7 +926,8 @@ class SandboxState:
 
     @staticmethod
     def _event_object(m: dict[str, Any]) -> dict[str, Any]:
-        return {k: m[k] for k in ("uuid", "id", "host_id", "topic", "type", "start_time", "duration", "timezone")}
+        keys = ("uuid", "id", "host_id", "topic", "type", "start_time", "duration", "timezone")
+        return {k: m[k] for k in keys if k in m}
 
     def _emit(self, name: str, account_name: str, obj: dict[str, Any], **extra: Any) -> None:
         account = self.fixture.account(account_name)
