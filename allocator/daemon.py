@@ -129,6 +129,7 @@ class Daemon:
         self._seen_audit = self._audit_high_water()
         self._seen_ids: set[int] = set(range(self._seen_audit - WATCH_LOOKBACK_IDS, self._seen_audit + 1))
         self._replan_pending = False
+        self._replan_owed = False  # a re-plan asked for while following, to run on taking the lead
         self._last_outcome: ReplanOutcome | None = None
         self._busy = threading.Lock()
         self._lead_guard = threading.Lock()
@@ -182,11 +183,28 @@ class Daemon:
             if self.stopping.is_set():
                 return False
             if not self.lock.held:
-                self.lock.acquire()
+                if self.lock.acquire():
+                    self._took_lead()
             elif not self.lock.still_held():
                 self.lock.release()
             self.state.leader = self.lock.held
             return self.lock.held
+
+    def _took_lead(self) -> None:
+        """Called once each time this daemon becomes the leader. Holding the lock means no other worker is
+        alive, so whatever a dead leader (a crashed daemon, a killed `vicon sync`) left claimed is released
+        now rather than when its lease runs out; a re-plan this daemon owes (seen while following) is run.
+        If this fails (the database is down), the lock is let go, so the next try does it all again."""
+        try:
+            if self.zoom is not None:
+                released = SyncWorker(self.store, self.zoom).recover(all_in_progress=True)
+                if released:
+                    log.info("leading: released %d Zoom actions claimed by a worker that is gone", released)
+        except BaseException:
+            self.lock.release()
+            raise
+        if self._replan_owed:
+            self.request_replan()
 
     # --- triggers ----------------------------------------------------------------------------------
 
@@ -231,7 +249,9 @@ class Daemon:
             self.request_replan()
 
     def step_replan(self) -> ReplanOutcome | None:
+        self._replan_owed = False
         if not self.lead():
+            self._replan_owed = True  # a follower keeps it: run when this daemon takes the lead
             return None
         with self._busy:
             self._replan_pending = False
