@@ -26,6 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
 from allocator.intake import IntakeFileError, file_digest, read_file, write_rejects
+from allocator.notify.events import tick
+from allocator.notify.outbox import Outbox
 from allocator.planner.candidates import CandidateCache
 from allocator.planner.solver import SolveOptions
 from allocator.service import ReplanOutcome, replan
@@ -120,6 +122,23 @@ class DaemonState:
     database_down_since: datetime | None = None
 
 
+class MailNotifier:
+    """The daemon's mail to PICs and operators: each notify step records what the published plan, reminders and
+    agendas call for and sends what is due, exactly once, through one `allocator.notify` outbox. `where` says
+    where mail goes (no secret in it), for the start-up log."""
+
+    def __init__(self, outbox: Outbox, where: str) -> None:
+        self.outbox = outbox
+        self.where = where
+
+    def __call__(self, store: Store, outcome: ReplanOutcome | None) -> str:
+        return str(tick(self.outbox))
+
+    def recover(self) -> int:
+        """On taking the lead (the only sender now): sends a dead leader left mid-way are handled as in doubt."""
+        return self.outbox.recover()
+
+
 _DAEMONS: dict[str, Daemon] = {}
 
 
@@ -201,6 +220,11 @@ class Daemon:
         if replan_now:
             self.request_replan(delay_s=0.0)
         log.info("daemon started (%s)", ", ".join(j.id for j in self.scheduler.get_jobs()))
+        if isinstance(self.notifier, MailNotifier):
+            log.info("mail: %s", self.notifier.where)
+        elif self.notifier is None:
+            log.warning("mail: not configured: PICs and operators are sent nothing (give --notify-config or "
+                        "VICON_SMTP_HOST; see docs/daemon.md)")  # fmt: skip
 
     def stop(self, wait: bool = True) -> None:
         """Finish the running step, then stop; the leader lock is released."""
@@ -306,6 +330,10 @@ class Daemon:
                 released = SyncWorker(self.store, self.zoom).recover(all_in_progress=True)
                 if released:
                     log.info("leading: released %d Zoom actions claimed by a worker that is gone", released)
+            if isinstance(self.notifier, MailNotifier):
+                interrupted = self.notifier.recover()
+                if interrupted:
+                    log.info("leading: %d notifications were interrupted mid-send; handled as in doubt", interrupted)
         except BaseException:
             self.lock.release()
             raise
@@ -378,6 +406,8 @@ class Daemon:
         if self.on_replan is not None:
             self.on_replan(outcome)
         self.run_step("sync")  # the new meetings should exist in Zoom within seconds, not at the next tick
+        if self.notifier is not None and self.zoom is None:
+            self.run_step("notify")  # without Zoom no sync follows to trigger it: tell the unserved now
         return outcome
 
     def step_sync(self) -> None:

@@ -57,7 +57,7 @@ class Outage:
 
     def start(self) -> None:
         self.on = True
-        self.engine.pool.dispose()
+        self.engine.dispose()  # a new, empty pool: connections checked out now are not reused
 
     def end(self) -> None:
         self.on = False
