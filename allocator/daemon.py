@@ -52,7 +52,9 @@ _DB_DOWN = (OperationalError, InterfaceError, DisconnectionError, sa.exc.Timeout
 def database_down(exc: BaseException) -> bool:
     """True if `exc` (or what caused it) says the database cannot be reached right now."""
     seen: BaseException | None = exc
-    while seen is not None:
+    for _ in range(10):  # a chain is short; a cyclic one must not hang the daemon
+        if seen is None:
+            return False
         if isinstance(seen, _DB_DOWN) or (isinstance(seen, DBAPIError) and seen.connection_invalidated):
             return True
         seen = seen.__cause__ or seen.__context__

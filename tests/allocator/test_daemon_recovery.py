@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from allocator.daemon import Daemon
 from allocator.planner.domain import Request
 from allocator.store.repo import Store
+from allocator.sync.leader import LeaderLock
 from allocator.sync.worker import SyncWorker
 from tests.allocator.test_daemon import FAST, meetings_by_request, office, wait_for  # noqa: F401
 from tests.store.dbs import db_url  # noqa: F401  (fixture)
@@ -114,3 +115,25 @@ def test_a_replan_that_fails_in_a_database_outage_is_retried_and_the_log_stays_s
     assert sum("database is back" in r.getMessage() for r in ours) == 2
     assert not [r for r in ours if r.levelno >= logging.ERROR or r.exc_info]  # tracebacks only at debug
     assert len(ours) < 20, [r.getMessage() for r in ours]
+
+
+def test_a_follower_plans_what_it_saw_once_it_takes_over(office: Office) -> None:  # noqa: F811
+    """A leader that dies before re-planning leaves the follower's seen change owed, not dropped."""
+    store, sandbox, tenants = office
+    first = Daemon(store, None, FAST)
+    first.step_replan()  # a published plan to start from
+    first.stop()
+    dead_leader = LeaderLock(store.engine)
+    assert dead_leader.acquire()
+    follower = Daemon(Store(store.engine), tenants, FAST)
+    follower.start(replan_now=False)
+    try:
+        store.save_request(_late_request(store, "SEEN-1"), actor="test")
+        wait_for(lambda: follower.status()["replan_pending"] and not follower.state.leader, timeout=5)
+        time.sleep(FAST.debounce_s + 0.5)  # its re-plan came while it followed
+        assert follower.state.replans == 0
+        dead_leader.release()  # the leader is gone without having planned the change
+        wait_for(lambda: meetings_by_request(sandbox).get("SEEN-1") == 1, timeout=20)
+        assert follower.state.leader and follower.state.replans == 1
+    finally:
+        follower.stop()
