@@ -309,6 +309,8 @@ def status_cmd(
     daemon = report.get("daemon")
     if isinstance(daemon, dict):
         typer.echo(f"daemon: leader={daemon.get('leader')}, last re-plan: {daemon.get('last_replan_summary') or '-'}")
+        if daemon.get("database_down_since"):
+            typer.echo(f"  the database has been unavailable since {daemon['database_down_since']} (steps retrying)")
         for job, at in sorted(daemon.get("next_jobs", {}).items()):
             typer.echo(f"  next {job}: {at}")
         for e in daemon.get("errors", []):
