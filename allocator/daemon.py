@@ -23,9 +23,11 @@ from typing import Any
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
 from allocator.intake import IntakeFileError, file_digest, read_file, write_rejects
+from allocator.notify.events import tick
+from allocator.notify.outbox import Outbox
 from allocator.planner.candidates import CandidateCache
 from allocator.planner.solver import SolveOptions
 from allocator.service import ReplanOutcome, replan
@@ -43,6 +45,51 @@ WATCHED_ENTITIES = ("request", "pin", "host", "operator", "policy", "settings", 
 WATCH_LOOKBACK_IDS = 200  # audit ids re-read below the highest seen (late commits on PostgreSQL)
 
 
+#: What a lost or refused database connection raises (as opposed to a wrong statement): an outage, waited out.
+_DB_DOWN = (OperationalError, InterfaceError, DisconnectionError, sa.exc.TimeoutError)
+
+
+def database_down(exc: BaseException) -> bool:
+    """True if `exc` (or what caused it) says the database cannot be reached right now."""
+    seen: BaseException | None = exc
+    for _ in range(10):  # a chain is short; a cyclic one must not hang the daemon
+        if seen is None:
+            return False
+        if isinstance(seen, _DB_DOWN) or (isinstance(seen, DBAPIError) and seen.connection_invalidated):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return (text.splitlines() or [""])[0][:200]
+
+
+class _QuietScheduler(logging.Filter):
+    """APScheduler logs two lines for every run of every job ("Running job", "executed successfully") and,
+    while steps hang on a dead database, "skipped: maximum number of running instances" and "missed by" every
+    second. The daemon reports its steps itself, so these pass only when the daemon's log is at debug level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or log.isEnabledFor(logging.DEBUG)
+
+
+def _quiet_apscheduler() -> None:
+    for name in ("apscheduler.scheduler", "apscheduler.executors.default"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _QuietScheduler) for f in logger.filters):
+            logger.addFilter(_QuietScheduler())
+
+
+@dataclass
+class _Retry:
+    """One step's run of failures: how many, and the monotonic time before which it is not tried again."""
+
+    failures: int = 0
+    not_before: float = 0.0
+
+
 class DaemonSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -57,6 +104,8 @@ class DaemonSettings(BaseModel):
     inbox: Path | None = None
     status_file: Path | None = None
     misfire_grace_s: int = Field(default=30, ge=1)
+    retry_base_s: float = Field(default=1.0, gt=0, description="A failed step is tried again after this, doubling.")
+    retry_max_s: float = Field(default=30.0, gt=0, description="The longest wait between tries of a failed step.")
 
 
 @dataclass
@@ -72,23 +121,37 @@ class DaemonState:
     last_intake: str = ""
     replans: int = 0
     errors: list[str] = field(default_factory=list)
+    database_down_since: datetime | None = None
+
+
+class MailNotifier:
+    """The daemon's mail to PICs and operators: each notify step records what the published plan, reminders and
+    agendas call for and sends what is due, exactly once, through one `allocator.notify` outbox. `where` says
+    where mail goes (no secret in it), for the start-up log."""
+
+    def __init__(self, outbox: Outbox, where: str) -> None:
+        self.outbox = outbox
+        self.where = where
+
+    def __call__(self, store: Store, outcome: ReplanOutcome | None) -> str:
+        return str(tick(self.outbox))
+
+    def recover(self) -> int:
+        """On taking the lead (the only sender now): sends a dead leader left mid-way are handled as in doubt."""
+        return self.outbox.recover()
 
 
 _DAEMONS: dict[str, Daemon] = {}
 
 
 def _each(name: str) -> Callable[[str], None]:
-    """A module-level job function for APScheduler: looks the daemon up by id, runs one step, never raises."""
+    """A module-level job function for APScheduler: looks the daemon up by id and runs one step (never raises)."""
 
     def job(daemon_id: str) -> None:
         daemon = _DAEMONS.get(daemon_id)
         if daemon is None or daemon.stopping.is_set():
             return
-        try:
-            getattr(daemon, f"step_{name}")()
-        except Exception as exc:  # one failed step must not stop the daemon; it is logged and reported
-            log.exception("job %s failed", name)
-            daemon.state.errors = [*daemon.state.errors[-9:], f"{datetime.now(UTC):%H:%M:%S} {name}: {exc}"]
+        daemon.run_step(name)
 
     job.__name__ = f"job_{name}"
     job.__qualname__ = f"job_{name}"
@@ -129,10 +192,15 @@ class Daemon:
         self._seen_audit = self._audit_high_water()
         self._seen_ids: set[int] = set(range(self._seen_audit - WATCH_LOOKBACK_IDS, self._seen_audit + 1))
         self._replan_pending = False
+        self._replan_owed = False  # a re-plan asked for while following, to run on taking the lead
         self._last_outcome: ReplanOutcome | None = None
         self._busy = threading.Lock()
         self._lead_guard = threading.Lock()
         self._cache = CandidateCache()  # per-request options, reused while requests and resources are unchanged
+        self._retries: dict[str, _Retry] = {}
+        self._outage_steps: set[str] = set()  # steps that failed since the database went away
+        self._outage_started = 0.0
+        self._outage_guard = threading.Lock()
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -149,10 +217,16 @@ class Daemon:
         if s.inbox is not None:
             s.inbox.mkdir(parents=True, exist_ok=True)
             add(job_intake, "interval", seconds=s.intake_every_s, id="intake", args=[self.id], misfire_grace_time=grace)
+        _quiet_apscheduler()
         self.scheduler.start()
         if replan_now:
             self.request_replan(delay_s=0.0)
         log.info("daemon started (%s)", ", ".join(j.id for j in self.scheduler.get_jobs()))
+        if isinstance(self.notifier, MailNotifier):
+            log.info("mail: %s", self.notifier.where)
+        elif self.notifier is None:
+            log.warning("mail: not configured: PICs and operators are sent nothing (give --notify-config or "
+                        "VICON_SMTP_HOST; see docs/daemon.md)")  # fmt: skip
 
     def stop(self, wait: bool = True) -> None:
         """Finish the running step, then stop; the leader lock is released."""
@@ -175,6 +249,65 @@ class Daemon:
         finally:
             self.stop()
 
+    # --- running a step: retried with back-off, a database outage reported once -----------------
+
+    def run_step(self, name: str) -> bool:
+        """Run `step_<name>`. A step that fails is tried again after `retry_base_s`, doubling up to
+        `retry_max_s`, until it succeeds; a re-plan that fails stays owed and is rescheduled for then (a
+        one-shot job would otherwise never come back). True if the step ran and succeeded."""
+        retry = self._retries.setdefault(name, _Retry())
+        wait = retry.not_before - time.monotonic()
+        if wait > 0:
+            if name == "replan":
+                self.request_replan(delay_s=wait)
+            return False
+        try:
+            getattr(self, f"step_{name}")()
+        except Exception as exc:  # one failed step must not stop the daemon; it is retried and reported
+            self._step_failed(name, retry, exc)
+            return False
+        self._step_succeeded(name, retry)
+        return True
+
+    def _step_failed(self, name: str, retry: _Retry, exc: Exception) -> None:
+        """Back off; log the start of an outage once (tracebacks at debug), other errors once per run of them."""
+        retry.failures += 1
+        delay = min(self.settings.retry_max_s, self.settings.retry_base_s * 2 ** (retry.failures - 1))
+        retry.not_before = time.monotonic() + delay
+        if name == "replan":
+            self.request_replan(delay_s=delay)
+        if retry.failures == 1:
+            self.state.errors = [*self.state.errors[-9:], f"{datetime.now(UTC):%H:%M:%S} {name}: {_first_line(exc)}"]
+        if database_down(exc):
+            with self._outage_guard:  # steps fail in several threads at once; the outage starts once
+                if not self._outage_steps:
+                    self._outage_started = time.monotonic()
+                    self.state.database_down_since = datetime.now(UTC)
+                    log.warning("the database is unavailable (%s: %s); every step waits and is retried with "
+                                "back-off", type(exc).__name__, _first_line(exc))  # fmt: skip
+                self._outage_steps.add(name)
+            log.debug("%s: the database is unavailable; next try in %.1f s", name, delay, exc_info=exc)
+        elif retry.failures == 1:
+            log.error("%s failed; retrying with back-off", name, exc_info=exc)
+        else:
+            log.debug("%s failed again (%d times); next try in %.1f s", name, retry.failures, delay, exc_info=exc)
+
+    def _step_succeeded(self, name: str, retry: _Retry) -> None:
+        """A step that failed in an outage works again: the outage is over; every waiting step may run now."""
+        if retry.failures:
+            log.debug("%s works again after %d failed tries", name, retry.failures)
+        retry.failures, retry.not_before = 0, 0.0
+        with self._outage_guard:
+            if name not in self._outage_steps:
+                return
+            log.info("the database is back after %.0f s; resuming", time.monotonic() - self._outage_started)
+            self._outage_steps.clear()
+            self.state.database_down_since = None
+        for other in self._retries.values():
+            other.not_before = 0.0
+        if self._replan_pending:
+            self.request_replan()
+
     # --- leadership --------------------------------------------------------------------------------
 
     def lead(self) -> bool:
@@ -182,11 +315,32 @@ class Daemon:
             if self.stopping.is_set():
                 return False
             if not self.lock.held:
-                self.lock.acquire()
+                if self.lock.acquire():
+                    self._took_lead()
             elif not self.lock.still_held():
                 self.lock.release()
             self.state.leader = self.lock.held
             return self.lock.held
+
+    def _took_lead(self) -> None:
+        """Called once each time this daemon becomes the leader. Holding the lock means no other worker is
+        alive, so whatever a dead leader (a crashed daemon, a killed `vicon sync`) left claimed is released
+        now rather than when its lease runs out; a re-plan this daemon owes (seen while following) is run.
+        If this fails (the database is down), the lock is let go, so the next try does it all again."""
+        try:
+            if self.zoom is not None:
+                released = SyncWorker(self.store, self.zoom).recover(all_in_progress=True)
+                if released:
+                    log.info("leading: released %d Zoom actions claimed by a worker that is gone", released)
+            if isinstance(self.notifier, MailNotifier):
+                interrupted = self.notifier.recover()
+                if interrupted:
+                    log.info("leading: %d notifications were interrupted mid-send; handled as in doubt", interrupted)
+        except BaseException:
+            self.lock.release()
+            raise
+        if self._replan_owed:
+            self.request_replan()
 
     # --- triggers ----------------------------------------------------------------------------------
 
@@ -231,7 +385,9 @@ class Daemon:
             self.request_replan()
 
     def step_replan(self) -> ReplanOutcome | None:
+        self._replan_owed = False
         if not self.lead():
+            self._replan_owed = True  # a follower keeps it: run when this daemon takes the lead
             return None
         with self._busy:
             self._replan_pending = False
@@ -251,7 +407,9 @@ class Daemon:
             log.info("re-planned: %s", summary)
         if self.on_replan is not None:
             self.on_replan(outcome)
-        self.step_sync()  # the new meetings should exist in Zoom within seconds, not at the next tick
+        self.run_step("sync")  # the new meetings should exist in Zoom within seconds, not at the next tick
+        if self.notifier is not None and self.zoom is None:
+            self.run_step("notify")  # without Zoom no sync follows to trigger it: tell the unserved now
         return outcome
 
     def step_sync(self) -> None:
@@ -263,7 +421,7 @@ class Daemon:
             self.state.last_sync = report.summary()
             log.info("sync: %s", report.summary())
         if self.notifier is not None and report.processed:
-            self.step_notify()
+            self.run_step("notify")
 
     def step_reconcile(self) -> None:
         if self.zoom is None or not self.lead():
@@ -285,9 +443,8 @@ class Daemon:
         for path in sorted(p for p in inbox.iterdir() if p.is_file() and p.suffix.lower() in INTAKE_SUFFIXES):
             try:
                 self.state.last_intake = ingest_file(self.store, path)
-            except SQLAlchemyError as exc:  # the database, not the file: every file would fail; try next tick
-                log.warning("intake: %s waits, the database is unavailable (%s)", path.name, type(exc).__name__)
-                return
+            except SQLAlchemyError:  # the database, not the file: the step is retried with back-off (run_step)
+                raise
             except Exception as exc:  # one bad file must not block the inbox: count it, set it aside, go on
                 self.state.last_intake = self._intake_failed(path, exc)
             log.info("intake: %s", self.state.last_intake)
@@ -326,6 +483,7 @@ class Daemon:
             "last_reconcile": st.last_reconcile,
             "last_intake": st.last_intake,
             "errors": st.errors,
+            "database_down_since": st.database_down_since.isoformat() if st.database_down_since else None,
             "next_jobs": {j.id: j.next_run_time.isoformat() for j in jobs if j.next_run_time},
             "written_at": datetime.now(UTC).isoformat(),
         }

@@ -19,12 +19,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from allocator.commands.notify import build_outbox
 from allocator.commands.render import print_plan
-from allocator.daemon import Daemon, DaemonSettings
+from allocator.daemon import Daemon, DaemonSettings, MailNotifier
 from allocator.notify.config import NotifyConfig
-from allocator.notify.events import tick
 from allocator.notify.startlinks import TenantStartLinks
+from allocator.notify.wiring import build_outbox, describe_mail
 from allocator.planner.domain import Request, RequestStatus
 from allocator.problem_files import load_problem
 from allocator.service import ReplanOutcome
@@ -82,9 +81,8 @@ def _run(example: Path, workdir: Path, console: Console, *, lang: str, timeout_s
     console.print(f"Zoom SANDBOX (bukan Zoom asli) di {sandbox.url}")
     tenants = ZoomTenants(sandbox.zoom_config())
     mail_dir = workdir / "mail"
-    outbox = build_outbox(
-        store, NotifyConfig(transport="file", mail_dir=mail_dir), start_links=TenantStartLinks(tenants)
-    )
+    mail_config = NotifyConfig(transport="file", mail_dir=mail_dir)
+    outbox = build_outbox(store, mail_config, start_links=TenantStartLinks(tenants))
     outbox.recover()
     replans: list[ReplanOutcome] = []
 
@@ -101,8 +99,7 @@ def _run(example: Path, workdir: Path, console: Console, *, lang: str, timeout_s
         if len(outcome.changes) > 12:
             console.print(f"   … {len(outcome.changes) - 12} more")
 
-    def notifier(st: Store, _outcome: ReplanOutcome | None) -> str:
-        return str(tick(outbox))
+    notifier = MailNotifier(outbox, describe_mail(mail_config))
 
     settings = DaemonSettings(
         debounce_s=1.0, watch_every_s=0.5, sync_every_s=1.0, intake_every_s=0.5, notify_every_s=1.0,

@@ -16,10 +16,13 @@ from rich.table import Table
 from allocator.commands.intake_view import flag_words, intake_table, late_detail
 from allocator.commands.kits import kits_app
 from allocator.commands.store import ActorOpt, DbOpt, _fail, _open, _tenants
-from allocator.daemon import Daemon, DaemonSettings
+from allocator.daemon import Daemon, DaemonSettings, MailNotifier
 from allocator.intake import IntakeFileError, read_file, write_rejects
 from allocator.intake.messages import Lang
+from allocator.notify.config import NotifyConfigError, load_notify_config
 from allocator.notify.outbox import notification_status
+from allocator.notify.startlinks import TenantStartLinks
+from allocator.notify.wiring import build_outbox, describe_mail, mail_configured
 from allocator.planner.domain import Pin, Request, local, zone_abbrev
 from allocator.planner.errors import ViconError
 from allocator.planner.explain import when
@@ -27,6 +30,7 @@ from allocator.planner.problem_io import validation_messages
 from allocator.planner.solver import SolveOptions
 from allocator.service import replan
 from allocator.store.repo import Store
+from zoom_client import ZoomTenants
 
 requests_app = typer.Typer(help="Requests: add, list, show, cancel.", no_args_is_help=True)
 console = Console(width=140)
@@ -308,6 +312,8 @@ def status_cmd(
     daemon = report.get("daemon")
     if isinstance(daemon, dict):
         typer.echo(f"daemon: leader={daemon.get('leader')}, last re-plan: {daemon.get('last_replan_summary') or '-'}")
+        if daemon.get("database_down_since"):
+            typer.echo(f"  the database has been unavailable since {daemon['database_down_since']} (steps retrying)")
         for job, at in sorted(daemon.get("next_jobs", {}).items()):
             typer.echo(f"  next {job}: {at}")
         for e in daemon.get("errors", []):
@@ -316,12 +322,42 @@ def status_cmd(
         typer.echo("daemon: no status file (not running here)")
 
 
+NotifyConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--notify-config",
+        envvar="VICON_NOTIFY_CONFIG",
+        help="Mail settings (JSON or TOML, as for `vicon notify`; secrets from VICON_SMTP_*). Without it (and "
+        "without VICON_SMTP_HOST or --mail-dir) no mail is sent.",
+    ),
+]
+
+
+def _mail_notifier(
+    store: Store, config: Path | None, mail_dir: Path | None, tenants: ZoomTenants | None
+) -> MailNotifier | None:
+    """The daemon's notifier when anything says where mail goes; None (said at start) otherwise."""
+    if not mail_configured(config, mail_dir):
+        return None
+    try:
+        cfg = load_notify_config(config)
+    except NotifyConfigError as exc:
+        raise _fail(str(exc), 2) from None
+    start_links = TenantStartLinks(tenants) if tenants is not None else None
+    outbox = build_outbox(store, cfg, start_links=start_links, mail_dir=mail_dir)
+    return MailNotifier(outbox, describe_mail(cfg, mail_dir))
+
+
 def daemon_cmd(
     db: DbOpt = None,
     zoom_config: ZoomOpt = None,
     inbox: Annotated[Path | None, typer.Option(help="Folder watched for CSV/XLSX/JSON request files.")] = None,
     debounce: Annotated[float, typer.Option(min=0.1, help="Seconds of quiet before a re-plan.")] = 5.0,
     status_file: Annotated[Path, typer.Option()] = Path("var/daemon-status.json"),
+    notify_config: NotifyConfigOpt = None,
+    mail_dir: Annotated[
+        Path | None, typer.Option("--mail-dir", help="Write mail as .eml files here instead of sending it.")
+    ] = None,
 ) -> None:
     """Run the scheduling daemon until SIGTERM/SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -329,9 +365,10 @@ def daemon_cmd(
     tenants = _tenants(zoom_config) if zoom_config else None
     if tenants is None:
         typer.echo("warning: no --zoom-config: plans are published but nothing is synced to Zoom", err=True)
+    notifier = _mail_notifier(store, notify_config, mail_dir, tenants)
     status_file.parent.mkdir(parents=True, exist_ok=True)
     settings = DaemonSettings(debounce_s=debounce, inbox=inbox, status_file=status_file)
-    Daemon(store, tenants, settings).run_forever()
+    Daemon(store, tenants, settings, notifier=notifier).run_forever()
 
 
 def demo_cmd(

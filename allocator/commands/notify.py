@@ -17,8 +17,10 @@ from allocator.notify.config import NotifyConfig, NotifyConfigError, load_notify
 from allocator.notify.events import notify_plan_changes, preview_pic, queue_daily_agendas, queue_reminders
 from allocator.notify.outbox import Outbox, notification_status
 from allocator.notify.startlinks import TenantStartLinks, ZoomStartLinks
-from allocator.notify.transport import AppriseTransport, FileTransport, MailTransport, ShortTransport, SmtpTransport
+from allocator.notify.wiring import build_outbox
 from allocator.store.repo import Store
+
+__all__ = ["build_outbox", "notify_app", "register"]
 
 DbOpt = Annotated[str | None, typer.Option("--db", envvar="VICON_DATABASE_URL", help="Database URL.")]
 ConfigOpt = Annotated[
@@ -40,23 +42,6 @@ notify_app = typer.Typer(
 def _fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
-
-
-def build_outbox(
-    store: Store,
-    config: NotifyConfig,
-    *,
-    start_links: ZoomStartLinks | None = None,
-    mail_dir: Path | None = None,
-) -> Outbox:
-    """An outbox with the transports the configuration names (`mail_dir` forces .eml files)."""
-    mail: MailTransport
-    if mail_dir is not None or config.transport == "file":
-        mail = FileTransport(mail_dir or config.mail_dir)
-    else:
-        mail = SmtpTransport(config.smtp)
-    chat: ShortTransport | None = AppriseTransport(config.channels) if config.channels else None
-    return Outbox(store, config, mail=mail, chat=chat, start_links=start_links)
 
 
 def _open(db: str | None) -> Store:

@@ -62,6 +62,15 @@ def serve_cmd(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535)] = 8000,
     db: DbOpt = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            envvar="VICON_FORWARDED_ALLOW_IPS",
+            help="Behind a reverse proxy: its address(es), comma-separated; X-Forwarded-For from them names the "
+            "client (the anonymous rate limit counts per client address).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API and the pages. Needs $VICON_WEB_SECRET (≥ 32 random characters)."""
     import uvicorn
@@ -73,8 +82,9 @@ def serve_cmd(
         settings = WebSettings.from_env(base_url=f"http://{host}:{port}")
     store = _open(db)
     app = create_app(store, settings)
-    typer.echo(f"vicon serve on http://{host}:{port} (API docs /api/docs); database {store}", err=True)
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False)
+    typer.echo(f"vicon serve on http://{host}:{port} (API document /api/openapi.json); database {store}", err=True)
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=bool(forwarded_allow_ips),
+                            forwarded_allow_ips=forwarded_allow_ips or None)  # fmt: skip
     server = uvicorn.Server(config)
     logging.getLogger("uvicorn.access").addFilter(RedactTokens())  # after uvicorn configured its loggers
     server.run()

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from allocator.notify.events import upcoming_requests
 from allocator.planner.domain import Pin
@@ -88,10 +90,15 @@ def _not_found(ref: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, f"unknown request {ref!r}")
 
 
-@router.get("/healthz", response_model=HealthOut, tags=["health"])
-def health(store: StoreDep) -> HealthOut:
-    """The process answers and the database is readable."""
-    p = store.published_plan()
+@router.get("/healthz", response_model=HealthOut, tags=["health"],
+            responses={503: {"model": ErrorOut, "description": "The database cannot be reached"}})  # fmt: skip
+def health(store: StoreDep) -> HealthOut | JSONResponse:
+    """The process answers and the database is readable (503 while it is not: unavailable, not broken)."""
+    try:
+        p = store.published_plan()
+    except SQLAlchemyError as exc:
+        body = {"detail": f"database unavailable ({type(exc).__name__})", "errors": []}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
     return HealthOut(status="ok", database="ok", plan_id=p.id if p else None)
 
 

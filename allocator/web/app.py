@@ -9,14 +9,25 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from allocator.store.repo import Store
-from allocator.web import api, pages, upload_pages, zoomhook
+from allocator.web import api, guard, pages, upload_pages, zoomhook
+from allocator.web.i18n import TEXT, lang_of
 from allocator.web.settings import WebSettings, check_secret
 from zoom_client.webhooks import WebhookVerifier
 
+log = logging.getLogger(__name__)
 _JSON_PREFIXES = ("/api", "/webhooks")
+#: Pages are our own HTML and CSS only: no script at all, no frame, forms post only here.
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+#: Responses that may carry join links, passcodes or a signed-in person's data: never kept by any cache.
+_NO_STORE_PREFIXES = ("/api/", "/p/", "/admin", "/me", "/login")
+_CACHEABLE = ("/api/openapi.json",)
 _SECRET_PATHS = re.compile(r"(/(?:api/)?p(?:ic)?/)[^/?\s\"]+")
 
 
@@ -52,15 +63,16 @@ def validation_errors(exc: RequestValidationError) -> list[str]:
 
 
 def create_app(store: Store, settings: WebSettings) -> FastAPI:
-    """The API (/api, documented at /api/openapi.json and /api/docs), the Zoom webhook and the pages (with the
-    admin's upload of request files)."""
+    """The API (/api, documented at /api/openapi.json), the Zoom webhook and the pages (with the admin's upload
+    of request files). No Swagger page: FastAPI's loads its scripts from a CDN, which the CSP (and a
+    government office's network) would not allow."""
     check_secret(settings.secret)
     app = FastAPI(
         title="vicon-allocator",
         version="0.1.0",
         summary="Requests, plans and Zoom links for a shared pool of Zoom licences and vicon operators.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
         lifespan=upload_pages.lifespan,
     )
@@ -100,14 +112,35 @@ def create_app(store: Store, settings: WebSettings) -> FastAPI:
     async def denied(request: Request, exc: pages.PageDenied) -> Response:
         return pages.page_error(request, exc)
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_down(request: Request, exc: Exception) -> Response:
+        """The database cannot be reached: the service is unavailable for now (503), not broken (500)."""
+        log.warning("database unavailable during %s %s: %s", request.method, redact(request.url.path),
+                    type(exc).__name__)  # fmt: skip
+        if not wants_json(request):
+            lang = lang_of(request.query_params.get("lang"))
+            page = pages.message_page(request, lang, 503, "unavailable", TEXT[lang]["db_down"])
+            page.headers["Retry-After"] = "5"
+            return page
+        return JSONResponse({"detail": "database unavailable", "errors": []}, 503, headers={"Retry-After": "5"})
+
+    # Middleware added later wraps the earlier: the headers below go on the guards' refusals too.
+    app.add_middleware(guard.PublicPostLimits, settings=settings)
+    app.add_middleware(guard.CookieWriteOrigin, settings=settings)
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.url.path.startswith(("/p/", "/api/pic/")):
-            response.headers["Cache-Control"] = "no-store"
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        # same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on our own form posts
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Content-Security-Policy", CSP)
+        path = request.url.path
+        if path.startswith(_NO_STORE_PREFIXES) and path not in _CACHEABLE:
+            headers["Cache-Control"] = "no-store"
         return response
 
     app.include_router(api.router)

@@ -71,6 +71,12 @@ TEXT: dict[str, dict[str, str]] = {
         "Unggah lagi.",
         "flag_late_letter": "surat terlambat: masuk {days} hari kerja sebelum acara (minimal {min})",
         "flag_kit_requested": "minta peralatan, jenisnya belum dipilih",
+        "too_many": "Terlalu banyak permohonan", "too_many_text":
+        "Terlalu banyak permohonan dari alamat ini dalam satu menit; coba lagi dalam {secs} detik.",
+        "too_big": "Permohonan terlalu besar", "too_big_text": "Isian terlalu besar ({size}); batasnya {max}.",
+        "cross_site": "Ditolak: kiriman ini tidak berasal dari halaman layanan ini. Buka halamannya lalu coba lagi.",
+        "db_down": "Layanan sedang tidak dapat membaca basis data; coba lagi sebentar lagi.",
+        "unavailable": "Layanan belum tersedia",
     },
     "en": {
         "app": "Vicon Service", "home": "Home", "form": "File a request", "timeline": "Timeline",
@@ -137,6 +143,12 @@ TEXT: dict[str, dict[str, str]] = {
         "upload_gone": "Upload not found: already saved, expired (1 hour) or a wrong address. Upload it again.",
         "flag_late_letter": "late letter: came in {days} working day(s) before the event (the site asks {min})",
         "flag_kit_requested": "equipment asked for, kind not chosen yet",
+        "too_many": "Too many requests", "too_many_text":
+        "Too many requests from this address in one minute; try again in {secs} seconds.",
+        "too_big": "Request too large", "too_big_text": "The submission is too large ({size}); the limit is {max}.",
+        "cross_site": "Refused: this post did not come from this service's own pages. Open the page and try again.",
+        "db_down": "The service cannot reach its database right now; try again in a moment.",
+        "unavailable": "Service unavailable",
     },
 }  # fmt: skip
 

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 MIN_SECRET_LEN = 32
 #: The largest request file the admin's upload page takes (5 MiB: a form export of thousands of rows is far less).
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+#: Anonymous posts (the form, `POST /api/requests`) per client address per minute; a unit files a few a day.
+PUBLIC_POSTS_PER_MINUTE = 10
+#: The largest anonymous post body (64 KiB: one request is well under 2 KiB).
+PUBLIC_MAX_BODY_BYTES = 64 * 1024
 #: Values people leave in place from examples; a secret made of (repeats of) one of these is refused.
 KNOWN_DEFAULTS = (
     "changeme", "change-me", "change_me", "secret", "password", "default", "vicon", "test", "example",
@@ -38,16 +42,16 @@ def check_secret(secret: str | None, name: str = "VICON_WEB_SECRET") -> str:
     return secret
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _positive_int(env: Mapping[str, str], name: str, default: int, unit: str = "bytes", minimum: int = 1) -> int:
     raw = env.get(name)
     if not raw:
         return default
     try:
         value = int(raw.replace("_", ""))
     except ValueError:
-        raise WebConfigError(f"{name} must be a whole number of bytes, not {raw!r}") from None
-    if value < 1:
-        raise WebConfigError(f"{name} must be a positive number of bytes, not {raw!r}")
+        raise WebConfigError(f"{name} must be a whole number of {unit}, not {raw!r}") from None
+    if value < minimum:
+        raise WebConfigError(f"{name} must be at least {minimum} ({unit}), not {raw!r}")
     return value
 
 
@@ -64,16 +68,21 @@ class WebSettings:
     secure_cookies: bool = False
     upload_max_bytes: int = UPLOAD_MAX_BYTES
     upload_dir: str | None = None  # None: a private temporary folder of this process
+    public_posts_per_minute: int = PUBLIC_POSTS_PER_MINUTE  # 0: no limit
+    public_max_body_bytes: int = PUBLIC_MAX_BODY_BYTES
 
     def __post_init__(self) -> None:
         check_secret(self.secret)
         if self.upload_max_bytes < 1:
             raise WebConfigError(f"upload_max_bytes must be a positive number of bytes, not {self.upload_max_bytes}")
+        if self.public_posts_per_minute < 0 or self.public_max_body_bytes < 1:
+            raise WebConfigError("public_posts_per_minute must be ≥ 0 and public_max_body_bytes ≥ 1")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> WebSettings:
         """`VICON_WEB_SECRET` (required), `VICON_BASE_URL`, `VICON_ZOOM_WEBHOOK_SECRET`, `VICON_ZOOM_CONFIG`,
-        `VICON_UPLOAD_MAX_BYTES`, `VICON_UPLOAD_DIR`."""
+        `VICON_UPLOAD_MAX_BYTES`, `VICON_UPLOAD_DIR`, `VICON_PUBLIC_POSTS_PER_MINUTE` (0: no limit),
+        `VICON_PUBLIC_MAX_BYTES`."""
         e = os.environ if env is None else env
         values: dict[str, object] = {
             "secret": check_secret(e.get("VICON_WEB_SECRET")),
@@ -83,6 +92,10 @@ class WebSettings:
             "secure_cookies": (e.get("VICON_BASE_URL") or "").startswith("https://"),
             "upload_max_bytes": _positive_int(e, "VICON_UPLOAD_MAX_BYTES", UPLOAD_MAX_BYTES),
             "upload_dir": e.get("VICON_UPLOAD_DIR") or None,
+            "public_posts_per_minute": _positive_int(
+                e, "VICON_PUBLIC_POSTS_PER_MINUTE", PUBLIC_POSTS_PER_MINUTE, unit="posts a minute", minimum=0
+            ),
+            "public_max_body_bytes": _positive_int(e, "VICON_PUBLIC_MAX_BYTES", PUBLIC_MAX_BODY_BYTES),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -238,3 +238,73 @@ def test_vicon_daemon_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
         assert published is not None and published.actor == "daemon"
     finally:
         store.close()
+
+
+def test_vicon_daemon_sends_mail_when_configured_and_says_where(tmp_path: Path) -> None:
+    """`vicon daemon --notify-config` wires the mail: each PIC is sent the join link, and the log says where mail
+    goes without the password."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    db = f"sqlite:///{tmp_path / 'd.db'}"
+    root = Path(__file__).resolve().parents[2]
+    vicon = [sys.executable, "-m", "allocator"]
+    subprocess.run([*vicon, "import", "--problem", str(EXAMPLE), "--db", db], check=True, cwd=root,
+                   capture_output=True)  # fmt: skip
+    mail = tmp_path / "mail"
+    notify = tmp_path / "notify.json"
+    office = {"name": "Kominfo", "email": "vicon@kominfo.example.go.id"}
+    notify.write_text(json.dumps({"notify": {"transport": "file", "mail_dir": str(mail), "office": office}}))
+    sandbox = run_sandbox(fixture_for_hosts(load_problem(EXAMPLE).hosts), port=0)
+    zoom = tmp_path / "zoom.json"
+    zoom.write_text(json.dumps(sandbox.config_json()))
+    env = {**os.environ, "CI": "", "VICON_SMTP_PASSWORD": "pw-Never-In-The-Log-9431"}
+    env.pop("VICON_NOTIFY_CONFIG", None)
+    args = ["daemon", "--db", db, "--debounce", "0.2", "--status-file", str(tmp_path / "status.json")]
+    proc = subprocess.Popen([*vicon, *args, "--zoom-config", str(zoom), "--notify-config", str(notify)],
+                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)  # fmt: skip
+    try:
+        wait_for(lambda: len(list(mail.glob("*pic.scheduled*.eml"))) >= 10, timeout=90)
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        sandbox.stop()
+    assert proc.returncode == 0
+    assert f"mail: .eml files in {mail}" in out and "from vicon@kominfo.example.go.id" in out
+    assert "pw-Never-In-The-Log-9431" not in out
+    joined = b"".join(f.read_bytes() for f in mail.glob("*pic.scheduled*.eml"))
+    assert b"/j/" in joined and b"zak=" not in joined  # join links, never a start link
+
+
+def test_mail_settings_are_described_without_secrets() -> None:
+    from allocator.notify.config import load_notify_config
+    from allocator.notify.wiring import describe_mail, mail_configured
+
+    env = {"VICON_SMTP_HOST": "smtp.example.go.id", "VICON_SMTP_USER": "vicon", "VICON_SMTP_PASSWORD": "s3cret-Pa55"}
+    cfg = load_notify_config(env={**env, "VICON_SMTP_FROM": "vicon@example.go.id"})
+    cfg = cfg.model_copy(update={"channels": ["tgram://123456:SECRET-BOT-TOKEN/987"]})
+    text = describe_mail(cfg)
+    assert text == ("SMTP smtp.example.go.id:587 (starttls, login vicon), from vicon@example.go.id; "
+                    "1 chat channel(s) (tgram)")  # fmt: skip
+    assert "s3cret" not in text and "SECRET-BOT-TOKEN" not in text
+    assert not mail_configured(None, None, env={"VICON_SMTP_PASSWORD": "x"})
+    assert mail_configured(None, None, env={"VICON_SMTP_HOST": "smtp.example.go.id"})
+
+
+def test_a_daemon_without_mail_says_so_at_start(
+    office: tuple[Store, Sandbox, ZoomTenants], caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    store, _sandbox, tenants = office
+    caplog.set_level(logging.INFO, logger="vicon.daemon")
+    daemon = Daemon(store, tenants, FAST)
+    daemon.start(replan_now=False)
+    daemon.stop()
+    assert any(r.levelno == logging.WARNING and r.getMessage().startswith("mail: not configured")
+               for r in caplog.records)  # fmt: skip

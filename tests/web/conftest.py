@@ -66,9 +66,13 @@ class Web:
         return {"Authorization": f"Bearer {self.token(role, operator=operator)}"}
 
 
+#: What a browser sends with a post from our own pages (settings.base_url); tests of other origins override it.
+SAME_ORIGIN = {"origin": "http://testserver"}
+
+
 @pytest.fixture
 def web(store: Store, settings: WebSettings) -> Iterator[Web]:
-    with TestClient(create_app(store, settings)) as client:
+    with TestClient(create_app(store, settings), headers=SAME_ORIGIN) as client:
         yield Web(client, store, settings)
 
 

@@ -21,7 +21,7 @@ from allocator.store import Store
 from allocator.web.app import create_app
 from allocator.web.settings import UPLOAD_MAX_BYTES, WebConfigError, WebSettings
 from allocator.web.uploads import UploadBox
-from tests.web.conftest import ROOT, Web
+from tests.web.conftest import ROOT, SAME_ORIGIN, Web
 
 FORM = ROOT / "tests" / "fixtures" / "intake" / "kominfo-paser-google-form.csv"
 STORED = 60  # the example office's requests
@@ -262,7 +262,7 @@ def test_the_limit_and_folder_are_configurable(tmp_path: Path) -> None:
 
 
 def test_the_private_folder_goes_when_the_app_stops(store: Store, settings: WebSettings) -> None:
-    with TestClient(create_app(store, settings)) as client:
+    with TestClient(create_app(store, settings), headers=SAME_ORIGIN) as client:
         web = Web(client, store, settings)
         _admin(web)
         _digest(_upload(web).text)
