@@ -9,10 +9,12 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 SUFFIXES = (".csv", ".xlsx", ".json")
+MAX_ROWS = 5_000  # a month of a ministry is ~1,500 requests; a larger file is an export of something else
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -41,7 +43,7 @@ def _csv(path: Path) -> Table:
         text = raw.decode("cp1252")  # "CSV (comma delimited)" from an older Excel on Windows
     header = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=header.count)  # spreadsheets in Indonesian locales export with ";"
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    records = list(islice(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), MAX_ROWS + 2))
     if not records:
         return Table([], [])
     headers = [h.strip() for h in records[0]]
@@ -54,7 +56,7 @@ def _xlsx(path: Path) -> Table:
 
     book = load_workbook(path, read_only=True, data_only=True)  # formulas give their stored value, never run
     try:
-        values = list(book.worksheets[0].iter_rows(values_only=True))
+        values = list(islice(book.worksheets[0].iter_rows(values_only=True), MAX_ROWS + 2))
     finally:
         book.close()
     if not values:
@@ -82,10 +84,13 @@ def read_table(path: Path) -> Table:
     if suffix not in readers:
         raise IntakeFileError(f"{path.name}: unsupported file type {suffix or '(none)'} (use .csv, .xlsx or .json)")
     try:
-        return readers[suffix](path)
+        table = readers[suffix](path)
     except IntakeFileError:
         raise
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
         raise IntakeFileError(f"{path.name}: cannot be read ({exc})") from None
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
         raise IntakeFileError(f"{path.name}: not a readable workbook ({type(exc).__name__})") from None
+    if len(table.rows) > MAX_ROWS:  # read no further than that: a huge file is refused in a moment, not minutes
+        raise IntakeFileError(f"{path.name}: more than {MAX_ROWS:,} rows; split it into files of at most {MAX_ROWS:,}")
+    return table
