@@ -64,7 +64,8 @@ class PageDenied(Exception):
         self.status, self.heading_key, self.message = status, heading_key, message
 
 
-def _store(request: Request) -> Store:
+def store_of(request: Request) -> Store:
+    """The app's store, for every page module."""
     store: Store = request.app.state.store
     return store
 
@@ -123,7 +124,7 @@ def _blank_form(store: Store) -> dict[str, Any]:
 
 @router.get("/form", response_class=HTMLResponse)
 def form_page(request: Request, lang: str = "id") -> HTMLResponse:
-    return render(request, "form.html", lang_of(lang), v=_blank_form(_store(request)), errors=[], field_errors={},
+    return render(request, "form.html", lang_of(lang), v=_blank_form(store_of(request)), errors=[], field_errors={},
                   zones=ZONES)  # fmt: skip
 
 
@@ -139,7 +140,7 @@ def _field_errors(errors: list[str]) -> dict[str, str]:
 @router.post("/form", response_class=HTMLResponse)
 async def form_submit(request: Request, lang: str = "id") -> HTMLResponse:
     lang = lang_of(lang)
-    store, settings = _store(request), _settings(request)
+    store, settings = store_of(request), _settings(request)
     raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     v = _blank_form(store) | {k: raw.get(k, "") for k in _blank_form(store)}
     errors: list[str] = []
@@ -181,7 +182,7 @@ async def form_submit(request: Request, lang: str = "id") -> HTMLResponse:
 @router.get("/p/{token}", response_class=HTMLResponse)
 def pic_page(request: Request, token: str, lang: str = "id") -> HTMLResponse:
     lang = lang_of(lang)
-    store = _store(request)
+    store = store_of(request)
     try:
         ref = decode_pic_token(_settings(request), token)
     except TokenError:
@@ -243,7 +244,7 @@ def my_page(request: Request, lang: str = "id") -> HTMLResponse:
 
     lang = lang_of(lang)
     who = need_user(request, admin=False)
-    store = _store(request)
+    store = store_of(request)
     idx = PlanIndex.of(store)
     items = []
     if who.operator:
@@ -267,7 +268,7 @@ def timeline_page(
 ) -> HTMLResponse:
     lang = lang_of(lang)
     who = need_user(request, admin=True)
-    store = _store(request)
+    store = store_of(request)
     zone = store.policy().timezone
     try:
         chosen = date.fromisoformat(day) if day else first_day_with_requests(store, zone)
@@ -310,7 +311,7 @@ def _show(a: Any) -> str:
 async def replan_preview(request: Request, lang: str = "id") -> HTMLResponse:
     lang = lang_of(lang)
     who = need_user(request, admin=True)
-    store = _store(request)
+    store = store_of(request)
     try:
         out = await run_in_threadpool(lambda: replan(store, actor=who.actor, dry_run=True))
     except ViconError as exc:
@@ -330,7 +331,7 @@ async def replan_preview(request: Request, lang: str = "id") -> HTMLResponse:
 async def replan_apply(request: Request, lang: str = "id") -> Response:
     lang = lang_of(lang)
     who = need_user(request, admin=True)  # a cross-site post never gets here (guard.CookieWriteOrigin)
-    store = _store(request)
+    store = store_of(request)
     try:
         out = await run_in_threadpool(lambda: replan(store, actor=who.actor, dry_run=False))
     except ViconError as exc:

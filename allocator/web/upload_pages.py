@@ -35,7 +35,7 @@ from allocator.planner.domain import SitePolicy, local, zone_abbrev
 from allocator.planner.explain import when
 from allocator.store.repo import Store
 from allocator.web.i18n import TEXT
-from allocator.web.pages import message_page, need_user, render
+from allocator.web.pages import message_page, need_user, render, store_of
 from allocator.web.settings import WebSettings
 from allocator.web.uploads import Kept, UploadBox, UploadRefused
 
@@ -70,11 +70,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _lang(value: str | None) -> Lang:
     """The page's language as intake takes it: Bahasa Indonesia unless `?lang=en`."""
     return "en" if value == "en" else "id"
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
 
 
 def _box(request: Request) -> UploadBox:
@@ -231,7 +226,7 @@ def _preview_of(store: Store, box: UploadBox, kept: Kept, lang: str) -> dict[str
 async def upload_preview(request: Request, lang: str = "id") -> HTMLResponse:
     lang = _lang(lang)
     need_user(request, admin=True)  # before a byte of the body is read (cross-site posts: guard.CookieWriteOrigin)
-    store, box = _store(request), _box(request)
+    store, box = store_of(request), _box(request)
     try:
         name, data = await read_upload(request, box.max_bytes)
         kept = await run_in_threadpool(box.keep, name, data)
@@ -265,7 +260,7 @@ def _save(store: Store, box: UploadBox, kept: Kept, lang: str, admin: str) -> di
 async def upload_save(request: Request, digest: str, lang: str = "id") -> HTMLResponse:
     lang = _lang(lang)
     who = need_user(request, admin=True)
-    store, box = _store(request), _box(request)
+    store, box = store_of(request), _box(request)
     kept = await run_in_threadpool(box.find, digest)
     if kept is None:
         return message_page(request, lang, 404, "not_found", TEXT[lang]["upload_gone"])
@@ -295,7 +290,7 @@ def _download(fmt: str) -> Callable[..., Any]:
         lang = _lang(lang)
         need_user(request, admin=True)
         try:
-            found = await run_in_threadpool(_rejects_file, _box(request), _store(request), digest, fmt, lang)
+            found = await run_in_threadpool(_rejects_file, _box(request), store_of(request), digest, fmt, lang)
         except UploadRefused as exc:
             return _refused(request, lang, exc)
         if found is None:
