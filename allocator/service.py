@@ -28,7 +28,7 @@ class Change:
     """One request whose outcome differs between the published plan and the new one."""
 
     request: str
-    kind: Literal["gained", "lost", "moved"]
+    kind: Literal["gained", "lost", "moved", "not_served"]  # not_served: a newcomer this plan cannot serve
     before: Assignment | None
     after: Assignment | None
     reason: str
@@ -39,7 +39,7 @@ class Change:
                 return "-"
             return f"{a.host or 'no host'}" + (f" + {', '.join(a.operators)}" if a.operators else "")
 
-        arrow = {"gained": "+", "lost": "-", "moved": "~"}[self.kind]
+        arrow = {"gained": "+", "lost": "-", "moved": "~", "not_served": "!"}[self.kind]
         return f"{arrow} {self.request}: {show(self.before)} → {show(self.after)}" + (
             f" ({self.reason})" if self.reason else ""
         )
@@ -96,6 +96,20 @@ def plan_changes(problem: Problem, before: list[Assignment], after: Plan) -> lis
             else "re-planned around other changes"
         )
         out.append(Change(ref, "moved", a, b, why))
+    return out + _newcomers_unserved(problem, old, after)
+
+
+def _newcomers_unserved(problem: Problem, old: dict[str, Assignment], after: Plan) -> list[Change]:
+    """Requests neither published nor explained by the published plan that this plan cannot serve: a re-plan that
+    leaves a new request out says so, with why, instead of reporting no change."""
+    reqs = {r.ref: r for r in problem.requests}
+    known = set(old) | {u.request for u in problem.previous_unserved}
+    out = []
+    for u in after.unserved:
+        if u.request in known or u.request not in reqs:
+            continue
+        why = u.reason + (f"; offered instead: {u.alternatives[0].text}" if u.alternatives else "")
+        out.append(Change(u.request, "not_served", None, None, why))
     return out
 
 

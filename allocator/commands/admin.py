@@ -235,7 +235,7 @@ def replan_cmd(
     for note in out.notes:
         typer.echo(f"  note: {note}")
     if not out.changes:
-        typer.echo("  no request gains, loses or moves")
+        typer.echo("  no request gains, loses or moves, and every new request is served")
     for change in out.changes:
         typer.echo("  " + change.line())
     if out.published is not None:

@@ -26,6 +26,7 @@ TEXT: dict[str, dict[str, str]] = {
         "legend": "Warna = prioritas", "preview": "Pratinjau rencana ulang (belum diterbitkan)",
         "apply": "Terapkan & terbitkan", "no_changes": "Tidak ada permohonan yang bertambah, hilang atau pindah.",
         "gained": "terlayani", "lost": "tidak terlayani lagi", "moved": "pindah",
+        "not_served": "baru, tidak dapat dilayani",
         "zoom_actions": "Aksi Zoom", "summary": "{served} terlayani, {unserved} tidak terlayani, {status}, {secs} dtk",
         "applied": "Rencana {id} diterbitkan.", "token": "Token akses", "login_text":
         "Tempel token dari `vicon token issue` (admin atau operator).", "forbidden": "Tidak diizinkan",
@@ -99,6 +100,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_plan": "No plan published yet.", "legend": "Colour = priority",
         "preview": "Re-plan preview (not published)", "apply": "Apply & publish",
         "no_changes": "No request gains, loses or moves.", "gained": "gained", "lost": "lost", "moved": "moved",
+        "not_served": "new, cannot be served",
         "zoom_actions": "Zoom actions", "summary": "{served} served, {unserved} unserved, {status}, {secs} s",
         "applied": "Plan {id} published.", "token": "Access token",
         "login_text": "Paste a token from `vicon token issue` (admin or operator).", "forbidden": "Forbidden",

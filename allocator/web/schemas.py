@@ -185,7 +185,7 @@ class AssignmentOut(BaseModel):
 
 class ChangeOut(BaseModel):
     request: str
-    kind: Literal["gained", "lost", "moved"]
+    kind: Literal["gained", "lost", "moved", "not_served"]
     before: AssignmentOut | None
     after: AssignmentOut | None
     reason: str

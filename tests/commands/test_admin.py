@@ -98,6 +98,23 @@ def test_plan_changes_say_why() -> None:
     assert changes["GONE"].kind == "lost" and "no host has 600 seats" in changes["GONE"].reason
 
 
+def test_a_new_request_that_stays_unserved_is_a_change_with_its_reason() -> None:
+    """A re-plan that leaves a newcomer out says so; one already explained by the published plan is no news."""
+    prob = problem(
+        hosts=[host("H100", 100)],
+        requests=[request("OLD", "09:00", "10:00", 80), request("NEW", "09:30", "10:30", 60),
+                  request("HUGE", "13:00", "14:00", 900)],
+    )  # fmt: skip
+    before = [Assignment(request="OLD", host="H100")]
+    after = solve(prob.model_copy(update={"previous": before}))
+    changes = {c.request: c for c in plan_changes(prob, before, after)}
+    assert changes["NEW"].kind == "not_served" and "H100 has OLD" in changes["NEW"].reason
+    assert changes["NEW"].line().startswith("! NEW: - → -")
+    assert changes["HUGE"].kind == "not_served" and "no host has 900 seats" in changes["HUGE"].reason
+    explained = prob.model_copy(update={"previous_unserved": [u for u in after.unserved if u.request == "HUGE"]})
+    assert {c.request for c in plan_changes(explained, before, after)} == {"NEW"}
+
+
 def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
     from rich.console import Console
 
