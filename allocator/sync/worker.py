@@ -464,16 +464,7 @@ class SyncWorker:
             log.warning("sync: duplicates of %s not checked (%s); reconcile will", job.key, type(exc).__name__)
             return
         if removed:
-            with self.store.transaction() as s:
-                audit(
-                    s,
-                    at=self.now(),
-                    actor=self.worker_id,
-                    action="meeting.duplicates_deleted",
-                    entity="meeting",
-                    entity_id=job.key,
-                    new={"kept": keep, "deleted": removed, "outbox": job.outbox_id},
-                )
+            self._audit_duplicates(job, {"kept": keep, "deleted": removed, "outbox": job.outbox_id})
             report.count("duplicates_deleted")
 
     # --- recording ------------------------------------------------------------------------------
@@ -582,17 +573,14 @@ class SyncWorker:
             self.zoom.client(job.account).delete_meeting(made, missing_ok=True)
         except ZoomError as exc:
             return f"; our late meeting {made} could not be deleted ({type(exc).__name__}), reconcile will"
-        with self.store.transaction() as s:
-            audit(
-                s,
-                at=self.now(),
-                actor=self.worker_id,
-                action="meeting.duplicates_deleted",
-                entity="meeting",
-                entity_id=job.key,
-                new={"kept": recorded, "deleted": [made], "outbox": job.outbox_id, "late": True},
-            )
+        self._audit_duplicates(job, {"kept": recorded, "deleted": [made], "outbox": job.outbox_id, "late": True})
         return f"; our late meeting {made} deleted (the store holds {recorded})"
+
+    def _audit_duplicates(self, job: Job, what: dict[str, Any]) -> None:
+        """Records duplicates of a key deleted from Zoom (which was kept, which went), for the audit log."""
+        with self.store.transaction() as s:
+            audit(s, at=self.now(), actor=self.worker_id, action="meeting.duplicates_deleted", entity="meeting",
+                  entity_id=job.key, new=what)  # fmt: skip
 
     @staticmethod
     def _update_queued(s: Session, meeting_id: int, *, after: int) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -149,3 +150,21 @@ def sync_env(
             yield Env(store, sb, tenants, clock, reqs)
         finally:
             store.close()
+
+
+def side_by_side(workers: list[Any], step: Callable[[Any], None]) -> list[BaseException]:
+    """Runs `step(worker)` for every worker at once, each in its own thread; what any of them raised."""
+    errors: list[BaseException] = []
+
+    def run(w: Any) -> None:
+        try:
+            step(w)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +12,7 @@ from sqlalchemy import event
 from allocator.store.models import MeetingRow, OutboxRow
 from allocator.sync import reconcile
 from tests.store.dbs import plan_of, round_robin
-from tests.sync.env import sync_env
+from tests.sync.env import side_by_side, sync_env
 from zoom_client import DailyBudget
 
 
@@ -214,19 +213,7 @@ def test_two_workers_at_once(db_url: str) -> None:
         env.sandbox.faults.latency_s = 0.01
         workers = [env.worker(worker_id=f"w{i}", batch_size=3) for i in range(2)]
         reports: list[Any] = []
-        errors: list[BaseException] = []
-
-        def run(w: Any) -> None:
-            try:
-                reports.append(w.run_once())
-            except BaseException as exc:
-                errors.append(exc)
-
-        threads = [threading.Thread(target=run, args=(w,)) for w in workers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        errors = side_by_side(workers, lambda w: reports.append(w.run_once()))
         assert not errors
         assert sum(len(r.done) for r in reports) == 24
         assert all(len(r.done) > 0 for r in reports)  # both took part

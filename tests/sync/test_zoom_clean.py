@@ -15,7 +15,7 @@ import pytest
 from allocator.sync import reconcile
 from allocator.sync.worker import SyncReport, _create_body
 from tests.store.dbs import plan_of
-from tests.sync.env import Env, sync_env
+from tests.sync.env import Env, side_by_side, sync_env
 from zoom_client import DailyBudget
 
 
@@ -122,20 +122,11 @@ def test_storm_of_lost_answers_failures_and_takeovers_between_two_workers(db_url
         env.sandbox.faults.drop_after_create(4)
         env.sandbox.faults.error_rate = 0.15
         workers = [env.worker(worker_id=f"w{i}", batch_size=4, clock=jumpy) for i in range(2)]
-        errors: list[BaseException] = []
+        def six_runs(w: Any) -> None:
+            for _ in range(6):
+                w.run_once()
 
-        def run(w: Any) -> None:
-            try:
-                for _ in range(6):
-                    w.run_once()
-            except BaseException as exc:
-                errors.append(exc)
-
-        threads = [threading.Thread(target=run, args=(w,)) for w in workers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        errors = side_by_side(workers, six_runs)
         assert not errors, errors
         env.sandbox.faults.clear()
         env.drain(rounds=40)
