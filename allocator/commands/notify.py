@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 
+from allocator.commands.store import _open
 from allocator.notify.config import NotifyConfig, NotifyConfigError, load_notify_config
 from allocator.notify.events import notify_plan_changes, preview_pic, queue_daily_agendas, queue_reminders
 from allocator.notify.outbox import Outbox, notification_status
 from allocator.notify.startlinks import TenantStartLinks, ZoomStartLinks
 from allocator.notify.wiring import build_outbox
-from allocator.store.repo import Store
 
 __all__ = ["build_outbox", "notify_app", "register"]
 
@@ -44,11 +43,6 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _open(db: str | None) -> Store:
-    try:
-        return Store.open(db)
-    except SQLAlchemyError as exc:
-        raise _fail(f"cannot open the database: {type(exc).__name__}") from None
 
 
 def _config(path: Path | None) -> NotifyConfig:

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from allocator.planner.errors import ViconError
 from allocator.planner.solver import SolveOptions, solve
 from allocator.problem_files import load_problem
+from allocator.store.db import database_url
 from allocator.store.migrate import current_revision, head_revision, upgrade
 from allocator.store.repo import Store
 from allocator.sync.leader import LeaderLock
@@ -45,11 +47,29 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _open(db: str | None) -> Store:
+def _open(db: str | None, *, create: bool = False) -> Store:
+    """The store at `db` (or $VICON_DATABASE_URL, or var/vicon.db). Only `create` commands (`db upgrade`, `import`)
+    may make a new SQLite file: any other command pointed at a missing one would work on an empty office."""
+    url = database_url(db)
+    file = _sqlite_file(url)
+    if file is not None and not create and not file.exists():
+        raise _fail(
+            f"no database at {file}: create one with `vicon db upgrade` and `vicon import --problem FILE`, or point "
+            "--db / VICON_DATABASE_URL at yours (after `vicon demo`: sqlite:///var/demo/vicon.db)",
+            2,
+        )
     try:
-        return Store.open(db)
+        return Store.open(url)
     except SQLAlchemyError as exc:
         raise _fail(f"cannot open the database: {type(exc).__name__}: {str(exc).splitlines()[0]}", 2) from None
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for another database or an in-memory one)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def _tenants(path: Path) -> ZoomTenants:
@@ -81,7 +101,7 @@ def _parse_now(value: str | None) -> datetime | None:
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None) -> None:
     """Create or upgrade the database schema to the newest version."""
-    store = _open(db)
+    store = _open(db, create=True)
     try:
         rev = upgrade(store.engine)
         typer.echo(f"database at revision {rev} (head {head_revision()}): {store.engine.url.render_as_string()}")
@@ -109,7 +129,7 @@ def import_cmd(
         prob = load_problem(problem)
     except ViconError as exc:
         raise _fail(str(exc), 2) from None
-    store = _open(db)
+    store = _open(db, create=True)
     try:
         counts = store.import_problem(prob, actor=actor)
     finally:

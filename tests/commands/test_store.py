@@ -86,3 +86,14 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["publish", "--now", "garbage", "--db", db])
     assert result.exit_code == 2 and "--now: not a date-time: 'garbage'" in result.output, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_command_never_makes_an_empty_database_by_itself(tmp_path: Path) -> None:
+    """`vicon status` pointed at a missing SQLite file says how to make one instead of planning an empty office."""
+    missing = tmp_path / "nothing-here.db"
+    result = CliRunner().invoke(app, ["status", "--db", f"sqlite:///{missing}"])
+    assert result.exit_code == 2 and "no database at" in result.output and "vicon db upgrade" in result.output
+    assert not missing.exists()
+    _vicon("db", "upgrade", db=f"sqlite:///{missing}")  # the commands that create may
+    assert missing.exists()
+    assert CliRunner().invoke(app, ["status", "--db", f"sqlite:///{missing}"]).exit_code == 0
