@@ -23,6 +23,7 @@ from allocator.web.auth import (
     get_settings,
     pic_url,
 )
+from allocator.web.i18n import lang_of
 from allocator.web.schemas import (
     AssignmentOut,
     CancelIn,
@@ -172,7 +173,7 @@ def pic_view(token: str, store: StoreDep, settings: SettingsDep, lang: str = "id
     r = store.get_request(ref)
     if r is None:
         raise _not_found(ref)
-    return pic_status(store, r, PlanIndex.of(store), "en" if lang == "en" else "id")
+    return pic_status(store, r, PlanIndex.of(store), lang_of(lang))
 
 
 @router.get("/me", response_model=MeOut, tags=["operators"], responses=_errors(401))

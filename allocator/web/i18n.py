@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 TEXT: dict[str, dict[str, str]] = {
     "id": {
         "app": "Layanan Vicon", "home": "Beranda", "form": "Ajukan permohonan", "timeline": "Linimasa",
@@ -162,5 +164,6 @@ ZONES = (("Asia/Jakarta", "WIB"), ("Asia/Makassar", "WITA"), ("Asia/Jayapura", "
 TIER_COLOURS = ("#c0392b", "#e67e22", "#2e86c1", "#7f8c8d", "#8e44ad", "#16a085")
 
 
-def lang_of(value: str | None) -> str:
+def lang_of(value: str | None) -> Literal["id", "en"]:
+    """The page's language: Bahasa Indonesia unless `?lang=en`."""
     return "en" if value == "en" else "id"

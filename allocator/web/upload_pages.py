@@ -29,12 +29,11 @@ from starlette.types import Message
 
 from allocator.intake import AcceptedRow, IntakeFileError, IntakeResult, read_file, write_rejects
 from allocator.intake.leadtime import lead_working_days, received_day
-from allocator.intake.messages import Lang
 from allocator.planner.domain import Request as VcRequest
 from allocator.planner.domain import SitePolicy, local, zone_abbrev
 from allocator.planner.explain import when
 from allocator.store.repo import Store
-from allocator.web.i18n import TEXT
+from allocator.web.i18n import TEXT, lang_of
 from allocator.web.pages import message_page, need_user, render, store_of
 from allocator.web.settings import WebSettings
 from allocator.web.uploads import Kept, UploadBox, UploadRefused
@@ -65,11 +64,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         box: UploadBox = app.state.uploads
         box.close()
-
-
-def _lang(value: str | None) -> Lang:
-    """The page's language as intake takes it: Bahasa Indonesia unless `?lang=en`."""
-    return "en" if value == "en" else "id"
 
 
 def _box(request: Request) -> UploadBox:
@@ -130,7 +124,7 @@ async def read_upload(request: Request, max_bytes: int) -> tuple[str | None, byt
 def _intake(store: Store, kept: Kept, lang: str) -> IntakeResult:
     """`read_file` as the CLI calls it; a file it cannot read is refused with its reason (never a 500)."""
     try:
-        return read_file(kept.path, store.policy(), _lang(lang), now=store.now(), known=store.requests_by_ref)
+        return read_file(kept.path, store.policy(), lang_of(lang), now=store.now(), known=store.requests_by_ref)
     except IntakeFileError as exc:
         detail = str(exc).replace(str(kept.path.parent) + "/", "")  # no server path on the page
         raise UploadRefused(422, "upload_unreadable", detail=detail) from None
@@ -205,7 +199,7 @@ def _refused(request: Request, lang: str, exc: UploadRefused) -> HTMLResponse:
 
 @router.get("/admin/upload", response_class=HTMLResponse)
 def upload_page(request: Request, lang: str = "id") -> HTMLResponse:
-    lang = _lang(lang)
+    lang = lang_of(lang)
     need_user(request, admin=True)
     return _form(request, lang, p=None)
 
@@ -224,7 +218,7 @@ def _preview_of(store: Store, box: UploadBox, kept: Kept, lang: str) -> dict[str
 
 @router.post("/admin/upload", response_class=HTMLResponse)
 async def upload_preview(request: Request, lang: str = "id") -> HTMLResponse:
-    lang = _lang(lang)
+    lang = lang_of(lang)
     need_user(request, admin=True)  # before a byte of the body is read (cross-site posts: guard.CookieWriteOrigin)
     store, box = store_of(request), _box(request)
     try:
@@ -258,7 +252,7 @@ def _save(store: Store, box: UploadBox, kept: Kept, lang: str, admin: str) -> di
 
 @router.post("/admin/upload/{digest}/save", response_class=HTMLResponse)
 async def upload_save(request: Request, digest: str, lang: str = "id") -> HTMLResponse:
-    lang = _lang(lang)
+    lang = lang_of(lang)
     who = need_user(request, admin=True)
     store, box = store_of(request), _box(request)
     kept = await run_in_threadpool(box.find, digest)
@@ -287,7 +281,7 @@ def _rejects_file(box: UploadBox, store: Store, digest: str, fmt: str, lang: str
 
 def _download(fmt: str) -> Callable[..., Any]:
     async def rejects(request: Request, digest: str, lang: str = "id") -> Response:
-        lang = _lang(lang)
+        lang = lang_of(lang)
         need_user(request, admin=True)
         try:
             found = await run_in_threadpool(_rejects_file, _box(request), store_of(request), digest, fmt, lang)
