@@ -530,7 +530,7 @@ def ingest_file(store: Store, path: Path) -> str:
         shutil.move(str(path), rejects / path.name)
         return str(exc)
     log.info("intake report\n%s", result.report.render(result.lang))
-    changed = [a.request for a in result.rows if a.change != "unchanged"]
+    changed = [a.request for a in result.to_save]
     saved = sum(1 for v in store.save_requests(changed, actor=f"intake:{path.name}") if v is not None)
     if result.rejected:
         rejects.mkdir(exist_ok=True)

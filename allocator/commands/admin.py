@@ -103,7 +103,7 @@ def _add_file(store: Store, file: Path, *, dry_run: bool, lang: Lang | None, rej
     if rejects is not None and result.rejected:
         write_rejects(rejects, result)
         typer.echo(f"rejects → {rejects}")
-    changed = [a.request for a in result.rows if a.change != "unchanged"]
+    changed = [a.request for a in result.to_save]
     if dry_run:
         typer.echo(f"dry run: {len(result.accepted)} accepted ({len(changed)} new or changed), "
                    f"{len(result.rejected)} rejected; nothing stored")  # fmt: skip

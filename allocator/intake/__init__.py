@@ -71,6 +71,11 @@ class IntakeResult(BaseModel):
     def accepted(self) -> list[Request]:
         return [r.request for r in self.rows]
 
+    @property
+    def to_save(self) -> list[AcceptedRow]:
+        """The accepted rows the store would see as new or changed (an unchanged one is not saved again)."""
+        return [r for r in self.rows if r.change != "unchanged"]
+
 
 class _Context:
     def __init__(self, policy: SitePolicy, lang: Lang, now: datetime, known: Known | None) -> None:

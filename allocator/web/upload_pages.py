@@ -233,7 +233,7 @@ async def upload_preview(request: Request, lang: str = "id") -> HTMLResponse:
 def _save(store: Store, box: UploadBox, kept: Kept, lang: str, admin: str) -> dict[str, Any]:
     """Save the kept upload's new and changed rows in one transaction, keep its rejects, drop the upload."""
     result = _intake(store, kept, lang)
-    changed = [a for a in result.rows if a.change != "unchanged"]
+    changed = result.to_save
     versions = store.save_requests([a.request for a in changed], actor=f"upload:{admin}")
     saved = [a for a, v in zip(changed, versions, strict=True) if v is not None]
     rejects = box.saved(kept)
