@@ -75,11 +75,15 @@ def plan(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Independent parts solved at once.")] = 2,
     lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.id,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary, no timelines.")] = False,
+    exact: Annotated[
+        bool,
+        typer.Option("--exact", help="Search every workable time of rehearsals, surveys and flexible requests."),
+    ] = False,
 ) -> None:
     """Plan a problem file: assign hosts and operators, explain what cannot be served."""
     try:
         prob = load_problem(problem)
-        result = solve(prob, SolveOptions(time_limit_s=time_limit, workers=workers))
+        result = solve(prob, SolveOptions(time_limit_s=time_limit, workers=workers, exact_search=exact))
     except ViconError as exc:
         raise fail(exc) from None
     console = Console(width=max(Console().width, 120), stderr=out == Path("-"))  # keep stdout for the JSON

@@ -28,6 +28,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "cols_op": ("Operator", "Tanggal", "Jam", "Permohonan", "Acara", "Host", "Lokasi"),
         "cols_unserved": ("Permohonan", "Prioritas", "Alasan"),
         "warning": "Peringatan",
+        "restricted": "Pencarian dibatasi (bukan bukti optimal; --exact untuk mencari semua waktu)",
         "none": "-",
         "rehearsal": "Gladi: {ref}",
         "survey": "Survei: {venue}",
@@ -60,6 +61,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "cols_op": ("Operator", "Date", "Time", "Request", "Title", "Host", "Venue"),
         "cols_unserved": ("Request", "Priority", "Reason"),
         "warning": "Warning",
+        "restricted": "Search limited (no proof of optimality; --exact searches every time)",
         "none": "-",
         "rehearsal": "Rehearsal: {ref}",
         "survey": "Survey: {venue}",
@@ -199,6 +201,8 @@ def print_plan(problem: Problem, plan: Plan, console: Console, lang: str = "id")
         )
     for warning in plan.warnings:
         console.print(f"[yellow]{t['warning']}:[/yellow] {warning}")
+    if plan.restrictions:
+        console.print(f"[yellow]{t['restricted']}:[/yellow] " + "; ".join(plan.restrictions), soft_wrap=True)
 
     hosts = Table(title=t["host_title"].format(zone=f"{zone}, {zone_abbrev(zone)}"), title_justify="left")
     for col in t["cols_host"]:

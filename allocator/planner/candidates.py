@@ -88,6 +88,7 @@ class Candidates:
     kit_start: int = 0  # the kits' pickup-to-return span
     kit_end: int = 0
     reach: int = 0  # a survey: it is tied to the venue's events starting before this minute (its anchor days)
+    restricted: str | None = None  # the search limit that left out other times of this task (see workflow)
 
     @property
     def ref(self) -> str:
@@ -277,15 +278,20 @@ class CandidateCache:
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def build_all(
-        self, builder: CandidateBuilder, requests: list[Request], expand: Callable[[Request], list[Candidates]]
+        self,
+        builder: CandidateBuilder,
+        requests: list[Request],
+        expand: Callable[[Request], list[Candidates]],
+        variant: object = None,
     ) -> list[Candidates]:
-        """`expand(req)` for each request (its positions), from the cache when nothing it depends on changed."""
+        """`expand(req)` for each request (its positions), from the cache when nothing it depends on changed;
+        `variant`: anything else `expand` depends on (how far it searches)."""
         key = self.resources_key(builder.problem)
         if key != self._resources or len(self.digests) > self.max_entries:
             self._resources, self._entries, self.digests, self.spans = key, {}, {}, {}
         out: list[Candidates] = []
         for req in requests:
-            req_key = (req.model_dump_json(),)
+            req_key = (req.model_dump_json(), variant)
             found = self._entries.get(req_key)
             if found is None:
                 found = expand(req)

@@ -2,16 +2,20 @@
 gap, from the parts' levels; and the levels' values recomputed from a set of assignments.
 
 A claim is only as good as its proof: a term is *optimal* only when every part proved its level, and the plan
-is *optimal* only when every term is.
+is *optimal* only when every term is. A part searched under a limit (`Candidates.restricted`: some times of a
+task or flexible request were left out) proved its levels only for the limited problem, so its bounds are
+replaced by ones true of the real problem (everything servable served, nothing changed, no preference cost)
+and it is optimal only where its plan reaches those.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from allocator.planner.candidates import Candidates, Role, to_minutes
 from allocator.planner.domain import Assignment, ObjectiveTerm, Problem, SolverStatus
-from allocator.planner.parts import TERMS, Part
+from allocator.planner.parts import TERMS, Level, Part
 from allocator.planner.rehearsals import Placement
 
 
@@ -80,3 +84,48 @@ def status_of(terms: Sequence[ObjectiveTerm]) -> SolverStatus:
 def gap_of(terms: Sequence[ObjectiveTerm]) -> float:
     """The widest relative distance between a term's value and its bound."""
     return max((abs(t.bound - t.value) / max(1, abs(t.value)) for t in terms), default=0.0)
+
+
+def restrictions(cands: Sequence[Candidates]) -> list[str]:
+    """The search limits that cut options off among `cands`, each named once."""
+    return sorted({c.restricted for c in cands if c.restricted})
+
+
+def real_problem_bounds(parts: Sequence[Part]) -> None:
+    """Each restricted part's levels re-bounded by what is true of the real problem.
+
+    Served weight: a best plan of the real problem that puts a limited task (or flexible request) at a time left
+    out loses, once that task is dropped with what depends on it (the event it rehearses, the venue's events it
+    surveys, the flexible request itself), at most that weight, and is then a plan of the limited problem: so the
+    limited bound plus those weights bounds the real problem. Changes and preferences: only 0 is sure.
+    """
+    for comp in parts:
+        if not comp.levels or not restrictions(comp.cands):
+            continue
+        servable: dict[str, int] = {}
+        at_venue: dict[str, set[str]] = {}
+        for c in comp.cands:
+            if c.role is Role.EVENT and c.statically_possible:
+                servable[c.ref] = max(servable.get(c.ref, 0), c.weight)
+                if c.site is not None:
+                    at_venue.setdefault(c.site, set()).add(c.ref)
+        dropped: set[str] = set()
+        for c in comp.cands:
+            if c.restricted:
+                dropped |= at_venue.get(c.ref, set()) if c.role is Role.SURVEY else {c.ref}
+        served, changes, prefs = comp.levels
+        limited = served.bound + sum(servable.get(ref, 0) for ref in dropped)
+        bounds = (max(served.value, min(limited, sum(servable.values()))), 0, 0)
+        levels = (served, changes, prefs)
+        comp.levels = [Level(lv.value, bound, lv.value == bound) for lv, bound in zip(levels, bounds, strict=True)]
+
+
+def real_placement_bound(
+    placement: Placement, optional: Sequence[Candidates], chosen: Sequence[Assignment]
+) -> Placement:
+    """The optional rehearsals' bound when some of their times were left out: one per served event asking for one."""
+    if not restrictions(optional):
+        return placement
+    served = {a.request for a in chosen}
+    bound = len({c.ref for c in optional if c.ref in served})
+    return replace(placement, bound=max(bound, placement.placed), optimal=placement.placed >= bound)

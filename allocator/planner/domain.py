@@ -574,6 +574,11 @@ class Plan(Model):
     solve_seconds: float = 0.0
     components: int = 0
     warnings: list[str] = Field(default_factory=list)
+    restrictions: list[str] = Field(
+        default_factory=list,
+        description="Search limits that left some times of a task or flexible request out: no claim of optimality "
+        "or bound covers what they left out (docs/planner.md).",
+    )
     preemption_offers: list[PreemptionOffer] = Field(
         default_factory=list, description="Unserved high-tier requests that frozen lower ones keep out, if confirmed."
     )

@@ -131,7 +131,7 @@ def _set_objective(comp: Part, level: int, together: bool) -> tuple[cp_model.Lin
     weight = len(m.kept) + 1  # more than every change there could be: served weight still comes first
     staying: list[Var] = []
     if level == 2:
-        staying = published_tasks_staying(m, {k: ops for k, (_h, ops) in published_tasks(m, comp.previous).items()})
+        staying = published_tasks_staying(m, published_tasks(m, comp.previous))
     scale = len(staying) + 1  # the preferences first, then the published tasks kept
     if together:
         m.model.maximize(weight * expr - changes(m))  # type: ignore[operator]

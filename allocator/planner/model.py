@@ -536,8 +536,11 @@ def _share_out(
     options: Sequence[Mapping[int, _Span]],
     table: dict[tuple[int, int], Var],
     value: Callable[[Var], int],
+    had: Mapping[int, set[int]],
 ) -> dict[int, list[int]]:
-    """Members chosen per position: each pool's demand, first-fit over its slots in start order."""
+    """Members chosen per position: each pool's demand, first-fit over its slots in start order, a position's
+    published members first (`had`: a new host is a new join link, a new operator a new agenda) and members
+    someone else had last otherwise. In start order any free slot serves, so the order never costs a fit."""
     chosen: dict[int, list[int]] = defaultdict(list)
     demand: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
     for pos, per_pool in enumerate(options):
@@ -545,13 +548,15 @@ def _share_out(
             n = value(table[pos, g])
             if n:
                 demand[g].append((opt.start, pos, opt.end, n))
+    wanted = {res for members in had.values() for res in members}
     for g, items in demand.items():
         pool = pools[g]
         slots = [(res, k) for res in pool.members for k in range(pool.slots_per_member)]
         free_at = dict.fromkeys(slots, -(2**62))
         for start, pos, end, n in sorted(items):
+            mine = had.get(pos, set())
             taken: list[int] = []
-            for slot in slots:
+            for slot in sorted(slots, key=lambda s: (s[0] not in mine, s[0] in wanted)):
                 if len(taken) == n:
                     break
                 if free_at[slot] <= start and slot[0] not in taken:
@@ -563,10 +568,32 @@ def _share_out(
     return chosen
 
 
+def _published_members(m: AllocationModel) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """Per position, the hosts and operators its published assignment (or task slot) had."""
+    host_no = {h.id: i for i, h in enumerate(m.problem.hosts)}
+    op_no = {o.id: i for i, o in enumerate(m.problem.operators)}
+    by_ref = {a.request: a for a in m.problem.previous}
+    surveys = {a.survey.venue: a.survey for a in m.problem.previous if a.survey is not None}
+    hosts: dict[int, set[int]] = {}
+    ops: dict[int, set[int]] = {}
+    for pos, c in enumerate(m.cands):
+        a = by_ref.get(c.ref)
+        slot: Assignment | TaskSlot | None = a
+        if c.role is Role.REHEARSAL:
+            slot = a.rehearsal if a is not None else None
+        elif c.role is Role.SURVEY:
+            slot = surveys.get(c.ref)
+        if slot is not None:
+            hosts[pos] = {host_no[slot.host]} if slot.host in host_no else set()
+            ops[pos] = {op_no[o] for o in slot.operators if o in op_no}
+    return hosts, ops
+
+
 def assignments(m: AllocationModel, value: Callable[[Var], int]) -> list[Assignment]:
-    """Read a solution back, sharing each pool's meetings out over its members first-fit in start order."""
-    hosts = _share_out(m.host_pools, m.host_options, m.host, value)
-    ops = _share_out(m.operator_pools, m.operator_options, m.operator, value)
+    """Read a solution back, sharing each pool's meetings out over its members (see `_share_out`)."""
+    had_hosts, had_ops = _published_members(m)
+    hosts = _share_out(m.host_pools, m.host_options, m.host, value, had_hosts)
+    ops = _share_out(m.operator_pools, m.operator_options, m.operator, value, had_ops)
 
     def slot(pos: int) -> TaskSlot:
         c = m.cands[pos]

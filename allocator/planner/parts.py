@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from allocator.planner.candidates import Candidates, Role
 from allocator.planner.domain import Assignment
-from allocator.planner.greedy import greedy_hint, published_tasks
+from allocator.planner.greedy import Pools, greedy_hint, published_tasks
 from allocator.planner.model import (
     AllocationModel,
     Var,
@@ -53,6 +53,11 @@ class SolveOptions(BaseModel):
     alternatives: bool = Field(default=True, description="Search alternatives for every unserved request.")
     stability: bool = Field(
         default=True, description="Published requests stay (notified ones unmoved) unless a higher tier needs them."
+    )
+    exact_search: bool = Field(
+        default=False,
+        description="Search every workable time of every rehearsal, survey and flexible request (no search limit): "
+        "slower, but the plan may then be proven optimal where a limit would have left it 'restricted'.",
     )
     replan_gap: float = Field(
         default=0.01,
@@ -177,12 +182,14 @@ def hint_published(comp: Part) -> None:
     comp.greedy = published_hint(comp.model, comp.previous)
 
 
-def published_tasks_staying(m: AllocationModel, tasks: dict[int, dict[int, int]]) -> list[Var]:
-    """Published rehearsal and survey positions (with their operators by pool): a plan's count of them kept, at
-    their time and with their operators, as a tie-break below the preferences. They are not changes the first
-    levels count, but moving one changes an operator's agenda (and an online rehearsal's meeting) for nothing."""
+def published_tasks_staying(m: AllocationModel, tasks: dict[int, Pools]) -> list[Var]:
+    """Published rehearsal and survey positions (with their host and operators by pool): a plan's count of them
+    kept, at their time, on their host and with their operators, as a tie-break below the preferences. They are
+    not changes the first levels count, but moving one changes an operator's agenda (and an online rehearsal's
+    meeting) for nothing."""
     staying = [m.served[k] for k in tasks]
-    for k, ops in tasks.items():
+    for k, (host, ops) in tasks.items():
+        staying += [m.host[k, host]] if host is not None and (k, host) in m.host else []
         staying += [m.operator[k, g] for g in ops if (k, g) in m.operator]
     return staying
 

@@ -118,7 +118,7 @@ def settle_around_newcomers(
     m.model.add(served_weight(m) >= held_served)
     m.model.add(changes(m) <= held_changes)
     # Among plans of least cost, the one that moves fewest published rehearsals and surveys.
-    staying = published_tasks_staying(m, {k: chosen_pools(m, slot)[1] for k, slot in part.tasks.items()})
+    staying = published_tasks_staying(m, {k: chosen_pools(m, slot) for k, slot in part.tasks.items()})
     m.model.minimize((len(staying) + 1) * objective(m, 2) - sum(staying))  # type: ignore[operator]
     hint(m, values.items())
     solver = part_solver(options, max(0.05, (deadline - _time.monotonic()) / 2))

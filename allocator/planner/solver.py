@@ -21,7 +21,15 @@ from dataclasses import dataclass
 
 from allocator.planner.alternatives import AlternativeFinder
 from allocator.planner.candidates import CandidateBuilder, CandidateCache, Candidates, Role
-from allocator.planner.claims import gap_of, objective_terms, status_of, term_values
+from allocator.planner.claims import (
+    gap_of,
+    objective_terms,
+    real_placement_bound,
+    real_problem_bounds,
+    restrictions,
+    status_of,
+    term_values,
+)
 from allocator.planner.components import split_components
 from allocator.planner.domain import Assignment, Plan, Problem, Request, Unserved
 from allocator.planner.errors import InvalidPlan
@@ -55,6 +63,8 @@ from allocator.planner.reuse import (
 from allocator.planner.survey_reliance import SurveyReliance
 from allocator.planner.validate import validate_claims, validate_plan
 from allocator.planner.workflow import (
+    EXACT,
+    LIMITED,
     expand_request,
     keep_current,
     kit_holds,
@@ -96,15 +106,16 @@ def _plannable(problem: Problem) -> tuple[list[Request], list[Unserved]]:
 
 
 def _positions(
-    problem: Problem, builder: CandidateBuilder, plannable: list[Request], cache: CandidateCache | None
+    problem: Problem, builder: CandidateBuilder, plannable: list[Request], cache: CandidateCache | None, exact: bool
 ) -> _Positions:
     """Every position of the model: each request's allowed starts and rehearsal starts, then new venues' surveys."""
+    limits = EXACT if exact else LIMITED
     if cache is not None:
-        every = cache.build_all(builder, plannable, lambda r: expand_request(builder, r))
+        every = cache.build_all(builder, plannable, lambda r: expand_request(builder, r, limits), variant=limits)
     else:
-        every = [c for r in plannable for c in expand_request(builder, r)]
+        every = [c for r in plannable for c in expand_request(builder, r, limits)]
     every = keep_current(every, problem.now, {a.request: a for a in problem.previous})
-    every += survey_positions(builder, every, problem.previous)
+    every += survey_positions(builder, every, problem.previous, limits)
     # Optional rehearsals are placed after the levels, around the planned events (see allocator.planner.rehearsals).
     mandatory = {r.ref for r in plannable if r.rehearsal is not None and r.rehearsal.mandatory}
     cands = [c for c in every if c.role is not Role.REHEARSAL or c.ref in mandatory]
@@ -316,12 +327,14 @@ def solve(
     deadline = _time.monotonic() + options.time_limit_s
     plannable, unserved = _plannable(problem)
     builder = CandidateBuilder(problem)
-    at = _positions(problem, builder, plannable, cache)
+    at = _positions(problem, builder, plannable, cache, options.exact_search)
     parts, site = _split(problem, options, at, plannable, cache)
     memo = cache.digests if cache is not None else None
     _Run(problem, options, parts, site, memo).run(deadline)
     placement = _place_rehearsals(problem, options, at, parts, deadline, memo)
     chosen = placement.assignments
+    real_problem_bounds(parts)
+    placement = real_placement_bound(placement, at.optional, chosen)
     unserved += _explain(problem, options, builder, at, parts, chosen)
     terms = objective_terms(
         parts, placement, sum(1 for a in chosen if a.request in at.mandatory and a.rehearsal is not None)
@@ -335,6 +348,7 @@ def solve(
         solve_seconds=round(clock() - t0, 4),
         components=len(parts),
         warnings=at.warnings + [w for c in parts for w in c.warnings],
+        restrictions=restrictions([*at.cands, *at.optional]),
         preemption_offers=preemption_offers(
             problem, unserved, {at.cands[i].ref for i in at.fixed if at.cands[i].role is Role.EVENT}
         ),

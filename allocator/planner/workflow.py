@@ -10,7 +10,7 @@ Pure: plain data in, plain data out; times in whole minutes since the epoch as i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from itertools import repeat
@@ -30,45 +30,73 @@ from allocator.planner.domain import (
     TaskSlot,
 )
 
-MAX_FLEXIBLE_STARTS = 48  # nearest to the preferred start
-MAX_TASK_STARTS = 16  # latest in the window: rehearsals and surveys close to the event are the useful ones
-SURVEY_ANCHORS = 3  # survey options are generated before this many of a new venue's first event days
+
+@dataclass(frozen=True)
+class SearchLimits:
+    """How far the search looks. Each limit keeps the model small and is exact on ordinary requests; where one
+    cuts options off, the positions it kept say so (`Candidates.restricted`) and no plan built on them is called
+    optimal (see allocator.planner.claims). None: no limit."""
+
+    flexible_starts: int | None = 48  # nearest to the preferred start
+    task_starts: int | None = 160  # workable ones, latest first: eight office days of half-hour starts
+    survey_anchors: int | None = 3  # survey options before this many of a new venue's first event days
 
 
-def flexible_starts(req: Request, policy: SitePolicy) -> list[tuple[datetime, int]]:
-    """Allowed starts of a flexible request with their grain steps from the preferred start, nearest first."""
+LIMITED, EXACT = SearchLimits(), SearchLimits(None, None, None)
+
+
+def flexible_starts(
+    req: Request, policy: SitePolicy, limit: int | None = LIMITED.flexible_starts
+) -> tuple[list[tuple[datetime, int]], bool]:
+    """Allowed starts of a flexible request with their grain steps from the preferred start, nearest first; and
+    whether the window held more than were kept."""
     if req.window_start is None or req.window_end is None:
-        return [(req.start, 0)]
+        return [(req.start, 0)], False
     grain = timedelta(minutes=policy.flexible_grain_min)
     length = req.end - req.start
     lo = -((req.start - req.window_start) // grain)
     hi = (req.window_end - length - req.start) // grain
-    steps = sorted(range(lo, hi + 1), key=lambda k: (abs(k), k))[:MAX_FLEXIBLE_STARTS]
-    return [(req.start + k * grain, k) for k in steps]
+    steps = sorted(range(lo, hi + 1), key=lambda k: (abs(k), k))
+    kept = steps if limit is None else steps[:limit]
+    return [(req.start + k * grain, k) for k in kept], len(kept) < len(steps)
 
 
-def task_grid(policy: SitePolicy, earliest: datetime, latest_start: datetime, length: timedelta) -> list[datetime]:
-    """Starts on the site's task grid inside office hours on one local day, in [earliest, latest_start]; the
-    latest ones (at most MAX_TASK_STARTS), latest first."""
+def task_grid(policy: SitePolicy, earliest: datetime, latest_start: datetime, length: timedelta) -> Iterator[datetime]:
+    """Starts on the site's task grid inside office hours on one local day, in [earliest, latest_start], latest
+    first (the caller keeps those at which the task can be done at all)."""
     zone = ZoneInfo(policy.timezone)
     grain = timedelta(minutes=policy.task_grain_min)
     opening, closing = policy.office_hours
-    out: list[datetime] = []
     day = latest_start.astimezone(zone).date()
     first_day = earliest.astimezone(zone).date()
-    while day >= first_day and len(out) < MAX_TASK_STARTS:
+    while day >= first_day:
         midnight = datetime.combine(day, time(0), zone)  # the grid counts from the local day's start
         open_at = datetime.combine(day, opening, zone)
         closing_at = datetime.combine(day, closing, zone) if closing != time(0) else midnight + timedelta(days=1)
         last = min(closing_at - length, latest_start)
         k = (last - midnight) // grain
-        while len(out) < MAX_TASK_STARTS:
-            t = midnight + k * grain
-            if t < earliest or t < open_at:
-                break
-            out.append(t)
+        while (t := midnight + k * grain) >= earliest and t >= open_at:
+            yield t
             k -= 1
         day -= timedelta(days=1)
+
+
+def workable(
+    starts: Iterable[datetime], build: Callable[[datetime], Candidates], what: str, limit: int | None
+) -> list[Candidates]:
+    """The positions at `starts` (latest first) where the task can be done at all (someone works then, a host is
+    free of rules against it), at most `limit`; when more were workable the kept ones say so."""
+    out: list[Candidates] = []
+    for t in starts:
+        cand = build(t)
+        if not cand.statically_possible:
+            continue
+        if len(out) == limit:
+            note = f"{what}: only the {limit} latest workable starts were searched"
+            for kept in out:
+                kept.restricted = note
+            break
+        out.append(cand)
     return out
 
 
@@ -115,22 +143,25 @@ def survey_request(venue: str, start: datetime, policy: SitePolicy, like: Reques
     )
 
 
-def expand_request(builder: CandidateBuilder, req: Request) -> list[Candidates]:
+def expand_request(builder: CandidateBuilder, req: Request, limits: SearchLimits = LIMITED) -> list[Candidates]:
     """Every position of one request, regardless of the planning time (the caller drops past ones)."""
     policy = builder.problem.policy
     out: list[Candidates] = []
-    for start, shift in flexible_starts(req, policy):
+    starts, cut = flexible_starts(req, policy, limits.flexible_starts)
+    for start, shift in starts:
         timed = req if shift == 0 else req.model_copy(update={"start": start, "end": start + (req.end - req.start)})
         cand = builder.build(timed)
         cand.owner, cand.shift = req.ref, shift
+        if cut:
+            cand.restricted = f"{req.ref}: only the {len(starts)} starts nearest the requested one were searched"
         out.append(cand)
     spec = req.rehearsal
     if spec is not None and req.operator_count:
         length = timedelta(minutes=spec.duration_min)
-        starts: set[datetime] = set()
+        grid: set[datetime] = set()
         for ev in out:
             ev_start = ev.request.start
-            starts.update(
+            grid.update(
                 task_grid(
                     policy,
                     ev_start - timedelta(minutes=spec.window_start_min_before),
@@ -138,15 +169,22 @@ def expand_request(builder: CandidateBuilder, req: Request) -> list[Candidates]:
                     length,
                 )
             )
-        for t in sorted(starts):
+
+        def rehearsal_at(t: datetime) -> Candidates:
             cand = builder.build(rehearsal_request(req, t))
             cand.role, cand.owner, cand.weight = Role.REHEARSAL, req.ref, 0
-            out.append(cand)
+            return cand
+
+        tasks = workable(sorted(grid, reverse=True), rehearsal_at, f"rehearsal of {req.ref}", limits.task_starts)
+        out.extend(sorted(tasks, key=lambda c: c.start))
     return out
 
 
 def survey_positions(
-    builder: CandidateBuilder, events: Iterable[Candidates], previous: Iterable[Assignment] = ()
+    builder: CandidateBuilder,
+    events: Iterable[Candidates],
+    previous: Iterable[Assignment] = (),
+    limits: SearchLimits = LIMITED,
 ) -> list[Candidates]:
     """Survey options for every new venue that has on-site event positions among `events` (and the published
     survey's own time, even if it has begun)."""
@@ -163,31 +201,47 @@ def survey_positions(
     for venue in sorted(by_venue):
         evs = sorted(by_venue[venue], key=lambda c: c.start)
         anchors: list[Candidates] = []
+        days = {c.request.start.astimezone(zone).date() for c in evs}
         for c in evs:
             if (
                 not anchors
                 or c.request.start.astimezone(zone).date() != anchors[-1].request.start.astimezone(zone).date()
             ):
                 anchors.append(c)
-            if len(anchors) == SURVEY_ANCHORS:
+            if len(anchors) == limits.survey_anchors:
                 break
-        starts: set[datetime] = set()
+        built: dict[datetime, Candidates] = {}
+
+        def survey_at(
+            t: datetime, venue: str = venue, like: Request = evs[0].request, built: dict[datetime, Candidates] = built
+        ) -> Candidates:
+            if t not in built:
+                built[t] = builder.build(survey_request(venue, t, policy, like), setup=0, teardown=0)
+            return built[t]
+
+        kept: dict[datetime, Candidates] = {}
         for c in anchors:
             e = c.request.start
-            starts.update(
-                task_grid(
-                    policy,
-                    max(e - timedelta(minutes=policy.survey_window_min), problem.now + timedelta(minutes=1)),
-                    e - timedelta(minutes=policy.survey_lead_min) - length,
-                    length,
-                )
+            grid = task_grid(
+                policy,
+                max(e - timedelta(minutes=policy.survey_window_min), problem.now + timedelta(minutes=1)),
+                e - timedelta(minutes=policy.survey_lead_min) - length,
+                length,
             )
-        starts.update(a.survey.start for a in previous if a.survey is not None and a.survey.venue == venue)
+            found = workable(grid, survey_at, f"survey of {venue}", limits.task_starts)
+            kept.update((cand.request.start, cand) for cand in found)
+        for a in previous:
+            if a.survey is not None and a.survey.venue == venue:
+                kept.setdefault(a.survey.start, survey_at(a.survey.start))
         last_day = anchors[-1].request.start.astimezone(zone).date() + timedelta(days=1)
         reach = to_minutes(datetime.combine(last_day, time(0), zone))
-        for t in sorted(starts):
-            cand = builder.build(survey_request(venue, t, policy, evs[0].request), setup=0, teardown=0)
+        note = None
+        if len(days) > len(anchors):
+            note = f"survey of {venue}: only before its first {len(anchors)} event days"
+        for t in sorted(kept):
+            cand = kept[t]
             cand.role, cand.owner, cand.weight, cand.site, cand.reach = Role.SURVEY, venue, 0, venue, reach
+            cand.restricted = cand.restricted or note
             out.append(cand)
     return out
 

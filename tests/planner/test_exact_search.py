@@ -1,0 +1,70 @@
+"""The search covers the real problem: a restriction of where a rehearsal, survey or flexible request may go never
+hides a plan the validator would accept, or the plan says it was restricted instead of optimal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from allocator.planner.domain import Problem, SolverStatus
+from allocator.planner.solver import SolveOptions, solve
+from allocator.planner.validate import validate_claims, validate_plan
+from tests.planner.factories import host, operator, problem, request
+
+WIB = ZoneInfo("Asia/Jakarta")
+WEEKDAYS = [{"weekdays": [0, 1, 2, 3, 4], "start": "08:00", "end": "16:00"}]
+
+
+def test_a_monday_event_gets_its_rehearsal_on_friday() -> None:
+    # Monday 09:00, rehearsal in the three days before and ending an hour before: the latest half-hour starts fall on
+    # the weekend and at 07:00 Monday, when nobody works. Friday afternoon is free.
+    bupati = request(
+        "BUPATI",
+        "09:00",
+        "11:00",
+        service="link_operator",
+        priority="head_of_region",
+        rehearsal={"duration_min": 60, "mandatory": True},
+    )
+    prob = problem(hosts=[host("H1")], operators=[operator("A", shifts=WEEKDAYS)], requests=[bupati])
+    plan = solve(prob)
+    a = plan.assignment_for("BUPATI")
+    assert a is not None and a.rehearsal is not None, plan.unserved
+    local = a.rehearsal.start.astimezone(WIB)
+    assert local.date() == datetime(2027, 2, 26).date() and local.hour >= 8  # Friday, in the shift
+    assert validate_plan(prob, plan) == [] and plan.status is SolverStatus.OPTIMAL
+
+
+def _long_rehearsal_window() -> Problem:
+    """A rehearsal allowed any time in the ten days before: more half-hour starts than the search takes."""
+    event = request(
+        "EV",
+        "09:00",
+        "11:00",
+        service="link_operator",
+        rehearsal={"duration_min": 60, "window_start_min_before": 12 * 24 * 60, "mandatory": True},
+    )
+    return problem(hosts=[host("H1")], operators=[operator("A")], requests=[event])
+
+
+def test_a_limited_search_is_not_called_optimal_and_its_bounds_hold_of_the_real_problem() -> None:
+    prob = _long_rehearsal_window()
+    plan = solve(prob)
+    assert plan.restrictions == ["rehearsal of EV: only the 160 latest workable starts were searched"]
+    assert plan.status is SolverStatus.FEASIBLE and validate_claims(prob, plan) == []
+    exact = solve(prob, SolveOptions(exact_search=True))
+    assert exact.restrictions == [] and exact.status is SolverStatus.OPTIMAL
+    for limited, real in zip(plan.objective, exact.objective, strict=True):  # each bound holds of the real optimum
+        assert (limited.bound >= real.value) if limited.sense == "maximize" else (limited.bound <= real.value)
+
+
+def test_a_limited_survey_search_names_the_venue() -> None:
+    events = [
+        request(f"E{k}", "09:00", "10:00", service="operator", venue="GOR", day=f"2027-03-{10 + k:02d}")
+        for k in range(5)
+    ]
+    prob = problem(operators=[operator("A")], requests=events, venues=[{"id": "GOR", "surveyed": False}])
+    plan = solve(prob)
+    assert any(r.startswith("survey of GOR") for r in plan.restrictions), plan.restrictions
+    assert validate_claims(prob, plan) == [] and validate_plan(prob, plan) == []
+    assert solve(prob, SolveOptions(exact_search=True)).restrictions == []
