@@ -19,8 +19,9 @@ from typing import Any
 from allocator.planner.candidates import CandidateCache
 from allocator.planner.domain import Plan, Problem, ServiceType
 from allocator.planner.problem_io import parse_problem
-from allocator.planner.solver import SolveOptions, solve
+from allocator.planner.solver import SolveOptions, first_come_first_served, solve
 from allocator.planner.validate import validate_plan
+from benchmarks.baseline import served_weight
 from benchmarks.generate import add_workflow, district, ministry
 from benchmarks.planner import _child as planner_child
 from benchmarks.planner import _rss_mib, _with_new_request
@@ -40,9 +41,17 @@ def measure(profile: str, n: int, seed: int, repeat: int, time_limit_s: float) -
         plan = solve(prob, SolveOptions(time_limit_s=time_limit_s))
         times.append(time.perf_counter() - t)
     assert plan is not None and validate_plan(prob, plan) == []
+    rss = _rss_mib()  # the plan's own peak, before the baseline and the exact search below
+    by_hand = first_come_first_served(prob)  # validated inside: every rule kept
+    exact = solve(prob, SolveOptions(time_limit_s=time_limit_s * 3, exact_search=True)) if plan.restrictions else plan
     reqs = {r.ref: r for r in prob.requests}
     terms = {t.name: (t.value, t.bound) for t in plan.objective}
     return {
+        "fcfs_weight": served_weight(prob, by_hand),
+        "fcfs_served": len(by_hand.assignments),
+        "restrictions": len(plan.restrictions),
+        "exact": (exact.status.value, exact.term("served_weight").value, exact.term("served_weight").bound,
+                  round(exact.solve_seconds, 1)),
         "requests": len(prob.requests),
         "flexible": sum(1 for r in prob.requests if r.flexible),
         "rehearsal_asked": sum(1 for r in prob.requests if r.rehearsal),
@@ -61,7 +70,7 @@ def measure(profile: str, n: int, seed: int, repeat: int, time_limit_s: float) -
         "loans": sum(1 for a in plan.assignments if reqs[a.request].kits),
         "unserved": dict(Counter(u.code for u in plan.unserved)),
         "with_alternative": sum(1 for u in plan.unserved if u.alternatives),
-        "peak_rss_mib": round(_rss_mib(), 1),
+        "peak_rss_mib": round(rss, 1),
     }
 
 
@@ -144,8 +153,9 @@ def report(quick: bool) -> str:
     lines = [
         "| load | requests (flexible / rehearsal / kits) | limit (s) | median (s) | runs | status "
         "| served weight (bound) | served-weight gap | preferences (bound) | rehearsals placed (bound) | served "
+        "| FCFS weight (served) | search limits hit | exact search: status, served weight (bound), s "
         "| surveys | moved | kit loans | unserved by reason | unserved with an alternative | peak RSS (MiB) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for profile, n, repeat, limit in loads:
         r = _child("solve", profile=profile, n=n, seed=1, repeat=repeat, time_limit_s=limit)
@@ -155,7 +165,10 @@ def report(quick: bool) -> str:
             f"| {limit:.0f} "
             f"| {r['median_s']:.2f} | {r['runs']} | {r['status']} | {t['served_weight'][0]} ({t['served_weight'][1]}) "
             f"| {r['served_gap']:.2%} | {t['preferences'][0]} ({t['preferences'][1]}) "
-            f"| {t['rehearsals'][0]} ({t['rehearsals'][1]}) | {r['served']} | {r['surveys']} | {r['moved']} "
+            f"| {t['rehearsals'][0]} ({t['rehearsals'][1]}) | {r['served']} "
+            f"| {r['fcfs_weight']} ({r['fcfs_served']}) | {r['restrictions']} "
+            f"| {r['exact'][0]}, {r['exact'][1]} ({r['exact'][2]}), {r['exact'][3]} "
+            f"| {r['surveys']} | {r['moved']} "
             f"| {r['loans']} | {r['unserved']} | {r['with_alternative']} of {sum(r['unserved'].values())} "
             f"| {r['peak_rss_mib']:.0f} |"
         )

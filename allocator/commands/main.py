@@ -76,9 +76,13 @@ def plan(
     lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.id,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary, no timelines.")] = False,
     exact: Annotated[
-        bool,
-        typer.Option("--exact", help="Search every workable time of rehearsals, surveys and flexible requests."),
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--exact/--limited",
+            help="Search every workable time of rehearsals, surveys and flexible requests, or limit the search "
+            "(default: exact up to 150 requests).",
+        ),
+    ] = None,
 ) -> None:
     """Plan a problem file: assign hosts and operators, explain what cannot be served."""
     try:

@@ -88,7 +88,7 @@ class Candidates:
     kit_start: int = 0  # the kits' pickup-to-return span
     kit_end: int = 0
     reach: int = 0  # a survey: it is tied to the venue's events starting before this minute (its anchor days)
-    restricted: str | None = None  # the search limit that left out other times of this task (see workflow)
+    restricted: tuple[str, ...] = ()  # the search limits that left out other times of this task (see workflow)
 
     @property
     def ref(self) -> str:

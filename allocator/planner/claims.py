@@ -88,7 +88,7 @@ def gap_of(terms: Sequence[ObjectiveTerm]) -> float:
 
 def restrictions(cands: Sequence[Candidates]) -> list[str]:
     """The search limits that cut options off among `cands`, each named once."""
-    return sorted({c.restricted for c in cands if c.restricted})
+    return sorted({note for c in cands for note in c.restricted})
 
 
 def real_problem_bounds(parts: Sequence[Part]) -> None:

@@ -1,19 +1,23 @@
-"""A quick first plan for a part, heaviest requests first, given to CP-SAT as a hint.
+"""A quick first plan for a part, heaviest requests first, given to CP-SAT as a hint and kept as a floor.
 
 CP-SAT proves optimality from the LP, but on a large part with flexible starts, kits and travel its own first
 solutions can be poor, and under a time limit the plan would be too. A greedy pass over the same model —
-highest priority first, preferred start first, smallest fitting host — gives it a good start in milliseconds.
-The hint needs no proof of feasibility: CP-SAT checks it and repairs what does not fit.
+highest priority first, preferred start first, smallest fitting host, a mandatory rehearsal and a new venue's
+survey placed with the event — gives it a good start in milliseconds. The same pass in letter order is what an
+office does by hand (first come, first served): the planner keeps the better of the two as the plan it returns
+if its search does worse, so no plan is below the office's own.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Literal
 
-from allocator.planner.candidates import Role
+from allocator.planner.candidates import Candidates, Role
 from allocator.planner.domain import Assignment, HostKind
-from allocator.planner.model import AllocationModel, Var, chosen_pools
+from allocator.planner.model import AllocationModel, Var, chosen_pools, rehearsal_fits
 from allocator.planner.workflow import published_task_slots
 
 
@@ -38,17 +42,31 @@ def published_tasks(m: AllocationModel, previous: Mapping[int, Assignment]) -> d
     return {k: chosen_pools(m, slot) for k, slot in published_task_slots(m.cands, keeping).items()}
 
 
+Order = Literal["priority", "letter"]
+
+
+def letter_key(c: Candidates) -> tuple[date, datetime, str]:
+    """First come, first served: the letter's date, then when the request was submitted (else its start)."""
+    r = c.request
+    came = r.submitted_at or r.start
+    return (r.letter_date or came.date(), came, r.ref)
+
+
 def greedy_hint(
-    m: AllocationModel, published: Mapping[int, Pools] | None = None, tasks: Mapping[int, Pools] | None = None
+    m: AllocationModel,
+    published: Mapping[int, Pools] | None = None,
+    tasks: Mapping[int, Pools] | None = None,
+    order: Order = "priority",
 ) -> list[tuple[Var, int]]:
     """`published`: event positions whose published host pool and operators are placed first, as they were
     where they still fit, so a re-plan starts from the published plan with the newcomers fitted around.
     `tasks`: their published rehearsals and surveys, placed before them, so that a published event that
-    needs one (a mandatory rehearsal, a new venue) stays in the hint and the hint stays feasible."""
+    needs one (a mandatory rehearsal, a new venue) stays in the hint and the hint stays feasible.
+    `order`: "letter" takes the requests as their letters came (the office's own way, a floor for the plan)."""
     greedy = _Greedy(m, published or {})
-    order = greedy.order()
+    order_ = greedy.order() if order == "priority" else greedy.letter_order()
     greedy.hold_tasks(tasks or {})
-    for pos in order:
+    for pos in order_:
         greedy.try_event(pos)
     return list(greedy.values.items())
 
@@ -71,6 +89,8 @@ class _Greedy:
         self.done: set[str] = set()
         self.values: dict[Var, int] = dict.fromkeys([*m.served.values(), *m.host.values(), *m.operator.values()], 0)
         self.held_tasks: set[tuple[Role, str]] = set()
+        self.survey_at: dict[str, int] = {}  # new venue -> the survey position placed for it
+        self.venue_first: dict[str, int] = {}  # new venue -> the earliest start of an event placed there
 
     def order(self) -> list[int]:
         """The events in the order they are tried, apart from `greedy_hint` so that it stays short."""
@@ -90,6 +110,12 @@ class _Greedy:
             ),
         )
 
+    def letter_order(self) -> list[int]:
+        """The events as their letters came, each request at its preferred start first."""
+        m = self.m
+        events = (pos for pos, c in enumerate(m.cands) if c.role is Role.EVENT)
+        return sorted(events, key=lambda p: (letter_key(m.cands[p]), abs(m.cands[p].shift), m.cands[p].start, p))
+
     def host_for(self, pos: int) -> int | None:
         """The host pool the event takes: the published one first, then the smallest that fits."""
         m = self.m
@@ -107,7 +133,7 @@ class _Greedy:
 
     def crew_for(self, pos: int) -> dict[int, int] | None:
         """The operators the event takes by pool, the published ones first; None when too few are free."""
-        m, op_busy = self.m, self.op_busy
+        m = self.m
         c = m.cands[pos]
         crew: dict[int, int] = {}
         need = c.operators_needed
@@ -115,26 +141,32 @@ class _Greedy:
         for g, work in sorted(m.operator_options[pos].items(), key=lambda it: (-before.get(it[0], 0), it[0])):
             if need == 0:
                 break
-            pool = m.operator_pools[g]
-            free = pool.capacity - _peak([(s, e) for s, e, _v in op_busy[g]], work.start, work.end)
+            free = self.free_in(g, work.start, work.end, c.site)
             if free <= 0:
                 continue
-            if c.site is not None and len(pool.members) == 1:
-                tight = any(
-                    site is not None
-                    and site != c.site
-                    and (
-                        e <= work.start < e + m.problem.travel_min(site, c.site)
-                        or work.end <= s < work.end + m.problem.travel_min(c.site, site)
-                    )
-                    for s, e, site in op_busy[g]
-                )
-                if tight:
-                    continue
-            take = min(free, need, len(pool.members))
+            take = min(free, need, len(m.operator_pools[g].members))
             crew[g] = take
             need -= take
         return None if need else crew
+
+    def free_in(self, g: int, start: int, end: int, site: str | None) -> int:
+        """Members of the pool free over [start, end) and, for on-site work by one operator, able to travel."""
+        m = self.m
+        pool = m.operator_pools[g]
+        busy = self.op_busy[g]
+        free = pool.capacity - _peak([(s, e) for s, e, _v in busy], start, end)
+        if free > 0 and site is not None and len(pool.members) == 1:
+            tight = any(
+                there is not None
+                and there != site
+                and (
+                    e <= start < e + m.problem.travel_min(there, site)
+                    or end <= s < end + m.problem.travel_min(site, there)
+                )
+                for s, e, there in busy
+            )
+            return 0 if tight else free
+        return free
 
     def place(self, pos: int, host_pool: int | None, crew: dict[int, int]) -> None:
         """Serve the position on that host pool with that crew, and mark them busy for what comes after."""
@@ -149,6 +181,17 @@ class _Greedy:
             span = m.operator_options[pos][g]
             self.op_busy[g].extend([(span.start, span.end, c.site)] * n)
             self.values[m.operator[pos, g]] = n
+
+    def unplace(self, pos: int, host_pool: int | None, crew: dict[int, int]) -> None:
+        """Undo `place` (the spans it added are the last of their lists)."""
+        m = self.m
+        self.values[m.served[pos]] = 0
+        if host_pool is not None:
+            self.host_busy[host_pool].pop()
+            self.values[m.host[pos, host_pool]] = 0
+        for g, n in crew.items():
+            del self.op_busy[g][-n:]
+            self.values[m.operator[pos, g]] = 0
 
     def hold_tasks(self, tasks: Mapping[int, Pools]) -> None:
         """Place the published rehearsals and surveys that still fit, before the events that need them."""
@@ -165,15 +208,11 @@ class _Greedy:
             self.place(pos, host_pool, ops)
 
     def try_event(self, pos: int) -> None:
-        """Place the event if it may be served and fits, apart from `greedy_hint` so that it stays short."""
+        """Place the event if it may be served and fits, with its mandatory rehearsal and its venue's survey."""
         m, published, held_tasks = self.m, self.published, self.held_tasks
         c = m.cands[pos]
         spec = c.request.rehearsal
         if c.ref in self.done or not c.statically_possible:
-            return
-        if spec is not None and spec.mandatory and not (pos in published and (Role.REHEARSAL, c.ref) in held_tasks):
-            return
-        if c.site in self.new_venues and not (pos in published and (Role.SURVEY, c.site) in held_tasks):
             return
         if any(
             _peak_count(self.kit_busy[k], c.kit_start, c.kit_end) + need > m.workflow.kit_stock.get(k, 0)
@@ -186,7 +225,58 @@ class _Greedy:
         crew = self.crew_for(pos)
         if crew is None:
             return
+        was_published = pos in published
+        rehearsal = None
+        if spec is not None and spec.mandatory and not (was_published and (Role.REHEARSAL, c.ref) in held_tasks):
+            rehearsal = self.rehearsal_for(pos, crew)
+            if rehearsal is None:
+                return
+            self.place(*rehearsal)
+        venue = c.site
+        surveyed = (was_published and (Role.SURVEY, venue) in held_tasks) or venue not in self.new_venues
+        if not surveyed and not self.survey_before(pos):
+            if rehearsal is not None:
+                self.unplace(*rehearsal)
+            return
+        if venue is not None:
+            self.venue_first[venue] = min(self.venue_first.get(venue, c.start), c.start)
         self.done.add(c.ref)
         self.place(pos, host_pick, crew)
         for k, n in c.kits:
             self.kit_busy[k].append((c.kit_start, c.kit_end, n))
+
+    def rehearsal_for(self, pos: int, crew: dict[int, int]) -> tuple[int, int | None, dict[int, int]] | None:
+        """The latest rehearsal position before the event with a free host (online) and the event's own crew."""
+        m = self.m
+        options = [r for r in m.rehearsals_of.get(m.cands[pos].ref, []) if rehearsal_fits(m, r, pos)]
+        for r in sorted(options, key=lambda r: -m.cands[r].start):
+            host = self.host_for(r) if m.cands[r].needs_host else None
+            if m.cands[r].needs_host and host is None:
+                continue
+            ops = m.operator_options[r]
+            site = m.cands[r].site
+            if all(g in ops and self.free_in(g, ops[g].start, ops[g].end, site) >= n for g, n in crew.items()):
+                return r, host, crew
+        return None
+
+    def survey_before(self, pos: int) -> bool:
+        """The venue's survey is placed and early enough for this event, or is placed now (the latest that suits
+        every event placed there): False when none can be."""
+        m = self.m
+        c = m.cands[pos]
+        assert c.site is not None
+        pol = m.problem.policy
+        placed = self.survey_at.get(c.site)
+        if placed is not None:
+            return m.cands[placed].end + pol.survey_lead_min <= c.start
+        first = min(self.venue_first.get(c.site, c.start), c.start)
+        for s in sorted(m.surveys_of.get(c.site, []), key=lambda s: -m.cands[s].start):
+            sc = m.cands[s]
+            if sc.end + pol.survey_lead_min > first or first > sc.start + pol.survey_window_min:
+                continue
+            crew = self.crew_for(s)
+            if crew is not None:
+                self.place(s, None, crew)
+                self.survey_at[c.site] = s
+                return True
+        return False

@@ -159,6 +159,20 @@ def _without_stability(comp: Part, level: int, options: SolveOptions, deadline: 
     solve_level(comp, level, options, deadline)
 
 
+def _at_least_the_greedy_plan(comp: Part, value: int) -> int:
+    """The served weight of the plan kept: the search's, or the greedy plan's when the time limit cut the search
+    short below it (the greedy plan is the better of heaviest-first and first-come-first-served)."""
+    m = comp.model
+    assert m is not None
+    if not comp.greedy or comp.fixed or comp.previous:  # a re-plan's greedy may break stability
+        return value
+    floor = term_values(m.problem, comp.cands, comp.previous, assignments(m, comp.greedy.__getitem__))[0]
+    if floor <= value:
+        return value
+    comp.solution = dict(comp.greedy)
+    return floor
+
+
 def _record(
     comp: Part,
     level: int,
@@ -188,6 +202,9 @@ def _record(
             held = round(solver.value(changes(m)))
             comp.levels.append(Level(held, held, True))
             m.model.add(changes(m) <= held)
+    elif level == 0:
+        value = _at_least_the_greedy_plan(comp, value)
+        comp.levels.append(Level(value, round(solver.best_objective_bound), optimal))
     else:
         # scale·prefs ≥ scale·prefs − kept ≥ bound for every plan: prefs ≥ ⌈bound / scale⌉
         comp.levels.append(Level(value, -(-round(solver.best_objective_bound) // scale), optimal))

@@ -235,7 +235,7 @@ def add_one_start_per_request(m: AllocationModel) -> None:
             m.model.add_at_most_one(m.served[p] for p in positions)
 
 
-def _rehearsal_fits(m: AllocationModel, r: int, v: int) -> bool:
+def rehearsal_fits(m: AllocationModel, r: int, v: int) -> bool:
     spec = m.cands[v].request.rehearsal
     assert spec is not None
     rc, vc = m.cands[r], m.cands[v]
@@ -249,14 +249,14 @@ def add_rehearsal_before_event(m: AllocationModel) -> None:
         events = m.events_of.get(ref, [])
         m.model.add_at_most_one(m.served[r] for r in rehearsals)
         for r in rehearsals:
-            m.model.add(m.served[r] <= sum(m.served[v] for v in events if _rehearsal_fits(m, r, v)))
+            m.model.add(m.served[r] <= sum(m.served[v] for v in events if rehearsal_fits(m, r, v)))
             for g in m.operator_options[r]:
                 on_event = [m.operator[v, g] for v in events if g in m.operator_options[v]]
                 m.model.add(m.operator[r, g] <= sum(on_event))
         for v in events:
             spec = m.cands[v].request.rehearsal
             if spec is not None and spec.mandatory:
-                m.model.add(m.served[v] <= sum(m.served[r] for r in rehearsals if _rehearsal_fits(m, r, v)))
+                m.model.add(m.served[v] <= sum(m.served[r] for r in rehearsals if rehearsal_fits(m, r, v)))
     for ref, events in m.events_of.items():
         spec = m.cands[events[0]].request.rehearsal
         if spec is not None and spec.mandatory and ref not in m.rehearsals_of:

@@ -31,13 +31,15 @@ from allocator.planner.claims import (
     term_values,
 )
 from allocator.planner.components import split_components
-from allocator.planner.domain import Assignment, Plan, Problem, Request, Unserved
+from allocator.planner.domain import Assignment, Plan, Problem, Request, SolverStatus, Unserved
 from allocator.planner.errors import InvalidPlan
 from allocator.planner.explain import agendas, explain_unserved, missed_rehearsals, started_without_plan
+from allocator.planner.greedy import greedy_hint
 from allocator.planner.held import fixed_and_previous
 from allocator.planner.levels import solve_level
 from allocator.planner.model import AllocationModel, Workflow, assignments, build_model
 from allocator.planner.parts import (
+    EXACT_UP_TO,
     LEVEL_TIME_SHARES,
     LEVELS_END,
     REHEARSALS_END,
@@ -73,7 +75,7 @@ from allocator.planner.workflow import (
     travel_conflicts,
 )
 
-__all__ = ["SolveOptions", "active_requests", "solve"]
+__all__ = ["SolveOptions", "active_requests", "first_come_first_served", "solve"]
 
 
 def active_requests(problem: Problem) -> list[Request]:
@@ -122,6 +124,10 @@ def _positions(
     optional = [c for c in every if c.role is Role.REHEARSAL and c.ref not in mandatory]
     fixed, previous, warnings = fixed_and_previous(problem, cands)
     return _Positions(cands, optional, mandatory, fixed, previous, warnings)
+
+
+def _exact(options: SolveOptions, plannable: list[Request]) -> bool:
+    return options.exact_search if options.exact_search is not None else len(plannable) <= EXACT_UP_TO
 
 
 def _split(
@@ -327,7 +333,7 @@ def solve(
     deadline = _time.monotonic() + options.time_limit_s
     plannable, unserved = _plannable(problem)
     builder = CandidateBuilder(problem)
-    at = _positions(problem, builder, plannable, cache, options.exact_search)
+    at = _positions(problem, builder, plannable, cache, _exact(options, plannable))
     parts, site = _split(problem, options, at, plannable, cache)
     memo = cache.digests if cache is not None else None
     _Run(problem, options, parts, site, memo).run(deadline)
@@ -358,4 +364,32 @@ def solve(
     violations = validate_plan(problem, plan) + validate_claims(problem, plan)
     if violations:
         raise InvalidPlan("the planner produced a plan that fails validation", violations=violations)
+    return plan
+
+
+def first_come_first_served(problem: Problem, options: SolveOptions | None = None) -> Plan:
+    """What an office does by hand, under every rule the planner keeps: requests in letter order, each given the
+    smallest free host that fits, the first free operators who may take it, its mandatory rehearsal and its new
+    venue's survey, or nothing; none moved for a later one. The floor no plan of `solve` goes below."""
+    options = (options or SolveOptions()).model_copy(update={"alternatives": False})
+    plannable, unserved = _plannable(problem)
+    builder = CandidateBuilder(problem)
+    at = _positions(problem, builder, plannable, None, _exact(options, plannable))
+    parts, _site = _split(problem, options, at, plannable, None)
+    chosen: list[Assignment] = []
+    for comp in parts:
+        m = build_model(problem, comp.cands, comp.fixed, comp.previous, workflow=comp.workflow)
+        values = dict(greedy_hint(m, order="letter"))
+        chosen += assignments(m, lambda v, values=values: values.get(v, 0))  # type: ignore[misc]
+    unserved += _explain(problem, options, builder, at, parts, chosen)
+    plan = Plan(
+        assignments=sorted(chosen, key=lambda a: a.request),
+        unserved=sorted(unserved, key=lambda u: u.request),
+        status=SolverStatus.FEASIBLE,
+        components=len(parts),
+        missed_rehearsals=missed_rehearsals(problem, chosen),
+    )
+    violations = validate_plan(problem, plan)
+    if violations:
+        raise InvalidPlan("the first-come-first-served plan fails validation", violations=violations)
     return plan

@@ -38,11 +38,12 @@ class SearchLimits:
     optimal (see allocator.planner.claims). None: no limit."""
 
     flexible_starts: int | None = 48  # nearest to the preferred start
-    task_starts: int | None = 160  # workable ones, latest first: eight office days of half-hour starts
+    rehearsal_starts: int | None = 160  # workable ones, latest first: eight office days of half-hour starts
+    survey_starts: int | None = 16  # workable ones before each anchor day, latest first (a survey ties a week)
     survey_anchors: int | None = 3  # survey options before this many of a new venue's first event days
 
 
-LIMITED, EXACT = SearchLimits(), SearchLimits(None, None, None)
+LIMITED, EXACT = SearchLimits(), SearchLimits(None, None, None, None)
 
 
 def flexible_starts(
@@ -94,7 +95,7 @@ def workable(
         if len(out) == limit:
             note = f"{what}: only the {limit} latest workable starts were searched"
             for kept in out:
-                kept.restricted = note
+                kept.restricted += (note,)
             break
         out.append(cand)
     return out
@@ -153,7 +154,7 @@ def expand_request(builder: CandidateBuilder, req: Request, limits: SearchLimits
         cand = builder.build(timed)
         cand.owner, cand.shift = req.ref, shift
         if cut:
-            cand.restricted = f"{req.ref}: only the {len(starts)} starts nearest the requested one were searched"
+            cand.restricted = (f"{req.ref}: only the {len(starts)} starts nearest the requested one were searched",)
         out.append(cand)
     spec = req.rehearsal
     if spec is not None and req.operator_count:
@@ -175,7 +176,7 @@ def expand_request(builder: CandidateBuilder, req: Request, limits: SearchLimits
             cand.role, cand.owner, cand.weight = Role.REHEARSAL, req.ref, 0
             return cand
 
-        tasks = workable(sorted(grid, reverse=True), rehearsal_at, f"rehearsal of {req.ref}", limits.task_starts)
+        tasks = workable(sorted(grid, reverse=True), rehearsal_at, f"rehearsal of {req.ref}", limits.rehearsal_starts)
         out.extend(sorted(tasks, key=lambda c: c.start))
     return out
 
@@ -228,7 +229,7 @@ def survey_positions(
                 e - timedelta(minutes=policy.survey_lead_min) - length,
                 length,
             )
-            found = workable(grid, survey_at, f"survey of {venue}", limits.task_starts)
+            found = workable(grid, survey_at, f"survey of {venue}", limits.survey_starts)
             kept.update((cand.request.start, cand) for cand in found)
         for a in previous:
             if a.survey is not None and a.survey.venue == venue:
@@ -241,7 +242,7 @@ def survey_positions(
         for t in sorted(kept):
             cand = kept[t]
             cand.role, cand.owner, cand.weight, cand.site, cand.reach = Role.SURVEY, venue, 0, venue, reach
-            cand.restricted = cand.restricted or note
+            cand.restricted += (note,) if note else ()
             out.append(cand)
     return out
 

@@ -49,7 +49,7 @@ def _long_rehearsal_window() -> Problem:
 
 def test_a_limited_search_is_not_called_optimal_and_its_bounds_hold_of_the_real_problem() -> None:
     prob = _long_rehearsal_window()
-    plan = solve(prob)
+    plan = solve(prob, SolveOptions(exact_search=False))
     assert plan.restrictions == ["rehearsal of EV: only the 160 latest workable starts were searched"]
     assert plan.status is SolverStatus.FEASIBLE and validate_claims(prob, plan) == []
     exact = solve(prob, SolveOptions(exact_search=True))
@@ -64,7 +64,8 @@ def test_a_limited_survey_search_names_the_venue() -> None:
         for k in range(5)
     ]
     prob = problem(operators=[operator("A")], requests=events, venues=[{"id": "GOR", "surveyed": False}])
-    plan = solve(prob)
+    plan = solve(prob, SolveOptions(exact_search=False))
     assert any(r.startswith("survey of GOR") for r in plan.restrictions), plan.restrictions
     assert validate_claims(prob, plan) == [] and validate_plan(prob, plan) == []
     assert solve(prob, SolveOptions(exact_search=True)).restrictions == []
+    assert solve(prob).restrictions == []  # a problem this small is searched whole by default

@@ -106,7 +106,8 @@ def test_greedy_hint_keeps_a_published_event_with_its_mandatory_rehearsal() -> N
     tasks = published_tasks(m, {p: Assignment(request="EV", host="H1", operators=["A"], rehearsal=slot)
                                 for p in m.kept_as})  # fmt: skip
     assert [(cands[k].role, to_minutes(slot.start) == cands[k].start) for k in tasks] == [(Role.REHEARSAL, True)]
-    assert _served(cands, m, dict(greedy_hint(m, m.kept_as))) == set()  # without its rehearsal it is left out
+    # Without the published slot the pass places a rehearsal of its own (the latest that fits), not none.
+    assert _served(cands, m, dict(greedy_hint(m, m.kept_as))) == {"event:EV", "rehearsal:EV"}
     values = dict(greedy_hint(m, m.kept_as, tasks))
     assert _served(cands, m, values) == {"event:EV", "rehearsal:EV"}
     assert _feasible(m, values)
@@ -132,7 +133,24 @@ def test_greedy_hint_keeps_a_published_event_at_a_new_venue_with_its_survey() ->
     cands, m = _model(prob, {"E1": published})
     tasks = published_tasks(m, {p: published for p in m.kept_as})
     assert [cands[k].role for k in tasks] == [Role.SURVEY]
-    assert _served(cands, m, dict(greedy_hint(m, m.kept_as))) == set()  # without its survey it is left out
+    alone = dict(greedy_hint(m, m.kept_as))  # without the published survey the pass places one of its own
+    assert _served(cands, m, alone) == {"event:E1", "survey:GOR"}
     values = dict(greedy_hint(m, m.kept_as, tasks))
     assert _served(cands, m, values) == {"event:E1", "survey:GOR"}
     assert _feasible(m, values)
+
+
+def test_the_letter_order_pass_places_rehearsals_and_surveys_and_stays_feasible() -> None:
+    """First come, first served with every rule on: the earlier letter wins the clash, the new venue gets its
+    survey, the mandatory rehearsal its slot, and the pass is a plan the model accepts as it stands."""
+    rehearsal = {"duration_min": 60, "window_start_min_before": 360, "end_min_before": 60, "mandatory": True}
+    first = request("FIRST", "13:00", "15:00", service="operator", venue="GOR", priority="low",
+                    letter_date="2027-02-01", rehearsal={**rehearsal, "mode": "on_site"})  # fmt: skip
+    later = request("LATER", "13:30", "14:30", service="operator", letter_date="2027-02-05", priority="high")
+    base = problem(operators=[operator("A")], requests=[later, first])
+    prob = Problem.model_validate({**base.model_dump(), "venues": [{"id": "GOR", "surveyed": False}]})
+    cands, m = _model(prob)
+    by_letter = dict(greedy_hint(m, order="letter"))
+    assert _served(cands, m, by_letter) == {"event:FIRST", "rehearsal:FIRST", "survey:GOR"}
+    assert _served(cands, m, dict(greedy_hint(m))) == {"event:LATER"}  # heaviest first
+    assert _feasible(m, by_letter)

@@ -17,11 +17,12 @@ from allocator.planner.domain import (
     KitType,
     Plan,
     Problem,
+    SolverStatus,
     TaskSlot,
     TravelTime,
     Venue,
 )
-from allocator.planner.solver import SolveOptions, solve
+from allocator.planner.solver import SolveOptions, first_come_first_served, solve
 from allocator.planner.validate import validate_plan
 from allocator.planner.workflow import travel_conflicts
 from tests.planner.factories import DAY, host, operator, policy, problem, request
@@ -182,8 +183,9 @@ def test_no_time_for_a_survey_means_no_event_at_a_new_venue() -> None:
 
 
 def test_a_later_event_relying_on_a_survey_that_did_not_happen_is_not_served() -> None:
-    """The part holding E4 is solved assuming the venue's survey takes place; it does not (no event it could
-    precede is served), so that part is solved again without it."""
+    """Limited to surveys before the venue's first three event days: the part holding E4 is solved assuming the
+    venue's survey takes place; it does not (no event it could precede is served), so that part is solved again
+    without it, and the plan names the limit. Searched whole, E4 gets a survey of its own."""
     too_big = [request(f"E{i}", "13:00", "15:00", 5000, service="link_operator", venue="GOR", day=f"2027-03-0{i}")
                for i in (1, 2, 3)]  # fmt: skip
     prob = with_(
@@ -191,9 +193,13 @@ def test_a_later_event_relying_on_a_survey_that_did_not_happen_is_not_served() -
                 requests=[*too_big, _at_new_venue("E4", "13:00", "15:00", "2027-03-04")]),
         venues=[{"id": "GOR", "surveyed": False}],
     )  # fmt: skip
-    plan = solve(prob)
+    plan = solve(prob, SolveOptions(exact_search=False))
     assert plan.assignments == [] and plan.components >= 2
     assert unserved_code(plan, "E4") == "no_survey"
+    assert "survey of GOR: only before its first 3 event days" in plan.restrictions
+    exact = solve(prob)
+    e4 = exact.assignment_for("E4")
+    assert e4 is not None and e4.survey is not None and exact.status is SolverStatus.OPTIMAL
 
 
 # --- kits -------------------------------------------------------------------------------------------
@@ -437,3 +443,16 @@ def test_a_flexible_request_moved_in_time_is_a_change() -> None:
     moved = Plan(assignments=[Assignment(request="FLEX", host="H", start=at("10:00"), end=at("11:00"))])
     assert [c.kind for c in plan_changes(prob, before, moved)] == ["moved"]
     assert plan_changes(prob, before, Plan(assignments=before)) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workflow_problems(), st.sampled_from([0.1, 10.0]))
+def test_no_plan_is_below_first_come_first_served(prob: Problem, limit: float) -> None:
+    """The office's own way (letter order, every rule kept) is a valid plan, and the planner never does worse,
+    however short its time."""
+    by_hand = first_come_first_served(prob)
+    assert validate_plan(prob, by_hand) == []
+    weights = prob.policy.priority_weights
+    floor = sum(weights[prob.request(a.request).priority] for a in by_hand.assignments)
+    plan = solve(prob, SolveOptions(time_limit_s=limit, alternatives=False))
+    assert plan.term("served_weight").value >= floor
