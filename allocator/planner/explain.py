@@ -7,8 +7,9 @@ listed as data too, so pages and mails can render them in either language.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from allocator.planner.candidates import Candidates, HostExclusion, OperatorExclusion, to_minutes, to_minutes_ceil
 from allocator.planner.domain import (
@@ -362,14 +363,91 @@ def _explain_workflow(
     return None
 
 
+@dataclass(frozen=True)
+class Standing:
+    """What the plan knows of why a meeting in the way stays: held by a pin or the freeze, and whether the plan's
+    served weight is proven the most the real problem allows."""
+
+    pinned: frozenset[str] = frozenset()
+    frozen: frozenset[str] = frozenset()
+    proven: bool = False  # the served weight is proven the most there is
+    settled: bool = False  # every level is, the tie-breaks included
+
+
+def why_it_stays(
+    problem: Problem, req: Request, blocker: str, standing: Standing, by_ref: Mapping[str, Request]
+) -> tuple[str, str] | None:
+    """Why a named blocker keeps its place before `req`, when the priorities alone do not say so: `req` outranks
+    it, or they are equals and the letters decide. None when it outranks `req` (or is a survey). Said of the
+    blocker without naming it, so that blockers with the same reason are listed once."""
+    other = by_ref.get(blocker.removesuffix(" (gladi)"))
+    if other is None:
+        return None
+    weights = problem.policy.priority_weights
+    mine, theirs = weights.get(req.priority, 0), weights.get(other.priority, 0)
+    if theirs > mine:
+        return None
+    if theirs == mine:
+        came, other_came = _letter(req), _letter(other)
+        if other_came < came:
+            day = f"{other_came[0]:%Y-%m-%d}"
+            if other_came[0] < came[0]:
+                return (f"same priority, earlier letter ({day}): served first",
+                        f"prioritas sama, surat lebih dulu ({day}): dilayani lebih dahulu")  # fmt: skip
+            return (f"same priority, letter of the same day ({day}) entered first: served first",
+                    f"prioritas sama, surat hari yang sama ({day}) tercatat lebih dulu: dilayani dahulu")  # fmt: skip
+        if standing.settled:
+            return ("same priority, kept to spare a change or a cost to the office",
+                    "prioritas sama, dipertahankan agar tidak ada perubahan atau biaya kantor")  # fmt: skip
+        return ("same priority, kept by the search (letter order not proven in its time)",
+                "prioritas sama, dipertahankan oleh pencarian (urutan surat belum terbukti)")  # fmt: skip
+    if blocker in standing.pinned:
+        return ("outranked, but pinned by an admin", "prioritasnya lebih rendah, tetapi dikunci oleh admin")
+    if blocker in standing.frozen:
+        return (f"outranked, but published and inside the freeze horizon: it gives way only when an admin confirms "
+                f"(vicon replan --confirm {req.ref})", "prioritasnya lebih rendah, tetapi sudah diumumkan dan dalam "
+                f"batas beku: hanya diganti bila admin mengonfirmasi (vicon replan --confirm {req.ref})")  # fmt: skip
+    if standing.proven:
+        return ("outranked, but no plan serving this request serves more priority weight in total",
+                "prioritasnya lebih rendah, tetapi tidak ada rencana yang melayani permohonan ini dengan bobot "
+                "prioritas total lebih besar")  # fmt: skip
+    return ("outranked; the search found no better plan serving this request in its time (not proven)",
+            "prioritasnya lebih rendah; pencarian tidak menemukan rencana lebih baik yang melayani permohonan ini "
+            "dalam waktunya (belum terbukti)")  # fmt: skip
+
+
+def _letter(req: Request) -> tuple[date, datetime, str]:
+    """The order letters are served in among equals (as `greedy.letter_key`): date, arrival, reference."""
+    came = req.submitted_at or req.start
+    return (req.letter_date or came.date(), came, req.ref)
+
+
+def _standing_notes(
+    problem: Problem, req: Request, blockers: Sequence[Blocker], standing: Standing, by_ref: Mapping[str, Request]
+) -> tuple[str, str]:
+    """The blockers that need a word on why they stay, grouped by that word."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for ref in dict.fromkeys(r for b in blockers for r in b.requests):
+        note = why_it_stays(problem, req, ref, standing, by_ref)
+        if note is not None:
+            grouped.setdefault(note, []).append(ref)
+    en = "".join(f"; {', '.join(refs)}: {why}" for (why, _), refs in grouped.items())
+    id_ = "".join(f"; {', '.join(refs)}: {why}" for (_, why), refs in grouped.items())
+    return en, id_
+
+
 def explain_unserved(
     problem: Problem,
     unplanned: Sequence[Candidates],
     by_host: dict[str, Agenda],
     by_operator: dict[str, Agenda],
     plan: Sequence[Assignment] = (),
+    standing: Standing | None = None,
 ) -> list[Unserved]:
-    """A reason for each request left out of `plan` (whose agendas are given), judged against it."""
+    """A reason for each request left out of `plan` (whose agendas are given), judged against it; a meeting named
+    in the way that the request outranks (or an equal) comes with why it stays."""
+    standing = standing or Standing()
+    by_ref = {r.ref: r for r in problem.requests}
     out: list[Unserved] = []
     for c in unplanned:
         found = []
@@ -394,13 +472,15 @@ def explain_unserved(
             )
             continue
         code = reasons[0][0]
+        blockers = [b for r in reasons for b in r[3]]
+        note_en, note_id = _standing_notes(problem, c.request, blockers, standing, by_ref)
         out.append(
             Unserved(
                 request=c.request.ref,
                 code=code,
-                reason="; ".join(r[1] for r in reasons),
-                reason_id="; ".join(r[2] for r in reasons),
-                blockers=[b for r in reasons for b in r[3]],
+                reason="; ".join(r[1] for r in reasons) + note_en,
+                reason_id="; ".join(r[2] for r in reasons) + note_id,
+                blockers=blockers,
             )
         )
     return out

@@ -23,6 +23,7 @@ from allocator.planner.parts import (
     Part,
     SolveOptions,
     hint_published,
+    letter_order,
     objective,
     part_solver,
     published_tasks_staying,
@@ -80,7 +81,7 @@ def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float) 
     together = level == 0 and bool(m.kept)
     if together and fits_around_published(comp, options, deadline):
         return
-    expr, scale = _set_objective(comp, level, together)
+    expr, scale, slack = _set_objective(comp, level, together)
     solver = part_solver(options, max(remaining, 0.05 if comp.solution is not None else 0.5), light=together)
     if together and not may_displace(comp):
         # Nothing published may give way, so the run is mostly a proof that the newcomers fit no better
@@ -109,7 +110,7 @@ def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float) 
             return
         _claim_nothing(comp, level)
         return
-    _record(comp, level, solver, status, together, (expr, scale))
+    _record(comp, level, solver, status, together, (expr, scale, slack))
 
 
 def _hold(comp: Part, level: int, expr: cp_model.LinearExprT) -> None:
@@ -122,26 +123,29 @@ def _hold(comp: Part, level: int, expr: cp_model.LinearExprT) -> None:
     hint(m, comp.solution.items())
 
 
-def _set_objective(comp: Part, level: int, together: bool) -> tuple[cp_model.LinearExprT, int]:
-    """Sets the level's objective; returns the level's term and the scale of the preferences in the objective
-    (1 but for the tie-break)."""
+def _set_objective(comp: Part, level: int, together: bool) -> tuple[cp_model.LinearExprT, int, int]:
+    """Sets the level's objective; returns the level's term, its scale in the objective and the most the
+    tie-breaks below it add (see `_record`). Below the preferences: equals served in letter order, then the
+    published rehearsals and surveys kept where they were."""
     m = comp.model
     assert m is not None
     expr = objective(m, level)
     weight = len(m.kept) + 1  # more than every change there could be: served weight still comes first
-    staying: list[Var] = []
-    if level == 2:
-        staying = published_tasks_staying(m, published_tasks(m, comp.previous))
-    scale = len(staying) + 1  # the preferences first, then the published tasks kept
     if together:
         m.model.maximize(weight * expr - changes(m))  # type: ignore[operator]
-    elif TERMS[level][1] == "maximize":
+        return expr, 1, 0
+    if TERMS[level][1] == "maximize":
         m.model.maximize(expr)
-    elif staying:
-        m.model.minimize(scale * expr - sum(staying))  # type: ignore[operator]
-    else:
+        return expr, 1, 0
+    if level < 2:
         m.model.minimize(expr)
-    return expr, scale
+        return expr, 1, 0
+    staying = published_tasks_staying(m, published_tasks(m, comp.previous))
+    late, latest = letter_order(m)
+    step = len(staying) + 1  # one letter rank outweighs every published task kept
+    scale = step * latest + len(staying) + 1  # one unit of preferences outweighs both tie-breaks
+    m.model.minimize(scale * expr + step * late - sum(staying))  # type: ignore[operator]
+    return expr, scale, step * latest
 
 
 def _without_stability(comp: Part, level: int, options: SolveOptions, deadline: float) -> None:
@@ -179,13 +183,13 @@ def _record(
     solver: cp_model.CpSolver,
     status: cp_model.CpSolverStatus,
     together: bool,
-    term: tuple[cp_model.LinearExprT, int],
+    term: tuple[cp_model.LinearExprT, int, int],
 ) -> None:
     """Keeps the solution, records the level (both first levels when solved together) and holds its value.
-    `term`: the level's term and the preferences' scale in the objective (see `_set_objective`)."""
+    `term`: the level's term, its scale in the objective and the tie-breaks' most (see `_set_objective`)."""
     m = comp.model
     assert m is not None
-    expr, scale = term
+    expr, scale, slack = term
     comp.solution = {v: solver.value(v) for v in m.variables()}
     if comp.fallback:  # a later level improved on the fallback plan: the levels above report what it now has
         values = term_values(m.problem, comp.cands, comp.previous, assignments(m, comp.solution.__getitem__))
@@ -206,8 +210,9 @@ def _record(
         value = _at_least_the_greedy_plan(comp, value)
         comp.levels.append(Level(value, round(solver.best_objective_bound), optimal))
     else:
-        # scale·prefs ≥ scale·prefs − kept ≥ bound for every plan: prefs ≥ ⌈bound / scale⌉
-        comp.levels.append(Level(value, -(-round(solver.best_objective_bound) // scale), optimal))
+        # scale·prefs + slack ≥ scale·prefs + tie-breaks ≥ bound for every plan: prefs ≥ ⌈(bound − slack) / scale⌉
+        bound = -(-(round(solver.best_objective_bound) - slack) // scale)
+        comp.levels.append(Level(value, bound, optimal))
     if level < len(TERMS) - 1:  # hold the value and start the next level from this plan
         m.model.add(expr >= value if TERMS[level][1] == "maximize" else expr <= value)
         hint(m, comp.solution.items())

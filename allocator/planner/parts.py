@@ -13,14 +13,16 @@ import threading
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import cast
+from zoneinfo import ZoneInfo
 
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
 from allocator.planner.candidates import Candidates, Role
 from allocator.planner.domain import Assignment
-from allocator.planner.greedy import Pools, greedy_hint, published_tasks
+from allocator.planner.greedy import Pools, greedy_hint, letter_key, published_tasks
 from allocator.planner.model import (
     AllocationModel,
     Var,
@@ -152,6 +154,23 @@ def objective(m: AllocationModel, level: int) -> cp_model.LinearExprT:
         + weights.moved_from_requested * moved_from_requested(m)
     )
     return cast(cp_model.LinearExprT, prefs)
+
+
+def letter_order(m: AllocationModel) -> tuple[cp_model.LinearExprT, int]:
+    """Among requests of one priority on one day, how late the letters of those served came (their rank in letter
+    order, summed), and its most: the tie-break that serves equals first come, first served. Ranked per day (the
+    day asked for), as requests compete with those near them; that keeps the objective's numbers small."""
+    zone = ZoneInfo(m.problem.policy.timezone)
+    groups: dict[tuple[int, date], set[str]] = {}
+    for c in m.cands:
+        if c.role is Role.EVENT and c.shift == 0:
+            groups.setdefault((c.weight, c.request.start.astimezone(zone).date()), set()).add(c.ref)
+    rank: dict[str, int] = {}
+    for refs in groups.values():
+        firsts = {c.ref: letter_key(c) for c in m.cands if c.ref in refs}
+        rank.update((ref, k) for k, ref in enumerate(sorted(refs, key=firsts.__getitem__)))
+    late = [(k, m.served[pos]) for pos, c in enumerate(m.cands) if c.role is Role.EVENT and (k := rank.get(c.ref))]
+    return cast(cp_model.LinearExprT, sum(k * x for k, x in late)), sum(rank.values())
 
 
 def part_solver(options: SolveOptions, seconds: float, *, light: bool = False) -> cp_model.CpSolver:

@@ -33,7 +33,13 @@ from allocator.planner.claims import (
 from allocator.planner.components import split_components
 from allocator.planner.domain import Assignment, Plan, Problem, Request, SolverStatus, Unserved
 from allocator.planner.errors import InvalidPlan
-from allocator.planner.explain import agendas, explain_unserved, missed_rehearsals, started_without_plan
+from allocator.planner.explain import (
+    Standing,
+    agendas,
+    explain_unserved,
+    missed_rehearsals,
+    started_without_plan,
+)
 from allocator.planner.greedy import greedy_hint
 from allocator.planner.held import fixed_and_previous
 from allocator.planner.levels import solve_level
@@ -313,7 +319,17 @@ def _explain(
     carried = {u.request: u for u in problem.previous_unserved}
     unchanged = {c.ref for comp in parts if comp.reused for c in comp.cands} & set(carried)
     unplanned = _unplanned(at.cands, served_refs)
-    fresh = explain_unserved(problem, [c for c in unplanned if c.ref not in unchanged], by_host, by_operator, chosen)
+    held = {at.cands[i].ref for i in at.fixed if at.cands[i].role is Role.EVENT}
+    pinned = {p.request for p in problem.pins}
+    standing = Standing(
+        pinned=frozenset(held & pinned),
+        frozen=frozenset(held - pinned),
+        proven=bool(parts) and all(c.levels and c.levels[0].optimal for c in parts),
+        settled=bool(parts) and all(c.levels and all(lv.optimal for lv in c.levels) for c in parts),
+    )
+    fresh = explain_unserved(
+        problem, [c for c in unplanned if c.ref not in unchanged], by_host, by_operator, chosen, standing
+    )
     if options.alternatives:
         finder = AlternativeFinder(builder, by_host, by_operator, chosen)
         fresh = [u.model_copy(update={"alternatives": finder.find(problem.request(u.request))}) for u in fresh]

@@ -69,3 +69,16 @@ def test_a_limited_survey_search_names_the_venue() -> None:
     assert validate_claims(prob, plan) == [] and validate_plan(prob, plan) == []
     assert solve(prob, SolveOptions(exact_search=True)).restrictions == []
     assert solve(prob).restrictions == []  # a problem this small is searched whole by default
+
+
+def test_between_equals_the_earlier_letter_is_served() -> None:
+    # Two normal meetings at the same time, one host: the letter dated first wins, whichever was entered first
+    # and whatever its reference.
+    early = request("B-EARLY", "09:00", "10:00", letter_date="2027-02-01")
+    late = request("A-LATE", "09:30", "10:30", letter_date="2027-02-05")
+    for order in ([early, late], [late, early]):
+        plan = solve(problem(hosts=[host("H1")], requests=order))
+        assert [a.request for a in plan.assignments] == ["B-EARLY"] and plan.status is SolverStatus.OPTIMAL
+        (why,) = plan.unserved
+        assert why.request == "A-LATE" and "B-EARLY" in why.reason
+        assert "B-EARLY: same priority, earlier letter" in why.reason and "surat lebih dulu" in why.reason_id
