@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import repeat
 from zoneinfo import ZoneInfo
 
@@ -201,16 +201,13 @@ def survey_positions(
     out: list[Candidates] = []
     for venue in sorted(by_venue):
         evs = sorted(by_venue[venue], key=lambda c: c.start)
-        anchors: list[Candidates] = []
-        days = {c.request.start.astimezone(zone).date() for c in evs}
+        # Per event day (a flexible event has positions through its window): its earliest and latest start.
+        by_day: dict[date, tuple[datetime, datetime]] = {}
         for c in evs:
-            if (
-                not anchors
-                or c.request.start.astimezone(zone).date() != anchors[-1].request.start.astimezone(zone).date()
-            ):
-                anchors.append(c)
-            if len(anchors) == limits.survey_anchors:
-                break
+            day, e = c.request.start.astimezone(zone).date(), c.request.start
+            first, last = by_day.get(day, (e, e))
+            by_day[day] = (min(first, e), max(last, e))
+        anchor_days = sorted(by_day)[: limits.survey_anchors]
         built: dict[datetime, Candidates] = {}
 
         def survey_at(
@@ -221,12 +218,12 @@ def survey_positions(
             return built[t]
 
         kept: dict[datetime, Candidates] = {}
-        for c in anchors:
-            e = c.request.start
+        for day in anchor_days:
+            first, last = by_day[day]
             grid = task_grid(
                 policy,
-                max(e - timedelta(minutes=policy.survey_window_min), problem.now + timedelta(minutes=1)),
-                e - timedelta(minutes=policy.survey_lead_min) - length,
+                max(first - timedelta(minutes=policy.survey_window_min), problem.now + timedelta(minutes=1)),
+                last - timedelta(minutes=policy.survey_lead_min) - length,
                 length,
             )
             found = workable(grid, survey_at, f"survey of {venue}", limits.survey_starts)
@@ -234,11 +231,10 @@ def survey_positions(
         for a in previous:
             if a.survey is not None and a.survey.venue == venue:
                 kept.setdefault(a.survey.start, survey_at(a.survey.start))
-        last_day = anchors[-1].request.start.astimezone(zone).date() + timedelta(days=1)
-        reach = to_minutes(datetime.combine(last_day, time(0), zone))
+        reach = to_minutes(datetime.combine(anchor_days[-1] + timedelta(days=1), time(0), zone))
         note = None
-        if len(days) > len(anchors):
-            note = f"survey of {venue}: only before its first {len(anchors)} event days"
+        if len(by_day) > len(anchor_days):
+            note = f"survey of {venue}: only before its first {len(anchor_days)} event days"
         for t in sorted(kept):
             cand = kept[t]
             cand.role, cand.owner, cand.weight, cand.site, cand.reach = Role.SURVEY, venue, 0, venue, reach
