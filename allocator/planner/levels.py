@@ -26,6 +26,7 @@ from allocator.planner.parts import (
     letter_order,
     objective,
     part_solver,
+    published_events_partly_kept,
     published_tasks_staying,
 )
 from allocator.planner.replan import fits_around_published, may_displace
@@ -141,6 +142,7 @@ def _set_objective(comp: Part, level: int, together: bool) -> tuple[cp_model.Lin
         m.model.minimize(expr)
         return expr, 1, 0
     staying = published_tasks_staying(m, published_tasks(m, comp.previous))
+    staying += published_events_partly_kept(m, comp.previous)
     late, latest = letter_order(m)
     step = len(staying) + 1  # one letter rank outweighs every published task kept
     scale = step * latest + len(staying) + 1  # one unit of preferences outweighs both tie-breaks

@@ -28,6 +28,7 @@ from allocator.planner.model import (
     Var,
     Workflow,
     changes,
+    chosen_pools,
     complete_hint,
     hint,
     moved_from_requested,
@@ -56,6 +57,9 @@ class SolveOptions(BaseModel):
     )
     seed: int = 0
     alternatives: bool = Field(default=True, description="Search alternatives for every unserved request.")
+    offers: bool = Field(
+        default=True, description="Work out pre-emption offers (each by a what-if plan with it confirmed)."
+    )
     stability: bool = Field(
         default=True, description="Published requests stay (notified ones unmoved) unless a higher tier needs them."
     )
@@ -227,6 +231,20 @@ def published_tasks_staying(m: AllocationModel, tasks: dict[int, Pools]) -> list
         staying += [m.host[k, host]] if host is not None and (k, host) in m.host else []
         staying += [m.operator[k, g] for g in ops if (k, g) in m.operator]
     return staying
+
+
+def published_events_partly_kept(m: AllocationModel, previous: dict[int, Assignment]) -> list[Var]:
+    """For each published event, at whichever start it is now served: its host kept (counted twice: a new host is
+    a new join link for the PIC) and each of its operators kept (an agenda change only the office sees). A
+    tie-break below the preferences: among plans of the same changes, the one that changes less of each."""
+    out: list[Var] = []
+    for pos, before in previous.items():
+        host, ops = chosen_pools(m, before)
+        for p in m.events_of.get(m.cands[pos].ref, []):
+            if host is not None and (p, host) in m.host:
+                out += [m.host[p, host]] * 2
+            out += [m.operator[p, g] for g in ops if (p, g) in m.operator]
+    return out
 
 
 def ties(cands: list[Candidates], holds: list[KitHold], conflicts: list[tuple[int, int, int]]) -> list[tuple[int, int]]:

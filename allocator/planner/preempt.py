@@ -60,14 +60,21 @@ def preemption_offers(problem: Problem, unserved: list[Unserved], fixed_refs: se
             }
         )
         if frozen:
-            out.append(
-                PreemptionOffer(
-                    request=u.request,
-                    displaces=frozen,
-                    text=f"{u.request} could be served inside the freeze horizon by displacing {', '.join(frozen)}; "
-                    f"an admin confirms with: vicon replan --confirm {u.request}",
-                    text_id=f"{u.request} dapat dilayani dengan menggeser {', '.join(frozen)} (dalam masa kunci "
-                    f"jadwal); admin mengonfirmasi dengan: vicon replan --confirm {u.request}",
-                )
-            )
+            out.append(offer_text(u.request, frozen, proven=False))
     return out
+
+
+def offer_text(request: str, displaces: list[str], proven: bool) -> PreemptionOffer:
+    """The offer in words; `proven`: `displaces` is the fewest that must give way (else: those in the way)."""
+    few_en, few_id = ("", "")
+    if proven:
+        few_en, few_id = (" (the fewest that must give way)", " (paling sedikit yang harus bergeser)")
+    names = ", ".join(displaces)
+    return PreemptionOffer(
+        request=request,
+        displaces=displaces,
+        text=f"{request} could be served inside the freeze horizon by displacing {names}{few_en}; "
+        f"an admin confirms with: vicon replan --confirm {request}",
+        text_id=f"{request} dapat dilayani dengan menggeser {names}{few_id} (dalam masa kunci jadwal); "
+        f"admin mengonfirmasi dengan: vicon replan --confirm {request}",
+    )

@@ -31,7 +31,7 @@ from allocator.planner.claims import (
     term_values,
 )
 from allocator.planner.components import split_components
-from allocator.planner.domain import Assignment, Plan, Problem, Request, SolverStatus, Unserved
+from allocator.planner.domain import Assignment, Plan, PreemptionOffer, Problem, Request, SolverStatus, Unserved
 from allocator.planner.errors import InvalidPlan
 from allocator.planner.explain import (
     Standing,
@@ -55,7 +55,7 @@ from allocator.planner.parts import (
     hint_published,
     ties,
 )
-from allocator.planner.preempt import preemption_offers
+from allocator.planner.preempt import offer_text, preemption_offers
 from allocator.planner.rehearsals import Placement, place_optional_rehearsals
 from allocator.planner.replan import fit_bound, settle_around_newcomers
 from allocator.planner.reuse import (
@@ -371,8 +371,11 @@ def solve(
         components=len(parts),
         warnings=at.warnings + [w for c in parts for w in c.warnings],
         restrictions=restrictions([*at.cands, *at.optional]),
-        preemption_offers=preemption_offers(
-            problem, unserved, {at.cands[i].ref for i in at.fixed if at.cands[i].role is Role.EVENT}
+        preemption_offers=_smallest_displacements(
+            problem,
+            options,
+            preemption_offers(problem, unserved, {at.cands[i].ref for i in at.fixed if at.cands[i].role is Role.EVENT}),
+            deadline,
         ),
         missed_rehearsals=missed_rehearsals(problem, chosen),
         records=part_records(parts, {a.request: a for a in chosen}) + placement.records,
@@ -381,6 +384,33 @@ def solve(
     if violations:
         raise InvalidPlan("the planner produced a plan that fails validation", violations=violations)
     return plan
+
+
+def _smallest_displacements(
+    problem: Problem, options: SolveOptions, offers: list[PreemptionOffer], deadline: float
+) -> list[PreemptionOffer]:
+    """Each offer checked by the plan that its confirmation would give: it names the frozen meetings that plan
+    displaces (the fewest, as its changes level is minimised after the served weight), and is dropped when even
+    confirmed the request would not be served. Offers stand as found when no time is left to check them."""
+    if not options.offers or not offers:
+        return offers
+    out = []
+    for offer in offers:
+        left = deadline - _time.monotonic()
+        if left < 0.2:
+            out.append(offer)
+            continue
+        confirmed = [*problem.confirmed_preemptions, offer.request]
+        what_if = problem.model_copy(update={"confirmed_preemptions": confirmed})
+        quick = {"time_limit_s": left, "alternatives": False, "offers": False}
+        trial = solve(what_if, options.model_copy(update=quick))
+        if trial.assignment_for(offer.request) is None:
+            continue
+        before = {a.request: a for a in problem.previous}
+        moved = [r for r in offer.displaces if trial.assignment_for(r) != before.get(r)]
+        proven = trial.term("changes").optimal
+        out.append(offer_text(offer.request, moved, proven))
+    return out
 
 
 def first_come_first_served(problem: Problem, options: SolveOptions | None = None) -> Plan:

@@ -431,6 +431,7 @@ def test_high_tier_is_offered_preemption_but_needs_confirmation() -> None:
     assert served(plan) == {"OLD"}
     (offer,) = plan.preemption_offers
     assert offer.request == "BOSS" and offer.displaces == ["OLD"] and "vicon replan --confirm BOSS" in offer.text
+    assert "fewest" in offer.text  # checked by the plan its confirmation would give
 
 
 def test_confirmed_preemption_displaces_the_frozen_meeting_and_offers_it_alternatives() -> None:
@@ -475,3 +476,21 @@ def test_candidate_cache_changes_nothing_but_time() -> None:
     cached, fresh = solve(changed, cache=cache), solve(changed)
     assert cached.assignments == fresh.assignments and cached.unserved == fresh.unserved
     assert all("OP01" not in a.operators for a in cached.assignments)
+
+
+def test_a_preemption_offer_names_only_the_meetings_that_must_give_way() -> None:
+    """Three frozen meetings could each make room on their host; one giving way is enough, and the offer says
+    which, proven by the plan its confirmation would give."""
+    old = [request(f"OLD{i}", "09:00", "10:00") for i in range(3)]
+    boss = request("BOSS", "09:30", "11:00", priority="head_of_region")
+    prob = problem(
+        hosts=[host(f"H{i}") for i in range(3)],
+        requests=[*old, boss],
+        previous=[Assignment(request=f"OLD{i}", host=f"H{i}") for i in range(3)],
+        pol=policy(freeze_horizon_min=48 * 60),
+        now="2027-02-28T09:00:00+07:00",
+    )
+    (offer,) = solve(prob).preemption_offers
+    assert offer.request == "BOSS" and len(offer.displaces) == 1 and "fewest" in offer.text
+    confirmed = solve(prob.model_copy(update={"confirmed_preemptions": ["BOSS"]}))
+    assert {a.request for a in confirmed.assignments} == {"BOSS", *(f"OLD{i}" for i in range(3))} - set(offer.displaces)
