@@ -25,6 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
+from allocator import faults
 from allocator.intake import IntakeFileError, file_digest, read_file, write_rejects
 from allocator.notify.events import tick
 from allocator.notify.outbox import Outbox
@@ -332,6 +333,7 @@ class Daemon:
                 released = SyncWorker(self.store, self.zoom).recover(all_in_progress=True)
                 if released:
                     log.info("leading: released %d Zoom actions claimed by a worker that is gone", released)
+            faults.hit("daemon.after_lead")
             if isinstance(self.notifier, MailNotifier):
                 interrupted = self.notifier.recover()
                 if interrupted:
@@ -405,6 +407,7 @@ class Daemon:
             self.state.last_replan, self.state.last_replan_summary = self.store.now(), summary
             self.state.replans += 1
             log.info("re-planned: %s", summary)
+        faults.hit("daemon.after_publish")
         if self.on_replan is not None:
             self.on_replan(outcome)
         self.run_step("sync")  # the new meetings should exist in Zoom within seconds, not at the next tick
