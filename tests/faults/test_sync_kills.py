@@ -44,6 +44,8 @@ def test_vicon_sync_killed_at_every_point_then_restarted(pg_url: str, tmp_path: 
             else:  # nothing left to do reached the point: the outbox was empty
                 assert run.returncode == 0 and "0 done" in run.stdout, (point, run.stdout, run.stderr[-2000:])
             _change(env, step)
+        print(f"fault suite (sync): {kills} kills of vicon sync, {2 * len(SYNC_POINTS)} changes, "
+              f"{len(env.store.meetings())} meetings")  # fmt: skip
         assert kills >= len(SYNC_POINTS) + 2, kills
         last = vicon("sync", "--db", pg_url, "--zoom-config", str(config))
         assert last.returncode == 0, last.stdout + last.stderr[-2000:]
