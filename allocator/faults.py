@@ -80,10 +80,12 @@ class FaultPoints:
         for rule in self.rules:
             if rule.point == point and seen == rule.nth:
                 log.error("fault injected: %s at %s (pass %d, %s)", rule.action, point, seen, FAULT_ENV)
-                logging.shutdown()
+                for handler in logging.getLogger().handlers:  # the line above reaches the log before we die
+                    handler.flush()
                 if rule.action == "exit":
                     os._exit(137)
-                os.kill(os.getpid(), signal.SIGKILL)
+                else:
+                    os.kill(os.getpid(), signal.SIGKILL)
 
 
 _PROCESS: FaultPoints | None = None
