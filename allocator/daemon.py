@@ -25,6 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 
+from allocator import faults
 from allocator.intake import IntakeFileError, file_digest, read_file, write_rejects
 from allocator.notify.events import tick
 from allocator.notify.outbox import Outbox
@@ -192,6 +193,7 @@ class Daemon:
         self._seen_audit = self._audit_high_water()
         self._seen_ids: set[int] = set(range(self._seen_audit - WATCH_LOOKBACK_IDS, self._seen_audit + 1))
         self._replan_pending = False
+        self._replanning = False  # a re-plan step is running (its one-shot job is gone from the scheduler)
         self._replan_owed = False  # a re-plan asked for while following, to run on taking the lead
         self._last_outcome: ReplanOutcome | None = None
         self._busy = threading.Lock()
@@ -267,6 +269,10 @@ class Daemon:
             self._step_failed(name, retry, exc)
             return False
         self._step_succeeded(name, retry)
+        if name == "replan" and self._replan_pending and not self._replan_owed:
+            # Asked for again while this one ran: its one-shot job fired meanwhile and APScheduler skipped it
+            # (one instance at a time) and dropped it, so it is scheduled again now.
+            self.request_replan()
         return True
 
     def _step_failed(self, name: str, retry: _Retry, exc: Exception) -> None:
@@ -332,6 +338,7 @@ class Daemon:
                 released = SyncWorker(self.store, self.zoom).recover(all_in_progress=True)
                 if released:
                     log.info("leading: released %d Zoom actions claimed by a worker that is gone", released)
+            faults.hit("daemon.after_lead")
             if isinstance(self.notifier, MailNotifier):
                 interrupted = self.notifier.recover()
                 if interrupted:
@@ -376,6 +383,7 @@ class Daemon:
         self._seen_ids.update(i for i, _ in fresh)
         self._seen_audit = max([self._seen_audit, *(i for i, _ in fresh)])
         self._seen_ids = {i for i in self._seen_ids if i > self._seen_audit - WATCH_LOOKBACK_IDS}
+        self._replan_not_lost()
         entities = {entity for _, entity in fresh}
         if "zoom_webhook" in entities and self.scheduler.running and self.zoom is not None:
             log.info("Zoom reported a meeting change or deletion: reconcile now")
@@ -384,11 +392,27 @@ class Daemon:
             log.info("requests or resources changed: re-plan in %.1f s", self.settings.debounce_s)
             self.request_replan()
 
+    def _replan_not_lost(self) -> None:
+        """A re-plan that is owed but neither scheduled nor running is scheduled (a one-shot job can be dropped:
+        skipped while another re-plan ran, or missed beyond its grace time on a starved machine)."""
+        if not self._replan_pending or self._replan_owed or self._replanning or not self.scheduler.running:
+            return
+        if self.scheduler.get_job("replan") is None:
+            log.debug("a re-plan was owed but not scheduled; scheduling it")
+            self.request_replan()
+
     def step_replan(self) -> ReplanOutcome | None:
         self._replan_owed = False
         if not self.lead():
             self._replan_owed = True  # a follower keeps it: run when this daemon takes the lead
             return None
+        self._replanning = True
+        try:
+            return self._replan_and_sync()
+        finally:
+            self._replanning = False
+
+    def _replan_and_sync(self) -> ReplanOutcome:
         with self._busy:
             self._replan_pending = False
             options = SolveOptions(time_limit_s=self.settings.time_limit_s)
@@ -405,6 +429,7 @@ class Daemon:
             self.state.last_replan, self.state.last_replan_summary = self.store.now(), summary
             self.state.replans += 1
             log.info("re-planned: %s", summary)
+        faults.hit("daemon.after_publish")
         if self.on_replan is not None:
             self.on_replan(outcome)
         self.run_step("sync")  # the new meetings should exist in Zoom within seconds, not at the next tick

@@ -1,22 +1,25 @@
-"""Reading a problem file (the planner itself reads nothing): a clear error for a missing file or bad JSON."""
+"""Reading a problem file (the planner itself reads nothing): a clear error for a missing, oversized, non-UTF-8,
+too deeply nested or otherwise bad JSON file."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from allocator.jsontext import JsonTextError, read_json_file
 from allocator.planner.domain import Problem
 from allocator.planner.errors import InvalidProblem
 from allocator.planner.problem_io import parse_problem
 
+#: A year of a ministry's requests with every resource is a few MiB; far beyond that is not a problem file.
+MAX_PROBLEM_BYTES = 64 * 1024 * 1024
+
 
 def load_problem(path: Path) -> Problem:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidProblem([f"{path}: cannot read the file ({exc.strerror})"]) from None
+        data = read_json_file(path, max_bytes=MAX_PROBLEM_BYTES)
+    except JsonTextError as exc:
+        raise InvalidProblem([str(exc)]) from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidProblem([f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from None
-    return parse_problem(data)
+        return parse_problem(data)
+    except RecursionError:  # nested below what the JSON parser allows, deeper than any model walks
+        raise InvalidProblem([f"{path}: nested too deeply to be a problem file"]) from None

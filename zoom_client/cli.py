@@ -305,6 +305,15 @@ def zoom_sandbox(
         str | None, typer.Option(envvar="VICON_SANDBOX_WEBHOOK_SECRET", help="Secret token for webhooks.")
     ] = None,
     rate_limits: Annotated[bool, typer.Option("--rate-limits/--no-rate-limits")] = True,
+    faults: Annotated[
+        str | None,
+        typer.Option(
+            envvar="VICON_SANDBOX_FAULTS",
+            help="Random faults, each kind's chance per API call: slow, lost (a write done, its answer lost), "
+            "drop, 5xx, 429; settings slow_s (seconds a slow call is held), latency, seed. "
+            "E.g. slow=0.5,lost=0.1,5xx=0.1,429=0.05",
+        ),
+    ] = None,
 ) -> None:
     """Run a local Zoom SANDBOX (not Zoom) for demos and tests, until Ctrl-C."""
     from zoom_client.sandbox import Sandbox
@@ -318,6 +327,7 @@ def zoom_sandbox(
             webhook_url=webhook_url,
             webhook_secret=webhook_secret,
             enforce_rate_limits=rate_limits,
+            faults=faults,
         )
         try:
             sb.start()
@@ -328,6 +338,8 @@ def zoom_sandbox(
     say(f"listening on {sb.url}")
     say(f"  api_base  : {sb.base_url}")
     say(f"  oauth_url : {sb.oauth_url}")
+    if sb.faults.describe():
+        say(f"  faults    : {sb.faults.describe()} (change: POST {sb.url}/_sandbox/faults?spec=...)")
     for name, cred in sb.credentials.items():
         say(f"  account {name}: account_id={cred.account_id} client_id={cred.client_id} ({cred.category})")
     if write_config is not None:

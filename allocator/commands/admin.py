@@ -15,7 +15,7 @@ from rich.table import Table
 
 from allocator.commands.intake_view import flag_words, intake_table, late_detail
 from allocator.commands.kits import kits_app
-from allocator.commands.store import ActorOpt, DbOpt, _fail, _open, _tenants
+from allocator.commands.store import ActorOpt, DbOpt, _fail, _fault_points, _open, _tenants
 from allocator.daemon import Daemon, DaemonSettings, MailNotifier
 from allocator.intake import IntakeFileError, read_file, write_rejects
 from allocator.intake.messages import Lang
@@ -361,6 +361,7 @@ def daemon_cmd(
 ) -> None:
     """Run the scheduling daemon until SIGTERM/SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    _fault_points()
     store = _open(db)
     tenants = _tenants(zoom_config) if zoom_config else None
     if tenants is None:

@@ -16,6 +16,7 @@ import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from allocator import faults
 from allocator.planner.errors import ViconError
 from allocator.planner.solver import SolveOptions, solve
 from allocator.problem_files import load_problem
@@ -184,6 +185,7 @@ def sync_cmd(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every action.")] = False,
 ) -> None:
     """Carry out the queued Zoom actions once (as the leader), then report."""
+    _fault_points()
     tenants = _tenants(zoom_config)
     store = _open(db)
     lock = _lead(store, wait)
@@ -292,3 +294,11 @@ def register(app: typer.Typer) -> None:
     app.command("sync")(sync_cmd)
     app.command("reconcile")(reconcile_cmd)
     app.command("sandbox-fixture")(sandbox_fixture_cmd)
+
+
+def _fault_points() -> None:
+    """`VICON_FAULT` read at start: a wrong value is a clear error (exit 2), not a step failing later."""
+    try:
+        faults.configure()
+    except faults.FaultSpecError as exc:
+        raise _fail(str(exc), 2) from None

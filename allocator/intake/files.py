@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from allocator.jsontext import JsonTextError, parse_json
+
 SUFFIXES = (".csv", ".xlsx", ".json")
 MAX_ROWS = 5_000  # a month of a ministry is ~1,500 requests; a larger file is an export of something else
+MAX_BYTES = 32 * 1024 * 1024  # 5,000 rows are a few MiB in any of the formats; refused before it is read
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -67,7 +69,10 @@ def _xlsx(path: Path) -> Table:
 
 
 def _json(path: Path) -> Table:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = parse_json(path.read_bytes(), name=path.name)
+    except JsonTextError as exc:
+        raise IntakeFileError(str(exc)) from None
     items = data.get("requests", data) if isinstance(data, dict) else data
     if not isinstance(items, list) or not all(isinstance(r, dict) for r in items):
         raise IntakeFileError(f"{path.name}: expected a list of request objects (or {{'requests': [...]}})")
@@ -84,10 +89,16 @@ def read_table(path: Path) -> Table:
     if suffix not in readers:
         raise IntakeFileError(f"{path.name}: unsupported file type {suffix or '(none)'} (use .csv, .xlsx or .json)")
     try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise IntakeFileError(f"{path.name}: cannot be read ({exc.strerror})") from None
+    if size > MAX_BYTES:
+        raise IntakeFileError(f"{path.name}: {size:,} bytes, more than {MAX_BYTES:,}; split it into smaller files")
+    try:
         table = readers[suffix](path)
     except IntakeFileError:
         raise
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise IntakeFileError(f"{path.name}: cannot be read ({exc})") from None
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
         raise IntakeFileError(f"{path.name}: not a readable workbook ({type(exc).__name__})") from None

@@ -59,10 +59,32 @@ def _to_utc(value: datetime) -> datetime:
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 
+def _no_nul(value: Any) -> Any:
+    """Text with a NUL byte is refused where it comes in: PostgreSQL stores no NUL (in text or JSON), so it would
+    otherwise fail at the database, after some of a file was saved (issue 22, item 5)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("contains a NUL byte (\\x00), which no text field may hold")
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _no_nul(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key)
+            _no_nul(item)
+    return value
+
+
 class Model(BaseModel):
-    """Base for every boundary model: unknown fields are errors, so a typo never passes silently."""
+    """Base for every boundary model: unknown fields are errors, so a typo never passes silently; no text holds
+    a NUL byte."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_without_nul(cls, value: Any) -> Any:
+        return _no_nul(value)
 
 
 def localize_naive(data: Any, zone_name: Any, fields: tuple[str, ...]) -> Any:

@@ -8,6 +8,7 @@ database uses a process-local lock.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import time
@@ -111,7 +112,7 @@ class LeaderLock:
                 n = self._conn.execute(q, {"k": self.key}).scalar()
                 self._conn.commit()
                 return bool(n)
-            except sa.exc.DBAPIError:
+            except sa.exc.SQLAlchemyError:  # a broken connection, or one left invalid by a break before
                 return False
         return self.held
 
@@ -121,10 +122,14 @@ class LeaderLock:
             try:
                 conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
                 conn.commit()
-            except sa.exc.DBAPIError:
-                pass  # the connection is gone, and the lock with it
+            except sa.exc.SQLAlchemyError:
+                # The connection is gone (its backend terminated, the network cut), and the lock with it. Once
+                # broken it refuses every statement until rolled back (PendingRollbackError, which is not a
+                # DBAPIError): before, that escaped here and failed every step that asked who leads.
+                pass
             finally:
-                conn.close()
+                with contextlib.suppress(sa.exc.SQLAlchemyError):
+                    conn.close()
         if self._file is not None:
             f, self._file = self._file, None
             f.close()  # closing the descriptor drops the flock

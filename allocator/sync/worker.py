@@ -42,6 +42,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from allocator import faults
 from allocator.publish import MeetingSpec
 from allocator.store.models import MeetingRow, OutboxRow, ZoomBudgetRow
 from allocator.store.repo import FINISHED_OUTBOX_STATES, Store, audit, meeting_audit_view
@@ -298,6 +299,7 @@ class SyncWorker:
                 )
         if jobs:
             self._maybe_crash("after_claim")
+            faults.hit("sync.after_claim")
         return jobs
 
     def execute(self, job: Job, report: SyncReport) -> None:
@@ -310,6 +312,7 @@ class SyncWorker:
             return
         client = self.zoom.client(job.account)
         self._seed_budget(client, job.zoom_user)
+        faults.hit("sync.before_zoom_call")
         try:
             if job.kind == "create":
                 self._create(client, job, report)
@@ -373,6 +376,7 @@ class SyncWorker:
         look_first = job.attempts > 1 or job.look_first
         meeting, found = self._create_or_find(client, job, job.spec, look_first=look_first)
         self._maybe_crash("after_zoom_create")
+        faults.hit("sync.after_zoom_call")
         synced = zoom_view(meeting, job.spec) if found else job.spec
         result = {"zoom_meeting_id": meeting.id, "looked_first": look_first, "found": found}
         if self._record(job, report, created=meeting, synced=synced, result=result) and look_first:
@@ -426,6 +430,7 @@ class SyncWorker:
             # Deleted in Zoom by hand: recreate it (with its key, looking for it first).
             meeting, found = self._create_or_find(client, job, spec, look_first=True)
             self._maybe_crash("after_zoom_create")
+            faults.hit("sync.after_zoom_call")
             synced_now = zoom_view(meeting, spec) if found else spec
             result = {"zoom_meeting_id": meeting.id, "recreated": True, "found": found}
             if self._record(job, report, created=meeting, synced=synced_now, result=result):
@@ -433,6 +438,7 @@ class SyncWorker:
             report.count("recreated")
             return
         self._maybe_crash("after_zoom_update")
+        faults.hit("sync.after_zoom_call")
         self._record(job, report, synced=spec, result={"zoom_meeting_id": zoom_id, "updated": True})
         report.count("updated")
 
@@ -450,6 +456,7 @@ class SyncWorker:
             if summary.id != zoom_id:
                 (deleted if client.delete_meeting(summary.id, missing_ok=True) else gone).append(summary.id)
         self._maybe_crash("after_zoom_delete")
+        faults.hit("sync.after_zoom_call")
         self._record(job, report, deleted=True, result={"deleted": deleted, "already_gone": gone})
         report.count("deleted" if deleted else "already_gone")
 
@@ -510,6 +517,10 @@ class SyncWorker:
                 )
             else:
                 result = self._record_in(s, job, row, now, result, created, synced, deleted, client_used)
+                s.flush()
+                faults.hit("sync.before_commit")
+        if row is not None:
+            faults.hit("sync.after_commit")
         if row is None:
             line = f"{job.kind} {job.key} ({job.request}): lease lost; result not recorded"
             if created is not None and recorded is not None and recorded != created.id:

@@ -175,3 +175,27 @@ def test_killed_after_the_zoom_create_then_moved_zoom_gets_the_new_time(db_url: 
         env.assert_exactly_once()
         env.assert_zoom_has_the_stores_details()
         assert reconcile(env.store, env.tenants, dry_run=True).clean
+
+
+def test_a_leader_whose_backend_was_terminated_lets_go_and_leads_again(pg_url: str) -> None:
+    """Found by the fault suite: after `pg_terminate_backend` on the lock's connection, asking whether the lock is
+    still held broke the connection and `release()` raised PendingRollbackError, so every daemon step that asked
+    who leads failed (with a traceback) until the process was restarted."""
+    import sqlalchemy as sa
+
+    store = Store.open(pg_url)
+    lock = LeaderLock(store.engine)
+    try:
+        assert lock.acquire()
+        assert lock._conn is not None
+        pid = lock._conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        lock._conn.commit()
+        with store.engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            conn.commit()
+        assert not lock.still_held()
+        lock.release()  # raised PendingRollbackError before
+        assert not lock.held and lock.acquire() and lock.still_held()
+    finally:
+        lock.release()
+        store.close()

@@ -158,6 +158,7 @@ class Sandbox:
         seed: int = 0,
         clock: SandboxClock | None = None,
         announce: Callable[[str], None] | None = None,
+        faults: str | None = None,
     ) -> None:
         if not is_loopback(host):
             raise ValueError(f"the sandbox only listens on loopback addresses, not {host!r}")
@@ -185,6 +186,8 @@ class Sandbox:
             max_live_tokens=max_live_tokens,
             seed=seed,
         )
+        if faults:
+            self.state.faults.configure(faults)  # a wrong spec raises ValueError naming the part
         self._announce = announce
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -358,6 +361,19 @@ class Sandbox:
             except (ValueError, KeyError):
                 return Reply(404, {"code": 3001, "message": f"Meeting {parts[1]} is not found or has expired."})
             return Reply(204)
+        if method == "GET" and parts == ["meetings"]:
+            # For tests comparing Zoom with a store from another process; never the host's start link.
+            meetings = [{k: v for k, v in m.items() if k != "start_url"} for m in self.state.meetings()]
+            return Reply(200, {"meetings": meetings})
+        if method == "GET" and parts == ["faults"]:
+            f = self.faults
+            return Reply(200, {"spec": f.describe(), "injected": f.injected, "by_kind": dict(f.injected_by_kind)})
+        if method == "POST" and parts == ["faults"]:
+            try:
+                self.faults.configure(parse_qs(query).get("spec", [""])[0])
+            except ValueError as exc:
+                return Reply(400, {"code": 300, "message": str(exc)})
+            return Reply(200, {"spec": self.faults.describe()})
         if method == "POST" and parts == ["clock", "advance"]:
             try:
                 seconds = float(parse_qs(query).get("seconds", ["0"])[0])

@@ -90,6 +90,59 @@ class FaultRule:
         )
 
 
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+#: Random fault kinds a spec may give a chance to, and what each does to an API call.
+FAULT_KINDS = {
+    "slow": "held slow_s seconds before it is acted on (a client that stops waiting leaves it running)",
+    "lost": "a write takes effect, then the connection closes without an answer",
+    "drop": "the connection closes before the call is acted on",
+    "5xx": "answered 503 without acting",
+    "429": "answered 429 (rate limited) without acting",
+}
+_FAULT_SETTINGS = {"slow_s": (0.0, 120.0), "latency": (0.0, 30.0), "seed": (0.0, 2.0**31)}
+
+
+def parse_fault_spec(spec: str) -> tuple[dict[str, float], dict[str, float]]:
+    """`kind=chance` and `setting=value` items, comma-separated (see `Faults.configure`)."""
+    rates: dict[str, float] = {}
+    settings: dict[str, float] = {}
+    for item in (p.strip() for p in spec.split(",")):
+        if not item:
+            continue
+        name, sep, text = item.partition("=")
+        name = name.strip().lower()
+        if not sep:
+            raise ValueError(f"faults: {item!r} is not name=value")
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"faults: {name}: {text.strip()!r} is not a number") from None
+        if name in FAULT_KINDS:
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"faults: {name}: a chance between 0 and 1, not {text.strip()}")
+            rates[name] = value
+        elif name in _FAULT_SETTINGS:
+            low, high = _FAULT_SETTINGS[name]
+            if not low <= value <= high:
+                raise ValueError(f"faults: {name}: between {low:g} and {high:g}, not {text.strip()}")
+            settings[name] = value
+        else:
+            known = ", ".join([*FAULT_KINDS, *_FAULT_SETTINGS])
+            raise ValueError(f"faults: unknown fault {name!r} (known: {known})")
+    return rates, settings
+
+
+def rule_kind(rule: FaultRule) -> str:
+    """A fault's kind as a spec names it (for counts)."""
+    if rule.kind == "drop":
+        return "lost" if rule.phase == "after" else "drop"
+    if rule.kind == "delay":
+        return "slow"
+    if rule.kind == "error":
+        return "429" if rule.status == 429 else "5xx"
+    return rule.kind
+
+
 class Faults:
     """Knobs to make the sandbox misbehave like a real network and a real Zoom on a bad day."""
 
@@ -100,6 +153,9 @@ class Faults:
         self.error_rate = 0.0  # chance of a 5xx on any API call
         self._rng = random.Random(seed)
         self.injected = 0
+        self.injected_by_kind: dict[str, int] = {}
+        self.rates: dict[str, float] = {}  # random faults by kind (see `configure`)
+        self.slow_s = 1.0
 
     def add(self, rule: FaultRule) -> FaultRule:
         with self._lock:
@@ -144,6 +200,35 @@ class Faults:
             self._rules.clear()
             self.latency_s = 0.0
             self.error_rate = 0.0
+            self.rates = {}
+            self.slow_s = 1.0
+
+    def configure(self, spec: str) -> None:
+        """Random faults from a spec such as `slow=0.5,lost=0.1,5xx=0.1,429=0.05` (what `vicon zoom-sandbox
+        --faults` and `VICON_SANDBOX_FAULTS` take): each kind's chance per API call, plus `slow_s` (how long a slow
+        call is held, default 1), `latency` (seconds added to every call) and `seed`. An empty spec clears
+        them. A wrong part raises `ValueError` naming it."""
+        rates, settings = parse_fault_spec(spec)
+        with self._lock:
+            self.rates = rates
+            self.error_rate = rates.pop("5xx", 0.0)
+            self.slow_s = settings.get("slow_s", 1.0)
+            self.latency_s = settings.get("latency", 0.0)
+            if "seed" in settings:
+                self._rng = random.Random(int(settings["seed"]))
+
+    def describe(self) -> str:
+        """The random faults in force, as a spec (empty: none)."""
+        parts = [f"{k}={v:g}" for k, v in sorted({**self.rates, "5xx": self.error_rate}.items()) if v > 0]
+        if self.rates.get("slow"):
+            parts.append(f"slow_s={self.slow_s:g}")
+        if self.latency_s:
+            parts.append(f"latency={self.latency_s:g}")
+        return ",".join(parts)
+
+    def _roll(self, kind: str) -> bool:
+        rate = self.rates.get(kind, 0.0)
+        return rate > 0 and self._rng.random() < rate
 
     def take(self, method: str, path: str, phase: str) -> FaultRule | None:
         with self._lock:
@@ -153,9 +238,25 @@ class Faults:
                         rule.remaining -= 1
                     self.injected += 1
                     return rule
-            if phase == "before" and self.error_rate > 0 and self._rng.random() < self.error_rate:
+            drawn = self._random(method, phase)
+            if drawn is not None:
                 self.injected += 1
-                return FaultRule("error", status=503)
+                self.injected_by_kind[rule_kind(drawn)] = self.injected_by_kind.get(rule_kind(drawn), 0) + 1
+            return drawn
+
+    def _random(self, method: str, phase: str) -> FaultRule | None:
+        """A fault drawn from the configured chances (under the lock)."""
+        if phase == "after":
+            lost = method in WRITE_METHODS and self._roll("lost")
+            return FaultRule("drop", phase="after") if lost else None
+        if self.error_rate > 0 and self._rng.random() < self.error_rate:
+            return FaultRule("error", status=503)
+        if self._roll("429"):
+            return FaultRule("error", status=429, code=429, message="Too many requests (injected by the sandbox)")
+        if self._roll("drop"):
+            return FaultRule("drop")
+        if self._roll("slow"):
+            return FaultRule("delay", delay_s=self.slow_s)
         return None
 
 
