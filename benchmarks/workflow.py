@@ -43,15 +43,18 @@ def measure(profile: str, n: int, seed: int, repeat: int, time_limit_s: float) -
     assert plan is not None and validate_plan(prob, plan) == []
     rss = _rss_mib()  # the plan's own peak, before the baseline and the exact search below
     by_hand = first_come_first_served(prob)  # validated inside: every rule kept
-    exact = solve(prob, SolveOptions(time_limit_s=time_limit_s * 3, exact_search=True)) if plan.restrictions else plan
+    checked: tuple[object, ...] = ("-", "-", "-", "-")  # the exact search of a ministry month takes too long
+    if plan.restrictions and n <= 300:
+        exact = solve(prob, SolveOptions(time_limit_s=time_limit_s * 3, exact_search=True))
+        served_term = exact.term("served_weight")
+        checked = (exact.status.value, served_term.value, served_term.bound, round(exact.solve_seconds, 1))
     reqs = {r.ref: r for r in prob.requests}
     terms = {t.name: (t.value, t.bound) for t in plan.objective}
     return {
         "fcfs_weight": served_weight(prob, by_hand),
         "fcfs_served": len(by_hand.assignments),
         "restrictions": len(plan.restrictions),
-        "exact": (exact.status.value, exact.term("served_weight").value, exact.term("served_weight").bound,
-                  round(exact.solve_seconds, 1)),
+        "exact": checked,
         "requests": len(prob.requests),
         "flexible": sum(1 for r in prob.requests if r.flexible),
         "rehearsal_asked": sum(1 for r in prob.requests if r.rehearsal),
