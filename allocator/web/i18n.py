@@ -80,6 +80,11 @@ TEXT: dict[str, dict[str, str]] = {
         "cross_site": "Ditolak: kiriman ini tidak berasal dari halaman layanan ini. Buka halamannya lalu coba lagi.",
         "db_down": "Layanan sedang tidak dapat membaca basis data; coba lagi sebentar lagi.",
         "unavailable": "Layanan belum tersedia",
+        "not_found_text": "Halaman {path} tidak ada. Periksa alamatnya, atau mulai dari beranda.",
+        "method_not_allowed": "Cara akses tidak diizinkan",
+        "method_text": "Alamat ini tidak menerima {method}; yang diterima: {allow}.",
+        "error": "Permintaan tidak dapat diproses", "back_home": "Ke beranda",
+        "bad_day": "Tanggal {day!r} tidak sah: tulis TTTT-BB-HH antara {lo} dan {hi}.",
     },
     "en": {
         "app": "Vicon Service", "home": "Home", "form": "File a request", "timeline": "Timeline",
@@ -153,6 +158,11 @@ TEXT: dict[str, dict[str, str]] = {
         "cross_site": "Refused: this post did not come from this service's own pages. Open the page and try again.",
         "db_down": "The service cannot reach its database right now; try again in a moment.",
         "unavailable": "Service unavailable",
+        "not_found_text": "There is no page {path}. Check the address, or start from the home page.",
+        "method_not_allowed": "Method not allowed",
+        "method_text": "This address does not take {method}; it takes: {allow}.",
+        "error": "The request cannot be processed", "back_home": "Go to the home page",
+        "bad_day": "Day {day!r} is not valid: write YYYY-MM-DD between {lo} and {hi}.",
     },
 }  # fmt: skip
 

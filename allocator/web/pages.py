@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException  # the router's 404 and 405 are Starlette's, not FastAPI's
+from starlette.routing import Match
 
 from allocator.notify.events import upcoming_requests
 from allocator.planner.domain import zone_abbrev
@@ -52,6 +53,8 @@ _env = jinja2.Environment(
 )
 templates = Jinja2Templates(env=_env)
 router = APIRouter(include_in_schema=False)
+#: The days a calendar page may show: far enough for any office, near enough that a day ± 1 never overflows.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 class LoginRequired(Exception):
@@ -104,7 +107,7 @@ def render(request: Request, name: str, lang: str, status: int = 200, **ctx: Any
 
 def message_page(request: Request, lang: str, status: int, heading_key: str, message: str) -> HTMLResponse:
     heading = TEXT[lang].get(heading_key, heading_key)
-    return render(request, "message.html", lang, status, heading=heading, message=message)
+    return render(request, "message.html", lang, status, heading=heading, message=message, code=status)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -272,8 +275,11 @@ def timeline_page(
     zone = store.policy().timezone
     try:
         chosen = date.fromisoformat(day) if day else first_day_with_requests(store, zone)
+        if not FIRST_DAY <= chosen <= LAST_DAY:
+            raise ValueError(day)
     except ValueError:
-        return message_page(request, lang, 422, "day", f"day: {day!r} is not a date (YYYY-MM-DD)")
+        text = TEXT[lang]["bad_day"].format(day=day, lo=FIRST_DAY.isoformat(), hi=LAST_DAY.isoformat())
+        return message_page(request, lang, 422, "day", f"day: {text}")
     idx = PlanIndex.of(store)
     tl = timeline(store, chosen, idx)
     unserved = []
@@ -297,7 +303,8 @@ def timeline_page(
         request, "timeline.html", lang, who=who, tl=tl, plan=p, plan_summary=summary, unserved=unserved,
         colours=TIER_COLOURS, zone_abbr=zone_abbrev(zone), day_label=day_label, wf=workflow(store, idx, lang),
         prev_day=(chosen - timedelta(days=1)).isoformat(), next_day=(chosen + timedelta(days=1)).isoformat(),
-        applied=TEXT[lang]["applied"].format(id=applied) if applied else None, extra_query=f"&day={chosen.isoformat()}",
+        applied=TEXT[lang]["applied"].format(id=applied) if applied and applied > 0 else None,
+        extra_query=f"&day={chosen.isoformat()}",
     )  # fmt: skip
 
 
@@ -340,13 +347,42 @@ async def replan_apply(request: Request, lang: str = "id") -> Response:
     return RedirectResponse(f"/admin/timeline?lang={lang}&applied={plan_id}", 303)
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (Starlette's 405 names only the first route's)."""
+    methods: set[str] = set()
+
+    def walk(routes: list[Any]) -> None:
+        for route in routes:
+            inner = getattr(getattr(route, "original_router", route), "routes", None)  # an included router
+            if inner is not None and inner is not routes:
+                walk(list(inner))
+            elif getattr(route, "methods", None) and route.matches(request.scope)[0] != Match.NONE:
+                methods.update(route.methods)
+
+    walk(list(request.app.routes))
+    return ", ".join(sorted(methods))
+
+
 def page_error(request: Request, exc: Exception) -> Response:
+    """Sign-in redirects and refusals as pages in the visitor's language: a 404 names the path, a 405 the methods
+    the address takes (and keeps the `Allow` header); never the framework's English."""
     lang = lang_of(request.query_params.get("lang"))
     if isinstance(exc, LoginRequired):
         return RedirectResponse(f"/login?lang={lang}&next={quote(exc.next_path, safe='')}", 303)
     if isinstance(exc, PageDenied):
         return message_page(request, lang, exc.status, exc.heading_key, exc.message)
     if isinstance(exc, HTTPException):
-        return message_page(request, lang, exc.status_code, "not_found" if exc.status_code == 404 else "forbidden",
-                            str(exc.detail))  # fmt: skip
+        t, code = TEXT[lang], exc.status_code
+        headers = dict(exc.headers or {})
+        if code == 404:
+            page = message_page(request, lang, 404, "not_found", t["not_found_text"].format(path=request.url.path))
+        elif code == 405:
+            headers["Allow"] = allow = allowed_methods(request) or headers.get("Allow", "GET")
+            text = t["method_text"].format(method=request.method, allow=allow)
+            page = message_page(request, lang, 405, "method_not_allowed", text)
+        else:
+            heading = "forbidden" if code in (401, 403) else "error"
+            page = message_page(request, lang, code, heading, str(exc.detail))
+        page.headers.update(headers)
+        return page
     raise exc
