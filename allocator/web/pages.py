@@ -3,6 +3,7 @@ timeline and re-plan preview (admin cookie), an operator's own assignments (oper
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,16 @@ from allocator.planner.explain import when
 from allocator.planner.problem_io import validation_messages
 from allocator.service import replan
 from allocator.store.repo import Store
+from allocator.store.users import end_sessions, set_password
+from allocator.web.accounts import (
+    LoginThrottle,
+    PasswordRejected,
+    check_new_password,
+    csrf_token,
+    hash_password,
+    session_token,
+    verify,
+)
 from allocator.web.auth import (
     COOKIE_NAME,
     Principal,
@@ -31,6 +42,7 @@ from allocator.web.auth import (
     decode_pic_token,
     decode_token,
     pic_url,
+    session_valid,
 )
 from allocator.web.i18n import DAYS, TEXT, TIER_COLOURS, ZONES, lang_of
 from allocator.web.schemas import RequestIn
@@ -84,9 +96,10 @@ def page_principal(request: Request) -> Principal | None:
     if not token:
         return None
     try:
-        return decode_token(_settings(request), token)
+        who = decode_token(_settings(request), token)
     except TokenError:
         return None
+    return who if session_valid(store_of(request), who) else None
 
 
 def need_user(request: Request, *, admin: bool) -> Principal:
@@ -101,6 +114,8 @@ def need_user(request: Request, *, admin: bool) -> Principal:
 
 def render(request: Request, name: str, lang: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     ctx.setdefault("who", page_principal(request))
+    cookie = request.cookies.get(COOKIE_NAME)
+    ctx.setdefault("csrf", csrf_token(_settings(request), cookie) if cookie else "")  # also for a stale cookie
     ctx.update(request=request, lang=lang, t=TEXT[lang])
     return templates.TemplateResponse(request, name, ctx, status_code=status)
 
@@ -210,31 +225,108 @@ def _safe_next(value: str | None) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, lang: str = "id", next: str | None = None) -> HTMLResponse:
-    return render(request, "login.html", lang_of(lang), next=_safe_next(next), error=None)
+    return render(request, "login.html", lang_of(lang), next=_safe_next(next), error=None, username="")
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _signed_in(request: Request, who: Principal, token: str, nxt: str, lang: str) -> RedirectResponse:
+    if not who.is_admin and nxt.startswith("/admin"):
+        nxt = "/me"
+    resp = RedirectResponse(nxt if "lang=" in nxt else nxt + ("&" if "?" in nxt else "?") + f"lang={lang}", 303)
+    set_session_cookie(request, resp, token)
+    return resp
+
+
+def set_session_cookie(request: Request, resp: Response, token: str) -> None:
+    """HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it), Secure under https."""
+    resp.set_cookie(COOKIE_NAME, token, httponly=True, samesite="strict", secure=_settings(request).secure_cookies,
+                    path="/")  # fmt: skip
 
 
 @router.post("/login", response_model=None)
 async def login_submit(request: Request, lang: str = "id") -> Response:
+    """A user name and password (or, for scripts and tests, an API token). Failed sign-ins are throttled per user
+    name and per address (429 with Retry-After); a cross-site sign-in never gets here (guard)."""
     lang = lang_of(lang)
+    t = TEXT[lang]
     form = await request.form()
-    token = str(form.get("token") or "").strip()
     nxt = _safe_next(str(form.get("next") or ""))
-    try:
-        who = decode_token(_settings(request), token)
-    except TokenError as exc:
-        return render(request, "login.html", lang, 401, next=nxt, error=str(exc), who=None)
-    if not who.is_admin and nxt.startswith("/admin"):
-        nxt = "/me"
-    resp = RedirectResponse(nxt if "lang=" in nxt else nxt + ("&" if "?" in nxt else "?") + f"lang={lang}", 303)
-    resp.set_cookie(COOKIE_NAME, token, httponly=True, samesite="strict", secure=_settings(request).secure_cookies,
-                    path="/")  # fmt: skip
-    return resp
+    token = str(form.get("token") or "").strip()
+    if token:
+        try:
+            who = decode_token(_settings(request), token)
+        except TokenError as exc:
+            return render(request, "login.html", lang, 401, next=nxt, error=str(exc), who=None, username="")
+        return _signed_in(request, who, token, nxt, lang)
+    name = str(form.get("username") or "").strip()
+    password = str(form.get("password") or "")
+    throttle: LoginThrottle = request.app.state.login_throttle
+    wait = throttle.wait(name, _client(request))
+    if wait > 0:
+        secs = str(math.ceil(wait))
+        resp = render(request, "login.html", lang, 429, next=nxt, error=t["login_throttled"].format(secs=secs),
+                      who=None, username=name)  # fmt: skip
+        resp.headers["Retry-After"] = secs
+        return resp
+    user = await run_in_threadpool(verify, store_of(request), name, password)
+    if user is None:
+        throttle.failed(name, _client(request))
+        return render(request, "login.html", lang, 401, next=nxt, error=t["login_failed"], who=None, username=name)
+    who = Principal(user.name, "admin" if user.role == "admin" else "operator", user.operator, user.session)
+    return _signed_in(request, who, session_token(_settings(request), user), nxt, lang)
 
 
 @router.post("/logout")
 def logout(request: Request) -> RedirectResponse:
+    """Ends the session: the cookie goes, and a password session's number moves on, so a copy of the cookie is
+    worthless too (this signs the user out on every device)."""
+    who = page_principal(request)
+    if who is not None and who.session is not None:
+        end_sessions(store_of(request), who.name, actor=who.actor)
     resp = RedirectResponse("/", 303)
     resp.delete_cookie(COOKIE_NAME, path="/")
+    return resp
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, lang: str = "id") -> HTMLResponse:
+    lang = lang_of(lang)
+    who = need_user(request, admin=False)
+    return render(request, "account.html", lang, who=who, error=None, done=None)
+
+
+@router.post("/account/password", response_model=None)
+async def change_password(request: Request, lang: str = "id") -> Response:
+    """The current password once more (throttled like a sign-in), then the new one twice; the other sessions end
+    and this one continues with a new cookie."""
+    lang = lang_of(lang)
+    t = TEXT[lang]
+    who = need_user(request, admin=False)
+    if who.session is None:
+        return render(request, "account.html", lang, 400, who=who, error=t["token_session"], done=None)
+    form = await request.form()
+    current, new = str(form.get("current") or ""), str(form.get("new") or "")
+    throttle: LoginThrottle = request.app.state.login_throttle
+    wait = throttle.wait(who.name, _client(request))
+    if wait > 0:
+        error = t["login_throttled"].format(secs=math.ceil(wait))
+        return render(request, "account.html", lang, 429, who=who, error=error, done=None)
+    store = store_of(request)
+    if await run_in_threadpool(verify, store, who.name, current) is None:
+        throttle.failed(who.name, _client(request))
+        return render(request, "account.html", lang, 401, who=who, error=t["wrong_password"], done=None)
+    try:
+        check_new_password(who.name, new, str(form.get("repeat") or ""))
+    except PasswordRejected as exc:
+        return render(request, "account.html", lang, 422, who=who, error=t[exc.key], done=None)
+    user = await run_in_threadpool(lambda: set_password(store, who.name, hash_password(new), actor=who.actor))
+    token = session_token(_settings(request), user)
+    resp = render(request, "account.html", lang, who=who, error=None, done=t["password_changed"],
+                  csrf=csrf_token(_settings(request), token))  # fmt: skip
+    set_session_cookie(request, resp, token)
     return resp
 
 

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from allocator.store import Store
+from allocator.store.users import add_user
+from allocator.web.accounts import hash_password
 from allocator.web.app import create_app
-from allocator.web.auth import issue_token
 from allocator.web.settings import WebSettings
 from tests.web.conftest import ROOT, SECRET
 
@@ -27,6 +28,7 @@ CHROMIUM = os.environ.get("VICON_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 FORM = ROOT / "tests" / "fixtures" / "intake" / "kominfo-paser-google-form.csv"
+PASSWORD = "kopi-tubruk-2027"
 ARTIFACTS = Path(os.environ.get("VICON_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts")) / "web"
 
 
@@ -64,6 +66,7 @@ def server(db_url: str) -> Iterator[tuple[str, WebSettings, Store]]:
     base = f"http://127.0.0.1:{port}"
     settings = WebSettings(secret=SECRET, base_url=base)
     store = Store.open(db_url)
+    add_user(store, "budi", "admin", hash_password(PASSWORD), operator=None, actor="test")
     app = create_app(store, settings)
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -83,7 +86,7 @@ def server(db_url: str) -> Iterator[tuple[str, WebSettings, Store]]:
 def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSettings, Store]) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    base, settings, store = server
+    base, _settings, store = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
@@ -119,8 +122,10 @@ def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSetti
             admin.set_default_timeout(30_000)
             admin.goto(f"{base}/admin/timeline")
             expect(admin).to_have_url(f"{base}/login?lang=id&next=%2Fadmin%2Ftimeline")
-            admin.fill("#token", issue_token(settings, role="admin", name="budi"))
+            admin.fill("#username", "budi")
+            admin.fill("#password", PASSWORD)
             admin.click("#login")
+            expect(admin.locator("#account-link")).to_be_visible()
             admin.goto(f"{base}/admin/replan")
             expect(admin.locator("#changes")).to_contain_text(ref)
             admin.click("#apply")

@@ -47,12 +47,12 @@ def test_admin_pages_need_an_admin(web: Web) -> None:
     r = c.get("/admin/timeline", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login?lang=id&next=%2Fadmin%2Ftimeline")
     assert c.post("/admin/replan", follow_redirects=False).status_code == 303
-    c.cookies.set("vicon_token", web.token("operator", operator="OP01"))
+    web.sign_in(c, web.token("operator", operator="OP01"))
     assert c.get("/admin/timeline").status_code == 403
     assert c.get("/admin/replan").status_code == 403
     assert c.post("/admin/replan").status_code == 403
     assert c.get("/me").status_code == 200
-    c.cookies.set("vicon_token", "forged.token.value")
+    web.sign_in(c, "forged.token.value")
     assert c.get("/admin/timeline", follow_redirects=False).status_code == 303
     c.cookies.clear()
     bad = c.post("/login", data={"token": "nope", "next": "/admin/timeline"})
@@ -66,7 +66,7 @@ def test_admin_pages_need_an_admin(web: Web) -> None:
 
 def test_replan_preview_apply_and_timeline(web: Web) -> None:
     c = web.client
-    c.cookies.set("vicon_token", web.token())
+    web.sign_in(c, web.token())
     preview = c.get("/admin/replan")
     assert preview.status_code == 200 and "Pratinjau rencana ulang" in preview.text and "PSR-BUPATI-01" in preview.text
     assert web.store.published_plan() is None
@@ -91,7 +91,7 @@ def test_replan_preview_apply_and_timeline(web: Web) -> None:
 
 def test_pic_page_of_a_served_link_only_request_has_no_host_details(web: Web) -> None:
     c = web.client
-    c.cookies.set("vicon_token", web.token())
+    web.sign_in(c, web.token())
     c.post("/admin/replan")
     link = c.get("/api/requests/PSR-00001/pic-link", headers=web.auth()).json()["url"]
     c.cookies.clear()

@@ -160,7 +160,7 @@ def test_pic_page_and_api_of_a_missed_rehearsal(web: Web, wf: Any) -> None:
 
 def test_admin_plan_view_lists_rehearsals_surveys_missed_and_loans(web: Web, wf: Any) -> None:
     c = web.client
-    c.cookies.set("vicon_token", web.token())
+    web.sign_in(c, web.token())
     day = c.get("/admin/timeline?day=2027-02-05").text
     assert re.search(r'data-lane="H100".*?data-kind="rehearsal"', day, re.S)  # the online rehearsal's host
     assert re.search(r'data-lane="OP01".*?data-ref="WF-FLEX" data-kind="rehearsal"', day, re.S)
@@ -201,11 +201,11 @@ def test_operators_see_their_rehearsal_and_survey(web: Web, wf: Any) -> None:
     assert seen.json()["survey"]["when"] == "Fri 2027-02-05 09:00–10:00 WITA"
     assert "WF-FLEX" in {r["ref"] for r in c.get("/api/me", headers=surveyor).json()["assignments"]}
     assert c.get("/api/requests/WF-FLEX", headers=web.auth("operator", operator="OP04")).status_code == 404
-    c.cookies.set("vicon_token", web.token("operator", operator="OP02"))
+    web.sign_in(c, web.token("operator", operator="OP02"))
     page = c.get("/me").text
     assert "Survei lokasi: Jum 2027-02-05 09:00–10:00 WITA, Gedung Serbaguna" in page and "hanya survei lokasi" in page
     assert not START_LINK.search(page)
-    c.cookies.set("vicon_token", web.token("operator", operator="OP01"))
+    web.sign_in(c, web.token("operator", operator="OP01"))
     page = c.get("/me").text
     assert "Sen 2027-02-08 10:00–12:00 WITA" in page and "dijadwalkan pukul 10.00–12.00 WITA" in page
     assert "Gladi bersih: Jum 2027-02-05 14:00–15:00 WITA, daring (Zoom) (H100)" in page
