@@ -100,6 +100,12 @@ TEXT: dict[str, dict[str, str]] = {
         "token_session": "Anda masuk dengan token API; token tidak punya kata sandi. Masuk dengan nama pengguna "
         "untuk mengganti kata sandi.",
         "signed_in_as": "Masuk sebagai {name} ({role})",
+        "bad_choice": "{v!r} tidak dikenal; pilih salah satu: {known}.",
+        "no_request": "Permohonan {ref} tidak ada.", "week": "Minggu", "day_view": "Hari", "all": "Semua",
+        "filter": "Saring", "clear": "Hapus saringan", "request": "Permohonan", "history": "Riwayat",
+        "version": "Versi", "actor": "Oleh", "at": "Pada", "meeting": "Rapat Zoom", "participants_n": "peserta",
+        "change_created": "dibuat", "change_updated": "diubah", "change_cancelled": "dibatalkan",
+        "period_lists": "Daftar di bawah hanya untuk periode yang ditampilkan.",
         "bad_day": "Tanggal {day!r} tidak sah: tulis TTTT-BB-HH antara {lo} dan {hi}.",
     },
     "en": {
@@ -194,6 +200,12 @@ TEXT: dict[str, dict[str, str]] = {
         "token_session": "You signed in with an API token, which has no password. Sign in with your user name to "
         "change your password.",
         "signed_in_as": "Signed in as {name} ({role})",
+        "bad_choice": "{v!r} is not known; choose one of: {known}.",
+        "no_request": "There is no request {ref}.", "week": "Week", "day_view": "Day", "all": "All",
+        "filter": "Filter", "clear": "Clear filters", "request": "Request", "history": "History",
+        "version": "Version", "actor": "By", "at": "At", "meeting": "Zoom meeting", "participants_n": "participants",
+        "change_created": "created", "change_updated": "updated", "change_cancelled": "cancelled",
+        "period_lists": "The lists below hold only the period shown.",
         "bad_day": "Day {day!r} is not valid: write YYYY-MM-DD between {lo} and {hi}.",
     },
 }  # fmt: skip

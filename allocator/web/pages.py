@@ -4,7 +4,7 @@ timeline and re-plan preview (admin cookie), an operator's own assignments (oper
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -19,9 +19,7 @@ from starlette.exceptions import HTTPException  # the router's 404 and 405 are S
 from starlette.routing import Match
 
 from allocator.notify.events import upcoming_requests
-from allocator.planner.domain import zone_abbrev
 from allocator.planner.errors import ViconError
-from allocator.planner.explain import when
 from allocator.planner.problem_io import validation_messages
 from allocator.service import replan
 from allocator.store.repo import Store
@@ -44,7 +42,7 @@ from allocator.web.auth import (
     pic_url,
     session_valid,
 )
-from allocator.web.i18n import DAYS, TEXT, TIER_COLOURS, ZONES, lang_of
+from allocator.web.i18n import TEXT, ZONES, lang_of
 from allocator.web.schemas import RequestIn
 from allocator.web.settings import WebSettings
 from allocator.web.views import (
@@ -52,10 +50,7 @@ from allocator.web.views import (
     PlanIndex,
     assigned_to,
     build_request,
-    first_day_with_requests,
     pic_status,
-    timeline,
-    workflow,
 )
 
 _env = jinja2.Environment(
@@ -353,51 +348,8 @@ def my_page(request: Request, lang: str = "id") -> HTMLResponse:
 # --- admin -----------------------------------------------------------------------------------------
 
 
-def _plan_summary(lang: str, served: int, unserved: int, status: str, secs: float) -> str:
+def plan_summary(lang: str, served: int, unserved: int, status: str, secs: float) -> str:
     return TEXT[lang]["summary"].format(served=served, unserved=unserved, status=status, secs=f"{secs:.2f}")
-
-
-@router.get("/admin/timeline", response_class=HTMLResponse)
-def timeline_page(
-    request: Request, lang: str = "id", day: str | None = None, applied: int | None = None
-) -> HTMLResponse:
-    lang = lang_of(lang)
-    who = need_user(request, admin=True)
-    store = store_of(request)
-    zone = store.policy().timezone
-    try:
-        chosen = date.fromisoformat(day) if day else first_day_with_requests(store, zone)
-        if not FIRST_DAY <= chosen <= LAST_DAY:
-            raise ValueError(day)
-    except ValueError:
-        text = TEXT[lang]["bad_day"].format(day=day, lo=FIRST_DAY.isoformat(), hi=LAST_DAY.isoformat())
-        return message_page(request, lang, 422, "day", f"day: {text}")
-    idx = PlanIndex.of(store)
-    tl = timeline(store, chosen, idx)
-    unserved = []
-    if idx.plan is not None:
-        for u in idx.plan.plan.unserved:
-            r = store.get_request(u.request)
-            if r is None or not r.status.active or r.end <= store.now():
-                continue
-            unserved.append({
-                "ref": r.ref, "title": r.title, "priority": r.priority, "start": r.start,
-                "when": when(r.start, r.end, r.timezone, lang),
-                "reason": u.reason if lang == "en" else u.reason_id,
-                "alternatives": [a.text if lang == "en" else a.text_id for a in u.alternatives],
-            })  # fmt: skip
-        unserved.sort(key=lambda x: (x["start"], x["ref"]))
-    p = idx.plan
-    summary = _plan_summary(lang, len(p.plan.assignments), len(p.plan.unserved), p.plan.status.value,
-                            p.plan.solve_seconds) if p else ""  # fmt: skip
-    day_label = f"{DAYS[lang][chosen.weekday()]} {chosen.isoformat()}"
-    return render(
-        request, "timeline.html", lang, who=who, tl=tl, plan=p, plan_summary=summary, unserved=unserved,
-        colours=TIER_COLOURS, zone_abbr=zone_abbrev(zone), day_label=day_label, wf=workflow(store, idx, lang),
-        prev_day=(chosen - timedelta(days=1)).isoformat(), next_day=(chosen + timedelta(days=1)).isoformat(),
-        applied=TEXT[lang]["applied"].format(id=applied) if applied and applied > 0 else None,
-        extra_query=f"&day={chosen.isoformat()}",
-    )  # fmt: skip
 
 
 def _show(a: Any) -> str:
@@ -420,7 +372,7 @@ async def replan_preview(request: Request, lang: str = "id") -> HTMLResponse:
     counts = out.published.counts() if out.published else {}
     return render(
         request, "replan.html", lang, who=who, changes=changes, notes=out.notes,
-        summary=_plan_summary(lang, len(out.plan.assignments), len(out.plan.unserved), out.plan.status.value,
+        summary=plan_summary(lang, len(out.plan.assignments), len(out.plan.unserved), out.plan.status.value,
                               out.plan.solve_seconds),
         actions=", ".join(f"{n} {k}" for k, n in counts.items() if n),
     )  # fmt: skip

@@ -8,6 +8,7 @@ Skips when Playwright or /usr/bin/chromium is missing, unless CI=true (then it f
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -139,8 +140,38 @@ def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSetti
             admin.goto(f"{base}/admin/timeline?day=2027-01-05")
             expect(admin.locator("#unserved")).to_contain_text("Alternatif")
             admin.screenshot(path=str(ARTIFACTS / "timeline-busy-day.png"), full_page=True)
+            # two meetings at once on one host: two lanes, the blocks never drawn over each other
+            admin.goto(f"{base}/admin/timeline?day=2027-01-06")
+            row = admin.locator('.tl-row[data-lane="H300A"]')
+            assert row.get_attribute("data-lanes") == "2"
+            boxes = [b.bounding_box() for b in row.locator(".tl-block").all()]
+            for i, a in enumerate(boxes):
+                for b in boxes[i + 1:]:
+                    assert a and b
+                    apart_x = a["x"] + a["width"] <= b["x"] + 1 or b["x"] + b["width"] <= a["x"] + 1
+                    apart_y = a["y"] + a["height"] <= b["y"] + 1 or b["y"] + b["height"] <= a["y"] + 1
+                    assert apart_x or apart_y, (a, b)
+            expect(admin.locator("#legend")).to_contain_text("Kepala daerah")
+            admin.screenshot(path=str(ARTIFACTS / "calendar-day-overlap.png"), full_page=True)
+            admin.click("#view-week")
+            expect(admin.locator("#timeline")).to_have_attribute("data-view", "week")
+            admin.select_option("#f-host", "H300A")
+            admin.click("#filter")
+            expect(admin).to_have_url(re.compile(r"host=H300A"))
+            assert admin.locator(".tl-row[data-lane^='H']").count() == 1
+            admin.screenshot(path=str(ARTIFACTS / "calendar-week-host.png"), full_page=True)
+            first = admin.locator('.tl-row[data-lane="H300A"] .tl-block').first
+            ref_clicked = first.get_attribute("data-ref")
+            first.click()
+            expect(admin.locator("h1")).to_contain_text(f"Permohonan {ref_clicked}")
             admin.set_viewport_size({"width": 390, "height": 844})
-            admin.screenshot(path=str(ARTIFACTS / "timeline-phone.png"))
+            for path in ("/admin/timeline?day=2027-01-06", "/admin/timeline?day=2027-01-06&view=week",
+                         f"/admin/requests/{ref_clicked}", "/admin/replan", "/account", "/me"):  # fmt: skip
+                admin.goto(f"{base}{path}")
+                width = admin.evaluate("document.documentElement.scrollWidth")
+                assert width <= 390, (path, width)  # the grid scrolls inside its box, never the page
+            admin.goto(f"{base}/admin/timeline?day=2027-01-06")
+            admin.screenshot(path=str(ARTIFACTS / "timeline-phone.png"), full_page=True)
 
             # on the phone, the admin uploads a Google Form export, reads the preview and saves it
             admin.goto(f"{base}/admin/upload")

@@ -169,13 +169,19 @@ def test_admin_plan_view_lists_rehearsals_surveys_missed_and_loans(web: Web, wf:
     assert 'id="tasks"' in day
     assert re.search(r'data-ref="WF-FLEX" data-kind="rehearsal"><td>Gladi bersih</td><td>Jum 2027-02-05 14:00', day)
     assert re.search(r'data-ref="WF-FLEX" data-kind="survey"><td>Survei lokasi</td><td>Jum 2027-02-05 09:00', day)
-    assert "tidak ada operator yang kosong untuk gladi bersih" in day
-    assert re.search(r'class="loan"><td><b>WF-FLEX</b>.*?2 × Kamera konferensi', day, re.S)
+    # only the period shown is listed below the grid: the missed rehearsal (event on the 9th) and the kit loan
+    # (picked up on the 8th) are in the week of the 8th, not on the 5th
+    assert "tidak ada operator yang kosong" not in day and 'class="loan"' not in day
+    week = c.get("/admin/timeline?day=2027-02-08&view=week").text
+    assert "tidak ada operator yang kosong untuk gladi bersih" in week
+    assert re.search(r'class="loan"><td><b>WF-FLEX</b>.*?2 × Kamera konferensi', week, re.S)
+    assert 'data-kind="survey"' not in week.split('id="tasks"')[1]  # the survey was on the 5th
     event_day = c.get("/admin/timeline?day=2027-02-08").text
-    assert re.search(r'data-ref="WF-FLEX" data-kind="event" title="WF-FLEX 10:00–12:00', event_day)
+    assert re.search(r'data-ref="WF-FLEX" data-kind="event" data-row="0" title="WF-FLEX 10:00–12:00', event_day)
     en = c.get("/admin/timeline?day=2027-02-05&lang=en").text
-    assert "Rehearsals &amp; venue surveys" in en and "Venue survey: WF-FLEX" in en and "Kit loans" in en
-    assert "no operator is free for the rehearsal" in en
+    assert "Rehearsals &amp; venue surveys" in en and "Venue survey: WF-FLEX" in en
+    assert "Kit loans" in c.get("/admin/timeline?day=2027-02-08&lang=en").text
+    assert "no operator is free for the rehearsal" in c.get("/admin/timeline?day=2027-02-09&lang=en").text
 
     plan = c.get("/api/admin/plan", headers=web.auth()).json()
     (flex,) = [a for a in plan["assignments"] if a["request"] == "WF-FLEX"]
@@ -184,7 +190,7 @@ def test_admin_plan_view_lists_rehearsals_surveys_missed_and_loans(web: Web, wf:
     (missed,) = plan["missed_rehearsals"]
     assert missed == {"request": "WF-MISS", "reason": "no operator is free for the rehearsal",
                       "reason_id": "tidak ada operator yang kosong untuk gladi bersih"}  # fmt: skip
-    for text in (day, en, str(plan)):
+    for text in (day, week, en, str(plan)):
         no_start_links(wf, text)
 
 
