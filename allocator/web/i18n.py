@@ -100,6 +100,10 @@ TEXT: dict[str, dict[str, str]] = {
         "token_session": "Anda masuk dengan token API; token tidak punya kata sandi. Masuk dengan nama pengguna "
         "untuk mengganti kata sandi.",
         "signed_in_as": "Masuk sebagai {name} ({role})",
+        "zoom_create": "rapat dibuat", "zoom_update": "rapat diubah", "zoom_delete": "rapat dihapus",
+        "kind_lost": "Tidak terlayani lagi", "kind_not_served": "Permohonan baru yang tidak dapat dilayani",
+        "kind_moved": "Pindah", "kind_gained": "Kini terlayani", "kind_stays_unserved": "Tetap tidak terlayani",
+        "before": "Sebelumnya", "after": "Menjadi",
         "bad_choice": "{v!r} tidak dikenal; pilih salah satu: {known}.",
         "no_request": "Permohonan {ref} tidak ada.", "week": "Minggu", "day_view": "Hari", "all": "Semua",
         "filter": "Saring", "clear": "Hapus saringan", "request": "Permohonan", "history": "Riwayat",
@@ -200,6 +204,10 @@ TEXT: dict[str, dict[str, str]] = {
         "token_session": "You signed in with an API token, which has no password. Sign in with your user name to "
         "change your password.",
         "signed_in_as": "Signed in as {name} ({role})",
+        "zoom_create": "meetings created", "zoom_update": "meetings updated", "zoom_delete": "meetings deleted",
+        "kind_lost": "Loses its place", "kind_not_served": "New requests that cannot be served",
+        "kind_moved": "Moves", "kind_gained": "Now served", "kind_stays_unserved": "Stays unserved",
+        "before": "Before", "after": "After",
         "bad_choice": "{v!r} is not known; choose one of: {known}.",
         "no_request": "There is no request {ref}.", "week": "Week", "day_view": "Day", "all": "All",
         "filter": "Filter", "clear": "Clear filters", "request": "Request", "history": "History",

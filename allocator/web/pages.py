@@ -43,6 +43,7 @@ from allocator.web.auth import (
     session_valid,
 )
 from allocator.web.i18n import TEXT, ZONES, lang_of
+from allocator.web.replan_view import KINDS, WORDS, preview
 from allocator.web.schemas import RequestIn
 from allocator.web.settings import WebSettings
 from allocator.web.views import (
@@ -352,29 +353,24 @@ def plan_summary(lang: str, served: int, unserved: int, status: str, secs: float
     return TEXT[lang]["summary"].format(served=served, unserved=unserved, status=status, secs=f"{secs:.2f}")
 
 
-def _show(a: Any) -> str:
-    if a is None:
-        return "-"
-    return f"{a.host or '-'}" + (f" + {', '.join(a.operators)}" if a.operators else "")
-
-
 @router.get("/admin/replan", response_class=HTMLResponse)
 async def replan_preview(request: Request, lang: str = "id") -> HTMLResponse:
     lang = lang_of(lang)
     who = need_user(request, admin=True)
     store = store_of(request)
+    published = store.published_plan()
     try:
         out = await run_in_threadpool(lambda: replan(store, actor=who.actor, dry_run=True))
     except ViconError as exc:
         return message_page(request, lang, 422, "replan", str(exc))
-    changes = [{"kind": c.kind, "request": c.request, "before": _show(c.before), "after": _show(c.after),
-                "reason": c.reason} for c in out.changes]  # fmt: skip
+    items = preview(out, published, store.policy(), lang)
     counts = out.published.counts() if out.published else {}
+    t = TEXT[lang]
     return render(
-        request, "replan.html", lang, who=who, changes=changes, notes=out.notes,
+        request, "replan.html", lang, who=who, items=items, kinds=KINDS, words=WORDS[lang], notes=out.notes,
         summary=plan_summary(lang, len(out.plan.assignments), len(out.plan.unserved), out.plan.status.value,
-                              out.plan.solve_seconds),
-        actions=", ".join(f"{n} {k}" for k, n in counts.items() if n),
+                             out.plan.solve_seconds),
+        actions=", ".join(f"{n} × {t['zoom_' + k]}" for k, n in counts.items() if n),
     )  # fmt: skip
 
 
