@@ -44,6 +44,7 @@ from allocator.notify.model import (
     Slot,
 )
 from allocator.notify.outbox import Outbox, Record
+from allocator.notify.pic_words import conditions, pic_reason
 from allocator.notify.planned import RehearsalJoin, event_info, planned_times
 from allocator.planner.domain import (
     Assignment,
@@ -218,13 +219,15 @@ def _op_contact(op: Operator, outbox: Outbox) -> Contact:
     return Contact.from_operator(op, outbox.config.operator_language)
 
 
-def _alternatives(u: Unserved | None) -> list[Slot]:
+def _alternatives(u: Unserved | None, req: Request) -> list[Slot]:
+    """The offered times with all their conditions (pic_words), so a mail never offers less than it says."""
     raw = getattr(u, "alternatives", None) or []
     out = []
     for a in raw:
         start, end = getattr(a, "start", None), getattr(a, "end", None)
         if isinstance(start, datetime) and isinstance(end, datetime):
-            out.append(Slot(start=start, end=end))
+            out.append(Slot(start=start, end=end, conditions_id=tuple(conditions(a, req, "id")),
+                            conditions_en=tuple(conditions(a, req, "en"))))  # fmt: skip
     return out
 
 
@@ -348,7 +351,7 @@ class _Request:
             return Reason(en="the request was not approved", id="permohonan tidak disetujui"), [], False
         u = self.snap.unserved(req.ref)
         if u is not None:
-            return Reason(en=u.reason, id=u.reason_id), _alternatives(u), True
+            return Reason(en=pic_reason(u, req, "en"), id=pic_reason(u, req, "id")), _alternatives(u, req), True
         return (
             Reason(
                 en="the request is no longer in the vicon schedule",

@@ -60,6 +60,9 @@ class Slot(_Model):
     join_url: str | None = None
     passcode: str | None = None
     people: tuple[str, ...] = ()
+    #: An offered alternative's conditions besides its time ("untuk paling banyak 300 peserta"), by language.
+    conditions_id: tuple[str, ...] = ()
+    conditions_en: tuple[str, ...] = ()
 
 
 class KitLoan(_Model):

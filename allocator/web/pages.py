@@ -42,6 +42,7 @@ from allocator.web.auth import (
     pic_url,
     session_valid,
 )
+from allocator.web.form_errors import localize
 from allocator.web.i18n import TEXT, ZONES, lang_of
 from allocator.web.replan_view import KINDS, WORDS, preview
 from allocator.web.schemas import RequestIn
@@ -142,15 +143,6 @@ def form_page(request: Request, lang: str = "id") -> HTMLResponse:
                   zones=ZONES)  # fmt: skip
 
 
-def _field_errors(errors: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for e in errors:
-        field, _, msg = e.partition(": ")
-        key = field.split(".")[0].split("[")[0]
-        out.setdefault(key, msg or e)
-    return out
-
-
 @router.post("/form", response_class=HTMLResponse)
 async def form_submit(request: Request, lang: str = "id") -> HTMLResponse:
     lang = lang_of(lang)
@@ -182,8 +174,8 @@ async def form_submit(request: Request, lang: str = "id") -> HTMLResponse:
         except InputError as exc:
             errors.extend(exc.errors)
     if errors or req is None:
-        return render(request, "form.html", lang, 422, v=v, errors=errors, field_errors=_field_errors(errors),
-                      zones=ZONES)  # fmt: skip
+        listed, by_field = localize(errors, lang)
+        return render(request, "form.html", lang, 422, v=v, errors=listed, field_errors=by_field, zones=ZONES)
     await run_in_threadpool(store.save_request, req, actor=who.actor if who else f"web:{req.pic.name}")
     url = pic_url(settings, req.ref, req.end, store.now())
     path = urlsplit(url).path + f"?lang={lang}"

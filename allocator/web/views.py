@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from allocator.notify.events import upcoming_requests
+from allocator.notify.pic_words import pic_alternative, pic_reason
 from allocator.notify.planned import kit_loans, planned_times
 from allocator.notify.timefmt import moved_text, when_text
 from allocator.planner.domain import Assignment, MissedRehearsal, Request, SitePolicy, TaskSlot, Unserved, local
@@ -67,6 +68,14 @@ class PlanIndex:
 
     def state(self, ref: str) -> str:
         return "served" if ref in self.assigned else "unserved" if ref in self.unserved else "not_planned"
+
+
+def pic_alternatives(u: Unserved | None, r: Request) -> list[AlternativeOut]:
+    """The alternatives as the PIC reads them: every condition stated, no host or operator ids."""
+    if u is None:
+        return []
+    return [AlternativeOut(kind=a.kind, start=a.start, end=a.end, text=pic_alternative(a, r, "en"),
+                           text_id=pic_alternative(a, r, "id")) for a in u.alternatives]  # fmt: skip
 
 
 def alternatives(u: Unserved | None) -> list[AlternativeOut]:
@@ -173,7 +182,8 @@ def pic_status(store: Store, r: Request, idx: PlanIndex, lang: str = "id") -> Pi
         plan_state=idx.state(r.ref) if r.status.active else "not_planned",
         with_operator=r.operator_count > 0,
         join_url=m.join_url if m else None, passcode=m.passcode if m else None,
-        reason=u.reason if u else None, reason_id=u.reason_id if u else None, alternatives=alternatives(u),
+        reason=pic_reason(u, r, "en") if u else None, reason_id=pic_reason(u, r, "id") if u else None,
+        alternatives=pic_alternatives(u, r),
         requested_when=when(r.start, r.end, r.timezone, lang) if note else None, time_note=note,
         rehearsal=rehearsal, survey=survey, kits=kits_out(r, a, idx, lang),
         rehearsal_missed=(missed.reason if lang == "en" else missed.reason_id) if missed else None,
