@@ -503,7 +503,8 @@ def operator_notices(r: _Request) -> list[Notice]:
             if told and last is not None and last.meta.get("snapshot") == snap_op:
                 continue
             if survey_only:
-                msg = m.operator_survey(r.event, contact, office=office, pic=pic, stamp=stamp, changed=told)
+                msg = m.operator_survey(r.event, contact, office=office, pic=pic, stamp=stamp, changed=told,
+                                        sequence=n)  # fmt: skip
             else:
                 msg = m.operator_assignment(
                     r.event,
@@ -515,6 +516,7 @@ def operator_notices(r: _Request) -> list[Notice]:
                     stamp=stamp,
                     changed=told,
                     rehearsal_host=r.rehearsal_host(),
+                    sequence=n,  # this operator's notices about the request so far: rises with every change
                 )
             out.append(Notice(msg, f"{req.ref}/{op_id}", f"n{n}", {"operator": op_id, "snapshot": snap_op}))
         elif told and r.start > snap.now and (not r.served or r.ready):
@@ -523,7 +525,9 @@ def operator_notices(r: _Request) -> list[Notice]:
                 if not r.served
                 else Reason(en="another operator was assigned", id="dialihkan kepada operator lain")
             )
-            msg = m.operator_released(r.event, contact, office=office, reason=reason, stamp=stamp)
+            was_survey = last is not None and last.kind == m.OP_SURVEY
+            msg = m.operator_released(r.event, contact, office=office, reason=reason, stamp=stamp, sequence=n,
+                                      survey_only=was_survey)  # fmt: skip
             out.append(Notice(msg, f"{req.ref}/{op_id}", f"n{n}", {"operator": op_id}))
     return out
 

@@ -224,6 +224,8 @@ class Message(_Model):
     html: str
     short: str = Field(description="A few lines for chat channels (apprise).")
     calendar: CalendarPart | None = None
+    #: Further invites, one VEVENT each (the rehearsal's, the survey's): attached as their own .ics files.
+    more_calendars: tuple[CalendarPart, ...] = ()
     start_link: StartLinkRef | None = None
     created_at: datetime | None = None
 
