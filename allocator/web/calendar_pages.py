@@ -94,7 +94,7 @@ def timeline_page(
 
 
 @router.get("/admin/requests/{ref}", response_class=HTMLResponse)
-def request_page(request: Request, ref: str, lang: str = "id") -> HTMLResponse:
+def request_page(request: Request, ref: str, lang: str = "id", done: str | None = None) -> HTMLResponse:
     """One request as the admin sees it: what was asked, the plan (host, operators, meeting), or why it is not
     served and the alternatives, its rehearsal, survey and kits, and every version it has had."""
     lang = lang_of(lang)
@@ -110,4 +110,5 @@ def request_page(request: Request, ref: str, lang: str = "id") -> HTMLResponse:
                for v in store.request_history(r.ref)]  # fmt: skip
     return render(request, "request.html", lang, who=who, r=out, history=history,
                   tier=idx.policy.tier_label(r.priority, lang), requested=when(r.start, r.end, r.timezone, lang),
-                  extra_query="", lang_href=f"/admin/requests/{r.ref}")  # fmt: skip
+                  extra_query="", lang_href=f"/admin/requests/{r.ref}",
+                  done=TEXT[lang]["done_cancelled"] if done == "cancelled" else None)  # fmt: skip

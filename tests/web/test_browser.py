@@ -188,6 +188,21 @@ def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSetti
             assert admin.evaluate("document.documentElement.scrollWidth") <= 390
             assert len(store.list_requests()) == before + 18
 
+            # on the phone, the admin finds a request on the desk and cancels it from its page
+            admin.goto(f"{base}/admin/requests")
+            admin.fill("#q", "PSR-00002")
+            admin.click("#search")
+            expect(admin.locator("#requests tr[data-ref]")).to_have_count(1)
+            assert admin.evaluate("document.documentElement.scrollWidth") <= 390
+            admin.screenshot(path=str(ARTIFACTS / "desk-phone.png"), full_page=True)
+            admin.click('#requests a[href^="/admin/requests/PSR-00002"]')
+            admin.fill("#reason", "acara ditunda")
+            admin.click("#cancel")
+            expect(admin.locator("#done")).to_contain_text("Permohonan dibatalkan")
+            assert admin.evaluate("document.documentElement.scrollWidth") <= 390
+            cancelled = store.get_request("PSR-00002")
+            assert cancelled is not None and cancelled.status.value == "cancelled"
+
             # the PIC opens their link on the phone
             page.goto(f"{base}{pic_link}")
             expect(page.locator("#state")).to_have_text("Terjadwal")
