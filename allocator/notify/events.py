@@ -207,8 +207,13 @@ def _task_host(host_id: str | None, hosts: dict[str, ZoomHost]) -> HostDetails |
     return HostDetails(host=h.label or h.id, account=h.account, zoom_user=h.zoom_user)
 
 
+#: Slot fields that only offered alternatives use: left out of snapshots, so the snapshots stored before they existed
+#: still compare equal (else every served request would be mailed a "change" after an upgrade).
+_NOT_IN_SNAPSHOTS = frozenset({"conditions_id", "conditions_en"})
+
+
 def _slot_json(slot: Slot | None) -> dict[str, Any] | None:
-    return slot.model_dump(mode="json") if slot is not None else None
+    return slot.model_dump(mode="json", exclude=set(_NOT_IN_SNAPSHOTS)) if slot is not None else None
 
 
 def _pic(req: Request) -> Contact:

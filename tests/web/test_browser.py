@@ -148,7 +148,7 @@ def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSetti
             assert row.get_attribute("data-lanes") == "2"
             boxes = [b.bounding_box() for b in row.locator(".tl-block").all()]
             for i, a in enumerate(boxes):
-                for b in boxes[i + 1:]:
+                for b in boxes[i + 1 :]:
                     assert a and b
                     apart_x = a["x"] + a["width"] <= b["x"] + 1 or b["x"] + b["width"] <= a["x"] + 1
                     apart_y = a["y"] + a["height"] <= b["y"] + 1 or b["y"] + b["height"] <= a["y"] + 1
