@@ -163,3 +163,4 @@ register_admin_commands(app)
 from allocator.commands.web import register as register_web_commands  # noqa: E402
 
 register_web_commands(app)
+__import__("allocator.commands.users", fromlist=["register"]).register(app)

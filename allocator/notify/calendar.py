@@ -1,7 +1,9 @@
 """Calendar invites (iCalendar, RFC 5545, with iTIP methods of RFC 5546). Pure: data in, .ics text out.
 
 - One stable UID per request, `<ref>@vicon-allocator`, so every update and the cancellation land on the same
-  calendar event; the rehearsal (gladi bersih) is a second event, `<ref>.gladi@vicon-allocator`.
+  calendar event; the rehearsal (gladi bersih) is its own invite, `<ref>.gladi@vicon-allocator` (one VEVENT per
+  .ics: Outlook imports only the first event of a file). An operator's invites carry their own UIDs
+  (`<ref>.op@…`, `<ref>.gladi.op@…`, `<ref>.survei.op@…`), so they never collide with the PIC's.
 - SEQUENCE is given by the caller and must rise with every change (the outbox derives it from the store).
 - METHOD:REQUEST for an invite or update, METHOD:CANCEL (with STATUS:CANCELLED) for a cancellation.
 - Times carry the request's IANA zone (DTSTART;TZID=Asia/Makassar) with a VTIMEZONE, so a calendar shows them
@@ -37,6 +39,11 @@ def event_uid(ref: str) -> str:
 def rehearsal_uid(ref: str) -> str:
     """The stable UID of a request's rehearsal event."""
     return f"{_UNSAFE.sub('_', ref)}.gladi@{UID_DOMAIN}"
+
+
+def part_uid(ref: str, part: str) -> str:
+    """The stable UID of one part of a request in someone's calendar (`op`, `gladi.op`, `survei.op`)."""
+    return f"{_UNSAFE.sub('_', ref)}.{part}@{UID_DOMAIN}"
 
 
 def _address(email: str, name: str) -> vCalAddress:
@@ -99,15 +106,9 @@ def invite(
     join: JoinDetails | None = None,
     description: str = "",
     summary: str | None = None,
-    rehearsal_summary: str | None = None,
-    rehearsal_description: str | None = None,
-    rehearsal_location: str | None = None,
-    cancelled_rehearsal: Slot | None = None,
+    uid: str | None = None,
 ) -> CalendarPart:
-    """The .ics for a request's event (and its rehearsal, as a second VEVENT, when there is one).
-
-    `rehearsal_location` names an online rehearsal's place when its join link is not known yet (e.g. "Zoom").
-    `cancelled_rehearsal`: a rehearsal sent before and no longer planned, sent again as cancelled."""
+    """The .ics for a request's event; its rehearsal is `rehearsal_invite`, a file of its own."""
     if sequence < 0:
         raise ValueError("SEQUENCE starts at 0")
     if stamp.tzinfo is None:
@@ -119,7 +120,7 @@ def invite(
     cal.add("method", method)
     location = event.venue or (join.join_url if join else None)
     url = join.join_url if join else None
-    uid = event_uid(event.ref)
+    uid = uid or event_uid(event.ref)
     cal.add_component(
         _vevent(
             uid=uid,
@@ -137,27 +138,46 @@ def invite(
             url=url,
         )
     )
-    r = event.rehearsal or cancelled_rehearsal
-    if r is not None:
-        cal.add_component(
-            _vevent(
-                uid=rehearsal_uid(event.ref),
-                summary=rehearsal_summary or f"Gladi bersih: {event.title}",
-                start=r.start,
-                end=r.end,
-                zone=event.timezone,
-                sequence=sequence,
-                stamp=stamp,
-                method=method,
-                organizer=organizer,
-                attendee=attendee,
-                location=r.venue if not r.online else (r.join_url or rehearsal_location or "Zoom"),
-                description=rehearsal_description if rehearsal_description is not None else description,
-                url=r.join_url if r.online else None,
-                cancelled=event.rehearsal is None,
-            )
-        )
     cal.add_missing_timezones()
     content = cal.to_ical().decode("utf-8")
     filename = "batal.ics" if method == "CANCEL" else "undangan.ics"
     return CalendarPart(method=method, uid=uid, sequence=sequence, content=content, filename=filename)
+
+
+def slot_invite(
+    slot: Slot,
+    *,
+    uid: str,
+    summary: str,
+    zone: str,
+    method: Literal["REQUEST", "CANCEL"],
+    sequence: int,
+    stamp: datetime,
+    organizer: Office,
+    attendee: Contact | None,
+    description: str,
+    filename: str,
+    online_location: str = "Zoom",
+    cancelled: bool = False,
+) -> CalendarPart:
+    """One .ics with one VEVENT for a rehearsal or a survey: on site at its venue, online at its own join link
+    (never the main meeting's). `cancelled`: told before and no longer planned, sent again as cancelled."""
+    if sequence < 0:
+        raise ValueError("SEQUENCE starts at 0")
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    cal.add_component(
+        _vevent(
+            uid=uid, summary=summary, start=slot.start, end=slot.end, zone=zone, sequence=sequence, stamp=stamp,
+            method=method, organizer=organizer, attendee=attendee,
+            location=slot.venue if not slot.online else (slot.join_url or online_location),
+            description=description, url=slot.join_url if slot.online else None, cancelled=cancelled,
+        )
+    )  # fmt: skip
+    cal.add_missing_timezones()
+    name = f"batal-{filename}" if method == "CANCEL" or cancelled else filename
+    return CalendarPart(method=method, uid=uid, sequence=sequence, content=cal.to_ical().decode("utf-8"),
+                        filename=name)  # fmt: skip

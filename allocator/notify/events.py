@@ -44,6 +44,7 @@ from allocator.notify.model import (
     Slot,
 )
 from allocator.notify.outbox import Outbox, Record
+from allocator.notify.pic_words import conditions, pic_reason
 from allocator.notify.planned import RehearsalJoin, event_info, planned_times
 from allocator.planner.domain import (
     Assignment,
@@ -206,8 +207,13 @@ def _task_host(host_id: str | None, hosts: dict[str, ZoomHost]) -> HostDetails |
     return HostDetails(host=h.label or h.id, account=h.account, zoom_user=h.zoom_user)
 
 
+#: Slot fields that only offered alternatives use: left out of snapshots, so the snapshots stored before they existed
+#: still compare equal (else every served request would be mailed a "change" after an upgrade).
+_NOT_IN_SNAPSHOTS = frozenset({"conditions_id", "conditions_en"})
+
+
 def _slot_json(slot: Slot | None) -> dict[str, Any] | None:
-    return slot.model_dump(mode="json") if slot is not None else None
+    return slot.model_dump(mode="json", exclude=set(_NOT_IN_SNAPSHOTS)) if slot is not None else None
 
 
 def _pic(req: Request) -> Contact:
@@ -218,13 +224,15 @@ def _op_contact(op: Operator, outbox: Outbox) -> Contact:
     return Contact.from_operator(op, outbox.config.operator_language)
 
 
-def _alternatives(u: Unserved | None) -> list[Slot]:
+def _alternatives(u: Unserved | None, req: Request) -> list[Slot]:
+    """The offered times with all their conditions (pic_words), so a mail never offers less than it says."""
     raw = getattr(u, "alternatives", None) or []
     out = []
     for a in raw:
         start, end = getattr(a, "start", None), getattr(a, "end", None)
         if isinstance(start, datetime) and isinstance(end, datetime):
-            out.append(Slot(start=start, end=end))
+            out.append(Slot(start=start, end=end, conditions_id=tuple(conditions(a, req, "id")),
+                            conditions_en=tuple(conditions(a, req, "en"))))  # fmt: skip
     return out
 
 
@@ -348,7 +356,7 @@ class _Request:
             return Reason(en="the request was not approved", id="permohonan tidak disetujui"), [], False
         u = self.snap.unserved(req.ref)
         if u is not None:
-            return Reason(en=u.reason, id=u.reason_id), _alternatives(u), True
+            return Reason(en=pic_reason(u, req, "en"), id=pic_reason(u, req, "id")), _alternatives(u, req), True
         return (
             Reason(
                 en="the request is no longer in the vicon schedule",
@@ -500,7 +508,8 @@ def operator_notices(r: _Request) -> list[Notice]:
             if told and last is not None and last.meta.get("snapshot") == snap_op:
                 continue
             if survey_only:
-                msg = m.operator_survey(r.event, contact, office=office, pic=pic, stamp=stamp, changed=told)
+                msg = m.operator_survey(r.event, contact, office=office, pic=pic, stamp=stamp, changed=told,
+                                        sequence=n)  # fmt: skip
             else:
                 msg = m.operator_assignment(
                     r.event,
@@ -512,6 +521,7 @@ def operator_notices(r: _Request) -> list[Notice]:
                     stamp=stamp,
                     changed=told,
                     rehearsal_host=r.rehearsal_host(),
+                    sequence=n,  # this operator's notices about the request so far: rises with every change
                 )
             out.append(Notice(msg, f"{req.ref}/{op_id}", f"n{n}", {"operator": op_id, "snapshot": snap_op}))
         elif told and r.start > snap.now and (not r.served or r.ready):
@@ -520,7 +530,9 @@ def operator_notices(r: _Request) -> list[Notice]:
                 if not r.served
                 else Reason(en="another operator was assigned", id="dialihkan kepada operator lain")
             )
-            msg = m.operator_released(r.event, contact, office=office, reason=reason, stamp=stamp)
+            was_survey = last is not None and last.kind == m.OP_SURVEY
+            msg = m.operator_released(r.event, contact, office=office, reason=reason, stamp=stamp, sequence=n,
+                                      survey_only=was_survey)  # fmt: skip
             out.append(Notice(msg, f"{req.ref}/{op_id}", f"n{n}", {"operator": op_id}))
     return out
 

@@ -143,23 +143,66 @@ def _ics(
     join: JoinDetails | None,
     text: str,
     cancelled_rehearsal: Slot | None = None,
-) -> CalendarPart:
+) -> tuple[CalendarPart, tuple[CalendarPart, ...]]:
+    """The event's invite, and its rehearsal's as an invite of its own (a cancelled one when it was dropped)."""
     lang = pic.language
+    main = calendar.invite(event, method=method, sequence=sequence, stamp=stamp, organizer=office, attendee=pic,
+                           join=join, description=text)  # fmt: skip
+    slot = event.rehearsal or cancelled_rehearsal
+    if slot is None:
+        return main, ()
     rehearsal = "Gladi bersih" if lang == "id" else "Rehearsal"
-    return calendar.invite(
-        event,
-        method=method,
-        sequence=sequence,
-        stamp=stamp,
-        organizer=office,
-        attendee=pic,
-        join=join,
-        description=text,
-        rehearsal_summary=f"{rehearsal}: {event.title}",
-        rehearsal_description=_rehearsal_description(event, event.rehearsal or cancelled_rehearsal, lang),
-        rehearsal_location="Zoom (daring)" if lang == "id" else "Zoom (online)",
-        cancelled_rehearsal=cancelled_rehearsal,
-    )
+    gladi = calendar.slot_invite(
+        slot, uid=calendar.rehearsal_uid(event.ref), summary=f"{rehearsal}: {event.title}", zone=event.timezone,
+        method=method, sequence=sequence, stamp=stamp, organizer=office, attendee=pic,
+        description=_rehearsal_description(event, slot, lang), filename="gladi.ics",
+        online_location="Zoom (daring)" if lang == "id" else "Zoom (online)", cancelled=event.rehearsal is None,
+    )  # fmt: skip
+    return main, (gladi,)
+
+
+def operator_invites(
+    event: EventInfo,
+    operator: Contact,
+    *,
+    office: Office,
+    sequence: int,
+    stamp: datetime,
+    join: JoinDetails | None,
+    runs_event: bool,
+    method: Literal["REQUEST", "CANCEL"] = "REQUEST",
+) -> tuple[CalendarPart | None, tuple[CalendarPart, ...]]:
+    """An operator's own invites for a request: the event they run, its rehearsal and the venue survey, each a
+    file of its own with a stable UID of the operator's (`<ref>.op`, `<ref>.gladi.op`, `<ref>.survei.op`) and the
+    SEQUENCE of their notices about it. Never a start link: the host's link stays in the mail's text."""
+    lang = operator.language
+    id_ = lang == "id"
+    parts: list[CalendarPart] = []
+    main = None
+    if runs_event:
+        main = calendar.invite(event, method=method, sequence=sequence, stamp=stamp, organizer=office,
+                               attendee=operator, join=join, description=_ics_description(event, join, lang),
+                               uid=calendar.part_uid(event.ref, "op"))  # fmt: skip
+        if event.rehearsal is not None:
+            parts.append(calendar.slot_invite(
+                event.rehearsal, uid=calendar.part_uid(event.ref, "gladi.op"),
+                summary=f"{'Gladi bersih' if id_ else 'Rehearsal'}: {event.title}", zone=event.timezone,
+                method=method, sequence=sequence, stamp=stamp, organizer=office, attendee=operator,
+                description=_rehearsal_description(event, event.rehearsal, lang), filename="gladi.ics",
+            ))  # fmt: skip
+    survey = event.survey
+    if survey is not None and (not runs_event or operator.name in survey.people or not survey.people):
+        parts.append(calendar.slot_invite(
+            survey, uid=calendar.part_uid(event.ref, "survei.op"),
+            summary=f"{'Survei lokasi' if id_ else 'Venue survey'}: {event.title}", zone=event.timezone,
+            method=method, sequence=sequence, stamp=stamp, organizer=office, attendee=operator,
+            description=(f"Survei lokasi untuk {event.title} ({event.ref})" if id_
+                         else f"Venue survey for {event.title} ({event.ref})"),
+            filename="survei.ics",
+        ))  # fmt: skip
+    if main is None and parts:
+        main, parts = parts[0], parts[1:]
+    return main, tuple(parts)
 
 
 def _rehearsal_description(event: EventInfo, slot: Slot | None, lang: Language) -> str:
@@ -263,6 +306,7 @@ def _message(
     parts: dict[str, str],
     *,
     calendar: CalendarPart | None = None,
+    more_calendars: tuple[CalendarPart, ...] = (),
     start_link: StartLinkRef | None = None,
 ) -> Message:
     """One message about one request, in its recipient's language."""
@@ -273,6 +317,7 @@ def _message(
         to=to,
         language=to.language,
         calendar=calendar,
+        more_calendars=more_calendars,
         start_link=start_link,
         created_at=stamp,
         **parts,
@@ -307,7 +352,7 @@ def pic_scheduled(
         "reason": reason.text(pic.language) if reason else None,
     }
     parts = render_parts("scheduled", kind, pic.language, event.timezone, ctx)
-    ics = _ics(
+    ics, more = _ics(
         event,
         method="REQUEST",
         sequence=sequence,
@@ -318,7 +363,7 @@ def pic_scheduled(
         text=_ics_description(event, join, pic.language),
         cancelled_rehearsal=dropped,
     )
-    return _message(kind, "pic", event, pic, stamp, parts, calendar=ics)
+    return _message(kind, "pic", event, pic, stamp, parts, calendar=ics, more_calendars=more)
 
 
 def pic_cancelled(
@@ -345,9 +390,10 @@ def pic_cancelled(
         "unserved": unserved,
     }
     parts = render_parts("cancelled", kind, pic.language, event.timezone, ctx)
-    ics = None
+    ics: CalendarPart | None = None
+    more: tuple[CalendarPart, ...] = ()
     if sequence is not None:
-        ics = _ics(
+        ics, more = _ics(
             event,
             method="CANCEL",
             sequence=sequence,
@@ -357,7 +403,7 @@ def pic_cancelled(
             join=None,
             text=reason.text(pic.language),
         )
-    return _message(kind, "pic", event, pic, stamp, parts, calendar=ics)
+    return _message(kind, "pic", event, pic, stamp, parts, calendar=ics, more_calendars=more)
 
 
 def pic_reminder(
@@ -407,6 +453,7 @@ def operator_assignment(
     reminder: bool = False,
     account: str | None = None,
     rehearsal_host: HostDetails | None = None,
+    sequence: int | None = None,
 ) -> Message:
     """An operator's assignment (or its change, or the reminder an hour before) with the host details, the
     rehearsal (and the host it runs on, when online) and the venue survey, if any.
@@ -433,18 +480,36 @@ def operator_assignment(
         "rehearsal_host": rehearsal_host if event.rehearsal is not None else None,
     }
     parts = render_parts("assignment", kind, operator.language, event.timezone, ctx)
-    return _message(kind, "operator", event, operator, stamp, parts, start_link=start_ref)
+    ics: CalendarPart | None = None
+    more: tuple[CalendarPart, ...] = ()
+    if sequence is not None:  # the assignment and its changes carry invites; the hour-before reminder does not
+        ics, more = operator_invites(event, operator, office=office, sequence=sequence, stamp=stamp, join=join,
+                                     runs_event=True)  # fmt: skip
+    return _message(kind, "operator", event, operator, stamp, parts, start_link=start_ref, calendar=ics,
+                    more_calendars=more)  # fmt: skip
 
 
 def operator_survey(
-    event: EventInfo, operator: Contact, *, office: Office, pic: Contact, stamp: datetime, changed: bool = False
+    event: EventInfo,
+    operator: Contact,
+    *,
+    office: Office,
+    pic: Contact,
+    stamp: datetime,
+    changed: bool = False,
+    sequence: int | None = None,
 ) -> Message:
     """An operator's survey visit of a new venue before an event they do not run themselves."""
     if event.survey is None:
         raise ValueError(f"{event.ref}: no survey planned")
     ctx = {"to": operator, "office": office, "event": event, "pic": pic, "changed": changed}
     parts = render_parts("survey", OP_SURVEY, operator.language, event.timezone, ctx)
-    return _message(OP_SURVEY, "operator", event, operator, stamp, parts)
+    ics: CalendarPart | None = None
+    more: tuple[CalendarPart, ...] = ()
+    if sequence is not None:
+        ics, more = operator_invites(event, operator, office=office, sequence=sequence, stamp=stamp, join=None,
+                                     runs_event=False)  # fmt: skip
+    return _message(OP_SURVEY, "operator", event, operator, stamp, parts, calendar=ics, more_calendars=more)
 
 
 def operator_rehearsal_reminder(
@@ -475,12 +540,25 @@ def operator_rehearsal_reminder(
 
 
 def operator_released(
-    event: EventInfo, operator: Contact, *, office: Office, reason: Reason, stamp: datetime
+    event: EventInfo,
+    operator: Contact,
+    *,
+    office: Office,
+    reason: Reason,
+    stamp: datetime,
+    sequence: int | None = None,
+    survey_only: bool = False,
 ) -> Message:
-    """An operator is no longer needed for a request."""
+    """An operator is no longer needed for a request: with a `sequence`, the invites sent before are cancelled
+    (METHOD:CANCEL on the same UIDs)."""
     ctx = {"to": operator, "office": office, "event": event, "reason": reason.text(operator.language)}
     parts = render_parts("released", OP_RELEASED, operator.language, event.timezone, ctx)
-    return _message(OP_RELEASED, "operator", event, operator, stamp, parts)
+    ics: CalendarPart | None = None
+    more: tuple[CalendarPart, ...] = ()
+    if sequence is not None:
+        ics, more = operator_invites(event, operator, office=office, sequence=sequence, stamp=stamp, join=None,
+                                     runs_event=not survey_only, method="CANCEL")  # fmt: skip
+    return _message(OP_RELEASED, "operator", event, operator, stamp, parts, calendar=ics, more_calendars=more)
 
 
 def operator_agenda(

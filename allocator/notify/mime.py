@@ -56,5 +56,7 @@ def to_email(
             subtype="ics",
             filename=msg.calendar.filename,
         )
+    for part in msg.more_calendars:  # each its own file: calendars import one event per .ics reliably
+        em.add_attachment(part.content.encode("utf-8"), maintype="application", subtype="ics", filename=part.filename)
     em["Content-Language"] = msg.language  # after the body: set_content/make_mixed move Content-* headers
     return em

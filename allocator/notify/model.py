@@ -60,6 +60,9 @@ class Slot(_Model):
     join_url: str | None = None
     passcode: str | None = None
     people: tuple[str, ...] = ()
+    #: An offered alternative's conditions besides its time ("untuk paling banyak 300 peserta"), by language.
+    conditions_id: tuple[str, ...] = ()
+    conditions_en: tuple[str, ...] = ()
 
 
 class KitLoan(_Model):
@@ -221,6 +224,8 @@ class Message(_Model):
     html: str
     short: str = Field(description="A few lines for chat channels (apprise).")
     calendar: CalendarPart | None = None
+    #: Further invites, one VEVENT each (the rehearsal's, the survey's): attached as their own .ics files.
+    more_calendars: tuple[CalendarPart, ...] = ()
     start_link: StartLinkRef | None = None
     created_at: datetime | None = None
 

@@ -375,6 +375,13 @@ class Request(Model):
 
 
 DEFAULT_PRIORITY_WEIGHTS: dict[str, int] = {"head_of_region": 1000, "high": 100, "normal": 10, "low": 1}
+#: What people read for each default tier, by language (a site names its own tiers in `priority_labels`).
+DEFAULT_PRIORITY_LABELS: dict[str, dict[str, str]] = {
+    "head_of_region": {"id": "Kepala daerah", "en": "Head of region"},
+    "high": {"id": "Tinggi", "en": "High"},
+    "normal": {"id": "Biasa", "en": "Normal"},
+    "low": {"id": "Rendah", "en": "Low"},
+}
 
 
 class PreferenceWeights(Model):
@@ -434,8 +441,18 @@ class SitePolicy(Model):
     priority_weights: dict[str, Annotated[int, Field(gt=0, le=1_000_000)]] = Field(
         default_factory=lambda: dict(DEFAULT_PRIORITY_WEIGHTS)
     )
+    priority_labels: dict[str, dict[str, str]] = Field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_PRIORITY_LABELS.items()},
+        description="Each tier's name as people read it, by language code (id, en); a tier without one shows "
+        "its key.",
+    )
     preferences: PreferenceWeights = Field(default_factory=PreferenceWeights)
     intake: IntakePolicy = Field(default_factory=IntakePolicy)
+
+    def tier_label(self, tier: str, lang: str) -> str:
+        """The tier's name in `lang` (else in Bahasa Indonesia, else its key)."""
+        names = self.priority_labels.get(tier) or DEFAULT_PRIORITY_LABELS.get(tier) or {}
+        return names.get(lang) or names.get("id") or tier
 
     @field_validator("priority_weights")
     @classmethod

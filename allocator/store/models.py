@@ -232,3 +232,20 @@ class AuditRow(Base):
     entity_id: Mapped[str] = mapped_column(sa.String(128), index=True)
     old: Mapped[JsonDict | None]
     new: Mapped[JsonDict | None]
+
+
+class UserRow(Base):
+    """A person who signs in to the pages with a password: an admin or an operator. `password_hash` is a PHC
+    string (argon2id) made by the web layer; `session` is bumped on a password change, reset or disable, which
+    ends every session signed before it."""
+
+    __tablename__ = "users"
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(sa.String(16))  # admin | operator
+    operator: Mapped[str | None] = mapped_column(sa.String(64))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool]
+    session: Mapped[int]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]

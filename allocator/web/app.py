@@ -13,7 +13,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from allocator.store.repo import Store
-from allocator.web import api, guard, pages, upload_pages, zoomhook
+from allocator.web import api, calendar_pages, desk_pages, guard, pages, upload_pages, zoomhook
+from allocator.web.accounts import LoginThrottle
 from allocator.web.i18n import TEXT, lang_of
 from allocator.web.settings import WebSettings, check_secret
 from zoom_client.webhooks import WebhookVerifier
@@ -26,14 +27,15 @@ CSP = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 #: Responses that may carry join links, passcodes or a signed-in person's data: never kept by any cache.
-_NO_STORE_PREFIXES = ("/api/", "/p/", "/admin", "/me", "/login")
+_NO_STORE_PREFIXES = ("/api/", "/p/", "/admin", "/me", "/login", "/account")
 _CACHEABLE = ("/api/openapi.json",)
 _SECRET_PATHS = re.compile(r"(/(?:api/)?p(?:ic)?/)[^/?\s\"]+")
+_CSRF_QUERY = re.compile(r"([?&]csrf=)[^&\s\"]+")
 
 
 def redact(text: str) -> str:
-    """Paths with PIC link tokens, made safe to log."""
-    return _SECRET_PATHS.sub(r"\1<redacted>", text)
+    """Paths with PIC link tokens (and an upload's CSRF token), made safe to log."""
+    return _CSRF_QUERY.sub(r"\1<redacted>", _SECRET_PATHS.sub(r"\1<redacted>", text))
 
 
 class RedactTokens(logging.Filter):
@@ -81,6 +83,7 @@ def create_app(store: Store, settings: WebSettings) -> FastAPI:
     app.state.settings = settings
     app.state.webhook_verifier = WebhookVerifier(settings.zoom_webhook_secret) if settings.zoom_webhook_secret else None
     app.state.webhook_seen = zoomhook.SeenEvents()
+    app.state.login_throttle = LoginThrottle.default()
     app.state.reconciler = zoomhook.Reconciler(store, settings)
 
     def wants_json(request: Request) -> bool:
@@ -147,4 +150,6 @@ def create_app(store: Store, settings: WebSettings) -> FastAPI:
     app.include_router(zoomhook.router)
     app.include_router(pages.router)
     app.include_router(upload_pages.router)
+    app.include_router(calendar_pages.router)
+    app.include_router(desk_pages.router)
     return app

@@ -5,7 +5,7 @@ as a bearer token and a bearer token never opens a PIC page.
 
 - access token (`aud` = "vicon-api"): `sub` (a name), `role` (admin | operator), `op` (operator id, for
   operators), `iat`, `exp`. Sent as `Authorization: Bearer …`, or for the pages as the HttpOnly cookie set by
-  `/login`.
+  `/login`; a password sign-in's token also carries `sv`, the user's session number (`accounts.session_valid`).
 - PIC link token (`aud` = "vicon-pic"): `ref` (the one request it opens), `iat`, `exp`. Lives in the path,
   `/p/{token}`; the access log redacts it.
 """
@@ -19,6 +19,8 @@ from typing import Annotated, Any, Literal
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 
+from allocator.store.repo import Store
+from allocator.store.users import get_user
 from allocator.web.settings import WebSettings
 
 ALGORITHM = "HS256"
@@ -38,6 +40,7 @@ class Principal:
     name: str
     role: Role
     operator: str | None = None
+    session: int | None = None  # a password sign-in's session number (`accounts.session_valid`); None: API token
 
     @property
     def is_admin(self) -> bool:
@@ -60,6 +63,7 @@ def issue_token(
     operator: str | None = None,
     hours: float | None = None,
     now: datetime | None = None,
+    session: int | None = None,
 ) -> str:
     if role not in ROLES:
         raise ValueError(f"role: must be one of {', '.join(ROLES)}")
@@ -82,6 +86,8 @@ def issue_token(
     }
     if operator:
         claims["op"] = operator
+    if session is not None:
+        claims["sv"] = session
     return jwt.encode(claims, settings.secret, algorithm=ALGORITHM)
 
 
@@ -103,7 +109,10 @@ def decode_token(settings: WebSettings, token: str) -> Principal:
         raise TokenError("invalid token (role)")
     if role == "operator" and not isinstance(op, str):
         raise TokenError("invalid token (operator token without an operator id)")
-    return Principal(name=name, role=role, operator=op if role == "operator" else None)
+    sv = claims.get("sv")
+    if sv is not None and (not isinstance(sv, int) or isinstance(sv, bool)):
+        raise TokenError("invalid token (session)")
+    return Principal(name=name, role=role, operator=op if role == "operator" else None, session=sv)
 
 
 def issue_pic_token(settings: WebSettings, ref: str, *, expires: datetime, now: datetime | None = None) -> str:
@@ -143,6 +152,21 @@ def decode_pic_token(settings: WebSettings, token: str) -> str:
     return ref
 
 
+def session_valid(store: Store, who: Principal) -> bool:
+    """A password session is valid while its user is active, in the same role, and signed in since the last
+    password change (API tokens carry no session number and are checked by their signature and expiry alone)."""
+    if who.session is None:
+        return True
+    user = get_user(store, who.name)
+    return (
+        user is not None
+        and user.active
+        and user.session == who.session
+        and user.role == who.role
+        and user.operator == who.operator
+    )
+
+
 # --- FastAPI dependencies ---------------------------------------------------------------------------
 
 
@@ -168,11 +192,14 @@ def optional_principal(request: Request) -> Principal | None:
     if token is None:
         return None
     try:
-        return decode_token(get_settings(request), token)
+        who = decode_token(get_settings(request), token)
+        if not session_valid(request.app.state.store, who):
+            raise TokenError("session ended (signed out, password changed or user disabled)")
     except TokenError as exc:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
         ) from None
+    return who
 
 
 def require_staff(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:

@@ -14,18 +14,17 @@ client may post.
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable, Mapping
-from urllib.parse import urlsplit
+from collections.abc import Mapping
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from allocator.web.accounts import csrf_ok
 from allocator.web.auth import COOKIE_NAME, TokenError, decode_token
 from allocator.web.i18n import TEXT, lang_of
+from allocator.web.limits import RateLimiter
 from allocator.web.pages import message_page
 from allocator.web.settings import WebSettings
 
@@ -78,54 +77,71 @@ def _refusal(request: Request, status: int, heading: str, api_text: str, page_te
     return response
 
 
+#: Where a signed-in page write may carry its CSRF token besides the form's `csrf` field (a multipart upload: the
+#: form's action URL, so the token is checked before the file is read; a script: the header).
+CSRF_FIELD, CSRF_HEADER = "csrf", "x-csrf-token"
+#: Writes that must come from our own pages even without the sign-in cookie (a forged sign-in would put the
+#: visitor in someone else's account).
+ORIGIN_CHECKED_ANONYMOUS = frozenset({"/login", "/logout"})
+_CSRF_BODY_MAX = 1024 * 1024
+
+
 class CookieWriteOrigin:
-    """ASGI middleware: refuses (403) cookie-authenticated writes that do not come from `base_url`'s pages."""
+    """ASGI middleware against cross-site writes: refuses (403) cookie-authenticated writes (and sign-ins) that do
+    not come from `base_url`'s pages, and a page write signed in by cookie without this session's CSRF token
+    (`accounts.csrf_token`) in its form, action URL or `X-CSRF-Token` header. The API under `/api` answers
+    scripts with bearer tokens; its cookie writes need the Origin only, as does a sign-in (a form loaded before
+    another tab signed in would carry an old token, and signing in gains nothing from a cookie)."""
 
     def __init__(self, app: ASGIApp, settings: WebSettings) -> None:
         self.app = app
+        self.settings = settings
         self.base_url = settings.base_url
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
-            request = Request(scope)
-            if cookie_authenticated(request) and not write_origin_ok(request.headers, self.base_url):
-                text = "cross-site write refused: a write signed in by cookie needs this service's Origin (or Referer)"
-                await _refusal(request, 403, "forbidden", text, "cross_site")(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        by_cookie = cookie_authenticated(request)
+        if (by_cookie or scope["path"] in ORIGIN_CHECKED_ANONYMOUS) and not write_origin_ok(
+            request.headers, self.base_url
+        ):
+            text = "cross-site write refused: a write signed in by cookie needs this service's Origin (or Referer)"
+            await _refusal(request, 403, "forbidden", text, "cross_site")(scope, receive, send)
+            return
+        if not by_cookie or scope["path"] == "/login" or scope["path"].startswith(("/api", "/webhooks")):
+            await self.app(scope, receive, send)
+            return
+        sent = request.headers.get(CSRF_HEADER) or request.query_params.get(CSRF_FIELD)
+        body = b""
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if not sent and kind == "application/x-www-form-urlencoded":
+            read = await _read_all(receive, _CSRF_BODY_MAX)
+            body = read or b""
+            try:
+                values = parse_qs(body.decode("latin-1"), max_num_fields=200).get(CSRF_FIELD) if body else None
+            except ValueError:  # more fields than any form of ours has
+                values = None
+            sent = values[0] if values else None
+        if not csrf_ok(self.settings, request.cookies.get(COOKIE_NAME, ""), sent):
+            await _refusal(request, 403, "forbidden", "CSRF token missing or wrong", "csrf")(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive) if body else receive, send)
 
 
-class RateLimiter:
-    """At most `per_minute` hits per key in any `window_s` (a sliding window) in this process's memory. Keys idle
-    for a window are forgotten and at most `max_keys` are kept (least recently seen dropped first), so a flood of
-    addresses cannot grow it without bound."""
-
-    def __init__(
-        self,
-        per_minute: int,
-        *,
-        window_s: float = 60.0,
-        max_keys: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.per_minute, self.window_s, self.max_keys, self.clock = per_minute, window_s, max_keys, clock
-        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> float:
-        """Count one hit; 0 when allowed, else the seconds until the next one would be (the hit is not counted)."""
-        with self._lock:
-            now = self.clock()
-            hits = self._hits.pop(key, None) or deque()
-            while hits and hits[0] <= now - self.window_s:
-                hits.popleft()
-            self._hits[key] = hits
-            if len(hits) >= self.per_minute:
-                return max(hits[0] + self.window_s - now, 0.001)
-            hits.append(now)
-            while len(self._hits) > self.max_keys:
-                self._hits.popitem(last=False)
-            return 0.0
+async def _read_all(receive: Receive, cap: int) -> bytes | None:
+    """The request body; None once it is over `cap` (no form of ours is that large: the check then fails)."""
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return bytes(body)
+        body += message.get("body", b"")
+        if len(body) > cap:
+            return None
+        if not message.get("more_body", False):
+            return bytes(body)
 
 
 class PublicPostLimits:

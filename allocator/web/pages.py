@@ -3,7 +3,8 @@ timeline and re-plan preview (admin cookie), an operator's own assignments (oper
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import math
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -15,14 +16,23 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException  # the router's 404 and 405 are Starlette's, not FastAPI's
+from starlette.routing import Match
 
 from allocator.notify.events import upcoming_requests
-from allocator.planner.domain import zone_abbrev
 from allocator.planner.errors import ViconError
-from allocator.planner.explain import when
 from allocator.planner.problem_io import validation_messages
 from allocator.service import replan
 from allocator.store.repo import Store
+from allocator.store.users import end_sessions, set_password
+from allocator.web.accounts import (
+    LoginThrottle,
+    PasswordRejected,
+    check_new_password,
+    csrf_token,
+    hash_password,
+    session_token,
+    verify,
+)
 from allocator.web.auth import (
     COOKIE_NAME,
     Principal,
@@ -30,8 +40,11 @@ from allocator.web.auth import (
     decode_pic_token,
     decode_token,
     pic_url,
+    session_valid,
 )
-from allocator.web.i18n import DAYS, TEXT, TIER_COLOURS, ZONES, lang_of
+from allocator.web.form_errors import localize
+from allocator.web.i18n import TEXT, ZONES, lang_of
+from allocator.web.replan_view import KINDS, WORDS, preview
 from allocator.web.schemas import RequestIn
 from allocator.web.settings import WebSettings
 from allocator.web.views import (
@@ -39,10 +52,7 @@ from allocator.web.views import (
     PlanIndex,
     assigned_to,
     build_request,
-    first_day_with_requests,
     pic_status,
-    timeline,
-    workflow,
 )
 
 _env = jinja2.Environment(
@@ -52,6 +62,8 @@ _env = jinja2.Environment(
 )
 templates = Jinja2Templates(env=_env)
 router = APIRouter(include_in_schema=False)
+#: The days a calendar page may show: far enough for any office, near enough that a day ± 1 never overflows.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 class LoginRequired(Exception):
@@ -81,9 +93,10 @@ def page_principal(request: Request) -> Principal | None:
     if not token:
         return None
     try:
-        return decode_token(_settings(request), token)
+        who = decode_token(_settings(request), token)
     except TokenError:
         return None
+    return who if session_valid(store_of(request), who) else None
 
 
 def need_user(request: Request, *, admin: bool) -> Principal:
@@ -98,13 +111,15 @@ def need_user(request: Request, *, admin: bool) -> Principal:
 
 def render(request: Request, name: str, lang: str, status: int = 200, **ctx: Any) -> HTMLResponse:
     ctx.setdefault("who", page_principal(request))
+    cookie = request.cookies.get(COOKIE_NAME)
+    ctx.setdefault("csrf", csrf_token(_settings(request), cookie) if cookie else "")  # also for a stale cookie
     ctx.update(request=request, lang=lang, t=TEXT[lang])
     return templates.TemplateResponse(request, name, ctx, status_code=status)
 
 
 def message_page(request: Request, lang: str, status: int, heading_key: str, message: str) -> HTMLResponse:
     heading = TEXT[lang].get(heading_key, heading_key)
-    return render(request, "message.html", lang, status, heading=heading, message=message)
+    return render(request, "message.html", lang, status, heading=heading, message=message, code=status)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -126,15 +141,6 @@ def _blank_form(store: Store) -> dict[str, Any]:
 def form_page(request: Request, lang: str = "id") -> HTMLResponse:
     return render(request, "form.html", lang_of(lang), v=_blank_form(store_of(request)), errors=[], field_errors={},
                   zones=ZONES)  # fmt: skip
-
-
-def _field_errors(errors: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for e in errors:
-        field, _, msg = e.partition(": ")
-        key = field.split(".")[0].split("[")[0]
-        out.setdefault(key, msg or e)
-    return out
 
 
 @router.post("/form", response_class=HTMLResponse)
@@ -168,8 +174,8 @@ async def form_submit(request: Request, lang: str = "id") -> HTMLResponse:
         except InputError as exc:
             errors.extend(exc.errors)
     if errors or req is None:
-        return render(request, "form.html", lang, 422, v=v, errors=errors, field_errors=_field_errors(errors),
-                      zones=ZONES)  # fmt: skip
+        listed, by_field = localize(errors, lang)
+        return render(request, "form.html", lang, 422, v=v, errors=listed, field_errors=by_field, zones=ZONES)
     await run_in_threadpool(store.save_request, req, actor=who.actor if who else f"web:{req.pic.name}")
     url = pic_url(settings, req.ref, req.end, store.now())
     path = urlsplit(url).path + f"?lang={lang}"
@@ -207,31 +213,108 @@ def _safe_next(value: str | None) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, lang: str = "id", next: str | None = None) -> HTMLResponse:
-    return render(request, "login.html", lang_of(lang), next=_safe_next(next), error=None)
+    return render(request, "login.html", lang_of(lang), next=_safe_next(next), error=None, username="")
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _signed_in(request: Request, who: Principal, token: str, nxt: str, lang: str) -> RedirectResponse:
+    if not who.is_admin and nxt.startswith("/admin"):
+        nxt = "/me"
+    resp = RedirectResponse(nxt if "lang=" in nxt else nxt + ("&" if "?" in nxt else "?") + f"lang={lang}", 303)
+    set_session_cookie(request, resp, token)
+    return resp
+
+
+def set_session_cookie(request: Request, resp: Response, token: str) -> None:
+    """HttpOnly (no script reads it), SameSite=Strict (no other site's page sends it), Secure under https."""
+    resp.set_cookie(COOKIE_NAME, token, httponly=True, samesite="strict", secure=_settings(request).secure_cookies,
+                    path="/")  # fmt: skip
 
 
 @router.post("/login", response_model=None)
 async def login_submit(request: Request, lang: str = "id") -> Response:
+    """A user name and password (or, for scripts and tests, an API token). Failed sign-ins are throttled per user
+    name and per address (429 with Retry-After); a cross-site sign-in never gets here (guard)."""
     lang = lang_of(lang)
+    t = TEXT[lang]
     form = await request.form()
-    token = str(form.get("token") or "").strip()
     nxt = _safe_next(str(form.get("next") or ""))
-    try:
-        who = decode_token(_settings(request), token)
-    except TokenError as exc:
-        return render(request, "login.html", lang, 401, next=nxt, error=str(exc), who=None)
-    if not who.is_admin and nxt.startswith("/admin"):
-        nxt = "/me"
-    resp = RedirectResponse(nxt if "lang=" in nxt else nxt + ("&" if "?" in nxt else "?") + f"lang={lang}", 303)
-    resp.set_cookie(COOKIE_NAME, token, httponly=True, samesite="strict", secure=_settings(request).secure_cookies,
-                    path="/")  # fmt: skip
-    return resp
+    token = str(form.get("token") or "").strip()
+    if token:
+        try:
+            who = decode_token(_settings(request), token)
+        except TokenError as exc:
+            return render(request, "login.html", lang, 401, next=nxt, error=str(exc), who=None, username="")
+        return _signed_in(request, who, token, nxt, lang)
+    name = str(form.get("username") or "").strip()
+    password = str(form.get("password") or "")
+    throttle: LoginThrottle = request.app.state.login_throttle
+    wait = throttle.wait(name, _client(request))
+    if wait > 0:
+        secs = str(math.ceil(wait))
+        resp = render(request, "login.html", lang, 429, next=nxt, error=t["login_throttled"].format(secs=secs),
+                      who=None, username=name)  # fmt: skip
+        resp.headers["Retry-After"] = secs
+        return resp
+    user = await run_in_threadpool(verify, store_of(request), name, password)
+    if user is None:
+        throttle.failed(name, _client(request))
+        return render(request, "login.html", lang, 401, next=nxt, error=t["login_failed"], who=None, username=name)
+    who = Principal(user.name, "admin" if user.role == "admin" else "operator", user.operator, user.session)
+    return _signed_in(request, who, session_token(_settings(request), user), nxt, lang)
 
 
 @router.post("/logout")
 def logout(request: Request) -> RedirectResponse:
+    """Ends the session: the cookie goes, and a password session's number moves on, so a copy of the cookie is
+    worthless too (this signs the user out on every device)."""
+    who = page_principal(request)
+    if who is not None and who.session is not None:
+        end_sessions(store_of(request), who.name, actor=who.actor)
     resp = RedirectResponse("/", 303)
     resp.delete_cookie(COOKIE_NAME, path="/")
+    return resp
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, lang: str = "id") -> HTMLResponse:
+    lang = lang_of(lang)
+    who = need_user(request, admin=False)
+    return render(request, "account.html", lang, who=who, error=None, done=None)
+
+
+@router.post("/account/password", response_model=None)
+async def change_password(request: Request, lang: str = "id") -> Response:
+    """The current password once more (throttled like a sign-in), then the new one twice; the other sessions end
+    and this one continues with a new cookie."""
+    lang = lang_of(lang)
+    t = TEXT[lang]
+    who = need_user(request, admin=False)
+    if who.session is None:
+        return render(request, "account.html", lang, 400, who=who, error=t["token_session"], done=None)
+    form = await request.form()
+    current, new = str(form.get("current") or ""), str(form.get("new") or "")
+    throttle: LoginThrottle = request.app.state.login_throttle
+    wait = throttle.wait(who.name, _client(request))
+    if wait > 0:
+        error = t["login_throttled"].format(secs=math.ceil(wait))
+        return render(request, "account.html", lang, 429, who=who, error=error, done=None)
+    store = store_of(request)
+    if await run_in_threadpool(verify, store, who.name, current) is None:
+        throttle.failed(who.name, _client(request))
+        return render(request, "account.html", lang, 401, who=who, error=t["wrong_password"], done=None)
+    try:
+        check_new_password(who.name, new, str(form.get("repeat") or ""))
+    except PasswordRejected as exc:
+        return render(request, "account.html", lang, 422, who=who, error=t[exc.key], done=None)
+    user = await run_in_threadpool(lambda: set_password(store, who.name, hash_password(new), actor=who.actor))
+    token = session_token(_settings(request), user)
+    resp = render(request, "account.html", lang, who=who, error=None, done=t["password_changed"],
+                  csrf=csrf_token(_settings(request), token))  # fmt: skip
+    set_session_cookie(request, resp, token)
     return resp
 
 
@@ -258,53 +341,8 @@ def my_page(request: Request, lang: str = "id") -> HTMLResponse:
 # --- admin -----------------------------------------------------------------------------------------
 
 
-def _plan_summary(lang: str, served: int, unserved: int, status: str, secs: float) -> str:
+def plan_summary(lang: str, served: int, unserved: int, status: str, secs: float) -> str:
     return TEXT[lang]["summary"].format(served=served, unserved=unserved, status=status, secs=f"{secs:.2f}")
-
-
-@router.get("/admin/timeline", response_class=HTMLResponse)
-def timeline_page(
-    request: Request, lang: str = "id", day: str | None = None, applied: int | None = None
-) -> HTMLResponse:
-    lang = lang_of(lang)
-    who = need_user(request, admin=True)
-    store = store_of(request)
-    zone = store.policy().timezone
-    try:
-        chosen = date.fromisoformat(day) if day else first_day_with_requests(store, zone)
-    except ValueError:
-        return message_page(request, lang, 422, "day", f"day: {day!r} is not a date (YYYY-MM-DD)")
-    idx = PlanIndex.of(store)
-    tl = timeline(store, chosen, idx)
-    unserved = []
-    if idx.plan is not None:
-        for u in idx.plan.plan.unserved:
-            r = store.get_request(u.request)
-            if r is None or not r.status.active or r.end <= store.now():
-                continue
-            unserved.append({
-                "ref": r.ref, "title": r.title, "priority": r.priority, "start": r.start,
-                "when": when(r.start, r.end, r.timezone, lang),
-                "reason": u.reason if lang == "en" else u.reason_id,
-                "alternatives": [a.text if lang == "en" else a.text_id for a in u.alternatives],
-            })  # fmt: skip
-        unserved.sort(key=lambda x: (x["start"], x["ref"]))
-    p = idx.plan
-    summary = _plan_summary(lang, len(p.plan.assignments), len(p.plan.unserved), p.plan.status.value,
-                            p.plan.solve_seconds) if p else ""  # fmt: skip
-    day_label = f"{DAYS[lang][chosen.weekday()]} {chosen.isoformat()}"
-    return render(
-        request, "timeline.html", lang, who=who, tl=tl, plan=p, plan_summary=summary, unserved=unserved,
-        colours=TIER_COLOURS, zone_abbr=zone_abbrev(zone), day_label=day_label, wf=workflow(store, idx, lang),
-        prev_day=(chosen - timedelta(days=1)).isoformat(), next_day=(chosen + timedelta(days=1)).isoformat(),
-        applied=TEXT[lang]["applied"].format(id=applied) if applied else None, extra_query=f"&day={chosen.isoformat()}",
-    )  # fmt: skip
-
-
-def _show(a: Any) -> str:
-    if a is None:
-        return "-"
-    return f"{a.host or '-'}" + (f" + {', '.join(a.operators)}" if a.operators else "")
 
 
 @router.get("/admin/replan", response_class=HTMLResponse)
@@ -312,18 +350,19 @@ async def replan_preview(request: Request, lang: str = "id") -> HTMLResponse:
     lang = lang_of(lang)
     who = need_user(request, admin=True)
     store = store_of(request)
+    published = store.published_plan()
     try:
         out = await run_in_threadpool(lambda: replan(store, actor=who.actor, dry_run=True))
     except ViconError as exc:
         return message_page(request, lang, 422, "replan", str(exc))
-    changes = [{"kind": c.kind, "request": c.request, "before": _show(c.before), "after": _show(c.after),
-                "reason": c.reason} for c in out.changes]  # fmt: skip
+    items = preview(out, published, store.policy(), lang)
     counts = out.published.counts() if out.published else {}
+    t = TEXT[lang]
     return render(
-        request, "replan.html", lang, who=who, changes=changes, notes=out.notes,
-        summary=_plan_summary(lang, len(out.plan.assignments), len(out.plan.unserved), out.plan.status.value,
-                              out.plan.solve_seconds),
-        actions=", ".join(f"{n} {k}" for k, n in counts.items() if n),
+        request, "replan.html", lang, who=who, items=items, kinds=KINDS, words=WORDS[lang], notes=out.notes,
+        summary=plan_summary(lang, len(out.plan.assignments), len(out.plan.unserved), out.plan.status.value,
+                             out.plan.solve_seconds),
+        actions=", ".join(f"{n} × {t['zoom_' + k]}" for k, n in counts.items() if n),
     )  # fmt: skip
 
 
@@ -340,13 +379,42 @@ async def replan_apply(request: Request, lang: str = "id") -> Response:
     return RedirectResponse(f"/admin/timeline?lang={lang}&applied={plan_id}", 303)
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (Starlette's 405 names only the first route's)."""
+    methods: set[str] = set()
+
+    def walk(routes: list[Any]) -> None:
+        for route in routes:
+            inner = getattr(getattr(route, "original_router", route), "routes", None)  # an included router
+            if inner is not None and inner is not routes:
+                walk(list(inner))
+            elif getattr(route, "methods", None) and route.matches(request.scope)[0] != Match.NONE:
+                methods.update(route.methods)
+
+    walk(list(request.app.routes))
+    return ", ".join(sorted(methods))
+
+
 def page_error(request: Request, exc: Exception) -> Response:
+    """Sign-in redirects and refusals as pages in the visitor's language: a 404 names the path, a 405 the methods
+    the address takes (and keeps the `Allow` header); never the framework's English."""
     lang = lang_of(request.query_params.get("lang"))
     if isinstance(exc, LoginRequired):
         return RedirectResponse(f"/login?lang={lang}&next={quote(exc.next_path, safe='')}", 303)
     if isinstance(exc, PageDenied):
         return message_page(request, lang, exc.status, exc.heading_key, exc.message)
     if isinstance(exc, HTTPException):
-        return message_page(request, lang, exc.status_code, "not_found" if exc.status_code == 404 else "forbidden",
-                            str(exc.detail))  # fmt: skip
+        t, code = TEXT[lang], exc.status_code
+        headers = dict(exc.headers or {})
+        if code == 404:
+            page = message_page(request, lang, 404, "not_found", t["not_found_text"].format(path=request.url.path))
+        elif code == 405:
+            headers["Allow"] = allow = allowed_methods(request) or headers.get("Allow", "GET")
+            text = t["method_text"].format(method=request.method, allow=allow)
+            page = message_page(request, lang, 405, "method_not_allowed", text)
+        else:
+            heading = "forbidden" if code in (401, 403) else "error"
+            page = message_page(request, lang, code, heading, str(exc.detail))
+        page.headers.update(headers)
+        return page
     raise exc

@@ -16,7 +16,7 @@ class _In(BaseModel):
 
 class PicIn(_In):
     name: str = Field(min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     phone: str | None = Field(default=None, max_length=50)
     language: Literal["id", "en"] = "id"
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from allocator.notify.events import upcoming_requests
+from allocator.notify.pic_words import pic_alternative, pic_reason
 from allocator.notify.planned import kit_loans, planned_times
 from allocator.notify.timefmt import moved_text, when_text
 from allocator.planner.domain import Assignment, MissedRehearsal, Request, SitePolicy, TaskSlot, Unserved, local
@@ -67,6 +68,14 @@ class PlanIndex:
 
     def state(self, ref: str) -> str:
         return "served" if ref in self.assigned else "unserved" if ref in self.unserved else "not_planned"
+
+
+def pic_alternatives(u: Unserved | None, r: Request) -> list[AlternativeOut]:
+    """The alternatives as the PIC reads them: every condition stated, no host or operator ids."""
+    if u is None:
+        return []
+    return [AlternativeOut(kind=a.kind, start=a.start, end=a.end, text=pic_alternative(a, r, "en"),
+                           text_id=pic_alternative(a, r, "id")) for a in u.alternatives]  # fmt: skip
 
 
 def alternatives(u: Unserved | None) -> list[AlternativeOut]:
@@ -173,7 +182,8 @@ def pic_status(store: Store, r: Request, idx: PlanIndex, lang: str = "id") -> Pi
         plan_state=idx.state(r.ref) if r.status.active else "not_planned",
         with_operator=r.operator_count > 0,
         join_url=m.join_url if m else None, passcode=m.passcode if m else None,
-        reason=u.reason if u else None, reason_id=u.reason_id if u else None, alternatives=alternatives(u),
+        reason=pic_reason(u, r, "en") if u else None, reason_id=pic_reason(u, r, "id") if u else None,
+        alternatives=pic_alternatives(u, r),
         requested_when=when(r.start, r.end, r.timezone, lang) if note else None, time_note=note,
         rehearsal=rehearsal, survey=survey, kits=kits_out(r, a, idx, lang),
         rehearsal_missed=(missed.reason if lang == "en" else missed.reason_id) if missed else None,
@@ -245,102 +255,6 @@ def first_day_with_requests(store: Store, zone: str) -> date:
 
 
 @dataclass(frozen=True)
-class Block:
-    ref: str
-    title: str
-    priority: str
-    tier: int
-    left: float  # percent of the row
-    width: float
-    label: str  # 09:00–11:00
-    kind: str = "event"  # event | rehearsal | survey
-    venue: str | None = None  # a survey's venue, an on-site rehearsal's
-
-
-@dataclass(frozen=True)
-class Lane:
-    kind: str  # host | operator
-    id: str
-    label: str
-    blocks: list[Block]
-
-
-@dataclass(frozen=True)
-class Timeline:
-    day: date
-    zone: str
-    first_hour: int
-    last_hour: int
-    lanes: list[Lane]
-    tiers: list[str]  # highest weight first
-
-    @property
-    def hours(self) -> list[int]:
-        return list(range(self.first_hour, self.last_hour))
-
-
-#: (kind, start, end, lanes as (host|operator, id), venue) of one block
-Span = tuple[str, datetime, datetime, list[tuple[str, str]], str | None]
-
-
-def _spans(r: Request, a: Assignment) -> list[Span]:
-    """What an assignment puts on the timeline: the event at its planned time, its rehearsal and its survey."""
-    s, e = planned_times(r, a)
-    lanes = ([("host", a.host)] if a.host else []) + [("operator", o) for o in a.operators]
-    out: list[Span] = [("event", s, e, lanes, None)]
-    if a.rehearsal is not None:
-        t = a.rehearsal
-        lanes = ([("host", t.host)] if t.host else []) + [("operator", o) for o in (t.operators or a.operators)]
-        out.append(("rehearsal", t.start, t.end, lanes, t.venue))
-    if a.survey is not None:
-        out.append(("survey", a.survey.start, a.survey.end, [("operator", o) for o in a.survey.operators],
-                    a.survey.venue))  # fmt: skip
-    return out
-
-
-def timeline(store: Store, day: date, idx: PlanIndex) -> Timeline:
-    """Hosts and operators × hours of one local day, from the published plan: events at their planned time,
-    rehearsals and venue surveys as their own blocks."""
-    policy = store.policy()
-    zone = policy.timezone
-    tz = ZoneInfo(zone)
-    day_start = datetime.combine(day, datetime.min.time(), tz)
-    day_end = day_start + timedelta(days=1)
-    tiers = sorted(policy.priority_weights, key=lambda t: -policy.priority_weights[t])
-    reqs = {r.ref: r for r in upcoming_requests(store, idx.plan.plan if idx.plan else None, day_start)}
-    spans = [(reqs[ref], span) for ref, a in idx.assigned.items() if ref in reqs for span in _spans(reqs[ref], a)]
-    spans = [(r, sp) for r, sp in spans if sp[1] < day_end and sp[2] > day_start]
-    first, last = 7, 18
-    for _r, (_kind, start, end, _lanes, _venue) in spans:
-        s, e = max(local(start, zone), day_start), min(local(end, zone), day_end)
-        first = min(first, s.hour)
-        last = max(last, 24 if e >= day_end else e.hour + (1 if e.minute or e.second else 0))
-    span_start = day_start + timedelta(hours=first)
-    span_min = (last - first) * 60
-    by_lane: dict[tuple[str, str], list[Block]] = {}
-    for r, (kind, start, end, lanes, venue) in spans:
-        s = max(start, span_start)
-        e = min(end, span_start + timedelta(minutes=span_min))
-        if e <= s:
-            continue
-        left = (s - span_start).total_seconds() / 60 / span_min * 100
-        width = (e - s).total_seconds() / 60 / span_min * 100
-        tier = tiers.index(r.priority) if r.priority in tiers else len(tiers) - 1
-        label = f"{local(start, zone):%H:%M}–{local(end, zone):%H:%M}"
-        block = Block(r.ref, r.title, r.priority, tier, round(left, 3), round(width, 3), label, kind,
-                      idx.venue(venue))  # fmt: skip
-        for lane in lanes:
-            by_lane.setdefault(lane, []).append(block)
-    lanes_out = [Lane("host", h.id, f"{h.id} ({h.capacity})", sorted(by_lane.get(("host", h.id), []),
-                                                                      key=lambda b: b.left))
-                 for h in store.hosts()]  # fmt: skip
-    lanes_out += [Lane("operator", o.id, f"{o.id} {o.name}", sorted(by_lane.get(("operator", o.id), []),
-                                                                       key=lambda b: b.left))
-                  for o in store.operators()]  # fmt: skip
-    return Timeline(day, zone, first, last, lanes_out, tiers)
-
-
-@dataclass(frozen=True)
 class TaskRow:
     kind: str  # rehearsal | survey
     ref: str
@@ -361,8 +275,20 @@ class Workflow:
     loans: list[dict[str, Any]]
 
 
-def workflow(store: Store, idx: PlanIndex, lang: str) -> Workflow:
+def workflow(
+    store: Store,
+    idx: PlanIndex,
+    lang: str,
+    period: tuple[datetime, datetime] | None = None,
+    keep: Callable[[Request, Assignment], bool] | None = None,
+) -> Workflow:
+    """Upcoming rehearsals, surveys and kit loans (those touching `period` only, of the requests `keep` keeps)."""
     now = store.now()
+    lo, hi = period or (now, datetime.max.replace(tzinfo=UTC))
+
+    def touches(start: datetime, end: datetime) -> bool:
+        return start < hi and end > max(lo, now)
+
     zone = idx.policy.timezone
     reqs = {r.ref: r for r in upcoming_requests(store, idx.plan.plan if idx.plan else None, now)}
     tasks: list[TaskRow] = []
@@ -370,18 +296,18 @@ def workflow(store: Store, idx: PlanIndex, lang: str) -> Workflow:
     loans: list[dict[str, Any]] = []
     for ref, a in idx.assigned.items():
         r = reqs.get(ref)
-        if r is None or not r.status.active:
+        if r is None or not r.status.active or (keep is not None and not keep(r, a)):
             continue
         for kind, t in (("rehearsal", a.rehearsal), ("survey", a.survey)):
-            if t is not None and t.end > now:
+            if t is not None and touches(t.start, t.end):
                 tasks.append(TaskRow(kind, ref, r.title, t.start, when(t.start, t.end, zone, lang), idx.venue(t.venue),
                                      t.host, list(t.operators or a.operators)))  # fmt: skip
         mr = idx.missed.get(ref)
-        if mr is not None:
+        start, end = planned_times(r, a)
+        if mr is not None and touches(start, end):
             missed.append({"ref": ref, "title": r.title, "reason": mr.reason if lang == "en" else mr.reason_id})
         items = kits_out(r, a, idx, lang)
-        if items:
-            start, _end = planned_times(r, a)
+        if items and touches(items[0].pickup, items[0].due):
             loans.append({"ref": ref, "title": r.title, "start": start,
                           "kits": ", ".join(f"{k.count} × {k.name}" for k in items),
                           "pickup": when_text(items[0].pickup, zone, lang),

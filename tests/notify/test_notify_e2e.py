@@ -13,7 +13,7 @@ from icalendar import Calendar
 
 from allocator.notify.events import notify_plan_changes, queue_daily_agendas, queue_reminders
 from allocator.notify.outbox import notification_status
-from allocator.planner.domain import Assignment, Plan, Unserved
+from allocator.planner.domain import Alternative, Assignment, Plan, Unserved
 
 from .conftest import Received, World, make_request
 
@@ -173,8 +173,32 @@ def test_unserved_request_gets_reason_without_invite(world: World) -> None:
     run(world)  # once only
     (mail,) = world.inbox.to(req.pic.email or "")
     assert mail.msg["Subject"] == "Permohonan vicon belum dapat dilayani: Rapat REQ-U"
-    assert u.reason_id in parts(mail)["text/plain"]
+    # in words for the PIC: no host ids or other requests (notify.pic_words)
+    text = parts(mail)["text/plain"]
+    assert "semua lisensi Zoom kami untuk 80 peserta atau lebih sudah dipakai pada waktu itu" in text
     assert not [p for p in mail.msg.walk() if p.get_content_type() == "text/calendar"]
+
+
+def test_unserved_mail_states_every_condition_of_an_alternative_and_no_ids(world: World) -> None:
+    req = make_request("REQ-A", "Asia/Makassar", "2027-01-05T09:00", "2027-01-05T11:00")
+    req = req.model_copy(update={"participants": 350})
+    world.store.save_request(req, actor="test")
+    at = dict(start=req.start, end=req.end)
+    u = Unserved(
+        request="REQ-A", code="hosts_busy",
+        reason="no host with ≥ 350 seats is free: H500 has PSR-GUB-01",
+        reason_id="tidak ada host berkapasitas ≥ 350 yang kosong: H500 dipakai PSR-GUB-01",
+        alternatives=[Alternative(kind="fewer_participants", host="H300A", operators=["OP01"], participants=300,
+                                  text="as requested on H300A, for at most 300 participants",
+                                  text_id="sesuai waktu yang diminta di H300A, untuk paling banyak 300 peserta", **at)],
+    )  # fmt: skip
+    world.store.publish_plan(Plan(unserved=[u]), actor="test", now=world.clock())
+    run(world)
+    (mail,) = world.inbox.to(req.pic.email or "")
+    for kind in ("text/plain", "text/html"):
+        text = parts(mail)[kind]
+        assert "untuk paling banyak 300 peserta" in text, kind
+        assert "H500" not in text and "H300A" not in text and "PSR-GUB-01" not in text and "OP01" not in text
 
 
 def test_reminders_and_daily_agenda(world: World) -> None:

@@ -15,8 +15,8 @@ import pytest
 from icalendar import Calendar
 
 from allocator.notify import messages as m
-from allocator.notify.events import notify_plan_changes, queue_daily_agendas, queue_reminders
-from allocator.notify.model import AgendaItem, Contact, HostDetails, JoinDetails, Message, Office, Previous
+from allocator.notify.events import _slot_json, notify_plan_changes, queue_daily_agendas, queue_reminders
+from allocator.notify.model import AgendaItem, Contact, HostDetails, JoinDetails, Message, Office, Previous, Slot
 from allocator.notify.planned import event_info, kit_loans, planned_times
 from allocator.planner.domain import Assignment, MissedRehearsal, Plan, Request, SitePolicy, TaskSlot
 from allocator.sync.worker import SyncWorker
@@ -73,12 +73,19 @@ def pic_of(req: Request) -> Contact:
 
 
 def everything(msg: Message) -> str:
-    return "\n".join([msg.subject, msg.text, msg.html, msg.short, msg.calendar.content if msg.calendar else ""])
+    cals = [c.content for c in ([msg.calendar] if msg.calendar else []) + list(msg.more_calendars)]
+    return "\n".join([msg.subject, msg.text, msg.html, msg.short, *cals])
 
 
 def vevents(msg: Message) -> list[Any]:
+    """The events of the message's invites: the main one first, then the rehearsal's, each a file of its own with
+    exactly one VEVENT (Outlook imports only the first event of a file)."""
     assert msg.calendar is not None
-    return list(Calendar.from_ical(msg.calendar.content).walk("VEVENT"))
+    out = []
+    for part in (msg.calendar, *msg.more_calendars):
+        (ev,) = Calendar.from_ical(part.content).walk("VEVENT")
+        out.append(ev)
+    return out
 
 
 def assert_no_host_secrets(msg: Message) -> None:
@@ -151,7 +158,7 @@ def test_a_request_at_its_own_time_says_nothing_about_moving() -> None:
     assert "Selasa, 5 Januari 2027 pukul 09.00–11.00 WITA" in msg.text
 
 
-def test_rehearsal_in_pic_mail_and_as_a_second_vevent() -> None:
+def test_rehearsal_in_pic_mail_and_as_an_invite_of_its_own() -> None:
     req = flexible(rehearsal={"mode": "online"})
     rehearsal_join = JoinDetails(join_url="https://zoom.example/j/86000000001?pwd=gladi", passcode="777")
     event = event_info(req, planned(rehearsal=online_rehearsal()), POLICY, rehearsal_join=rehearsal_join)
@@ -340,8 +347,15 @@ def text(r: Received) -> str:
 
 
 def invite(r: Received) -> Calendar:
-    (cal,) = [p for p in r.msg.walk() if p.get_content_type() == "text/calendar"]
-    return Calendar.from_ical(cal.get_content())
+    """The mail's invites (the inline one and each attached .ics, one VEVENT per file) as one calendar to read."""
+    (inline,) = [p for p in r.msg.walk() if p.get_content_type() == "text/calendar"]
+    files = [p for p in r.msg.walk() if (p.get_filename() or "").endswith(".ics")]
+    assert files[0].get_content().decode() == inline.get_content()
+    out = Calendar()
+    for f in files:
+        (ev,) = Calendar.from_ical(f.get_content().decode()).walk("VEVENT")
+        out.add_component(ev)
+    return out
 
 
 def test_planned_time_change_is_a_change_with_a_new_sequence(world: World) -> None:
@@ -417,7 +431,7 @@ def test_rehearsal_survey_and_missed_rehearsal_end_to_end(world: World) -> None:
     run(world)
     run(world)  # nothing twice
 
-    # the PIC: rehearsal, survey and kits in the mail, the rehearsal as a second VEVENT
+    # the PIC: rehearsal, survey and kits in the mail, the rehearsal as an invite of its own
     (g,) = world.inbox.to(event_req.pic.email or "")
     body = text(g)
     assert "Gladi bersih: Senin, 4 Januari 2027 pukul 14.00–15.00 WITA, daring (Zoom)" in body
@@ -449,6 +463,17 @@ def test_rehearsal_survey_and_missed_rehearsal_end_to_end(world: World) -> None:
     assert op2.msg["X-Vicon-Kind"] == "op.survey"
     assert op2.msg["Subject"] == "Penugasan survei lokasi: Aula Kantor Bupati – Senin, 4 Januari 2027 pukul 09.00 WITA"
     assert not START_LINK.search(op2.raw.decode("utf-8", "replace"))
+    # each operator mail carries its own invites, one event per file, with the operator's own stable UIDs
+    op1_events = {str(ev["UID"]): ev for ev in invite(op1[0]).walk("VEVENT")}
+    assert set(op1_events) == {"REQ-G.op@vicon-allocator", "REQ-G.gladi.op@vicon-allocator"}
+    assert all(int(ev["SEQUENCE"]) == 0 for ev in op1_events.values())
+    assert op1_events["REQ-G.gladi.op@vicon-allocator"].decoded("DTSTART") == wita(4, 14)
+    assert [p.get_filename() for p in op1[0].msg.walk() if p.get_filename()] == ["undangan.ics", "gladi.ics"]
+    ics_text = "".join(p.get_content().decode() for p in op1[0].msg.walk() if p.get_filename())
+    assert not START_LINK.search(ics_text) and m.START_LINK_PLACEHOLDER not in ics_text
+    (survey_ev,) = invite(op2).walk("VEVENT")
+    assert str(survey_ev["UID"]) == "REQ-G.survei.op@vicon-allocator"
+    assert "Aula Kantor Bupati" in str(survey_ev["LOCATION"])
 
     # their agendas for Monday 4 January: the survey and the rehearsal as their own items
     world.clock.t = datetime(2027, 1, 4, 0, 30, tzinfo=UTC)  # 07.30 WIB (the site's zone)
@@ -470,7 +495,15 @@ def test_rehearsal_survey_and_missed_rehearsal_end_to_end(world: World) -> None:
     )
     publish(world, plan2)
     run(world)
-    assert world.inbox.to("andi@kominfo.example.go.id")[-1].msg["X-Vicon-Kind"] == "op.released"
+    released = world.inbox.to("andi@kominfo.example.go.id")[-1]
+    assert released.msg["X-Vicon-Kind"] == "op.released"
+    (gone,) = invite(released).walk("VEVENT")  # the survey invite sent before is cancelled, SEQUENCE raised
+    assert str(gone["UID"]) == "REQ-G.survei.op@vicon-allocator" and str(gone["STATUS"]) == "CANCELLED"
+    assert int(gone["SEQUENCE"]) == 1
+    op1_change = world.inbox.to("sari@kominfo.example.go.id")[-1]
+    uids = {str(ev["UID"]): int(ev["SEQUENCE"]) for ev in invite(op1_change).walk("VEVENT")}
+    assert uids == {"REQ-G.op@vicon-allocator": 1, "REQ-G.gladi.op@vicon-allocator": 1,
+                    "REQ-G.survei.op@vicon-allocator": 1}  # fmt: skip
     assert "Survei lokasi: Senin, 4 Januari 2027 pukul 09.00–10.00 WITA, Aula Kantor Bupati, oleh Sari Dewi" in text(
         world.inbox.to("sari@kominfo.example.go.id")[-1]
     )
@@ -524,3 +557,9 @@ def test_rehearsal_join_link_arriving_later_is_a_change(world: World) -> None:
     assert "semula" not in body
     _main, gladi = invite(pic_mails[1]).walk("VEVENT")
     assert str(gladi["URL"]) == "https://zoom.example/j/86011112222?pwd=gladi"
+
+
+def test_snapshots_keep_the_keys_stored_before_alternatives_had_conditions() -> None:
+    """A snapshot stored by an older version must still compare equal, or every PIC would get a "change" mail."""
+    got = _slot_json(Slot(start=wita(4, 9), end=wita(4, 10), venue="Aula"))
+    assert got is not None and set(got) == {"start", "end", "venue", "online", "join_url", "passcode", "people"}

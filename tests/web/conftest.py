@@ -15,8 +15,10 @@ from fastapi.testclient import TestClient
 
 from allocator.problem_files import load_problem
 from allocator.store import Store
+from allocator.web.accounts import csrf_token
 from allocator.web.app import create_app
-from allocator.web.auth import issue_token
+from allocator.web.auth import COOKIE_NAME, issue_token
+from allocator.web.guard import CSRF_HEADER
 from allocator.web.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +63,12 @@ class Web:
 
     def token(self, role: str = "admin", name: str = "budi", operator: str | None = None, **kw: object) -> str:
         return issue_token(self.settings, role=role, name=name, operator=operator, **kw)  # type: ignore[arg-type]
+
+    def sign_in(self, client: TestClient, token: str) -> None:
+        """What a browser on our pages has: the sign-in cookie, and the CSRF token its forms carry (as the header
+        scripts may use; the pages' hidden field is tested in test_accounts)."""
+        client.cookies.set(COOKIE_NAME, token)
+        client.headers[CSRF_HEADER] = csrf_token(self.settings, token)
 
     def auth(self, role: str = "admin", operator: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role, operator=operator)}"}

@@ -151,7 +151,7 @@ def test_no_endpoint_returns_a_start_link(web: Web, synced) -> None:  # type: ig
     for who in (web.auth(), web.auth("operator", operator="OP01")):
         paths = ["/api/requests", f"/api/requests/{ref}", "/api/me", "/api/admin/plan", "/api/admin/outbox"]
         responses += [c.get(p, headers=who) for p in [*paths, "/api/admin/resources"]]
-    c.cookies.set("vicon_token", web.token())
+    web.sign_in(c, web.token())
     responses += [c.get("/admin/timeline"), c.get("/me")]
     c.cookies.clear()
     assert any(served[0].join_url in r.text for r in responses)

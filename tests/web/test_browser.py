@@ -8,6 +8,7 @@ Skips when Playwright or /usr/bin/chromium is missing, unless CI=true (then it f
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -18,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from allocator.store import Store
+from allocator.store.users import add_user
+from allocator.web.accounts import hash_password
 from allocator.web.app import create_app
-from allocator.web.auth import issue_token
 from allocator.web.settings import WebSettings
 from tests.web.conftest import ROOT, SECRET
 
@@ -27,6 +29,7 @@ CHROMIUM = os.environ.get("VICON_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 FORM = ROOT / "tests" / "fixtures" / "intake" / "kominfo-paser-google-form.csv"
+PASSWORD = "kopi-tubruk-2027"
 ARTIFACTS = Path(os.environ.get("VICON_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts")) / "web"
 
 
@@ -64,6 +67,7 @@ def server(db_url: str) -> Iterator[tuple[str, WebSettings, Store]]:
     base = f"http://127.0.0.1:{port}"
     settings = WebSettings(secret=SECRET, base_url=base)
     store = Store.open(db_url)
+    add_user(store, "budi", "admin", hash_password(PASSWORD), operator=None, actor="test")
     app = create_app(store, settings)
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -83,7 +87,7 @@ def server(db_url: str) -> Iterator[tuple[str, WebSettings, Store]]:
 def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSettings, Store]) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    base, settings, store = server
+    base, _settings, store = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
@@ -119,10 +123,14 @@ def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSetti
             admin.set_default_timeout(30_000)
             admin.goto(f"{base}/admin/timeline")
             expect(admin).to_have_url(f"{base}/login?lang=id&next=%2Fadmin%2Ftimeline")
-            admin.fill("#token", issue_token(settings, role="admin", name="budi"))
+            admin.screenshot(path=str(ARTIFACTS / "login.png"))
+            admin.fill("#username", "budi")
+            admin.fill("#password", PASSWORD)
             admin.click("#login")
+            expect(admin.locator("#account-link")).to_be_visible()
             admin.goto(f"{base}/admin/replan")
             expect(admin.locator("#changes")).to_contain_text(ref)
+            admin.screenshot(path=str(ARTIFACTS / "replan-preview.png"))
             admin.click("#apply")
             expect(admin.locator(".ok")).to_contain_text("Rencana 1 diterbitkan")
             admin.screenshot(path=str(ARTIFACTS / "timeline-first-day.png"), full_page=True)
@@ -134,8 +142,38 @@ def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSetti
             admin.goto(f"{base}/admin/timeline?day=2027-01-05")
             expect(admin.locator("#unserved")).to_contain_text("Alternatif")
             admin.screenshot(path=str(ARTIFACTS / "timeline-busy-day.png"), full_page=True)
+            # two meetings at once on one host: two lanes, the blocks never drawn over each other
+            admin.goto(f"{base}/admin/timeline?day=2027-01-06")
+            row = admin.locator('.tl-row[data-lane="H300A"]')
+            assert row.get_attribute("data-lanes") == "2"
+            boxes = [b.bounding_box() for b in row.locator(".tl-block").all()]
+            for i, a in enumerate(boxes):
+                for b in boxes[i + 1 :]:
+                    assert a and b
+                    apart_x = a["x"] + a["width"] <= b["x"] + 1 or b["x"] + b["width"] <= a["x"] + 1
+                    apart_y = a["y"] + a["height"] <= b["y"] + 1 or b["y"] + b["height"] <= a["y"] + 1
+                    assert apart_x or apart_y, (a, b)
+            expect(admin.locator("#legend")).to_contain_text("Kepala daerah")
+            admin.screenshot(path=str(ARTIFACTS / "calendar-day-overlap.png"), full_page=True)
+            admin.click("#view-week")
+            expect(admin.locator("#timeline")).to_have_attribute("data-view", "week")
+            admin.select_option("#f-host", "H300A")
+            admin.click("#filter")
+            expect(admin).to_have_url(re.compile(r"host=H300A"))
+            assert admin.locator(".tl-row[data-lane^='H']").count() == 1
+            admin.screenshot(path=str(ARTIFACTS / "calendar-week-host.png"), full_page=True)
+            first = admin.locator('.tl-row[data-lane="H300A"] .tl-block').first
+            ref_clicked = first.get_attribute("data-ref")
+            first.click()
+            expect(admin.locator("h1")).to_contain_text(f"Permohonan {ref_clicked}")
             admin.set_viewport_size({"width": 390, "height": 844})
-            admin.screenshot(path=str(ARTIFACTS / "timeline-phone.png"))
+            for path in ("/admin/timeline?day=2027-01-06", "/admin/timeline?day=2027-01-06&view=week",
+                         f"/admin/requests/{ref_clicked}", "/admin/replan", "/account", "/me"):  # fmt: skip
+                admin.goto(f"{base}{path}")
+                width = admin.evaluate("document.documentElement.scrollWidth")
+                assert width <= 390, (path, width)  # the grid scrolls inside its box, never the page
+            admin.goto(f"{base}/admin/timeline?day=2027-01-06")
+            admin.screenshot(path=str(ARTIFACTS / "timeline-phone.png"), full_page=True)
 
             # on the phone, the admin uploads a Google Form export, reads the preview and saves it
             admin.goto(f"{base}/admin/upload")
@@ -149,6 +187,21 @@ def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSetti
             expect(admin.locator("#summary")).to_contain_text("18 permohonan disimpan")
             assert admin.evaluate("document.documentElement.scrollWidth") <= 390
             assert len(store.list_requests()) == before + 18
+
+            # on the phone, the admin finds a request on the desk and cancels it from its page
+            admin.goto(f"{base}/admin/requests")
+            admin.fill("#q", "PSR-00002")
+            admin.click("#search")
+            expect(admin.locator("#requests tr[data-ref]")).to_have_count(1)
+            assert admin.evaluate("document.documentElement.scrollWidth") <= 390
+            admin.screenshot(path=str(ARTIFACTS / "desk-phone.png"), full_page=True)
+            admin.click('#requests a[href^="/admin/requests/PSR-00002"]')
+            admin.fill("#reason", "acara ditunda")
+            admin.click("#cancel")
+            expect(admin.locator("#done")).to_contain_text("Permohonan dibatalkan")
+            assert admin.evaluate("document.documentElement.scrollWidth") <= 390
+            cancelled = store.get_request("PSR-00002")
+            assert cancelled is not None and cancelled.status.value == "cancelled"
 
             # the PIC opens their link on the phone
             page.goto(f"{base}{pic_link}")

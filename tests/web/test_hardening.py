@@ -29,7 +29,7 @@ def _status(web: Web, ref: str) -> str:
 def test_cookie_writes_need_our_own_origin(web: Web) -> None:
     c = web.client
     del c.headers["origin"]  # each case below says what it sends
-    c.cookies.set("vicon_token", web.token())
+    web.sign_in(c, web.token())
     for headers in ({"origin": EVIL}, {"origin": "null"}, {"origin": "http://testserver.evil.example"},
                     {"origin": "https://testserver"}, {"origin": ""}, {"referer": f"{EVIL}/x"}):  # fmt: skip
         r = c.post("/api/requests/PSR-00001/cancel", headers=headers)
@@ -47,7 +47,7 @@ def test_cookie_writes_need_our_own_origin(web: Web) -> None:
 
 def test_cookie_form_posts_and_pages_refuse_cross_site_and_null_origins(web: Web) -> None:
     c = web.client
-    c.cookies.set("vicon_token", web.token())
+    web.sign_in(c, web.token())
     page = c.post("/admin/replan", headers={"origin": "null"})
     assert page.status_code == 403 and "tidak berasal dari halaman layanan ini" in page.text
     en = c.post("/admin/replan?lang=en", headers={"origin": EVIL})
@@ -161,7 +161,7 @@ def test_a_database_outage_is_503_not_500(web: Web, monkeypatch: pytest.MonkeyPa
     assert health.status_code == 503 and health.headers["retry-after"] and "unavailable" in health.json()["detail"]
     listed = web.client.get("/api/requests", headers=web.auth())
     assert listed.status_code == 503 and listed.json()["detail"] == "database unavailable"
-    web.client.cookies.set("vicon_token", web.token())
+    web.sign_in(web.client, web.token())
     page = web.client.get("/admin/timeline")
     assert page.status_code == 503 and "basis data" in page.text
 
@@ -171,7 +171,7 @@ def test_links_are_never_cached_and_pages_run_no_script(web: Web) -> None:
     for path in ("/api/requests", "/api/requests/PSR-00001", "/api/me", "/api/admin/outbox"):
         r = c.get(path, headers=web.auth())
         assert r.status_code == 200 and r.headers["cache-control"] == "no-store", path
-    c.cookies.set("vicon_token", web.token())
+    web.sign_in(c, web.token())
     for path in ("/", "/form", "/login", "/admin/timeline", "/admin/replan", "/admin/upload"):
         r = c.get(path)
         csp = r.headers["content-security-policy"]

@@ -27,7 +27,8 @@ def test_form_submit_and_errors(web: Web) -> None:
     c = web.client
     bad = c.post("/form", data={**FORM, "participants": "0", "title": "", "end_time": "12:00"})
     assert bad.status_code == 422
-    assert "Periksa isian berikut" in bad.text and "participants:" in bad.text and "title:" in bad.text
+    assert "Periksa isian berikut" in bad.text
+    assert "Jumlah peserta: harus lebih dari 0" in bad.text and "Nama kegiatan: wajib diisi" in bad.text
     assert 'value="Kecamatan Tanjung"' in bad.text  # what was typed is kept
     assert len(web.store.list_requests()) == 60
     ok = c.post("/form", data=FORM)
@@ -42,17 +43,37 @@ def test_form_submit_and_errors(web: Web) -> None:
     assert "Waiting to be planned" in c.get(link.replace("lang=id", "lang=en")).text
 
 
+def test_form_errors_name_the_field_by_its_label_in_the_page_language(web: Web) -> None:
+    cases = {
+        "pic_name": ("", "Nama PIC: wajib diisi", "PIC name: is required"),
+        "pic_email": ("sari-at-kantor", "Email PIC: alamat email tidak sah", "PIC e-mail: is not a valid e-mail"),
+        "participants": ("banyak", "Jumlah peserta: harus berupa angka", "Participants: must be a number"),
+        "timezone": ("Mars/Olympus", "Zona waktu: zona waktu tidak dikenal", "Time zone: is not a known time zone"),
+        "end_time": ("09:00", "Jam selesai: jam selesai harus setelah jam mulai", "End: must be after the start"),
+        "date": ("2027-02-30", "Jam mulai: tanggal atau jam tidak sah", "Start: is not a valid date or time"),
+        "ref": ("a b", "Nomor surat (opsional): hanya huruf, angka", "may hold only letters, digits"),
+        "operators_needed": ("9", "Jumlah operator: maksimal 5", "Operators needed: may be at most 5"),
+    }
+    web.sign_in(web.client, web.token())  # staff are not rate-limited; the form is the same
+    for field, (value, id_text, en_text) in cases.items():
+        data = {**FORM, "start_time": "10:00", field: value}
+        page = web.client.post("/form", data=data)
+        assert page.status_code == 422 and id_text in page.text, (field, page.text.split('role="alert"')[1][:300])
+        assert "should" not in page.text and "Input" not in page.text and "pic.name" not in page.text
+        assert en_text in web.client.post("/form?lang=en", data=data).text, field
+
+
 def test_admin_pages_need_an_admin(web: Web) -> None:
     c = web.client
     r = c.get("/admin/timeline", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login?lang=id&next=%2Fadmin%2Ftimeline")
     assert c.post("/admin/replan", follow_redirects=False).status_code == 303
-    c.cookies.set("vicon_token", web.token("operator", operator="OP01"))
+    web.sign_in(c, web.token("operator", operator="OP01"))
     assert c.get("/admin/timeline").status_code == 403
     assert c.get("/admin/replan").status_code == 403
     assert c.post("/admin/replan").status_code == 403
     assert c.get("/me").status_code == 200
-    c.cookies.set("vicon_token", "forged.token.value")
+    web.sign_in(c, "forged.token.value")
     assert c.get("/admin/timeline", follow_redirects=False).status_code == 303
     c.cookies.clear()
     bad = c.post("/login", data={"token": "nope", "next": "/admin/timeline"})
@@ -66,7 +87,7 @@ def test_admin_pages_need_an_admin(web: Web) -> None:
 
 def test_replan_preview_apply_and_timeline(web: Web) -> None:
     c = web.client
-    c.cookies.set("vicon_token", web.token())
+    web.sign_in(c, web.token())
     preview = c.get("/admin/replan")
     assert preview.status_code == 200 and "Pratinjau rencana ulang" in preview.text and "PSR-BUPATI-01" in preview.text
     assert web.store.published_plan() is None
@@ -91,7 +112,7 @@ def test_replan_preview_apply_and_timeline(web: Web) -> None:
 
 def test_pic_page_of_a_served_link_only_request_has_no_host_details(web: Web) -> None:
     c = web.client
-    c.cookies.set("vicon_token", web.token())
+    web.sign_in(c, web.token())
     c.post("/admin/replan")
     link = c.get("/api/requests/PSR-00001/pic-link", headers=web.auth()).json()["url"]
     c.cookies.clear()

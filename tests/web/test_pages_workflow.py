@@ -160,7 +160,7 @@ def test_pic_page_and_api_of_a_missed_rehearsal(web: Web, wf: Any) -> None:
 
 def test_admin_plan_view_lists_rehearsals_surveys_missed_and_loans(web: Web, wf: Any) -> None:
     c = web.client
-    c.cookies.set("vicon_token", web.token())
+    web.sign_in(c, web.token())
     day = c.get("/admin/timeline?day=2027-02-05").text
     assert re.search(r'data-lane="H100".*?data-kind="rehearsal"', day, re.S)  # the online rehearsal's host
     assert re.search(r'data-lane="OP01".*?data-ref="WF-FLEX" data-kind="rehearsal"', day, re.S)
@@ -169,13 +169,19 @@ def test_admin_plan_view_lists_rehearsals_surveys_missed_and_loans(web: Web, wf:
     assert 'id="tasks"' in day
     assert re.search(r'data-ref="WF-FLEX" data-kind="rehearsal"><td>Gladi bersih</td><td>Jum 2027-02-05 14:00', day)
     assert re.search(r'data-ref="WF-FLEX" data-kind="survey"><td>Survei lokasi</td><td>Jum 2027-02-05 09:00', day)
-    assert "tidak ada operator yang kosong untuk gladi bersih" in day
-    assert re.search(r'class="loan"><td><b>WF-FLEX</b>.*?2 × Kamera konferensi', day, re.S)
+    # only the period shown is listed below the grid: the missed rehearsal (event on the 9th) and the kit loan
+    # (picked up on the 8th) are in the week of the 8th, not on the 5th
+    assert "tidak ada operator yang kosong" not in day and 'class="loan"' not in day
+    week = c.get("/admin/timeline?day=2027-02-08&view=week").text
+    assert "tidak ada operator yang kosong untuk gladi bersih" in week
+    assert re.search(r'class="loan"><td><b>WF-FLEX</b>.*?2 × Kamera konferensi', week, re.S)
+    assert 'data-kind="survey"' not in week.split('id="tasks"')[1]  # the survey was on the 5th
     event_day = c.get("/admin/timeline?day=2027-02-08").text
-    assert re.search(r'data-ref="WF-FLEX" data-kind="event" title="WF-FLEX 10:00–12:00', event_day)
+    assert re.search(r'data-ref="WF-FLEX" data-kind="event" data-row="0" title="WF-FLEX 10:00–12:00', event_day)
     en = c.get("/admin/timeline?day=2027-02-05&lang=en").text
-    assert "Rehearsals &amp; venue surveys" in en and "Venue survey: WF-FLEX" in en and "Kit loans" in en
-    assert "no operator is free for the rehearsal" in en
+    assert "Rehearsals &amp; venue surveys" in en and "Venue survey: WF-FLEX" in en
+    assert "Kit loans" in c.get("/admin/timeline?day=2027-02-08&lang=en").text
+    assert "no operator is free for the rehearsal" in c.get("/admin/timeline?day=2027-02-09&lang=en").text
 
     plan = c.get("/api/admin/plan", headers=web.auth()).json()
     (flex,) = [a for a in plan["assignments"] if a["request"] == "WF-FLEX"]
@@ -184,7 +190,7 @@ def test_admin_plan_view_lists_rehearsals_surveys_missed_and_loans(web: Web, wf:
     (missed,) = plan["missed_rehearsals"]
     assert missed == {"request": "WF-MISS", "reason": "no operator is free for the rehearsal",
                       "reason_id": "tidak ada operator yang kosong untuk gladi bersih"}  # fmt: skip
-    for text in (day, en, str(plan)):
+    for text in (day, week, en, str(plan)):
         no_start_links(wf, text)
 
 
@@ -201,11 +207,11 @@ def test_operators_see_their_rehearsal_and_survey(web: Web, wf: Any) -> None:
     assert seen.json()["survey"]["when"] == "Fri 2027-02-05 09:00–10:00 WITA"
     assert "WF-FLEX" in {r["ref"] for r in c.get("/api/me", headers=surveyor).json()["assignments"]}
     assert c.get("/api/requests/WF-FLEX", headers=web.auth("operator", operator="OP04")).status_code == 404
-    c.cookies.set("vicon_token", web.token("operator", operator="OP02"))
+    web.sign_in(c, web.token("operator", operator="OP02"))
     page = c.get("/me").text
     assert "Survei lokasi: Jum 2027-02-05 09:00–10:00 WITA, Gedung Serbaguna" in page and "hanya survei lokasi" in page
     assert not START_LINK.search(page)
-    c.cookies.set("vicon_token", web.token("operator", operator="OP01"))
+    web.sign_in(c, web.token("operator", operator="OP01"))
     page = c.get("/me").text
     assert "Sen 2027-02-08 10:00–12:00 WITA" in page and "dijadwalkan pukul 10.00–12.00 WITA" in page
     assert "Gladi bersih: Jum 2027-02-05 14:00–15:00 WITA, daring (Zoom) (H100)" in page

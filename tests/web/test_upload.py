@@ -29,7 +29,7 @@ DIGEST = re.compile(r'action="/admin/upload/([0-9a-f]{64})/save')
 
 
 def _admin(web: Web) -> None:
-    web.client.cookies.set("vicon_token", web.token())
+    web.sign_in(web.client, web.token())
 
 
 def _upload(web: Web, name: str = FORM.name, data: bytes | None = None, lang: str = "id", **kw: object):  # type: ignore[no-untyped-def]
@@ -143,7 +143,7 @@ def test_only_admins_from_our_own_pages(web: Web) -> None:
     assert c.get(f"/admin/upload/{fake}/rejects.xlsx", follow_redirects=False).status_code == 303
     _admin(web)
     digest = _digest(_upload(web).text)
-    c.cookies.set("vicon_token", web.token("operator", operator="OP01"))
+    web.sign_in(c, web.token("operator", operator="OP01"))
     assert c.get("/admin/upload").status_code == 403
     assert _upload(web).status_code == 403
     assert c.post(f"/admin/upload/{digest}/save").status_code == 403

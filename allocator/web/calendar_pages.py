@@ -1,0 +1,114 @@
+"""The admin's calendar page (`/admin/timeline`: a day or a week, with filters) and the page of one request that
+each block links to (`/admin/requests/{ref}`: its plan, reason, alternatives and history)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from allocator.notify.timefmt import when_text
+from allocator.planner.domain import zone_abbrev
+from allocator.planner.explain import when
+from allocator.web.calendar import CalendarFilter, calendar, period
+from allocator.web.i18n import DAYS, TEXT, TIER_COLOURS, lang_of
+from allocator.web.pages import FIRST_DAY, LAST_DAY, message_page, need_user, plan_summary, render, store_of
+from allocator.web.views import PlanIndex, first_day_with_requests, request_out, workflow
+
+router = APIRouter(include_in_schema=False)
+_SHORT = 64  # the longest filter value kept (a unit's name, an id)
+
+
+def _clean(value: str | None) -> str | None:
+    value = (value or "").strip()[:_SHORT]
+    return value or None
+
+
+@router.get("/admin/timeline", response_class=HTMLResponse)
+def timeline_page(
+    request: Request,
+    lang: str = "id",
+    day: str | None = None,
+    view: str = "day",
+    host: str | None = None,
+    operator: str | None = None,
+    unit: str | None = None,
+    priority: str | None = None,
+    applied: int | None = None,
+) -> HTMLResponse:
+    lang = lang_of(lang)
+    t = TEXT[lang]
+    who = need_user(request, admin=True)
+    store = store_of(request)
+    zone = store.policy().timezone
+    try:
+        chosen = date.fromisoformat(day) if day else first_day_with_requests(store, zone)
+        if not FIRST_DAY <= chosen <= LAST_DAY:
+            raise ValueError(day)
+    except ValueError:
+        text = t["bad_day"].format(day=day, lo=FIRST_DAY.isoformat(), hi=LAST_DAY.isoformat())
+        return message_page(request, lang, 422, "day", f"day: {text}")
+    view = "week" if view == "week" else "day"
+    idx = PlanIndex.of(store)
+    only = CalendarFilter(_clean(host), _clean(operator), _clean(unit), _clean(priority))
+    if only.priority and only.priority not in idx.policy.priority_weights:
+        known = ", ".join(idx.policy.priority_weights)
+        text = t["bad_choice"].format(v=only.priority, known=known)
+        return message_page(request, lang, 422, "priority", f"priority: {text}")
+    days = period(chosen, view)
+    cal = calendar(store, days, idx, lang, only)
+    unserved = []
+    if idx.plan is not None:
+        for u in idx.plan.plan.unserved:
+            r = store.get_request(u.request)
+            if r is None or not r.status.active or r.end <= store.now():
+                continue
+            if r.start >= cal.end or r.end <= cal.start or not only.keeps(r, None):
+                continue  # only the period shown (an unserved request has no host or operator to filter by)
+            unserved.append({
+                "ref": r.ref, "title": r.title, "priority": idx.policy.tier_label(r.priority, lang), "start": r.start,
+                "when": when(r.start, r.end, r.timezone, lang), "unit": r.unit,
+                "reason": u.reason if lang == "en" else u.reason_id,
+                "alternatives": [a.text if lang == "en" else a.text_id for a in u.alternatives],
+            })  # fmt: skip
+        unserved.sort(key=lambda x: (x["start"], x["ref"]))
+    p = idx.plan
+    summary = plan_summary(lang, len(p.plan.assignments), len(p.plan.unserved), p.plan.status.value,
+                            p.plan.solve_seconds) if p else ""  # fmt: skip
+    label = f"{DAYS[lang][days[0].weekday()]} {days[0].isoformat()}"
+    if view == "week":
+        label += f" – {DAYS[lang][days[-1].weekday()]} {days[-1].isoformat()}"
+    step = timedelta(days=7 if view == "week" else 1)
+    query = f"&view={view}{only.query()}"
+    return render(
+        request, "timeline.html", lang, who=who, cal=cal, plan=p, plan_summary=summary, unserved=unserved,
+        colours=TIER_COLOURS, zone_abbr=zone_abbrev(zone), day_label=label, view=view, only=only,
+        wf=workflow(store, idx, lang, (cal.start, cal.end), only.keeps), day=chosen.isoformat(),
+        day_names=[f"{DAYS[lang][d.weekday()]} {d.day:02d}/{d.month:02d}" for d in days],
+        prev_day=(chosen - step).isoformat(), next_day=(chosen + step).isoformat(), query=query,
+        hosts=store.hosts(), operators=store.operators(), tiers=cal.tiers,
+        applied=t["applied"].format(id=applied) if applied and applied > 0 else None,
+        extra_query=f"&day={chosen.isoformat()}{query}",
+    )  # fmt: skip
+
+
+@router.get("/admin/requests/{ref}", response_class=HTMLResponse)
+def request_page(request: Request, ref: str, lang: str = "id", done: str | None = None) -> HTMLResponse:
+    """One request as the admin sees it: what was asked, the plan (host, operators, meeting), or why it is not
+    served and the alternatives, its rehearsal, survey and kits, and every version it has had."""
+    lang = lang_of(lang)
+    who = need_user(request, admin=True)
+    store = store_of(request)
+    r = store.get_request(ref[:_SHORT])
+    if r is None:
+        return message_page(request, lang, 404, "not_found", TEXT[lang]["no_request"].format(ref=ref[:_SHORT]))
+    idx = PlanIndex.of(store)
+    out = request_out(store, r, idx, with_meeting=True, lang=lang)
+    history = [{"version": v.version, "change": v.change, "actor": v.actor,
+                "at": when_text(v.at, r.timezone, lang)}
+               for v in store.request_history(r.ref)]  # fmt: skip
+    return render(request, "request.html", lang, who=who, r=out, history=history,
+                  tier=idx.policy.tier_label(r.priority, lang), requested=when(r.start, r.end, r.timezone, lang),
+                  extra_query="", lang_href=f"/admin/requests/{r.ref}",
+                  done=TEXT[lang]["done_cancelled"] if done == "cancelled" else None)  # fmt: skip
