@@ -27,8 +27,9 @@ from allocator.planner.domain import Assignment, Plan, Problem, Request, Unserve
 from allocator.planner.errors import InvalidPlan
 from allocator.planner.explain import agendas, explain_unserved, missed_rehearsals, started_without_plan
 from allocator.planner.held import fixed_and_previous
-from allocator.planner.levels import solve_level
+from allocator.planner.levels import restate_levels, solve_level
 from allocator.planner.model import AllocationModel, Workflow, assignments, build_model
+from allocator.planner.operator_level import add_operator_floor, simple_for_operators
 from allocator.planner.parts import (
     LEVEL_TIME_SHARES,
     LEVELS_END,
@@ -199,12 +200,15 @@ class _Run:
                 return
             assert comp.rebuild is not None
             comp.model = comp.rebuild(comp.stable)
+            if simple_for_operators(comp.model, bool(comp.fixed), bool(comp.previous)):
+                comp.floor = add_operator_floor(comp.model)
             hint_published(comp)
             for level, share in enumerate(LEVEL_TIME_SHARES):
                 now = _time.monotonic()
                 solve_level(comp, level, self.options, now + max(0.0, until - now) * share)
             assert comp.model is not None and comp.solution is not None
             comp.result = assignments(comp.model, comp.solution.__getitem__)
+            restate_levels(comp)
         else:
             budget.deadline_for(comp)  # its share goes to the others
 
