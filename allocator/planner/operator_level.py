@@ -29,6 +29,10 @@ from allocator.planner.candidates import Role
 from allocator.planner.model import AllocationModel, Var, complete_hint, maximal_cliques
 
 LARGE_OPERATOR_PART = 24  # operators in a part from which the operator level gets its bounds and dominance rows
+# On such a load the operator level decides most of the plan: the served level gets half of a part's time (not
+# three quarters), and the levels end at 0.85 of the limit (not 0.68): no optional rehearsal is placed after them.
+OPERATOR_LEVEL_TIME_SHARES = (0.5, 0.5, 1.0)
+OPERATOR_LEVELS_END = 0.85
 GLOBAL_CLIQUES_PER_DAY = 8  # the busiest moments of a day stated as rows (each row is as long as the moment)
 
 

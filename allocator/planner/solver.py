@@ -29,7 +29,13 @@ from allocator.planner.explain import agendas, explain_unserved, missed_rehearsa
 from allocator.planner.held import fixed_and_previous
 from allocator.planner.levels import restate_levels, solve_level
 from allocator.planner.model import AllocationModel, Workflow, assignments, build_model
-from allocator.planner.operator_level import add_operator_floor, simple_for_operators
+from allocator.planner.operator_level import (
+    LARGE_OPERATOR_PART,
+    OPERATOR_LEVEL_TIME_SHARES,
+    OPERATOR_LEVELS_END,
+    add_operator_floor,
+    simple_for_operators,
+)
 from allocator.planner.parts import (
     LEVEL_TIME_SHARES,
     LEVELS_END,
@@ -203,7 +209,7 @@ class _Run:
             if simple_for_operators(comp.model, bool(comp.fixed), bool(comp.previous)):
                 comp.floor = add_operator_floor(comp.model)
             hint_published(comp)
-            for level, share in enumerate(LEVEL_TIME_SHARES):
+            for level, share in enumerate(OPERATOR_LEVEL_TIME_SHARES if comp.floor else LEVEL_TIME_SHARES):
                 now = _time.monotonic()
                 solve_level(comp, level, self.options, now + max(0.0, until - now) * share)
             assert comp.model is not None and comp.solution is not None
@@ -212,12 +218,12 @@ class _Run:
         else:
             budget.deadline_for(comp)  # its share goes to the others
 
-    def run(self, deadline: float) -> None:
+    def run(self, deadline: float, levels_end_share: float = LEVELS_END) -> None:
         """Every part solved (or kept), surveying parts first and largest first; a part whose assumed surveys did
-        not take place is solved again."""
+        not take place is solved again. The levels end at `levels_end_share` of the time limit."""
         problem, options = self.problem, self.options
         reliance = SurveyReliance(problem, self.parts)
-        levels_end = max(_time.monotonic(), deadline - (1 - LEVELS_END) * options.time_limit_s)
+        levels_end = max(_time.monotonic(), deadline - (1 - levels_end_share) * options.time_limit_s)
         budget = Budget(self.parts, levels_end, options.workers)
         if options.reuse_unchanged and problem.previous_records:
             # The parts a record shows unchanged are recognised first, here: the changed ones then get both cores
@@ -244,6 +250,14 @@ class _Run:
                         if not reliance.held(comp):
                             budget.left += len(comp.cands)
                             pending.append(comp)
+
+
+def _levels_end_share(at: _Positions) -> float:
+    """Where the levels end: later on an operator-only load of many operators (no rehearsal to place, nothing
+    held), whose operator level needs the time, than where rehearsals and alternatives need theirs."""
+    simple = not at.optional and not at.fixed and not at.previous and all(c.role is Role.EVENT for c in at.cands)
+    many = len({o.operator for c in at.cands for o in c.operators}) >= LARGE_OPERATOR_PART
+    return OPERATOR_LEVELS_END if simple and many else LEVELS_END
 
 
 def _place_rehearsals(
@@ -323,7 +337,7 @@ def solve(
     at = _positions(problem, builder, plannable, cache)
     parts, site = _split(problem, options, at, plannable, cache)
     memo = cache.digests if cache is not None else None
-    _Run(problem, options, parts, site, memo).run(deadline)
+    _Run(problem, options, parts, site, memo).run(deadline, _levels_end_share(at))
     placement = _place_rehearsals(problem, options, at, parts, deadline, memo)
     chosen = placement.assignments
     unserved += _explain(problem, options, builder, at, parts, chosen)
