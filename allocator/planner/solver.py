@@ -342,7 +342,10 @@ def solve(
     chosen = placement.assignments
     unserved += _explain(problem, options, builder, at, parts, chosen)
     terms = objective_terms(
-        parts, placement, sum(1 for a in chosen if a.request in at.mandatory and a.rehearsal is not None)
+        parts,
+        placement,
+        sum(1 for a in chosen if a.request in at.mandatory and a.rehearsal is not None),
+        term_values(problem, at.cands, at.previous, chosen),
     )
     plan = Plan(
         assignments=sorted(chosen, key=lambda a: a.request),
