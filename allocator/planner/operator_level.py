@@ -26,7 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from allocator.planner.candidates import Role
-from allocator.planner.model import AllocationModel, Var, complete_hint, maximal_cliques
+from allocator.planner.model import AllocationModel, Var, assignments, complete_hint, maximal_cliques
 
 LARGE_OPERATOR_PART = 24  # operators in a part from which the operator level gets its bounds and dominance rows
 # On such a load the operator level decides most of the plan: the served level gets half of a part's time (not
@@ -126,58 +126,152 @@ def _add_dominance(m: AllocationModel) -> None:
                 m.model.add(m.called_in[greater, day] >= m.called_in[lesser, day])
 
 
+Seat = tuple[int, int]  # (operator pool, member slot)
+
+
+class _Crews:
+    """Who does what in the first plan being built: each operator's (pool member's) tasks and days called in."""
+
+    def __init__(self, m: AllocationModel, values: dict[Var, int]) -> None:
+        self.m, self.values = m, values
+        self.qualified: dict[int, int] = defaultdict(int)
+        for per_pool in m.operator_options:
+            for g in per_pool:
+                self.qualified[g] += 1
+        self.tasks: dict[Seat, list[int]] = defaultdict(list)
+        self.called: set[tuple[int, int, int]] = set()  # (pool, member, day)
+
+    def free(self, seat: Seat, pos: int) -> bool:
+        opt = self.m.operator_options[pos][seat[0]]
+        return all(
+            self.m.operator_options[q][seat[0]].end <= opt.start or opt.end <= self.m.operator_options[q][seat[0]].start
+            for q in self.tasks[seat]
+        )
+
+    def seats(self, pos: int) -> list[tuple[Seat, bool]]:
+        """Every operator qualified for the position, whether called in that day; one uncalled member per pool."""
+        out: list[tuple[Seat, bool]] = []
+        for g, opt in self.m.operator_options[pos].items():
+            for k in range(len(self.m.operator_pools[g].members)):
+                called = (g, k, opt.day) in self.called
+                out.append(((g, k), called))
+                if not called and not self.tasks[g, k]:
+                    break  # the pool's other idle members are the same
+        return out
+
+    def take(self, seat: Seat, pos: int) -> None:
+        g, k = seat
+        self.tasks[seat].append(pos)
+        self.called.add((g, k, self.m.operator_options[pos][g].day))
+        self.values[self.m.operator[pos, g]] += 1
+
+    def drop(self, seat: Seat, pos: int) -> None:
+        self.tasks[seat].remove(pos)
+        self.values[self.m.operator[pos, seat[0]]] -= 1
+
+    def pick(self, pos: int, avoid: Seat | None = None, fresh_ok: bool = True) -> Seat | None:
+        """A free operator for the position: one already called in (the least qualified, then the one whose last
+        task ends latest) before a new one (the most qualified)."""
+        reuse: list[tuple[int, int, Seat]] = []
+        fresh: list[tuple[int, Seat]] = []
+        for seat, called in self.seats(pos):
+            if seat == avoid or pos in self.tasks[seat] or not self.free(seat, pos):
+                continue
+            if called:
+                last = max((self.m.operator_options[q][seat[0]].end for q in self.tasks[seat]), default=0)
+                reuse.append((self.qualified[seat[0]], -last, seat))
+            else:
+                fresh.append((-self.qualified[seat[0]], seat))
+        if reuse:
+            return min(reuse)[2]
+        return min(fresh)[1] if fresh and fresh_ok else None
+
+    def shed(self) -> None:
+        """Sends operators home where the others already called in that day can take all their tasks, the least
+        busy first: each one sent home is one operator-day less."""
+        for g, k, day in sorted(self.called, key=lambda c: (len(self.tasks[c[0], c[1]]), c)):
+            seat = (g, k)
+            mine = [q for q in self.tasks[seat] if self.m.operator_options[q][g].day == day]
+            self.called.discard((g, k, day))
+            moved: list[tuple[int, Seat]] = []
+            for q in mine:
+                other = self.pick(q, avoid=seat, fresh_ok=False)
+                if other is None:
+                    break
+                self.drop(seat, q)
+                self.take(other, q)
+                moved.append((q, other))
+            if len(moved) < len(mine):  # not all of them: put back what moved
+                self.called.add((g, k, day))
+                for q, other in moved:
+                    self.drop(other, q)
+                    self.take(seat, q)
+
+    def swap(self, pos: int) -> Seat | None:
+        """Frees an operator for the position by moving the one task in the way to another free operator."""
+        for seat, called in self.seats(pos):
+            if not called or pos in self.tasks[seat]:
+                continue
+            opt = self.m.operator_options[pos][seat[0]]
+            blocking = [q for q in self.tasks[seat] if self.m.operator_options[q][seat[0]].start < opt.end
+                        and opt.start < self.m.operator_options[q][seat[0]].end]  # fmt: skip
+            if len(blocking) != 1:
+                continue
+            other = self.pick(blocking[0], avoid=seat)
+            if other is not None:
+                self.drop(seat, blocking[0])
+                self.take(other, blocking[0])
+                return seat
+        return None
+
+
 def fewest_operators_plan(m: AllocationModel, solution: dict[Var, int]) -> dict[Var, int] | None:
     """The same served requests and hosts, operators re-chosen to call in few: in start order, an operator already
     called in that day and free (the least qualified, then the one free the latest) before a new one (the most
-    qualified). None when it cannot staff every served request (the plan in hand stays)."""
-    qualified: dict[int, int] = defaultdict(int)
-    for per_pool in m.operator_options:
-        for g in per_pool:
-            qualified[g] += 1
-    free_at: dict[int, dict[int, int]] = defaultdict(dict)  # pool -> member slot -> minute it is free again
-    called: dict[tuple[int, int], set[int]] = defaultdict(set)  # (pool, day) -> member slots called in
+    qualified); where none is free, the one task in the way of a qualified operator moves to another. Then
+    operators whose tasks the others can take are sent home. If some request finds no operator, once more with the
+    requests that fewest operators may take first; None if that fails too (the plan in hand stays)."""
+    served = [p for p in range(len(m.cands)) if solution[m.served[p]]]
+    in_time = sorted(served, key=lambda p: (m.cands[p].start, m.cands[p].end, p))
+    scarce = sorted(served, key=lambda p: (len(m.operator_options[p]), m.cands[p].start, p))
+    for order in (in_time, scarce):
+        values = dict(solution)
+        for pos in served:
+            for g in m.operator_options[pos]:
+                values[m.operator[pos, g]] = 0
+        crews = _Crews(m, values)
+        if all(_staff(crews, pos) for pos in order):
+            crews.shed()
+            return complete_hint(m, values)
+    return _shed_from(m, solution, served)
+
+
+def _shed_from(m: AllocationModel, solution: dict[Var, int], served: list[int]) -> dict[Var, int]:
+    """The plan in hand with operators sent home where the others can take their tasks: always a plan."""
     values = dict(solution)
-    served = sorted((m.cands[p].start, m.cands[p].end, p) for p in range(len(m.cands)) if solution[m.served[p]])
-    for _s, _e, pos in served:
+    for pos in served:
         for g in m.operator_options[pos]:
             values[m.operator[pos, g]] = 0
-        for _ in range(m.cands[pos].operators_needed):
-            slot = _pick(m, pos, free_at, called, qualified)
-            if slot is None:
-                return None
-            g, k = slot
-            opt = m.operator_options[pos][g]
-            free_at[g][k] = opt.end
-            called[g, opt.day].add(k)
-            values[m.operator[pos, g]] += 1
+    crews = _Crews(m, values)
+    index = {o.id: i for i, o in enumerate(m.problem.operators)}
+    at = {pos: a for pos, a in zip(sorted(served), _events_of(m, solution), strict=True)}
+    for pos, ops in at.items():
+        for op in ops:
+            g = m.operator_pool_of[index[op]]
+            crews.take((g, m.operator_pools[g].members.index(index[op])), pos)
+    crews.shed()
     return complete_hint(m, values)
 
 
-def _pick(
-    m: AllocationModel,
-    pos: int,
-    free_at: dict[int, dict[int, int]],
-    called: dict[tuple[int, int], set[int]],
-    qualified: dict[int, int],
-) -> tuple[int, int] | None:
-    """The operator (pool, member slot) to take this position's next seat, see `fewest_operators_plan`."""
-    reuse: list[tuple[int, int, int, int]] = []
-    fresh: list[tuple[int, int, int]] = []
-    for g, opt in m.operator_options[pos].items():
-        busy_until = free_at[g]
-        for k in range(len(m.operator_pools[g].members)):
-            if busy_until.get(k, -(2**62)) > opt.start:
-                continue
-            if k in called[g, opt.day]:
-                reuse.append((qualified[g], -busy_until.get(k, 0), g, k))
-            else:
-                fresh.append((-qualified[g], g, k))
-                break  # the pool's other uncalled members are the same
-    if reuse:
-        _q, _f, g, k = min(reuse)
-        return g, k
-    if fresh:
-        _q, g, k = min(fresh)
-        return g, k
-    return None
+def _events_of(m: AllocationModel, solution: dict[Var, int]) -> list[list[str]]:
+    """The operators of each served position of the plan in hand, in position order (all are events here)."""
+    return [a.operators for a in assignments(m, solution.__getitem__)]
 
+
+def _staff(crews: _Crews, pos: int) -> bool:
+    for _ in range(crews.m.cands[pos].operators_needed):
+        seat = crews.pick(pos) or crews.swap(pos)
+        if seat is None:
+            return False
+        crews.take(seat, pos)
+    return True
