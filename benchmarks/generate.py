@@ -389,14 +389,14 @@ def operator_pools(
         reach = {home, (home + rng.choice([-1, 1])) % areas}
         if rng.random() < 0.3:
             reach.add((home + rng.choice([-2, 2])) % areas)
-        start, end = OPERATOR_SHIFTS[rng.randrange(len(OPERATOR_SHIFTS))]
+        shift_start, shift_end = OPERATOR_SHIFTS[rng.randrange(len(OPERATOR_SHIFTS))]
         oid = f"OPK{i + 1:03d}"
         ops.append(
             {
                 "id": oid,
                 "name": f"{NAMES[i % len(NAMES)]} {kecamatan[home]}",
                 "skills": sorted(rng.sample(SKILLS[:3], k=rng.choice([1, 2, 2, 3]))),
-                "shifts": [{"weekdays": WEEKDAYS, "start": start, "end": end}],
+                "shifts": [{"weekdays": WEEKDAYS, "start": shift_start, "end": shift_end}],
             }
         )
         for k in sorted(reach):

@@ -16,7 +16,7 @@ from allocator.planner.claims import term_values
 from allocator.planner.domain import Assignment
 from allocator.planner.errors import ConflictingPins
 from allocator.planner.greedy import published_tasks
-from allocator.planner.model import AllocationModel, Var, assignments, changes, complete_hint, hint
+from allocator.planner.model import AllocationModel, Var, assignments, changes, hint
 from allocator.planner.operator_level import fewest_operators_plan
 from allocator.planner.parts import (
     TERMS,
@@ -81,11 +81,13 @@ def only_fixed(m: AllocationModel, fixed: dict[int, Assignment]) -> dict[Var, in
 
 
 def _claim_nothing(comp: Part, level: int) -> None:
-    """Records the level's value in the plan in hand, with a bound that claims nothing (out of time)."""
+    """Records the level's value in the plan in hand, with the bound known without solving (out of time): optimal
+    only where the two meet."""
     m = comp.model
     assert m is not None and comp.solution is not None
     value = term_values(m.problem, comp.cands, comp.previous, assignments(m, comp.solution.__getitem__))[level]
-    comp.levels.append(Level(value, trivial_bound(comp, level), False))
+    bound = trivial_bound(comp, level)
+    comp.levels.append(Level(value, bound, value == bound))
 
 
 def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float) -> None:
@@ -147,7 +149,7 @@ def _greedy_serves_all(comp: Part, seconds: float) -> bool:
     assert m is not None
     if comp.floor is None or comp.greedy is None or m.kept:
         return False
-    values = complete_hint(m, comp.greedy)
+    values = comp.floor.respect(m, comp.greedy)
     best = trivial_bound(comp, 0)
     if term_values(m.problem, comp.cands, comp.previous, assignments(m, values.__getitem__))[0] != best:
         return False
@@ -168,9 +170,10 @@ def _start_from_floor(comp: Part) -> None:
     """The operator level starts from the better of the plan in hand and the fewest-operators first plan, and never
     ends above it (the floor)."""
     m = comp.model
-    assert m is not None and comp.solution is not None
-    current = complete_hint(m, comp.solution)
+    assert m is not None and comp.solution is not None and comp.floor is not None
+    current = comp.floor.respect(m, comp.solution)
     first = fewest_operators_plan(m, current)
+    first = comp.floor.respect(m, first) if first is not None else None
 
     def prefs(values: dict[Var, int]) -> int:
         return term_values(m.problem, comp.cands, comp.previous, assignments(m, values.__getitem__))[2]

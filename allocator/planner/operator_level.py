@@ -42,6 +42,26 @@ class OperatorFloor:
     the pools that may take them (None: any pool)."""
 
     rows: dict[int, list[tuple[frozenset[int] | None, list[int]]]] = field(default_factory=dict)
+    dominance: list[tuple[int, int, int]] = field(default_factory=list)  # (lesser pool, greater pool, day)
+
+    def respect(self, m: AllocationModel, values: dict[Var, int]) -> dict[Var, int]:
+        """The same plan with each lesser operator's day given to its greater one where only the lesser works: a
+        plan as good that meets the dominance rows, so a hint or a floor is taken as it is."""
+        out = dict(values)
+        at: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for p, per_pool in enumerate(m.operator_options):
+            for g, o in per_pool.items():
+                at[g, o.day].append(p)
+        changed = True
+        while changed:
+            changed = False
+            for lesser, greater, day in self.dominance:
+                mine = [p for p in at[lesser, day] if out[m.operator[p, lesser]]]
+                if mine and not any(out[m.operator[p, greater]] for p in at[greater, day]):
+                    for p in mine:
+                        out[m.operator[p, lesser]], out[m.operator[p, greater]] = 0, 1
+                    changed = True
+        return complete_hint(m, out)
 
     def bound(self, m: AllocationModel, served: set[int]) -> int:
         """The fewest operator-days any plan serving at least `served` can have."""
@@ -102,11 +122,11 @@ def add_operator_floor(m: AllocationModel) -> OperatorFloor:
             pools = within if within is not None else {g for p in clique for g in m.operator_options[p]}
             counts = [m.called_in[g, day] for g in sorted(pools) if (g, day) in m.called_in]
             m.model.add(sum(counts) >= sum(need[p] * m.served[p] for p in clique))
-    _add_dominance(m)
+    floor.dominance = _add_dominance(m)
     return floor
 
 
-def _add_dominance(m: AllocationModel) -> None:
+def _add_dominance(m: AllocationModel) -> list[tuple[int, int, int]]:
     """Per day, an operator never stays home while one qualified for less of that day (at the same times) works.
     One row per lesser operator, to the smallest greater one: a chain, not every pair."""
     options: dict[tuple[int, int], set[tuple[int, int, int]]] = defaultdict(set)
@@ -114,6 +134,7 @@ def _add_dominance(m: AllocationModel) -> None:
         for g, o in per_pool.items():
             if len(m.operator_pools[g].members) == 1:
                 options[g, o.day].add((pos, o.start, o.end))
+    pairs: list[tuple[int, int, int]] = []
     by_day: dict[int, list[int]] = defaultdict(list)
     for g, day in options:
         by_day[day].append(g)
@@ -124,6 +145,8 @@ def _add_dominance(m: AllocationModel) -> None:
             greater = next((g for g in pools[i + 1:] if mine <= options[g, day]), None)
             if greater is not None:
                 m.model.add(m.called_in[greater, day] >= m.called_in[lesser, day])
+                pairs.append((lesser, greater, day))
+    return pairs
 
 
 Seat = tuple[int, int]  # (operator pool, member slot)
