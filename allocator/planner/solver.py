@@ -28,7 +28,7 @@ from allocator.planner.errors import InvalidPlan
 from allocator.planner.explain import agendas, explain_unserved, missed_rehearsals, started_without_plan
 from allocator.planner.held import fixed_and_previous
 from allocator.planner.levels import restate_levels, solve_level
-from allocator.planner.model import AllocationModel, Workflow, assignments, build_model
+from allocator.planner.model import AllocationModel, Workflow, assignments, build_model, hint
 from allocator.planner.operator_level import (
     LARGE_OPERATOR_PART,
     OPERATOR_LEVEL_TIME_SHARES,
@@ -209,6 +209,9 @@ class _Run:
             if simple_for_operators(comp.model, bool(comp.fixed), bool(comp.previous)):
                 comp.floor = add_operator_floor(comp.model)
             hint_published(comp)
+            if comp.floor is not None and comp.greedy is not None:  # a hint that meets the dominance rows
+                comp.greedy = comp.floor.respect(comp.model, comp.greedy)
+                hint(comp.model, comp.greedy.items())
             for level, share in enumerate(OPERATOR_LEVEL_TIME_SHARES if comp.floor else LEVEL_TIME_SHARES):
                 now = _time.monotonic()
                 solve_level(comp, level, self.options, now + max(0.0, until - now) * share)
