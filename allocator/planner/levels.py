@@ -173,12 +173,12 @@ def _start_from_floor(comp: Part) -> None:
     assert m is not None and comp.solution is not None and comp.floor is not None
     current = comp.floor.respect(m, comp.solution)
     first = fewest_operators_plan(m, current)
-    first = comp.floor.respect(m, first) if first is not None else None
+    first = comp.floor.respect(m, first)
 
     def prefs(values: dict[Var, int]) -> int:
         return term_values(m.problem, comp.cands, comp.previous, assignments(m, values.__getitem__))[2]
 
-    best = current if first is None or prefs(first) >= prefs(current) else first
+    best = current if prefs(first) >= prefs(current) else first
     comp.solution = best
     hint(m, best.items())
     m.model.add(objective(m, 2) <= prefs(best))

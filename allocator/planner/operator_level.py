@@ -22,6 +22,7 @@ so their plans do not change.
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -248,33 +249,88 @@ class _Crews:
         return None
 
 
-def fewest_operators_plan(m: AllocationModel, solution: dict[Var, int]) -> dict[Var, int] | None:
-    """The same served requests and hosts, operators re-chosen to call in few: in start order, an operator already
-    called in that day and free (the least qualified, then the one free the latest) before a new one (the most
-    qualified); where none is free, the one task in the way of a qualified operator moves to another. Then
-    operators whose tasks the others can take are sent home. If some request finds no operator, once more with the
-    requests that fewest operators may take first; None if that fails too (the plan in hand stays)."""
+def fewest_operators_plan(m: AllocationModel, solution: dict[Var, int]) -> dict[Var, int]:
+    """The same served requests and hosts, operators re-chosen to call in few; the fewer of two constructions, each
+    followed by sending home the operators whose tasks the others can take:
+
+    - in start order, an operator already called in that day and free (the least qualified, then the one free the
+      latest) before a new one (the most qualified); where none is free, the one task in the way of a qualified
+      operator moves to another (once more with the requests fewest operators may take first if that fails);
+    - operator by operator, the one who can take the longest run of non-overlapping open requests takes it.
+
+    When neither staffs every served request, the plan in hand with operators sent home the same way."""
     served = [p for p in range(len(m.cands)) if solution[m.served[p]]]
-    in_time = sorted(served, key=lambda p: (m.cands[p].start, m.cands[p].end, p))
-    scarce = sorted(served, key=lambda p: (len(m.operator_options[p]), m.cands[p].start, p))
-    for order in (in_time, scarce):
-        values = dict(solution)
-        for pos in served:
-            for g in m.operator_options[pos]:
-                values[m.operator[pos, g]] = 0
-        crews = _Crews(m, values)
-        if all(_staff(crews, pos) for pos in order):
-            crews.shed()
-            return complete_hint(m, values)
-    return _shed_from(m, solution, served)
+    found = [plan for plan in (_in_order(m, solution, served), _by_runs(m, solution, served)) if plan is not None]
+    return min(found, key=lambda v: _operator_days(m, v)) if found else _shed_from(m, solution, served)
 
 
-def _shed_from(m: AllocationModel, solution: dict[Var, int], served: list[int]) -> dict[Var, int]:
-    """The plan in hand with operators sent home where the others can take their tasks: always a plan."""
+def _operator_days(m: AllocationModel, values: dict[Var, int]) -> int:
+    return sum(values[v] for v in m.called_in.values())
+
+
+def _cleared(m: AllocationModel, solution: dict[Var, int], served: list[int]) -> dict[Var, int]:
     values = dict(solution)
     for pos in served:
         for g in m.operator_options[pos]:
             values[m.operator[pos, g]] = 0
+    return values
+
+
+def _in_order(m: AllocationModel, solution: dict[Var, int], served: list[int]) -> dict[Var, int] | None:
+    in_time = sorted(served, key=lambda p: (m.cands[p].start, m.cands[p].end, p))
+    scarce = sorted(served, key=lambda p: (len(m.operator_options[p]), m.cands[p].start, p))
+    for order in (in_time, scarce):
+        values = _cleared(m, solution, served)
+        crews = _Crews(m, values)
+        if all(_staff(crews, pos) for pos in order):
+            crews.shed()
+            return complete_hint(m, values)
+    return None
+
+
+def _by_runs(m: AllocationModel, solution: dict[Var, int], served: list[int]) -> dict[Var, int] | None:
+    """Lazy greedy covering: each operator's run is the most open requests it can take one after another (earliest
+    end first); the operator with the longest run takes it, runs only shrink, so a stale length is an upper bound."""
+    values = _cleared(m, solution, served)
+    open_seats = {p: m.cands[p].operators_needed for p in served}
+    on_day: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for p in served:
+        for g, o in m.operator_options[p].items():
+            on_day[g, o.day].append(p)
+    for key in on_day:
+        on_day[key].sort(key=lambda p: (m.operator_options[p][key[0]].end, len(m.operator_options[p]), p))
+
+    def run(g: int, day: int) -> list[int]:
+        out: list[int] = []
+        free_from = -(2**62)
+        for p in on_day[g, day]:
+            opt = m.operator_options[p][g]
+            if open_seats[p] and opt.start >= free_from:
+                out.append(p)
+                free_from = opt.end
+        return out
+
+    heap = [(-len(on_day[g, day]), g, day, k) for (g, day) in on_day for k in range(len(m.operator_pools[g].members))]
+    heapq.heapify(heap)
+    while heap and any(open_seats.values()):
+        _stale, g, day, k = heapq.heappop(heap)
+        mine = run(g, day)
+        if not mine:
+            continue
+        if heap and len(mine) < -heap[0][0]:
+            heapq.heappush(heap, (-len(mine), g, day, k))
+            continue
+        for p in mine:
+            open_seats[p] -= 1
+            values[m.operator[p, g]] += 1
+    if any(open_seats.values()):
+        return None
+    return _shed_from(m, complete_hint(m, values), served)
+
+
+def _shed_from(m: AllocationModel, solution: dict[Var, int], served: list[int]) -> dict[Var, int]:
+    """The plan in hand with operators sent home where the others can take their tasks: always a plan."""
+    values = _cleared(m, solution, served)
     crews = _Crews(m, values)
     index = {o.id: i for i, o in enumerate(m.problem.operators)}
     at = {pos: a for pos, a in zip(sorted(served), _events_of(m, solution), strict=True)}

@@ -307,21 +307,30 @@ def _unplanned(cands: list[Candidates], served_refs: set[str]) -> list[Candidate
 
 def _explain(
     problem: Problem, options: SolveOptions, builder: CandidateBuilder, at: _Positions, parts: list[Part],
-    chosen: list[Assignment],
-) -> list[Unserved]:  # fmt: skip
-    """Why each planned request is unserved, with its alternatives. An unchanged part keeps its published
-    explanations: its reasons cannot have changed (they depend only on its own requests), and searching
-    alternatives again for every unserved request would cost more than the re-plan itself."""
+    chosen: list[Assignment], until: float,
+) -> tuple[list[Unserved], int]:  # fmt: skip
+    """Why each planned request is unserved, with its alternatives, and how many were left without alternatives
+    because the time limit came first (`until`: the plan must still be checked inside the limit). An unchanged part
+    keeps its published explanations: its reasons cannot have changed (they depend only on its own requests), and
+    searching alternatives again for every unserved request would cost more than the re-plan itself."""
     served_refs = {a.request for a in chosen}
     by_host, by_operator = agendas(problem, chosen)
     carried = {u.request: u for u in problem.previous_unserved}
     unchanged = {c.ref for comp in parts if comp.reused for c in comp.cands} & set(carried)
     unplanned = _unplanned(at.cands, served_refs)
     fresh = explain_unserved(problem, [c for c in unplanned if c.ref not in unchanged], by_host, by_operator, chosen)
+    skipped = 0
     if options.alternatives:
         finder = AlternativeFinder(builder, by_host, by_operator, chosen)
-        fresh = [u.model_copy(update={"alternatives": finder.find(problem.request(u.request))}) for u in fresh]
-    return fresh + [carried[c.ref] for c in unplanned if c.ref in unchanged]
+        searched = []
+        for u in fresh:
+            if _time.monotonic() >= until:
+                skipped += 1
+                searched.append(u)
+            else:
+                searched.append(u.model_copy(update={"alternatives": finder.find(problem.request(u.request))}))
+        fresh = searched
+    return fresh + [carried[c.ref] for c in unplanned if c.ref in unchanged], skipped
 
 
 def solve(
@@ -343,7 +352,10 @@ def solve(
     _Run(problem, options, parts, site, memo).run(deadline, _levels_end_share(at))
     placement = _place_rehearsals(problem, options, at, parts, deadline, memo)
     chosen = placement.assignments
-    unserved += _explain(problem, options, builder, at, parts, chosen)
+    # The validator's share of the limit: about a second per thousand assignments on this machine.
+    checking = min(0.5 + len(chosen) / 1000, 0.1 * options.time_limit_s)
+    explained, skipped = _explain(problem, options, builder, at, parts, chosen, deadline - checking)
+    unserved += explained
     terms = objective_terms(
         parts,
         placement,
@@ -358,7 +370,9 @@ def solve(
         gap=gap_of(terms),
         solve_seconds=round(clock() - t0, 4),
         components=len(parts),
-        warnings=at.warnings + [w for c in parts for w in c.warnings],
+        warnings=at.warnings
+        + [w for c in parts for w in c.warnings]
+        + ([f"alternatives not searched for {skipped} unserved requests: the time limit came first"] * bool(skipped)),
         preemption_offers=preemption_offers(
             problem, unserved, {at.cands[i].ref for i in at.fixed if at.cands[i].role is Role.EVENT}
         ),
