@@ -106,3 +106,23 @@ def test_the_validator_catches_a_reported_operator_count_the_plan_does_not_have(
              for t in plan.objective]  # fmt: skip
     inflated = plan.model_copy(update={"objective": terms})
     assert any("objective preferences: reports 50, the plan has 40" in v for v in validate_claims(prob, inflated))
+
+
+def test_alternatives_stop_where_the_time_limit_needs_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Searching alternatives for many unserved requests must not run the plan past its limit."""
+    import time
+
+    from allocator.planner.alternatives import AlternativeFinder
+
+    ops = [operator("A")]
+    reqs = [request(f"R{i}", "08:00", "09:00", service="operator") for i in range(6)]  # one operator: five unserved
+    real = AlternativeFinder.find
+
+    def slow(self: AlternativeFinder, req: Any) -> Any:
+        time.sleep(0.4)
+        return real(self, req)
+
+    monkeypatch.setattr(AlternativeFinder, "find", slow)
+    plan = solve(problem(operators=ops, requests=reqs), SolveOptions(time_limit_s=1))
+    assert len(plan.unserved) == 5 and plan.solve_seconds <= 2.0
+    assert any("alternatives not searched for" in w for w in plan.warnings)
