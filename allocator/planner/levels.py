@@ -17,7 +17,7 @@ from allocator.planner.domain import Assignment
 from allocator.planner.errors import ConflictingPins
 from allocator.planner.greedy import published_tasks
 from allocator.planner.model import AllocationModel, Var, assignments, changes, hint
-from allocator.planner.operator_level import fewest_operators_plan
+from allocator.planner.operator_level import fewest_operators_plan, worth_a_first_plan
 from allocator.planner.parts import (
     TERMS,
     Level,
@@ -172,8 +172,7 @@ def _start_from_floor(comp: Part) -> None:
     m = comp.model
     assert m is not None and comp.solution is not None and comp.floor is not None
     current = comp.floor.respect(m, comp.solution)
-    first = fewest_operators_plan(m, current)
-    first = comp.floor.respect(m, first)
+    first = comp.floor.respect(m, fewest_operators_plan(m, current)) if worth_a_first_plan(m) else current
 
     def prefs(values: dict[Var, int]) -> int:
         return term_values(m.problem, comp.cands, comp.previous, assignments(m, values.__getitem__))[2]
