@@ -10,7 +10,7 @@ from ortools.sat.python import cp_model
 
 from allocator.planner import operator_level
 from allocator.planner.domain import Problem, SolverStatus
-from allocator.planner.model import AllocationModel
+from allocator.planner.model import AllocationModel, complete_hint
 from allocator.planner.operator_level import OperatorFloor
 from allocator.planner.problem_io import parse_problem
 from allocator.planner.solver import SolveOptions, solve
@@ -126,3 +126,21 @@ def test_alternatives_stop_where_the_time_limit_needs_the_rest(monkeypatch: pyte
     plan = solve(problem(operators=ops, requests=reqs), SolveOptions(time_limit_s=1))
     assert len(plan.unserved) == 5 and plan.solve_seconds <= 2.0
     assert any("alternatives not searched for" in w for w in plan.warnings)
+
+
+def test_the_first_plan_calls_in_few_operators_from_a_wasteful_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three morning meetings on A, B, C and four afternoon ones on four of the others: seven operators called in.
+    The first plan re-staffs them with the four the day needs (A, B, C stay for the afternoon)."""
+    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
+    seen = _capture(monkeypatch)
+    solve(_two_crews())
+    (m, _floor), = seen  # fmt: skip
+    wasteful = dict.fromkeys(m.variables(), 0)
+    for pos in range(len(m.cands)):
+        wasteful[m.served[pos]] = 1
+        g = min(m.operator_options[pos], key=lambda g: len(m.operator_pools[g].members) == 3)  # not A, B, C's pool
+        wasteful[m.operator[pos, g]] = 1
+    assert sum(complete_hint(m, wasteful)[v] for v in m.called_in.values()) == 7
+    first = operator_level.fewest_operators_plan(m, wasteful)
+    assert sum(first[v] for v in m.called_in.values()) == 4
+    assert all(first[m.served[p]] == 1 for p in range(len(m.cands)))
