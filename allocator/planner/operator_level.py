@@ -212,25 +212,47 @@ class _Crews:
         return min(fresh)[1] if fresh and fresh_ok else None
 
     def shed(self) -> None:
-        """Sends operators home where the others already called in that day can take all their tasks, the least
-        busy first: each one sent home is one operator-day less."""
+        """Sends operators home where the others already called in that day can take all their tasks (a task may
+        push one of theirs on to a third one called in), the least busy first: each one is one operator-day less."""
         for g, k, day in sorted(self.called, key=lambda c: (len(self.tasks[c[0], c[1]]), c)):
             seat = (g, k)
             mine = [q for q in self.tasks[seat] if self.m.operator_options[q][g].day == day]
             self.called.discard((g, k, day))
-            moved: list[tuple[int, Seat]] = []
+            undo: list[tuple[Seat, Seat, int]] = []  # (from, to, task) in the order moved
             for q in mine:
-                other = self.pick(q, avoid=seat, fresh_ok=False)
-                if other is None:
+                if not self._rehome(seat, q, undo):
+                    self.called.add((g, k, day))
+                    for source, target, task in reversed(undo):
+                        self.drop(target, task)
+                        self.take(source, task)
                     break
-                self.drop(seat, q)
-                self.take(other, q)
-                moved.append((q, other))
-            if len(moved) < len(mine):  # not all of them: put back what moved
-                self.called.add((g, k, day))
-                for q, other in moved:
-                    self.drop(other, q)
-                    self.take(seat, q)
+
+    def _rehome(self, seat: Seat, q: int, undo: list[tuple[Seat, Seat, int]]) -> bool:
+        """Moves task `q` off `seat` to another operator called in, directly or by moving the one task in the way."""
+        other = self.pick(q, avoid=seat, fresh_ok=False)
+        if other is None:
+            for target, called in self.seats(q):
+                if not called or target == seat or q in self.tasks[target]:
+                    continue
+                g = target[0]
+                opt = self.m.operator_options[q][g]
+                blocking = [r for r in self.tasks[target] if self.m.operator_options[r][g].start < opt.end
+                            and opt.start < self.m.operator_options[r][g].end]  # fmt: skip
+                if len(blocking) != 1:
+                    continue
+                third = self.pick(blocking[0], avoid=target, fresh_ok=False)
+                if third is not None and third != seat:
+                    self.drop(target, blocking[0])
+                    self.take(third, blocking[0])
+                    undo.append((target, third, blocking[0]))
+                    other = target
+                    break
+        if other is None:
+            return False
+        self.drop(seat, q)
+        self.take(other, q)
+        undo.append((seat, other, q))
+        return True
 
     def swap(self, pos: int) -> Seat | None:
         """Frees an operator for the position by moving the one task in the way to another free operator."""
