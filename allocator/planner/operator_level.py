@@ -31,9 +31,9 @@ from allocator.planner.model import AllocationModel, Var, assignments, complete_
 
 LARGE_OPERATOR_PART = 24  # operators in a part from which the operator level gets its bounds and dominance rows
 # On such a load the operator level decides most of the plan: the served level gets half of a part's time (not
-# three quarters), and the levels end at 0.85 of the limit (not 0.68): no optional rehearsal is placed after them.
+# three quarters), and the levels end at 0.8 of the limit (not 0.68): no optional rehearsal is placed after them.
 OPERATOR_LEVEL_TIME_SHARES = (0.5, 0.5, 1.0)
-OPERATOR_LEVELS_END = 0.85
+OPERATOR_LEVELS_END = 0.8
 GLOBAL_CLIQUES_PER_DAY = 8  # the busiest moments of a day stated as rows (each row is as long as the moment)
 MAX_POOL_FOR_FIRST_PLAN = 8  # identical operators in one pool beyond which no first plan is built
 
