@@ -1,10 +1,11 @@
-"""Realistic loads for the planner: a district Kominfo office and a ministry data centre.
+"""Realistic loads for the planner: a district Kominfo office, a ministry data centre, and a province-wide event day.
 
 Shapes come from how these offices work: requests in office hours on a 30-minute grain, most small,
 a few large plenary events, the head of region's events first, some requests only for an operator, and
 overloaded days. Deterministic for a seed.
 
     python -m benchmarks.generate district --requests 300 --seed 1 > district.json
+    python -m benchmarks.generate operators --requests 1200 --seed 3 > province-day.json
     python -m benchmarks.generate example > config/example-problem.json
 """
 
@@ -366,6 +367,72 @@ def ministry(n: int, seed: int = 1, first_day: date = date(2027, 1, 4)) -> dict[
     return _office("Asia/Jakarta", first_day, hosts, operators, reqs)
 
 
+OPERATOR_SHIFTS = [("07:00", "15:00"), ("07:30", "16:00"), ("08:00", "17:00"), ("09:00", "17:00")]
+
+
+def operator_pools(
+    n: int, seed: int = 1, operators: int | None = None, day: date = date(2027, 3, 10)
+) -> dict[str, Any]:
+    """A province-wide event day (WITA): `n` operator-only sessions at kecamatan offices, run by trained operators
+    of the kecamatan (each trained for their own and one or two neighbouring ones, with some skills and one of
+    four shifts). Operators: `n // 4 + 80`, at most 400, unless given. Many more operators than any moment needs,
+    each qualified for a subset of sessions: the load on which the operator level (fewest operators called in)
+    decides the plan. No hosts, no travel (sessions are in the operator's own area), no workflow."""
+    rng = random.Random(seed)
+    count = operators if operators is not None else min(400, n // 4 + 80)
+    areas = max(4, count // 12)
+    kecamatan = [f"KEC-{k + 1:02d}" for k in range(areas)]
+    ops: list[dict[str, Any]] = []
+    trained: dict[str, list[str]] = {k: [] for k in kecamatan}
+    for i in range(count):
+        home = i % areas
+        reach = {home, (home + rng.choice([-1, 1])) % areas}
+        if rng.random() < 0.3:
+            reach.add((home + rng.choice([-2, 2])) % areas)
+        shift_start, shift_end = OPERATOR_SHIFTS[rng.randrange(len(OPERATOR_SHIFTS))]
+        oid = f"OPK{i + 1:03d}"
+        ops.append(
+            {
+                "id": oid,
+                "name": f"{NAMES[i % len(NAMES)]} {kecamatan[home]}",
+                "skills": sorted(rng.sample(SKILLS[:3], k=rng.choice([1, 2, 2, 3]))),
+                "shifts": [{"weekdays": WEEKDAYS, "start": shift_start, "end": shift_end}],
+            }
+        )
+        for k in sorted(reach):
+            trained[kecamatan[k]].append(oid)
+    reqs: list[dict[str, Any]] = []
+    zone = "Asia/Makassar"
+    for k in range(n):
+        area = kecamatan[k % areas] if k < areas else rng.choice(kecamatan)
+        slot = rng.randrange(0, 16)  # 07:30 .. 15:00 on the half hour
+        start = datetime.combine(day, time(7, 30)) + timedelta(minutes=30 * slot)
+        minutes = rng.choice([30, 30, 45, 60, 60, 90])
+        end = min(start + timedelta(minutes=minutes), datetime.combine(day, time(16, 45)))
+        unit = f"Kecamatan {area}"
+        req: dict[str, Any] = {
+            "ref": f"PRV-{k + 1:05d}",
+            "unit": unit,
+            "pic": {"name": f"{rng.choice(NAMES)} ({unit})", "email": f"pic.{k + 1}@prov.example.go.id"},
+            "title": rng.choice(TITLES).format(rng.choice(TOPICS)),
+            "timezone": zone,
+            "start": start.isoformat(timespec="minutes"),
+            "end": end.isoformat(timespec="minutes"),
+            "participants": rng.randrange(20, 200, 5),
+            "service": "operator",
+            "priority": "high" if rng.random() < 0.1 else "normal",
+            "status": "approved",
+            "venue": area,
+            "allowed_operators": trained[area],
+        }
+        if rng.random() < 0.3:
+            req["required_skills"] = [rng.choice(SKILLS[:3])]
+        reqs.append(req)
+    prob = _office(zone, day, [], ops, reqs)
+    prob["policy"]["operator_setup_min"] = 15
+    return prob
+
+
 def example() -> dict[str, Any]:
     """The README's example: one week at a district office, with a clash the head of region wins, a rehearsal,
     a new venue to survey, kits in short supply and a unit that can take another time."""
@@ -466,13 +533,15 @@ def example() -> dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("profile", choices=["district", "ministry", "example"])
+    ap.add_argument("profile", choices=["district", "ministry", "operators", "example"])
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workflow", action="store_true", help="venues, travel, kits, rehearsals, flexible windows")
     args = ap.parse_args()
     if args.profile == "example":
         data = example()
+    elif args.profile == "operators":
+        data = operator_pools(args.requests, args.seed)
     else:
         data = (district if args.profile == "district" else ministry)(args.requests, args.seed)
         if args.workflow:

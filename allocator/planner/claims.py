@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from zoneinfo import ZoneInfo
 
 from allocator.planner.candidates import Candidates, Role, to_minutes
 from allocator.planner.domain import Assignment, ObjectiveTerm, Problem, SolverStatus
@@ -49,22 +50,32 @@ def term_values(
                 continue
             chosen_ops = slot.operators
         days.update((o.operator, o.day) for o in c.operators if problem.operators[o.operator].id in chosen_ops)
+    # An optional rehearsal is placed after the levels, outside the part's positions: its operators' day counts too.
+    index = {o.id: i for i, o in enumerate(problem.operators)}
+    zone = ZoneInfo(problem.policy.timezone)
+    for a in chosen:
+        if a.rehearsal is not None:
+            day = a.rehearsal.start.astimezone(zone).date().toordinal()
+            days.update((index[o], day) for o in a.rehearsal.operators if o in index)
     prefs = weights.operator_days * len(days) + weights.oversized_licence * oversize
     return served, changed, prefs + weights.moved_from_requested * moved
 
 
-def objective_terms(parts: Sequence[Part], placement: Placement, mandatory_placed: int) -> list[ObjectiveTerm]:
-    """The three levels summed over the parts, then the rehearsals placed (mandatory ones count as placed)."""
-    terms = [
-        ObjectiveTerm(
-            name=name,
-            sense=sense,
-            value=sum(c.levels[i].value for c in parts),
-            bound=sum(c.levels[i].bound for c in parts),
-            optimal=all(c.levels[i].optimal for c in parts),
-        )
-        for i, (name, sense) in enumerate(TERMS)
-    ]
+def objective_terms(
+    parts: Sequence[Part], placement: Placement, mandatory_placed: int, plan_values: tuple[int, int, int]
+) -> list[ObjectiveTerm]:
+    """The three levels, their bounds summed over the parts and their values those of the whole plan
+    (`plan_values`, see `term_values`), then the rehearsals placed (mandatory ones count as placed). An operator
+    working in two parts on one day (an optional rehearsal placed after the levels) is called in once: the plan's
+    value may then fall below the parts' summed bound, which is lowered to it and claims nothing."""
+    terms = []
+    for i, (name, sense) in enumerate(TERMS):
+        bound = sum(c.levels[i].bound for c in parts)
+        value = plan_values[i]
+        proven = all(c.levels[i].optimal for c in parts) and value == bound
+        if sense == "minimize" and value < bound:
+            bound = value
+        terms.append(ObjectiveTerm(name=name, sense=sense, value=value, bound=bound, optimal=proven))
     terms.append(
         ObjectiveTerm(
             name="rehearsals",

@@ -28,8 +28,18 @@ def _peak(spans: list[tuple[int, int]], start: int, end: int) -> int:
 
 def _peak_count(spans: list[tuple[int, int, int]], start: int, end: int) -> int:
     """Most units in use at once inside [start, end), each span using its count."""
-    inside = [(max(s, start), min(e, end), n) for s, e, n in spans if s < end and start < e]
-    return max((sum(n for s, e, n in inside if s <= t < e) for t, _e, _n in inside), default=0)
+    # A sweep, not a sum per start: a pool of many identical operators holds hundreds of spans, and asking each of
+    # them at each start made the greedy plan quadratic per request (14 of 16 s of a 1,200-request day).
+    events: list[tuple[int, int]] = []
+    for s, e, n in spans:
+        if s < end and start < e:
+            events += [(max(s, start), n), (min(e, end), -n)]
+    events.sort()  # at equal times the ends (negative) first: [a, b) and [b, c) do not meet
+    now = top = 0
+    for _t, n in events:
+        now += n
+        top = max(top, now)
+    return top
 
 
 Pools = tuple[int | None, dict[int, int]]  # a host pool (None: no host) and operators by pool

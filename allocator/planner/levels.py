@@ -17,6 +17,7 @@ from allocator.planner.domain import Assignment
 from allocator.planner.errors import ConflictingPins
 from allocator.planner.greedy import published_tasks
 from allocator.planner.model import AllocationModel, Var, assignments, changes, hint
+from allocator.planner.operator_level import fewest_operators_plan, worth_a_first_plan
 from allocator.planner.parts import (
     TERMS,
     Level,
@@ -40,7 +41,30 @@ def trivial_bound(comp: Part, level: int) -> int:
     for c in comp.cands:
         if c.role is Role.EVENT:
             best[c.ref] = max(best.get(c.ref, 0), c.weight)  # a flexible request is served at one start at most
-    return (sum(best.values()), m.forced_changes, 0)[level]
+    if level == 2:
+        return _floor_bound(comp)
+    return (sum(best.values()), m.forced_changes)[level]
+
+
+def _floor_bound(comp: Part) -> int:
+    """The operator level's bound from overlapping requests, once the served level is held at serving everything
+    (then every request with one position is served); 0 otherwise."""
+    m = comp.model
+    assert m is not None
+    if comp.floor is None or not comp.levels or comp.levels[0].value < trivial_bound(comp, 0):
+        return 0
+    return m.problem.policy.preferences.operator_days * comp.floor.bound(m, set(range(len(m.cands))))
+
+
+def restate_levels(comp: Part) -> None:
+    """Each level's value recomputed from the part's final plan: the solver's own count of a term may run above what
+    the plan has (an operator counted as called in who does nothing), and the plan is what is claimed."""
+    m = comp.model
+    assert m is not None and comp.result is not None
+    values = term_values(m.problem, comp.cands, comp.previous, comp.result)
+    for lvl, value in zip(comp.levels, values, strict=False):
+        lvl.value = value
+        lvl.optimal = lvl.optimal and value == lvl.bound
 
 
 def only_fixed(m: AllocationModel, fixed: dict[int, Assignment]) -> dict[Var, int]:
@@ -59,11 +83,13 @@ def only_fixed(m: AllocationModel, fixed: dict[int, Assignment]) -> dict[Var, in
 
 
 def _claim_nothing(comp: Part, level: int) -> None:
-    """Records the level's value in the plan in hand, with a bound that claims nothing (out of time)."""
+    """Records the level's value in the plan in hand, with the bound known without solving (out of time): optimal
+    only where the two meet."""
     m = comp.model
     assert m is not None and comp.solution is not None
     value = term_values(m.problem, comp.cands, comp.previous, assignments(m, comp.solution.__getitem__))[level]
-    comp.levels.append(Level(value, trivial_bound(comp, level), False))
+    bound = trivial_bound(comp, level)
+    comp.levels.append(Level(value, bound, value == bound))
 
 
 def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float) -> None:
@@ -79,6 +105,10 @@ def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float) 
     if remaining <= 0.0 and comp.solution is not None:
         _claim_nothing(comp, level)
         return
+    if level == 0 and _greedy_serves_all(comp, remaining):
+        return
+    if level == 2 and comp.floor is not None and comp.solution is not None:
+        _start_from_floor(comp)
     together = level == 0 and bool(m.kept)
     if together and fits_around_published(comp, options, deadline):
         return
@@ -112,6 +142,47 @@ def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float) 
         _claim_nothing(comp, level)
         return
     _record(comp, level, solver, status, together, (expr, scale, slack))
+
+
+def _greedy_serves_all(comp: Part, seconds: float) -> bool:
+    """On a part simple for operators, a greedy plan that serves every request (checked against the model) is the
+    served level's optimum: no search, the level's time goes to the operator level."""
+    m = comp.model
+    assert m is not None
+    if comp.floor is None or comp.greedy is None or m.kept:
+        return False
+    values = comp.floor.respect(m, comp.greedy)
+    best = trivial_bound(comp, 0)
+    if term_values(m.problem, comp.cands, comp.previous, assignments(m, values.__getitem__))[0] != best:
+        return False
+    check = cp_model.CpSolver()
+    check.parameters.num_workers = 1
+    check.parameters.fix_variables_to_their_hinted_value = True
+    check.parameters.max_time_in_seconds = max(0.05, seconds / 4)
+    hint(m, values.items())
+    if check.solve(m.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    comp.solution = {v: check.value(v) for v in m.variables()}
+    comp.levels.append(Level(best, best, True))
+    m.model.add(objective(m, 0) >= best)
+    return True
+
+
+def _start_from_floor(comp: Part) -> None:
+    """The operator level starts from the better of the plan in hand and the fewest-operators first plan, and never
+    ends above it (the floor)."""
+    m = comp.model
+    assert m is not None and comp.solution is not None and comp.floor is not None
+    current = comp.floor.respect(m, comp.solution)
+    first = comp.floor.respect(m, fewest_operators_plan(m, current)) if worth_a_first_plan(m) else current
+
+    def prefs(values: dict[Var, int]) -> int:
+        return term_values(m.problem, comp.cands, comp.previous, assignments(m, values.__getitem__))[2]
+
+    best = current if prefs(first) >= prefs(current) else first
+    comp.solution = best
+    hint(m, best.items())
+    m.model.add(objective(m, 2) <= prefs(best))
 
 
 def _hold(comp: Part, level: int, expr: cp_model.LinearExprT) -> None:
@@ -214,7 +285,9 @@ def _record(
     else:
         # scale·prefs + slack ≥ scale·prefs + tie-breaks ≥ bound for every plan: prefs ≥ ⌈(bound − slack) / scale⌉
         bound = -(-(round(solver.best_objective_bound) - slack) // scale)
-        comp.levels.append(Level(value, bound, optimal))
+        if level == 2:
+            bound = max(bound, _floor_bound(comp))
+        comp.levels.append(Level(value, bound, optimal or value == bound))
     if level < len(TERMS) - 1:  # hold the value and start the next level from this plan
         m.model.add(expr >= value if TERMS[level][1] == "maximize" else expr <= value)
         hint(m, comp.solution.items())

@@ -36,6 +36,7 @@ from allocator.planner.model import (
     oversized_licences,
     served_weight,
 )
+from allocator.planner.operator_level import OperatorFloor
 from allocator.planner.workflow import KitHold
 
 TERMS = (("served_weight", "maximize"), ("changes", "minimize"), ("preferences", "minimize"))
@@ -117,6 +118,7 @@ class Part:
     result: list[Assignment] | None = None
     levels: list[Level] = field(default_factory=list)
     fallback: bool = False  # the plan in hand is the greedy or the fixed assignments: CP-SAT found none in time
+    floor: OperatorFloor | None = None  # the operator level's rows, on a part simple for operators (`operator_level`)
 
 
 # Of a part's time left when a level starts, the part it may use: a level that finishes early leaves the rest

@@ -42,8 +42,15 @@ from allocator.planner.explain import (
 )
 from allocator.planner.greedy import greedy_hint
 from allocator.planner.held import fixed_and_previous
-from allocator.planner.levels import solve_level
-from allocator.planner.model import AllocationModel, Workflow, assignments, build_model
+from allocator.planner.levels import restate_levels, solve_level
+from allocator.planner.model import AllocationModel, Workflow, assignments, build_model, hint
+from allocator.planner.operator_level import (
+    LARGE_OPERATOR_PART,
+    OPERATOR_LEVEL_TIME_SHARES,
+    OPERATOR_LEVELS_END,
+    add_operator_floor,
+    simple_for_operators,
+)
 from allocator.planner.parts import (
     EXACT_UP_TO,
     LEVEL_TIME_SHARES,
@@ -222,21 +229,27 @@ class _Run:
                 return
             assert comp.rebuild is not None
             comp.model = comp.rebuild(comp.stable)
+            if simple_for_operators(comp.model, bool(comp.fixed), bool(comp.previous)):
+                comp.floor = add_operator_floor(comp.model)
             hint_published(comp)
-            for level, share in enumerate(LEVEL_TIME_SHARES):
+            if comp.floor is not None and comp.greedy is not None:  # a hint that meets the dominance rows
+                comp.greedy = comp.floor.respect(comp.model, comp.greedy)
+                hint(comp.model, comp.greedy.items())
+            for level, share in enumerate(OPERATOR_LEVEL_TIME_SHARES if comp.floor else LEVEL_TIME_SHARES):
                 now = _time.monotonic()
                 solve_level(comp, level, self.options, now + max(0.0, until - now) * share)
             assert comp.model is not None and comp.solution is not None
             comp.result = assignments(comp.model, comp.solution.__getitem__)
+            restate_levels(comp)
         else:
             budget.deadline_for(comp)  # its share goes to the others
 
-    def run(self, deadline: float) -> None:
+    def run(self, deadline: float, levels_end_share: float = LEVELS_END) -> None:
         """Every part solved (or kept), surveying parts first and largest first; a part whose assumed surveys did
-        not take place is solved again."""
+        not take place is solved again. The levels end at `levels_end_share` of the time limit."""
         problem, options = self.problem, self.options
         reliance = SurveyReliance(problem, self.parts)
-        levels_end = max(_time.monotonic(), deadline - (1 - LEVELS_END) * options.time_limit_s)
+        levels_end = max(_time.monotonic(), deadline - (1 - levels_end_share) * options.time_limit_s)
         budget = Budget(self.parts, levels_end, options.workers)
         if options.reuse_unchanged and problem.previous_records:
             # The parts a record shows unchanged are recognised first, here: the changed ones then get both cores
@@ -263,6 +276,14 @@ class _Run:
                         if not reliance.held(comp):
                             budget.left += len(comp.cands)
                             pending.append(comp)
+
+
+def _levels_end_share(at: _Positions) -> float:
+    """Where the levels end: later on an operator-only load of many operators (no rehearsal to place, nothing
+    held), whose operator level needs the time, than where rehearsals and alternatives need theirs."""
+    simple = not at.optional and not at.fixed and not at.previous and all(c.role is Role.EVENT for c in at.cands)
+    many = len({o.operator for c in at.cands for o in c.operators}) >= LARGE_OPERATOR_PART
+    return OPERATOR_LEVELS_END if simple and many else LEVELS_END
 
 
 def _place_rehearsals(
@@ -309,11 +330,12 @@ def _unplanned(cands: list[Candidates], served_refs: set[str]) -> list[Candidate
 
 def _explain(
     problem: Problem, options: SolveOptions, builder: CandidateBuilder, at: _Positions, parts: list[Part],
-    chosen: list[Assignment],
-) -> list[Unserved]:  # fmt: skip
-    """Why each planned request is unserved, with its alternatives. An unchanged part keeps its published
-    explanations: its reasons cannot have changed (they depend only on its own requests), and searching
-    alternatives again for every unserved request would cost more than the re-plan itself."""
+    chosen: list[Assignment], until: float,
+) -> tuple[list[Unserved], int]:  # fmt: skip
+    """Why each planned request is unserved, with its alternatives, and how many were left without alternatives
+    because the time limit came first (`until`: the plan must still be checked inside the limit). An unchanged part
+    keeps its published explanations: its reasons cannot have changed (they depend only on its own requests), and
+    searching alternatives again for every unserved request would cost more than the re-plan itself."""
     served_refs = {a.request for a in chosen}
     by_host, by_operator = agendas(problem, chosen)
     carried = {u.request: u for u in problem.previous_unserved}
@@ -330,10 +352,18 @@ def _explain(
     fresh = explain_unserved(
         problem, [c for c in unplanned if c.ref not in unchanged], by_host, by_operator, chosen, standing
     )
+    skipped = 0
     if options.alternatives:
         finder = AlternativeFinder(builder, by_host, by_operator, chosen)
-        fresh = [u.model_copy(update={"alternatives": finder.find(problem.request(u.request))}) for u in fresh]
-    return fresh + [carried[c.ref] for c in unplanned if c.ref in unchanged]
+        searched = []
+        for u in fresh:
+            if _time.monotonic() >= until:
+                skipped += 1
+                searched.append(u)
+            else:
+                searched.append(u.model_copy(update={"alternatives": finder.find(problem.request(u.request))}))
+        fresh = searched
+    return fresh + [carried[c.ref] for c in unplanned if c.ref in unchanged], skipped
 
 
 def solve(
@@ -352,14 +382,20 @@ def solve(
     at = _positions(problem, builder, plannable, cache, _exact(options, plannable))
     parts, site = _split(problem, options, at, plannable, cache)
     memo = cache.digests if cache is not None else None
-    _Run(problem, options, parts, site, memo).run(deadline)
+    _Run(problem, options, parts, site, memo).run(deadline, _levels_end_share(at))
     placement = _place_rehearsals(problem, options, at, parts, deadline, memo)
     chosen = placement.assignments
     real_problem_bounds(parts)
     placement = real_placement_bound(placement, at.optional, chosen)
-    unserved += _explain(problem, options, builder, at, parts, chosen)
+    # The validator's share of the limit: about a second per thousand assignments on this machine.
+    checking = min(0.5 + len(chosen) / 1000, 0.1 * options.time_limit_s)
+    explained, skipped = _explain(problem, options, builder, at, parts, chosen, deadline - checking)
+    unserved += explained
     terms = objective_terms(
-        parts, placement, sum(1 for a in chosen if a.request in at.mandatory and a.rehearsal is not None)
+        parts,
+        placement,
+        sum(1 for a in chosen if a.request in at.mandatory and a.rehearsal is not None),
+        term_values(problem, at.cands, at.previous, chosen),
     )
     plan = Plan(
         assignments=sorted(chosen, key=lambda a: a.request),
@@ -369,7 +405,9 @@ def solve(
         gap=gap_of(terms),
         solve_seconds=round(clock() - t0, 4),
         components=len(parts),
-        warnings=at.warnings + [w for c in parts for w in c.warnings],
+        warnings=at.warnings
+        + [w for c in parts for w in c.warnings]
+        + ([f"alternatives not searched for {skipped} unserved requests: the time limit came first"] * bool(skipped)),
         restrictions=restrictions([*at.cands, *at.optional]),
         preemption_offers=_smallest_displacements(
             problem,
@@ -427,7 +465,7 @@ def first_come_first_served(problem: Problem, options: SolveOptions | None = Non
         m = build_model(problem, comp.cands, comp.fixed, comp.previous, workflow=comp.workflow)
         values = dict(greedy_hint(m, order="letter"))
         chosen += assignments(m, lambda v, values=values: values.get(v, 0))  # type: ignore[misc]
-    unserved += _explain(problem, options, builder, at, parts, chosen)
+    unserved += _explain(problem, options, builder, at, parts, chosen, float("inf"))[0]
     plan = Plan(
         assignments=sorted(chosen, key=lambda a: a.request),
         unserved=sorted(unserved, key=lambda u: u.request),

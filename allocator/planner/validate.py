@@ -230,8 +230,9 @@ def validate_plan(problem: Problem, plan: Plan) -> list[str]:
 
 
 def validate_claims(problem: Problem, plan: Plan) -> list[str]:
-    """What the plan says of itself must be true of it: the served weight and rehearsals it reports are those of its
-    assignments, no value lies beyond its bound, and only a term whose value meets its bound is called optimal.
+    """What the plan says of itself must be true of it: the served weight, preferences (operators called in per
+    day, oversized licences, moved starts) and rehearsals it reports are those of its assignments, no value lies
+    beyond its bound, and only a term whose value meets its bound is called optimal.
     Apart from `validate_plan`: a plan edited by hand (an accepted alternative) can be valid and no longer claim
     anything of itself."""
     out = []
@@ -240,6 +241,7 @@ def validate_claims(problem: Problem, plan: Plan) -> list[str]:
     actual = {
         "served_weight": sum(weights.get(reqs[a.request].priority, 0) for a in plan.assignments if a.request in reqs),
         "rehearsals": sum(1 for a in plan.assignments if a.rehearsal is not None),
+        "preferences": _preferences(problem, plan),
     }
     for t in plan.objective:
         if t.name in actual and t.value != actual[t.name]:
@@ -252,6 +254,33 @@ def validate_claims(problem: Problem, plan: Plan) -> list[str]:
     if plan.status.value == "optimal" and not all(t.optimal for t in plan.objective):
         out.append("status: optimal although a term is not proven")
     return out
+
+
+def _preferences(problem: Problem, plan: Plan) -> int:
+    """The preferences level of the plan's assignments: operators called in per site-local day (events, rehearsals,
+    surveys), host capacity steps above the smallest size that fits, flexible grain steps from the preferred start."""
+    zone = ZoneInfo(problem.policy.timezone)
+    weights = problem.policy.preferences
+    reqs = {r.ref: r for r in problem.requests}
+    hosts = {h.id: h for h in problem.hosts}
+    levels = sorted({h.capacity for h in problem.hosts})
+    days: set[tuple[str, object]] = set()
+    oversize = moved = 0
+    for a in plan.assignments:
+        req = reqs.get(a.request)
+        if req is None:
+            continue
+        start = a.start or req.start
+        days.update((o, start.astimezone(zone).date()) for o in a.operators)
+        for slot in (a.rehearsal, a.survey):
+            if slot is not None:
+                days.update((o, slot.start.astimezone(zone).date()) for o in slot.operators)
+        if a.host in hosts:
+            smallest = next((i for i, lv in enumerate(levels) if lv >= req.participants), 0)
+            oversize += levels.index(hosts[a.host].capacity) - smallest
+        moved += abs(int((start - req.start) / timedelta(minutes=problem.policy.flexible_grain_min)))
+    prefs = weights.operator_days * len(days) + weights.oversized_licence * oversize
+    return prefs + weights.moved_from_requested * moved
 
 
 def _office_day_problems(problem: Problem, slot: TaskSlot) -> list[str]:

@@ -49,8 +49,12 @@ def test_named_blockers_are_the_real_ones_and_outranked_ones_say_why_they_stay(p
         alone = solve(prob.model_copy(update={"requests": [req]}), SolveOptions(alternatives=False))
         if not named or alone.assignment_for(u.request) is None:
             continue  # it cannot be served even alone: no meeting is really in its way
-        first = {"priority": "head_of_region", "letter_date": date(2027, 1, 1)}  # outranks and precedes every other
+        # Released, and put above every other request (a tier of its own: no preference can outweigh it).
+        first = {"priority": "released", "letter_date": date(2027, 1, 1)}
         released = [r.model_copy(update=first) if r.ref == u.request else r
                     for r in prob.requests if r.ref not in named]  # fmt: skip
-        again = solve(prob.model_copy(update={"requests": released}), SolveOptions(time_limit_s=10, alternatives=False))
+        weights = {**prob.policy.priority_weights, "released": 1_000_000}
+        pol = prob.policy.model_copy(update={"priority_weights": weights})
+        again = solve(prob.model_copy(update={"requests": released, "policy": pol}),
+                      SolveOptions(time_limit_s=10, alternatives=False))  # fmt: skip
         assert again.assignment_for(u.request) is not None, (u.request, u.reason)

@@ -1,0 +1,146 @@
+"""The operator level on large operator pools: its lower bound from overlapping requests, its dominance rows (plans
+stay valid and as good), its first plan kept when the search finds nothing, and claims checked against the plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ortools.sat.python import cp_model
+
+from allocator.planner import operator_level
+from allocator.planner.domain import Problem, SolverStatus
+from allocator.planner.model import AllocationModel, complete_hint
+from allocator.planner.operator_level import OperatorFloor
+from allocator.planner.problem_io import parse_problem
+from allocator.planner.solver import SolveOptions, solve
+from allocator.planner.validate import validate_claims, validate_plan
+from benchmarks.generate import operator_pools
+from tests.planner.factories import operator, problem, request
+
+
+def _two_crews() -> Problem:
+    """Three meetings at 08:00 only A, B, C may run and four at 13:00 anyone may: at least four operators a day."""
+    ops = [operator(o) for o in "ABCDEFGH"]
+    early = [request(f"E{i}", "08:00", "09:00", service="operator", allowed_operators=["A", "B", "C"])
+             for i in range(3)]  # fmt: skip
+    late = [request(f"L{i}", "13:00", "14:00", service="operator") for i in range(4)]
+    return problem(operators=ops, requests=[*early, *late])
+
+
+def _capture(monkeypatch: pytest.MonkeyPatch) -> list[tuple[AllocationModel, OperatorFloor]]:
+    seen: list[tuple[AllocationModel, OperatorFloor]] = []
+    real = operator_level.add_operator_floor
+
+    def spy(m: AllocationModel) -> OperatorFloor:
+        floor = real(m)
+        seen.append((m, floor))
+        return floor
+
+    monkeypatch.setattr("allocator.planner.solver.add_operator_floor", spy)
+    return seen
+
+
+def test_the_lower_bound_is_the_most_operators_needed_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
+    seen = _capture(monkeypatch)
+    prob = _two_crews()
+    plan = solve(prob)
+    (m, floor), = seen  # fmt: skip
+    assert floor.bound(m, set(range(len(m.cands)))) == 4
+    group = next(iter(floor.rows.values()))
+    assert any(within is not None and len(clique) == 3 for within, clique in group)  # the A, B, C group's own row
+    prefs = plan.term("preferences")
+    assert prefs.value == prefs.bound == 40 and prefs.optimal and plan.status is SolverStatus.OPTIMAL
+    assert len({o for a in plan.assignments for o in a.operators}) == 4
+
+
+def test_the_bound_counts_only_what_is_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
+    seen = _capture(monkeypatch)
+    solve(_two_crews())
+    (m, floor), = seen  # fmt: skip
+    early = {p for p, c in enumerate(m.cands) if c.ref.startswith("E")}
+    assert floor.bound(m, early) == 3 and floor.bound(m, set()) == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_dominance_rows_keep_plans_valid_and_as_good(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    prob = parse_problem(operator_pools(40, seed))
+    with_rows = solve(prob, SolveOptions(time_limit_s=10))  # 90 operators: the rows are on
+    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 10**6)
+    without = solve(prob, SolveOptions(time_limit_s=10))
+    for plan in (with_rows, without):
+        assert validate_plan(prob, plan) == [] and validate_claims(prob, plan) == []
+    assert with_rows.term("served_weight").value == without.term("served_weight").value
+    assert with_rows.status is SolverStatus.OPTIMAL and without.status is SolverStatus.OPTIMAL
+    assert with_rows.term("preferences").value == without.term("preferences").value
+
+
+def test_an_operator_level_that_finds_nothing_keeps_the_first_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The served level is settled by the checked greedy plan; the operator level's search then comes back with
+    nothing: the plan is the fewest-operators first plan, serving everything, and claims only what it has."""
+    prob = parse_problem(operator_pools(40, 1))
+    real = cp_model.CpSolver
+
+    class Unlucky(real):  # type: ignore[misc, valid-type]
+        def solve(self, model: Any, *args: Any, **kw: Any) -> Any:
+            if self.parameters.fix_variables_to_their_hinted_value:
+                return super().solve(model, *args, **kw)  # the greedy plan's check
+            return cp_model.UNKNOWN
+
+    monkeypatch.setattr(cp_model, "CpSolver", Unlucky)
+    plan = solve(prob, SolveOptions(time_limit_s=5))  # raises InvalidPlan if a claim contradicted the plan
+    assert len(plan.assignments) == len(prob.requests)
+    assert plan.term("served_weight").optimal
+    used = len({o for a in plan.assignments for o in a.operators})
+    prefs = plan.term("preferences")
+    assert prefs.value == 10 * used and prefs.bound <= prefs.value
+    assert prefs.bound > 0  # the overlap bound, not a bound that claims nothing
+
+
+def test_the_validator_catches_a_reported_operator_count_the_plan_does_not_have() -> None:
+    prob = _two_crews()
+    plan = solve(prob)
+    terms = [t.model_copy(update={"value": t.value + 10, "bound": t.value + 10}) if t.name == "preferences" else t
+             for t in plan.objective]  # fmt: skip
+    inflated = plan.model_copy(update={"objective": terms})
+    assert any("objective preferences: reports 50, the plan has 40" in v for v in validate_claims(prob, inflated))
+
+
+def test_alternatives_stop_where_the_time_limit_needs_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Searching alternatives for many unserved requests must not run the plan past its limit."""
+    import time
+
+    from allocator.planner.alternatives import AlternativeFinder
+
+    ops = [operator("A")]
+    reqs = [request(f"R{i}", "08:00", "09:00", service="operator") for i in range(6)]  # one operator: five unserved
+    real = AlternativeFinder.find
+
+    def slow(self: AlternativeFinder, req: Any) -> Any:
+        time.sleep(0.4)
+        return real(self, req)
+
+    monkeypatch.setattr(AlternativeFinder, "find", slow)
+    plan = solve(problem(operators=ops, requests=reqs), SolveOptions(time_limit_s=1))
+    assert len(plan.unserved) == 5 and plan.solve_seconds <= 2.0
+    assert any("alternatives not searched for" in w for w in plan.warnings)
+
+
+def test_the_first_plan_calls_in_few_operators_from_a_wasteful_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three morning meetings on A, B, C and four afternoon ones on four of the others: seven operators called in.
+    The first plan re-staffs them with the four the day needs (A, B, C stay for the afternoon)."""
+    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
+    seen = _capture(monkeypatch)
+    solve(_two_crews())
+    (m, _floor), = seen  # fmt: skip
+    wasteful = dict.fromkeys(m.variables(), 0)
+    for pos in range(len(m.cands)):
+        wasteful[m.served[pos]] = 1
+        g = min(m.operator_options[pos], key=lambda g: len(m.operator_pools[g].members) == 3)  # not A, B, C's pool
+        wasteful[m.operator[pos, g]] = 1
+    assert sum(complete_hint(m, wasteful)[v] for v in m.called_in.values()) == 7
+    first = operator_level.fewest_operators_plan(m, wasteful)
+    assert sum(first[v] for v in m.called_in.values()) == 4
+    assert all(first[m.served[p]] == 1 for p in range(len(m.cands)))
