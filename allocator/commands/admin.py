@@ -373,15 +373,17 @@ def daemon_cmd(
 
 def demo_cmd(
     workdir: Annotated[Path, typer.Option(help="Working folder (wiped first).")] = Path("var/demo"),
-    example: Annotated[Path, typer.Option(help="The example problem to load.")] = Path("config/example-problem.json"),
+    example: Annotated[
+        Path | None, typer.Option(help="A problem file to load instead of the example office shipped in the package.")
+    ] = None,
     lang: Annotated[str, typer.Option(help="id or en")] = "id",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Skip the long timelines.")] = False,
 ) -> None:
     """The whole job on embedded defaults: SQLite, the Zoom sandbox, mail to files; finishes by itself."""
     from allocator.demo import run_demo
 
-    if not example.exists():
-        raise _fail(f"{example}: no such file (run from the project folder or pass --example)", 2)
+    if example is not None and not example.exists():
+        raise _fail(f"--example: {example}: no such file", 2)
     raise typer.Exit(run_demo(example, workdir, Console(width=140), lang=lang, quiet_timelines=quiet))
 
 
