@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -80,16 +81,38 @@ def requests_add(
         "participants": participants, "service": service, "priority": priority, "venue": venue,
         "pic": {"name": pic_name, "email": pic_email}, "submitted_at": datetime.now(UTC).isoformat(),
     }  # fmt: skip
+    errors, req = request_errors(data, store.policy().priority_weights, store.now(), pic_email)
+    if errors or req is None:
+        raise _fail("invalid request:\n  - " + "\n  - ".join(errors), 2) from None
+    version = store.save_request(req, actor=actor)
+    typer.echo(f"{req.ref}: " + (f"saved as version {version.version}" if version else "unchanged"))
+
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+EMAIL = re.compile(rf"[^@\s<>(),;:\"]+@{_LABEL}(?:\.{_LABEL})+")  # a local part, @, a dotted domain
+
+
+def request_errors(
+    data: dict[str, Any], tiers: dict[str, int], now: datetime, email: str | None
+) -> tuple[list[str], Request | None]:
+    """Every problem of a typed-in request at once (fields, e-mail, tier, a start in the past), each naming its
+    field, and the request when there are none."""
+    errors: list[str] = []
+    if email is not None and not EMAIL.fullmatch(email.strip()):
+        errors.append(f"pic_email: not an e-mail address: {email!r} (e.g. nama@dinas.go.id)")
+    priority = str(data.get("priority"))
+    if priority not in tiers:
+        errors.append(f"priority: unknown tier {priority!r} (known: {', '.join(sorted(tiers))})")
+    req: Request | None = None
     try:
         req = Request.model_validate(data)
     except ValidationError as exc:
-        problems = [m.replace("(problem): ", "request: ", 1) for m in validation_messages(exc)]
-        raise _fail("invalid request:\n  - " + "\n  - ".join(problems), 2) from None
-    tiers = store.policy().priority_weights
-    if req.priority not in tiers:
-        raise _fail(f"priority: unknown tier {req.priority!r} (known: {', '.join(sorted(tiers))})", 2)
-    version = store.save_request(req, actor=actor)
-    typer.echo(f"{req.ref}: " + (f"saved as version {version.version}" if version else "unchanged"))
+        errors += [m.replace("(problem): ", "", 1) for m in validation_messages(exc)]
+    if req is not None and req.start < now:
+        zone = req.timezone
+        errors.append(f"start: {local(req.start, zone):%Y-%m-%d %H:%M} {zone_abbrev(zone)} is in the past "
+                      f"(now {local(now, zone):%Y-%m-%d %H:%M} {zone_abbrev(zone)})")  # fmt: skip
+    return errors, (req if not errors else None)
 
 
 def _add_file(store: Store, file: Path, *, dry_run: bool, lang: Lang | None, rejects: Path | None, actor: str) -> int:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from allocator.commands.render import explain_request, print_plan
+from allocator.commands.render import TEXT, explain_request, print_plan
 from allocator.commands.store import register as register_store_commands
 from allocator.planner.domain import Plan, Problem
 from allocator.planner.errors import InvalidProblem, ViconError
@@ -68,9 +68,7 @@ def fail(exc: ViconError) -> typer.Exit:
 @app.command()
 def plan(
     problem: Annotated[Path, typer.Option("--problem", "-p", help="Problem JSON file (see `vicon schema problem`).")],
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Plan JSON file ('-': stdout).")
-    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Plan JSON file ('-': stdout).")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")] = 20.0,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Independent parts solved at once.")] = 2,
     lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.id,
@@ -101,21 +99,30 @@ def schema(name: Annotated[SchemaName, typer.Argument(help="problem or plan")]) 
     sys.stdout.write(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n")
 
 
-def _problem_and_plan(problem: Path | None, plan_file: Path | None, db: str | None) -> tuple[Problem, Plan]:
-    """From files when given, else the stored office and its published plan."""
+def _problem_and_plan(
+    problem: Path | None, plan_file: Path | None, db: str | None, ref: str | None = None
+) -> tuple[Problem, Plan, int | None]:
+    """From files when given, else the stored office and its published plan. A request `ref` the published plan
+    does not know yet (new since it) is explained from the plan the next re-plan would publish (a dry run); the
+    third value is then the published plan's id, else None."""
     if problem is None:
         from allocator.commands.store import _open
-        from allocator.service import current_problem
+        from allocator.service import current_problem, replan
 
         store = _open(db)
-        prob = current_problem(store)
         published = store.published_plan()
-        return prob, published.plan if published is not None else solve(prob)
+        prob = current_problem(store, published=published)
+        if published is None:
+            return prob, solve(prob), None
+        known = {a.request for a in published.plan.assignments} | {u.request for u in published.plan.unserved}
+        if ref is not None and ref not in known and ref in {r.ref for r in prob.requests}:
+            return prob, replan(store, actor="explain", dry_run=True).plan, published.id
+        return prob, published.plan, None
     prob = load_problem(problem)
     if plan_file is None:
-        return prob, solve(prob)
+        return prob, solve(prob), None
     try:
-        return prob, Plan.model_validate_json(plan_file.read_text(encoding="utf-8"))
+        return prob, Plan.model_validate_json(plan_file.read_text(encoding="utf-8")), None
     except (OSError, ValueError) as exc:
         raise InvalidProblem([f"{plan_file}: not a readable plan ({str(exc).splitlines()[0]})"]) from None
 
@@ -132,10 +139,12 @@ def explain(
 ) -> None:
     """Why a request is (not) served, and the nearest alternatives that would work."""
     try:
-        prob, result = _problem_and_plan(problem, plan_file, db)
+        prob, result, newer_than = _problem_and_plan(problem, plan_file, db, request)
     except ViconError as exc:
         raise fail(exc) from None
     console = Console(width=max(Console().width, 100))
+    if newer_than is not None:
+        console.print(TEXT[lang.value]["newcomer"].format(ref=request, plan=newer_than), soft_wrap=True)
     console.print(explain_request(prob, result, request, lang.value), soft_wrap=True, highlight=False)
     if request not in {r.ref for r in prob.requests}:
         raise typer.Exit(code=2)

@@ -46,6 +46,8 @@ TEXT: dict[str, dict[str, Any]] = {
         "survey_line": "survei lokasi: {when}, {venue}, oleh {ops}",
         "kits_line": "peralatan: {kits}; ambil {pickup}, kembali {due}",
         "not_served": "tidak terlayani: {reason} [{code}]",
+        "newcomer": "{ref} masuk setelah rencana {plan} diterbitkan; menurut re-plan berikutnya (pratinjau, belum "
+        "diterbitkan):",
     },
     "en": {
         "status": {"optimal": "optimal (proven)", "feasible": "feasible (not proven optimal)", "empty": "empty"},
@@ -78,6 +80,8 @@ TEXT: dict[str, dict[str, Any]] = {
         "survey_line": "venue survey: {when}, {venue}, by {ops}",
         "kits_line": "kits: {kits}; pick up {pickup}, return {due}",
         "not_served": "not served: {reason} [{code}]",
+        "newcomer": "{ref} arrived after plan {plan} was published; as the next re-plan would have it (a preview, "
+        "not published):",
     },
 }
 

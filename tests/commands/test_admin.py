@@ -184,3 +184,35 @@ def test_requests_add_reads_times_in_the_sites_zone_and_takes_zone_words(db: str
         assert two is not None and two.timezone == "Asia/Jakarta" and two.start.hour == 2
     finally:
         store.close()
+
+
+def test_requests_add_names_every_bad_field_at_once(db: str) -> None:
+    """A bad e-mail, an unknown tier, a start in the past and an end before the start all come in one answer."""
+    bad = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "BAD-1", "--unit", "Bappeda", "--title", "R",
+                              "--pic-name", "Sari", "--pic-email", "sari(at)bappeda", "--priority", "urgent",
+                              "--start", "2020-01-06T09:00", "--end", "2020-01-06T10:00"])  # fmt: skip
+    assert bad.exit_code == 2
+    assert "pic_email: not an e-mail address" in bad.output and "priority: unknown tier 'urgent'" in bad.output
+    past = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "BAD-2", "--unit", "Bappeda", "--title", "R",
+                               "--pic-name", "Sari", "--pic-email", "sari@bappeda.go.id",
+                               "--start", "2020-01-06T09:00", "--end", "2020-01-06T10:00"])  # fmt: skip
+    assert past.exit_code == 2 and "start: 2020-01-06 09:00 WITA is in the past" in past.output
+    both = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "BAD-3", "--unit", "Bappeda", "--title", "R",
+                               "--pic-name", "Sari", "--pic-email", "x@", "--start", "2027-01-06T11:00",
+                               "--end", "2027-01-06T10:00"])  # fmt: skip
+    assert both.exit_code == 2 and "pic_email" in both.output and "end" in both.output
+    assert "Traceback" not in bad.output + past.output + both.output
+
+
+def test_explain_a_newcomer_before_the_replan_tells_what_the_next_plan_would_do(db: str) -> None:
+    assert runner.invoke(app, ["replan", "--db", db]).exit_code == 0
+    add = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "NEW-BIG", "--unit", "Bappeda", "--title",
+                              "Rapat Akbar", "--start", "2027-01-06T09:30", "--end", "2027-01-06T11:00",
+                              "--participants", "5000", "--pic-name", "Sari", "--service", "link"])  # fmt: skip
+    assert add.exit_code == 0, add.output
+    out = runner.invoke(app, ["explain", "NEW-BIG", "--db", db, "--lang", "en"])
+    assert out.exit_code == 0, out.output
+    assert "arrived after plan 1 was published" in out.output and "not served:" in out.output
+    assert "not an active request" not in out.output
+    idn = runner.invoke(app, ["explain", "NEW-BIG", "--db", db])
+    assert "masuk setelah rencana 1 diterbitkan" in idn.output and "tidak terlayani" in idn.output
