@@ -11,9 +11,8 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
 
+from allocator.commands.fit import Col, fit_table, terminal
 from allocator.commands.intake_view import flag_words, intake_table, late_detail
 from allocator.commands.kits import kits_app
 from allocator.commands.store import ActorOpt, DbOpt, _fail, _open, _tenants
@@ -34,7 +33,6 @@ from allocator.store.repo import Store
 from zoom_client import ZoomTenants
 
 requests_app = typer.Typer(help="Requests: add, list, show, cancel.", no_args_is_help=True)
-console = Console(width=140)
 
 ZoomOpt = Annotated[
     Path | None,
@@ -122,7 +120,8 @@ def _add_file(store: Store, file: Path, *, dry_run: bool, lang: Lang | None, rej
     except IntakeFileError as exc:
         raise _fail(str(exc), 2) from None
     typer.echo(result.report.render(result.lang))
-    console.print(intake_table(result, store.policy().timezone))
+    console = terminal()
+    console.print(intake_table(result, store.policy().timezone, console.width))
     if rejects is not None and result.rejected:
         write_rejects(rejects, result)
         typer.echo(f"rejects → {rejects}")
@@ -149,13 +148,7 @@ def requests_list(
     assigned = {a.request: a for a in (published.plan.assignments if published else [])}
     unserved = {u.request for u in (published.plan.unserved if published else [])}
     zone = store.policy().timezone
-    table = Table(title=f"Requests ({zone_abbrev(zone)})", title_justify="left")
-    for col in ("ref", "when", "unit", "title", "seats", "priority", "status", "host", "operators", "flags"):
-        widths = {"ref": 13, "when": 16, "seats": 5, "priority": 14, "status": 20, "host": 6, "operators": 9,
-                  "flags": 12}  # fmt: skip
-        table.add_column(
-            col, no_wrap=True, overflow="ellipsis", min_width=widths.get(col), max_width=widths.get(col, 22)
-        )
+    rows = []
     for r in reqs:
         if not all_ and not r.status.active:
             continue
@@ -164,9 +157,18 @@ def requests_list(
         start = local(r.start, zone)
         host = (a.host or "-") if a else ""
         ops = ", ".join(a.operators) if a else ""
-        row = [r.ref, f"{start:%Y-%m-%d %H:%M}", r.unit, r.title, str(r.participants), r.priority]
-        table.add_row(*row, f"{r.status.value}/{state}", host, ops, ", ".join(flag_words(r.flags, short=True)))
-    console.print(table)
+        rows.append([r.ref, f"{start:%Y-%m-%d %H:%M}", r.unit, r.title, str(r.participants), r.priority,
+                     f"{r.status.value}/{state}", host, ops, ", ".join(flag_words(r.flags, short=True))])  # fmt: skip
+    console = terminal()
+    console.print(fit_table(f"Requests ({zone_abbrev(zone)})", REQUEST_COLS, rows, console.width))
+
+
+# ref, when, status and host are never cut (operators wrap); the stated drop order: flags, seats, priority, unit, title
+REQUEST_COLS = [
+    Col("ref", whole=True), Col("when", whole=True), Col("unit", drop=4), Col("title", drop=5),
+    Col("seats", drop=2, justify="right"), Col("priority", drop=3), Col("status", whole=True),
+    Col("host", whole=True), Col("operators"), Col("flags", drop=1),
+]  # fmt: skip
 
 
 @requests_app.command("show")
@@ -239,7 +241,7 @@ def replan_cmd(
     unknown = [ref for ref in confirm or [] if store.get_request(ref) is None]
     if unknown:
         raise _fail(f"--confirm: unknown request(s) {', '.join(unknown)}", 2)
-    with console.status("planning…"):
+    with terminal(stderr=True).status("planning…"):
         try:
             out = replan(
                 store,
@@ -407,7 +409,7 @@ def demo_cmd(
 
     if example is not None and not example.exists():
         raise _fail(f"--example: {example}: no such file", 2)
-    raise typer.Exit(run_demo(example, workdir, Console(width=140), lang=lang, quiet_timelines=quiet))
+    raise typer.Exit(run_demo(example, workdir, terminal(), lang=lang, quiet_timelines=quiet))
 
 
 def register(app: typer.Typer) -> None:

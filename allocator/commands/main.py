@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +12,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from allocator.commands.render import TEXT, explain_request, print_plan
+from allocator.commands.fit import terminal
+from allocator.commands.render import COMPACT_OVER, TEXT, PlanView, explain_request, print_plan
 from allocator.commands.store import register as register_store_commands
 from allocator.planner.domain import Plan, Problem
 from allocator.planner.errors import InvalidProblem, ViconError
@@ -60,6 +62,42 @@ class SchemaName(StrEnum):
     plan = "plan"
 
 
+class InvalidOptions(ViconError):
+    """Command-line options that do not fit the office; each message names its option."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+def plan_view(
+    prob: Problem,
+    *,
+    day: str | None,
+    host: str | None,
+    operator: str | None,
+    unit: str | None,
+    unserved: bool,
+    full: bool,
+) -> PlanView:
+    """The filters of `vicon plan`, checked against the office: an unknown host or operator, or a day that is not
+    a date, is an error naming the option."""
+    problems: list[str] = []
+    when: date | None = None
+    if day is not None:
+        try:
+            when = date.fromisoformat(day.strip())
+        except ValueError:
+            problems.append(f"--day: not a date: {day!r} (e.g. 2027-01-05)")
+    if host is not None and host not in {h.id for h in prob.hosts}:
+        problems.append(f"--host: unknown host {host!r} (known: {', '.join(h.id for h in prob.hosts)})")
+    if operator is not None and operator not in {o.id for o in prob.operators}:
+        problems.append(f"--operator: unknown operator {operator!r} (known: {', '.join(o.id for o in prob.operators)})")
+    if problems:
+        raise InvalidOptions(problems)
+    return PlanView(day=when, host=host, operator=operator, unit=unit, unserved_only=unserved, full=full)
+
+
 def fail(exc: ViconError) -> typer.Exit:
     err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(code=2)
@@ -73,18 +111,27 @@ def plan(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Independent parts solved at once.")] = 2,
     lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.id,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary, no timelines.")] = False,
+    day: Annotated[str | None, typer.Option("--day", help="Only this site-local day (2027-01-05).")] = None,
+    host: Annotated[str | None, typer.Option("--host", help="Only this host's timeline.")] = None,
+    operator: Annotated[str | None, typer.Option("--operator", help="Only this operator's timeline.")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Only requests of units whose name contains this.")] = None,
+    unserved: Annotated[bool, typer.Option("--unserved", help="Only the unserved requests and why.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help=f"Every timeline even of a plan over {COMPACT_OVER} requests.")
+    ] = False,
 ) -> None:
     """Plan a problem file: assign hosts and operators, explain what cannot be served."""
     try:
         prob = load_problem(problem)
+        view = plan_view(prob, day=day, host=host, operator=operator, unit=unit, unserved=unserved, full=full)
         result = solve(prob, SolveOptions(time_limit_s=time_limit, workers=workers))
     except ViconError as exc:
         raise fail(exc) from None
-    console = Console(width=max(Console().width, 120), stderr=out == Path("-"))  # keep stdout for the JSON
+    console = terminal(stderr=out == Path("-"))  # keep stdout for the JSON
     if quiet:
         console.print(result.status.value, f"{len(result.assignments)} served, {len(result.unserved)} unserved")
     else:
-        print_plan(prob, result, console, lang=lang.value)
+        print_plan(prob, result, console, lang=lang.value, view=view)
     if out == Path("-"):
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif out is not None:
@@ -142,10 +189,10 @@ def explain(
         prob, result, newer_than = _problem_and_plan(problem, plan_file, db, request)
     except ViconError as exc:
         raise fail(exc) from None
-    console = Console(width=max(Console().width, 100))
+    console = terminal()
     if newer_than is not None:
         console.print(TEXT[lang.value]["newcomer"].format(ref=request, plan=newer_than), soft_wrap=True)
-    console.print(explain_request(prob, result, request, lang.value), soft_wrap=True, highlight=False)
+    console.print(explain_request(prob, result, request, lang.value), highlight=False)  # wrapped at words
     if request not in {r.ref for r in prob.requests}:
         raise typer.Exit(code=2)
 
