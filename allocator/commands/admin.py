@@ -7,7 +7,7 @@ import logging
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from pydantic import ValidationError
@@ -15,6 +15,9 @@ from pydantic import ValidationError
 from allocator.commands.fit import Col, fit_table, terminal
 from allocator.commands.intake_view import flag_words, intake_table, late_detail
 from allocator.commands.kits import kits_app
+from allocator.commands.lang import LangOpt, site_lang, stamp
+from allocator.commands.report_rows import daemon_row, replan_report
+from allocator.commands.reports import NotificationCounts, PublishedRow, RequestRow, RequestsList, StatusReport
 from allocator.commands.store import ActorOpt, DbOpt, _fail, _open, _tenants
 from allocator.daemon import Daemon, DaemonSettings, MailNotifier
 from allocator.intake import IntakeFileError, read_file, write_rejects
@@ -139,6 +142,7 @@ def _add_file(store: Store, file: Path, *, dry_run: bool, lang: Lang | None, rej
 def requests_list(
     db: DbOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="Include past, cancelled and rejected requests.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON (`vicon schema requests-list`).")] = False,
 ) -> None:
     """Requests with their current assignment."""
     store = _open(db)
@@ -148,17 +152,27 @@ def requests_list(
     assigned = {a.request: a for a in (published.plan.assignments if published else [])}
     unserved = {u.request for u in (published.plan.unserved if published else [])}
     zone = store.policy().timezone
-    rows = []
+    listed: list[RequestRow] = []
     for r in reqs:
         if not all_ and not r.status.active:
             continue
         a = assigned.get(r.ref)
-        state = "served" if a else ("unserved" if r.ref in unserved else "not planned")
-        start = local(r.start, zone)
-        host = (a.host or "-") if a else ""
-        ops = ", ".join(a.operators) if a else ""
-        rows.append([r.ref, f"{start:%Y-%m-%d %H:%M}", r.unit, r.title, str(r.participants), r.priority,
-                     f"{r.status.value}/{state}", host, ops, ", ".join(flag_words(r.flags, short=True))])  # fmt: skip
+        state: Literal["served", "unserved", "not planned"] = (
+            "served" if a else ("unserved" if r.ref in unserved else "not planned")
+        )
+        listed.append(RequestRow(ref=r.ref, start=local(r.start, zone), end=local(r.end, zone), unit=r.unit,
+                                 title=r.title, participants=r.participants, priority=r.priority,
+                                 status=r.status.value, plan_state=state, host=a.host if a else None,
+                                 operators=list(a.operators) if a else [], flags=list(r.flags)))  # fmt: skip
+    if as_json:
+        RequestsList(zone=zone, zone_abbrev=zone_abbrev(zone), requests=listed).emit()
+        return
+    rows = [
+        [x.ref, f"{x.start:%Y-%m-%d %H:%M}", x.unit, x.title, str(x.participants), x.priority,
+         f"{x.status}/{x.plan_state}", (x.host or "-") if x.plan_state == "served" else "", ", ".join(x.operators),
+         ", ".join(flag_words(x.flags, short=True))]
+        for x in listed
+    ]  # fmt: skip
     console = terminal()
     console.print(fit_table(f"Requests ({zone_abbrev(zone)})", REQUEST_COLS, rows, console.width))
 
@@ -235,6 +249,7 @@ def replan_cmd(
     ] = False,
     db: DbOpt = None,
     actor: ActorOpt = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON (`vicon schema replan`).")] = False,
 ) -> None:
     """Plan the stored requests again and publish; prints which requests gain, lose or move, and why."""
     store = _open(db)
@@ -252,6 +267,9 @@ def replan_cmd(
             )
         except ViconError as exc:
             raise _fail(str(exc), 2) from None
+    if as_json:
+        replan_report(out, dry_run=dry_run).emit()
+        return
     plan = out.plan
     typer.echo(f"{'would publish' if dry_run else 'published'} plan"
                f"{'' if dry_run or out.published is None else ' ' + str(out.published.plan_id)}: "
@@ -294,57 +312,129 @@ def unpin_cmd(ref: str, db: DbOpt = None, actor: ActorOpt = "cli") -> None:
     typer.echo(f"{ref}: unpinned" if store.remove_pin(ref, actor=actor) else f"{ref}: was not pinned")
 
 
+STATUS_TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "plan": "rencana {id} (diterbitkan {at} oleh {by}): {served} terlayani, {unserved} tidak terlayani, "
+        "{status}, celah {gap:.2%}",
+        "no_plan": "rencana: belum ada yang diterbitkan",
+        "outbox": "antrean Zoom: {counts}",
+        "empty": "kosong",
+        "budget": "sisa kuota buat/ubah rapat Zoom hari ini: {hosts}",
+        "notes": "notifikasi: {sent} terkirim, {pending} menunggu, {retrying} dicoba lagi, {gave_up} gagal, "
+        "{held} ditahan",
+        "next_retry": "; coba lagi berikutnya {at}",
+        "failed": "  gagal: {what}",
+        "daemon": "daemon: {role}, re-plan terakhir: {last}",
+        "leader": "pemimpin",
+        "follower": "pengikut",
+        "db_down": "  basis data tidak tersedia sejak {at} (langkah-langkah dicoba ulang)",
+        "next": "  berikutnya {job}: {at}",
+        "error": "  galat: {e}",
+        "no_daemon": "daemon: tidak ada berkas status (tidak berjalan di sini)",
+    },
+    "en": {
+        "plan": "plan {id} (published {at} by {by}): {served} served, {unserved} unserved, {status}, gap {gap:.2%}",
+        "no_plan": "plan: none published yet",
+        "outbox": "Zoom outbox: {counts}",
+        "empty": "empty",
+        "budget": "Zoom create/update budget left today: {hosts}",
+        "notes": "notifications: {sent} sent, {pending} pending, {retrying} retrying, {gave_up} failed (given up), "
+        "{held} held",
+        "next_retry": "; next retry {at}",
+        "failed": "  failed: {what}",
+        "daemon": "daemon: {role}, last re-plan: {last}",
+        "leader": "leader",
+        "follower": "follower",
+        "db_down": "  the database has been unavailable since {at} (steps retrying)",
+        "next": "  next {job}: {at}",
+        "error": "  error: {e}",
+        "no_daemon": "daemon: no status file (not running here)",
+    },
+}
+OUTBOX_WORDS = {
+    "id": {"pending": "menunggu", "in_progress": "dikerjakan", "done": "selesai", "failed": "gagal",
+           "superseded": "digantikan"},
+    "en": {"pending": "pending", "in_progress": "in progress", "done": "done", "failed": "failed",
+           "superseded": "superseded"},
+}  # fmt: skip
+PLAN_STATUS = {"id": {"optimal": "optimal", "feasible": "layak", "empty": "kosong"}}
+
+
 def status_cmd(
     db: DbOpt = None,
     status_file: Annotated[Path, typer.Option(help="Where a running daemon writes its status.")] = Path(
         "var/daemon-status.json"
     ),
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON (`vicon schema status`).")] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Plan version and gaps, Zoom outbox backlog, hosts' daily budgets, and the daemon's next jobs."""
     store = _open(db)
+    policy = store.policy()
+    zone, words = policy.timezone, site_lang(lang, policy)
     published = store.published_plan()
-    report: dict[str, object] = {"plan": None}
+    plan = None
     if published is not None:
         p = published.plan
-        report["plan"] = {
-            "id": published.id, "published_at": published.published_at.isoformat(), "by": published.actor,
-            "served": len(p.assignments), "unserved": len(p.unserved), "status": p.status.value, "gap": p.gap,
-        }  # fmt: skip
-    report["outbox"] = store.outbox_counts()
+        plan = PublishedRow(
+            id=published.id, published_at=local(published.published_at, zone), by=published.actor,
+            served=len(p.assignments), unserved=len(p.unserved), status=p.status.value, gap=p.gap,
+        )  # fmt: skip
     used = store.budget_used()
-    report["zoom_daily_budget_left"] = {h.zoom_user: 100 - used.get(h.zoom_user, 0) for h in store.hosts()}
     notes = notification_status(store)
-    report["notifications"] = notes.summary()
-    report["notification_problems"] = [f"{key}: {err}" for key, err in notes.problems]
+    daemon = None
     if status_file.exists():
-        report["daemon"] = json.loads(status_file.read_text())
+        try:
+            daemon = daemon_row(json.loads(status_file.read_text(encoding="utf-8")), zone)
+        except (OSError, ValueError) as exc:
+            raise _fail(f"--status-file: {status_file}: not a daemon status file ({exc})", 2) from None
+    report = StatusReport(
+        zone=zone, zone_abbrev=zone_abbrev(zone), plan=plan, outbox=store.outbox_counts(),
+        zoom_daily_budget_left={h.zoom_user: 100 - used.get(h.zoom_user, 0) for h in store.hosts()},
+        notifications=NotificationCounts(
+            sent=notes.sent, pending=notes.pending, retrying=notes.retrying, gave_up=notes.gave_up, held=notes.held,
+            next_attempt_at=local(notes.next_attempt_at, zone) if notes.next_attempt_at else None,
+            problems=[f"{key}: {err}" for key, err in notes.problems],
+        ),
+        daemon=daemon,
+    )  # fmt: skip
     if as_json:
-        typer.echo(json.dumps(report, indent=1, default=str))
+        report.emit()
         return
-    plan = report["plan"]
-    if isinstance(plan, dict):
-        typer.echo(f"plan {plan['id']} (published {plan['published_at'][:16]} UTC by {plan['by']}): {plan['served']} "
-                   f"served, {plan['unserved']} unserved, {plan['status']}, gap {plan['gap']:.2%}")  # fmt: skip
+    for line in status_lines(report, words):
+        typer.echo(line)
+
+
+def status_lines(report: StatusReport, lang: str) -> list[str]:
+    """`vicon status` in one language, every time in the site's zone with its abbreviation."""
+    t, zone = STATUS_TEXT[lang], report.zone
+    out: list[str] = []
+    if report.plan is not None:
+        p = report.plan
+        status = PLAN_STATUS.get(lang, {}).get(p.status, p.status)
+        out.append(t["plan"].format(id=p.id, at=stamp(p.published_at, zone, lang), by=p.by, served=p.served,
+                                    unserved=p.unserved, status=status, gap=p.gap))  # fmt: skip
     else:
-        typer.echo("plan: none published yet")
-    typer.echo(f"Zoom outbox: {report['outbox'] or 'empty'}")
-    typer.echo("Zoom create/update budget left today: "
-               + ", ".join(f"{k} {v}" for k, v in report["zoom_daily_budget_left"].items()))  # type: ignore[attr-defined]  # fmt: skip
-    typer.echo(str(report["notifications"]))
-    for problem in notes.problems:
-        typer.echo(f"  failed: {problem[0]}: {problem[1]}")
-    daemon = report.get("daemon")
-    if isinstance(daemon, dict):
-        typer.echo(f"daemon: leader={daemon.get('leader')}, last re-plan: {daemon.get('last_replan_summary') or '-'}")
-        if daemon.get("database_down_since"):
-            typer.echo(f"  the database has been unavailable since {daemon['database_down_since']} (steps retrying)")
-        for job, at in sorted(daemon.get("next_jobs", {}).items()):
-            typer.echo(f"  next {job}: {at}")
-        for e in daemon.get("errors", []):
-            typer.echo(f"  error: {e}")
-    else:
-        typer.echo("daemon: no status file (not running here)")
+        out.append(t["no_plan"])
+    counts = ", ".join(f"{n} {OUTBOX_WORDS[lang].get(k, k)}" for k, n in sorted(report.outbox.items()) if n)
+    out.append(t["outbox"].format(counts=counts or t["empty"]))
+    out.append(t["budget"].format(hosts=", ".join(f"{k} {v}" for k, v in report.zoom_daily_budget_left.items())))
+    n = report.notifications
+    line = t["notes"].format(sent=n.sent, pending=n.pending, retrying=n.retrying, gave_up=n.gave_up, held=n.held)
+    if n.next_attempt_at is not None and n.retrying:
+        line += t["next_retry"].format(at=stamp(n.next_attempt_at, zone, lang))
+    out.append(line)
+    out += [t["failed"].format(what=what) for what in n.problems]
+    d = report.daemon
+    if d is None:
+        out.append(t["no_daemon"])
+        return out
+    out.append(t["daemon"].format(role=t["leader"] if d.leader else t["follower"], last=d.last_replan_summary or "-"))
+    if d.database_down_since is not None:
+        out.append(t["db_down"].format(at=stamp(d.database_down_since, zone, lang)))
+    out += [t["next"].format(job=job, at=stamp(at, zone, lang)) for job, at in sorted(d.next_jobs.items())]
+    out += [t["error"].format(e=e) for e in d.errors]
+    return out
 
 
 NotifyConfigOpt = Annotated[

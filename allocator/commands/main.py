@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 
 from allocator.commands.fit import terminal
 from allocator.commands.render import COMPACT_OVER, TEXT, PlanView, explain_request, print_plan
+from allocator.commands.report_rows import explain_report, plan_summary
+from allocator.commands.reports import REPORTS
 from allocator.commands.store import register as register_store_commands
 from allocator.planner.domain import Plan, Problem
 from allocator.planner.errors import InvalidProblem, ViconError
@@ -57,9 +60,7 @@ class Lang(StrEnum):
     en = "en"
 
 
-class SchemaName(StrEnum):
-    problem = "problem"
-    plan = "plan"
+SchemaName = StrEnum("SchemaName", {n: n for n in ("problem", "plan", *REPORTS)})  # type: ignore[misc]
 
 
 class InvalidOptions(ViconError):
@@ -119,6 +120,7 @@ def plan(
     full: Annotated[
         bool, typer.Option("--full", help=f"Every timeline even of a plan over {COMPACT_OVER} requests.")
     ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The summary as JSON (`vicon schema plan-summary`).")] = False,
 ) -> None:
     """Plan a problem file: assign hosts and operators, explain what cannot be served."""
     try:
@@ -127,8 +129,12 @@ def plan(
         result = solve(prob, SolveOptions(time_limit_s=time_limit, workers=workers))
     except ViconError as exc:
         raise fail(exc) from None
-    console = terminal(stderr=out == Path("-"))  # keep stdout for the JSON
-    if quiet:
+    console = terminal(stderr=out == Path("-") or as_json)  # keep stdout for the JSON
+    if as_json:
+        if out == Path("-"):
+            raise fail(InvalidOptions(["--json: not with --out - (both would write to stdout)"]))
+        plan_summary(prob, result).emit()
+    elif quiet:
         console.print(result.status.value, f"{len(result.assignments)} served, {len(result.unserved)} unserved")
     else:
         print_plan(prob, result, console, lang=lang.value, view=view)
@@ -140,9 +146,12 @@ def plan(
 
 
 @app.command()
-def schema(name: Annotated[SchemaName, typer.Argument(help="problem or plan")]) -> None:
-    """Print the JSON Schema of the problem or plan file format."""
-    model = Problem if name is SchemaName.problem else Plan
+def schema(
+    name: Annotated[SchemaName, typer.Argument(help="problem, plan, or a --json report: " + ", ".join(REPORTS))],
+) -> None:
+    """Print the JSON Schema of the problem or plan file format, or of a command's --json report."""
+    models: dict[str, type[BaseModel]] = {"problem": Problem, "plan": Plan, **REPORTS}
+    model = models[name.value]
     sys.stdout.write(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n")
 
 
@@ -183,12 +192,19 @@ def explain(
     plan_file: Annotated[Path | None, typer.Option("--plan", help="A plan JSON written by `vicon plan --out`.")] = None,
     lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.id,
     db: Annotated[str | None, typer.Option("--db", envvar="VICON_DATABASE_URL", help="Database URL.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON (`vicon schema explain`).")] = False,
 ) -> None:
     """Why a request is (not) served, and the nearest alternatives that would work."""
     try:
         prob, result, newer_than = _problem_and_plan(problem, plan_file, db, request)
     except ViconError as exc:
         raise fail(exc) from None
+    if as_json:
+        report = explain_report(prob, result, request, preview=newer_than is not None)
+        if report is None:
+            raise fail(InvalidOptions([f"request: unknown request {request!r}"]))
+        report.emit()
+        return
     console = terminal()
     if newer_than is not None:
         console.print(TEXT[lang.value]["newcomer"].format(ref=request, plan=newer_than), soft_wrap=True)

@@ -103,7 +103,7 @@ def test_overdue_return_and_overview_after(db: str) -> None:
         (["--from", "2030-13-01"], "--from: not a date"),
         (["--to", "tomorrow"], "--to: not a date"),
         (["--from", "2030-01-05", "--to", "2030-01-04T12:00"], "--to: must be after --from"),
-        (["--lang", "fr"], "--lang: must be id or en"),
+        (["--lang", "fr"], "'--lang'"),
         (["--now", "soon"], "--now: not a date"),
         (["overdue", "--lang", "jv"], "--lang"),
         (["return", "NOPE"], "request: unknown request 'NOPE'"),

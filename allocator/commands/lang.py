@@ -1,0 +1,38 @@
+"""One language per run: `--lang id|en`, by default the site's (`policy.intake.language`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+import typer
+
+from allocator.planner.domain import SitePolicy, local, zone_abbrev
+
+
+class Lang(StrEnum):
+    id = "id"
+    en = "en"
+
+
+LangOpt = Annotated[
+    Lang | None, typer.Option("--lang", help="id (Bahasa Indonesia) or en; default: the site's language.")
+]
+
+
+def site_lang(value: Lang | None, policy: SitePolicy) -> Literal["id", "en"]:
+    """The language asked for, else the site's."""
+    return "en" if (value.value if value is not None else policy.intake.language) == "en" else "id"
+
+
+DAYS = {
+    "id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"),
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+def stamp(dt: datetime, zone: str, lang: str) -> str:
+    """An instant as the site reads it: 'Sen 2027-01-04 08:30 WITA'."""
+    t = local(dt, zone)
+    return f"{DAYS[lang][t.weekday()]} {t:%Y-%m-%d %H:%M} {zone_abbrev(zone)}"
