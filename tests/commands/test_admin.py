@@ -54,7 +54,7 @@ def test_requests_replan_pin_status(db: str) -> None:
     assert "v1" in show.output and "plan 2" in show.output
     cancel = runner.invoke(app, ["requests", "cancel", "NEW-9", "--db", db])
     assert cancel.output.strip() == "NEW-9: cancelled"
-    status = runner.invoke(app, ["status", "--db", db])
+    status = runner.invoke(app, ["status", "--db", db, "--lang", "en"])
     assert status.exit_code == 0 and "Zoom outbox" in status.output and "budget left today" in status.output
 
 
@@ -158,8 +158,11 @@ def test_explain_and_status_use_the_store(db: str) -> None:
     runner.invoke(app, ["replan", "--db", db])
     out = runner.invoke(app, ["explain", "PSR-00019", "--db", db, "--lang", "en"])
     assert out.exit_code == 0 and "not served" in out.output and "alternatives:" in out.output
-    status = runner.invoke(app, ["status", "--db", db])
+    status = runner.invoke(app, ["status", "--db", db, "--lang", "en"])
     assert "plan 1 (published" in status.output and "notifications: 0 sent" in status.output
+    assert "WITA" in status.output and "UTC" not in status.output and "{" not in status.output
+    site = runner.invoke(app, ["status", "--db", db])  # the site's language: Bahasa Indonesia
+    assert "rencana 1 (diterbitkan" in site.output and "antrean Zoom:" in site.output and "published" not in site.output
 
 
 def test_replan_confirm_names_unknown_requests(db: str) -> None:

@@ -73,6 +73,8 @@ def test_json_reports_of_the_stored_office_match_their_schemas(db: str, tmp_path
     status = runner.invoke(app, ["status", "--json", "--db", db, "--status-file", str(status_file)])
     data = _valid("status", status.stdout)
     assert data["plan"]["id"] == 1 and data["daemon"]["next_jobs"]["sync"] == "2027-01-03T09:01:00+08:00"
+    human = runner.invoke(app, ["status", "--db", db, "--status-file", str(status_file)])
+    assert "berikutnya sync: Min 2027-01-03 09:01 WITA" in human.output and "daemon: pemimpin" in human.output
 
 
 def test_plan_json_matches_its_schema() -> None:
