@@ -16,6 +16,7 @@ from allocator.commands.fit import Col, fit_table, terminal
 from allocator.commands.intake_view import flag_words, intake_table, late_detail
 from allocator.commands.kits import kits_app
 from allocator.commands.lang import LangOpt, site_lang, stamp
+from allocator.commands.replan_view import replan_lines
 from allocator.commands.report_rows import daemon_row, replan_report
 from allocator.commands.reports import NotificationCounts, PublishedRow, RequestRow, RequestsList, StatusReport
 from allocator.commands.store import ActorOpt, DbOpt, _fail, _open, _tenants
@@ -250,6 +251,7 @@ def replan_cmd(
     db: DbOpt = None,
     actor: ActorOpt = "cli",
     as_json: Annotated[bool, typer.Option("--json", help="As JSON (`vicon schema replan`).")] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Plan the stored requests again and publish; prints which requests gain, lose or move, and why."""
     store = _open(db)
@@ -270,20 +272,8 @@ def replan_cmd(
     if as_json:
         replan_report(out, dry_run=dry_run).emit()
         return
-    plan = out.plan
-    typer.echo(f"{'would publish' if dry_run else 'published'} plan"
-               f"{'' if dry_run or out.published is None else ' ' + str(out.published.plan_id)}: "
-               f"{len(plan.assignments)} served, {len(plan.unserved)} unserved, {plan.status.value}, "
-               f"{plan.solve_seconds:.2f} s")  # fmt: skip
-    for note in out.notes:
-        typer.echo(f"  note: {note}")
-    if not out.changes:
-        typer.echo("  no request gains, loses or moves, and every new request is served")
-    for change in out.changes:
-        typer.echo("  " + change.line())
-    if out.published is not None:
-        counts = out.published.counts()
-        typer.echo("  Zoom actions: " + (", ".join(f"{v} {k}" for k, v in counts.items() if v) or "none"))
+    for line in replan_lines(out, dry_run=dry_run, lang=site_lang(lang, store.policy())):
+        typer.echo(line)
 
 
 def pin_cmd(

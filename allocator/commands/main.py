@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from allocator.commands.fit import terminal
+from allocator.commands.lang import LangOpt, site_lang
 from allocator.commands.render import COMPACT_OVER, TEXT, PlanView, explain_request, print_plan
 from allocator.commands.report_rows import explain_report, plan_summary
 from allocator.commands.reports import REPORTS
@@ -53,11 +54,6 @@ def main(
     ] = False,
 ) -> None:
     """Share Zoom licences and vicon operators among many units, without double-booking."""
-
-
-class Lang(StrEnum):
-    id = "id"
-    en = "en"
 
 
 SchemaName = StrEnum("SchemaName", {n: n for n in ("problem", "plan", *REPORTS)})  # type: ignore[misc]
@@ -110,7 +106,7 @@ def plan(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Plan JSON file ('-': stdout).")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")] = 20.0,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Independent parts solved at once.")] = 2,
-    lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.id,
+    lang: LangOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary, no timelines.")] = False,
     day: Annotated[str | None, typer.Option("--day", help="Only this site-local day (2027-01-05).")] = None,
     host: Annotated[str | None, typer.Option("--host", help="Only this host's timeline.")] = None,
@@ -137,7 +133,7 @@ def plan(
     elif quiet:
         console.print(result.status.value, f"{len(result.assignments)} served, {len(result.unserved)} unserved")
     else:
-        print_plan(prob, result, console, lang=lang.value, view=view)
+        print_plan(prob, result, console, lang=site_lang(lang, prob.policy), view=view)
     if out == Path("-"):
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif out is not None:
@@ -190,7 +186,7 @@ def explain(
         Path | None, typer.Option("--problem", "-p", help="Problem JSON file (default: the stored office).")
     ] = None,
     plan_file: Annotated[Path | None, typer.Option("--plan", help="A plan JSON written by `vicon plan --out`.")] = None,
-    lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.id,
+    lang: LangOpt = None,
     db: Annotated[str | None, typer.Option("--db", envvar="VICON_DATABASE_URL", help="Database URL.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="As JSON (`vicon schema explain`).")] = False,
 ) -> None:
@@ -206,9 +202,10 @@ def explain(
         report.emit()
         return
     console = terminal()
+    words = site_lang(lang, prob.policy)
     if newer_than is not None:
-        console.print(TEXT[lang.value]["newcomer"].format(ref=request, plan=newer_than), soft_wrap=True)
-    console.print(explain_request(prob, result, request, lang.value), highlight=False)  # wrapped at words
+        console.print(TEXT[words]["newcomer"].format(ref=request, plan=newer_than), soft_wrap=True)
+    console.print(explain_request(prob, result, request, words), highlight=False)  # wrapped at words
     if request not in {r.ref for r in prob.requests}:
         raise typer.Exit(code=2)
 

@@ -31,7 +31,7 @@ def db(tmp_path: Path) -> str:
 
 
 def test_requests_replan_pin_status(db: str) -> None:
-    first = runner.invoke(app, ["replan", "--db", db])
+    first = runner.invoke(app, ["replan", "--db", db, "--lang", "en"])
     assert first.exit_code == 0, first.output
     assert "published plan 1: 46 served" in first.output and "+ PSR-BUPATI-01" in first.output
     add = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "NEW-9", "--unit", "Bappeda", "--title",
@@ -39,7 +39,7 @@ def test_requests_replan_pin_status(db: str) -> None:
                               "Asia/Makassar", "--participants", "420", "--priority", "head_of_region",
                               "--pic-name", "Sari", "--service", "link"])  # fmt: skip
     assert add.exit_code == 0 and "saved as version 1" in add.output
-    dry = runner.invoke(app, ["replan", "--dry-run", "--db", db])
+    dry = runner.invoke(app, ["replan", "--dry-run", "--db", db, "--lang", "en"])
     assert dry.exit_code == 0 and "would publish" in dry.output and "+ NEW-9" in dry.output
     assert "Zoom actions" in dry.output
     listed = runner.invoke(app, ["requests", "list", "--db", db])
@@ -70,7 +70,7 @@ def test_fresh_replan_solves_unchanged_parts_again(db: str, monkeypatch: pytest.
 
     monkeypatch.setattr(admin_cli, "replan", spy)
     assert runner.invoke(app, ["replan", "--db", db]).exit_code == 0
-    fresh = runner.invoke(app, ["replan", "--fresh", "--db", db])
+    fresh = runner.invoke(app, ["replan", "--fresh", "--db", db, "--lang", "en"])
     assert fresh.exit_code == 0, fresh.output
     assert seen == [True, False] and "no request gains, loses or moves" in fresh.output
 
@@ -168,7 +168,7 @@ def test_explain_and_status_use_the_store(db: str) -> None:
 def test_replan_confirm_names_unknown_requests(db: str) -> None:
     out = runner.invoke(app, ["replan", "--confirm", "NOPE", "--db", db])
     assert out.exit_code == 2 and "--confirm: unknown request(s) NOPE" in out.output
-    ok = runner.invoke(app, ["replan", "--confirm", "PSR-BUPATI-01", "--dry-run", "--db", db])
+    ok = runner.invoke(app, ["replan", "--confirm", "PSR-BUPATI-01", "--dry-run", "--db", db, "--lang", "en"])
     assert ok.exit_code == 0 and "would publish" in ok.output
 
 
@@ -219,3 +219,20 @@ def test_explain_a_newcomer_before_the_replan_tells_what_the_next_plan_would_do(
     assert "not an active request" not in out.output
     idn = runner.invoke(app, ["explain", "NEW-BIG", "--db", db])
     assert "masuk setelah rencana 1 diterbitkan" in idn.output and "tidak terlayani" in idn.output
+
+
+def test_replan_speaks_the_sites_language(db: str) -> None:
+    """One language per run: the site's (Bahasa Indonesia) by default, reasons included; English with --lang en."""
+    out = runner.invoke(app, ["replan", "--db", db])
+    assert out.exit_code == 0, out.output
+    assert "rencana 1 diterbitkan: 46 terlayani, 14 tidak terlayani" in out.output
+    assert "+ PSR-BUPATI-01: - → H500" in out.output and "(prioritas head_of_region)" in out.output
+    assert "aksi Zoom:" in out.output and " buat" in out.output
+    assert "served" not in out.output and "Zoom actions" not in out.output
+    add = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "NEW-BIG", "--unit", "Bappeda", "--title",
+                              "Rapat Akbar", "--start", "2027-01-06T09:30", "--end", "2027-01-06T11:00",
+                              "--participants", "5000", "--pic-name", "Sari", "--service", "link"])  # fmt: skip
+    assert add.exit_code == 0
+    dry = runner.invoke(app, ["replan", "--dry-run", "--db", db])
+    assert "pratinjau (tidak diterbitkan)" in dry.output and "! NEW-BIG" in dry.output
+    assert "tidak ada host" in dry.output and "no host" not in dry.output
