@@ -16,6 +16,7 @@ from allocator.commands.fit import Col, fit_table, terminal
 from allocator.commands.intake_view import flag_words, intake_table, late_detail
 from allocator.commands.kits import kits_app
 from allocator.commands.lang import LangOpt, site_lang, stamp
+from allocator.commands.progress import ProgressLine
 from allocator.commands.replan_view import replan_lines
 from allocator.commands.report_rows import daemon_row, replan_report
 from allocator.commands.reports import NotificationCounts, PublishedRow, RequestRow, RequestsList, StatusReport
@@ -252,19 +253,21 @@ def replan_cmd(
     actor: ActorOpt = "cli",
     as_json: Annotated[bool, typer.Option("--json", help="As JSON (`vicon schema replan`).")] = False,
     lang: LangOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
 ) -> None:
     """Plan the stored requests again and publish; prints which requests gain, lose or move, and why."""
     store = _open(db)
     unknown = [ref for ref in confirm or [] if store.get_request(ref) is None]
     if unknown:
         raise _fail(f"--confirm: unknown request(s) {', '.join(unknown)}", 2)
-    with terminal(stderr=True).status("planning…"):
+    words = site_lang(lang, store.policy())
+    with ProgressLine(words, quiet=quiet or as_json) as progress:
         try:
             out = replan(
                 store,
                 actor=actor,
                 dry_run=dry_run,
-                options=SolveOptions(time_limit_s=time_limit, reuse_unchanged=not fresh),
+                options=SolveOptions(time_limit_s=time_limit, reuse_unchanged=not fresh, progress=progress),
                 confirm=confirm,
             )
         except ViconError as exc:
@@ -272,7 +275,7 @@ def replan_cmd(
     if as_json:
         replan_report(out, dry_run=dry_run).emit()
         return
-    for line in replan_lines(out, dry_run=dry_run, lang=site_lang(lang, store.policy())):
+    for line in replan_lines(out, dry_run=dry_run, lang=words):
         typer.echo(line)
 
 

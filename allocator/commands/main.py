@@ -15,6 +15,7 @@ from rich.console import Console
 
 from allocator.commands.fit import terminal
 from allocator.commands.lang import LangOpt, site_lang
+from allocator.commands.progress import ProgressLine
 from allocator.commands.render import COMPACT_OVER, TEXT, PlanView, explain_request, print_plan
 from allocator.commands.report_rows import explain_report, plan_summary
 from allocator.commands.reports import REPORTS
@@ -107,7 +108,9 @@ def plan(
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")] = 20.0,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Independent parts solved at once.")] = 2,
     lang: LangOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary, no timelines.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only the summary: no timelines, no progress line.")
+    ] = False,
     day: Annotated[str | None, typer.Option("--day", help="Only this site-local day (2027-01-05).")] = None,
     host: Annotated[str | None, typer.Option("--host", help="Only this host's timeline.")] = None,
     operator: Annotated[str | None, typer.Option("--operator", help="Only this operator's timeline.")] = None,
@@ -122,7 +125,8 @@ def plan(
     try:
         prob = load_problem(problem)
         view = plan_view(prob, day=day, host=host, operator=operator, unit=unit, unserved=unserved, full=full)
-        result = solve(prob, SolveOptions(time_limit_s=time_limit, workers=workers))
+        with ProgressLine(site_lang(lang, prob.policy), quiet=quiet or as_json) as progress:
+            result = solve(prob, SolveOptions(time_limit_s=time_limit, workers=workers, progress=progress))
     except ViconError as exc:
         raise fail(exc) from None
     console = terminal(stderr=out == Path("-") or as_json)  # keep stdout for the JSON
