@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from allocator.commands.fit import Col, fit_table, terminal
 from allocator.commands.intake_view import flag_words, intake_table, late_detail
 from allocator.commands.kits import kits_app
 from allocator.commands.lang import LangOpt, site_lang, stamp
+from allocator.commands.logs import LogFormat, setup_logging
 from allocator.commands.progress import ProgressLine
 from allocator.commands.replan_view import replan_lines
 from allocator.commands.report_rows import daemon_row, replan_report
@@ -466,9 +466,16 @@ def daemon_cmd(
     mail_dir: Annotated[
         Path | None, typer.Option("--mail-dir", help="Write mail as .eml files here instead of sending it.")
     ] = None,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option("--log-format", envvar="VICON_LOG_FORMAT", help="text, or json: one JSON object per line."),
+    ] = LogFormat.text,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Also the tracebacks of retried steps and the scheduler's own lines.")
+    ] = False,
 ) -> None:
-    """Run the scheduling daemon until SIGTERM/SIGINT."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    """Run the scheduling daemon until SIGTERM/SIGINT; one log line per event on stderr."""
+    setup_logging(log_format, debug=debug)
     store = _open(db)
     tenants = _tenants(zoom_config) if zoom_config else None
     if tenants is None:

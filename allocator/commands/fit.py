@@ -88,7 +88,7 @@ def fit_table(
             c.header,
             width=widths[i],
             no_wrap=c.whole,
-            overflow="fold" if not c.whole else "ignore",
+            overflow="fold",  # a whole column is as wide as its longest value: nothing folds there
             justify=c.justify,  # type: ignore[arg-type]
         )
     for n, r in enumerate(rows):
