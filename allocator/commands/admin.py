@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 from allocator.commands.fit import Col, fit_table, terminal
 from allocator.commands.intake_view import flag_words, intake_table, late_detail
 from allocator.commands.kits import kits_app
-from allocator.commands.lang import LangOpt, site_lang, stamp
+from allocator.commands.lang import LangOpt, site_lang, stamp, word
 from allocator.commands.logs import LogFormat, setup_logging
 from allocator.commands.progress import ProgressLine
 from allocator.commands.replan_view import replan_lines
@@ -145,9 +146,11 @@ def requests_list(
     db: DbOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="Include past, cancelled and rejected requests.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="As JSON (`vicon schema requests-list`).")] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Requests with their current assignment."""
     store = _open(db)
+    words = site_lang(lang, store.policy())
     now = store.now()
     reqs = store.list_requests() if all_ else store.list_requests(ends_after=now)
     published = store.published_plan()
@@ -170,21 +173,29 @@ def requests_list(
         RequestsList(zone=zone, zone_abbrev=zone_abbrev(zone), requests=listed).emit()
         return
     rows = [
-        [x.ref, f"{x.start:%Y-%m-%d %H:%M}", x.unit, x.title, str(x.participants), x.priority,
-         f"{x.status}/{x.plan_state}", (x.host or "-") if x.plan_state == "served" else "", ", ".join(x.operators),
-         ", ".join(flag_words(x.flags, short=True))]
+        [x.ref, f"{x.start:%Y-%m-%d %H:%M}", x.unit, x.title, str(x.participants), word(x.priority, words),
+         f"{word(x.status, words)} / {word(x.plan_state, words)}", (x.host or "-") if x.plan_state == "served" else "",
+         ", ".join(x.operators), ", ".join(flag_words(x.flags, short=True))]
         for x in listed
     ]  # fmt: skip
     console = terminal()
-    console.print(fit_table(f"Requests ({zone_abbrev(zone)})", REQUEST_COLS, rows, console.width))
+    title = REQUEST_TITLE[words].format(zone=zone_abbrev(zone))
+    cols = [replace(c, header=h) for c, h in zip(REQUEST_COLS, REQUEST_HEADERS[words], strict=True)]
+    console.print(fit_table(title, cols, rows, console.width))
 
 
-# ref, when, status and host are never cut (operators wrap); the stated drop order: flags, seats, priority, unit, title
+# ref, when and host are never cut (status and operators wrap); the stated drop order: seats, priority, unit, title,
+# flags (the late-letter and kit flags are what an admin acts on)
 REQUEST_COLS = [
-    Col("ref", whole=True), Col("when", whole=True), Col("unit", drop=4), Col("title", drop=5),
-    Col("seats", drop=2, justify="right"), Col("priority", drop=3), Col("status", whole=True),
-    Col("host", whole=True), Col("operators"), Col("flags", drop=1),
+    Col("ref", whole=True), Col("when", whole=True), Col("unit", drop=3), Col("title", drop=4),
+    Col("seats", drop=1, justify="right"), Col("priority", drop=2), Col("status"),
+    Col("host", whole=True), Col("operators"), Col("flags", drop=5),
 ]  # fmt: skip
+REQUEST_HEADERS = {
+    "id": ("nomor", "waktu", "unit", "acara", "peserta", "prioritas", "status", "host", "operator", "tanda"),
+    "en": ("ref", "when", "unit", "title", "seats", "priority", "status", "host", "operators", "flags"),
+}
+REQUEST_TITLE = {"id": "Permohonan ({zone})", "en": "Requests ({zone})"}
 
 
 @requests_app.command("show")

@@ -36,3 +36,20 @@ def stamp(dt: datetime, zone: str, lang: str) -> str:
     """An instant as the site reads it: 'Sen 2027-01-04 08:30 WITA'."""
     t = local(dt, zone)
     return f"{DAYS[lang][t.weekday()]} {t:%Y-%m-%d %H:%M} {zone_abbrev(zone)}"
+
+
+WORDS: dict[str, dict[str, str]] = {
+    "id": {
+        # priority tiers (a site's own tier shows as it is named)
+        "head_of_region": "kepala daerah", "high": "tinggi", "normal": "biasa", "low": "rendah",
+        # request states and their place in the published plan
+        "new": "baru", "approved": "disetujui", "rejected": "ditolak", "cancelled": "dibatalkan",
+        "served": "terlayani", "unserved": "tidak terlayani", "not planned": "belum direncanakan",
+    },
+    "en": {"head_of_region": "head of region", "not planned": "not planned"},
+}  # fmt: skip
+
+
+def word(value: str, lang: str) -> str:
+    """A tier or state name as people of `lang` say it (an unknown name as it is)."""
+    return WORDS[lang].get(value, value)

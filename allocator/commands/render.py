@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 
 from allocator.commands.fit import Col, fit_table
+from allocator.commands.lang import word
 from allocator.notify.planned import kit_loans, planned_times
 from allocator.planner.domain import Assignment, Plan, Problem, Request, local, zone_abbrev
 from allocator.planner.explain import when
@@ -322,7 +323,7 @@ def _unserved(problem: Problem, plan: Plan, console: Console, lang: str, view: P
     t = TEXT[lang]
     zone = problem.policy.timezone
     rows = [
-        [u.request, _day(local(reqs[u.request].start, zone), lang), reqs[u.request].priority,
+        [u.request, _day(local(reqs[u.request].start, zone), lang), word(reqs[u.request].priority, lang),
          u.reason_id if lang == "id" else u.reason]
         for u in plan.unserved
         if u.request in reqs and view.keeps(reqs[u.request], reqs[u.request].start, zone)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from allocator.commands.lang import word
 from allocator.service import Change, ReplanOutcome
 
 TEXT: dict[str, dict[str, str]] = {
@@ -44,7 +45,7 @@ def change_reason(change: Change, out: ReplanOutcome, lang: str) -> str:
     t = TEXT["id"]
     reqs = {r.ref: r for r in out.problem.requests}
     if change.kind == "gained":
-        return t["gained"].format(tier=reqs[change.request].priority)
+        return t["gained"].format(tier=word(reqs[change.request].priority, lang))
     if change.kind == "moved":
         if change.reason.startswith(MOVED_FOR):
             return t["moved_for"].format(refs=change.reason.removeprefix(MOVED_FOR))

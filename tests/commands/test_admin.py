@@ -42,8 +42,10 @@ def test_requests_replan_pin_status(db: str) -> None:
     dry = runner.invoke(app, ["replan", "--dry-run", "--db", db, "--lang", "en"])
     assert dry.exit_code == 0 and "would publish" in dry.output and "+ NEW-9" in dry.output
     assert "Zoom actions" in dry.output
-    listed = runner.invoke(app, ["requests", "list", "--db", db])
-    assert "NEW-9" in listed.output and "not planned" in listed.output  # the dry run published nothing
+    listed = runner.invoke(app, ["requests", "list", "--db", db], env={"COLUMNS": "200"})
+    assert "NEW-9" in listed.output and "belum direncanakan" in listed.output  # the dry run published nothing
+    english = runner.invoke(app, ["requests", "list", "--db", db, "--lang", "en"], env={"COLUMNS": "200"})
+    assert "not planned" in english.output and "head of region" in english.output and "disetujui" not in english.output
     pin = runner.invoke(app, ["pin", "PSR-00002", "--host", "H500", "--db", db])
     assert pin.exit_code == 0 and "pinned to H500" in pin.output
     assert runner.invoke(app, ["pin", "PSR-00002", "--host", "NOPE", "--db", db]).exit_code == 2
@@ -226,7 +228,7 @@ def test_replan_speaks_the_sites_language(db: str) -> None:
     out = runner.invoke(app, ["replan", "--db", db])
     assert out.exit_code == 0, out.output
     assert "rencana 1 diterbitkan: 46 terlayani, 14 tidak terlayani" in out.output
-    assert "+ PSR-BUPATI-01: - → H500" in out.output and "(prioritas head_of_region)" in out.output
+    assert "+ PSR-BUPATI-01: - → H500" in out.output and "(prioritas kepala daerah)" in out.output
     assert "aksi Zoom:" in out.output and " buat" in out.output
     assert "served" not in out.output and "Zoom actions" not in out.output
     add = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "NEW-BIG", "--unit", "Bappeda", "--title",
