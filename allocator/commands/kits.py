@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from allocator.commands.lang import LangOpt, site_lang
+from allocator.commands.lang import LangOpt, site_lang, zone_suffix
 from allocator.commands.report_rows import loan_row
 from allocator.commands.reports import KitRow, KitsOverdueReport, KitsReport
 from allocator.commands.store import ActorOpt, DbOpt, _fail, _open
@@ -93,8 +93,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="As JSON (`vicon schema ki
 
 def parse_local(value: str, zone: ZoneInfo, option: str, *, end_of_day: bool = False) -> datetime:
     """A site-local date (`2027-01-05`: its 00:00, or with `end_of_day` the next 00:00) or date-time (naive:
-    local to the site; with an offset: as given), as aware UTC. Bad input exits 2 naming `option`."""
-    text = value.strip()
+    local to the site; with an offset: as given), as aware UTC; a zone word after it (`2027-01-05T09:00 WIB`) says
+    whose local time. Bad input exits 2 naming `option`."""
+    text, named = zone_suffix(value)
+    zone = named or zone
     try:
         if len(text) == 10 and "T" not in text and " " not in text:
             day = date.fromisoformat(text)

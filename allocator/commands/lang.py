@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 import typer
 
-from allocator.planner.domain import SitePolicy, local, zone_abbrev
+from allocator.planner.domain import ZONE_WORDS, SitePolicy, local, zone_abbrev, zone_info
 
 
 class Lang(StrEnum):
@@ -53,3 +54,15 @@ WORDS: dict[str, dict[str, str]] = {
 def word(value: str, lang: str) -> str:
     """A tier or state name as people of `lang` say it (an unknown name as it is)."""
     return WORDS[lang].get(value, value)
+
+
+def zone_suffix(text: str) -> tuple[str, ZoneInfo | None]:
+    """'2027-01-05T09:00 WITA' → ('2027-01-05T09:00', Asia/Makassar): a zone word (WIB/WITA/WIT) or IANA name
+    after a space names the zone of a typed time; without one, (text, None)."""
+    head, _, last = text.strip().rpartition(" ")
+    if not head or (last.upper() not in ZONE_WORDS and "/" not in last):
+        return text.strip(), None
+    try:
+        return head.strip(), zone_info(last)
+    except ValueError:
+        return text.strip(), None
