@@ -198,40 +198,68 @@ REQUEST_HEADERS = {
 REQUEST_TITLE = {"id": "Permohonan ({zone})", "en": "Requests ({zone})"}
 
 
+SHOW_TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "when": "  waktu: {when}; {n} peserta; {service}",
+        "pic": "  PIC: {pic}; prioritas {tier}; status {status}",
+        "letter": "  surat: {number}", "letter_of": " tanggal {date}", "flag": "  tanda: {flag}",
+        "note": "  catatan: {header}: {note}",
+        "served": "  rencana {id}: host {host}, operator {ops}",
+        "unserved": "  rencana {id}: tidak terlayani — {reason}", "alternative": "    alternatif: {text}",
+        "zoom": "  Zoom: rapat {meeting} di {user}, tautan {join}, keadaan {state}", "not_yet": "(belum dibuat)",
+        "version": "  v{v} {at} {change} oleh {actor}",
+    },
+    "en": {
+        "when": "  when: {when}; {n} participants; {service}",
+        "pic": "  PIC: {pic}; priority {tier}; status {status}",
+        "letter": "  letter: {number}", "letter_of": " of {date}", "flag": "  flag: {flag}",
+        "note": "  note: {header}: {note}",
+        "served": "  plan {id}: host {host}, operators {ops}",
+        "unserved": "  plan {id}: not served — {reason}", "alternative": "    alternative: {text}",
+        "zoom": "  Zoom: meeting {meeting} on {user}, join {join}, state {state}", "not_yet": "(not created yet)",
+        "version": "  v{v} {at} {change} by {actor}",
+    },
+}  # fmt: skip
+
+
 @requests_app.command("show")
-def requests_show(ref: str, db: DbOpt = None) -> None:
-    """One request: its data, assignment, meeting and history (no host links)."""
+def requests_show(ref: str, db: DbOpt = None, lang: LangOpt = None) -> None:
+    """One request: its data, assignment, meeting and history (no host links), in the site's zone."""
     store = _open(db)
     req = store.get_request(ref)
     if req is None:
         raise _fail(f"unknown request {ref!r}", 2)
-    typer.echo(f"{req.ref} — {req.title} ({req.unit})")
-    typer.echo(
-        f"  when: {when(req.start, req.end, req.timezone)}; {req.participants} participants; {req.service.value}"
-    )
-    typer.echo(f"  PIC: {req.pic.name} {req.pic.email or ''}; priority {req.priority}; status {req.status.value}")
+    policy = store.policy()
+    words, zone = site_lang(lang, policy), policy.timezone
+    t = SHOW_TEXT[words]
+    lines = [f"{req.ref} — {req.title} ({req.unit})"]
+    lines.append(t["when"].format(when=when(req.start, req.end, req.timezone, words), n=req.participants,
+                                  service=req.service.value))  # fmt: skip
+    pic = f"{req.pic.name} {req.pic.email or ''}".strip()
+    lines.append(t["pic"].format(pic=pic, tier=word(req.priority, words), status=word(req.status.value, words)))
     if req.letter_number or req.letter_date:
-        typer.echo(f"  letter: {req.letter_number or '-'}" + (f" of {req.letter_date}" if req.letter_date else ""))
-    for flag in late_detail(req, store.policy()) + flag_words([f for f in req.flags if f != "late_letter"]):
-        typer.echo(f"  flag: {flag}")
-    for header, note in req.notes.items():
-        typer.echo(f"  note: {header}: {note}")
+        letter = t["letter"].format(number=req.letter_number or "-")
+        lines.append(letter + (t["letter_of"].format(date=req.letter_date) if req.letter_date else ""))
+    flags = late_detail(req, policy) + flag_words([f for f in req.flags if f != "late_letter"])
+    lines += [t["flag"].format(flag=flag) for flag in flags]
+    lines += [t["note"].format(header=header, note=note) for header, note in req.notes.items()]
     published = store.published_plan()
     if published:
         a = published.plan.assignment_for(ref)
         u = next((u for u in published.plan.unserved if u.request == ref), None)
         if a:
-            typer.echo(f"  plan {published.id}: host {a.host or '-'}, operators {', '.join(a.operators) or '-'}")
+            lines.append(t["served"].format(id=published.id, host=a.host or "-", ops=", ".join(a.operators) or "-"))
         elif u:
-            typer.echo(f"  plan {published.id}: not served — {u.reason}")
-            for alt in u.alternatives:
-                typer.echo(f"    alternative: {alt.text}")
+            lines.append(t["unserved"].format(id=published.id, reason=u.reason_id if words == "id" else u.reason))
+            lines += [t["alternative"].format(text=x.text_id if words == "id" else x.text) for x in u.alternatives]
     meeting = store.meeting_for(ref)
     if meeting is not None:
-        typer.echo(f"  Zoom: meeting {meeting.zoom_meeting_id or '(not created yet)'} on {meeting.zoom_user}, "
-                   f"join {meeting.join_url or '-'}, state {meeting.state}")  # fmt: skip
-    for v in store.request_history(ref):
-        typer.echo(f"  v{v.version} {v.at:%Y-%m-%d %H:%M} {v.change} by {v.actor}")
+        lines.append(t["zoom"].format(meeting=meeting.zoom_meeting_id or t["not_yet"], user=meeting.zoom_user,
+                                      join=meeting.join_url or "-", state=meeting.state))  # fmt: skip
+    lines += [t["version"].format(v=v.version, at=stamp(v.at, zone, words), change=v.change, actor=v.actor)
+              for v in store.request_history(ref)]  # fmt: skip
+    for line in lines:
+        typer.echo(line)
 
 
 @requests_app.command("cancel")

@@ -189,7 +189,7 @@ def test_late_letters_are_flagged_or_rejected(store: Store, tmp_path: Path) -> N
     assert runner.invoke(app, ["requests", "add", "--db", db, "--file", str(path)]).exit_code == 0
     listed = runner.invoke(app, ["requests", "list", "--db", db])
     assert "late" in listed.output
-    shown = runner.invoke(app, ["requests", "show", "050/2/I/2027", "--db", db])
+    shown = runner.invoke(app, ["requests", "show", "050/2/I/2027", "--db", db, "--lang", "en"])
     assert "late letter: came in 2 working day(s) before the event (received 2027-01-07; the site asks 3)" in (
         shown.output
     )

@@ -52,8 +52,11 @@ def test_requests_replan_pin_status(db: str) -> None:
     again = runner.invoke(app, ["replan", "--db", db])
     assert "~ PSR-00002: H300B → H500" in again.output
     assert runner.invoke(app, ["unpin", "PSR-00002", "--db", db]).output.strip() == "PSR-00002: unpinned"
-    show = runner.invoke(app, ["requests", "show", "NEW-9", "--db", db])
-    assert "v1" in show.output and "plan 2" in show.output
+    show = runner.invoke(app, ["requests", "show", "NEW-9", "--db", db, "--lang", "en"])
+    assert "v1" in show.output and "plan 2" in show.output and "priority head of region" in show.output
+    site = runner.invoke(app, ["requests", "show", "NEW-9", "--db", db])  # the site's language, its zone
+    assert "rencana 2: host" in site.output and "prioritas kepala daerah" in site.output
+    assert "WITA created oleh cli" in site.output and "UTC" not in site.output  # the history in the site's zone
     cancel = runner.invoke(app, ["requests", "cancel", "NEW-9", "--db", db])
     assert cancel.output.strip() == "NEW-9: cancelled"
     status = runner.invoke(app, ["status", "--db", db, "--lang", "en"])
