@@ -134,8 +134,9 @@ class MailNotifier:
         self.outbox = outbox
         self.where = where
 
-    def __call__(self, store: Store, outcome: ReplanOutcome | None) -> str:
-        return str(tick(self.outbox))
+    def __call__(self, store: Store, outcome: ReplanOutcome | None) -> dict[str, int]:
+        """One tick: how many notices were recorded, sent, left to retry and given up."""
+        return tick(self.outbox)
 
     def recover(self) -> int:
         """On taking the lead (the only sender now): sends a dead leader left mid-way are handled as in doubt."""
@@ -174,7 +175,7 @@ class Daemon:
         zoom: ZoomGateway | None,
         settings: DaemonSettings | None = None,
         *,
-        notifier: Callable[[Store, ReplanOutcome | None], str] | None = None,
+        notifier: Callable[[Store, ReplanOutcome | None], object] | None = None,
         on_replan: Callable[[ReplanOutcome], None] | None = None,
     ) -> None:
         self.store = store
@@ -208,6 +209,7 @@ class Daemon:
 
     def start(self, *, replan_now: bool = True) -> None:
         _DAEMONS[self.id] = self
+        _quiet_apscheduler()  # before add_job: its "Adding job tentatively" lines are chatter too
         s = self.settings
         grace = s.misfire_grace_s
         add = self.scheduler.add_job
@@ -219,16 +221,16 @@ class Daemon:
         if s.inbox is not None:
             s.inbox.mkdir(parents=True, exist_ok=True)
             add(job_intake, "interval", seconds=s.intake_every_s, id="intake", args=[self.id], misfire_grace_time=grace)
-        _quiet_apscheduler()
         self.scheduler.start()
         if replan_now:
             self.request_replan(delay_s=0.0)
-        log.info("daemon started (%s)", ", ".join(j.id for j in self.scheduler.get_jobs()))
+        jobs = [j.id for j in self.scheduler.get_jobs()]
+        log.info("daemon started (%s)", ", ".join(jobs), extra={"event": "started", "jobs": jobs})
         if isinstance(self.notifier, MailNotifier):
-            log.info("mail: %s", self.notifier.where)
+            log.info("mail: %s", self.notifier.where, extra={"event": "mail_config"})
         elif self.notifier is None:
             log.warning("mail: not configured: PICs and operators are sent nothing (give --notify-config or "
-                        "VICON_SMTP_HOST; see docs/daemon.md)")  # fmt: skip
+                        "VICON_SMTP_HOST; see docs/daemon.md)", extra={"event": "mail_config"})  # fmt: skip
 
     def stop(self, wait: bool = True) -> None:
         """Finish the running step, then stop; the leader lock is released."""
@@ -290,11 +292,13 @@ class Daemon:
                     self._outage_started = time.monotonic()
                     self.state.database_down_since = datetime.now(UTC)
                     log.warning("the database is unavailable (%s: %s); every step waits and is retried with "
-                                "back-off", type(exc).__name__, _first_line(exc))  # fmt: skip
+                                "back-off", type(exc).__name__, _first_line(exc),
+                                extra={"event": "database_down", "step": name})  # fmt: skip
                 self._outage_steps.add(name)
             log.debug("%s: the database is unavailable; next try in %.1f s", name, delay, exc_info=exc)
         elif retry.failures == 1:
-            log.error("%s failed; retrying with back-off", name, exc_info=exc)
+            log.error("%s failed; retrying with back-off", name, exc_info=exc,
+                      extra={"event": "error", "step": name, "error": _first_line(exc)})  # fmt: skip
         else:
             log.debug("%s failed again (%d times); next try in %.1f s", name, retry.failures, delay, exc_info=exc)
 
@@ -306,7 +310,9 @@ class Daemon:
         with self._outage_guard:
             if name not in self._outage_steps:
                 return
-            log.info("the database is back after %.0f s; resuming", time.monotonic() - self._outage_started)
+            down_s = round(time.monotonic() - self._outage_started, 1)
+            log.info("the database is back after %.0f s; resuming", down_s,
+                     extra={"event": "database_back", "down_s": down_s})  # fmt: skip
             self._outage_steps.clear()
             self.state.database_down_since = None
         for other in self._retries.values():
@@ -337,12 +343,20 @@ class Daemon:
             if self.zoom is not None:
                 released = SyncWorker(self.store, self.zoom).recover(all_in_progress=True)
                 if released:
-                    log.info("leading: released %d Zoom actions claimed by a worker that is gone", released)
+                    log.info(
+                        "leading: released %d Zoom actions claimed by a worker that is gone",
+                        released,
+                        extra={"event": "lead_recovered", "zoom_actions": released},
+                    )
             faults.hit("daemon.after_lead")
             if isinstance(self.notifier, MailNotifier):
                 interrupted = self.notifier.recover()
                 if interrupted:
-                    log.info("leading: %d notifications were interrupted mid-send; handled as in doubt", interrupted)
+                    log.info(
+                        "leading: %d notifications were interrupted mid-send; handled as in doubt",
+                        interrupted,
+                        extra={"event": "lead_recovered", "notifications": interrupted},
+                    )
         except BaseException:
             self.lock.release()
             raise
@@ -386,10 +400,14 @@ class Daemon:
         self._replan_not_lost()
         entities = {entity for _, entity in fresh}
         if "zoom_webhook" in entities and self.scheduler.running and self.zoom is not None:
-            log.info("Zoom reported a meeting change or deletion: reconcile now")
+            log.info("Zoom reported a meeting change or deletion: reconcile now", extra={"event": "zoom_changed"})
             self.scheduler.modify_job("reconcile", next_run_time=datetime.now(UTC))
         if entities & set(WATCHED_ENTITIES):
-            log.info("requests or resources changed: re-plan in %.1f s", self.settings.debounce_s)
+            log.info(
+                "requests or resources changed: re-plan in %.1f s",
+                self.settings.debounce_s,
+                extra={"event": "change_seen"},
+            )
             self.request_replan()
 
     def _replan_not_lost(self) -> None:
@@ -428,7 +446,12 @@ class Daemon:
             )
             self.state.last_replan, self.state.last_replan_summary = self.store.now(), summary
             self.state.replans += 1
-            log.info("re-planned: %s", summary)
+            log.info("re-planned: %s", summary, extra={
+                "event": "replan", "plan_id": outcome.published.plan_id if outcome.published else None,
+                "served": len(plan.assignments), "unserved": len(plan.unserved), "changed": len(outcome.changes),
+                "zoom_actions": outcome.published.queued if outcome.published else 0, "status": plan.status.value,
+                "seconds": plan.solve_seconds,
+            })  # fmt: skip
         faults.hit("daemon.after_publish")
         if self.on_replan is not None:
             self.on_replan(outcome)
@@ -444,7 +467,11 @@ class Daemon:
             report = SyncWorker(self.store, self.zoom).run_once()
         if report.processed:
             self.state.last_sync = report.summary()
-            log.info("sync: %s", report.summary())
+            counts = {"done": len(report.done), "deferred": len(report.deferred), "retrying": len(report.retrying),
+                      "failed": len(report.failed)}  # fmt: skip
+            log.info("sync: %s", report.summary(), extra={"event": "zoom_sync", **counts})
+            for line in report.failed:
+                log.warning("Zoom action failed: %s", line, extra={"event": "zoom_failed"})
         if self.notifier is not None and report.processed:
             self.run_step("notify")
 
@@ -454,12 +481,17 @@ class Daemon:
         with self._busy:
             report = reconcile(self.store, self.zoom, dry_run=False)
         self.state.last_reconcile = report.summary()
+        if report.findings or report.errors:
+            log.info("reconcile: %s", report.summary(), extra={"event": "reconcile",
+                     "findings": len(report.findings), "errors": len(report.errors)})  # fmt: skip
 
     def step_notify(self) -> None:
         if self.notifier is None or not self.lead():
             return
         with self._busy:
-            self.notifier(self.store, self._last_outcome)
+            counts = self.notifier(self.store, self._last_outcome)
+        if isinstance(counts, dict) and any(counts.values()):
+            log.info("mail: %s", ", ".join(f"{n} {k}" for k, n in counts.items()), extra={"event": "mail", **counts})
 
     def step_intake(self) -> None:
         inbox = self.settings.inbox
@@ -472,7 +504,7 @@ class Daemon:
                 raise
             except Exception as exc:  # one bad file must not block the inbox: count it, set it aside, go on
                 self.state.last_intake = self._intake_failed(path, exc)
-            log.info("intake: %s", self.state.last_intake)
+                log.warning("intake: %s", self.state.last_intake, extra={"event": "intake_failed", "file": path.name})
 
     def _intake_failed(self, path: Path, exc: Exception) -> str:
         """A file that could not be taken: tried again on the next ticks, then moved to rejects/ with why."""
@@ -546,6 +578,7 @@ def ingest_file(store: Store, path: Path) -> str:
     if seen is not None:
         done.mkdir(exist_ok=True)
         shutil.move(str(path), done / path.name)
+        log.info("intake: %s: already processed", path.name, extra={"event": "intake", "file": path.name})
         return f"{path.name}: already processed"
     try:
         result = read_file(path, store.policy(), now=store.now(), known=store.requests_by_ref)
@@ -553,8 +586,9 @@ def ingest_file(store: Store, path: Path) -> str:
         rejects.mkdir(exist_ok=True)
         (rejects / f"{path.name}.error.txt").write_text(str(exc) + "\n", encoding="utf-8")
         shutil.move(str(path), rejects / path.name)
+        log.info("intake: %s", exc, extra={"event": "intake_refused", "file": path.name})
         return str(exc)
-    log.info("intake report\n%s", result.report.render(result.lang))
+    log.debug("intake report\n%s", result.report.render(result.lang))  # the counts follow in one info line
     changed = [a.request for a in result.to_save]
     saved = sum(1 for v in store.save_requests(changed, actor=f"intake:{path.name}") if v is not None)
     if result.rejected:
@@ -573,4 +607,7 @@ def ingest_file(store: Store, path: Path) -> str:
         )
     done.mkdir(exist_ok=True)
     shutil.move(str(path), done / path.name)
-    return f"{path.name}: {len(result.accepted)} accepted ({saved} new or changed), {len(result.rejected)} rejected"
+    line = f"{path.name}: {len(result.accepted)} accepted ({saved} new or changed), {len(result.rejected)} rejected"
+    log.info("intake: %s", line, extra={"event": "intake", "file": path.name, "accepted": len(result.accepted),
+                                        "saved": saved, "rejected": len(result.rejected)})  # fmt: skip
+    return line

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from allocator.commands.render import print_plan
 from allocator.daemon import Daemon, DaemonSettings, MailNotifier
+from allocator.examples import example_problem
 from allocator.notify.config import NotifyConfig
 from allocator.notify.startlinks import TenantStartLinks
 from allocator.notify.wiring import build_outbox, describe_mail
@@ -44,7 +45,7 @@ def _step(console: Console, text: str) -> None:
 
 
 def run_demo(
-    example: Path,
+    example: Path | None,
     workdir: Path,
     console: Console,
     *,
@@ -64,12 +65,14 @@ def run_demo(
             lg.setLevel(level)
 
 
-def _run(example: Path, workdir: Path, console: Console, *, lang: str, timeout_s: float, quiet_timelines: bool) -> int:
+def _run(
+    example: Path | None, workdir: Path, console: Console, *, lang: str, timeout_s: float, quiet_timelines: bool
+) -> int:
     t0 = time.monotonic()
     if workdir.exists():
         shutil.rmtree(workdir)
     (workdir / "inbox").mkdir(parents=True)
-    problem = load_problem(example)
+    problem = load_problem(example) if example is not None else example_problem()
     store = Store.open(f"sqlite:///{workdir / 'vicon.db'}")
     counts = store.import_problem(problem, actor="demo")
     _step(console, "1. Kantor contoh dimuat / example office loaded")
@@ -153,7 +156,18 @@ def _run(example: Path, workdir: Path, console: Console, *, lang: str, timeout_s
         sandbox.stop()
         store.close()
     console.print(f"selesai / done in {time.monotonic() - t0:.1f} s — {workdir}")
+    console.print(later_commands_hint(workdir), highlight=False, soft_wrap=True)
     return 0 if ok else 1
+
+
+def later_commands_hint(workdir: Path) -> str:
+    """How to point later commands at the demo's database (without it they refuse a missing var/vicon.db)."""
+    url = f"sqlite:///{(workdir / 'vicon.db').resolve()}"
+    return (
+        "Perintah berikutnya memakai basis data demo dengan / later commands use the demo's database with:\n"
+        f"  export VICON_DATABASE_URL={url}\n"
+        f"  (atau / or: vicon status --db {url})"
+    )
 
 
 def _wait(daemon: Daemon, cond: Callable[[], bool], timeout_s: float, console: Console) -> bool:

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
-import logging
+import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.table import Table
 
+from allocator.commands.fit import Col, fit_table, terminal
 from allocator.commands.intake_view import flag_words, intake_table, late_detail
 from allocator.commands.kits import kits_app
+from allocator.commands.lang import LangOpt, site_lang, stamp, word
+from allocator.commands.logs import LogFormat, setup_logging
+from allocator.commands.progress import ProgressLine
+from allocator.commands.replan_view import replan_lines
+from allocator.commands.report_rows import daemon_row, replan_report
+from allocator.commands.reports import NotificationCounts, PublishedRow, RequestRow, RequestsList, StatusReport
 from allocator.commands.store import ActorOpt, DbOpt, _fail, _fault_points, _open, _tenants
 from allocator.daemon import Daemon, DaemonSettings, MailNotifier
 from allocator.intake import IntakeFileError, read_file, write_rejects
@@ -33,7 +39,6 @@ from allocator.store.repo import Store
 from zoom_client import ZoomTenants
 
 requests_app = typer.Typer(help="Requests: add, list, show, cancel.", no_args_is_help=True)
-console = Console(width=140)
 
 ZoomOpt = Annotated[
     Path | None,
@@ -80,16 +85,38 @@ def requests_add(
         "participants": participants, "service": service, "priority": priority, "venue": venue,
         "pic": {"name": pic_name, "email": pic_email}, "submitted_at": datetime.now(UTC).isoformat(),
     }  # fmt: skip
+    errors, req = request_errors(data, store.policy().priority_weights, store.now(), pic_email)
+    if errors or req is None:
+        raise _fail("invalid request:\n  - " + "\n  - ".join(errors), 2) from None
+    version = store.save_request(req, actor=actor)
+    typer.echo(f"{req.ref}: " + (f"saved as version {version.version}" if version else "unchanged"))
+
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+EMAIL = re.compile(rf"[^@\s<>(),;:\"]+@{_LABEL}(?:\.{_LABEL})+")  # a local part, @, a dotted domain
+
+
+def request_errors(
+    data: dict[str, Any], tiers: dict[str, int], now: datetime, email: str | None
+) -> tuple[list[str], Request | None]:
+    """Every problem of a typed-in request at once (fields, e-mail, tier, a start in the past), each naming its
+    field, and the request when there are none."""
+    errors: list[str] = []
+    if email is not None and not EMAIL.fullmatch(email.strip()):
+        errors.append(f"pic_email: not an e-mail address: {email!r} (e.g. nama@dinas.go.id)")
+    priority = str(data.get("priority"))
+    if priority not in tiers:
+        errors.append(f"priority: unknown tier {priority!r} (known: {', '.join(sorted(tiers))})")
+    req: Request | None = None
     try:
         req = Request.model_validate(data)
     except ValidationError as exc:
-        problems = [m.replace("(problem): ", "request: ", 1) for m in validation_messages(exc)]
-        raise _fail("invalid request:\n  - " + "\n  - ".join(problems), 2) from None
-    tiers = store.policy().priority_weights
-    if req.priority not in tiers:
-        raise _fail(f"priority: unknown tier {req.priority!r} (known: {', '.join(sorted(tiers))})", 2)
-    version = store.save_request(req, actor=actor)
-    typer.echo(f"{req.ref}: " + (f"saved as version {version.version}" if version else "unchanged"))
+        errors += [m.replace("(problem): ", "", 1) for m in validation_messages(exc)]
+    if req is not None and req.start < now:
+        zone = req.timezone
+        errors.append(f"start: {local(req.start, zone):%Y-%m-%d %H:%M} {zone_abbrev(zone)} is in the past "
+                      f"(now {local(now, zone):%Y-%m-%d %H:%M} {zone_abbrev(zone)})")  # fmt: skip
+    return errors, (req if not errors else None)
 
 
 def _add_file(store: Store, file: Path, *, dry_run: bool, lang: Lang | None, rejects: Path | None, actor: str) -> int:
@@ -99,7 +126,8 @@ def _add_file(store: Store, file: Path, *, dry_run: bool, lang: Lang | None, rej
     except IntakeFileError as exc:
         raise _fail(str(exc), 2) from None
     typer.echo(result.report.render(result.lang))
-    console.print(intake_table(result, store.policy().timezone))
+    console = terminal()
+    console.print(intake_table(result, store.policy().timezone, console.width))
     if rejects is not None and result.rejected:
         write_rejects(rejects, result)
         typer.echo(f"rejects → {rejects}")
@@ -117,69 +145,121 @@ def _add_file(store: Store, file: Path, *, dry_run: bool, lang: Lang | None, rej
 def requests_list(
     db: DbOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="Include past, cancelled and rejected requests.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON (`vicon schema requests-list`).")] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Requests with their current assignment."""
     store = _open(db)
+    words = site_lang(lang, store.policy())
     now = store.now()
     reqs = store.list_requests() if all_ else store.list_requests(ends_after=now)
     published = store.published_plan()
     assigned = {a.request: a for a in (published.plan.assignments if published else [])}
     unserved = {u.request for u in (published.plan.unserved if published else [])}
     zone = store.policy().timezone
-    table = Table(title=f"Requests ({zone_abbrev(zone)})", title_justify="left")
-    for col in ("ref", "when", "unit", "title", "seats", "priority", "status", "host", "operators", "flags"):
-        widths = {"ref": 13, "when": 16, "seats": 5, "priority": 14, "status": 20, "host": 6, "operators": 9,
-                  "flags": 12}  # fmt: skip
-        table.add_column(
-            col, no_wrap=True, overflow="ellipsis", min_width=widths.get(col), max_width=widths.get(col, 22)
-        )
+    listed: list[RequestRow] = []
     for r in reqs:
         if not all_ and not r.status.active:
             continue
         a = assigned.get(r.ref)
-        state = "served" if a else ("unserved" if r.ref in unserved else "not planned")
-        start = local(r.start, zone)
-        host = (a.host or "-") if a else ""
-        ops = ", ".join(a.operators) if a else ""
-        row = [r.ref, f"{start:%Y-%m-%d %H:%M}", r.unit, r.title, str(r.participants), r.priority]
-        table.add_row(*row, f"{r.status.value}/{state}", host, ops, ", ".join(flag_words(r.flags, short=True)))
-    console.print(table)
+        state: Literal["served", "unserved", "not planned"] = (
+            "served" if a else ("unserved" if r.ref in unserved else "not planned")
+        )
+        listed.append(RequestRow(ref=r.ref, start=local(r.start, zone), end=local(r.end, zone), unit=r.unit,
+                                 title=r.title, participants=r.participants, priority=r.priority,
+                                 status=r.status.value, plan_state=state, host=a.host if a else None,
+                                 operators=list(a.operators) if a else [], flags=list(r.flags)))  # fmt: skip
+    if as_json:
+        RequestsList(zone=zone, zone_abbrev=zone_abbrev(zone), requests=listed).emit()
+        return
+    rows = [
+        [x.ref, f"{x.start:%Y-%m-%d %H:%M}", x.unit, x.title, str(x.participants), word(x.priority, words),
+         f"{word(x.status, words)} / {word(x.plan_state, words)}", (x.host or "-") if x.plan_state == "served" else "",
+         ", ".join(x.operators), ", ".join(flag_words(x.flags, short=True))]
+        for x in listed
+    ]  # fmt: skip
+    console = terminal()
+    title = REQUEST_TITLE[words].format(zone=zone_abbrev(zone))
+    cols = [replace(c, header=h) for c, h in zip(REQUEST_COLS, REQUEST_HEADERS[words], strict=True)]
+    console.print(fit_table(title, cols, rows, console.width))
+
+
+# ref, when and host are never cut (status and operators wrap); the stated drop order: seats, priority, unit, title,
+# flags (the late-letter and kit flags are what an admin acts on)
+REQUEST_COLS = [
+    Col("ref", whole=True), Col("when", whole=True), Col("unit", drop=3), Col("title", drop=4),
+    Col("seats", drop=1, justify="right"), Col("priority", drop=2), Col("status"),
+    Col("host", whole=True), Col("operators"), Col("flags", drop=5),
+]  # fmt: skip
+REQUEST_HEADERS = {
+    "id": ("nomor", "waktu", "unit", "acara", "peserta", "prioritas", "status", "host", "operator", "tanda"),
+    "en": ("ref", "when", "unit", "title", "seats", "priority", "status", "host", "operators", "flags"),
+}
+REQUEST_TITLE = {"id": "Permohonan ({zone})", "en": "Requests ({zone})"}
+
+
+SHOW_TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "when": "  waktu: {when}; {n} peserta; {service}",
+        "pic": "  PIC: {pic}; prioritas {tier}; status {status}",
+        "letter": "  surat: {number}", "letter_of": " tanggal {date}", "flag": "  tanda: {flag}",
+        "note": "  catatan: {header}: {note}",
+        "served": "  rencana {id}: host {host}, operator {ops}",
+        "unserved": "  rencana {id}: tidak terlayani — {reason}", "alternative": "    alternatif: {text}",
+        "zoom": "  Zoom: rapat {meeting} di {user}, tautan {join}, keadaan {state}", "not_yet": "(belum dibuat)",
+        "version": "  v{v} {at} {change} oleh {actor}",
+    },
+    "en": {
+        "when": "  when: {when}; {n} participants; {service}",
+        "pic": "  PIC: {pic}; priority {tier}; status {status}",
+        "letter": "  letter: {number}", "letter_of": " of {date}", "flag": "  flag: {flag}",
+        "note": "  note: {header}: {note}",
+        "served": "  plan {id}: host {host}, operators {ops}",
+        "unserved": "  plan {id}: not served — {reason}", "alternative": "    alternative: {text}",
+        "zoom": "  Zoom: meeting {meeting} on {user}, join {join}, state {state}", "not_yet": "(not created yet)",
+        "version": "  v{v} {at} {change} by {actor}",
+    },
+}  # fmt: skip
 
 
 @requests_app.command("show")
-def requests_show(ref: str, db: DbOpt = None) -> None:
-    """One request: its data, assignment, meeting and history (no host links)."""
+def requests_show(ref: str, db: DbOpt = None, lang: LangOpt = None) -> None:
+    """One request: its data, assignment, meeting and history (no host links), in the site's zone."""
     store = _open(db)
     req = store.get_request(ref)
     if req is None:
         raise _fail(f"unknown request {ref!r}", 2)
-    typer.echo(f"{req.ref} — {req.title} ({req.unit})")
-    typer.echo(
-        f"  when: {when(req.start, req.end, req.timezone)}; {req.participants} participants; {req.service.value}"
-    )
-    typer.echo(f"  PIC: {req.pic.name} {req.pic.email or ''}; priority {req.priority}; status {req.status.value}")
+    policy = store.policy()
+    words, zone = site_lang(lang, policy), policy.timezone
+    t = SHOW_TEXT[words]
+    lines = [f"{req.ref} — {req.title} ({req.unit})"]
+    lines.append(t["when"].format(when=when(req.start, req.end, req.timezone, words), n=req.participants,
+                                  service=req.service.value))  # fmt: skip
+    pic = f"{req.pic.name} {req.pic.email or ''}".strip()
+    lines.append(t["pic"].format(pic=pic, tier=word(req.priority, words), status=word(req.status.value, words)))
     if req.letter_number or req.letter_date:
-        typer.echo(f"  letter: {req.letter_number or '-'}" + (f" of {req.letter_date}" if req.letter_date else ""))
-    for flag in late_detail(req, store.policy()) + flag_words([f for f in req.flags if f != "late_letter"]):
-        typer.echo(f"  flag: {flag}")
-    for header, note in req.notes.items():
-        typer.echo(f"  note: {header}: {note}")
+        letter = t["letter"].format(number=req.letter_number or "-")
+        lines.append(letter + (t["letter_of"].format(date=req.letter_date) if req.letter_date else ""))
+    flags = late_detail(req, policy) + flag_words([f for f in req.flags if f != "late_letter"])
+    lines += [t["flag"].format(flag=flag) for flag in flags]
+    lines += [t["note"].format(header=header, note=note) for header, note in req.notes.items()]
     published = store.published_plan()
     if published:
         a = published.plan.assignment_for(ref)
         u = next((u for u in published.plan.unserved if u.request == ref), None)
         if a:
-            typer.echo(f"  plan {published.id}: host {a.host or '-'}, operators {', '.join(a.operators) or '-'}")
+            lines.append(t["served"].format(id=published.id, host=a.host or "-", ops=", ".join(a.operators) or "-"))
         elif u:
-            typer.echo(f"  plan {published.id}: not served — {u.reason}")
-            for alt in u.alternatives:
-                typer.echo(f"    alternative: {alt.text}")
+            lines.append(t["unserved"].format(id=published.id, reason=u.reason_id if words == "id" else u.reason))
+            lines += [t["alternative"].format(text=x.text_id if words == "id" else x.text) for x in u.alternatives]
     meeting = store.meeting_for(ref)
     if meeting is not None:
-        typer.echo(f"  Zoom: meeting {meeting.zoom_meeting_id or '(not created yet)'} on {meeting.zoom_user}, "
-                   f"join {meeting.join_url or '-'}, state {meeting.state}")  # fmt: skip
-    for v in store.request_history(ref):
-        typer.echo(f"  v{v.version} {v.at:%Y-%m-%d %H:%M} {v.change} by {v.actor}")
+        lines.append(t["zoom"].format(meeting=meeting.zoom_meeting_id or t["not_yet"], user=meeting.zoom_user,
+                                      join=meeting.join_url or "-", state=meeting.state))  # fmt: skip
+    lines += [t["version"].format(v=v.version, at=stamp(v.at, zone, words), change=v.change, actor=v.actor)
+              for v in store.request_history(ref)]  # fmt: skip
+    for line in lines:
+        typer.echo(line)
 
 
 @requests_app.command("cancel")
@@ -210,37 +290,32 @@ def replan_cmd(
     ] = False,
     db: DbOpt = None,
     actor: ActorOpt = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON (`vicon schema replan`).")] = False,
+    lang: LangOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress line.")] = False,
 ) -> None:
     """Plan the stored requests again and publish; prints which requests gain, lose or move, and why."""
     store = _open(db)
     unknown = [ref for ref in confirm or [] if store.get_request(ref) is None]
     if unknown:
         raise _fail(f"--confirm: unknown request(s) {', '.join(unknown)}", 2)
-    with console.status("planning…"):
+    words = site_lang(lang, store.policy())
+    with ProgressLine(words, quiet=quiet or as_json) as progress:
         try:
             out = replan(
                 store,
                 actor=actor,
                 dry_run=dry_run,
-                options=SolveOptions(time_limit_s=time_limit, reuse_unchanged=not fresh),
+                options=SolveOptions(time_limit_s=time_limit, reuse_unchanged=not fresh, progress=progress),
                 confirm=confirm,
             )
         except ViconError as exc:
             raise _fail(str(exc), 2) from None
-    plan = out.plan
-    typer.echo(f"{'would publish' if dry_run else 'published'} plan"
-               f"{'' if dry_run or out.published is None else ' ' + str(out.published.plan_id)}: "
-               f"{len(plan.assignments)} served, {len(plan.unserved)} unserved, {plan.status.value}, "
-               f"{plan.solve_seconds:.2f} s")  # fmt: skip
-    for note in out.notes:
-        typer.echo(f"  note: {note}")
-    if not out.changes:
-        typer.echo("  no request gains, loses or moves, and every new request is served")
-    for change in out.changes:
-        typer.echo("  " + change.line())
-    if out.published is not None:
-        counts = out.published.counts()
-        typer.echo("  Zoom actions: " + (", ".join(f"{v} {k}" for k, v in counts.items() if v) or "none"))
+    if as_json:
+        replan_report(out, dry_run=dry_run).emit()
+        return
+    for line in replan_lines(out, dry_run=dry_run, lang=words):
+        typer.echo(line)
 
 
 def pin_cmd(
@@ -269,57 +344,129 @@ def unpin_cmd(ref: str, db: DbOpt = None, actor: ActorOpt = "cli") -> None:
     typer.echo(f"{ref}: unpinned" if store.remove_pin(ref, actor=actor) else f"{ref}: was not pinned")
 
 
+STATUS_TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "plan": "rencana {id} (diterbitkan {at} oleh {by}): {served} terlayani, {unserved} tidak terlayani, "
+        "{status}, celah {gap:.2%}",
+        "no_plan": "rencana: belum ada yang diterbitkan",
+        "outbox": "antrean Zoom: {counts}",
+        "empty": "kosong",
+        "budget": "sisa kuota buat/ubah rapat Zoom hari ini: {hosts}",
+        "notes": "notifikasi: {sent} terkirim, {pending} menunggu, {retrying} dicoba lagi, {gave_up} gagal, "
+        "{held} ditahan",
+        "next_retry": "; coba lagi berikutnya {at}",
+        "failed": "  gagal: {what}",
+        "daemon": "daemon: {role}, re-plan terakhir: {last}",
+        "leader": "pemimpin",
+        "follower": "pengikut",
+        "db_down": "  basis data tidak tersedia sejak {at} (langkah-langkah dicoba ulang)",
+        "next": "  berikutnya {job}: {at}",
+        "error": "  galat: {e}",
+        "no_daemon": "daemon: tidak ada berkas status (tidak berjalan di sini)",
+    },
+    "en": {
+        "plan": "plan {id} (published {at} by {by}): {served} served, {unserved} unserved, {status}, gap {gap:.2%}",
+        "no_plan": "plan: none published yet",
+        "outbox": "Zoom outbox: {counts}",
+        "empty": "empty",
+        "budget": "Zoom create/update budget left today: {hosts}",
+        "notes": "notifications: {sent} sent, {pending} pending, {retrying} retrying, {gave_up} failed (given up), "
+        "{held} held",
+        "next_retry": "; next retry {at}",
+        "failed": "  failed: {what}",
+        "daemon": "daemon: {role}, last re-plan: {last}",
+        "leader": "leader",
+        "follower": "follower",
+        "db_down": "  the database has been unavailable since {at} (steps retrying)",
+        "next": "  next {job}: {at}",
+        "error": "  error: {e}",
+        "no_daemon": "daemon: no status file (not running here)",
+    },
+}
+OUTBOX_WORDS = {
+    "id": {"pending": "menunggu", "in_progress": "dikerjakan", "done": "selesai", "failed": "gagal",
+           "superseded": "digantikan"},
+    "en": {"pending": "pending", "in_progress": "in progress", "done": "done", "failed": "failed",
+           "superseded": "superseded"},
+}  # fmt: skip
+PLAN_STATUS = {"id": {"optimal": "optimal", "feasible": "layak", "empty": "kosong"}}
+
+
 def status_cmd(
     db: DbOpt = None,
     status_file: Annotated[Path, typer.Option(help="Where a running daemon writes its status.")] = Path(
         "var/daemon-status.json"
     ),
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON (`vicon schema status`).")] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Plan version and gaps, Zoom outbox backlog, hosts' daily budgets, and the daemon's next jobs."""
     store = _open(db)
+    policy = store.policy()
+    zone, words = policy.timezone, site_lang(lang, policy)
     published = store.published_plan()
-    report: dict[str, object] = {"plan": None}
+    plan = None
     if published is not None:
         p = published.plan
-        report["plan"] = {
-            "id": published.id, "published_at": published.published_at.isoformat(), "by": published.actor,
-            "served": len(p.assignments), "unserved": len(p.unserved), "status": p.status.value, "gap": p.gap,
-        }  # fmt: skip
-    report["outbox"] = store.outbox_counts()
+        plan = PublishedRow(
+            id=published.id, published_at=local(published.published_at, zone), by=published.actor,
+            served=len(p.assignments), unserved=len(p.unserved), status=p.status.value, gap=p.gap,
+        )  # fmt: skip
     used = store.budget_used()
-    report["zoom_daily_budget_left"] = {h.zoom_user: 100 - used.get(h.zoom_user, 0) for h in store.hosts()}
     notes = notification_status(store)
-    report["notifications"] = notes.summary()
-    report["notification_problems"] = [f"{key}: {err}" for key, err in notes.problems]
+    daemon = None
     if status_file.exists():
-        report["daemon"] = json.loads(status_file.read_text())
+        try:
+            daemon = daemon_row(json.loads(status_file.read_text(encoding="utf-8")), zone)
+        except (OSError, ValueError) as exc:
+            raise _fail(f"--status-file: {status_file}: not a daemon status file ({exc})", 2) from None
+    report = StatusReport(
+        zone=zone, zone_abbrev=zone_abbrev(zone), plan=plan, outbox=store.outbox_counts(),
+        zoom_daily_budget_left={h.zoom_user: 100 - used.get(h.zoom_user, 0) for h in store.hosts()},
+        notifications=NotificationCounts(
+            sent=notes.sent, pending=notes.pending, retrying=notes.retrying, gave_up=notes.gave_up, held=notes.held,
+            next_attempt_at=local(notes.next_attempt_at, zone) if notes.next_attempt_at else None,
+            problems=[f"{key}: {err}" for key, err in notes.problems],
+        ),
+        daemon=daemon,
+    )  # fmt: skip
     if as_json:
-        typer.echo(json.dumps(report, indent=1, default=str))
+        report.emit()
         return
-    plan = report["plan"]
-    if isinstance(plan, dict):
-        typer.echo(f"plan {plan['id']} (published {plan['published_at'][:16]} UTC by {plan['by']}): {plan['served']} "
-                   f"served, {plan['unserved']} unserved, {plan['status']}, gap {plan['gap']:.2%}")  # fmt: skip
+    for line in status_lines(report, words):
+        typer.echo(line)
+
+
+def status_lines(report: StatusReport, lang: str) -> list[str]:
+    """`vicon status` in one language, every time in the site's zone with its abbreviation."""
+    t, zone = STATUS_TEXT[lang], report.zone
+    out: list[str] = []
+    if report.plan is not None:
+        p = report.plan
+        status = PLAN_STATUS.get(lang, {}).get(p.status, p.status)
+        out.append(t["plan"].format(id=p.id, at=stamp(p.published_at, zone, lang), by=p.by, served=p.served,
+                                    unserved=p.unserved, status=status, gap=p.gap))  # fmt: skip
     else:
-        typer.echo("plan: none published yet")
-    typer.echo(f"Zoom outbox: {report['outbox'] or 'empty'}")
-    typer.echo("Zoom create/update budget left today: "
-               + ", ".join(f"{k} {v}" for k, v in report["zoom_daily_budget_left"].items()))  # type: ignore[attr-defined]  # fmt: skip
-    typer.echo(str(report["notifications"]))
-    for problem in notes.problems:
-        typer.echo(f"  failed: {problem[0]}: {problem[1]}")
-    daemon = report.get("daemon")
-    if isinstance(daemon, dict):
-        typer.echo(f"daemon: leader={daemon.get('leader')}, last re-plan: {daemon.get('last_replan_summary') or '-'}")
-        if daemon.get("database_down_since"):
-            typer.echo(f"  the database has been unavailable since {daemon['database_down_since']} (steps retrying)")
-        for job, at in sorted(daemon.get("next_jobs", {}).items()):
-            typer.echo(f"  next {job}: {at}")
-        for e in daemon.get("errors", []):
-            typer.echo(f"  error: {e}")
-    else:
-        typer.echo("daemon: no status file (not running here)")
+        out.append(t["no_plan"])
+    counts = ", ".join(f"{n} {OUTBOX_WORDS[lang].get(k, k)}" for k, n in sorted(report.outbox.items()) if n)
+    out.append(t["outbox"].format(counts=counts or t["empty"]))
+    out.append(t["budget"].format(hosts=", ".join(f"{k} {v}" for k, v in report.zoom_daily_budget_left.items())))
+    n = report.notifications
+    line = t["notes"].format(sent=n.sent, pending=n.pending, retrying=n.retrying, gave_up=n.gave_up, held=n.held)
+    if n.next_attempt_at is not None and n.retrying:
+        line += t["next_retry"].format(at=stamp(n.next_attempt_at, zone, lang))
+    out.append(line)
+    out += [t["failed"].format(what=what) for what in n.problems]
+    d = report.daemon
+    if d is None:
+        out.append(t["no_daemon"])
+        return out
+    out.append(t["daemon"].format(role=t["leader"] if d.leader else t["follower"], last=d.last_replan_summary or "-"))
+    if d.database_down_since is not None:
+        out.append(t["db_down"].format(at=stamp(d.database_down_since, zone, lang)))
+    out += [t["next"].format(job=job, at=stamp(at, zone, lang)) for job, at in sorted(d.next_jobs.items())]
+    out += [t["error"].format(e=e) for e in d.errors]
+    return out
 
 
 NotifyConfigOpt = Annotated[
@@ -358,9 +505,16 @@ def daemon_cmd(
     mail_dir: Annotated[
         Path | None, typer.Option("--mail-dir", help="Write mail as .eml files here instead of sending it.")
     ] = None,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option("--log-format", envvar="VICON_LOG_FORMAT", help="text, or json: one JSON object per line."),
+    ] = LogFormat.text,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Also the tracebacks of retried steps and the scheduler's own lines.")
+    ] = False,
 ) -> None:
-    """Run the scheduling daemon until SIGTERM/SIGINT."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    """Run the scheduling daemon until SIGTERM/SIGINT; one log line per event on stderr."""
+    setup_logging(log_format, debug=debug)
     _fault_points()
     store = _open(db)
     tenants = _tenants(zoom_config) if zoom_config else None
@@ -374,16 +528,18 @@ def daemon_cmd(
 
 def demo_cmd(
     workdir: Annotated[Path, typer.Option(help="Working folder (wiped first).")] = Path("var/demo"),
-    example: Annotated[Path, typer.Option(help="The example problem to load.")] = Path("config/example-problem.json"),
+    example: Annotated[
+        Path | None, typer.Option(help="A problem file to load instead of the example office shipped in the package.")
+    ] = None,
     lang: Annotated[str, typer.Option(help="id or en")] = "id",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Skip the long timelines.")] = False,
 ) -> None:
     """The whole job on embedded defaults: SQLite, the Zoom sandbox, mail to files; finishes by itself."""
     from allocator.demo import run_demo
 
-    if not example.exists():
-        raise _fail(f"{example}: no such file (run from the project folder or pass --example)", 2)
-    raise typer.Exit(run_demo(example, workdir, Console(width=140), lang=lang, quiet_timelines=quiet))
+    if example is not None and not example.exists():
+        raise _fail(f"--example: {example}: no such file", 2)
+    raise typer.Exit(run_demo(example, workdir, terminal(), lang=lang, quiet_timelines=quiet))
 
 
 def register(app: typer.Typer) -> None:

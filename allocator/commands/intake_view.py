@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich import box
 from rich.table import Table
 
+from allocator.commands.fit import Col, fit_table
 from allocator.intake import IntakeResult
 from allocator.intake.leadtime import lead_working_days, received_day
 from allocator.planner.domain import Request, SitePolicy, local, zone_abbrev
@@ -31,18 +31,17 @@ def late_detail(req: Request, policy: SitePolicy, now: datetime | None = None) -
             f"(received {received}; the site asks {policy.intake.min_lead_working_days})"]  # fmt: skip
 
 
-def intake_table(result: IntakeResult, zone: str) -> Table:
-    """What a file would store: each accepted row, whether it is new, changed or unchanged, shown in `zone`."""
-    table = Table(title=f"Rows → requests ({zone_abbrev(zone)})", title_justify="left", box=box.SIMPLE_HEAD,
-                  padding=(0, 1), collapse_padding=True, pad_edge=False)  # fmt: skip
-    widths = {"row": 4, "ref": 25, "change": 9, "when": 32, "end": 5, "unit": 22, "seats": 5, "service": 13,
-              "flags": 5}  # fmt: skip
-    for col, width in widths.items():
-        table.add_column(col, no_wrap=True, overflow="ellipsis", width=width)
+def intake_table(result: IntakeResult, zone: str, width: int) -> Table:
+    """What a file would store: each accepted row, whether it is new, changed or unchanged, shown in `zone`.
+    Row, ref, change, start and end are never cut; the stated drop order is flags, service, seats, then unit."""
+    cols = [Col("row", whole=True, justify="right"), Col("ref", whole=True), Col("change", whole=True),
+            Col("when", whole=True), Col("end", whole=True), Col("unit", drop=4),
+            Col("seats", drop=3, justify="right"), Col("service", drop=2), Col("flags", drop=1)]  # fmt: skip
+    rows = []
     for a in result.rows:
         r = a.request
         start, end = local(r.start, zone), local(r.end, zone)
         written = "" if r.timezone == zone else f" ({local(r.start, r.timezone):%H:%M} {zone_abbrev(r.timezone)})"
-        table.add_row(str(a.row), r.ref, a.change, f"{start:%a %Y-%m-%d %H:%M}{written}", f"{end:%H:%M}", r.unit,
-                      str(r.participants), r.service.value, ", ".join(flag_words(r.flags, short=True)))  # fmt: skip
-    return table
+        rows.append([str(a.row), r.ref, a.change, f"{start:%a %Y-%m-%d %H:%M}{written}", f"{end:%H:%M}", r.unit,
+                     str(r.participants), r.service.value, ", ".join(flag_words(r.flags, short=True))])  # fmt: skip
+    return fit_table(f"Rows → requests ({zone_abbrev(zone)})", cols, rows, width)

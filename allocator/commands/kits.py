@@ -1,4 +1,5 @@
-"""`vicon kits`: equipment kit stock and loans, returns, overdue kits. Bahasa Indonesia by default (`--lang en`).
+"""`vicon kits`: equipment kit stock and loans, returns, overdue kits; in the site's language by default
+(`--lang id|en`), `--json` for scripts.
 
     vicon kits [--from D] [--to D]      per kit type: stock, overdue, minimum free over the range; the loans in it
     vicon kits return REQ [--kit K]     record that the request's kits (or one kit type) are back
@@ -17,11 +18,13 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from allocator.commands.lang import LangOpt, site_lang, zone_suffix
+from allocator.commands.report_rows import loan_row
+from allocator.commands.reports import KitRow, KitsOverdueReport, KitsReport
 from allocator.commands.store import ActorOpt, DbOpt, _fail, _open
-from allocator.planner.domain import zone_abbrev
+from allocator.planner.domain import local, zone_abbrev
 from allocator.store.repo import KitLoan, KitLoanState, Store
 
-LangOpt = Annotated[str, typer.Option("--lang", help="id (Bahasa Indonesia, default) or en.")]
 NowOpt = Annotated[
     str | None, typer.Option("--now", help="As of this instant (ISO 8601; local to the site without an offset).")
 ]
@@ -80,21 +83,20 @@ OVERDUE: tuple[KitLoanState, ...] = ("overdue",)
 _STATE_KEY = {"planned": "planned", "out": "out", "overdue": "late", "returned": "returned"}
 
 kits_app = typer.Typer(
-    help="Equipment kits: stock and loans (default), `return`, `overdue`. Bahasa Indonesia unless --lang en.",
+    help="Equipment kits: stock and loans (default), `return`, `overdue`; in the site's language unless --lang.",
     no_args_is_help=False,
 )
 
 
-def _lang(value: str) -> dict[str, str]:
-    if value not in TEXT:
-        raise _fail(f"--lang: must be id or en, not {value!r}", 2)
-    return TEXT[value]
+JsonOpt = Annotated[bool, typer.Option("--json", help="As JSON (`vicon schema kits` / `kits-overdue`).")]
 
 
 def parse_local(value: str, zone: ZoneInfo, option: str, *, end_of_day: bool = False) -> datetime:
     """A site-local date (`2027-01-05`: its 00:00, or with `end_of_day` the next 00:00) or date-time (naive:
-    local to the site; with an offset: as given), as aware UTC. Bad input exits 2 naming `option`."""
-    text = value.strip()
+    local to the site; with an offset: as given), as aware UTC; a zone word after it (`2027-01-05T09:00 WIB`) says
+    whose local time. Bad input exits 2 naming `option`."""
+    text, named = zone_suffix(value)
+    zone = named or zone
     try:
         if len(text) == 10 and "T" not in text and " " not in text:
             day = date.fromisoformat(text)
@@ -135,16 +137,17 @@ def kits_overview(
     to: Annotated[
         str | None, typer.Option("--to", help="Local date (to the end of that day) or date-time (default: +7 days).")
     ] = None,
-    lang: LangOpt = "id",
+    lang: LangOpt = None,
     now: NowOpt = None,
     db: DbOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Per kit type: stock, how many are overdue, and the fewest free over the range; then the loans in it."""
     if ctx.invoked_subcommand is not None:
         return
-    t = _lang(lang)
     store = _open(db)
     try:
+        t = TEXT[site_lang(lang, store.policy())]
         site = store.policy().timezone
         zone = ZoneInfo(site)
         at = _now(store, now, zone)
@@ -161,21 +164,28 @@ def kits_overview(
         overdue = store.kit_loans(at, states=OVERDUE)
     finally:
         store.close()
-    typer.echo(t["title"].format(start=_fmt(start, zone), end=_fmt(end, zone), zone=zone_abbrev(site)))
     names = {k.id: k.name or k.id for k in types}
     stock = {k.id: k.stock for k in types}
     ids = [k.id for k in types] + sorted({x.kit for x in loans + overdue} - set(stock))
+    rows = [
+        KitRow(kit=kit, name=names.get(kit, t["unknown_kit"]), stock=stock.get(kit, 0),
+               overdue=sum(x.count for x in overdue if x.kit == kit),
+               min_free=stock.get(kit, 0) - max_held([x for x in loans if x.kit == kit], start, end))
+        for kit in ids
+    ]  # fmt: skip
+    if as_json:
+        KitsReport(zone=site, zone_abbrev=zone_abbrev(site), start=local(start, site), end=local(end, site), kits=rows,
+                   loans=[loan_row(x, site) for x in loans]).emit()  # fmt: skip
+        return
+    typer.echo(t["title"].format(start=_fmt(start, zone), end=_fmt(end, zone), zone=zone_abbrev(site)))
     if not ids:
         typer.echo(t["no_types"])
         return
     width = max(len(t["kit"]), *(len(f"{i} ({names.get(i, t['unknown_kit'])})") for i in ids))
     typer.echo(f"{t['kit']:<{width}}  {t['stock']:>5}  {t['overdue']:>9}  {t['min_free']:>9}")
-    for kit in ids:
-        held = max_held([x for x in loans if x.kit == kit], start, end)
-        late = sum(x.count for x in overdue if x.kit == kit)
-        label = f"{kit} ({names.get(kit, t['unknown_kit'])})"
-        have = stock.get(kit, 0)
-        typer.echo(f"{label:<{width}}  {have:>5}  {late:>9}  {have - held:>9}")
+    for row in rows:
+        label = f"{row.kit} ({row.name})"
+        typer.echo(f"{label:<{width}}  {row.stock:>5}  {row.overdue:>9}  {row.min_free:>9}")
     typer.echo("")
     if not loans:
         typer.echo(t["no_loans"])
@@ -195,15 +205,15 @@ def kits_return(
     kit: Annotated[
         str | None, typer.Option("--kit", help="Only this kit type (default: all the request's kits).")
     ] = None,
-    lang: LangOpt = "id",
+    lang: LangOpt = None,
     now: NowOpt = None,
     db: DbOpt = None,
     actor: ActorOpt = "cli",
 ) -> None:
     """Record that a request's borrowed kits are back in stock."""
-    t = _lang(lang)
     store = _open(db)
     try:
+        t = TEXT[site_lang(lang, store.policy())]
         site = store.policy().timezone
         zone = ZoneInfo(site)
         at = _now(store, now, zone)
@@ -229,11 +239,11 @@ def kits_return(
 
 
 @kits_app.command("overdue")
-def kits_overdue(lang: LangOpt = "id", now: NowOpt = None, db: DbOpt = None) -> None:
+def kits_overdue(lang: LangOpt = None, now: NowOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Loans past their return time: request, unit, PIC, kit, count, due."""
-    t = _lang(lang)
     store = _open(db)
     try:
+        t = TEXT[site_lang(lang, store.policy())]
         site = store.policy().timezone
         zone = ZoneInfo(site)
         at = _now(store, now, zone)
@@ -241,6 +251,10 @@ def kits_overdue(lang: LangOpt = "id", now: NowOpt = None, db: DbOpt = None) -> 
         requests = {ref: store.get_request(ref) for ref in {x.request for x in loans}}
     finally:
         store.close()
+    if as_json:
+        KitsOverdueReport(zone=site, zone_abbrev=zone_abbrev(site), now=local(at, site),
+                          loans=[loan_row(x, site) for x in loans]).emit()  # fmt: skip
+        return
     if not loans:
         typer.echo(t["no_overdue"])
         return

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 
-from allocator.commands.render import explain_request, print_plan
+from allocator.commands.fit import terminal
+from allocator.commands.lang import LangOpt, site_lang
+from allocator.commands.progress import ProgressLine
+from allocator.commands.render import COMPACT_OVER, TEXT, PlanView, explain_request, print_plan
+from allocator.commands.report_rows import explain_report, plan_summary
+from allocator.commands.reports import REPORTS
 from allocator.commands.store import register as register_store_commands
 from allocator.planner.domain import Plan, Problem
 from allocator.planner.errors import InvalidProblem, ViconError
@@ -50,14 +57,43 @@ def main(
     """Share Zoom licences and vicon operators among many units, without double-booking."""
 
 
-class Lang(StrEnum):
-    id = "id"
-    en = "en"
+SchemaName = StrEnum("SchemaName", {n: n for n in ("problem", "plan", *REPORTS)})  # type: ignore[misc]
 
 
-class SchemaName(StrEnum):
-    problem = "problem"
-    plan = "plan"
+class InvalidOptions(ViconError):
+    """Command-line options that do not fit the office; each message names its option."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+def plan_view(
+    prob: Problem,
+    *,
+    day: str | None,
+    host: str | None,
+    operator: str | None,
+    unit: str | None,
+    unserved: bool,
+    full: bool,
+) -> PlanView:
+    """The filters of `vicon plan`, checked against the office: an unknown host or operator, or a day that is not
+    a date, is an error naming the option."""
+    problems: list[str] = []
+    when: date | None = None
+    if day is not None:
+        try:
+            when = date.fromisoformat(day.strip())
+        except ValueError:
+            problems.append(f"--day: not a date: {day!r} (e.g. 2027-01-05)")
+    if host is not None and host not in {h.id for h in prob.hosts}:
+        problems.append(f"--host: unknown host {host!r} (known: {', '.join(h.id for h in prob.hosts)})")
+    if operator is not None and operator not in {o.id for o in prob.operators}:
+        problems.append(f"--operator: unknown operator {operator!r} (known: {', '.join(o.id for o in prob.operators)})")
+    if problems:
+        raise InvalidOptions(problems)
+    return PlanView(day=when, host=host, operator=operator, unit=unit, unserved_only=unserved, full=full)
 
 
 def fail(exc: ViconError) -> typer.Exit:
@@ -68,13 +104,22 @@ def fail(exc: ViconError) -> typer.Exit:
 @app.command()
 def plan(
     problem: Annotated[Path, typer.Option("--problem", "-p", help="Problem JSON file (see `vicon schema problem`).")],
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Plan JSON file ('-': stdout).")
-    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Plan JSON file ('-': stdout).")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")] = 20.0,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Independent parts solved at once.")] = 2,
-    lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.id,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary, no timelines.")] = False,
+    lang: LangOpt = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only the summary: no timelines, no progress line.")
+    ] = False,
+    day: Annotated[str | None, typer.Option("--day", help="Only this site-local day (2027-01-05).")] = None,
+    host: Annotated[str | None, typer.Option("--host", help="Only this host's timeline.")] = None,
+    operator: Annotated[str | None, typer.Option("--operator", help="Only this operator's timeline.")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Only requests of units whose name contains this.")] = None,
+    unserved: Annotated[bool, typer.Option("--unserved", help="Only the unserved requests and why.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help=f"Every timeline even of a plan over {COMPACT_OVER} requests.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The summary as JSON (`vicon schema plan-summary`).")] = False,
     exact: Annotated[
         bool | None,
         typer.Option(
@@ -87,14 +132,21 @@ def plan(
     """Plan a problem file: assign hosts and operators, explain what cannot be served."""
     try:
         prob = load_problem(problem)
-        result = solve(prob, SolveOptions(time_limit_s=time_limit, workers=workers, exact_search=exact))
+        view = plan_view(prob, day=day, host=host, operator=operator, unit=unit, unserved=unserved, full=full)
+        with ProgressLine(site_lang(lang, prob.policy), quiet=quiet or as_json) as progress:
+            options = SolveOptions(time_limit_s=time_limit, workers=workers, progress=progress, exact_search=exact)
+            result = solve(prob, options)
     except ViconError as exc:
         raise fail(exc) from None
-    console = Console(width=max(Console().width, 120), stderr=out == Path("-"))  # keep stdout for the JSON
-    if quiet:
+    console = terminal(stderr=out == Path("-") or as_json)  # keep stdout for the JSON
+    if as_json:
+        if out == Path("-"):
+            raise fail(InvalidOptions(["--json: not with --out - (both would write to stdout)"]))
+        plan_summary(prob, result).emit()
+    elif quiet:
         console.print(result.status.value, f"{len(result.assignments)} served, {len(result.unserved)} unserved")
     else:
-        print_plan(prob, result, console, lang=lang.value)
+        print_plan(prob, result, console, lang=site_lang(lang, prob.policy), view=view)
     if out == Path("-"):
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif out is not None:
@@ -103,27 +155,39 @@ def plan(
 
 
 @app.command()
-def schema(name: Annotated[SchemaName, typer.Argument(help="problem or plan")]) -> None:
-    """Print the JSON Schema of the problem or plan file format."""
-    model = Problem if name is SchemaName.problem else Plan
+def schema(
+    name: Annotated[SchemaName, typer.Argument(help="problem, plan, or a --json report: " + ", ".join(REPORTS))],
+) -> None:
+    """Print the JSON Schema of the problem or plan file format, or of a command's --json report."""
+    models: dict[str, type[BaseModel]] = {"problem": Problem, "plan": Plan, **REPORTS}
+    model = models[name.value]
     sys.stdout.write(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n")
 
 
-def _problem_and_plan(problem: Path | None, plan_file: Path | None, db: str | None) -> tuple[Problem, Plan]:
-    """From files when given, else the stored office and its published plan."""
+def _problem_and_plan(
+    problem: Path | None, plan_file: Path | None, db: str | None, ref: str | None = None
+) -> tuple[Problem, Plan, int | None]:
+    """From files when given, else the stored office and its published plan. A request `ref` the published plan
+    does not know yet (new since it) is explained from the plan the next re-plan would publish (a dry run); the
+    third value is then the published plan's id, else None."""
     if problem is None:
         from allocator.commands.store import _open
-        from allocator.service import current_problem
+        from allocator.service import current_problem, replan
 
         store = _open(db)
-        prob = current_problem(store)
         published = store.published_plan()
-        return prob, published.plan if published is not None else solve(prob)
+        prob = current_problem(store, published=published)
+        if published is None:
+            return prob, solve(prob), None
+        known = {a.request for a in published.plan.assignments} | {u.request for u in published.plan.unserved}
+        if ref is not None and ref not in known and ref in {r.ref for r in prob.requests}:
+            return prob, replan(store, actor="explain", dry_run=True).plan, published.id
+        return prob, published.plan, None
     prob = load_problem(problem)
     if plan_file is None:
-        return prob, solve(prob)
+        return prob, solve(prob), None
     try:
-        return prob, Plan.model_validate_json(plan_file.read_text(encoding="utf-8"))
+        return prob, Plan.model_validate_json(plan_file.read_text(encoding="utf-8")), None
     except (OSError, ValueError) as exc:
         raise InvalidProblem([f"{plan_file}: not a readable plan ({str(exc).splitlines()[0]})"]) from None
 
@@ -135,16 +199,26 @@ def explain(
         Path | None, typer.Option("--problem", "-p", help="Problem JSON file (default: the stored office).")
     ] = None,
     plan_file: Annotated[Path | None, typer.Option("--plan", help="A plan JSON written by `vicon plan --out`.")] = None,
-    lang: Annotated[Lang, typer.Option(help="Language of the report.")] = Lang.id,
+    lang: LangOpt = None,
     db: Annotated[str | None, typer.Option("--db", envvar="VICON_DATABASE_URL", help="Database URL.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="As JSON (`vicon schema explain`).")] = False,
 ) -> None:
     """Why a request is (not) served, and the nearest alternatives that would work."""
     try:
-        prob, result = _problem_and_plan(problem, plan_file, db)
+        prob, result, newer_than = _problem_and_plan(problem, plan_file, db, request)
     except ViconError as exc:
         raise fail(exc) from None
-    console = Console(width=max(Console().width, 100))
-    console.print(explain_request(prob, result, request, lang.value), soft_wrap=True, highlight=False)
+    if as_json:
+        report = explain_report(prob, result, request, preview=newer_than is not None)
+        if report is None:
+            raise fail(InvalidOptions([f"request: unknown request {request!r}"]))
+        report.emit()
+        return
+    console = terminal()
+    words = site_lang(lang, prob.policy)
+    if newer_than is not None:
+        console.print(TEXT[words]["newcomer"].format(ref=request, plan=newer_than), soft_wrap=True)
+    console.print(explain_request(prob, result, request, words), highlight=False)  # wrapped at words
     if request not in {r.ref for r in prob.requests}:
         raise typer.Exit(code=2)
 

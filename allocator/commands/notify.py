@@ -43,8 +43,6 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-
-
 def _config(path: Path | None) -> NotifyConfig:
     try:
         return load_notify_config(path)

@@ -4,12 +4,13 @@ their planned time, rehearsals and venue surveys as their own entries), missed r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
+from allocator.commands.fit import Col, fit_table
+from allocator.commands.lang import word
 from allocator.notify.planned import kit_loans, planned_times
 from allocator.planner.domain import Assignment, Plan, Problem, Request, local, zone_abbrev
 from allocator.planner.explain import when
@@ -47,6 +48,15 @@ TEXT: dict[str, dict[str, Any]] = {
         "survey_line": "survei lokasi: {when}, {venue}, oleh {ops}",
         "kits_line": "peralatan: {kits}; ambil {pickup}, kembali {due}",
         "not_served": "tidak terlayani: {reason} [{code}]",
+        "day": "Tanggal",
+        "days_title": "Rencana per hari ({zone})",
+        "cols_days": ("Tanggal", "Permohonan", "Terlayani", "Tidak", "Host", "Operator"),
+        "codes_title": "Tidak terlayani menurut alasan",
+        "cols_codes": ("Alasan", "Jumlah", "Contoh"),
+        "compact_hint": "Rencana besar: ringkasan per hari. Rinciannya dengan --day 2027-01-05, --host H, "
+        "--operator O, --unit NAMA, --unserved, atau semuanya dengan --full.",
+        "newcomer": "{ref} masuk setelah rencana {plan} diterbitkan; menurut re-plan berikutnya (pratinjau, belum "
+        "diterbitkan):",
     },
     "en": {
         "status": {"optimal": "optimal (proven)", "feasible": "feasible (not proven optimal)", "empty": "empty"},
@@ -80,6 +90,15 @@ TEXT: dict[str, dict[str, Any]] = {
         "survey_line": "venue survey: {when}, {venue}, by {ops}",
         "kits_line": "kits: {kits}; pick up {pickup}, return {due}",
         "not_served": "not served: {reason} [{code}]",
+        "day": "Date",
+        "days_title": "Plan per day ({zone})",
+        "cols_days": ("Date", "Requests", "Served", "Unserved", "Hosts", "Operators"),
+        "codes_title": "Unserved by reason",
+        "cols_codes": ("Reason", "Count", "Examples"),
+        "compact_hint": "A large plan: summarised per day. The detail with --day 2027-01-05, --host H, "
+        "--operator O, --unit NAME, --unserved, or all of it with --full.",
+        "newcomer": "{ref} arrived after plan {plan} was published; as the next re-plan would have it (a preview, "
+        "not published):",
     },
 }
 
@@ -173,10 +192,37 @@ def _place(entry: Entry, problem: Problem, lang: str) -> str:
     return venues.get(vid, vid) if vid else none
 
 
-def print_plan(problem: Problem, plan: Plan, console: Console, lang: str = "id") -> None:
+COMPACT_OVER = 150  # served requests above which a plan is summarised per day unless filtered or --full
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """Which part of a plan to print: site-local `day`, a `host`, an `operator`, a `unit` (part of its name, any
+    case), only the unserved; `full` prints every timeline of a large plan instead of its per-day summary."""
+
+    day: date | None = None
+    host: str | None = None
+    operator: str | None = None
+    unit: str | None = None
+    unserved_only: bool = False
+    full: bool = False
+
+    @property
+    def filtered(self) -> bool:
+        return any(x is not None for x in (self.day, self.host, self.operator, self.unit)) or self.unserved_only
+
+    def keeps(self, req: Request, start: datetime, zone: str) -> bool:
+        """The day and unit filters (host and operator pick the timelines)."""
+        if self.day is not None and local(start, zone).date() != self.day:
+            return False
+        return self.unit is None or self.unit.casefold() in req.unit.casefold()
+
+
+def print_plan(problem: Problem, plan: Plan, console: Console, lang: str = "id", view: PlanView | None = None) -> None:
+    """The summary, then the timelines, workflow sections and unserved requests that `view` selects; a large plan
+    without a filter is shown per day (with the filters that open it up)."""
+    view = view or PlanView()
     t = TEXT[lang]
-    zone = problem.policy.timezone
-    reqs = {r.ref: r for r in problem.requests}
     served = len(plan.assignments)
     total = served + len(plan.unserved)
     console.print(
@@ -203,108 +249,181 @@ def print_plan(problem: Problem, plan: Plan, console: Console, lang: str = "id")
         console.print(f"[yellow]{t['warning']}:[/yellow] {warning}")
     if plan.restrictions:
         console.print(f"[yellow]{t['restricted']}:[/yellow] " + "; ".join(plan.restrictions), soft_wrap=True)
+    if served > COMPACT_OVER and not view.filtered and not view.full:
+        print_days(problem, plan, console, lang)
+        return
+    if not view.unserved_only:
+        _timelines(problem, plan, console, lang, view)
+    if view.host is None and view.operator is None:  # the unserved have neither
+        _unserved(problem, plan, console, lang, view)
 
-    hosts = Table(title=t["host_title"].format(zone=f"{zone}, {zone_abbrev(zone)}"), title_justify="left")
-    for col in t["cols_host"]:
-        hosts.add_column(col, no_wrap=True, overflow="ellipsis", max_width=34)
+
+def _timelines(problem: Problem, plan: Plan, console: Console, lang: str, view: PlanView) -> None:
+    t = TEXT[lang]
+    zone = problem.policy.timezone
+    width = console.width
+    zone_words = f"{zone}, {zone_abbrev(zone)}"
     any_moved = False
-    for host in problem.hosts:
-        rows = host_entries(problem, plan, host.id, lang)
-        for i, x in enumerate(rows):
-            s, e = local(x.start, zone), local(x.end, zone)
-            any_moved = any_moved or x.moved
-            task_ops = x.assignment.rehearsal.operators if x.kind == "rehearsal" and x.assignment.rehearsal else []
-            hosts.add_row(
-                f"{host.id} ({host.capacity})" if i == 0 else "",
-                _day(s, lang),
-                f"{s:%H:%M}–{e:%H:%M}" + ("*" if x.moved else ""),
-                x.request.ref,
-                x.label[:40],
-                x.request.unit[:24],
-                str(x.request.participants) if x.kind == "event" else t["none"],
-                ", ".join(task_ops or x.assignment.operators) or t["none"],
-                end_section=i == len(rows) - 1,
-            )
-    console.print(hosts)
+    host_rows: list[list[str]] = []
+    host_ends: list[bool] = []
+    if view.operator is None:
+        for host in problem.hosts:
+            if view.host is not None and host.id != view.host:
+                continue
+            rows = [x for x in host_entries(problem, plan, host.id, lang) if view.keeps(x.request, x.start, zone)]
+            for i, x in enumerate(rows):
+                s, e = local(x.start, zone), local(x.end, zone)
+                any_moved = any_moved or x.moved
+                task_ops = x.assignment.rehearsal.operators if x.kind == "rehearsal" and x.assignment.rehearsal else []
+                host_rows.append([
+                    f"{host.id} ({host.capacity})" if i == 0 else "",
+                    _day(s, lang),
+                    f"{s:%H:%M}–{e:%H:%M}" + ("*" if x.moved else ""),
+                    x.request.ref,
+                    x.label,
+                    x.request.unit,
+                    str(x.request.participants) if x.kind == "event" else t["none"],
+                    ", ".join(task_ops or x.assignment.operators) or t["none"],
+                ])  # fmt: skip
+                host_ends.append(i == len(rows) - 1)
+        # stated drop order: unit first, then seats, then operators; host, date, time and ref are never cut
+        host_cols = [Col(h, whole=k < 4, drop={5: 1, 6: 2, 7: 3}.get(k, 0)) for k, h in enumerate(t["cols_host"])]
+        host_cols[6] = Col(t["cols_host"][6], drop=2, justify="right")
+        console.print(fit_table(t["host_title"].format(zone=zone_words), host_cols, host_rows, width, ends=host_ends))
 
-    ops = Table(title=t["op_title"].format(zone=f"{zone}, {zone_abbrev(zone)}"), title_justify="left")
-    for col in t["cols_op"]:
-        ops.add_column(col, no_wrap=True, overflow="ellipsis", max_width=34)
-    for op in problem.operators:
-        mine = operator_entries(problem, plan, op.id, lang)
-        for i, x in enumerate(mine):
-            s, e = local(x.start, zone), local(x.end, zone)
-            on_host = x.assignment.rehearsal.host if x.kind == "rehearsal" and x.assignment.rehearsal else None
-            if x.kind == "event":
-                on_host = x.assignment.host
-            ops.add_row(
-                f"{op.id} {op.name}" if i == 0 else "",
-                _day(s, lang),
-                f"{s:%H:%M}–{e:%H:%M}" + ("*" if x.moved else ""),
-                x.request.ref,
-                x.label[:40],
-                on_host or t["none"],
-                _place(x, problem, lang)[:30],
-                end_section=i == len(mine) - 1,
-            )
-    console.print(ops)
+    op_rows: list[list[str]] = []
+    op_ends: list[bool] = []
+    if view.host is None:
+        for op in problem.operators:
+            if view.operator is not None and op.id != view.operator:
+                continue
+            mine = [x for x in operator_entries(problem, plan, op.id, lang) if view.keeps(x.request, x.start, zone)]
+            for i, x in enumerate(mine):
+                s, e = local(x.start, zone), local(x.end, zone)
+                any_moved = any_moved or x.moved
+                on_host = x.assignment.rehearsal.host if x.kind == "rehearsal" and x.assignment.rehearsal else None
+                if x.kind == "event":
+                    on_host = x.assignment.host
+                op_rows.append([
+                    f"{op.id} {op.name}" if i == 0 else "",
+                    _day(s, lang),
+                    f"{s:%H:%M}–{e:%H:%M}" + ("*" if x.moved else ""),
+                    x.request.ref,
+                    x.label,
+                    on_host or t["none"],
+                    _place(x, problem, lang),
+                ])  # fmt: skip
+                op_ends.append(i == len(mine) - 1)
+        # stated drop order: venue first, then host; operator, date, time and ref are never cut
+        op_cols = [Col(h, whole=k in (1, 2, 3), drop={6: 1, 5: 2}.get(k, 0)) for k, h in enumerate(t["cols_op"])]
+        console.print(fit_table(t["op_title"].format(zone=zone_words), op_cols, op_rows, width, ends=op_ends))
     if any_moved:
         console.print(t["moved_note"])
-    print_workflow(problem, plan, console, lang)
-
-    if plan.unserved:
-        table = Table(title=t["unserved_title"], title_justify="left", show_lines=True)
-        for col in t["cols_unserved"]:
-            table.add_column(col, overflow="fold")
-        for u in plan.unserved:
-            table.add_row(u.request, reqs[u.request].priority, u.reason_id if lang == "id" else u.reason)
-        console.print(table)
+    print_workflow(problem, plan, console, lang, view)
 
 
-def print_workflow(problem: Problem, plan: Plan, console: Console, lang: str = "id") -> None:
-    """The sections about the workflow: flexible requests moved, rehearsals not scheduled, kit loans."""
+def _unserved(problem: Problem, plan: Plan, console: Console, lang: str, view: PlanView) -> None:
+    reqs = {r.ref: r for r in problem.requests}
+    t = TEXT[lang]
+    zone = problem.policy.timezone
+    rows = [
+        [u.request, _day(local(reqs[u.request].start, zone), lang), word(reqs[u.request].priority, lang),
+         u.reason_id if lang == "id" else u.reason]
+        for u in plan.unserved
+        if u.request in reqs and view.keeps(reqs[u.request], reqs[u.request].start, zone)
+    ]  # fmt: skip
+    if rows:
+        # stated drop order: priority first; request and date are never cut, the reason wraps
+        cols = [Col(t["cols_unserved"][0], whole=True), Col(t["day"], whole=True),
+                Col(t["cols_unserved"][1], drop=1), Col(t["cols_unserved"][2])]  # fmt: skip
+        console.print(fit_table(t["unserved_title"], cols, rows, console.width, lines=True))
+
+
+def print_days(problem: Problem, plan: Plan, console: Console, lang: str = "id") -> None:
+    """A large plan per site-local day: requests, served, unserved, hosts and operators at work; then the
+    unserved by reason, and the filters that show the detail."""
     t = TEXT[lang]
     zone = problem.policy.timezone
     reqs = {r.ref: r for r in problem.requests}
+    days: dict[date, list[int]] = {}
+    hosts: dict[date, set[str]] = {}
+    ops: dict[date, set[str]] = {}
+    for a in plan.assignments:
+        r = reqs.get(a.request)
+        if r is None:
+            continue
+        d = local(planned_times(r, a)[0], zone).date()
+        days.setdefault(d, [0, 0])[0] += 1
+        hosts.setdefault(d, set()).update([a.host] if a.host else [])
+        ops.setdefault(d, set()).update(a.operators)
+    codes: dict[str, list[str]] = {}
+    for u in plan.unserved:
+        if u.request in reqs:
+            days.setdefault(local(reqs[u.request].start, zone).date(), [0, 0])[1] += 1
+            codes.setdefault(u.code, []).append(u.request)
+    rows = [
+        [_day(datetime.combine(d, datetime.min.time()), lang), str(sum(n)), str(n[0]), str(n[1]),
+         str(len(hosts.get(d, ()))), str(len(ops.get(d, ())))]
+        for d, n in sorted(days.items())
+    ]  # fmt: skip
+    cols = [Col(t["cols_days"][0], whole=True)] + [Col(h, whole=True, justify="right") for h in t["cols_days"][1:]]
+    console.print(fit_table(t["days_title"].format(zone=f"{zone}, {zone_abbrev(zone)}"), cols, rows, console.width))
+    if codes:
+        rows = [[code, str(len(refs)), ", ".join(refs[:3]) + (" …" if len(refs) > 3 else "")]
+                for code, refs in sorted(codes.items(), key=lambda kv: -len(kv[1]))]  # fmt: skip
+        cols = [Col(t["cols_codes"][0], whole=True), Col(t["cols_codes"][1], whole=True, justify="right"),
+                Col(t["cols_codes"][2])]  # fmt: skip
+        console.print(fit_table(t["codes_title"], cols, rows, console.width))
+    console.print(t["compact_hint"], soft_wrap=True)
+
+
+def print_workflow(
+    problem: Problem, plan: Plan, console: Console, lang: str = "id", view: PlanView | None = None
+) -> None:
+    """The sections about the workflow: flexible requests moved, rehearsals not scheduled, kit loans."""
+    view = view or PlanView()
+    t = TEXT[lang]
+    zone = problem.policy.timezone
+    width = console.width
+    reqs = {r.ref: r for r in problem.requests}
     _venues, kit_names = _names(problem)
     served = [(reqs[a.request], a) for a in plan.assignments if a.request in reqs]
+    served = [(r, a) for r, a in served if view.keeps(r, planned_times(r, a)[0], zone) and _on(view, a)]
     served.sort(key=lambda ra: (planned_times(*ra)[0], ra[0].ref))
 
     moved = [(r, a) for r, a in served if planned_times(r, a) != (r.start, r.end)]
     if moved:
-        table = Table(title=t["moved_title"], title_justify="left")
-        for col in t["cols_moved"]:
-            table.add_column(col, overflow="fold")
-        for r, a in moved:
-            s, e = planned_times(r, a)
-            table.add_row(r.ref, when(r.start, r.end, r.timezone, lang), when(s, e, r.timezone, lang))
-        console.print(table)
+        rows = [[r.ref, when(r.start, r.end, r.timezone, lang), when(*planned_times(r, a), r.timezone, lang)]
+                for r, a in moved]  # fmt: skip
+        console.print(fit_table(t["moved_title"], [Col(c, whole=True) for c in t["cols_moved"]], rows, width))
 
-    if plan.missed_rehearsals:
-        table = Table(title=t["missed_title"], title_justify="left", show_lines=True)
-        for col in t["cols_missed"]:
-            table.add_column(col, overflow="fold")
-        for mr in plan.missed_rehearsals:
-            title = reqs[mr.request].title if mr.request in reqs else t["none"]
-            table.add_row(mr.request, title, mr.reason_id if lang == "id" else mr.reason)
-        console.print(table)
+    shown = {r.ref for r, _a in served}
+    missed = [mr for mr in plan.missed_rehearsals if mr.request in shown]
+    if missed:
+        rows = [[mr.request, reqs[mr.request].title, mr.reason_id if lang == "id" else mr.reason] for mr in missed]
+        # stated drop order: the title first; the request is never cut, the reason wraps
+        cols = [Col(t["cols_missed"][0], whole=True), Col(t["cols_missed"][1], drop=1), Col(t["cols_missed"][2])]
+        console.print(fit_table(t["missed_title"], cols, rows, width, lines=True))
 
     loans = [(r, a) for r, a in served if r.kits]
     if loans:
-        table = Table(title=t["kits_title"].format(zone=f"{zone}, {zone_abbrev(zone)}"), title_justify="left")
-        for col in t["cols_kits"]:
-            table.add_column(col, overflow="fold")
+        rows = []
         for r, a in loans:
             s, e = planned_times(r, a)
             items = kit_loans(r, s, e, problem.policy, kit_names)
             pickup, due = local(items[0].pickup, zone), local(items[0].due, zone)
-            table.add_row(
-                r.ref,
-                ", ".join(f"{k.count} × {k.name}" for k in items),
-                f"{_day(pickup, lang)} {pickup:%H:%M}",
-                f"{_day(due, lang)} {due:%H:%M}",
-            )
-        console.print(table)
+            rows.append([r.ref, ", ".join(f"{k.count} × {k.name}" for k in items),
+                         f"{_day(pickup, lang)} {pickup:%H:%M}", f"{_day(due, lang)} {due:%H:%M}"])  # fmt: skip
+        cols = [Col(t["cols_kits"][0], whole=True), Col(t["cols_kits"][1]), Col(t["cols_kits"][2], whole=True),
+                Col(t["cols_kits"][3], whole=True)]  # fmt: skip
+        console.print(fit_table(t["kits_title"].format(zone=f"{zone}, {zone_abbrev(zone)}"), cols, rows, width))
+
+
+def _on(view: PlanView, a: Assignment) -> bool:
+    """The host and operator filters for a served request's workflow lines."""
+    if view.host is not None and a.host != view.host:
+        return False
+    return view.operator is None or view.operator in a.operators
 
 
 def explain_request(problem: Problem, plan: Plan, ref: str, lang: str = "id") -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from allocator import faults
+from allocator.commands.lang import zone_suffix
 from allocator.planner.errors import ViconError
 from allocator.planner.solver import SolveOptions, solve
 from allocator.problem_files import load_problem
@@ -90,12 +91,17 @@ def _lead(store: Store, wait: float) -> LeaderLock:
 def _parse_now(value: str | None) -> datetime | None:
     if value is None:
         return None
+    text, zone = zone_suffix(value)
     try:
-        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise _fail(f"--now: not a date-time: {value!r} (e.g. 2027-01-01T08:00+08:00)", 2) from None
+        raise _fail(
+            f"--now: not a date-time: {value!r} (e.g. 2027-01-01T08:00+08:00 or 2027-01-01T08:00 WITA)", 2
+        ) from None
+    if dt.tzinfo is None and zone is not None:
+        dt = dt.replace(tzinfo=zone)
     if dt.tzinfo is None:
-        raise _fail("--now needs an offset, e.g. 2027-01-01T08:00+08:00", 2)
+        raise _fail("--now needs an offset or a zone, e.g. 2027-01-01T08:00+08:00 or 2027-01-01T08:00 WITA", 2)
     return dt.astimezone(UTC)
 
 

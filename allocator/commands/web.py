@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from allocator.commands.extras import require_extra
 from allocator.commands.store import DbOpt, _fail, _open
 from allocator.web.settings import WebConfigError, WebSettings
 
@@ -29,6 +30,7 @@ def token_issue(
     db: DbOpt = None,
 ) -> None:
     """Print a signed, expiring token (HS256 under $VICON_WEB_SECRET). Nothing else is printed or logged."""
+    require_extra("web", "token issue")
     from allocator.web.auth import issue_token
 
     settings = _settings()
@@ -48,6 +50,7 @@ def pic_link_cmd(
     db: DbOpt = None,
 ) -> None:
     """Print the PIC's signed status link for a request (valid until some days after the meeting)."""
+    require_extra("web", "pic-link")
     from allocator.web.auth import pic_url
 
     settings = _settings()
@@ -73,6 +76,7 @@ def serve_cmd(
     ] = None,
 ) -> None:
     """Serve the HTTP API and the pages. Needs $VICON_WEB_SECRET (≥ 32 random characters)."""
+    require_extra("web", "serve")
     import uvicorn
 
     from allocator.web.app import RedactTokens, create_app

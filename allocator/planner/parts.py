@@ -45,6 +45,24 @@ TERMS = (("served_weight", "maximize"), ("changes", "minimize"), ("preferences",
 EXACT_UP_TO = 150
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far a solve is, for a caller that shows it: the level a part just finished (0-based, of `levels`),
+    the parts finished of all, and the served weight reached and proven possible so far (parts with a first level).
+    The planner only calls back; showing it (or not) is the caller's business."""
+
+    level: int
+    levels: int
+    parts_done: int
+    parts: int
+    served: int
+    bound: int
+
+    @property
+    def gap(self) -> float:
+        return (self.bound - self.served) / self.bound if self.bound > 0 else 0.0
+
+
 class SolveOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -76,6 +94,9 @@ class SolveOptions(BaseModel):
         le=1,
         description="A re-plan's large changed part may settle for the best plan around its newcomers, the rest "
         "held as published, when its served weight is within this share of the most it could be; 0: only at it.",
+    )
+    progress: Callable[[Progress], None] | None = Field(
+        default=None, exclude=True, description="Called after each level of each part (from the solver's threads)."
     )
 
 

@@ -14,6 +14,7 @@ searching alternatives inside the limit.
 
 from __future__ import annotations
 
+import threading
 import time as _time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -58,6 +59,7 @@ from allocator.planner.parts import (
     REHEARSALS_END,
     Budget,
     Part,
+    Progress,
     SolveOptions,
     hint_published,
     ties,
@@ -190,6 +192,21 @@ class _Run:
                  memo: DigestMemo | None) -> None:  # fmt: skip
         self.problem, self.options, self.parts, self.site, self.memo = problem, options, parts, site, memo
         self.notified = set(problem.notified)
+        self.parts_done = 0
+        self.lock = threading.Lock()
+
+    def report(self, level: int, *, part_done: bool = False) -> None:
+        """Tells the caller's progress callback, if any, how far the parts are."""
+        callback = self.options.progress
+        if callback is None:
+            return
+        with self.lock:
+            self.parts_done = min(len(self.parts), self.parts_done + part_done)  # a part solved again counts once
+            firsts = [c.levels[0] for c in self.parts if c.levels]
+            now = Progress(level=level, levels=len(LEVEL_TIME_SHARES), parts_done=self.parts_done,
+                           parts=len(self.parts), served=sum(x.value for x in firsts),
+                           bound=sum(x.bound for x in firsts))  # fmt: skip
+            callback(now)
 
     def prepare(self, comp: Part) -> None:
         """Keeps an unchanged part as published, or gets it ready to be solved."""
@@ -221,7 +238,11 @@ class _Run:
             comp.fit = fit_bound(problem, comp, self.site, self.memo)
 
     def pipeline(self, comp: Part, budget: Budget) -> None:
-        """One part through its three levels, within the time its budget gives it."""
+        """One part through its three levels, within the time its budget gives it; the caller told when done."""
+        self._pipeline(comp, budget)
+        self.report(len(LEVEL_TIME_SHARES) - 1, part_done=True)
+
+    def _pipeline(self, comp: Part, budget: Budget) -> None:
         self.prepare(comp)
         if comp.result is None:
             until = budget.deadline_for(comp)
@@ -238,6 +259,8 @@ class _Run:
             for level, share in enumerate(OPERATOR_LEVEL_TIME_SHARES if comp.floor else LEVEL_TIME_SHARES):
                 now = _time.monotonic()
                 solve_level(comp, level, self.options, now + max(0.0, until - now) * share)
+                if level < len(LEVEL_TIME_SHARES) - 1:
+                    self.report(level)
             assert comp.model is not None and comp.solution is not None
             comp.result = assignments(comp.model, comp.solution.__getitem__)
             restate_levels(comp)

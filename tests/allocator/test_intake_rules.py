@@ -189,7 +189,7 @@ def test_late_letters_are_flagged_or_rejected(store: Store, tmp_path: Path) -> N
     assert runner.invoke(app, ["requests", "add", "--db", db, "--file", str(path)]).exit_code == 0
     listed = runner.invoke(app, ["requests", "list", "--db", db])
     assert "late" in listed.output
-    shown = runner.invoke(app, ["requests", "show", "050/2/I/2027", "--db", db])
+    shown = runner.invoke(app, ["requests", "show", "050/2/I/2027", "--db", db, "--lang", "en"])
     assert "late letter: came in 2 working day(s) before the event (received 2027-01-07; the site asks 3)" in (
         shown.output
     )
@@ -231,8 +231,11 @@ def test_the_daemon_logs_the_report_and_answers_a_workbook_with_a_workbook(
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(FIXTURES / "kementerian-datacenter.xlsx", inbox / "dc.xlsx")
-    with caplog.at_level("INFO", logger="vicon.daemon"):
+    with caplog.at_level("DEBUG", logger="vicon.daemon"):  # the report at debug; the counts in one info line
         assert "7 accepted (7 new or changed), 2 rejected" in ingest_file(store, inbox / "dc.xlsx")
+    assert [r.getMessage() for r in caplog.records if r.levelname == "INFO"] == [
+        "intake: dc.xlsx: 7 accepted (7 new or changed), 2 rejected"
+    ]
     assert "Laporan pembacaan dc.xlsx: 9 baris, 7 diterima, 2 ditolak" in caplog.text
     assert "'Agency / Unit' → unit (Unit kerja)" in caplog.text
     rows = list(load_workbook(inbox / "rejects" / "dc.rejects.xlsx").worksheets[0].iter_rows(values_only=True))

@@ -32,7 +32,7 @@ def db(tmp_path: Path) -> str:
 
 
 def test_requests_replan_pin_status(db: str) -> None:
-    first = runner.invoke(app, ["replan", "--db", db])
+    first = runner.invoke(app, ["replan", "--db", db, "--lang", "en"])
     assert first.exit_code == 0, first.output
     assert "published plan 1: 46 served" in first.output and "+ PSR-BUPATI-01" in first.output
     add = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "NEW-9", "--unit", "Bappeda", "--title",
@@ -40,22 +40,27 @@ def test_requests_replan_pin_status(db: str) -> None:
                               "Asia/Makassar", "--participants", "420", "--priority", "head_of_region",
                               "--pic-name", "Sari", "--service", "link"])  # fmt: skip
     assert add.exit_code == 0 and "saved as version 1" in add.output
-    dry = runner.invoke(app, ["replan", "--dry-run", "--db", db])
+    dry = runner.invoke(app, ["replan", "--dry-run", "--db", db, "--lang", "en"])
     assert dry.exit_code == 0 and "would publish" in dry.output and "+ NEW-9" in dry.output
     assert "Zoom actions" in dry.output
-    listed = runner.invoke(app, ["requests", "list", "--db", db])
-    assert "NEW-9" in listed.output and "not planned" in listed.output  # the dry run published nothing
+    listed = runner.invoke(app, ["requests", "list", "--db", db], env={"COLUMNS": "200"})
+    assert "NEW-9" in listed.output and "belum direncanakan" in listed.output  # the dry run published nothing
+    english = runner.invoke(app, ["requests", "list", "--db", db, "--lang", "en"], env={"COLUMNS": "200"})
+    assert "not planned" in english.output and "head of region" in english.output and "disetujui" not in english.output
     pin = runner.invoke(app, ["pin", "PSR-00002", "--host", "H500", "--db", db])
     assert pin.exit_code == 0 and "pinned to H500" in pin.output
     assert runner.invoke(app, ["pin", "PSR-00002", "--host", "NOPE", "--db", db]).exit_code == 2
     again = runner.invoke(app, ["replan", "--db", db])
     assert re.search(r"~ PSR-00002: H300[AB] → H500", again.output), again.output
     assert runner.invoke(app, ["unpin", "PSR-00002", "--db", db]).output.strip() == "PSR-00002: unpinned"
-    show = runner.invoke(app, ["requests", "show", "NEW-9", "--db", db])
-    assert "v1" in show.output and "plan 2" in show.output
+    show = runner.invoke(app, ["requests", "show", "NEW-9", "--db", db, "--lang", "en"])
+    assert "v1" in show.output and "plan 2" in show.output and "priority head of region" in show.output
+    site = runner.invoke(app, ["requests", "show", "NEW-9", "--db", db])  # the site's language, its zone
+    assert "rencana 2: host" in site.output and "prioritas kepala daerah" in site.output
+    assert "WITA created oleh cli" in site.output and "UTC" not in site.output  # the history in the site's zone
     cancel = runner.invoke(app, ["requests", "cancel", "NEW-9", "--db", db])
     assert cancel.output.strip() == "NEW-9: cancelled"
-    status = runner.invoke(app, ["status", "--db", db])
+    status = runner.invoke(app, ["status", "--db", db, "--lang", "en"])
     assert status.exit_code == 0 and "Zoom outbox" in status.output and "budget left today" in status.output
 
 
@@ -71,7 +76,7 @@ def test_fresh_replan_solves_unchanged_parts_again(db: str, monkeypatch: pytest.
 
     monkeypatch.setattr(admin_cli, "replan", spy)
     assert runner.invoke(app, ["replan", "--db", db]).exit_code == 0
-    fresh = runner.invoke(app, ["replan", "--fresh", "--db", db])
+    fresh = runner.invoke(app, ["replan", "--fresh", "--db", db, "--lang", "en"])
     assert fresh.exit_code == 0, fresh.output
     assert seen == [True, False] and "no request gains, loses or moves" in fresh.output
 
@@ -159,14 +164,17 @@ def test_explain_and_status_use_the_store(db: str) -> None:
     runner.invoke(app, ["replan", "--db", db])
     out = runner.invoke(app, ["explain", "PSR-00019", "--db", db, "--lang", "en"])
     assert out.exit_code == 0 and "not served" in out.output and "alternatives:" in out.output
-    status = runner.invoke(app, ["status", "--db", db])
+    status = runner.invoke(app, ["status", "--db", db, "--lang", "en"])
     assert "plan 1 (published" in status.output and "notifications: 0 sent" in status.output
+    assert "WITA" in status.output and "UTC" not in status.output and "{" not in status.output
+    site = runner.invoke(app, ["status", "--db", db])  # the site's language: Bahasa Indonesia
+    assert "rencana 1 (diterbitkan" in site.output and "antrean Zoom:" in site.output and "published" not in site.output
 
 
 def test_replan_confirm_names_unknown_requests(db: str) -> None:
     out = runner.invoke(app, ["replan", "--confirm", "NOPE", "--db", db])
     assert out.exit_code == 2 and "--confirm: unknown request(s) NOPE" in out.output
-    ok = runner.invoke(app, ["replan", "--confirm", "PSR-BUPATI-01", "--dry-run", "--db", db])
+    ok = runner.invoke(app, ["replan", "--confirm", "PSR-BUPATI-01", "--dry-run", "--db", db, "--lang", "en"])
     assert ok.exit_code == 0 and "would publish" in ok.output
 
 
@@ -185,3 +193,52 @@ def test_requests_add_reads_times_in_the_sites_zone_and_takes_zone_words(db: str
         assert two is not None and two.timezone == "Asia/Jakarta" and two.start.hour == 2
     finally:
         store.close()
+
+
+def test_requests_add_names_every_bad_field_at_once(db: str) -> None:
+    """A bad e-mail, an unknown tier, a start in the past and an end before the start all come in one answer."""
+    bad = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "BAD-1", "--unit", "Bappeda", "--title", "R",
+                              "--pic-name", "Sari", "--pic-email", "sari(at)bappeda", "--priority", "urgent",
+                              "--start", "2020-01-06T09:00", "--end", "2020-01-06T10:00"])  # fmt: skip
+    assert bad.exit_code == 2
+    assert "pic_email: not an e-mail address" in bad.output and "priority: unknown tier 'urgent'" in bad.output
+    past = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "BAD-2", "--unit", "Bappeda", "--title", "R",
+                               "--pic-name", "Sari", "--pic-email", "sari@bappeda.go.id",
+                               "--start", "2020-01-06T09:00", "--end", "2020-01-06T10:00"])  # fmt: skip
+    assert past.exit_code == 2 and "start: 2020-01-06 09:00 WITA is in the past" in past.output
+    both = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "BAD-3", "--unit", "Bappeda", "--title", "R",
+                               "--pic-name", "Sari", "--pic-email", "x@", "--start", "2027-01-06T11:00",
+                               "--end", "2027-01-06T10:00"])  # fmt: skip
+    assert both.exit_code == 2 and "pic_email" in both.output and "end" in both.output
+    assert "Traceback" not in bad.output + past.output + both.output
+
+
+def test_explain_a_newcomer_before_the_replan_tells_what_the_next_plan_would_do(db: str) -> None:
+    assert runner.invoke(app, ["replan", "--db", db]).exit_code == 0
+    add = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "NEW-BIG", "--unit", "Bappeda", "--title",
+                              "Rapat Akbar", "--start", "2027-01-06T09:30", "--end", "2027-01-06T11:00",
+                              "--participants", "5000", "--pic-name", "Sari", "--service", "link"])  # fmt: skip
+    assert add.exit_code == 0, add.output
+    out = runner.invoke(app, ["explain", "NEW-BIG", "--db", db, "--lang", "en"])
+    assert out.exit_code == 0, out.output
+    assert "arrived after plan 1 was published" in out.output and "not served:" in out.output
+    assert "not an active request" not in out.output
+    idn = runner.invoke(app, ["explain", "NEW-BIG", "--db", db])
+    assert "masuk setelah rencana 1 diterbitkan" in idn.output and "tidak terlayani" in idn.output
+
+
+def test_replan_speaks_the_sites_language(db: str) -> None:
+    """One language per run: the site's (Bahasa Indonesia) by default, reasons included; English with --lang en."""
+    out = runner.invoke(app, ["replan", "--db", db])
+    assert out.exit_code == 0, out.output
+    assert "rencana 1 diterbitkan: 46 terlayani, 14 tidak terlayani" in out.output
+    assert "+ PSR-BUPATI-01: - → H500" in out.output and "(prioritas kepala daerah)" in out.output
+    assert "aksi Zoom:" in out.output and " buat" in out.output
+    assert "served" not in out.output and "Zoom actions" not in out.output
+    add = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "NEW-BIG", "--unit", "Bappeda", "--title",
+                              "Rapat Akbar", "--start", "2027-01-06T09:30", "--end", "2027-01-06T11:00",
+                              "--participants", "5000", "--pic-name", "Sari", "--service", "link"])  # fmt: skip
+    assert add.exit_code == 0
+    dry = runner.invoke(app, ["replan", "--dry-run", "--db", db])
+    assert "pratinjau (tidak diterbitkan)" in dry.output and "! NEW-BIG" in dry.output
+    assert "tidak ada host" in dry.output and "no host" not in dry.output

@@ -103,7 +103,7 @@ def test_overdue_return_and_overview_after(db: str) -> None:
         (["--from", "2030-13-01"], "--from: not a date"),
         (["--to", "tomorrow"], "--to: not a date"),
         (["--from", "2030-01-05", "--to", "2030-01-04T12:00"], "--to: must be after --from"),
-        (["--lang", "fr"], "--lang: must be id or en"),
+        (["--lang", "fr"], "'--lang'"),
         (["--now", "soon"], "--now: not a date"),
         (["overdue", "--lang", "jv"], "--lang"),
         (["return", "NOPE"], "request: unknown request 'NOPE'"),
@@ -115,3 +115,12 @@ def test_overdue_return_and_overview_after(db: str) -> None:
 def test_bad_input_exits_2_naming_the_option(db: str, args: list[str], named: str) -> None:
     out = _kits(db, *args, code=2)
     assert named in out, out
+
+
+def test_times_take_a_zone_word(db: str) -> None:
+    """WIB/WITA/WIT after a typed time say whose local time it is (issue 21, item 5): 09:15 WITA is 08:15 WIB."""
+    site = _kits(db, "--now", "2030-01-02T08:15", "--from", "2030-01-02T08:00", "--to", "2030-01-02T12:00")
+    word = _kits(db, "--now", "2030-01-02T09:15 WITA", "--from", "2030-01-02T09:00 wita", "--to",
+                 "2030-01-02T13:00 WITA")  # fmt: skip
+    assert word == site and "Kit peralatan 2030-01-02 08:00 – 2030-01-02 12:00 WIB" in word
+    assert "--from: not a date" in _kits(db, "--from", "2030-01-02T09:00 Mars", code=2)

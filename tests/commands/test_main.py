@@ -10,6 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from allocator.commands.main import app
+from allocator.commands.reports import REPORTS
 from allocator.planner.domain import Plan
 from allocator.planner.validate import validate_plan
 from allocator.problem_files import load_problem
@@ -121,7 +122,7 @@ def test_schema_commands_print_json_schema() -> None:
 
 def test_documented_schemas_are_current() -> None:
     """docs/schema/*.json are what `vicon schema` prints; regenerate them when the formats change."""
-    for name in ("problem", "plan"):
+    for name in ("problem", "plan", *REPORTS):
         result = runner.invoke(app, ["schema", name])
         documented = (ROOT / "docs" / "schema" / f"{name}.schema.json").read_text()
         assert json.loads(result.output) == json.loads(documented), (

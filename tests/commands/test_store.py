@@ -85,6 +85,10 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert _vicon("db", "current", db=db).startswith(head_revision())
     result = CliRunner().invoke(app, ["publish", "--now", "garbage", "--db", db])
     assert result.exit_code == 2 and "--now: not a date-time: 'garbage'" in result.output, result.output
+    naive = CliRunner().invoke(app, ["publish", "--now", "2027-01-01T08:00", "--dry-run", "--db", db])
+    assert naive.exit_code == 2 and "needs an offset or a zone" in naive.output
+    worded = CliRunner().invoke(app, ["publish", "--now", "2027-01-01T08:00 WITA", "--dry-run", "--db", db])
+    assert worded.exit_code == 0, worded.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 

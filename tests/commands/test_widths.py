@@ -1,0 +1,112 @@
+"""The CLI's tables fit 80, 120 and 200 columns and never cut a date, a time or a ref (issue 21, item 1); a large
+plan is summarised per day unless filtered (`--day`, `--host`, `--operator`, `--unit`, `--unserved`, `--full`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+from typer.testing import CliRunner
+
+from allocator.commands import render
+from allocator.commands.main import app
+from allocator.commands.render import _day, host_entries, operator_entries
+from allocator.planner.domain import Plan, local
+from allocator.planner.solver import solve
+from allocator.problem_files import load_problem
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "config" / "example-problem.json"
+runner = CliRunner()
+WIDTHS = (80, 120, 200)
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("plan") / "plan.json"
+    plan = solve(load_problem(EXAMPLE))
+    out.write_text(plan.model_dump_json(), encoding="utf-8")
+    return out
+
+
+def _entries_whole(output: str, plan: Plan) -> None:
+    """Every timeline entry shows its ref, day and full time range on one line; nothing is cut with an ellipsis."""
+    prob = load_problem(EXAMPLE)
+    zone = prob.policy.timezone
+    lines = output.splitlines()
+    assert "…" not in output
+    for entries in [host_entries(prob, plan, h.id) for h in prob.hosts] + [
+        operator_entries(prob, plan, o.id) for o in prob.operators
+    ]:
+        for x in entries:
+            s, e = local(x.start, zone), local(x.end, zone)
+            day, span = _day(s, "id"), f"{s:%H:%M}–{e:%H:%M}"
+            assert any(x.request.ref in ln and day in ln and span in ln for ln in lines), (x.request.ref, day, span)
+    for u in plan.unserved:
+        assert any(f" {u.request} " in ln for ln in lines), u.request
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_plan_fits_the_terminal_and_cuts_no_date_time_or_ref(width: int, tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    result = runner.invoke(
+        app, ["plan", "--problem", str(EXAMPLE), "--time-limit", "5", "--out", str(out)], env={"COLUMNS": str(width)}
+    )
+    assert result.exit_code == 0, result.output
+    assert max(cell_len(ln) for ln in result.output.splitlines()) <= width
+    _entries_whole(result.output, Plan.model_validate_json(out.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_explain_and_requests_list_fit_the_terminal(width: int, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'v.db'}"
+    assert runner.invoke(app, ["import", "--problem", str(EXAMPLE), "--db", db]).exit_code == 0
+    assert runner.invoke(app, ["replan", "--db", db]).exit_code == 0
+    env = {"COLUMNS": str(width)}
+    listed = runner.invoke(app, ["requests", "list", "--db", db], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert max(cell_len(ln) for ln in listed.output.splitlines()) <= width and "…" not in listed.output
+    prob = load_problem(EXAMPLE)
+    for r in prob.requests:
+        stamp = f"{local(r.start, prob.policy.timezone):%Y-%m-%d %H:%M}"
+        assert any(r.ref in ln and stamp in ln for ln in listed.output.splitlines()), r.ref
+    why = runner.invoke(app, ["explain", "PSR-00019", "--db", db], env=env)
+    assert why.exit_code == 0 and max(cell_len(ln) for ln in why.output.splitlines()) <= width
+
+
+def test_a_large_plan_is_summarised_per_day_and_the_filters_open_it(
+    monkeypatch: pytest.MonkeyPatch, planned: Path
+) -> None:
+    monkeypatch.setattr(render, "COMPACT_OVER", 10)  # the example's 46 served count as large here
+    plan = Plan.model_validate_json(planned.read_text(encoding="utf-8"))
+    base = ["plan", "--problem", str(EXAMPLE), "--time-limit", "5"]
+    env = {"COLUMNS": "120"}
+    compact = runner.invoke(app, base, env=env)
+    assert compact.exit_code == 0 and "Rencana per hari" in compact.output and "--unserved" in compact.output
+    assert "Jadwal per host" not in compact.output and "Sen 2027-01-04" in compact.output
+    full = runner.invoke(app, [*base, "--full"], env=env)
+    assert "Jadwal per host" in full.output
+
+    day = runner.invoke(app, [*base, "--day", "2027-01-05"], env=env)
+    assert "Sel 2027-01-05" in day.output and "Sen 2027-01-04" not in day.output and "Rab 2027-01-06" not in day.output
+
+    host = runner.invoke(app, [*base, "--host", "H100"], env=env)
+    assert "H100 (100)" in host.output and "H300A (300)" not in host.output and "Jadwal per operator" not in host.output
+
+    op = runner.invoke(app, [*base, "--operator", "OP04", "--lang", "en"], env=env)
+    mine = {a.request for a in plan.assignments if "OP04" in a.operators}
+    assert "Timeline per host" not in op.output and all(ref in op.output for ref in mine)
+
+    unserved = runner.invoke(app, [*base, "--unserved"], env=env)
+    assert "Tidak terlayani" in unserved.output and "Jadwal per host" not in unserved.output
+    assert all(u.request in unserved.output for u in plan.unserved)
+
+    prob = load_problem(EXAMPLE)
+    unit = prob.requests[0].unit
+    by_unit = runner.invoke(app, [*base, "--unit", unit.lower()], env=env)
+    others = {r.ref for r in prob.requests if unit not in r.unit}
+    assert by_unit.exit_code == 0 and not any(f" {ref} " in by_unit.output for ref in others)
+
+    bad = runner.invoke(app, [*base, "--day", "5 Jan", "--host", "NOPE"], env=env)
+    assert bad.exit_code == 2 and "--day: not a date" in bad.output and "--host: unknown host 'NOPE'" in bad.output
