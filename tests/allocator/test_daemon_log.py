@@ -84,7 +84,9 @@ def test_one_structured_line_per_event_and_no_scheduler_chatter(logged: Keep, tm
     assert by_event["intake"] == [by_event["intake"][0]] and by_event["intake"][0]["accepted"] == 1
     assert by_event["intake"][0]["rejected"] == 1 and by_event["intake"][0]["file"] == "late.csv"
     assert by_event["zoom_sync"][0]["done"] == first["zoom_actions"]
-    assert len(by_event["replan"]) == 2 and "None" not in by_event  # every daemon line names its event
+    # The inbox's rows may be seen in two watch ticks: a follow-up re-plan then finds nothing left to change.
+    assert len(by_event["replan"]) >= 2 and all(e["changed"] == 0 for e in by_event["replan"][2:])
+    assert "None" not in by_event  # every daemon line names its event
     assert all({"at", "level", "logger", "message"} <= set(e) for e in events)
     assert len(mine) < 80  # the 44 Zoom creates are one line each; otherwise a handful
 
