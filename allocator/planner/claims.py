@@ -107,12 +107,12 @@ def real_problem_bounds(parts: Sequence[Part]) -> None:
 
     Served weight: a best plan of the real problem that puts a limited task (or flexible request) at a time left
     out loses, once that task is dropped with what depends on it (the event it rehearses, the venue's events it
-    surveys, the flexible request itself), at most that weight, and is then a plan of the limited problem: so the
-    limited bound plus those weights bounds the real problem. Changes and preferences: only 0 is sure.
+    surveys — in any part, as later parts rely on the survey —, the flexible request itself), at most that weight,
+    and is then a plan of the limited problem: so the limited bound plus those weights bounds the real problem.
+    Changes and preferences: only 0 is sure.
     """
+    surveyed_under_limit = {c.ref for comp in parts for c in comp.cands if c.restricted and c.role is Role.SURVEY}
     for comp in parts:
-        if not comp.levels or not restrictions(comp.cands):
-            continue
         servable: dict[str, int] = {}
         at_venue: dict[str, set[str]] = {}
         for c in comp.cands:
@@ -120,10 +120,10 @@ def real_problem_bounds(parts: Sequence[Part]) -> None:
                 servable[c.ref] = max(servable.get(c.ref, 0), c.weight)
                 if c.site is not None:
                     at_venue.setdefault(c.site, set()).add(c.ref)
-        dropped: set[str] = set()
-        for c in comp.cands:
-            if c.restricted:
-                dropped |= at_venue.get(c.ref, set()) if c.role is Role.SURVEY else {c.ref}
+        dropped = {ref for venue in surveyed_under_limit for ref in at_venue.get(venue, set())}
+        dropped |= {c.ref for c in comp.cands if c.restricted and c.role is not Role.SURVEY}
+        if not comp.levels or (not dropped and not restrictions(comp.cands)):
+            continue
         served, changes, prefs = comp.levels
         limited = served.bound + sum(servable.get(ref, 0) for ref in dropped)
         bounds = (max(served.value, min(limited, sum(servable.values()))), 0, 0)

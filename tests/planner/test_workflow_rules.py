@@ -200,6 +200,8 @@ def test_a_later_event_relying_on_a_survey_that_did_not_happen_is_not_served() -
     exact = solve(prob)
     e4 = exact.assignment_for("E4")
     assert e4 is not None and e4.survey is not None and exact.status is SolverStatus.OPTIMAL
+    # The limited plan's bound holds of the real problem, the part relying on the limited survey included.
+    assert plan.term("served_weight").bound >= exact.term("served_weight").value > 0
 
 
 # --- kits -------------------------------------------------------------------------------------------
