@@ -124,6 +124,7 @@ def real_problem_bounds(parts: Sequence[Part]) -> None:
         dropped |= {c.ref for c in comp.cands if c.restricted and c.role is not Role.SURVEY}
         if not comp.levels or (not dropped and not restrictions(comp.cands)):
             continue
+        comp.limited = list(comp.levels)
         served, changes, prefs = comp.levels
         limited = served.bound + sum(servable.get(ref, 0) for ref in dropped)
         bounds = (max(served.value, min(limited, sum(servable.values()))), 0, 0)

@@ -591,7 +591,9 @@ class ComponentRecord(Model):
         default=None, description="The preferences bound proven for the part (rehearsal placement may exceed it)."
     )
     served_bound: int | None = Field(
-        default=None, description="The served-weight bound when it was not proven optimal (None: it was)."
+        default=None,
+        description="The served-weight bound when it was not proven optimal (None: it was), as proven for the "
+        "search's own limits (a re-plan searches under the same; the plan's claims re-bound it for the real problem).",
     )
 
 

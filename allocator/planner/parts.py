@@ -139,6 +139,9 @@ class Part:
     result: list[Assignment] | None = None
     levels: list[Level] = field(default_factory=list)
     fallback: bool = False  # the plan in hand is the greedy or the fixed assignments: CP-SAT found none in time
+    # The levels as proven for the limited search, before `claims.real_problem_bounds` re-bounds them for the real
+    # problem: what the records keep, since a re-plan searches under the same limits (None: no limit cut it).
+    limited: list[Level] | None = None
     floor: OperatorFloor | None = None  # the operator level's rows, on a part simple for operators (`operator_level`)
 
 

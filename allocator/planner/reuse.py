@@ -144,14 +144,18 @@ def previous_serves_all(problem: Problem, comp: Part) -> bool:
 
 
 def part_records(parts: Sequence[Part], final: dict[str, Assignment]) -> list[ComponentRecord]:
-    """What the next re-plan may reuse of each part: its fingerprint, its result as published, its bounds."""
-    return [
-        ComponentRecord(
-            fingerprint=c.fingerprint,
-            result=result_digest(c.cands, final),  # as published, rehearsals' operator changes included
-            requests=len(c.cands),
-            preferences_bound=c.levels[2].bound,
-            served_bound=None if c.levels[0].optimal else c.levels[0].bound,
+    """What the next re-plan may reuse of each part: its fingerprint, its result as published, its bounds (those
+    of the search as limited, which the next re-plan's search shares: see `Part.limited`)."""
+    out = []
+    for c in parts:
+        levels = c.limited or c.levels
+        out.append(
+            ComponentRecord(
+                fingerprint=c.fingerprint,
+                result=result_digest(c.cands, final),  # as published, rehearsals' operator changes included
+                requests=len(c.cands),
+                preferences_bound=levels[2].bound,
+                served_bound=None if levels[0].optimal else levels[0].bound,
+            )
         )
-        for c in parts
-    ]
+    return out
