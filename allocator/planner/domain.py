@@ -373,6 +373,13 @@ class Request(Model):
     def operator_count(self) -> int:
         return self.operators_needed if self.service in (ServiceType.LINK_OPERATOR, ServiceType.OPERATOR) else 0
 
+    @property
+    def letter_order(self) -> tuple[date, datetime, str]:
+        """First come, first served among equals: the letter's date, then when the request was entered (else its
+        start), then its reference."""
+        came = self.submitted_at or self.start
+        return (self.letter_date or came.date(), came, self.ref)
+
 
 DEFAULT_PRIORITY_WEIGHTS: dict[str, int] = {"head_of_region": 1000, "high": 100, "normal": 10, "low": 1}
 #: What people read for each default tier, by language (a site names its own tiers in `priority_labels`).
@@ -382,7 +389,6 @@ DEFAULT_PRIORITY_LABELS: dict[str, dict[str, str]] = {
     "normal": {"id": "Biasa", "en": "Normal"},
     "low": {"id": "Rendah", "en": "Low"},
 }
-
 
 class PreferenceWeights(Model):
     """Weights of the office's preferences, the last level of the lexicographic objective."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from allocator.planner.candidates import Candidates, HostExclusion, OperatorExclusion, to_minutes, to_minutes_ceil
 from allocator.planner.domain import (
@@ -388,7 +388,7 @@ def why_it_stays(
     if theirs > mine:
         return None
     if theirs == mine:
-        came, other_came = _letter(req), _letter(other)
+        came, other_came = req.letter_order, other.letter_order
         if other_came < came:
             day = f"{other_came[0]:%Y-%m-%d}"
             if other_came[0] < came[0]:
@@ -414,12 +414,6 @@ def why_it_stays(
     return ("outranked; the search found no better plan serving this request in its time (not proven)",
             "prioritasnya lebih rendah; pencarian tidak menemukan rencana lebih baik yang melayani permohonan ini "
             "dalam waktunya (belum terbukti)")  # fmt: skip
-
-
-def _letter(req: Request) -> tuple[date, datetime, str]:
-    """The order letters are served in among equals (as `greedy.letter_key`): date, arrival, reference."""
-    came = req.submitted_at or req.start
-    return (req.letter_date or came.date(), came, req.ref)
 
 
 def _standing_notes(

@@ -56,10 +56,8 @@ Order = Literal["priority", "letter"]
 
 
 def letter_key(c: Candidates) -> tuple[date, datetime, str]:
-    """First come, first served: the letter's date, then when the request was submitted (else its start)."""
-    r = c.request
-    came = r.submitted_at or r.start
-    return (r.letter_date or came.date(), came, r.ref)
+    """A position's request in letter order (`Request.letter_order`)."""
+    return c.request.letter_order
 
 
 def greedy_hint(
