@@ -9,7 +9,7 @@ Times are integer minutes since the Unix epoch; intervals are half-open.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -305,3 +305,13 @@ def build_candidates(problem: Problem, requests: list[Request]) -> list[Candidat
     """Options for each given request (the caller decides which requests are in play)."""
     builder = CandidateBuilder(problem)
     return [builder.build(req, index) for index, req in enumerate(requests)]
+
+
+def all_served_weight(cands: Sequence[Candidates]) -> int:
+    """The served weight of serving every request among `cands` (a flexible request counts once): no plan of them
+    serves more, so no bound of theirs claims more."""
+    best: dict[str, int] = {}
+    for c in cands:
+        if c.role is Role.EVENT:
+            best[c.ref] = max(best.get(c.ref, 0), c.weight)
+    return sum(best.values())

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from allocator.planner.candidates import Candidates, Role, to_minutes
+from allocator.planner.candidates import Candidates, Role, all_served_weight, to_minutes
 from allocator.planner.domain import Assignment, ObjectiveTerm, Problem, SolverStatus
 from allocator.planner.parts import TERMS, Level, Part
 from allocator.planner.rehearsals import Placement
@@ -67,12 +67,14 @@ def objective_terms(
     """The three levels, their bounds summed over the parts and their values those of the whole plan
     (`plan_values`, see `term_values`), then the rehearsals placed (mandatory ones count as placed). An operator
     working in two parts on one day (an optional rehearsal placed after the levels) is called in once: the plan's
-    value may then fall below the parts' summed bound, which is lowered to it and claims nothing."""
+    value may then fall below the parts' summed bound, which is lowered to it and claims nothing. A part's served
+    bound never exceeds the weight of all its requests (a search cut short, or a record of one, can say more)."""
     terms = []
     for i, (name, sense) in enumerate(TERMS):
-        bound = sum(c.levels[i].bound for c in parts)
+        everything = sum(all_served_weight(c.cands) for c in parts)
+        bound = sum(min(c.levels[0].bound, all_served_weight(c.cands)) if i == 0 else c.levels[i].bound for c in parts)
         value = plan_values[i]
-        proven = all(c.levels[i].optimal for c in parts) and value == bound
+        proven = (all(c.levels[i].optimal for c in parts) or (i == 0 and value == everything)) and value == bound
         if sense == "minimize" and value < bound:
             bound = value
         terms.append(ObjectiveTerm(name=name, sense=sense, value=value, bound=bound, optimal=proven))

@@ -11,7 +11,7 @@ import time as _time
 
 from ortools.sat.python import cp_model
 
-from allocator.planner.candidates import Role
+from allocator.planner.candidates import all_served_weight
 from allocator.planner.claims import term_values
 from allocator.planner.domain import Assignment
 from allocator.planner.errors import ConflictingPins
@@ -37,13 +37,9 @@ def trivial_bound(comp: Part, level: int) -> int:
     """What a level could be at best without solving: claims nothing."""
     m = comp.model
     assert m is not None
-    best: dict[str, int] = {}
-    for c in comp.cands:
-        if c.role is Role.EVENT:
-            best[c.ref] = max(best.get(c.ref, 0), c.weight)  # a flexible request is served at one start at most
     if level == 2:
         return _floor_bound(comp)
-    return (sum(best.values()), m.forced_changes)[level]
+    return (all_served_weight(comp.cands), m.forced_changes)[level]
 
 
 def _floor_bound(comp: Part) -> int:
@@ -281,7 +277,8 @@ def _record(
             m.model.add(changes(m) <= held)
     elif level == 0:
         value = _at_least_the_greedy_plan(comp, value)
-        comp.levels.append(Level(value, round(solver.best_objective_bound), optimal))
+        # CP-SAT's bound of a search cut short can exceed every request's weight: never claim more than that
+        comp.levels.append(Level(value, min(round(solver.best_objective_bound), trivial_bound(comp, 0)), optimal))
     else:
         # scale·prefs + slack ≥ scale·prefs + tie-breaks ≥ bound for every plan: prefs ≥ ⌈(bound − slack) / scale⌉
         bound = -(-(round(solver.best_objective_bound) - slack) // scale)

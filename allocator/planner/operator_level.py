@@ -23,10 +23,12 @@ so their plans do not change.
 from __future__ import annotations
 
 import heapq
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from allocator.planner.candidates import Role
+from allocator.planner.greedy import letter_key
 from allocator.planner.model import AllocationModel, Var, assignments, complete_hint, maximal_cliques
 
 LARGE_OPERATOR_PART = 24  # operators in a part from which the operator level gets its bounds and dominance rows
@@ -144,7 +146,7 @@ def _add_dominance(m: AllocationModel) -> list[tuple[int, int, int]]:
         pools.sort(key=lambda g: (len(options[g, day]), g))
         for i, lesser in enumerate(pools):
             mine = options[lesser, day]
-            greater = next((g for g in pools[i + 1:] if mine <= options[g, day]), None)
+            greater = next((g for g in pools[i + 1 :] if mine <= options[g, day]), None)
             if greater is not None:
                 m.model.add(m.called_in[greater, day] >= m.called_in[lesser, day])
                 pairs.append((lesser, greater, day))
@@ -384,3 +386,101 @@ def _staff(crews: _Crews, pos: int) -> bool:
             return False
         crews.take(seat, pos)
     return True
+
+
+EJECTION_DEPTH = 3  # tasks moved one after another to free an operator for an unserved request
+EJECTION_NODES = 4_000  # seats looked at per unserved request
+SERVE_MORE_SHARE = 0.25  # of a part's time at most, before its served level
+
+
+def serve_more(m: AllocationModel, values: dict[Var, int], until: float) -> dict[Var, int]:
+    """The plan in hand serving more where operators were the obstacle: each unserved operator-only request (the
+    heaviest, then the earliest letter, first) gets an operator already free, a new one, or one freed by a chain
+    of moves (the task in the way goes to another operator, whose task in the way goes to a third…). The greedy
+    plans place requests once, in one order; a later, heavier one then stays out although re-staffing a few
+    earlier ones would fit it. Served requests stay served, hosts untouched: only more is served. Stops at
+    `until` (monotonic seconds) with what it has."""
+    served = [p for p in range(len(m.cands)) if values[m.served[p]]]
+    done = {m.cands[p].ref for p in served}
+    open_ = [
+        p
+        for p, c in enumerate(m.cands)
+        if c.ref not in done and c.operators_needed and m.operator_options[p] and not m.host_options[p]
+        and not c.request.kits
+    ]  # fmt: skip
+    if not open_:
+        return values
+    out = _cleared(m, values, served)
+    crews = _Crews(m, out)
+    index = {o.id: i for i, o in enumerate(m.problem.operators)}
+    for pos, ops in zip(served, _events_of(m, values), strict=True):
+        for op in ops:
+            g = m.operator_pool_of[index[op]]
+            crews.take((g, m.operator_pools[g].members.index(index[op])), pos)
+    open_.sort(key=lambda p: (-m.cands[p].weight, letter_key(m.cands[p]), abs(m.cands[p].shift), p))
+    gained = False
+    for pos in open_:
+        if m.cands[pos].ref in done:
+            continue
+        if time.monotonic() > until:
+            break
+        moves: list[tuple[Seat, Seat | None, int]] = []
+        if all(
+            _place(crews, pos, EJECTION_DEPTH, [EJECTION_NODES], moves) for _ in range(m.cands[pos].operators_needed)
+        ):
+            out[m.served[pos]] = 1
+            done.add(m.cands[pos].ref)
+            gained = True
+        else:
+            _undo(crews, moves)
+    return complete_hint(m, out) if gained else values
+
+
+def _place(crews: _Crews, pos: int, depth: int, budget: list[int], moves: list[tuple[Seat, Seat | None, int]]) -> bool:
+    """Gives `pos` an operator: a free one (called in already first), else one whose single overlapping task can be
+    placed elsewhere in turn (to `depth` moves, `budget` seats looked at). `moves` records (seat, _, task) to undo:
+    a task >= 0 was taken, -1 - task was dropped."""
+    options = crews.m.operator_options
+    opt_of = options[pos]
+    free: list[tuple[int, int, Seat]] = []
+    in_the_way: list[tuple[Seat, int]] = []
+    for seat, called in crews.seats(pos):
+        budget[0] -= 1
+        if pos in crews.tasks[seat]:
+            continue
+        opt = opt_of[seat[0]]
+        blocking = [q for q in crews.tasks[seat]
+                    if options[q][seat[0]].start < opt.end and opt.start < options[q][seat[0]].end]  # fmt: skip
+        if not blocking:
+            free.append((0 if called else 1, crews.qualified[seat[0]] * (1 if called else -1), seat))
+        elif len(blocking) == 1:
+            in_the_way.append((seat, blocking[0]))
+    if free:
+        seat = min(free)[2]
+        crews.take(seat, pos)
+        moves.append((seat, None, pos))
+        return True
+    if depth == 0:
+        return False
+    for seat, q in in_the_way:
+        if budget[0] < 0:
+            return False
+        mark = len(moves)
+        crews.drop(seat, q)
+        moves.append((seat, None, -1 - q))
+        crews.take(seat, pos)
+        moves.append((seat, None, pos))
+        if _place(crews, q, depth - 1, budget, moves):
+            return True
+        _undo(crews, moves, mark)
+    return False
+
+
+def _undo(crews: _Crews, moves: list[tuple[Seat, Seat | None, int]], mark: int = 0) -> None:
+    """Reverses the moves recorded after `mark`."""
+    while len(moves) > mark:
+        seat, _to, task = moves.pop()
+        if task >= 0:
+            crews.drop(seat, task)
+        else:
+            crews.take(seat, -1 - task)

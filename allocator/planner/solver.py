@@ -49,7 +49,9 @@ from allocator.planner.operator_level import (
     LARGE_OPERATOR_PART,
     OPERATOR_LEVEL_TIME_SHARES,
     OPERATOR_LEVELS_END,
+    SERVE_MORE_SHARE,
     add_operator_floor,
+    serve_more,
     simple_for_operators,
 )
 from allocator.planner.parts import (
@@ -254,7 +256,10 @@ class _Run:
                 comp.floor = add_operator_floor(comp.model)
             hint_published(comp)
             if comp.floor is not None and comp.greedy is not None:  # a hint that meets the dominance rows
-                comp.greedy = comp.floor.respect(comp.model, comp.greedy)
+                more = serve_more(
+                    comp.model, comp.greedy, _time.monotonic() + SERVE_MORE_SHARE * max(0.0, until - _time.monotonic())
+                )
+                comp.greedy = comp.floor.respect(comp.model, more)
                 hint(comp.model, comp.greedy.items())
             for level, share in enumerate(OPERATOR_LEVEL_TIME_SHARES if comp.floor else LEVEL_TIME_SHARES):
                 now = _time.monotonic()

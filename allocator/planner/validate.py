@@ -232,7 +232,8 @@ def validate_plan(problem: Problem, plan: Plan) -> list[str]:
 def validate_claims(problem: Problem, plan: Plan) -> list[str]:
     """What the plan says of itself must be true of it: the served weight, preferences (operators called in per
     day, oversized licences, moved starts) and rehearsals it reports are those of its assignments, no value lies
-    beyond its bound, and only a term whose value meets its bound is called optimal.
+    beyond its bound, no served bound beyond every request's weight, and only a term whose value meets its bound is
+    called optimal.
     Apart from `validate_plan`: a plan edited by hand (an accepted alternative) can be valid and no longer claim
     anything of itself."""
     out = []
@@ -251,6 +252,10 @@ def validate_claims(problem: Problem, plan: Plan) -> list[str]:
             out.append(f"objective {t.name}: value {t.value} beyond its bound {t.bound}")
         if t.optimal and t.value != t.bound:
             out.append(f"objective {t.name}: called optimal with value {t.value} and bound {t.bound}")
+    everything = sum(weights.get(r.priority, 0) for r in problem.requests if r.status.active)
+    served = next((t for t in plan.objective if t.name == "served_weight"), None)
+    if served is not None and served.bound > everything:
+        out.append(f"objective served_weight: bound {served.bound} above the weight of every request ({everything})")
     if plan.status.value == "optimal" and not all(t.optimal for t in plan.objective):
         out.append("status: optimal although a term is not proven")
     return out

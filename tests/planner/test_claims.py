@@ -76,3 +76,8 @@ def test_the_validator_rejects_a_plan_that_contradicts_its_claims() -> None:
     status = plan.model_copy(update={"objective": [*plan.objective[:-1], ObjectiveTerm(
         name="rehearsals", sense="maximize", value=0, bound=1, optimal=False)]})  # fmt: skip
     assert any("status: optimal although" in v for v in validate_claims(prob, status))
+    everything = sum(prob.policy.priority_weights[r.priority] for r in prob.requests)
+    above = _with_term(plan, "served_weight", bound=everything + 1, optimal=False)
+    assert any("above the weight of every request" in v for v in validate_claims(prob, above))
+    assert not any("above the weight" in v for v in validate_claims(prob, _with_term(plan, "served_weight",
+                                                                                    bound=everything, optimal=False)))
