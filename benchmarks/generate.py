@@ -301,6 +301,52 @@ def add_workflow(
     return prob
 
 
+#: Collective leave days (cuti bersama) of early 2027 an office lists itself (the holidays library may not know them).
+CUTI_BERSAMA_2027 = [("2027-02-05", "Cuti bersama Tahun Baru Imlek"), ("2027-03-09", "Cuti bersama Nyepi"),
+                     ("2027-03-12", "Cuti bersama Idul Fitri"), ("2027-03-15", "Cuti bersama Idul Fitri")]  # fmt: skip
+
+
+def add_every_part(prob: dict[str, Any], rng: random.Random, share: float = 1.0) -> dict[str, Any]:
+    """Switch on every part an office may use besides the workflow (`add_workflow` first): the working calendar
+    (national holidays, collective leave, duty operators), overtime within caps, weekend duty asked for, series
+    (three-day trainings served whole, weekly meetings served in part), units with trained operators who may run
+    their own meetings, and one kit of each type out of service."""
+    ops = [o["id"] for o in prob["operators"]]
+    prob["policy"]["calendar"] = {
+        "country": "ID",
+        "collective_leave": True,
+        "closed": [{"day": d, "name": name} for d, name in CUTI_BERSAMA_2027],
+        "any_day_tiers": ["head_of_region"],
+        "duty_operators": ops[: max(1, len(ops) // 3)],
+    }
+    prob["policy"]["overtime"] = {
+        "operators": ops[::2],
+        "tiers": ["head_of_region", "high"],
+        "after_shift_min": 60,
+        "max_per_week_min": 240,
+    }
+    units = sorted({r["unit"] for r in prob["requests"]})
+    trained = rng.sample(units, k=max(1, len(units) // 5))
+    prob["unit_operators"] = [
+        {"id": f"UOP{k + 1:02d}", "unit": unit, "name": f"{rng.choice(NAMES)} ({unit})"}
+        for k, unit in enumerate(trained)
+    ]
+    prob["kit_faults"] = [{"kit": k["id"], "count": 1} for k in prob.get("kit_types", []) if k["stock"] > 1]
+    for req in prob["requests"]:
+        start = datetime.fromisoformat(req["start"])
+        if start.weekday() >= 5:
+            req["duty"] = True
+        plain = not req.get("window_start") and not req.get("rehearsal")
+        if not plain or req["service"] == "operator":
+            continue
+        roll = rng.random()
+        if roll < 0.02 * share and start.weekday() <= 2:
+            req["series"] = {"repeat": "daily", "count": 3, "policy": "all_or_nothing"}
+        elif roll < 0.04 * share:
+            req["series"] = {"repeat": "weekly", "count": 4, "policy": "partial"}
+    return prob
+
+
 def _office(zone: str, first_day: date, hosts: list[Any], operators: list[Any], reqs: list[Any]) -> dict[str, Any]:
     """A problem as an office's file holds it: 15-minute buffers, 30/15-minute setup, a 24-hour freeze."""
     return {

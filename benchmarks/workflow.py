@@ -4,6 +4,7 @@ Each measurement runs in a fresh child process so its peak memory is its own. Pr
 
     python -m benchmarks.workflow            # the set recorded in docs/benchmarks.md (~8 min)
     python -m benchmarks.workflow --quick    # district month only (~1 min)
+    python -m benchmarks.workflow --every    # with every other part on too (calendar, overtime, series, units…)
 """
 
 from __future__ import annotations
@@ -17,20 +18,25 @@ from collections import Counter
 from typing import Any
 
 from allocator.planner.candidates import CandidateCache
-from allocator.planner.domain import Plan, Problem, ServiceType
+from allocator.planner.domain import Assignment, Plan, Problem, Request, ServiceType
 from allocator.planner.problem_io import parse_problem
 from allocator.planner.solver import SolveOptions, first_come_first_served, solve
 from allocator.planner.validate import validate_plan
 from benchmarks.baseline import served_weight
-from benchmarks.generate import add_workflow, district, ministry
+from benchmarks.generate import add_every_part, add_workflow, district, ministry
 from benchmarks.planner import _child as planner_child
 from benchmarks.planner import _rss_mib, _with_new_request
 
 
 def load(profile: str, n: int, seed: int) -> Problem:
-    base = (district if profile == "district" else ministry)(n, seed)
-    field = 0.4 if profile == "district" else 0.15
-    return parse_problem(add_workflow(base, random.Random(seed + 1000), field_share=field))
+    """`profile`: district or ministry, with the workflow on; "+every" adds every other part (`add_every_part`)."""
+    name, _, every = profile.partition("+")
+    base = (district if name == "district" else ministry)(n, seed)
+    field = 0.4 if name == "district" else 0.15
+    data = add_workflow(base, random.Random(seed + 1000), field_share=field)
+    if every:
+        data = add_every_part(data, random.Random(seed + 2000))
+    return parse_problem(data)
 
 
 def measure(profile: str, n: int, seed: int, repeat: int, time_limit_s: float) -> dict[str, Any]:
@@ -69,12 +75,19 @@ def measure(profile: str, n: int, seed: int, repeat: int, time_limit_s: float) -
         "rehearsals": sum(1 for a in plan.assignments if a.rehearsal),
         "missed_rehearsals": len(plan.missed_rehearsals),
         "surveys": sum(1 for a in plan.assignments if a.survey),
-        "moved": sum(1 for a in plan.assignments if a.start is not None and a.start != reqs[a.request].start),
-        "loans": sum(1 for a in plan.assignments if reqs[a.request].kits),
+        "moved": sum(1 for a in plan.assignments if a.start is not None and a.start != _request(reqs, a).start),
+        "loans": sum(1 for a in plan.assignments if _request(reqs, a).kits),
+        "series": sum(1 for r in prob.requests if getattr(r, "series", None) is not None),
+        "self_operated": sum(1 for a in plan.assignments if getattr(a, "self_operated", False)),
         "unserved": dict(Counter(u.code for u in plan.unserved)),
         "with_alternative": sum(1 for u in plan.unserved if u.alternatives),
         "peak_rss_mib": round(rss, 1),
     }
+
+
+def _request(reqs: dict[str, Request], a: Assignment) -> Request:
+    """The request an assignment serves (an occurrence 'REF:3' of a series: the series)."""
+    return reqs.get(a.request) or reqs[a.request.rpartition(":")[0]]
 
 
 NEWCOMERS = ("normal", "head_of_region", "fits")
@@ -149,10 +162,13 @@ def _child(kind: str, **kw: Any) -> dict[str, Any]:
     return planner_child(kind, module="benchmarks.workflow", **kw)
 
 
-def report(quick: bool) -> str:
-    loads = [("district", 220, 3, 20.0)]
+def report(quick: bool, every: bool = False) -> str:
+    """The Markdown report; `every`: with every other part on too (calendar, overtime, duty, series, units'
+    own operators, kit faults), at the 20 s limit only."""
+    tag = "+every" if every else ""
+    loads = [("district" + tag, 220, 3, 20.0)]
     if not quick:
-        loads += [("ministry", 1500, 3, 20.0), ("ministry", 1500, 3, 60.0)]
+        loads += [("ministry" + tag, 1500, 3, 20.0)] + ([] if every else [("ministry", 1500, 3, 60.0)])
     lines = [
         "| load | requests (flexible / rehearsal / kits) | limit (s) | median (s) | runs | status "
         "| served weight (bound) | served-weight gap | preferences (bound) | rehearsals placed (bound) | served "
@@ -164,7 +180,9 @@ def report(quick: bool) -> str:
         r = _child("solve", profile=profile, n=n, seed=1, repeat=repeat, time_limit_s=limit)
         t = r["terms"]
         lines.append(
-            f"| {profile} | {r['requests']} ({r['flexible']} / {r['rehearsal_asked']} / {r['kits_asked']}) "
+            f"| {profile} | {r['requests']} ({r['flexible']} / {r['rehearsal_asked']} / {r['kits_asked']}"
+            + (f"; {r['series']} series, {r['self_operated']} run by their unit" if every else "")
+            + ") "
             f"| {limit:.0f} "
             f"| {r['median_s']:.2f} | {r['runs']} | {r['status']} | {t['served_weight'][0]} ({t['served_weight'][1]}) "
             f"| {r['served_gap']:.2%} | {t['preferences'][0]} ({t['preferences'][1]}) "
@@ -178,7 +196,7 @@ def report(quick: bool) -> str:
     lines += ["", "Re-plan after one new request with the workflow on (previous plan, records and cache given):", ""]
     lines += ["| load | new request | re-plan median (s) | runs | changes | newcomer served | status |",
               "|---|---|---|---|---|---|---|"]  # fmt: skip
-    for profile, n in (("district", 220),) if quick else (("district", 220), ("ministry", 1500)):
+    for profile, n in (("district" + tag, 220),) if quick else (("district" + tag, 220), ("ministry" + tag, 1500)):
         r = _child("replan", profile=profile, n=n, seed=1, repeat=5)
         for priority in NEWCOMERS:
             x = r[priority]
@@ -187,7 +205,7 @@ def report(quick: bool) -> str:
                 f"| {'yes' if x['served'] else 'no'} | {x['status']} |"
             )
     if not quick:
-        r = _child("replan", profile="ministry", n=1500, seed=1, repeat=1, spread=True)
+        r = _child("replan", profile="ministry" + tag, n=1500, seed=1, repeat=1, spread=True)
         lines += [
             "",
             "The same re-plan with the newcomer copied from other requests of the month (3 runs each), and "
@@ -216,6 +234,7 @@ def report(quick: bool) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--every", action="store_true", help="every other part on too (see benchmarks.generate)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -223,7 +242,7 @@ def main() -> None:
         kind = spec.pop("kind")
         print(json.dumps(measure(**spec) if kind == "solve" else measure_replan(**spec)))
         return
-    print(report(args.quick))
+    print(report(args.quick, args.every))
 
 
 if __name__ == "__main__":
