@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from allocator.planner.calendar import pickup_time, return_time
 from allocator.planner.candidates import CandidateBuilder, to_minutes, to_minutes_ceil
 from allocator.planner.domain import Alternative, Assignment, Request, ServiceType
 from allocator.planner.explain import (
@@ -48,8 +49,8 @@ class AlternativeFinder:
 
     def _kits_free(self, req: Request) -> bool:
         pol = self.problem.policy
-        pick = req.start - timedelta(minutes=pol.kit_pickup_min)
-        back = req.end + timedelta(minutes=pol.kit_return_min)
+        pick = pickup_time(pol, req.start, pol.kit_pickup_min)
+        back = return_time(pol, req.end, pol.kit_return_min)
         return all(
             peak_held(overlapping(self.loans.get(n.kit, []), pick, back), pick, back) + n.count
             <= self.stock.get(n.kit, 0)

@@ -102,13 +102,13 @@ def pool_interchangeable_resources(
     m: AllocationModel, named_hosts: set[int], named_operators: set[int], enabled: bool
 ) -> None:
     host_sig: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
-    op_sig: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    op_sig: dict[int, list[tuple[int, int, int, int, int]]] = defaultdict(list)
     webinar_seen = any(c.request.kind is HostKind.WEBINAR for c in m.cands)
     for pos, c in enumerate(m.cands):
         for h in c.hosts:
             host_sig[h.host].append((pos, h.start, h.end, h.oversize))
         for o in c.operators:
-            op_sig[o.operator].append((pos, o.start, o.end, o.day))
+            op_sig[o.operator].append((pos, o.start, o.end, o.day, o.overtime))
     hosts = m.problem.hosts
 
     def host_poolable(i: int) -> bool:
@@ -454,6 +454,16 @@ def changes(m: AllocationModel) -> cp_model.LinearExprT:
 
 def operator_days(m: AllocationModel) -> cp_model.LinearExprT:
     return sum(m.called_in.values())
+
+
+def overtime_minutes(m: AllocationModel) -> cp_model.LinearExprT:
+    """Minutes operators work outside working time (overtime, holiday duty; docs/calendar.md)."""
+    return sum(
+        opt.overtime * m.operator[pos, g]
+        for pos, per_pool in enumerate(m.operator_options)
+        for g, opt in per_pool.items()
+        if opt.overtime
+    )
 
 
 def oversized_licences(m: AllocationModel) -> cp_model.LinearExprT:

@@ -80,6 +80,8 @@ def simple_for_operators(m: AllocationModel, fixed: bool, previous: bool) -> boo
         return False
     if any(c.role is not Role.EVENT for c in m.cands):
         return False
+    if any(o.overtime for c in m.cands for o in c.operators):
+        return False  # an operator's overtime costs apart from their day: dominance between operators fails
     return sum(len(p.members) for p in m.operator_pools) >= LARGE_OPERATOR_PART
 
 
@@ -144,7 +146,7 @@ def _add_dominance(m: AllocationModel) -> list[tuple[int, int, int]]:
         pools.sort(key=lambda g: (len(options[g, day]), g))
         for i, lesser in enumerate(pools):
             mine = options[lesser, day]
-            greater = next((g for g in pools[i + 1:] if mine <= options[g, day]), None)
+            greater = next((g for g in pools[i + 1 :] if mine <= options[g, day]), None)
             if greater is not None:
                 m.model.add(m.called_in[greater, day] >= m.called_in[lesser, day])
                 pairs.append((lesser, greater, day))

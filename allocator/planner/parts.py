@@ -34,6 +34,7 @@ from allocator.planner.model import (
     moved_from_requested,
     operator_days,
     oversized_licences,
+    overtime_minutes,
     served_weight,
 )
 from allocator.planner.operator_level import OperatorFloor
@@ -182,6 +183,7 @@ def objective(m: AllocationModel, level: int) -> cp_model.LinearExprT:
         weights.operator_days * operator_days(m)  # type: ignore[operator]
         + weights.oversized_licence * oversized_licences(m)
         + weights.moved_from_requested * moved_from_requested(m)
+        + weights.overtime_minute * overtime_minutes(m)
     )
     return cast(cp_model.LinearExprT, prefs)
 

@@ -34,7 +34,7 @@ def _position_digest(problem: Problem, c: Candidates) -> bytes:
          o.end, o.oversize)
         for o in c.hosts
     ]  # fmt: skip
-    ops = [(problem.operators[o.operator].id, o.start, o.end, o.day) for o in c.operators]
+    ops = [(problem.operators[o.operator].id, o.start, o.end, o.day, o.overtime) for o in c.operators]
     return hashlib.sha256(repr((request, c.weight, hosts, ops)).encode()).digest()
 
 
