@@ -588,7 +588,7 @@ class Blocker(Model):
 class Alternative(Model):
     """A concrete way the request could be served now, without moving anything already planned."""
 
-    kind: Literal["other_time", "fewer_participants", "without_operator"]
+    kind: Literal["other_time", "fewer_participants", "without_operator", "with_overtime"]
     start: UtcDatetime
     end: UtcDatetime
     host: Ident | None = None

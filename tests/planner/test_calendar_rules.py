@@ -22,6 +22,7 @@ from allocator.planner.domain import (
     TaskSlot,
     WorkingCalendar,
 )
+from allocator.planner.overtime import closed_days, overtime_uses
 from allocator.planner.solver import SolveOptions, first_come_first_served, solve
 from allocator.planner.validate import validate_claims, validate_plan
 from tests.planner.factories import host, operator, policy, problem, request
@@ -311,3 +312,37 @@ def test_random_problems_with_every_working_time_rule_give_valid_plans(prob: Pro
     assert {a.request for a in plan.assignments} | {u.request for u in plan.unserved} == {r.ref for r in prob.requests}
     letter = first_come_first_served(prob)
     assert validate_plan(prob, letter) == []
+
+
+# --- overtime read back: uses, closed days, the alternative that needs approval ------------------------------
+
+
+def test_an_unserved_request_that_overtime_would_serve_says_so() -> None:
+    meeting = request("RAKOR", "13:00", "16:00", day=MONDAY, service="operator")  # normal: not an overtime tier
+    plan = solve(_ot_problem(meeting))
+    assert served(plan) == []
+    alts = plan.unserved[0].alternatives
+    extra = [a for a in alts if a.kind == "with_overtime"]
+    assert extra and extra[0].operators == ["O1"] and (extra[0].start, extra[0].end) == (meeting.start, meeting.end)
+    assert "O1 15 min" in extra[0].text and "lembur" in extra[0].text_id
+    # Approved (the tier allowed), the plan serves it just so.
+    approved = solve(_ot_problem(meeting, tiers=["head_of_region", "normal"]))
+    assert served(approved) == ["RAKOR"] and approved.assignments[0].operators == ["O1"]
+    # Without an overtime policy, nothing of the kind is offered.
+    plain = solve(problem(operators=ops("O1"), requests=[meeting], pol=policy(operator_teardown_min=15)))
+    assert not [a for u in plain.unserved for a in u.alternatives if a.kind == "with_overtime"]
+
+
+def test_overtime_uses_and_closed_days_as_people_read_them() -> None:
+    meeting = request("RAKOR", "13:00", "16:00", day=MONDAY, service="operator", priority="head_of_region")
+    ceremony = request("UPACARA", "07:00", "09:00", day=INDEPENDENCE, service="operator", priority="head_of_region")
+    pol = policy(operator_teardown_min=15, overtime={"operators": ["O1"]}, calendar={"duty_operators": ["O1"]})
+    prob = problem(operators=ops("O1"), requests=[meeting, ceremony], pol=pol)
+    plan = solve(prob)
+    assert served(plan) == ["RAKOR", "UPACARA"]
+    uses = overtime_uses(prob, plan.assignments)
+    assert [(u.request, u.operator, u.minutes, u.duty) for u in uses] == [
+        ("RAKOR", "O1", 15, False),
+        ("UPACARA", "O1", 135, True),
+    ]
+    assert closed_days(pol, date(2027, 8, 16), date(2027, 8, 18)) == [(date(2027, 8, 17), "Independence Day")]
