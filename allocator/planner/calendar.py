@@ -129,15 +129,16 @@ def extra_minutes(
     windows: list[tuple[datetime, datetime]],
     closed: bool,
     span: tuple[datetime, datetime],
-) -> int | None:
+) -> tuple[int, bool] | None:
     """Minutes of overtime at which `operator` may still do work spanning `span` outside their working `windows`
     of its day (`closed`: the office is closed that day), or None if they may not: duty on a closed day or a day
-    without shifts (all of it overtime), else overtime just before or after one window, within the site's caps."""
+    without shifts (all of it overtime), else overtime just before or after one window, within the site's caps.
+    With the minutes: whether it is duty (which no weekly overtime cap counts)."""
     start, end = span
     length = int((end - start).total_seconds()) // 60
     if (closed or not windows) and is_duty(policy, req):
         cal = policy.calendar
-        return length if cal is not None and operator in cal.duty_operators else None
+        return (length, True) if cal is not None and operator in cal.duty_operators else None
     ot = policy.overtime
     if ot is None or not may_work_overtime(policy, req, operator):
         return None
@@ -147,4 +148,4 @@ def extra_minutes(
         after = max(0, int((end - w1).total_seconds()) // 60)
         if before <= ot.before_shift_min and after <= ot.after_shift_min and start < w1 and w0 < end:
             best = before + after if best is None else min(best, before + after)
-    return best
+    return None if best is None else (best, False)

@@ -61,6 +61,7 @@ class OperatorOption:
     end: int  # with teardown
     day: int  # the site-local day the request starts on, as a date ordinal
     overtime: int = 0  # minutes outside the operator's working time (overtime, holiday duty; docs/calendar.md)
+    capped: int = 0  # of those, the minutes a weekly overtime cap counts (overtime, not duty; only with a cap)
 
 
 class Role(StrEnum):
@@ -250,11 +251,13 @@ class CandidateBuilder:
                     spans[cal.zone] = working_span(req, policy, cal.zone)
                 trip = self.trip_min(op, req)
                 why_op = operator_exclusion(req, op, policy, cal, spans[cal.zone], trip)
-                overtime = 0
+                overtime = capped = 0
                 if why_op in (OperatorExclusion.SHIFT, OperatorExclusion.HOLIDAY) and extra_time:
                     extra = self.extra_time(req, cal, spans[cal.zone], trip)
                     if extra is not None:
-                        why_op, overtime = None, extra
+                        why_op, overtime = None, extra[0]
+                        weekly = policy.overtime is not None and policy.overtime.max_per_week_min is not None
+                        capped = overtime if weekly and not extra[1] else 0
                 if why_op is not None:
                     cand.operator_exclusions[oi] = why_op
                     continue
@@ -265,6 +268,7 @@ class CandidateBuilder:
                         end=end + policy.operator_teardown_min,
                         day=day,
                         overtime=overtime,
+                        capped=capped,
                     )
                 )
         return cand
@@ -276,8 +280,10 @@ class CandidateBuilder:
             return 0
         return self.problem.travel_min(op.base or "base", req.venue)
 
-    def extra_time(self, req: Request, cal: OperatorCalendar, span: tuple[datetime, datetime], trip: int) -> int | None:
-        """Overtime minutes at which the operator may still take `req` (duty or overtime), else None."""
+    def extra_time(
+        self, req: Request, cal: OperatorCalendar, span: tuple[datetime, datetime], trip: int
+    ) -> tuple[int, bool] | None:
+        """Overtime minutes at which the operator may still take `req` and whether it is duty, else None."""
         policy = self.problem.policy
         if policy.calendar is None and policy.overtime is None:
             return None

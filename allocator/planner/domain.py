@@ -453,6 +453,9 @@ class OvertimePolicy(Model):
     tiers: list[str] = Field(default_factory=lambda: ["head_of_region"], description="Requests of these tiers only.")
     before_shift_min: int = Field(default=0, ge=0, le=12 * 60, description="At most this long before a shift.")
     after_shift_min: int = Field(default=60, ge=0, le=12 * 60, description="At most this long after a shift.")
+    max_per_week_min: int | None = Field(
+        default=None, ge=0, le=7 * 24 * 60, description="Overtime per operator per ISO week at most (duty aside)."
+    )
 
 
 class IntakePolicy(Model):

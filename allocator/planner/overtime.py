@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from allocator.planner.calendar import holiday_name, is_duty
-from allocator.planner.candidates import CandidateBuilder
+from allocator.planner.candidates import CandidateBuilder, Candidates
 from allocator.planner.domain import Assignment, OvertimePolicy, Problem, Request, SitePolicy
 
 RELAXED_CAP_MIN = 4 * 60  # how far past a shift an alternative may look: what the site would have to allow
@@ -57,6 +57,21 @@ def overtime_uses(problem: Problem, assignments: Iterable[Assignment]) -> list[O
                 duty = is_duty(pol, req) and (cal.closed(day) or not cal.windows(day))
                 out.append(OvertimeUse(req.ref, op, timed.start, opt.overtime, duty))
     return sorted(out, key=lambda u: (u.start, u.request, u.operator))
+
+
+def weekly_overtime_ties(cands: Sequence[Candidates]) -> list[tuple[int, int]]:
+    """Positions an operator could work overtime at in one ISO week, tied so that one part weighs them against the
+    week's cap (only with a weekly cap: otherwise no option counts toward one)."""
+    first: dict[tuple[int, tuple[int, int]], int] = {}
+    links: list[tuple[int, int]] = []
+    for pos, c in enumerate(cands):
+        for o in c.operators:
+            if o.capped:
+                year, week, _ = date.fromordinal(o.day).isocalendar()
+                at = first.setdefault((o.operator, (year, week)), pos)
+                if at != pos:
+                    links.append((at, pos))
+    return links
 
 
 def closed_days(policy: SitePolicy, first: date, last: date) -> list[tuple[date, str]]:

@@ -38,6 +38,7 @@ from allocator.planner.model import (
     served_weight,
 )
 from allocator.planner.operator_level import OperatorFloor
+from allocator.planner.overtime import weekly_overtime_ties
 from allocator.planner.workflow import KitHold
 
 TERMS = (("served_weight", "maximize"), ("changes", "minimize"), ("preferences", "minimize"))
@@ -295,6 +296,7 @@ def ties(cands: list[Candidates], holds: list[KitHold], conflicts: list[tuple[in
             links.extend((pos, e) for e in venue_events.get(c.ref, []) if cands[e].start < c.reach)
     links += _kit_ties(cands, holds, first_of)
     links.extend(dict.fromkeys((a, b) for _op, a, b in conflicts))  # once per pair, not per operator
+    links += weekly_overtime_ties(cands)
     return links
 
 

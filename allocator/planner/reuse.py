@@ -48,6 +48,8 @@ def site_digest(problem: Problem, stock: dict[str, int], holds: list[KitHold]) -
     h = hashlib.sha256(problem.policy.preferences.model_dump_json().encode())
     h.update(repr((sorted(stock.items()), holds, problem.policy.survey_lead_min, problem.policy.survey_window_min,
                    [v.model_dump_json() for v in problem.venues])).encode())  # fmt: skip
+    if problem.policy.overtime is not None:  # its weekly cap ties a part's choices beyond its positions
+        h.update(problem.policy.overtime.model_dump_json().encode())
     return h.digest()
 
 

@@ -27,7 +27,14 @@ from allocator.planner.domain import (
     TaskSlot,
     ZoomHost,
 )
-from allocator.planner.validate_calendar import event_overtime, extra_time, kit_span, office_day_problems, trip
+from allocator.planner.validate_calendar import (
+    event_overtime,
+    extra_time,
+    kit_span,
+    office_day_problems,
+    trip,
+    weekly_overtime_problems,
+)
 
 
 class _Busy(NamedTuple):
@@ -111,7 +118,7 @@ def _operator_time_problems(
             break
         d += timedelta(days=1)
     if problem.policy.calendar is not None or problem.policy.overtime is not None:
-        found, _minutes = extra_time(problem, op, req, w0, w1, extra)
+        found, _minutes, _duty = extra_time(problem, op, req, w0, w1, extra)
         return out + ([found] if found else [])
     in_shift = False
     for shift in op.shifts:
@@ -241,6 +248,7 @@ def validate_plan(problem: Problem, plan: Plan) -> list[str]:
     v.extend(_operator_overlaps(problem, busy))
     v.extend(_travel(problem, busy))
     v.extend(_kits(problem, valid))
+    v.extend(weekly_overtime_problems(problem, [(req, *_effective(req, a), a.operators) for req, a in valid]))
     v.extend(_pins_and_freeze(problem, plan))
     v.extend(_coverage(problem, plan))
     return v
@@ -298,7 +306,7 @@ def _preferences(problem: Problem, plan: Plan) -> int:
         moved += abs(int((start - req.start) / timedelta(minutes=problem.policy.flexible_grain_min)))
     prefs = weights.operator_days * len(days) + weights.oversized_licence * oversize
     overtime = sum(
-        event_overtime(problem, reqs[a.request], o, *_effective(reqs[a.request], a))
+        event_overtime(problem, reqs[a.request], o, *_effective(reqs[a.request], a))[0]
         for a in plan.assignments
         if a.request in reqs
         for o in problem.operators

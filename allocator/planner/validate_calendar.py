@@ -73,11 +73,11 @@ def trip(problem: Problem, op: Operator, venue: str | None) -> timedelta:
 
 def extra_time(
     problem: Problem, op: Operator, req: Request | None, w0: datetime, w1: datetime, extra: bool
-) -> tuple[str | None, int]:
+) -> tuple[str | None, int, bool]:
     """Whether the operator may work [w0, w1) (trip included by the caller) and the minutes of it that are overtime:
     (a problem, 0) if not. In a shift on an open day: none. Otherwise, for an event (`extra`): holiday duty on a
     closed day or one without shifts, by a duty operator, all overtime; or overtime by an operator the site allows,
-    for a tier it allows, at most its minutes before or after one shift."""
+    for a tier it allows, at most its minutes before or after one shift. Last: whether it is holiday duty."""
     pol = problem.policy
     zone = ZoneInfo(op.timezone or pol.timezone)
     lw0, lw1 = w0.astimezone(zone), w1.astimezone(zone)
@@ -85,19 +85,19 @@ def extra_time(
     closed = is_closed(problem, day)
     spans = [] if closed else _shift_spans(op, day, zone)
     if any(s0 <= lw0 and lw1 <= s1 for s0, s1 in spans):
-        return None, 0
+        return None, 0, False
     where = f"on {day.isoformat()}, a holiday," if closed else "then"
     if not extra or req is None:
-        return f"operator {op.id} is off shift {where} (outside working time)", 0
+        return f"operator {op.id} is off shift {where} (outside working time)", 0, False
     cal, ot = pol.calendar, pol.overtime
     duty = cal is not None and (req.duty or req.priority in cal.any_day_tiers)
     if duty and (closed or not spans):
         assert cal is not None
         if op.id not in cal.duty_operators:
-            return f"operator {op.id} is off shift {where} and may not take holiday duty", 0
-        return None, round((lw1 - lw0).total_seconds() / 60)
+            return f"operator {op.id} is off shift {where} and may not take holiday duty", 0, False
+        return None, round((lw1 - lw0).total_seconds() / 60), True
     if ot is None or op.id not in ot.operators or req.priority not in ot.tiers:
-        return f"operator {op.id} is off shift {where} (no overtime allowed for it)", 0
+        return f"operator {op.id} is off shift {where} (no overtime allowed for it)", 0, False
     fits = []
     for s0, s1 in spans:
         before = max(timedelta(0), s0 - lw0)
@@ -110,16 +110,43 @@ def extra_time(
         ):
             fits.append(round((before + after).total_seconds() / 60))
     if not fits:
-        return f"operator {op.id} is off shift {where}, beyond the overtime the site allows", 0
-    return None, min(fits)
+        return f"operator {op.id} is off shift {where}, beyond the overtime the site allows", 0, False
+    return None, min(fits), False
 
 
-def event_overtime(problem: Problem, req: Request, op: Operator, start: datetime, end: datetime) -> int:
-    """Minutes of overtime of an operator on an event at [start, end) (0 if it is not allowed at all)."""
+def event_overtime(problem: Problem, req: Request, op: Operator, start: datetime, end: datetime) -> tuple[int, bool]:
+    """Minutes of overtime of an operator on an event at [start, end) (0 if it is not allowed at all), and whether
+    they are holiday duty."""
     pol = problem.policy
     w0 = start - timedelta(minutes=pol.operator_setup_min) - trip(problem, op, req.venue if req.on_site else None)
     w1 = end + timedelta(minutes=pol.operator_teardown_min)
-    return extra_time(problem, op, req, w0, w1, extra=True)[1]
+    _problem, minutes, duty = extra_time(problem, op, req, w0, w1, extra=True)
+    return minutes, duty
+
+
+def weekly_overtime_problems(
+    problem: Problem, served: list[tuple[Request, datetime, datetime, list[str]]]
+) -> list[str]:
+    """Each operator's overtime (holiday duty aside) per ISO week of the events' site-local days, within the cap."""
+    ot = problem.policy.overtime
+    if ot is None or ot.max_per_week_min is None:
+        return []
+    zone = ZoneInfo(problem.policy.timezone)
+    ops = {o.id: o for o in problem.operators}
+    used: dict[tuple[str, int, int], int] = {}
+    for req, start, end, operators in served:
+        year, week, _ = start.astimezone(zone).date().isocalendar()
+        for name in operators:
+            if name not in ops:
+                continue
+            minutes, duty = event_overtime(problem, req, ops[name], start, end)
+            if minutes and not duty:
+                used[name, year, week] = used.get((name, year, week), 0) + minutes
+    return [
+        f"operator {name}: {minutes} min of overtime in week {week} of {year}, above the site's {ot.max_per_week_min}"
+        for (name, year, week), minutes in sorted(used.items())
+        if minutes > ot.max_per_week_min
+    ]
 
 
 def _office_span(problem: Problem, day: date) -> tuple[datetime, datetime]:

@@ -273,7 +273,7 @@ def working_time_problems(draw: st.DrawFn) -> Problem:
             "duty": draw(st.booleans()),
         }
         if draw(st.booleans()):
-            kw["window_start"], kw["window_end"] = f"{kw['day']}T06:00", f"{kw['day']}T19:00"
+            kw["window_start"], kw["window_end"] = f"{kw['day']}T06:00", f"{kw['day']}T21:00"
         if kw["service"] != "link" and draw(st.booleans()):
             kw["rehearsal"] = {"duration_min": 30, "window_start_min_before": 3 * 24 * 60, "end_min_before": 30,
                                "mode": draw(st.sampled_from(["online", "on_site"])) if kw["venue"] else "online",
@@ -291,6 +291,7 @@ def working_time_problems(draw: st.DrawFn) -> Problem:
         "tiers": draw(st.sampled_from([["head_of_region"], ["head_of_region", "high"]])),
         "before_shift_min": draw(st.sampled_from([0, 30])),
         "after_shift_min": draw(st.sampled_from([30, 90])),
+        "max_per_week_min": draw(st.sampled_from([None, 45, 120])),
     }
     pol = policy(operator_setup_min=15, operator_teardown_min=15, buffer_after_min=15, calendar=calendar,
                  overtime=overtime, office_hours=("07:00", "17:00"))  # fmt: skip
@@ -346,3 +347,19 @@ def test_overtime_uses_and_closed_days_as_people_read_them() -> None:
         ("UPACARA", "O1", 135, True),
     ]
     assert closed_days(pol, date(2027, 8, 16), date(2027, 8, 18)) == [(date(2027, 8, 17), "Independence Day")]
+
+
+def test_a_weekly_overtime_cap_holds_across_days() -> None:
+    # Monday and Tuesday (an ordinary week: 2027-08-09/10), each 45 minutes past the 16:00 shift end.
+    mon = request("SEN", "13:00", "16:30", day="2027-08-09", service="operator", priority="head_of_region")
+    tue = request("SEL", "13:00", "16:30", day="2027-08-10", service="operator", priority="head_of_region")
+    assert sorted(served(solve(_ot_problem(mon, tue, max_per_week_min=90)))) == ["SEL", "SEN"]
+    capped = _ot_problem(mon, tue, max_per_week_min=60)
+    plan = solve(capped)
+    assert len(plan.assignments) == 1
+    assert served(first_come_first_served(capped)) in (["SEN"], ["SEL"])
+    both = Plan(assignments=[Assignment(request="SEN", operators=["O1"]), Assignment(request="SEL", operators=["O1"])])
+    assert any("90 min of overtime in week" in v for v in validate_plan(capped, both))
+    # The next week is a week of its own.
+    later = tue.model_copy(update={"start": at("2027-08-16", "13:00"), "end": at("2027-08-16", "16:30")})
+    assert len(solve(_ot_problem(mon, later, max_per_week_min=60)).assignments) == 2
