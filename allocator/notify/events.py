@@ -704,7 +704,7 @@ def _overtime(store: Store, snap: Snapshot, operator: str) -> dict[str, tuple[in
     refs = {a.request for a in mine}
     problem = Problem(
         now=snap.now, policy=pol, operators=list(snap.operators.values()), venues=store.venues(),
-        travel=store.travel(), requests=[r for r in snap.requests if r.ref in refs],
+        travel=store.travel(), kit_types=store.kit_types(), requests=[r for r in snap.requests if r.ref in refs],
     )  # fmt: skip
     return {u.request: (u.minutes, u.duty) for u in overtime_uses(problem, mine) if u.operator == operator}
 

@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from allocator.notify import messages as m
+from allocator.notify.events import queue_daily_agendas
 from allocator.notify.model import AgendaItem, Contact, Office
 from allocator.notify.planned import event_info, kit_loans
 from allocator.planner.domain import Assignment, SitePolicy
 
-from .conftest import make_request
+from .conftest import World, make_request
 
 WITA = ZoneInfo("Asia/Makassar")
 OFFICE = Office(name="Dinas Kominfo Kabupaten Contoh", email="vicon@kominfo.example.go.id")
@@ -45,3 +46,17 @@ def test_an_operators_agenda_names_overtime_and_holiday_duty() -> None:
     plain = m.operator_agenda(op, office=OFFICE, day=day, zone="Asia/Makassar", items=[AgendaItem(event=event)],
                               stamp=STAMP)  # fmt: skip
     assert "lembur" not in plain.text and "piket" not in plain.text
+
+
+def test_the_daily_agenda_from_the_store_names_holiday_duty(world: World) -> None:
+    world.store.set_policy(SitePolicy(calendar={"duty_operators": ["OP1"]}), actor="test")
+    req = make_request("UPACARA", "Asia/Makassar", "2027-01-05T09:00", "2027-01-05T11:00", priority="head_of_region")
+    world.store.save_request(req, actor="test")
+    world.publish(Assignment(request="UPACARA", host="H500", operators=["OP1"]))
+    ob = world.outbox()
+    world.clock.t = datetime(2027, 1, 5, 0, 30, tzinfo=UTC)  # 07.30 WIB on the holiday
+    assert len(queue_daily_agendas(ob)) == 1
+    ob.send_pending()
+    agenda = world.inbox.to("sari@kominfo.example.go.id")[-1]
+    text = agenda.msg.get_body(preferencelist=("plain",)).get_content()
+    assert "(piket hari libur 165 menit)" in text  # 30 min setup, 2 hours, 15 min teardown
