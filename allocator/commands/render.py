@@ -256,7 +256,12 @@ def print_plan(problem: Problem, plan: Plan, console: Console, lang: str = "id",
         return
     if not view.unserved_only:
         _timelines(problem, plan, console, lang, view)
-        print_working_time(problem, plan, console, lang)
+        zone = problem.policy.timezone
+
+        def keep(req: Request, start: datetime, operator: str) -> bool:
+            return view.host is None and view.operator in (None, operator) and view.keeps(req, start, zone)
+
+        print_working_time(problem, plan, console, lang, day=view.day, keep=keep)
     if view.host is None and view.operator is None:  # the unserved have neither
         _unserved(problem, plan, console, lang, view)
 

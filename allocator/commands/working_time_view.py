@@ -3,12 +3,13 @@ holiday duty on what, so an admin sees every overtime decision the planner made.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 
 from rich.console import Console
 
 from allocator.commands.fit import Col, fit_table
-from allocator.planner.domain import Plan, Problem, local
+from allocator.planner.domain import Plan, Problem, Request, local
 from allocator.planner.overtime import closed_days, overtime_uses
 
 _DAYS = {
@@ -33,19 +34,33 @@ _TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def print_working_time(problem: Problem, plan: Plan, console: Console, lang: str = "id") -> None:
-    """The closed days from the first to the last request of the problem, then every overtime use of the plan."""
+def print_working_time(
+    problem: Problem,
+    plan: Plan,
+    console: Console,
+    lang: str = "id",
+    *,
+    day: date | None = None,
+    keep: Callable[[Request, datetime, str], bool] | None = None,
+) -> None:
+    """The closed days from the first to the last request of the problem (`day`: that day only), then every
+    overtime use of the plan that `keep(request, start, operator)` keeps (all without it)."""
     t = _TEXT.get(lang, _TEXT["id"])
     days = _DAYS.get(lang, _DAYS["id"])
     zone = problem.policy.timezone
     if problem.policy.calendar is not None and problem.requests:
         first = min(local(r.start, zone).date() for r in problem.requests)
         last = max(local(r.end, zone).date() for r in problem.requests)
-        closed = closed_days(problem.policy, first - timedelta(days=1), last)
+        closed = closed_days(problem.policy, day or first - timedelta(days=1), day or last)
         if closed:
             listed = "; ".join(f"{days[d.weekday()]} {d:%Y-%m-%d} {name}" for d, name in closed)
             console.print(f"{t['closed']}: {listed}", soft_wrap=True, highlight=False)
-    uses = overtime_uses(problem, plan.assignments)
+    reqs = {r.ref: r for r in problem.requests}
+    uses = [
+        u
+        for u in overtime_uses(problem, plan.assignments)
+        if keep is None or (u.request in reqs and keep(reqs[u.request], u.start, u.operator))
+    ]
     if not uses:
         return
     rows = []

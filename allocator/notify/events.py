@@ -702,7 +702,9 @@ def _overtime(store: Store, snap: Snapshot, operator: str) -> dict[str, tuple[in
         return {}
     mine = [a for a in snap.plan.assignments if operator in a.operators]
     refs = {a.request for a in mine}
-    problem = Problem(
+    # Built from stored, already validated records, not checked across them again: an agenda must not fail on a
+    # travel entry naming a venue since removed.
+    problem = Problem.model_construct(
         now=snap.now, policy=pol, operators=list(snap.operators.values()), venues=store.venues(),
         travel=store.travel(), kit_types=store.kit_types(), requests=[r for r in snap.requests if r.ref in refs],
     )  # fmt: skip

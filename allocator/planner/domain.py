@@ -440,7 +440,9 @@ class WorkingCalendar(Model):
         default_factory=lambda: ["head_of_region"],
         description="Tiers served on any day: on a closed day or outside shifts it is duty, by a duty operator.",
     )
-    duty_operators: list[Ident] = Field(default_factory=list, description="Operators who may take such duty.")
+    duty_operators: list[Ident] = Field(
+        default_factory=list, description="Operators who may take such duty (one not in the problem takes none)."
+    )
     travel_in_working_time: bool = Field(
         default=True, description="An operator's trip from their base to a venue falls inside working time too."
     )
@@ -449,7 +451,10 @@ class WorkingCalendar(Model):
 class OvertimePolicy(Model):
     """Overtime as a decision: who may work past their shift, how far, and for which tiers."""
 
-    operators: list[Ident] = Field(default_factory=list, description="Operators who may work overtime.")
+    operators: list[Ident] = Field(
+        default_factory=list,
+        description="Operators who may work overtime (one not in the problem, say inactive, works none).",
+    )
     tiers: list[str] = Field(default_factory=lambda: ["head_of_region"], description="Requests of these tiers only.")
     before_shift_min: int = Field(default=0, ge=0, le=12 * 60, description="At most this long before a shift.")
     after_shift_min: int = Field(default=60, ge=0, le=12 * 60, description="At most this long after a shift.")
@@ -827,14 +832,6 @@ def _reference_errors(p: Problem) -> list[str]:
                 out.append(f"requests[{i}].kits[{j}].kit: unknown kit type {need.kit!r}")
         if r.rehearsal is not None and r.rehearsal.mode is RehearsalMode.ON_SITE and r.venue is None:
             out.append(f"requests[{i}].rehearsal.mode: an on-site rehearsal needs the request's venue")
-    cal, overtime = p.policy.calendar, p.policy.overtime
-    for field_name, listed in (
-        ("policy.calendar.duty_operators", cal.duty_operators if cal else []),
-        ("policy.overtime.operators", overtime.operators if overtime else []),
-    ):
-        for op in listed:
-            if op not in op_ids:
-                out.append(f"{field_name}: unknown operator {op!r}")
     for i, t in enumerate(p.travel):
         for side in ("a", "b"):
             if getattr(t, side) not in venue_ids | {"base"}:

@@ -34,7 +34,9 @@ def _position_digest(problem: Problem, c: Candidates) -> bytes:
          o.end, o.oversize)
         for o in c.hosts
     ]  # fmt: skip
-    ops = [(problem.operators[o.operator].id, o.start, o.end, o.day, o.overtime) for o in c.operators]
+    # Overtime only where there is some, so a part without any keeps the digest its records were made with.
+    ops = [(problem.operators[o.operator].id, o.start, o.end, o.day, *((o.overtime, o.capped) if o.overtime else ()))
+           for o in c.operators]  # fmt: skip
     return hashlib.sha256(repr((request, c.weight, hosts, ops)).encode()).digest()
 
 

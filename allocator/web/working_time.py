@@ -33,7 +33,9 @@ def working_time_lines(store: Store, idx: PlanIndex, days: list[date], lang: str
     zone = policy.timezone
     shown = [r for r in requests if days[0] <= r.start.astimezone(ZoneInfo(zone)).date() <= days[-1]]
     refs = {r.ref for r in shown}
-    problem = Problem(
+    # Built from stored, already validated records, not checked across them again: a page must not fail on a
+    # travel entry naming a venue since removed.
+    problem = Problem.model_construct(
         now=store.now(), policy=policy, operators=store.operators(include_inactive=True), venues=store.venues(),
         travel=store.travel(), kit_types=store.kit_types(), requests=shown,
     )  # fmt: skip
