@@ -47,6 +47,7 @@ class AlternativeFinder:
         self.plan = plan
         self.loans = kit_loans(self.problem, plan)
         self.stock = {k.id: k.stock for k in self.problem.kit_types}
+        self._relaxed: dict[str, AlternativeFinder] = {}  # per tier: as if the site allowed overtime for it
 
     def _kits_free(self, req: Request) -> bool:
         pol = self.problem.policy
@@ -155,12 +156,15 @@ class AlternativeFinder:
         request fits then and not now."""
         if self.fit(req) is not None:
             return None
-        relaxed = relaxed_problem(self.problem, req)
-        finder = AlternativeFinder(CandidateBuilder(relaxed), self.by_host, self.by_operator, self.plan)
+        finder = self._relaxed.get(req.priority)
+        if finder is None:  # one per tier: building the options' calendars again per request costs
+            relaxed = relaxed_problem(self.problem, req)
+            finder = AlternativeFinder(CandidateBuilder(relaxed), self.by_host, self.by_operator, self.plan)
+            self._relaxed[req.priority] = finder
         got = finder.fit(req)
         if got is None:
             return None
-        minutes = overtime_needed(relaxed, req, got[1])
+        minutes = overtime_needed(finder.builder, req, got[1])
         if not any(minutes.values()):
             return None
         alt = self._make("with_overtime", req, req.start, req.end, got, req.participants)

@@ -103,9 +103,10 @@ def relaxed_problem(problem: Problem, req: Request) -> Problem:
     return problem.model_copy(update={"policy": pol.model_copy(update={"overtime": relaxed})})
 
 
-def overtime_needed(problem: Problem, req: Request, operators: Sequence[str]) -> dict[str, int]:
-    """Minutes of overtime each of `operators` would work on `req` under the relaxed rules."""
-    cand = CandidateBuilder(problem).build(req)
+def overtime_needed(builder: CandidateBuilder, req: Request, operators: Sequence[str]) -> dict[str, int]:
+    """Minutes of overtime each of `operators` would work on `req` under the rules `builder` holds."""
+    cand = builder.build(req)
+    problem = builder.problem
     return {
         problem.operators[o.operator].id: o.overtime
         for o in cand.operators

@@ -7,11 +7,21 @@ hours, each worked out again here from the problem with date-time arithmetic, da
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
 from allocator.planner.domain import Operator, Problem, Request
+
+
+@lru_cache(maxsize=64)
+def _listed(country: str, year: int, category: str) -> frozenset[date]:
+    """The library's days of one category (kept: the library builds a year in about a millisecond)."""
+    try:
+        return frozenset(holidays.country_holidays(country, years=year, categories=(category,)))
+    except (NotImplementedError, KeyError, ValueError):
+        return frozenset()
 
 
 def is_closed(problem: Problem, day: date) -> bool:
@@ -22,19 +32,9 @@ def is_closed(problem: Problem, day: date) -> bool:
         return True
     if cal.country is None:
         return False
-    try:
-        public = holidays.country_holidays(cal.country, years=day.year)
-    except (NotImplementedError, KeyError, ValueError):
-        return False
-    if day in public:
+    if day in _listed(cal.country, day.year, "public"):
         return True
-    if not cal.collective_leave:
-        return False
-    try:
-        joint = holidays.country_holidays(cal.country, years=day.year, categories=("government",))
-    except (NotImplementedError, KeyError, ValueError):
-        return False
-    return day in joint
+    return cal.collective_leave and day in _listed(cal.country, day.year, "government")
 
 
 def is_office_day(problem: Problem, day: date) -> bool:
