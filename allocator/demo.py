@@ -20,12 +20,14 @@ from rich.console import Console
 from rich.table import Table
 
 from allocator.commands.render import print_plan
+from allocator.commands.working_time_view import print_working_time
 from allocator.daemon import Daemon, DaemonSettings, MailNotifier
 from allocator.examples import example_problem
 from allocator.notify.config import NotifyConfig
+from allocator.notify.planned import kit_loans, planned_times
 from allocator.notify.startlinks import TenantStartLinks
 from allocator.notify.wiring import build_outbox, describe_mail
-from allocator.planner.domain import Request, RequestStatus
+from allocator.planner.domain import Plan, Request, RequestStatus, local
 from allocator.problem_files import load_problem
 from allocator.service import ReplanOutcome
 from allocator.store.repo import Store
@@ -147,6 +149,7 @@ def _run(
         assert final is not None
         if not quiet_timelines:
             print_plan(store.load_problem(), final.plan, console, lang=lang)
+        _print_working_time(store, final.plan, console, lang, summary=quiet_timelines)
         _print_links(store, console, mail_dir)
         report = reconcile(store, tenants, dry_run=True)
         console.print(f"reconcile --dry-run: {report.summary()}")
@@ -206,6 +209,31 @@ def _governor_visit(victim: Request) -> Request:
         status=RequestStatus.APPROVED,
         venue="Aula Kantor Bupati",
     )
+
+
+def _print_working_time(store: Store, plan: Plan, console: Console, lang: str, *, summary: bool) -> None:
+    """The holidays, holiday duty, overtime (`summary`: when the plan's own print left them out) and office-hours
+    kit handovers of the final plan (docs/calendar.md)."""
+    _step(console, "7. Waktu kerja / working time: holiday duty, overtime, kit handovers in office hours")
+    problem = store.load_problem()
+    if summary:
+        print_working_time(problem, plan, console, lang)
+    zone = problem.policy.timezone
+    table = Table(title="Serah terima kit (jam kantor) / kit handovers (office hours)", title_justify="left")
+    for col in ("request", "kit", "ambil / pickup", "kembali / return"):
+        table.add_column(col)
+    reqs = {r.ref: r for r in problem.requests}
+    for a in plan.assignments:
+        req = reqs.get(a.request)
+        if req is None or not req.kits:
+            continue
+        for loan in kit_loans(req, *planned_times(req, a), problem.policy):
+            table.add_row(req.ref, f"{loan.count}× {loan.kit}", f"{local(loan.pickup, zone):%a %Y-%m-%d %H:%M}",
+                          f"{local(loan.due, zone):%a %Y-%m-%d %H:%M}")  # fmt: skip
+    console.print(table)
+    closed_unserved = [u.request for u in plan.unserved if "holiday" in u.reason]
+    if closed_unserved:
+        console.print(f"tidak terlayani karena hari libur / unserved for the holiday: {', '.join(closed_unserved)}")
 
 
 def _print_links(store: Store, console: Console, mail_dir: Path) -> None:

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from allocator.commands.fit import Col, fit_table
 from allocator.commands.lang import word
+from allocator.commands.working_time_view import print_working_time
 from allocator.notify.planned import kit_loans, planned_times
 from allocator.planner.domain import Assignment, Plan, Problem, Request, local, zone_abbrev
 from allocator.planner.explain import when
@@ -251,9 +252,16 @@ def print_plan(problem: Problem, plan: Plan, console: Console, lang: str = "id",
         console.print(f"[yellow]{t['restricted']}:[/yellow] " + "; ".join(plan.restrictions), soft_wrap=True)
     if served > COMPACT_OVER and not view.filtered and not view.full:
         print_days(problem, plan, console, lang)
+        print_working_time(problem, plan, console, lang)
         return
     if not view.unserved_only:
         _timelines(problem, plan, console, lang, view)
+        zone = problem.policy.timezone
+
+        def keep(req: Request, start: datetime, operator: str) -> bool:
+            return view.host is None and view.operator in (None, operator) and view.keeps(req, start, zone)
+
+        print_working_time(problem, plan, console, lang, day=view.day, keep=keep)
     if view.host is None and view.operator is None:  # the unserved have neither
         _unserved(problem, plan, console, lang, view)
 

@@ -51,6 +51,7 @@ from allocator.planner.domain import (
     MissedRehearsal,
     Operator,
     Plan,
+    Problem,
     Request,
     RequestStatus,
     SitePolicy,
@@ -58,6 +59,7 @@ from allocator.planner.domain import (
     ZoomHost,
     local,
 )
+from allocator.planner.overtime import overtime_uses
 from allocator.store.repo import MeetingView, Store
 
 _REPLANNED = Reason(
@@ -666,6 +668,7 @@ def agenda_for(
     the venues they survey, each its own item."""
     zone = op.timezone or snap.policy.timezone
     items: list[AgendaItem] = []
+    extra = _overtime(store, snap, op.id)
     for req in snap.requests:
         a = snap.assignment(req)
         if a is None:
@@ -679,7 +682,9 @@ def agenda_for(
         pic = _pic(req)
         if runs and local(event.start, zone).date() == day:
             meeting = store.meeting_for(req.ref) if req.needs_host else None
-            items.append(AgendaItem(event=event, host=_host(meeting, snap.hosts), join=_join(meeting), pic=pic))
+            minutes, duty = extra.get(req.ref, (0, False))
+            items.append(AgendaItem(event=event, host=_host(meeting, snap.hosts), join=_join(meeting), pic=pic,
+                                    overtime_min=minutes, duty=duty))  # fmt: skip
         reh = event.rehearsal
         if rehearses and a.rehearsal is not None and reh is not None and local(reh.start, zone).date() == day:
             join = JoinDetails(join_url=reh.join_url, passcode=reh.passcode) if reh.join_url else None
@@ -688,6 +693,22 @@ def agenda_for(
         if surveys and event.survey is not None and local(event.survey.start, zone).date() == day:
             items.append(AgendaItem(event=event, role="survey", pic=pic))
     return items
+
+
+def _overtime(store: Store, snap: Snapshot, operator: str) -> dict[str, tuple[int, bool]]:
+    """The operator's overtime (or holiday duty) minutes per served request of the published plan."""
+    pol = snap.policy
+    if snap.plan is None or (pol.calendar is None and pol.overtime is None):
+        return {}
+    mine = [a for a in snap.plan.assignments if operator in a.operators]
+    refs = {a.request for a in mine}
+    # Built from stored, already validated records, not checked across them again: an agenda must not fail on a
+    # travel entry naming a venue since removed.
+    problem = Problem.model_construct(
+        now=snap.now, policy=pol, operators=list(snap.operators.values()), venues=store.venues(),
+        travel=store.travel(), kit_types=store.kit_types(), requests=[r for r in snap.requests if r.ref in refs],
+    )  # fmt: skip
+    return {u.request: (u.minutes, u.duty) for u in overtime_uses(problem, mine) if u.operator == operator}
 
 
 def queue_daily_agendas(

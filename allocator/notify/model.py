@@ -177,6 +177,8 @@ class AgendaItem(_Model):
     host: HostDetails | None = None
     join: JoinDetails | None = None
     pic: Contact | None = None
+    overtime_min: int = 0  # minutes of it outside the operator's working time (docs/calendar.md)
+    duty: bool = False  # those minutes are holiday duty, not overtime
 
     @property
     def slot(self) -> Slot | None:

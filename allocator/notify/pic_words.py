@@ -51,6 +51,9 @@ def conditions(a: Alternative, r: Request, lang: str) -> list[str]:
     if a.kind == "without_operator" or (r.operator_count > 0 and not a.operators):
         out.append("without an operator: your unit runs the meeting itself" if lang == "en"
                    else "tanpa operator: unit Anda menjalankan rapat sendiri")  # fmt: skip
+    if a.kind == "with_overtime":
+        out.append("if the office approves its operators' overtime" if lang == "en"
+                   else "bila kantor menyetujui lembur operatornya")  # fmt: skip
     return out
 
 

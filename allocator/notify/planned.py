@@ -9,9 +9,10 @@ otherwise the request's own `start`/`end`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from allocator.notify.model import EventInfo, JoinDetails, KitLoan, Reason, Slot
+from allocator.planner.calendar import pickup_time, return_time
 from allocator.planner.domain import Assignment, MissedRehearsal, Request, SitePolicy, TaskSlot
 
 #: The hook for an online rehearsal's participant link: request ref -> join details (None while unknown).
@@ -40,8 +41,8 @@ def kit_loans(
     """The request's kits: picked up `kit_pickup_min` before the effective start, back `kit_return_min` after
     the effective end."""
     names = kit_names or {}
-    pickup = start - timedelta(minutes=policy.kit_pickup_min)
-    due = end + timedelta(minutes=policy.kit_return_min)
+    pickup = pickup_time(policy, start, policy.kit_pickup_min)  # in office hours with a calendar
+    due = return_time(policy, end, policy.kit_return_min)
     return tuple(
         KitLoan(kit=k.kit, name=names.get(k.kit) or k.kit, count=k.count, pickup=pickup, due=due) for k in req.kits
     )

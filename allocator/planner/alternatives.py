@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from allocator.planner.calendar import pickup_time, return_time
 from allocator.planner.candidates import CandidateBuilder, to_minutes, to_minutes_ceil
 from allocator.planner.domain import Alternative, Assignment, Request, ServiceType
 from allocator.planner.explain import (
@@ -24,6 +25,7 @@ from allocator.planner.explain import (
     peak_held,
     when,
 )
+from allocator.planner.overtime import overtime_needed, relaxed_problem
 
 MAX_TIMES_TRIED = 40
 
@@ -45,11 +47,12 @@ class AlternativeFinder:
         self.plan = plan
         self.loans = kit_loans(self.problem, plan)
         self.stock = {k.id: k.stock for k in self.problem.kit_types}
+        self._relaxed: dict[str, AlternativeFinder] = {}  # per tier: as if the site allowed overtime for it
 
     def _kits_free(self, req: Request) -> bool:
         pol = self.problem.policy
-        pick = req.start - timedelta(minutes=pol.kit_pickup_min)
-        back = req.end + timedelta(minutes=pol.kit_return_min)
+        pick = pickup_time(pol, req.start, pol.kit_pickup_min)
+        back = return_time(pol, req.end, pol.kit_return_min)
         return all(
             peak_held(overlapping(self.loans.get(n.kit, []), pick, back), pick, back) + n.count
             <= self.stock.get(n.kit, 0)
@@ -124,6 +127,10 @@ class AlternativeFinder:
 
     def find(self, req: Request, limit: int = 3) -> list[Alternative]:
         out: list[Alternative] = []
+        if req.operator_count and self.problem.policy.overtime is not None:
+            extra = self._with_overtime(req)
+            if extra is not None:
+                out.append(extra)
         if req.service is ServiceType.LINK_OPERATOR:
             alone = req.model_copy(update={"service": ServiceType.LINK})
             got = self.fit(alone)
@@ -143,6 +150,32 @@ class AlternativeFinder:
                 out.append(self._make("other_time", req, moved.start, moved.end, got, req.participants))
                 times_wanted -= 1
         return out[:limit]
+
+    def _with_overtime(self, req: Request) -> Alternative | None:
+        """As requested, if the site approved the overtime it needs (docs/calendar.md): offered only where the
+        request fits then and not now."""
+        if self.fit(req) is not None:
+            return None
+        finder = self._relaxed.get(req.priority)
+        if finder is None:  # one per tier: building the options' calendars again per request costs
+            relaxed = relaxed_problem(self.problem, req)
+            finder = AlternativeFinder(CandidateBuilder(relaxed), self.by_host, self.by_operator, self.plan)
+            self._relaxed[req.priority] = finder
+        got = finder.fit(req)
+        if got is None:
+            return None
+        minutes = overtime_needed(finder.builder, req, got[1])
+        if not any(minutes.values()):
+            return None
+        alt = self._make("with_overtime", req, req.start, req.end, got, req.participants)
+        needs = ", ".join(f"{op} {m} min" for op, m in sorted(minutes.items()) if m)
+        needs_id = ", ".join(f"{op} {m} menit" for op, m in sorted(minutes.items()) if m)
+        return alt.model_copy(
+            update={
+                "text": f"{alt.text}, if overtime is approved ({needs}): beyond the site's overtime rules now",
+                "text_id": f"{alt.text_id}, bila lembur disetujui ({needs_id}): di luar aturan lembur kantor saat ini",
+            }
+        )
 
     def _fewer_participants(self, req: Request) -> Alternative | None:
         sizes = sorted({h.capacity for h in self.problem.hosts if h.capacity < req.participants}, reverse=True)
@@ -179,7 +212,10 @@ class AlternativeFinder:
         on_id = f" di {host}" if host else ""
         crew_en = f" with {', '.join(ops)}" if ops else ""
         crew_id = f" bersama {', '.join(ops)}" if ops else ""
-        if kind == "without_operator":
+        if kind == "with_overtime":
+            text = f"as requested, {span_en}{on_en}{crew_en}"
+            text_id = f"sesuai waktu yang diminta, {span_id}{on_id}{crew_id}"
+        elif kind == "without_operator":
             text = f"as requested, {span_en}{on_en}, but without an operator: the unit runs the meeting itself"
             text_id = f"sesuai waktu yang diminta, {span_id}{on_id}, tanpa operator: unit menjalankan rapat sendiri"
         elif kind == "fewer_participants":

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from allocator.planner.calendar import closed_day, extra_minutes, pickup_time, return_time
 from allocator.planner.domain import HostKind, Operator, Problem, Request, SitePolicy, ZoomHost
 
 
@@ -42,6 +43,7 @@ class OperatorExclusion(StrEnum):
     SKILL = "skill"
     LEAVE = "leave"
     SHIFT = "shift"
+    HOLIDAY = "holiday"  # the office is closed that day (docs/calendar.md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,8 @@ class OperatorOption:
     start: int  # with setup
     end: int  # with teardown
     day: int  # the site-local day the request starts on, as a date ordinal
+    overtime: int = 0  # minutes outside the operator's working time (overtime, holiday duty; docs/calendar.md)
+    capped: int = 0  # of those, the minutes a weekly overtime cap counts (overtime, not duty; only with a cap)
 
 
 class Role(StrEnum):
@@ -132,13 +136,18 @@ class OperatorCalendar:
         self.op = op
         self.zone = ZoneInfo(op.timezone or policy.timezone)
         self.skills = set(op.skills)
+        self.calendar = policy.calendar
         self._windows: dict[date, list[tuple[datetime, datetime]]] = {}
+
+    def closed(self, day: date) -> bool:
+        """The office is closed that day (a holiday of the site's calendar): no shift applies."""
+        return self.calendar is not None and closed_day(self.calendar, day)
 
     def windows(self, day: date) -> list[tuple[datetime, datetime]]:
         found = self._windows.get(day)
         if found is None:
             found = []
-            for shift in self.op.shifts:
+            for shift in [] if self.closed(day) else self.op.shifts:
                 if day.weekday() in shift.weekdays:
                     start = datetime.combine(day, shift.start, self.zone)
                     end_day = day + timedelta(days=1) if shift.end == time(0) else day
@@ -153,8 +162,10 @@ def operator_exclusion(
     policy: SitePolicy,
     calendar: OperatorCalendar | None = None,
     work: tuple[datetime, datetime] | None = None,
+    trip_min: int = 0,
 ) -> OperatorExclusion | None:
-    """Why `op` cannot take `request` on its own merits; `work` is the setup-to-teardown span in op's zone."""
+    """Why `op` cannot take `request` on its own merits; `work` is the setup-to-teardown span in op's zone,
+    `trip_min` the trip from the operator's base that working time must hold before it (docs/calendar.md)."""
     cal = calendar or OperatorCalendar(op, policy)
     if request.allowed_operators is not None and op.id not in request.allowed_operators:
         return OperatorExclusion.NOT_ALLOWED
@@ -165,8 +176,9 @@ def operator_exclusion(
     for period in op.leave:
         if period.first <= last_day and work_start.date() <= period.last:
             return OperatorExclusion.LEAVE
+    work_start -= timedelta(minutes=trip_min)
     if not any(s <= work_start and work_end <= e for s, e in cal.windows(work_start.date())):
-        return OperatorExclusion.SHIFT
+        return OperatorExclusion.HOLIDAY if cal.closed(work_start.date()) else OperatorExclusion.SHIFT
     return None
 
 
@@ -193,9 +205,16 @@ class CandidateBuilder:
         ]  # fmt: skip
 
     def build(
-        self, req: Request, index: int = 0, *, setup: int | None = None, teardown: int | None = None
+        self,
+        req: Request,
+        index: int = 0,
+        *,
+        setup: int | None = None,
+        teardown: int | None = None,
+        extra_time: bool = True,
     ) -> Candidates:
-        """The options of `req` at its own times; `setup`/`teardown` override the policy's (surveys have none)."""
+        """The options of `req` at its own times; `setup`/`teardown` override the policy's (surveys have none);
+        `extra_time`: overtime and holiday duty may apply (events; rehearsals and surveys are office work)."""
         policy = self.problem.policy
         if setup is not None or teardown is not None:
             policy = policy.model_copy(
@@ -216,7 +235,11 @@ class CandidateBuilder:
                 cand.hosts.append(HostOption(host=hi, start=start - before, end=end + after, oversize=step - smallest))
         if req.kits:
             cand.kits = tuple((k.kit, k.count) for k in req.kits)
-            cand.kit_start, cand.kit_end = start - policy.kit_pickup_min, end + policy.kit_return_min
+            if policy.calendar is None:
+                cand.kit_start, cand.kit_end = start - policy.kit_pickup_min, end + policy.kit_return_min
+            else:  # handovers in office hours (docs/calendar.md)
+                cand.kit_start = to_minutes(pickup_time(policy, req.start, policy.kit_pickup_min))
+                cand.kit_end = to_minutes_ceil(return_time(policy, req.end, policy.kit_return_min))
         if req.on_site:
             cand.site = req.venue
         if req.operator_count:
@@ -226,7 +249,15 @@ class CandidateBuilder:
                 cal = self.calendars[oi]
                 if cal.zone not in spans:
                     spans[cal.zone] = working_span(req, policy, cal.zone)
-                why_op = operator_exclusion(req, op, policy, cal, spans[cal.zone])
+                trip = self.trip_min(op, req)
+                why_op = operator_exclusion(req, op, policy, cal, spans[cal.zone], trip)
+                overtime = capped = 0
+                if why_op in (OperatorExclusion.SHIFT, OperatorExclusion.HOLIDAY) and extra_time:
+                    extra = self.extra_time(req, cal, spans[cal.zone], trip)
+                    if extra is not None:
+                        why_op, overtime = None, extra[0]
+                        weekly = policy.overtime is not None and policy.overtime.max_per_week_min is not None
+                        capped = overtime if weekly and not extra[1] else 0
                 if why_op is not None:
                     cand.operator_exclusions[oi] = why_op
                     continue
@@ -236,9 +267,32 @@ class CandidateBuilder:
                         start=start - policy.operator_setup_min,
                         end=end + policy.operator_teardown_min,
                         day=day,
+                        overtime=overtime,
+                        capped=capped,
                     )
                 )
         return cand
+
+    def trip_min(self, op: Operator, req: Request) -> int:
+        """The trip from the operator's base to the venue that working time must hold (docs/calendar.md)."""
+        cal = self.problem.policy.calendar
+        if cal is None or not cal.travel_in_working_time or not req.on_site:
+            return 0
+        return self.problem.travel_min(op.base or "base", req.venue)
+
+    def extra_time(
+        self, req: Request, cal: OperatorCalendar, span: tuple[datetime, datetime], trip: int
+    ) -> tuple[int, bool] | None:
+        """Overtime minutes at which the operator may still take `req` and whether it is duty, else None."""
+        policy = self.problem.policy
+        if policy.calendar is None and policy.overtime is None:
+            return None
+        work = (span[0] - timedelta(minutes=trip), span[1])
+        day = work[0].date()
+        for period in cal.op.leave:  # leave is never overtime
+            if period.first <= (work[1] - timedelta(microseconds=1)).date() and day <= period.last:
+                return None
+        return extra_minutes(policy, req, cal.op.id, cal.windows(day), cal.closed(day), work)
 
 
 T = TypeVar("T")

@@ -26,7 +26,7 @@ def term_values(
     """The objective levels of a set of assignments, computed directly."""
     by_ref = {a.request: a for a in chosen}
     weights = problem.policy.preferences
-    served = changed = oversize = moved = 0
+    served = changed = oversize = moved = overtime = 0
     days: set[tuple[int, int]] = set()
     for pos, c in enumerate(cands):
         a = by_ref.get(c.ref)
@@ -41,6 +41,7 @@ def term_values(
             served += c.weight
             moved += abs(c.shift)
             chosen_ops: list[str] = a.operators
+            overtime += sum(o.overtime for o in c.operators if problem.operators[o.operator].id in chosen_ops)
             oversize += sum(h.oversize for h in c.hosts if problem.hosts[h.host].id == a.host)
         else:
             slot = a.rehearsal if (a is not None and c.role is Role.REHEARSAL) else None
@@ -58,6 +59,7 @@ def term_values(
             day = a.rehearsal.start.astimezone(zone).date().toordinal()
             days.update((index[o], day) for o in a.rehearsal.operators if o in index)
     prefs = weights.operator_days * len(days) + weights.oversized_licence * oversize
+    prefs += weights.overtime_minute * overtime
     return served, changed, prefs + weights.moved_from_requested * moved
 
 

@@ -324,6 +324,9 @@ class Request(Model):
     flags: list[str] = Field(
         default_factory=list, description="Remarks for the admin set at intake, e.g. 'late_letter', 'kit_requested'."
     )
+    duty: bool = Field(
+        default=False, description="Weekend or holiday duty asked for: served outside working time by duty operators."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -390,6 +393,7 @@ DEFAULT_PRIORITY_LABELS: dict[str, dict[str, str]] = {
     "low": {"id": "Rendah", "en": "Low"},
 }
 
+
 class PreferenceWeights(Model):
     """Weights of the office's preferences, the last level of the lexicographic objective."""
 
@@ -397,6 +401,65 @@ class PreferenceWeights(Model):
     oversized_licence: int = Field(default=1, ge=0, description="Per capacity step above the smallest host that fits.")
     moved_from_requested: int = Field(
         default=2, ge=0, description="Per grain step a flexible request starts away from its preferred time."
+    )
+    overtime_minute: int = Field(
+        default=3, ge=0, description="Per minute an operator works outside working time (overtime, holiday duty)."
+    )
+
+
+class ClosedDay(Model):
+    """A day the office is closed beyond the national holidays: collective leave (cuti bersama), a local holiday."""
+
+    day: date
+    name: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_date(cls, data: Any) -> Any:
+        if isinstance(data, (str, date)):
+            return {"day": data}
+        return data
+
+
+class WorkingCalendar(Model):
+    """When the office works (docs/calendar.md): its office days less the national holidays and collective leave
+    (from the `holidays` library), with the site's own closed days added and its open days taken back."""
+
+    country: str | None = Field(
+        default="ID", min_length=2, max_length=3, description="Country of the national holidays; None: none."
+    )
+    collective_leave: bool = Field(
+        default=True, description="Also the country's collective leave days (cuti bersama) the library knows."
+    )
+    closed: list[ClosedDay] = Field(default_factory=list, description="The site's own closed days (e.g. SKB).")
+    open: list[date] = Field(default_factory=list, description="Holidays the site works on all the same.")
+    office_days: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=lambda: [0, 1, 2, 3, 4], min_length=1, description="Weekdays the office is open, 0 = Monday."
+    )
+    any_day_tiers: list[str] = Field(
+        default_factory=lambda: ["head_of_region"],
+        description="Tiers served on any day: on a closed day or outside shifts it is duty, by a duty operator.",
+    )
+    duty_operators: list[Ident] = Field(
+        default_factory=list, description="Operators who may take such duty (one not in the problem takes none)."
+    )
+    travel_in_working_time: bool = Field(
+        default=True, description="An operator's trip from their base to a venue falls inside working time too."
+    )
+
+
+class OvertimePolicy(Model):
+    """Overtime as a decision: who may work past their shift, how far, and for which tiers."""
+
+    operators: list[Ident] = Field(
+        default_factory=list,
+        description="Operators who may work overtime (one not in the problem, say inactive, works none).",
+    )
+    tiers: list[str] = Field(default_factory=lambda: ["head_of_region"], description="Requests of these tiers only.")
+    before_shift_min: int = Field(default=0, ge=0, le=12 * 60, description="At most this long before a shift.")
+    after_shift_min: int = Field(default=60, ge=0, le=12 * 60, description="At most this long after a shift.")
+    max_per_week_min: int | None = Field(
+        default=None, ge=0, le=7 * 24 * 60, description="Overtime per operator per ISO week at most (duty aside)."
     )
 
 
@@ -449,11 +512,14 @@ class SitePolicy(Model):
     )
     priority_labels: dict[str, dict[str, str]] = Field(
         default_factory=lambda: {k: dict(v) for k, v in DEFAULT_PRIORITY_LABELS.items()},
-        description="Each tier's name as people read it, by language code (id, en); a tier without one shows "
-        "its key.",
+        description="Each tier's name as people read it, by language code (id, en); a tier without one shows its key.",
     )
     preferences: PreferenceWeights = Field(default_factory=PreferenceWeights)
     intake: IntakePolicy = Field(default_factory=IntakePolicy)
+    calendar: WorkingCalendar | None = Field(
+        default=None, description="Holidays, office days, duty and handovers in office hours (None: none of it)."
+    )
+    overtime: OvertimePolicy | None = Field(default=None, description="None: no overtime.")
 
     def tier_label(self, tier: str, lang: str) -> str:
         """The tier's name in `lang` (else in Bahasa Indonesia, else its key)."""
@@ -471,6 +537,12 @@ class SitePolicy(Model):
     def _known_preempt_tier(self) -> SitePolicy:
         if self.preempt_min_tier is not None and self.preempt_min_tier not in self.priority_weights:
             raise ValueError(f"preempt_min_tier: unknown tier {self.preempt_min_tier!r}")
+        named = [("calendar.any_day_tiers", self.calendar.any_day_tiers if self.calendar else [])]
+        named.append(("overtime.tiers", self.overtime.tiers if self.overtime else []))
+        for field_name, tiers in named:
+            for tier in tiers:
+                if tier not in self.priority_weights:
+                    raise ValueError(f"{field_name}: unknown tier {tier!r}")
         return self
 
     def host_buffers(self, host: ZoomHost) -> tuple[int, int]:
@@ -524,7 +596,7 @@ class Blocker(Model):
 class Alternative(Model):
     """A concrete way the request could be served now, without moving anything already planned."""
 
-    kind: Literal["other_time", "fewer_participants", "without_operator"]
+    kind: Literal["other_time", "fewer_participants", "without_operator", "with_overtime"]
     start: UtcDatetime
     end: UtcDatetime
     host: Ident | None = None

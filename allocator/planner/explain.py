@@ -9,8 +9,9 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+from allocator.planner.calendar import pickup_time, return_time
 from allocator.planner.candidates import Candidates, HostExclusion, OperatorExclusion, to_minutes, to_minutes_ceil
 from allocator.planner.domain import (
     Assignment,
@@ -107,6 +108,7 @@ _OP_WHY = {
     OperatorExclusion.SKILL: ("lacks a required skill", "tidak memiliki keahlian yang dibutuhkan"),
     OperatorExclusion.LEAVE: ("is on leave", "sedang cuti"),
     OperatorExclusion.SHIFT: ("is off shift", "di luar jam kerja"),
+    OperatorExclusion.HOLIDAY: ("has a holiday (the office is closed)", "sedang libur (kantor tutup)"),
 }
 
 
@@ -290,8 +292,8 @@ def kit_loans(problem: Problem, plan: Sequence[Assignment]) -> dict[str, list[Lo
             continue
         req = effective(req, a)
         for need in req.kits:
-            s = req.start - timedelta(minutes=pol.kit_pickup_min)
-            e = req.end + timedelta(minutes=pol.kit_return_min)
+            s = pickup_time(pol, req.start, pol.kit_pickup_min)
+            e = return_time(pol, req.end, pol.kit_return_min)
             out.setdefault(need.kit, []).append((s, e, need.count, req.ref))
     for k in problem.kits_out:
         if k.request not in served:
@@ -320,8 +322,8 @@ def _explain_workflow(
     """Reasons beyond a free host and operators: kits, a survey, a mandatory rehearsal, travel."""
     pol = problem.policy
     stock = {k.id: k.stock for k in problem.kit_types}
-    pick = req.start - timedelta(minutes=pol.kit_pickup_min)
-    back = req.end + timedelta(minutes=pol.kit_return_min)
+    pick = pickup_time(pol, req.start, pol.kit_pickup_min)
+    back = return_time(pol, req.end, pol.kit_return_min)
     for need in req.kits:
         loans = kits_held(problem, plan, need.kit, pick, back)
         held = peak_held(loans, pick, back)

@@ -17,7 +17,7 @@ from typing import Literal
 
 from allocator.planner.candidates import Candidates, Role
 from allocator.planner.domain import Assignment, HostKind
-from allocator.planner.model import AllocationModel, Var, chosen_pools, rehearsal_fits
+from allocator.planner.model import AllocationModel, Var, chosen_pools, iso_week, rehearsal_fits
 from allocator.planner.workflow import published_task_slots
 
 
@@ -99,6 +99,9 @@ class _Greedy:
         self.held_tasks: set[tuple[Role, str]] = set()
         self.survey_at: dict[str, int] = {}  # new venue -> the survey position placed for it
         self.venue_first: dict[str, int] = {}  # new venue -> the earliest start of an event placed there
+        self.overtime_used: dict[tuple[int, tuple[int, int]], int] = defaultdict(int)  # (pool, ISO week) -> min
+        cap = problem.policy.overtime.max_per_week_min if problem.policy.overtime is not None else None
+        self.overtime_cap = cap
 
     def order(self) -> list[int]:
         """The events in the order they are tried, apart from `greedy_hint` so that it stays short."""
@@ -146,9 +149,12 @@ class _Greedy:
         crew: dict[int, int] = {}
         need = c.operators_needed
         before = self.published.get(pos, (None, {}))[1]
-        for g, work in sorted(m.operator_options[pos].items(), key=lambda it: (-before.get(it[0], 0), it[0])):
+        options = sorted(m.operator_options[pos].items(), key=lambda it: (-before.get(it[0], 0), it[1].overtime, it[0]))
+        for g, work in options:
             if need == 0:
                 break
+            if work.capped and not self.overtime_left(g, work.day, work.capped):
+                continue
             free = self.free_in(g, work.start, work.end, c.site)
             if free <= 0:
                 continue
@@ -156,6 +162,11 @@ class _Greedy:
             crew[g] = take
             need -= take
         return None if need else crew
+
+    def overtime_left(self, g: int, day: int, minutes: int) -> bool:
+        """The operator's weekly overtime cap leaves room for `minutes` more in the week of `day`."""
+        cap = self.overtime_cap
+        return cap is None or self.overtime_used[g, iso_week(day)] + minutes <= cap
 
     def free_in(self, g: int, start: int, end: int, site: str | None) -> int:
         """Members of the pool free over [start, end) and, for on-site work by one operator, able to travel."""
@@ -189,6 +200,7 @@ class _Greedy:
             span = m.operator_options[pos][g]
             self.op_busy[g].extend([(span.start, span.end, c.site)] * n)
             self.values[m.operator[pos, g]] = n
+            self.overtime_used[g, iso_week(span.day)] += span.capped * n
 
     def unplace(self, pos: int, host_pool: int | None, crew: dict[int, int]) -> None:
         """Undo `place` (the spans it added are the last of their lists)."""
@@ -200,6 +212,8 @@ class _Greedy:
         for g, n in crew.items():
             del self.op_busy[g][-n:]
             self.values[m.operator[pos, g]] = 0
+            span = m.operator_options[pos][g]
+            self.overtime_used[g, iso_week(span.day)] -= span.capped * n
 
     def hold_tasks(self, tasks: Mapping[int, Pools]) -> None:
         """Place the published rehearsals and surveys that still fit, before the events that need them."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Protocol
 
 from ortools.sat.python import cp_model
@@ -102,13 +103,13 @@ def pool_interchangeable_resources(
     m: AllocationModel, named_hosts: set[int], named_operators: set[int], enabled: bool
 ) -> None:
     host_sig: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
-    op_sig: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    op_sig: dict[int, list[tuple[int, int, int, int, int, int]]] = defaultdict(list)
     webinar_seen = any(c.request.kind is HostKind.WEBINAR for c in m.cands)
     for pos, c in enumerate(m.cands):
         for h in c.hosts:
             host_sig[h.host].append((pos, h.start, h.end, h.oversize))
         for o in c.operators:
-            op_sig[o.operator].append((pos, o.start, o.end, o.day))
+            op_sig[o.operator].append((pos, o.start, o.end, o.day, o.overtime, o.capped))
     hosts = m.problem.hosts
 
     def host_poolable(i: int) -> bool:
@@ -337,6 +338,27 @@ def add_travel_time(m: AllocationModel) -> None:
             m.model.add(sum(m.operator[p2, g] for p2 in later) == 0).only_enforce_if(m.operator[p1, g])
 
 
+def add_weekly_overtime_cap(m: AllocationModel) -> None:
+    """An operator's overtime (holiday duty aside) stays within the site's cap per ISO week (docs/calendar.md)."""
+    overtime = m.problem.policy.overtime
+    if overtime is None or overtime.max_per_week_min is None:
+        return
+    per_week: dict[tuple[int, tuple[int, int]], list[tuple[int, int, int]]] = defaultdict(list)
+    for pos, per_pool in enumerate(m.operator_options):
+        for g, o in per_pool.items():
+            if o.capped:
+                per_week[g, iso_week(o.day)].append((pos, g, o.capped))
+    for terms in per_week.values():
+        if sum(minutes for _p, _g, minutes in terms) > overtime.max_per_week_min:
+            m.model.add(sum(minutes * m.operator[p, g] for p, g, minutes in terms) <= overtime.max_per_week_min)
+
+
+def iso_week(day: int) -> tuple[int, int]:
+    """The ISO year and week of a date ordinal."""
+    year, week, _ = date.fromordinal(day).isocalendar()
+    return year, week
+
+
 def chosen_pools(m: AllocationModel, a: Assignment | TaskSlot) -> tuple[int | None, dict[int, int]]:
     """The host pool and operators by pool of an assignment or a task slot (pool -1: not in this part)."""
     host_index = {h.id: i for i, h in enumerate(m.problem.hosts)}
@@ -456,6 +478,16 @@ def operator_days(m: AllocationModel) -> cp_model.LinearExprT:
     return sum(m.called_in.values())
 
 
+def overtime_minutes(m: AllocationModel) -> cp_model.LinearExprT:
+    """Minutes operators work outside working time (overtime, holiday duty; docs/calendar.md)."""
+    return sum(
+        opt.overtime * m.operator[pos, g]
+        for pos, per_pool in enumerate(m.operator_options)
+        for g, opt in per_pool.items()
+        if opt.overtime
+    )
+
+
 def oversized_licences(m: AllocationModel) -> cp_model.LinearExprT:
     return sum(
         opt.oversize * m.host[pos, g] for pos, per_pool in enumerate(m.host_options) for g, opt in per_pool.items()
@@ -482,6 +514,7 @@ def build_model(
     # promise either, so the operators involved are modelled one by one.
     personal = {o.operator for c in cands if c.role is Role.REHEARSAL for o in c.operators}
     personal |= {op for op, _p1, _p2 in m.workflow.travel}
+    personal |= {o.operator for c in cands for o in c.operators if o.capped}  # a weekly cap is per operator
     pool_interchangeable_resources(
         m,
         {i for i, h in enumerate(problem.hosts) if h.id in host_ids},
@@ -496,6 +529,7 @@ def build_model(
     add_survey_before_new_venue(m)
     add_kit_stock(m)
     add_travel_time(m)
+    add_weekly_overtime_cap(m)
     add_host_concurrency(m)
     add_webinar_alone_on_host(m)
     add_operator_no_overlap(m)

@@ -82,6 +82,8 @@ def simple_for_operators(m: AllocationModel, fixed: bool, previous: bool) -> boo
         return False
     if any(c.role is not Role.EVENT for c in m.cands):
         return False
+    if any(o.overtime for c in m.cands for o in c.operators):
+        return False  # an operator's overtime costs apart from their day: dominance between operators fails
     return sum(len(p.members) for p in m.operator_pools) >= LARGE_OPERATOR_PART
 
 

@@ -34,9 +34,11 @@ from allocator.planner.model import (
     moved_from_requested,
     operator_days,
     oversized_licences,
+    overtime_minutes,
     served_weight,
 )
 from allocator.planner.operator_level import OperatorFloor
+from allocator.planner.overtime import weekly_overtime_ties
 from allocator.planner.workflow import KitHold
 
 TERMS = (("served_weight", "maximize"), ("changes", "minimize"), ("preferences", "minimize"))
@@ -182,6 +184,7 @@ def objective(m: AllocationModel, level: int) -> cp_model.LinearExprT:
         weights.operator_days * operator_days(m)  # type: ignore[operator]
         + weights.oversized_licence * oversized_licences(m)
         + weights.moved_from_requested * moved_from_requested(m)
+        + weights.overtime_minute * overtime_minutes(m)
     )
     return cast(cp_model.LinearExprT, prefs)
 
@@ -293,6 +296,7 @@ def ties(cands: list[Candidates], holds: list[KitHold], conflicts: list[tuple[in
             links.extend((pos, e) for e in venue_events.get(c.ref, []) if cands[e].start < c.reach)
     links += _kit_ties(cands, holds, first_of)
     links.extend(dict.fromkeys((a, b) for _op, a, b in conflicts))  # once per pair, not per operator
+    links += weekly_overtime_ties(cands)
     return links
 
 

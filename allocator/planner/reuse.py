@@ -34,7 +34,9 @@ def _position_digest(problem: Problem, c: Candidates) -> bytes:
          o.end, o.oversize)
         for o in c.hosts
     ]  # fmt: skip
-    ops = [(problem.operators[o.operator].id, o.start, o.end, o.day) for o in c.operators]
+    # Overtime only where there is some, so a part without any keeps the digest its records were made with.
+    ops = [(problem.operators[o.operator].id, o.start, o.end, o.day, *((o.overtime, o.capped) if o.overtime else ()))
+           for o in c.operators]  # fmt: skip
     return hashlib.sha256(repr((request, c.weight, hosts, ops)).encode()).digest()
 
 
@@ -48,6 +50,8 @@ def site_digest(problem: Problem, stock: dict[str, int], holds: list[KitHold]) -
     h = hashlib.sha256(problem.policy.preferences.model_dump_json().encode())
     h.update(repr((sorted(stock.items()), holds, problem.policy.survey_lead_min, problem.policy.survey_window_min,
                    [v.model_dump_json() for v in problem.venues])).encode())  # fmt: skip
+    if problem.policy.overtime is not None:  # its weekly cap ties a part's choices beyond its positions
+        h.update(problem.policy.overtime.model_dump_json().encode())
     return h.digest()
 
 

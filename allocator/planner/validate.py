@@ -27,6 +27,14 @@ from allocator.planner.domain import (
     TaskSlot,
     ZoomHost,
 )
+from allocator.planner.validate_calendar import (
+    event_overtime,
+    extra_time,
+    kit_span,
+    office_day_problems,
+    trip,
+    weekly_overtime_problems,
+)
 
 
 class _Busy(NamedTuple):
@@ -84,9 +92,21 @@ def _static_host_problems(host: ZoomHost, req: Request, start: datetime, end: da
     return out
 
 
-def _operator_time_problems(problem: Problem, op: Operator, w0: datetime, w1: datetime) -> list[str]:
-    """Leave and shift for a span the operator is busy (setup and teardown already included by the caller)."""
+def _operator_time_problems(
+    problem: Problem,
+    op: Operator,
+    w0: datetime,
+    w1: datetime,
+    req: Request | None = None,
+    venue: str | None = None,
+    extra: bool = False,
+) -> list[str]:
+    """Leave and shift for a span the operator is busy (setup and teardown already included by the caller); with
+    a working calendar or overtime, working time as docs/calendar.md has it (`venue`: the trip from the base to it
+    counts, `extra`: an event, which holiday duty or overtime may serve)."""
     out = []
+    if problem.policy.calendar is not None or problem.policy.overtime is not None:
+        w0 -= trip(problem, op, venue)
     zone = ZoneInfo(op.timezone or problem.policy.timezone)
     lw0, lw1 = w0.astimezone(zone), w1.astimezone(zone)
     day = lw0.date()
@@ -97,6 +117,9 @@ def _operator_time_problems(problem: Problem, op: Operator, w0: datetime, w1: da
             out.append(f"operator {op.id} is on leave on {d.isoformat()}")
             break
         d += timedelta(days=1)
+    if problem.policy.calendar is not None or problem.policy.overtime is not None:
+        found, _minutes, _duty = extra_time(problem, op, req, w0, w1, extra)
+        return out + ([found] if found else [])
     in_shift = False
     for shift in op.shifts:
         if day.weekday() not in shift.weekdays:
@@ -122,7 +145,8 @@ def _static_operator_problems(
         out.append(f"operator {op.id} lacks skills {missing}")
     if req.allowed_operators is not None and op.id not in req.allowed_operators:
         out.append(f"operator {op.id} is not allowed")
-    out.extend(_operator_time_problems(problem, op, *_operator_window(problem, start, end)))
+    venue = req.venue if req.on_site else None
+    out.extend(_operator_time_problems(problem, op, *_operator_window(problem, start, end), req, venue, extra=True))
     return out
 
 
@@ -224,6 +248,7 @@ def validate_plan(problem: Problem, plan: Plan) -> list[str]:
     v.extend(_operator_overlaps(problem, busy))
     v.extend(_travel(problem, busy))
     v.extend(_kits(problem, valid))
+    v.extend(weekly_overtime_problems(problem, [(req, *_effective(req, a), a.operators) for req, a in valid]))
     v.extend(_pins_and_freeze(problem, plan))
     v.extend(_coverage(problem, plan))
     return v
@@ -285,6 +310,14 @@ def _preferences(problem: Problem, plan: Plan) -> int:
             oversize += levels.index(hosts[a.host].capacity) - smallest
         moved += abs(int((start - req.start) / timedelta(minutes=problem.policy.flexible_grain_min)))
     prefs = weights.operator_days * len(days) + weights.oversized_licence * oversize
+    overtime = sum(
+        event_overtime(problem, reqs[a.request], o, *_effective(reqs[a.request], a))[0]
+        for a in plan.assignments
+        if a.request in reqs
+        for o in problem.operators
+        if o.id in a.operators
+    )
+    prefs += weights.overtime_minute * overtime
     return prefs + weights.moved_from_requested * moved
 
 
@@ -306,6 +339,7 @@ def _office_day_problems(problem: Problem, slot: TaskSlot) -> list[str]:
             f"{ls:%Y-%m-%d %H:%M}-{le:%Y-%m-%d %H:%M} {pol.timezone} is not inside office hours "
             f"{open_at:%H:%M}-{close_at:%H:%M} on one local day"
         )
+    out.extend(office_day_problems(problem, slot.start))
     since_midnight = ls.replace(tzinfo=None) - datetime(day.year, day.month, day.day)
     if since_midnight % timedelta(minutes=pol.task_grain_min) != timedelta(0):
         out.append(f"starts at {ls:%H:%M} {pol.timezone}, off the {pol.task_grain_min}-min task grid")
@@ -385,7 +419,8 @@ def _rehearsals(problem: Problem, plan: Plan, valid: list[tuple[Request, Assignm
                 out.append(f"{say} by unknown operator {o}")
                 continue
             busy = _operator_window(problem, slot.start, slot.end)
-            out.extend(f"{say}: {m}" for m in _operator_time_problems(problem, ops[o], *busy))
+            where = req.venue if spec.mode is RehearsalMode.ON_SITE else None
+            out.extend(f"{say}: {m}" for m in _operator_time_problems(problem, ops[o], *busy, req, where))
     return out
 
 
@@ -436,7 +471,8 @@ def _surveys(problem: Problem, valid: list[tuple[Request, Assignment]]) -> list[
                 if o not in ops:
                     out.append(f"{say} by unknown operator {o}")
                     continue
-                out.extend(f"{say}: {m}" for m in _operator_time_problems(problem, ops[o], slot.start, slot.end))
+                problems = _operator_time_problems(problem, ops[o], slot.start, slot.end, None, slot.venue)
+                out.extend(f"{say}: {m}" for m in problems)
     return out
 
 
@@ -550,16 +586,13 @@ def _travel(problem: Problem, busy: dict[str, list[_Busy]]) -> list[str]:
 def _kits(problem: Problem, valid: list[tuple[Request, Assignment]]) -> list[str]:
     """At every instant, kits held by served requests and by other loans stay within the stock."""
     out = []
-    pol = problem.policy
     served = {req.ref for req, _ in valid}
     for kit in problem.kit_types:
         held: list[tuple[str, int, datetime, datetime | None]] = []  # who, count, from, until (None: indefinitely)
         for req, a in valid:
             for need in req.kits:
                 if need.kit == kit.id:
-                    s, e = _effective(req, a)
-                    s -= timedelta(minutes=pol.kit_pickup_min)
-                    e += timedelta(minutes=pol.kit_return_min)
+                    s, e = kit_span(problem, *_effective(req, a))
                     held.append((req.ref, need.count, s, e))
         for loan in problem.kits_out:
             if loan.kit != kit.id or (loan.request is not None and loan.request in served):

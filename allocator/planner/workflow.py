@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from allocator.planner.calendar import office_day
 from allocator.planner.candidates import CandidateBuilder, Candidates, Role, to_minutes
 from allocator.planner.domain import (
     Assignment,
@@ -64,13 +65,17 @@ def flexible_starts(
 
 def task_grid(policy: SitePolicy, earliest: datetime, latest_start: datetime, length: timedelta) -> Iterator[datetime]:
     """Starts on the site's task grid inside office hours on one local day, in [earliest, latest_start], latest
-    first (the caller keeps those at which the task can be done at all)."""
+    first (the caller keeps those at which the task can be done at all); with a working calendar, only on the
+    office's working days (docs/calendar.md)."""
     zone = ZoneInfo(policy.timezone)
     grain = timedelta(minutes=policy.task_grain_min)
     opening, closing = policy.office_hours
     day = latest_start.astimezone(zone).date()
     first_day = earliest.astimezone(zone).date()
     while day >= first_day:
+        if not office_day(policy.calendar, day):
+            day -= timedelta(days=1)
+            continue
         midnight = datetime.combine(day, time(0), zone)  # the grid counts from the local day's start
         open_at = datetime.combine(day, opening, zone)
         closing_at = datetime.combine(day, closing, zone) if closing != time(0) else midnight + timedelta(days=1)
@@ -172,7 +177,7 @@ def expand_request(builder: CandidateBuilder, req: Request, limits: SearchLimits
             )
 
         def rehearsal_at(t: datetime) -> Candidates:
-            cand = builder.build(rehearsal_request(req, t))
+            cand = builder.build(rehearsal_request(req, t), extra_time=False)
             cand.role, cand.owner, cand.weight = Role.REHEARSAL, req.ref, 0
             return cand
 
@@ -214,7 +219,7 @@ def survey_positions(
             t: datetime, venue: str = venue, like: Request = evs[0].request, built: dict[datetime, Candidates] = built
         ) -> Candidates:
             if t not in built:
-                built[t] = builder.build(survey_request(venue, t, policy, like), setup=0, teardown=0)
+                built[t] = builder.build(survey_request(venue, t, policy, like), setup=0, teardown=0, extra_time=False)
             return built[t]
 
         kept: dict[datetime, Candidates] = {}

@@ -15,13 +15,14 @@ import logging
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from allocator.planner.calendar import pickup_time, return_time
 from allocator.planner.domain import (
     Assignment,
     KitOut,
@@ -1184,7 +1185,6 @@ class Store:
         if not scope:
             return 0
         policy = self._policy(s)
-        before, after = timedelta(minutes=policy.kit_pickup_min), timedelta(minutes=policy.kit_return_min)
         assigned = {a.request: a for a in plan.assignments}
         rows: dict[str, dict[str, KitLoanRow]] = {}
         for row in s.scalars(sa.select(KitLoanRow).where(KitLoanRow.request.in_(list(scope)))):
@@ -1195,7 +1195,9 @@ class Store:
             want: dict[str, tuple[int, datetime, datetime]] = {}
             if a is not None and req.status.active:
                 start, end = effective_times(req, a)
-                want = {k.kit: (k.count, start - before, end + after) for k in req.kits}
+                pickup = pickup_time(policy, start, policy.kit_pickup_min)  # in office hours with a calendar
+                due = return_time(policy, end, policy.kit_return_min)
+                want = {k.kit: (k.count, pickup, due) for k in req.kits}
             have = rows.get(ref, {})
             old = {kit: _loan_json(r) for kit, r in have.items()}
             new: dict[str, dict[str, Any]] = {}

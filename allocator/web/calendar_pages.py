@@ -15,6 +15,7 @@ from allocator.web.calendar import CalendarFilter, calendar, period
 from allocator.web.i18n import DAYS, TEXT, TIER_COLOURS, lang_of
 from allocator.web.pages import FIRST_DAY, LAST_DAY, message_page, need_user, plan_summary, render, store_of
 from allocator.web.views import PlanIndex, first_day_with_requests, request_out, workflow
+from allocator.web.working_time import working_time_lines
 
 router = APIRouter(include_in_schema=False)
 _SHORT = 64  # the longest filter value kept (a unit's name, an id)
@@ -90,6 +91,7 @@ def timeline_page(
         hosts=store.hosts(), operators=store.operators(), tiers=cal.tiers,
         applied=t["applied"].format(id=applied) if applied and applied > 0 else None,
         extra_query=f"&day={chosen.isoformat()}{query}",
+        working_time=working_time_lines(store, idx, days, lang),
     )  # fmt: skip
 
 

@@ -117,11 +117,12 @@ def best_served_weight(prob: Problem) -> int:
 
 
 @st.composite
-def tiny_problems(draw: st.DrawFn) -> Problem:
+def tiny_problems(draw: st.DrawFn, late: bool = False) -> Problem:
+    """`late`: starts past the shift's end too (overtime; see `tiny_working_time_problems`)."""
     reqs = []
     for i in range(draw(st.integers(2, 3))):
         day = draw(st.sampled_from([MONDAY, FRIDAY]))
-        start = draw(st.sampled_from([9 * 60, 10 * 60, 13 * 60]))
+        start = draw(st.sampled_from([9 * 60, 10 * 60, 13 * 60, *([15 * 60] if late else [])]))
         kw: dict[str, Any] = {
             "service": draw(st.sampled_from(["link", "link_operator", "operator"])),
             "priority": draw(st.sampled_from(["normal", "high", "head_of_region"])),
@@ -163,6 +164,36 @@ def test_every_claim_holds_against_an_exhaustive_search(prob: Problem, exact: bo
         assert served.value == best
     if exact is None:  # a problem this small is searched whole: nothing is missed
         assert plan.restrictions == [] and served.value == best
+
+
+@st.composite
+def tiny_working_time_problems(draw: st.DrawFn) -> Problem:
+    """Tiny problems with a working calendar (Monday closed by the site, or Friday, or neither), holiday duty and
+    overtime: the oracle's options are judged by the validator's own working-time rules."""
+    prob = draw(tiny_problems(late=True))
+    ops = [o.id for o in prob.operators]
+    calendar = {
+        "country": None,
+        "closed": draw(st.sampled_from([[], [MONDAY], [FRIDAY]])),
+        "duty_operators": draw(st.lists(st.sampled_from(ops), unique=True)),
+    }
+    overtime = {
+        "operators": draw(st.lists(st.sampled_from(ops), unique=True)),
+        "tiers": draw(st.sampled_from([["head_of_region"], ["head_of_region", "high", "normal"]])),
+        "after_shift_min": draw(st.sampled_from([30, 60])),
+    }
+    pol = {**prob.policy.model_dump(), "calendar": calendar, "overtime": overtime}
+    return Problem.model_validate({**prob.model_dump(), "policy": pol})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(tiny_working_time_problems())
+def test_every_claim_holds_against_an_exhaustive_search_with_working_time(prob: Problem) -> None:
+    best = best_served_weight(prob)
+    plan = solve(prob, SolveOptions(alternatives=False))
+    served = plan.term("served_weight")
+    assert validate_plan(prob, plan) == [] and validate_claims(prob, plan) == []
+    assert plan.restrictions == [] and served.value == best, (served, best)
 
 
 def test_the_oracle_finds_the_monday_rehearsal_on_friday() -> None:

@@ -106,6 +106,11 @@ def test_replan_preview_apply_and_timeline(web: Web) -> None:
     assert u.reason_id in tl.text.replace("&gt;", ">").replace("&#39;", "'")
     en = c.get("/admin/timeline?lang=en&day=2027-01-05")
     assert "Timeline" in en.text and "Tue 2027-01-05" in en.text and "Unserved" in en.text
+    # 5 January 2027 is a holiday: the page says so, and names the regent's ceremony served as holiday duty.
+    assert "Holiday (office closed): Tue 2027-01-05" in en.text
+    assert "Overtime: OP01 — PSR-BUPATI-01" in en.text and "(holiday duty)" in en.text
+    week = c.get("/admin/timeline?day=2027-01-04&view=week")
+    assert "Libur (kantor tutup): Sel 2027-01-05" in week.text and "(lembur)" in week.text  # PSR-00036 on Thursday
     assert c.get("/admin/timeline?day=junk").status_code == 422
     assert "Belum ada tugas" in c.get("/me").text  # an admin has no assignments of their own
 
