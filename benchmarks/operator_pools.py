@@ -135,8 +135,10 @@ def _most_at_once(spans: list[tuple[datetime, datetime]]) -> int:
 
 
 def run(sizes: tuple[int, ...], seeds: tuple[int, ...], limit: float) -> None:
-    print("| requests | seed | operators | valid | served (plan / plain) | used | lower bound | plain best "
-          "| planner status | wall s | peak MB |")
+    print(
+        "| requests | seed | operators | valid | served (plan / plain) | used | lower bound | plain best "
+        "| planner status | wall s | peak MB |"
+    )
     print("|---:|---:|---:|:-:|---:|---:|---:|---:|:-:|---:|---:|")
     for n in sizes:
         for seed in seeds:
