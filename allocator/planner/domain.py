@@ -384,6 +384,12 @@ def occurrence_ref(series_ref: str, occurrence: int) -> str:
     return f"{series_ref}:{occurrence}"
 
 
+def series_parent(ref: str) -> str | None:
+    """The series a reference names an occurrence of, by its form ('PSR-70:3' -> 'PSR-70'), else None."""
+    head, sep, tail = ref.rpartition(":")
+    return head if sep and head and tail.isdigit() else None
+
+
 class Request(Model):
     """One facilitation request (surat permohonan)."""
 
