@@ -126,6 +126,8 @@ def zoom_view(meeting: Meeting, spec: MeetingSpec) -> MeetingSpec:
     """`spec` with the details Zoom actually has for `meeting` (a full meeting: create answer or GET), which is what
     `synced` must hold. A field Zoom did not send keeps `spec`'s value."""
     start = meeting.start_time.astimezone(UTC) if meeting.start_time is not None else spec.start
+    if spec.series is not None:
+        start = spec.start  # Zoom shows a series' next occurrence as its start; its occurrences are synced apart
     return spec.model_copy(
         update={
             "topic": meeting.topic or spec.topic,

@@ -99,3 +99,14 @@ def test_killed_while_creating_the_series_replays_without_a_second_meeting(db_ur
         env.drain(env.recover())
         assert [s for _t, s in occurrence_states(env)] == ["available", "deleted", "deleted", "available"]
         assert len(env.store.meetings(states=["active"])) == 1
+
+
+def test_reconcile_finds_a_series_clean_after_its_first_occurrence_is_cancelled(db_url: str) -> None:
+    from allocator.sync import reconcile
+
+    with sync_env(db_url, 0) as env:
+        env.store.save_request(training(env, changes=[{"occurrence": 1, "cancelled": True}]), actor="test")
+        env.publish(plan_for(2, 3))
+        env.drain()
+        assert [s for _t, s in occurrence_states(env)] == ["deleted", "available", "available"]
+        assert reconcile(env.store, env.tenants, dry_run=True).clean
