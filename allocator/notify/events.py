@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from allocator.notify import messages as m
+from allocator.notify import series as series_notice
 from allocator.notify.model import (
     AgendaItem,
     Contact,
@@ -100,6 +101,8 @@ class Snapshot:
         """The request's assignment if the published plan serves it (and it is active), else None."""
         if self.plan is None or not req.status.active:
             return None
+        if series_notice.is_series(req):
+            return series_notice.series_assignment(self.plan, req)
         return self.plan.assignment_for(req.ref)
 
     def assignment_ops(self, req: Request) -> list[str] | None:
@@ -123,7 +126,7 @@ class Snapshot:
         join = None
         if rehearsal_join is not None and a is not None and a.rehearsal is not None and a.rehearsal.venue is None:
             join = rehearsal_join(req.ref)
-        return event_info(
+        info = event_info(
             req,
             a,
             self.policy,
@@ -133,6 +136,7 @@ class Snapshot:
             missed=self.missed(req.ref),
             rehearsal_join=join,
         )
+        return series_notice.with_occurrences(info, req, self.plan) if series_notice.is_series(req) else info
 
 
 def rehearsal_join_from(store: Store) -> RehearsalJoin:
@@ -298,6 +302,8 @@ class _Request:
         }
         if self.event.rehearsal_missed is not None:
             out["rehearsal_missed"] = True
+        if self.event.occurrences:
+            out["occurrences"] = series_notice.snapshot_of(self.event)
         if self.event.survey is not None:
             out["survey"] = _slot_json(self.event.survey)
         if self.event.kits:
