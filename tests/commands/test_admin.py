@@ -129,6 +129,13 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
     out = console.export_text()
     assert code == 0, out
     assert "+ PSR-GUB-01" in out and "- PSR-00006" in out and "reconcile --dry-run" in out and "0 findings" in out
+    # The three-day training: one recurring Zoom meeting, one link, one repeating calendar event for its PIC.
+    assert "PSR-LATIH-01: 1 rapat Zoom berulang / one recurring Zoom meeting (type 8)" in out
+    assert out.count("WITA, 180 min, available") == 3
+    (latih,) = (tmp_path / "demo" / "mail").glob("PSR-LATIH-01_pic.scheduled_*.eml")
+    series_part = next(p for p in email.message_from_bytes(latih.read_bytes()).walk()
+                       if p.get_content_type() == "text/calendar")  # fmt: skip
+    assert b"RRULE:FREQ=DAILY;COUNT=3" in series_part.get_payload(decode=True)
     mails = list((tmp_path / "demo" / "mail").glob("*.eml"))
     gub = [m for m in mails if m.name.startswith("PSR-GUB-01_pic")]
     assert gub, [m.name for m in mails][:5]
