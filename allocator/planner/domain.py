@@ -483,6 +483,13 @@ class Request(Model):
         return self.operators_needed if self.service in (ServiceType.LINK_OPERATOR, ServiceType.OPERATOR) else 0
 
     @property
+    def last_end(self) -> datetime:
+        """When the request is over: its end; a series' last occurrence's."""
+        if self.series is None or self.occurrence is not None:
+            return self.end
+        return max(o.end for o in occurrences(self))
+
+    @property
     def letter_order(self) -> tuple[date, datetime, str]:
         """First come, first served among equals: the letter's date, then when the request was entered (else its
         start), then its reference."""
