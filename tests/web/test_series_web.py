@@ -39,3 +39,22 @@ def test_form_files_a_series_and_the_pic_page_lists_its_occurrences(web: Web) ->
     bad = c.post("/form", data={**FORM, "repeat": "daily", "count": "", "until": ""})
     errors = bad.text[bad.text.find('role="alert"') : bad.text.find("</ul>")]
     assert bad.status_code == 422 and "count or until" in errors, errors
+
+
+def test_admin_timeline_draws_a_series_as_its_occurrences(web: Web) -> None:
+    from allocator.planner.domain import Unserved
+
+    c = web.client
+    series = {"repeat": "daily", "count": 2, "policy": "partial"}
+    body = good_request(ref="LAT-T", start="2027-01-13T09:00", end="2027-01-13T12:00", series=series)
+    r = c.post("/api/requests", json=body)
+    assert r.status_code == 201, r.text
+    gone = Unserved(request="LAT-T:2", code="hosts_busy", reason="the series' host is busy",
+                    reason_id="host seri sedang dipakai")  # fmt: skip
+    web.store.publish_plan(Plan(assignments=[Assignment(request="LAT-T:1", host="H100")], unserved=[gone]),
+                           actor="test")  # fmt: skip
+    web.sign_in(c, web.token("admin"))
+    day = c.get("/admin/timeline?day=2027-01-13").text
+    assert "LAT-T:1" in day
+    assert "LAT-T:2" in c.get("/admin/timeline?day=2027-01-14").text and "host seri sedang dipakai" in c.get(
+        "/admin/timeline?day=2027-01-14").text  # fmt: skip
