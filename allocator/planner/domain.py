@@ -862,11 +862,25 @@ class Problem(Model):
         default=None
     )
 
-    @field_validator("requests", mode="after")
-    @classmethod
-    def _series_as_occurrences(cls, value: list[Request]) -> list[Request]:
-        """A series is planned, published and shown as its occurrences (allocator.planner.series)."""
-        return expand_series(value)
+    _series: tuple[Request, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="after")
+    def _series_as_occurrences(self) -> Problem:
+        """A series is planned, published and shown as its occurrences (allocator.planner.series); the series
+        requests themselves are kept for storing (`stored_requests`). Set in place, once, while the problem is
+        being made (it is frozen afterwards)."""
+        written = [r for r in self.requests if r.series is not None and r.occurrence is None]
+        if written:
+            self.__dict__["requests"] = expand_series(self.requests)
+            self._series = (*self._series, *written)
+        return self
+
+    def stored_requests(self) -> list[Request]:
+        """The requests as they are stored: a series as itself (when this problem was read from it), not as its
+        occurrences."""
+        series = {r.ref: r for r in self._series}
+        out = [r for r in self.requests if r.occurrence_of not in series]
+        return out + list(series.values())
 
     @model_validator(mode="before")
     @classmethod
@@ -928,7 +942,7 @@ def _reference_errors(p: Problem) -> list[str]:
     for label, ids in (
         ("hosts", [h.id for h in p.hosts]),
         ("operators", [o.id for o in p.operators]),
-        ("requests", [r.ref for r in p.requests]),
+        ("requests", [r.ref for r in expand_series(p.requests)]),
         ("venues", [v.id for v in p.venues]),
         ("kit_types", [k.id for k in p.kit_types]),
     ):
@@ -936,7 +950,7 @@ def _reference_errors(p: Problem) -> list[str]:
             out.append(f"{label}: duplicate id {dup!r}")
     host_ids = {h.id for h in p.hosts}
     op_ids = {o.id for o in p.operators}
-    refs = {r.ref for r in p.requests}
+    refs = {r.ref for r in expand_series(p.requests)}
     kit_ids = {k.id for k in p.kit_types}
     venue_ids = {v.id for v in p.venues}
     tiers = p.policy.priority_weights

@@ -36,6 +36,7 @@ from allocator.planner.domain import (
     TravelTime,
     Venue,
     ZoomHost,
+    expand_series,
     occurrences,
     series_parent,
 )
@@ -691,7 +692,7 @@ class Store:
         }
         now = self.now()
         with self.transaction() as s:
-            for r in problem.requests:
+            for r in problem.stored_requests():
                 if self._save_request(s, r, actor=actor, now=now) is not None:
                     counts["requests"] += 1
         for p in problem.pins:
@@ -710,7 +711,7 @@ class Store:
         requests = self.list_requests(ends_after=now, starts_before=until)
         hosts = self.hosts()
         operators = self.operators()
-        refs = {r.ref for r in requests if r.status.active}
+        refs = {r.ref for r in expand_series(requests) if r.status.active}  # a series' plan names its occurrences
         host_ids = {h.id for h in hosts}
         op_ids = {o.id for o in operators}
 

@@ -216,3 +216,11 @@ def test_validator_rejects_a_partly_served_all_or_nothing_series() -> None:
     assert any("only 2 of 3" in v for v in problems)
     partial = _day_two_blocked("partial")
     assert not any("series" in v for v in validate_plan(partial, plan))
+
+
+def test_a_problem_file_keeps_the_series_for_storing() -> None:
+    p = problem(hosts=[host("H1")], requests=[training(), request("ONE", "13:00", "14:00")])
+    assert [r.ref for r in p.requests] == ["LAT:1", "LAT:2", "LAT:3", "ONE"]
+    assert sorted(r.ref for r in p.stored_requests()) == ["LAT", "ONE"]
+    with pytest.raises(ValidationError, match="duplicate id 'LAT:2'"):
+        problem(hosts=[host("H1")], requests=[training(), request("LAT:2", "13:00", "14:00")])

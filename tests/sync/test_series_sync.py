@@ -110,3 +110,23 @@ def test_reconcile_finds_a_series_clean_after_its_first_occurrence_is_cancelled(
         env.drain()
         assert [s for _t, s in occurrence_states(env)] == ["deleted", "available", "available"]
         assert reconcile(env.store, env.tenants, dry_run=True).clean
+
+
+def test_a_published_series_is_the_next_plans_previous_and_a_replan_keeps_it(db_url: str) -> None:
+    """The store gives the planner the published occurrences as `previous`: a re-plan keeps the series' host and
+    queues nothing."""
+    from allocator.planner.solver import SolveOptions, solve
+
+    with sync_env(db_url, 0) as env:
+        env.store.save_request(training(env), actor="test")
+        problem = env.store.load_problem()
+        assert [r.ref for r in problem.requests] == ["LAT:1", "LAT:2", "LAT:3"]
+        assert [r.ref for r in problem.stored_requests()] == ["LAT"]
+        plan = solve(problem, SolveOptions(time_limit_s=5, workers=1))
+        env.publish(plan)
+        env.drain()
+        again = env.store.load_problem()
+        assert sorted(a.request for a in again.previous) == ["LAT:1", "LAT:2", "LAT:3"]
+        replanned = solve(again, SolveOptions(time_limit_s=5, workers=1))
+        assert {a.request: a.host for a in replanned.assignments} == {a.request: a.host for a in plan.assignments}
+        assert env.publish(replanned).actions == []
