@@ -140,7 +140,7 @@ def explain_partners(problem: Problem, unserved: list[Unserved], chosen: Sequenc
         mates = [r for r in problem.requests if r.occurrence_of == ref and r.status.active and r.ref != u.request]
         hosts = sorted({a.host for m in mates if (a := served.get(m.ref)) is not None and a.host is not None})
         if u.code != "time_limit":
-            if ref in together:
+            if ref in together and u.code != "series_incomplete" and f"(series {ref}:" not in u.reason:
                 u = u.model_copy(update={"reason": f"{u.reason} (series {ref}: every occurrence or none)",
                                          "reason_id": f"{u.reason_id} (seri {ref}: semua pertemuan atau tidak sama "
                                          "sekali)"})  # fmt: skip

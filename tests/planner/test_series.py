@@ -224,3 +224,12 @@ def test_a_problem_file_keeps_the_series_for_storing() -> None:
     assert sorted(r.ref for r in p.stored_requests()) == ["LAT", "ONE"]
     with pytest.raises(ValidationError, match="duplicate id 'LAT:2'"):
         problem(hosts=[host("H1")], requests=[training(), request("LAT:2", "13:00", "14:00")])
+
+
+def test_a_carried_reason_is_not_noted_twice() -> None:
+    from allocator.planner.series import explain_partners
+
+    p = _day_two_blocked("all_or_nothing")
+    plan = solve(p, FAST)
+    again = explain_partners(p, plan.unserved, plan.assignments)
+    assert [u.reason for u in again] == [u.reason for u in plan.unserved]
