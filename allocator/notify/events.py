@@ -58,6 +58,7 @@ from allocator.planner.domain import (
     Unserved,
     ZoomHost,
     local,
+    series_parent,
 )
 from allocator.store.repo import MeetingView, Store
 
@@ -111,9 +112,13 @@ class Snapshot:
         return list(a.operators) if a is not None else None
 
     def unserved(self, ref: str) -> Unserved | None:
+        """Why the request is not served; of a series none of whose occurrences is, its first occurrence's reason."""
         if self.plan is None:
             return None
-        return next((u for u in self.plan.unserved if u.request == ref), None)
+        found = next((u for u in self.plan.unserved if u.request == ref), None)
+        if found is None:
+            found = next((u for u in self.plan.unserved if series_parent(u.request) == ref), None)
+        return found
 
     def missed(self, ref: str) -> MissedRehearsal | None:
         if self.plan is None:

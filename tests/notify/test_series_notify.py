@@ -78,3 +78,17 @@ def test_one_mail_one_link_one_repeating_event(world: World) -> None:
     zoom = world.tenants.client("kominfo").get_meeting(meeting.zoom_meeting_id or 0)
     assert [o.status for o in zoom.occurrences] == ["available", "deleted", "available"]
     assert zoom.join_url == meeting.join_url
+
+
+def test_a_series_not_served_at_all_is_told_why(world: World) -> None:
+    from allocator.planner.domain import Plan, Unserved
+
+    req = make_request("LAT2", "Asia/Makassar", "2027-01-05T09:00", "2027-01-05T12:00",
+                       series={"repeat": "daily", "count": 2})  # fmt: skip
+    world.store.save_request(req, actor="test")
+    why = [Unserved(request=f"LAT2:{k}", code="hosts_busy", reason="no host with 80 seats is free",
+                    reason_id="tidak ada host 80 peserta yang kosong") for k in (1, 2)]  # fmt: skip
+    world.store.publish_plan(Plan(assignments=[], unserved=why), actor="test", now=world.clock())
+    _run(world)
+    (mail,) = world.inbox.to(req.pic.email or "")
+    assert "belum dapat kami layani" in _text(mail) and "lisensi Zoom kami untuk 80 peserta" in _text(mail)
