@@ -41,7 +41,7 @@ def sync_occurrences(client: ZoomClient, zoom_id: int, spec: MeetingSpec, *, hos
             changed.append(occ.number)
         else:
             continue
-        faults.hit("sync.between_occurrences")
+        faults.hit("series.between_occurrences")
     out: dict[str, Any] = {}
     if deleted:
         out["occurrences_deleted"] = deleted

@@ -82,12 +82,12 @@ def test_unserved_occurrences_of_a_partial_series_are_deleted_at_creation(db_url
         assert [s for _t, s in occurrence_states(env)] == ["available", "deleted", "available"]
 
 
-@pytest.mark.parametrize("point", ["after_zoom_create", "sync.between_occurrences"])
+@pytest.mark.parametrize("point", ["after_zoom_create", "series.between_occurrences"])
 def test_killed_while_creating_the_series_replays_without_a_second_meeting(db_url: str, point: str) -> None:
     with sync_env(db_url, 0) as env:
         env.store.save_request(training(env, count=4, policy="partial"), actor="test")
         env.publish(plan_for(1, 4))
-        if point.startswith("sync."):
+        if point.startswith("series."):
             from tests.sync.env import Killed
 
             with pytest.MonkeyPatch.context() as mp:
