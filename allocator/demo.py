@@ -13,8 +13,9 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
@@ -27,7 +28,15 @@ from allocator.notify.config import NotifyConfig
 from allocator.notify.planned import kit_loans, planned_times
 from allocator.notify.startlinks import TenantStartLinks
 from allocator.notify.wiring import build_outbox, describe_mail
-from allocator.planner.domain import Plan, Request, RequestStatus, local
+from allocator.planner.domain import (
+    Plan,
+    Request,
+    RequestStatus,
+    SeriesPattern,
+    SeriesPolicy,
+    SeriesRepeat,
+    local,
+)
 from allocator.problem_files import load_problem
 from allocator.service import ReplanOutcome
 from allocator.store.repo import Store
@@ -144,7 +153,15 @@ def _run(
         ok &= _wait(daemon, lambda: len(replans) >= 5, timeout_s, console)
         notifier(store, None)
 
-        _step(console, "6. Rencana akhir / final plan")
+        _step(console, "6. Pelatihan tiga hari: satu rapat Zoom, satu tautan / a three-day training, one link")
+        seen = len(replans)
+        store.save_request(_training(), actor="diskominfo")
+        ok &= _wait(daemon, lambda: len(replans) > seen, timeout_s, console)
+        ok &= _wait(daemon, lambda: _series_synced(store, TRAINING), timeout_s, console)
+        notifier(store, None)
+        ok &= _show_series(store, tenants, console, TRAINING)
+
+        _step(console, "7. Rencana akhir / final plan")
         final = store.published_plan()
         assert final is not None
         if not quiet_timelines:
@@ -214,7 +231,7 @@ def _governor_visit(victim: Request) -> Request:
 def _print_working_time(store: Store, plan: Plan, console: Console, lang: str, *, summary: bool) -> None:
     """The holidays, holiday duty, overtime (`summary`: when the plan's own print left them out) and office-hours
     kit handovers of the final plan (docs/calendar.md)."""
-    _step(console, "7. Waktu kerja / working time: holiday duty, overtime, kit handovers in office hours")
+    _step(console, "8. Waktu kerja / working time: holiday duty, overtime, kit handovers in office hours")
     problem = store.load_problem()
     if summary:
         print_working_time(problem, plan, console, lang)
@@ -234,6 +251,49 @@ def _print_working_time(store: Store, plan: Plan, console: Console, lang: str, *
     closed_unserved = [u.request for u in plan.unserved if "holiday" in u.reason]
     if closed_unserved:
         console.print(f"tidak terlayani karena hari libur / unserved for the holiday: {', '.join(closed_unserved)}")
+
+
+TRAINING = "PSR-LATIH-01"
+
+
+def _training() -> Request:
+    """Three consecutive days, all or nothing: one Zoom meeting with one link for the whole training."""
+    return Request(
+        ref=TRAINING,
+        unit="Dinas Komunikasi dan Informatika",
+        pic={"name": "Hendra (Diskominfo)", "email": "hendra@diskominfo.example.go.id"},
+        title="Pelatihan Operator Vicon bagi OPD dan Kecamatan",
+        timezone="Asia/Makassar",
+        start=datetime(2027, 1, 12, 9, 0, tzinfo=ZoneInfo("Asia/Makassar")),
+        end=datetime(2027, 1, 12, 12, 0, tzinfo=ZoneInfo("Asia/Makassar")),
+        participants=60,
+        service="link_operator",
+        priority="normal",
+        status=RequestStatus.APPROVED,
+        series=SeriesPattern(repeat=SeriesRepeat.DAILY, count=3, policy=SeriesPolicy.ALL_OR_NOTHING),
+    )
+
+
+def _series_synced(store: Store, ref: str) -> bool:
+    m = store.meeting_for(ref)
+    return m is not None and m.state == "active" and bool(m.join_url)
+
+
+def _show_series(store: Store, tenants: ZoomTenants, console: Console, ref: str) -> bool:
+    """The series' one Zoom meeting: its link and its occurrences as Zoom lists them."""
+    m = store.meeting_for(ref)
+    if m is None or m.zoom_meeting_id is None:
+        console.print(f"[red]{ref}: no Zoom meeting[/red]")
+        return False
+    zoom = tenants.client(m.account).get_meeting(m.zoom_meeting_id)
+    console.print(f"{ref}: 1 rapat Zoom berulang / one recurring Zoom meeting (type {zoom.type}) on {m.host}, "
+                  f"tautan / link {m.join_url}", highlight=False)  # fmt: skip
+    zone = ZoneInfo("Asia/Makassar")
+    for o in zoom.occurrences:
+        local_start = o.start_time.astimezone(zone)
+        console.print(f"   {o.occurrence_id}: {local_start:%a %Y-%m-%d %H:%M} WITA, {o.duration} min, {o.status}",
+                      highlight=False)  # fmt: skip
+    return zoom.type == 8 and len(zoom.occurrences) == 3
 
 
 def _print_links(store: Store, console: Console, mail_dir: Path) -> None:

@@ -23,6 +23,7 @@ POINTS: dict[str, str] = {
     "sync.after_claim": "rows claimed (in_progress, lease taken), nothing sent to Zoom",
     "sync.before_zoom_call": "claim renewed, the Zoom call not made yet",
     "sync.after_zoom_call": "Zoom did the create, update or delete; nothing recorded",
+    "series.between_occurrences": "one occurrence of a series changed or deleted in Zoom, the others not yet",
     "sync.before_commit": "the result written in the record transaction, not committed",
     "sync.after_commit": "the result committed; nothing after it (duplicate sweep, report) done",
     "daemon.after_publish": "a re-plan published (plan and outbox rows committed), its sync not started",

@@ -50,9 +50,11 @@ from allocator.planner.domain import (
     Plan,
     Request,
     RequestStatus,
+    SeriesRepeat,
     TaskSlot,
     UtcDatetime,
     ZoomHost,
+    occurrences,
     zone_abbrev,
 )
 
@@ -90,8 +92,35 @@ def parse_generation(key: str) -> int | None:
     return parsed[1] if parsed else None
 
 
+class SeriesShape(BaseModel):
+    """How a series' Zoom meeting repeats (a recurring meeting with fixed time): changing it makes a new meeting."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    repeat: Literal["daily", "weekly"]
+    every: int = Field(ge=1, le=90)
+    weekdays: tuple[int, ...] = ()
+    count: int = Field(ge=1, le=50)
+
+
+class OccurrenceSpec(BaseModel):
+    """One occurrence of a series' meeting: where the recurrence puts it (`nominal`, which is Zoom's occurrence
+    id), and when it is held (None: cancelled or not served, so deleted in Zoom)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    number: int = Field(ge=1)
+    nominal: UtcDatetime
+    start: UtcDatetime | None = None
+    duration_min: int = Field(default=60, gt=0, le=24 * 60)
+
+    @property
+    def occurrence_id(self) -> str:
+        return str(int(self.nominal.timestamp() * 1000))
+
+
 class MeetingSpec(BaseModel):
-    """What one Zoom meeting should look like."""
+    """What one Zoom meeting should look like (a series': `series` and its `occurrences` set)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -104,16 +133,27 @@ class MeetingSpec(BaseModel):
     duration_min: int = Field(gt=0, le=24 * 60)
     timezone: str
     agenda: str
+    series: SeriesShape | None = None
+    occurrences: tuple[OccurrenceSpec, ...] = ()
 
     def zoom_fields(self) -> dict[str, object]:
-        """The fields Zoom holds and an update can change."""
-        return {
+        """The fields Zoom holds and an update can change (of a series, its occurrences too)."""
+        fields: dict[str, object] = {
             "topic": self.topic,
             "start": self.start,
             "duration_min": self.duration_min,
             "timezone": self.timezone,
             "agenda": self.agenda,
         }
+        if self.series is not None:
+            fields["occurrences"] = self.occurrences
+        return fields
+
+    def begun(self, now: datetime) -> bool:
+        """Started: a single meeting at its start; a series once no held occurrence is still ahead."""
+        if self.series is None:
+            return self.start <= now
+        return all(o.start is None or o.start <= now for o in self.occurrences)
 
     def same_host(self, other: MeetingSpec) -> bool:
         return (self.host, self.account, self.zoom_user.lower()) == (other.host, other.account, other.zoom_user.lower())
@@ -221,13 +261,84 @@ def rehearsal_spec_for(req: Request, host: ZoomHost, slot: TaskSlot, a: Assignme
     )
 
 
+def _series_groups(requests: Iterable[Request]) -> dict[str, tuple[Request, list[Request]]]:
+    """Each series among `requests` (given whole, or as its occurrences): the series request and its occurrences."""
+    out: dict[str, tuple[Request, list[Request]]] = {}
+    loose: dict[str, list[Request]] = {}
+    for r in requests:
+        if r.series is not None and r.occurrence is None:
+            out[r.ref] = (r, occurrences(r))
+        elif r.occurrence_of is not None:
+            loose.setdefault(r.occurrence_of, []).append(r)
+    for ref, occ in loose.items():
+        if ref not in out:
+            occ.sort(key=lambda r: r.occurrence or 0)
+            base = occ[0].model_copy(update={"ref": ref, "occurrence_of": None, "occurrence": None})
+            out[ref] = (base, occ)
+    return out
+
+
+def series_spec_for(
+    base: Request, occ: list[Request], assigned: Mapping[str, Assignment], hosts: Mapping[str, ZoomHost]
+) -> MeetingSpec | None:
+    """The one recurring Zoom meeting of a series: on the host its served occurrences share, repeating as the
+    series does; each occurrence held at its own time, or deleted when cancelled or not served. None when no
+    occurrence is served."""
+    pattern = base.series
+    served = [o for o in occ if o.status.active and (a := assigned.get(o.ref)) is not None and a.host is not None]
+    if pattern is None or not served or not base.needs_host:
+        return None
+    host = hosts.get(assigned[served[0].ref].host or "")
+    if host is None:
+        return None
+    plain = base.model_copy(update={"series": pattern.model_copy(update={"changes": []}), "status": base.status})
+    nominal = [o.start for o in occurrences(plain)]
+    held = {o.ref for o in served}
+    weekly = pattern.repeat is SeriesRepeat.WEEKLY
+    first = base.start.astimezone(ZoneInfo(base.timezone))
+    return MeetingSpec(
+        request=base.ref,
+        host=host.id,
+        account=host.account,
+        zoom_user=host.zoom_user,
+        topic=base.title[:200],
+        start=nominal[0],
+        duration_min=_minutes(base.start, base.end),
+        timezone=base.timezone,
+        agenda=agenda_for(base, host, nominal[0]),
+        series=SeriesShape(
+            repeat=pattern.repeat.value,
+            every=pattern.every,
+            weekdays=tuple(sorted(pattern.weekdays or [first.weekday()])) if weekly else (),
+            count=len(nominal),
+        ),
+        occurrences=tuple(
+            OccurrenceSpec(
+                number=k,
+                nominal=nominal[k - 1],
+                start=o.start if o.ref in held else None,
+                duration_min=_minutes(o.start, o.end),
+            )
+            for k, o in enumerate(occ, start=1)
+        ),
+    )
+
+
 def desired_meetings(plan: Plan, requests: Iterable[Request], hosts: Mapping[str, ZoomHost]) -> dict[str, MeetingSpec]:
-    """The (event) meeting each request served by a host in `plan` should have, by request reference."""
+    """The (event) meeting each request served by a host in `plan` should have, by request reference; a series has
+    one, under its own reference (see `series_spec_for`)."""
+    requests = list(requests)
     by_ref = {r.ref: r for r in requests}
     out: dict[str, MeetingSpec] = {}
+    assigned = {a.request: a for a in plan.assignments}
+    for ref, (base, occ) in _series_groups(requests).items():
+        if base.status.active:
+            spec = series_spec_for(base, occ, assigned, hosts)
+            if spec is not None:
+                out[ref] = spec
     for a in plan.assignments:
         req = by_ref.get(a.request)
-        if req is None or not req.status.active or not req.needs_host or a.host is None:
+        if req is None or not req.status.active or not req.needs_host or a.host is None or req.series is not None:
             continue
         host = hosts.get(a.host)
         if host is None:
@@ -296,14 +407,14 @@ def diff_meetings(
         if cur is None and want is None:
             continue
         what = "rehearsal meeting" if role == "rehearsal" else "meeting"
-        if cur is not None and cur.spec.start <= now:
+        if cur is not None and cur.spec.begun(now):
             if want is None or want != cur.spec:
                 notes.append(f"{ref}: {what} {cur.key} has already started; left as it is")
             continue
         gen = next_generation.get(ref, (cur.generation + 1) if cur is not None else 1)
         if cur is None:
             assert want is not None
-            if want.start <= now:
+            if want.begun(now):
                 notes.append(
                     f"{ref}: {'rehearsal ' if role == 'rehearsal' else ''}starts before now; no {what} created"
                 )
@@ -333,8 +444,12 @@ def diff_meetings(
                 )
             )
             continue
-        if not cur.spec.same_host(want):
-            reason = f"moved from {cur.spec.host} to {want.host}"
+        if not cur.spec.same_host(want) or cur.spec.series != want.series:
+            reason = (
+                f"moved from {cur.spec.host} to {want.host}"
+                if not cur.spec.same_host(want)
+                else "the series repeats differently"
+            )
             key = meeting_key(ref, gen, role)
             actions.append(
                 Action(kind="create", request=ref, key=key, generation=gen, reason=reason, spec=want, role=role)

@@ -302,18 +302,33 @@ class ZoomClient:
             found = self.find_by_key(host, key)
         return found
 
-    def get_meeting(self, meeting_id: int) -> Meeting:
-        """The meeting's current details (including a fresh `start_url`, kept secret)."""
+    def get_meeting(
+        self, meeting_id: int, *, occurrence_id: str | None = None, show_previous_occurrences: bool = False
+    ) -> Meeting:
+        """The meeting's current details (including a fresh `start_url`, kept secret); of a recurring meeting, its
+        occurrences not yet over (all with `show_previous_occurrences`), or one occurrence's time."""
         path = f"/meetings/{int(meeting_id)}"
-        data = self._call("GET", path, "get_meeting", ApiCategory.LIGHT)
+        params: dict[str, Any] = {}
+        if occurrence_id is not None:
+            params["occurrence_id"] = occurrence_id
+        if show_previous_occurrences:
+            params["show_previous_occurrences"] = "true"
+        data = self._call("GET", path, "get_meeting", ApiCategory.LIGHT, params=params or None)
         meeting = self._parse(Meeting, data, RequestInfo("GET", path))
         self._learn_meeting(meeting.id, meeting.host_id)
         return meeting
 
     def update_meeting(
-        self, meeting_id: int, update: MeetingUpdate, *, host: str | None = None, key: str | None = None
+        self,
+        meeting_id: int,
+        update: MeetingUpdate,
+        *,
+        host: str | None = None,
+        key: str | None = None,
+        occurrence_id: str | None = None,
     ) -> None:
-        """Apply a partial change. Counts against the host's daily budget, so `host` should be given;
+        """Apply a partial change (to one occurrence of a recurring meeting with `occurrence_id`: its start_time,
+        duration or agenda). Counts against the host's daily budget, so `host` should be given;
         if it is not (and not known from earlier calls) the meeting is fetched first to learn it.
         Changing the agenda needs `key` (the marker is kept)."""
         body = update.to_zoom(key, self.account.key_tracking_field)
@@ -321,7 +336,9 @@ class ZoomClient:
             return
         budget_host = host or self._meeting_hosts.get(int(meeting_id)) or self.get_meeting(meeting_id).host_id
         path = f"/meetings/{int(meeting_id)}"
-        self._call("PATCH", path, "update_meeting", ApiCategory.LIGHT, json=body, budget_host=budget_host)
+        params = {"occurrence_id": occurrence_id} if occurrence_id is not None else None
+        self._call("PATCH", path, "update_meeting", ApiCategory.LIGHT, params=params, json=body,
+                   budget_host=budget_host)  # fmt: skip
 
     def delete_meeting(
         self,
@@ -330,6 +347,7 @@ class ZoomClient:
         notify_host: bool = False,
         notify_registrants: bool = False,
         missing_ok: bool = True,
+        occurrence_id: str | None = None,
     ) -> bool:
         """Delete (cancel) a meeting. Returns False if it was already gone (Zoom code 3001) and `missing_ok`.
 
@@ -342,14 +360,17 @@ class ZoomClient:
             "schedule_for_reminder": "true" if notify_host else "false",
             "cancel_meeting_reminder": "true" if notify_registrants else "false",
         }
+        if occurrence_id is not None:
+            params["occurrence_id"] = occurrence_id  # that occurrence only; the series stays
         try:
             self._call("DELETE", path, "delete_meeting", ApiCategory.LIGHT, params=params)
         except ZoomNotFound:
             if not missing_ok:
                 raise
             return False
-        with self._lock:
-            self._meeting_hosts.pop(int(meeting_id), None)
+        if occurrence_id is None:
+            with self._lock:
+                self._meeting_hosts.pop(int(meeting_id), None)
         return True
 
     def end_meeting(self, meeting_id: int) -> None:

@@ -12,7 +12,7 @@ from enum import IntEnum, StrEnum
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from zoom_client.idempotency import MARKER_OVERHEAD, key_from_agenda, strip_marker, with_marker
 
@@ -144,8 +144,43 @@ class MeetingSettings(_In):
         return out
 
 
+class Recurrence(_In):
+    """How a recurring meeting with fixed time (type 8) repeats: Zoom's recurrence object. `weekdays` are
+    Python's (0 = Monday); Zoom's `weekly_days` (1 = Sunday) are written from them. Zoom allows 1..50 occurrences,
+    a daily interval of at most 90 days and a weekly one of at most 12 weeks."""
+
+    repeat: Literal["daily", "weekly"] = "daily"
+    every: int = Field(default=1, ge=1, le=90)
+    weekdays: tuple[int, ...] = ()
+    end_times: int | None = Field(default=None, ge=1, le=50)
+    end_date_time: datetime | None = None
+
+    @model_validator(mode="after")
+    def _one_end(self) -> Recurrence:
+        if (self.end_times is None) == (self.end_date_time is None):
+            raise ValueError("give end_times or end_date_time (not both)")
+        if self.repeat == "weekly" and (self.every > 12 or not self.weekdays):
+            raise ValueError("a weekly recurrence names its weekdays and repeats at most every 12 weeks")
+        if any(not 0 <= d <= 6 for d in self.weekdays):
+            raise ValueError("weekdays are 0 (Monday) to 6 (Sunday)")
+        if self.end_date_time is not None:
+            _check_aware(self.end_date_time)
+        return self
+
+    def to_zoom(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": 1 if self.repeat == "daily" else 2, "repeat_interval": self.every}
+        if self.repeat == "weekly":
+            body["weekly_days"] = ",".join(str((d + 1) % 7 + 1) for d in sorted(self.weekdays))
+        if self.end_times is not None:
+            body["end_times"] = self.end_times
+        if self.end_date_time is not None:
+            body["end_date_time"] = _zoom_time(self.end_date_time)
+        return body
+
+
 class MeetingCreate(_In):
-    """A scheduled meeting (type 2) to create. `start_time` must be timezone-aware; it is sent in UTC."""
+    """A scheduled meeting (type 2) to create, or a recurring one with fixed time (type 8) when `recurrence` is
+    given (`start_time` is then the first occurrence's). `start_time` must be timezone-aware; it is sent in UTC."""
 
     topic: str = Field(min_length=1, max_length=200)
     start_time: datetime
@@ -155,6 +190,7 @@ class MeetingCreate(_In):
     passcode: str | None = None
     settings: MeetingSettings = Field(default_factory=MeetingSettings)
     tracking_fields: tuple[TrackingField, ...] = ()
+    recurrence: Recurrence | None = None
 
     _tz = field_validator("timezone")(_check_timezone)
     _aware = field_validator("start_time")(_check_aware)
@@ -170,7 +206,7 @@ class MeetingCreate(_In):
         """The POST body, tagged with our idempotency `key`."""
         body: dict[str, Any] = {
             "topic": self.topic,
-            "type": 2,
+            "type": 2 if self.recurrence is None else 8,
             "start_time": _zoom_time(self.start_time),
             "duration": self.duration,
             "timezone": self.timezone,
@@ -178,6 +214,8 @@ class MeetingCreate(_In):
         }
         if self.passcode is not None:
             body["password"] = self.passcode
+        if self.recurrence is not None:
+            body["recurrence"] = self.recurrence.to_zoom()
         settings = self.settings.to_zoom()
         if settings:
             body["settings"] = settings
@@ -299,6 +337,15 @@ class MeetingSummary(_MeetingBase):
     """A meeting as listed by `GET /users/{userId}/meetings` (agenda cut to 250 characters by Zoom)."""
 
 
+class Occurrence(_Out):
+    """One occurrence of a recurring meeting; `occurrence_id` is what PATCH/DELETE `?occurrence_id=` take."""
+
+    occurrence_id: str
+    start_time: datetime
+    duration: int = 0
+    status: str = "available"  # or "deleted"
+
+
 class Meeting(_MeetingBase):
     """A meeting as returned by create and `GET /meetings/{id}`. `start_url` is a host credential."""
 
@@ -308,6 +355,17 @@ class Meeting(_MeetingBase):
     start_url: SecretStr | None = Field(default=None, repr=False)
     settings: MeetingSettingsOut = Field(default_factory=MeetingSettingsOut)
     tracking_fields: tuple[TrackingField, ...] = ()
+    occurrences: tuple[Occurrence, ...] = ()
+    recurrence: dict[str, Any] | None = None
+
+    def occurrence_at(self, start: datetime) -> Occurrence | None:
+        """The available occurrence starting at `start` (or whose id is that start: Zoom keeps the id when one
+        occurrence is moved)."""
+        wanted = str(int(start.timestamp() * 1000))
+        for o in self.occurrences:
+            if o.status == "available" and (o.start_time == start or o.occurrence_id == wanted):
+                return o
+        return None
 
     def tracking_value(self, field: str) -> str | None:
         for f in self.tracking_fields:

@@ -64,6 +64,18 @@ def requests_add(
     pic_name: Annotated[str | None, typer.Option("--pic-name")] = None,
     pic_email: Annotated[str | None, typer.Option("--pic-email")] = None,
     venue: Annotated[str | None, typer.Option()] = None,
+    repeat: Annotated[
+        str | None, typer.Option(help="A series: daily (consecutive days) or weekly; one Zoom link for all.")
+    ] = None,
+    count: Annotated[int | None, typer.Option(help="A series: how many occurrences (at most 50).")] = None,
+    until: Annotated[str | None, typer.Option(help="A series: the last local date, e.g. 2027-03-31.")] = None,
+    every: Annotated[int, typer.Option(help="A series: every so many days or weeks.")] = 1,
+    weekdays: Annotated[
+        str | None, typer.Option(help="A weekly series: weekdays, 0 = Monday ... 6 = Sunday, e.g. 0,3.")
+    ] = None,
+    series_policy: Annotated[
+        str, typer.Option("--series-policy", help="all_or_nothing (default) or partial.")
+    ] = "all_or_nothing",
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="With --file: show the mapping report and what would be stored.")
     ] = False,
@@ -80,11 +92,18 @@ def requests_add(
         if lang not in (None, "id", "en"):
             raise _fail("--lang: use id or en", 2)
         raise typer.Exit(_add_file(store, file, dry_run=dry_run, lang=lang, rejects=rejects, actor=actor))  # type: ignore[arg-type]
-    data = {
+    data: dict[str, Any] = {
         "ref": ref, "unit": unit, "title": title, "start": start, "end": end, "timezone": tz or store.policy().timezone,
         "participants": participants, "service": service, "priority": priority, "venue": venue,
         "pic": {"name": pic_name, "email": pic_email}, "submitted_at": datetime.now(UTC).isoformat(),
     }  # fmt: skip
+    if repeat is not None or count is not None or until is not None:
+        try:
+            days = [int(d) for d in weekdays.split(",")] if weekdays else None
+        except ValueError:
+            raise _fail(f"--weekdays: numbers 0 (Monday) to 6 (Sunday), comma-separated, not {weekdays!r}", 2) from None
+        data["series"] = {"repeat": repeat or "daily", "count": count, "until": until, "every": every,
+                          "policy": series_policy, "weekdays": days}  # fmt: skip
     errors, req = request_errors(data, store.policy().priority_weights, store.now(), pic_email)
     if errors or req is None:
         raise _fail("invalid request:\n  - " + "\n  - ".join(errors), 2) from None

@@ -58,7 +58,7 @@ def pic_link_cmd(
     req = store.get_request(ref)
     if req is None:
         raise _fail(f"unknown request {ref!r}", 2)
-    typer.echo(pic_url(settings, ref, req.end, store.now()))
+    typer.echo(pic_url(settings, ref, req.last_end, store.now()))
 
 
 def serve_cmd(

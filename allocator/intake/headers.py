@@ -19,6 +19,10 @@ from allocator.planner.domain import Request
 
 IGNORED = "_ignored"  # a column intake writes itself (the rejects file's reason) or a row counter
 STRONG: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("series_until", ("sampai tanggal", "hingga tanggal", "berakhir tanggal", "until", "repeat until")),
+    ("series_repeat", ("pengulangan", "berulang", "ulangi", "repeat", "recurrence")),
+    ("series_count", ("jumlah pertemuan", "banyak pertemuan", "jumlah hari", "occurrences")),
+    ("series_policy", ("kebijakan seri", "layanan sebagian", "series policy")),
     ("submitted_at", ("stempel waktu", "timestamp", "cap waktu", "tanda waktu", "waktu pengisian", "submitted at")),
     ("respondent_email", ("alamat email", "email address", "alamat surel", "alamat e mail")),
     ("letter_date", ("tanggal surat", "tgl surat", "letter date", "date of letter")),

@@ -42,6 +42,11 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "window_end": ("Akhir jendela waktu", "Window end"),
     "rehearsal": ("Gladi", "Rehearsal"),
     "kits": ("Alat", "Kits"),
+    "series": ("Seri", "Series"),
+    "series_repeat": ("Pengulangan", "Repeat"),
+    "series_count": ("Jumlah pertemuan", "Occurrences"),
+    "series_until": ("Berulang sampai tanggal", "Repeat until"),
+    "series_policy": ("Kebijakan seri", "Series policy"),
     "lead_time": ("Batas waktu surat", "Lead time"),
     "row": ("Baris", "Row"),
 }

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from allocator.intake.values import (
     KIND_WORDS,
     PRIORITY_WORDS,
+    SERIES_POLICY_WORDS,
+    SERIES_REPEAT_WORDS,
     STATUS_WORDS,
     Clock,
     Guess,
@@ -94,8 +96,34 @@ def read_row(number: int, cells: dict[str, Any], notes: dict[str, str], zones: d
     _checked_count(data["participants"], count)
     _service(cells, row)
     _choices(cells, policy, row)
+    _series(cells, row)
     _letter_and_stamp(cells, row)
     return row
+
+
+def _series(cells: dict[str, Any], row: Row) -> None:
+    """A series from its columns: how it repeats ('harian', 'mingguan'), how many times or until when, and
+    whether partial service is acceptable; a JSON file may give `series` in the model's own shape."""
+    if _cell(cells, "series") is not None:
+        row.data["series"] = cells["series"]
+        return
+    repeat = _cell(cells, "series_repeat")
+    count, until = _cell(cells, "series_count"), _cell(cells, "series_until")
+    if repeat is None:
+        if count is not None or until is not None:
+            raise RowProblem("series_repeat", "empty")
+        return
+    repeat_word = _read("series_repeat", lambda v: parse_choice(v, SERIES_REPEAT_WORDS, ["daily", "weekly"]), repeat)
+    series: dict[str, Any] = {"repeat": repeat_word}
+    if count is not None:
+        series["count"] = _read("series_count", lambda v: parse_count(v)[0], count)
+    if until is not None:
+        series["until"] = _read("series_until", lambda v: parse_date(v)[0], until)
+    policy = _cell(cells, "series_policy")
+    if policy is not None:
+        choices = ["all_or_nothing", "partial"]
+        series["policy"] = _read("series_policy", lambda v: parse_choice(v, SERIES_POLICY_WORDS, choices), policy)
+    row.data["series"] = series
 
 
 def _checked_count(count: int, raw: Any) -> None:

@@ -359,6 +359,17 @@ PRIORITY_WORDS = {
 }  # fmt: skip
 KIND_WORDS = {"rapat": "meeting", "zoom meeting": "meeting", "meeting": "meeting", "pertemuan": "meeting",
               "webinar": "webinar", "zoom webinar": "webinar", "seminar": "webinar"}  # fmt: skip
+SERIES_REPEAT_WORDS = {
+    "harian": "daily", "setiap hari": "daily", "tiap hari": "daily", "berturut turut": "daily",
+    "berturut-turut": "daily", "hari berturut turut": "daily", "daily": "daily", "consecutive days": "daily",
+    "mingguan": "weekly", "setiap minggu": "weekly", "tiap minggu": "weekly", "per minggu": "weekly",
+    "weekly": "weekly", "every week": "weekly",
+}  # fmt: skip
+SERIES_POLICY_WORDS = {
+    "semua atau tidak": "all_or_nothing", "semua atau tidak sama sekali": "all_or_nothing",
+    "semua": "all_or_nothing", "seluruhnya": "all_or_nothing", "all or nothing": "all_or_nothing",
+    "sebagian": "partial", "boleh sebagian": "partial", "partial": "partial",
+}  # fmt: skip
 STATUS_WORDS = {"baru": "new", "disetujui": "approved", "setuju": "approved", "ditolak": "rejected",
                 "batal": "cancelled", "dibatalkan": "cancelled", "canceled": "cancelled"}  # fmt: skip
 

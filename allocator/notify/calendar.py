@@ -121,27 +121,48 @@ def invite(
     location = event.venue or (join.join_url if join else None)
     url = join.join_url if join else None
     uid = uid or event_uid(event.ref)
-    cal.add_component(
-        _vevent(
-            uid=uid,
-            summary=summary or event.title,
-            start=event.start,
-            end=event.end,
-            zone=event.timezone,
-            sequence=sequence,
-            stamp=stamp,
-            method=method,
-            organizer=organizer,
-            attendee=attendee,
-            location=location,
-            description=description,
-            url=url,
-        )
+    main = _vevent(
+        uid=uid,
+        summary=summary or event.title,
+        start=event.start,
+        end=event.end,
+        zone=event.timezone,
+        sequence=sequence,
+        stamp=stamp,
+        method=method,
+        organizer=organizer,
+        attendee=attendee,
+        location=location,
+        description=description,
+        url=url,
     )
+    cal.add_component(main)
+    if event.recurrence is not None:
+        _repeat(cal, main, event, uid=uid, sequence=sequence, stamp=stamp, method=method, organizer=organizer,
+                attendee=attendee, location=location, description=description, url=url)  # fmt: skip
     cal.add_missing_timezones()
     content = cal.to_ical().decode("utf-8")
     filename = "batal.ics" if method == "CANCEL" else "undangan.ics"
     return CalendarPart(method=method, uid=uid, sequence=sequence, content=content, filename=filename)
+
+
+def _repeat(cal: Calendar, main: Event, event: EventInfo, **same: object) -> None:
+    """A series: one event that repeats (RRULE), the occurrences not held left out (EXDATE), a moved one as an
+    exception of the same UID (RECURRENCE-ID), so the PIC's calendar holds one series with one link."""
+    tz = ZoneInfo(event.timezone)
+    assert event.recurrence is not None
+    main.add("rrule", {k: v for k, v in event.recurrence.items()})
+    skipped = [o.nominal.astimezone(tz) for o in event.occurrences if o.start is None]
+    if skipped:
+        main.add("exdate", skipped)
+    length = event.end - event.start
+    for o in event.occurrences:
+        if o.start is None or o.end is None or (o.start == o.nominal and o.end - o.start == length):
+            continue  # not held (EXDATE), or held as the rule says
+        moved = _vevent(start=o.start, end=o.end, zone=event.timezone, summary=str(main["summary"]),
+                        **same)  # type: ignore[arg-type]  # fmt: skip
+        moved.add("recurrence-id", o.nominal.astimezone(tz))
+        cal.add_component(moved)
 
 
 def slot_invite(

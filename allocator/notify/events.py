@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from allocator.notify import messages as m
+from allocator.notify import series as series_notice
 from allocator.notify.model import (
     AgendaItem,
     Contact,
@@ -58,6 +59,7 @@ from allocator.planner.domain import (
     Unserved,
     ZoomHost,
     local,
+    series_parent,
 )
 from allocator.planner.overtime import overtime_uses
 from allocator.store.repo import MeetingView, Store
@@ -102,6 +104,8 @@ class Snapshot:
         """The request's assignment if the published plan serves it (and it is active), else None."""
         if self.plan is None or not req.status.active:
             return None
+        if series_notice.is_series(req):
+            return series_notice.series_assignment(self.plan, req)
         return self.plan.assignment_for(req.ref)
 
     def assignment_ops(self, req: Request) -> list[str] | None:
@@ -110,9 +114,13 @@ class Snapshot:
         return list(a.operators) if a is not None else None
 
     def unserved(self, ref: str) -> Unserved | None:
+        """Why the request is not served; of a series none of whose occurrences is, its first occurrence's reason."""
         if self.plan is None:
             return None
-        return next((u for u in self.plan.unserved if u.request == ref), None)
+        found = next((u for u in self.plan.unserved if u.request == ref), None)
+        if found is None:
+            found = next((u for u in self.plan.unserved if series_parent(u.request) == ref), None)
+        return found
 
     def missed(self, ref: str) -> MissedRehearsal | None:
         if self.plan is None:
@@ -125,7 +133,7 @@ class Snapshot:
         join = None
         if rehearsal_join is not None and a is not None and a.rehearsal is not None and a.rehearsal.venue is None:
             join = rehearsal_join(req.ref)
-        return event_info(
+        info = event_info(
             req,
             a,
             self.policy,
@@ -135,6 +143,7 @@ class Snapshot:
             missed=self.missed(req.ref),
             rehearsal_join=join,
         )
+        return series_notice.with_occurrences(info, req, self.plan) if series_notice.is_series(req) else info
 
 
 def rehearsal_join_from(store: Store) -> RehearsalJoin:
@@ -300,6 +309,8 @@ class _Request:
         }
         if self.event.rehearsal_missed is not None:
             out["rehearsal_missed"] = True
+        if self.event.occurrences:
+            out["occurrences"] = series_notice.snapshot_of(self.event)
         if self.event.survey is not None:
             out["survey"] = _slot_json(self.event.survey)
         if self.event.kits:

@@ -8,7 +8,7 @@ messages carry a placeholder that the outbox replaces with a link fetched fresh 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -85,6 +85,15 @@ class Reason(_Model):
         return self.id if lang == "id" else self.en
 
 
+class OccurrenceInfo(_Model):
+    """One occurrence of a series as people are told it: held at `start`-`end`, or not held (None)."""
+
+    number: int
+    nominal: UtcDatetime = Field(description="Where the series' pattern puts it (the calendar's RECURRENCE-ID).")
+    start: UtcDatetime | None = None
+    end: UtcDatetime | None = None
+
+
 class EventInfo(_Model):
     """What a notice is about: the request as the PIC knows it, at the time the plan chose.
 
@@ -107,6 +116,8 @@ class EventInfo(_Model):
     rehearsal_missed: Reason | None = Field(default=None, description="An optional rehearsal found no slot.")
     survey: Slot | None = Field(default=None, description="A survey visit of the (new) venue before the event.")
     kits: tuple[KitLoan, ...] = ()
+    occurrences: tuple[OccurrenceInfo, ...] = Field(default=(), description="A series: every occurrence.")
+    recurrence: dict[str, Any] | None = Field(default=None, description="A series: its calendar RRULE parts.")
 
     @property
     def moved(self) -> bool:

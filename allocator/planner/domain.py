@@ -288,6 +288,107 @@ class Pic(Model):
 
 MIN_DURATION_MIN = 5  # shortest meeting a request may ask for
 
+#: Zoom's own limits on a recurring meeting with fixed time (type 8): at most 50 occurrences, a daily interval of at
+#: most 90 days, a weekly one of at most 12 weeks.
+SERIES_MAX_OCCURRENCES = 50
+SERIES_MAX_EVERY = {"daily": 90, "weekly": 12}
+
+
+class SeriesRepeat(StrEnum):
+    DAILY = "daily"  # consecutive days (every = 1), e.g. a three-day training
+    WEEKLY = "weekly"  # on given weekdays every `every` weeks, e.g. a weekly staff meeting
+
+
+class SeriesPolicy(StrEnum):
+    ALL_OR_NOTHING = "all_or_nothing"  # a training is of no use in part: every occurrence, or none
+    PARTIAL = "partial"  # serve what can be served; the PIC is told which occurrences are not, and why
+
+
+class OccurrenceChange(Model):
+    """One occurrence changed or cancelled on its own (Zoom: PATCH/DELETE with its occurrence_id)."""
+
+    occurrence: int = Field(ge=1, le=SERIES_MAX_OCCURRENCES, description="1 is the first occurrence.")
+    cancelled: bool = False
+    start: AwareDatetime | None = Field(default=None, description="Moved: the occurrence's own start.")
+    end: AwareDatetime | None = Field(default=None, description="Moved: the occurrence's own end.")
+    operators_needed: int | None = Field(default=None, ge=1, le=5)
+    kits: list[KitNeed] | None = Field(default=None, description="This occurrence's kits instead of the series'.")
+
+    @model_validator(mode="after")
+    def _moved_whole(self) -> OccurrenceChange:
+        if (self.start is None) != (self.end is None):
+            raise ValueError("start and end go together (a moved occurrence gives both)")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class SeriesPattern(Model):
+    """How a request repeats: served all together by one Zoom host, so the PIC gets one meeting and one link.
+
+    The request's own start/end is the first occurrence; the others keep its local wall-clock times."""
+
+    repeat: SeriesRepeat = SeriesRepeat.DAILY
+    every: int = Field(default=1, ge=1, le=90, description="Every so many days (daily) or weeks (weekly).")
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(
+        default=None, description="Weekly: 0 = Monday ... 6 = Sunday; the first occurrence's weekday if omitted."
+    )
+    count: int | None = Field(default=None, ge=1, le=SERIES_MAX_OCCURRENCES, description="Occurrences in all.")
+    until: date | None = Field(default=None, description="Or: the last local date an occurrence may fall on.")
+    policy: SeriesPolicy = SeriesPolicy.ALL_OR_NOTHING
+    changes: list[OccurrenceChange] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_end(self) -> SeriesPattern:
+        if (self.count is None) == (self.until is None):
+            raise ValueError("give either count or until (how the series ends)")
+        if self.every > SERIES_MAX_EVERY[self.repeat.value]:
+            raise ValueError(f"every: Zoom repeats {self.repeat.value} at most every {SERIES_MAX_EVERY[self.repeat]}")
+        if self.weekdays is not None and self.repeat is not SeriesRepeat.WEEKLY:
+            raise ValueError("weekdays: only a weekly series names weekdays")
+        if self.weekdays is not None and len(set(self.weekdays)) != len(self.weekdays):
+            raise ValueError("weekdays: a weekday is listed twice")
+        if len({c.occurrence for c in self.changes}) != len(self.changes):
+            raise ValueError("changes: an occurrence is changed twice")
+        return self
+
+    def local_dates(self, first: date) -> list[date]:
+        """The local dates of the occurrences, `first` being the first one's (pure; at most Zoom's 50)."""
+        out: list[date] = []
+        limit = self.count or SERIES_MAX_OCCURRENCES + 1
+        last = self.until or date.max
+        if self.repeat is SeriesRepeat.DAILY:
+            day = first
+            while len(out) < limit and day <= last:
+                out.append(day)
+                day += timedelta(days=self.every)
+            return out
+        days = sorted(self.weekdays or [first.weekday()])
+        monday = first - timedelta(days=first.weekday())
+        while len(out) < limit:
+            week = [monday + timedelta(days=d) for d in days]
+            for day in week:
+                if first <= day <= last and len(out) < limit:
+                    out.append(day)
+            if monday + timedelta(days=6) >= last:
+                break
+            monday += timedelta(weeks=self.every)
+        return out
+
+    def change(self, occurrence: int) -> OccurrenceChange | None:
+        return next((c for c in self.changes if c.occurrence == occurrence), None)
+
+
+def occurrence_ref(series_ref: str, occurrence: int) -> str:
+    """The reference of one occurrence of a series: 'PSR-70:3' is the third."""
+    return f"{series_ref}:{occurrence}"
+
+
+def series_parent(ref: str) -> str | None:
+    """The series a reference names an occurrence of, by its form ('PSR-70:3' -> 'PSR-70'), else None."""
+    head, sep, tail = ref.rpartition(":")
+    return head if sep and head and tail.isdigit() else None
+
 
 class Request(Model):
     """One facilitation request (surat permohonan)."""
@@ -327,6 +428,13 @@ class Request(Model):
     duty: bool = Field(
         default=False, description="Weekend or holiday duty asked for: served outside working time by duty operators."
     )
+    series: SeriesPattern | None = Field(
+        default=None, description="A multi-day or recurring event served by one host with one link (docs/series.md)."
+    )
+    occurrence_of: Ident | None = Field(
+        default=None, description="Set on an occurrence read from a series: the series' own ref."
+    )
+    occurrence: int | None = Field(default=None, ge=1, le=SERIES_MAX_OCCURRENCES, description="Its number, from 1.")
 
     @model_validator(mode="before")
     @classmethod
@@ -357,6 +465,7 @@ class Request(Model):
             raise ValueError("rehearsal: it is run by the event's operator, so the service must include one")
         if len({k.kit for k in self.kits}) != len(self.kits):
             raise ValueError("kits: a kit type is listed twice")
+        _series_problems(self)
         return self
 
     @property
@@ -377,11 +486,86 @@ class Request(Model):
         return self.operators_needed if self.service in (ServiceType.LINK_OPERATOR, ServiceType.OPERATOR) else 0
 
     @property
+    def last_end(self) -> datetime:
+        """When the request is over: its end; a series' last occurrence's."""
+        if self.series is None or self.occurrence is not None:
+            return self.end
+        return max(o.end for o in occurrences(self))
+
+    @property
     def letter_order(self) -> tuple[date, datetime, str]:
         """First come, first served among equals: the letter's date, then when the request was entered (else its
         start), then its reference."""
         came = self.submitted_at or self.start
         return (self.letter_date or came.date(), came, self.ref)
+
+
+def _series_problems(r: Request) -> None:
+    """A series' own rules, each naming its field: fixed times (Zoom's recurring meeting with fixed time), an
+    occurrence ref that still fits, the first occurrence on its own date, at most Zoom's 50 occurrences."""
+    if (r.occurrence_of is None) != (r.occurrence is None):
+        raise ValueError("occurrence_of and occurrence go together (set on an occurrence read from a series)")
+    if r.occurrence_of is not None and r.series is None:
+        raise ValueError("occurrence_of: an occurrence keeps its series' pattern in series")
+    pattern = r.series
+    if pattern is None:
+        return
+    if r.flexible:
+        raise ValueError("series: a series has fixed times; window_start/window_end are not for series")
+    if r.rehearsal is not None:
+        raise ValueError("series: a rehearsal is not planned per occurrence; ask for it as a request of its own")
+    if r.occurrence is None and len(r.ref) > 60:
+        raise ValueError("ref: a series' ref has at most 60 characters (its occurrences add ':N')")
+    first = r.start.astimezone(ZoneInfo(r.timezone)).date()
+    if pattern.weekdays is not None and first.weekday() not in pattern.weekdays:
+        raise ValueError("series.weekdays: the first occurrence (start) falls on a weekday not listed")
+    if pattern.until is not None and pattern.until < first:
+        raise ValueError("series.until: before the first occurrence")
+    dates = pattern.local_dates(first)
+    if len(dates) > SERIES_MAX_OCCURRENCES:
+        raise ValueError(f"series.until: more than {SERIES_MAX_OCCURRENCES} occurrences (Zoom's limit)")
+    for change in pattern.changes:
+        if change.occurrence > len(dates):
+            raise ValueError(f"series.changes: occurrence {change.occurrence} is past the last ({len(dates)})")
+
+
+def expand_series(requests: list[Request]) -> list[Request]:
+    """Each series request read as its occurrences, in order; other requests (and occurrences already read) as
+    they are. Pure: the occurrences keep the first one's local wall-clock times, each change applied."""
+    out: list[Request] = []
+    for r in requests:
+        if r.series is None or r.occurrence is not None:
+            out.append(r)
+            continue
+        out.extend(occurrences(r))
+    return out
+
+
+def occurrences(r: Request) -> list[Request]:
+    """The occurrences of one series request (`r.series` set, not itself an occurrence)."""
+    pattern = r.series
+    assert pattern is not None and r.occurrence is None
+    zone = ZoneInfo(r.timezone)
+    start, end = r.start.astimezone(zone), r.end.astimezone(zone)
+    out: list[Request] = []
+    for k, day in enumerate(pattern.local_dates(start.date()), start=1):
+        shift = day - start.date()
+        s = datetime.combine(start.date() + shift, start.timetz()).astimezone(UTC)
+        e = datetime.combine(end.date() + shift, end.timetz()).astimezone(UTC)
+        update: dict[str, Any] = {"ref": occurrence_ref(r.ref, k), "start": s, "end": e, "occurrence_of": r.ref,
+                                  "occurrence": k}  # fmt: skip
+        change = pattern.change(k)
+        if change is not None:
+            if change.start is not None and change.end is not None:
+                update |= {"start": change.start.astimezone(UTC), "end": change.end.astimezone(UTC)}
+            if change.operators_needed is not None:
+                update["operators_needed"] = change.operators_needed
+            if change.kits is not None:
+                update["kits"] = change.kits
+            if change.cancelled:
+                update["status"] = RequestStatus.CANCELLED
+        out.append(r.model_copy(update=update))
+    return out
 
 
 DEFAULT_PRIORITY_WEIGHTS: dict[str, int] = {"head_of_region": 1000, "high": 100, "normal": 10, "low": 1}
@@ -623,6 +807,7 @@ class Unserved(Model):
         "no_rehearsal",
         "no_survey",
         "travel",
+        "series_incomplete",
     ]
     reason: str = Field(description="In English.")
     reason_id: str = Field(description="The same in Bahasa Indonesia.")
@@ -749,6 +934,26 @@ class Problem(Model):
         default=None
     )
 
+    _series: tuple[Request, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="after")
+    def _series_as_occurrences(self) -> Problem:
+        """A series is planned, published and shown as its occurrences (allocator.planner.series); the series
+        requests themselves are kept for storing (`stored_requests`). Set in place, once, while the problem is
+        being made (it is frozen afterwards)."""
+        written = [r for r in self.requests if r.series is not None and r.occurrence is None]
+        if written:
+            self.__dict__["requests"] = expand_series(self.requests)
+            self._series = (*self._series, *written)
+        return self
+
+    def stored_requests(self) -> list[Request]:
+        """The requests as they are stored: a series as itself (when this problem was read from it), not as its
+        occurrences."""
+        series = {r.ref: r for r in self._series}
+        out = [r for r in self.requests if r.occurrence_of not in series]
+        return out + list(series.values())
+
     @model_validator(mode="before")
     @classmethod
     def _local_now(cls, data: Any) -> Any:
@@ -809,7 +1014,7 @@ def _reference_errors(p: Problem) -> list[str]:
     for label, ids in (
         ("hosts", [h.id for h in p.hosts]),
         ("operators", [o.id for o in p.operators]),
-        ("requests", [r.ref for r in p.requests]),
+        ("requests", [r.ref for r in expand_series(p.requests)]),
         ("venues", [v.id for v in p.venues]),
         ("kit_types", [k.id for k in p.kit_types]),
     ):
@@ -817,7 +1022,7 @@ def _reference_errors(p: Problem) -> list[str]:
             out.append(f"{label}: duplicate id {dup!r}")
     host_ids = {h.id for h in p.hosts}
     op_ids = {o.id for o in p.operators}
-    refs = {r.ref for r in p.requests}
+    refs = {r.ref for r in expand_series(p.requests)}
     kit_ids = {k.id for k in p.kit_types}
     venue_ids = {v.id for v in p.venues}
     tiers = p.policy.priority_weights

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Literal
 
+from allocator.planner import series
 from allocator.planner.candidates import Candidates, Role
 from allocator.planner.domain import Assignment, HostKind
 from allocator.planner.model import AllocationModel, Var, chosen_pools, iso_week, rehearsal_fits
@@ -71,12 +72,21 @@ def greedy_hint(
     `tasks`: their published rehearsals and surveys, placed before them, so that a published event that
     needs one (a mandatory rehearsal, a new venue) stays in the hint and the hint stays feasible.
     `order`: "letter" takes the requests as their letters came (the office's own way, a floor for the plan)."""
-    greedy = _Greedy(m, published or {})
-    order_ = greedy.order() if order == "priority" else greedy.letter_order()
-    greedy.hold_tasks(tasks or {})
-    for pos in order_:
-        greedy.try_event(pos)
-    return list(greedy.values.items())
+    left_out: set[str] = set()
+    together = series.all_or_nothing(m.problem) if m.series_events else set()
+    while True:
+        greedy = _Greedy(m, published or {})
+        greedy.done |= {m.cands[p].ref for ref in left_out for p in m.series_events[ref]}
+        order_ = greedy.order() if order == "priority" else greedy.letter_order()
+        greedy.hold_tasks(tasks or {})
+        for pos in order_:
+            greedy.try_event(pos)
+        # An all-or-nothing series served in part is left out, and the pass made again without it.
+        served = (pos for pos, var in m.served.items() if greedy.values[var])
+        broken = series.broken_series(m.cands, served, together)
+        if not broken:
+            return list(greedy.values.items())
+        left_out |= broken
 
 
 class _Greedy:
@@ -98,6 +108,7 @@ class _Greedy:
         self.values: dict[Var, int] = dict.fromkeys([*m.served.values(), *m.host.values(), *m.operator.values()], 0)
         self.held_tasks: set[tuple[Role, str]] = set()
         self.survey_at: dict[str, int] = {}  # new venue -> the survey position placed for it
+        self.series_pool: dict[str, int] = {}  # series -> the host pool its first placed occurrence took
         self.venue_first: dict[str, int] = {}  # new venue -> the earliest start of an event placed there
         self.overtime_used: dict[tuple[int, tuple[int, int]], int] = defaultdict(int)  # (pool, ISO week) -> min
         cap = problem.policy.overtime.max_per_week_min if problem.policy.overtime is not None else None
@@ -134,6 +145,11 @@ class _Greedy:
         options = sorted(m.host_options[pos].items(), key=lambda it: (it[1].oversize, it[0]))
         before = self.published.get(pos, (None, {}))[0]
         options.sort(key=lambda it: it[0] != before)  # the published pool first, then the smallest that fits
+        ref = series.series_of(c)
+        if ref is not None and ref in self.series_pool:
+            options = [it for it in options if it[0] == self.series_pool[ref]]  # one host for the whole series
+        elif ref is not None:
+            options.sort(key=lambda it: -self.free_for_series(ref, it[0]))  # the host free for most occurrences
         for g, opt in options:
             pool = m.host_pools[g]
             if c.request.kind is HostKind.WEBINAR and pool.slots_per_member > 1:
@@ -141,6 +157,16 @@ class _Greedy:
             if _peak(self.host_busy[g], opt.start, opt.end) < pool.capacity:
                 return g
         return None
+
+    def free_for_series(self, ref: str, g: int) -> int:
+        """How many occurrences of the series the host pool could still take."""
+        m = self.m
+        pool = m.host_pools[g]
+        fits = 0
+        for pos in m.series_events.get(ref, []):
+            opt = m.host_options[pos].get(g)
+            fits += opt is not None and _peak(self.host_busy[g], opt.start, opt.end) < pool.capacity
+        return fits
 
     def crew_for(self, pos: int) -> dict[int, int] | None:
         """The operators the event takes by pool, the published ones first; None when too few are free."""
@@ -193,6 +219,9 @@ class _Greedy:
         c = m.cands[pos]
         self.values[m.served[pos]] = 1
         if host_pool is not None:
+            ref = series.series_of(c)
+            if ref is not None:
+                self.series_pool.setdefault(ref, host_pool)
             hosted = m.host_options[pos][host_pool]
             self.host_busy[host_pool].append((hosted.start, hosted.end))
             self.values[m.host[pos, host_pool]] = 1

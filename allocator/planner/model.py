@@ -21,6 +21,7 @@ from typing import Protocol
 
 from ortools.sat.python import cp_model
 
+from allocator.planner import series
 from allocator.planner.candidates import Candidates, HostOption, OperatorOption, Role
 from allocator.planner.domain import Assignment, HostKind, Problem, TaskSlot
 from allocator.planner.errors import InvalidPlan
@@ -77,6 +78,8 @@ class AllocationModel:
     surveyed: dict[str, Var] = field(default_factory=dict)  # new venue -> 1 if one of its surveys is planned
     day_cliques: dict[tuple[int, int], list[list[int]]] = field(default_factory=dict)  # behind called_in
     kept_as: dict[int, tuple[int | None, dict[int, int]]] = field(default_factory=dict)  # pos -> previous pools
+    series_events: dict[str, list[int]] = field(default_factory=dict)  # series ref -> its occurrences' positions
+    series_host: dict[tuple[str, int], Var] = field(default_factory=dict)  # (series, host pool): the one it takes
 
     def served_any(self, ref: str) -> cp_model.LinearExprT:
         """1 if the request is served at any of its allowed starts."""
@@ -84,7 +87,7 @@ class AllocationModel:
 
     def variables(self) -> list[Var]:
         return [*self.served.values(), *self.host.values(), *self.operator.values(), *self.kept.values(),
-                *self.called_in.values(), *self.surveyed.values()]  # fmt: skip
+                *self.called_in.values(), *self.surveyed.values(), *self.series_host.values()]  # fmt: skip
 
 
 def _pools(
@@ -359,6 +362,14 @@ def iso_week(day: int) -> tuple[int, int]:
     return year, week
 
 
+def add_series_rules(m: AllocationModel) -> None:
+    """A series keeps one host for every occurrence, and an all-or-nothing one is served whole (see `series`)."""
+    m.series_events = series.event_groups(m.cands)
+    if m.series_events:
+        m.series_host = series.add_same_host(m.model, m.series_events, m.host, m.host_options)
+        series.add_served_together(m.model, m.series_events, m.served, series.all_or_nothing(m.problem))
+
+
 def chosen_pools(m: AllocationModel, a: Assignment | TaskSlot) -> tuple[int | None, dict[int, int]]:
     """The host pool and operators by pool of an assignment or a task slot (pool -1: not in this part)."""
     host_index = {h.id: i for i, h in enumerate(m.problem.hosts)}
@@ -508,7 +519,7 @@ def build_model(
 ) -> AllocationModel:
     m = AllocationModel(problem, cands, workflow=workflow or Workflow())
     named = [*fixed.values(), *previous.values()]
-    host_ids = {a.host for a in named}
+    host_ids = {a.host for a in named} | {problem.hosts[i].id for i in series.hosts_to_name(cands)}
     op_ids = {o for a in named for o in a.operators}
     # Rehearsals need the event's own operator and travel depends on the order of tasks: pooled slots cannot
     # promise either, so the operators involved are modelled one by one.
@@ -534,6 +545,7 @@ def build_model(
     add_webinar_alone_on_host(m)
     add_operator_no_overlap(m)
     add_fixed_assignments(m, fixed)
+    add_series_rules(m)
     link_previous_assignments(m, previous)
     if stability:
         add_published_stay_unless_outranked(m, previous, notified or set())
@@ -562,6 +574,7 @@ def complete_hint(m: AllocationModel, values: Mapping[Var, int]) -> dict[Var, in
         out[m.called_in[g, day]] = busiest
     for venue, done in m.surveyed.items():
         out[done] = sum(values.get(m.served[s], 0) for s in m.surveys_of.get(venue, []))
+    out |= series.chosen_hint(m.series_host, m.series_events, m.host, values)
     return out
 
 

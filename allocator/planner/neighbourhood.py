@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from allocator.planner import series
 from allocator.planner.candidates import Candidates, Role
 from allocator.planner.domain import Assignment, Problem, TaskSlot
 from allocator.planner.workflow import published_task_slots
@@ -70,7 +71,7 @@ def near_newcomers(
     for _op, a, b in travel:
         if a in at or b in at:
             near.update((key_of(cands[a]), key_of(cands[b])))
-    return near
+    return series.widen_to_series(cands, near)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
+from allocator.planner import series
 from allocator.planner.candidates import Candidates, Role
 from allocator.planner.domain import Assignment
 from allocator.planner.greedy import Pools, greedy_hint, letter_key, published_tasks
@@ -295,6 +296,7 @@ def ties(cands: list[Candidates], holds: list[KitHold], conflicts: list[tuple[in
             # Only the events of the anchor days: later ones need just that a survey took place (see `solve`).
             links.extend((pos, e) for e in venue_events.get(c.ref, []) if cands[e].start < c.reach)
     links += _kit_ties(cands, holds, first_of)
+    links += series.ties(cands)
     links.extend(dict.fromkeys((a, b) for _op, a, b in conflicts))  # once per pair, not per operator
     links += weekly_overtime_ties(cands)
     return links

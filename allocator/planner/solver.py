@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
+from allocator.planner import series
 from allocator.planner.alternatives import AlternativeFinder
 from allocator.planner.candidates import CandidateBuilder, CandidateCache, Candidates, Role
 from allocator.planner.claims import (
@@ -391,7 +392,10 @@ def _explain(
             else:
                 searched.append(u.model_copy(update={"alternatives": finder.find(problem.request(u.request))}))
         fresh = searched
-    return fresh + [carried[c.ref] for c in unplanned if c.ref in unchanged], skipped
+    explained = series.explain_partners(
+        problem, fresh + [carried[c.ref] for c in unplanned if c.ref in unchanged], chosen
+    )
+    return explained, skipped
 
 
 def solve(

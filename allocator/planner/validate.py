@@ -251,7 +251,32 @@ def validate_plan(problem: Problem, plan: Plan) -> list[str]:
     v.extend(weekly_overtime_problems(problem, [(req, *_effective(req, a), a.operators) for req, a in valid]))
     v.extend(_pins_and_freeze(problem, plan))
     v.extend(_coverage(problem, plan))
+    v.extend(_series(problem, plan))
     return v
+
+
+def _series(problem: Problem, plan: Plan) -> list[str]:
+    """A series: its served occurrences share one host (one Zoom meeting, one link); an all-or-nothing series that
+    has not begun (nothing pinned, started, or published inside the freeze horizon) is served whole or not at all."""
+    out: list[str] = []
+    got = {a.request: a for a in plan.assignments}
+    members: dict[str, list[Request]] = {}
+    for r in problem.requests:
+        if r.occurrence_of is not None and r.status.value in ("new", "approved"):
+            members.setdefault(r.occurrence_of, []).append(r)
+    pinned = {p.request for p in problem.pins}
+    published = {a.request for a in problem.previous}
+    limit = problem.now + timedelta(minutes=problem.policy.freeze_horizon_min)
+    for ref, occ in sorted(members.items()):
+        hosts = sorted({got[r.ref].host or "" for r in occ if r.ref in got} - {""})
+        if len(hosts) > 1:
+            out.append(f"series {ref}: occurrences on different hosts ({', '.join(hosts)}), so several links")
+        begun = any(r.ref in pinned or r.start <= problem.now or (r.ref in published and r.start < limit) for r in occ)
+        whole = all(r.series is not None and r.series.policy.value == "all_or_nothing" for r in occ)
+        served = [r.ref for r in occ if r.ref in got]
+        if whole and not begun and 0 < len(served) < len(occ):
+            out.append(f"series {ref}: all or nothing, but only {len(served)} of {len(occ)} occurrences are served")
+    return out
 
 
 def validate_claims(problem: Problem, plan: Plan) -> list[str]:

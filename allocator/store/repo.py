@@ -37,6 +37,9 @@ from allocator.planner.domain import (
     TravelTime,
     Venue,
     ZoomHost,
+    expand_series,
+    occurrences,
+    series_parent,
 )
 from allocator.publish import (
     ROLES,
@@ -480,6 +483,8 @@ class Store:
         # The columns bound where a request can be: a flexible one anywhere in its window.
         row.unit, row.status = req.unit, req.status.value
         row.start, row.end = req.window_start or req.start, req.window_end or req.end
+        if req.series is not None and req.occurrence is None:  # a series lasts until its last occurrence
+            row.end = max(o.end for o in occurrences(req))
         row.data, row.updated_at = data, now
         s.add(row)
         s.flush()  # the history row refers to it
@@ -688,7 +693,7 @@ class Store:
         }
         now = self.now()
         with self.transaction() as s:
-            for r in problem.requests:
+            for r in problem.stored_requests():
                 if self._save_request(s, r, actor=actor, now=now) is not None:
                     counts["requests"] += 1
         for p in problem.pins:
@@ -707,7 +712,7 @@ class Store:
         requests = self.list_requests(ends_after=now, starts_before=until)
         hosts = self.hosts()
         operators = self.operators()
-        refs = {r.ref for r in requests if r.status.active}
+        refs = {r.ref for r in expand_series(requests) if r.status.active}  # a series' plan names its occurrences
         host_ids = {h.id for h in hosts}
         op_ids = {o.id for o in operators}
 
@@ -805,8 +810,13 @@ class Store:
             if scope is None:
                 scope = list(s.scalars(sa.select(RequestRow.ref).where(RequestRow.end > now)))
             scope_set = set(scope)
-            req_rows = s.scalars(sa.select(RequestRow).where(RequestRow.ref.in_(scope_set))).all() if scope_set else []
+            # A series' occurrences are planned one by one but published as the series' one meeting.
+            parents = {parent for ref in scope_set if (parent := series_parent(ref)) is not None} - scope_set
+            wanted = scope_set | parents
+            req_rows = s.scalars(sa.select(RequestRow).where(RequestRow.ref.in_(wanted))).all() if wanted else []
             requests = {r.ref: Request.model_validate(r.data) for r in req_rows}
+            requests = {ref: r for ref, r in requests.items() if ref not in parents or r.series is not None}
+            scope_set |= parents & set(requests)
             hosts = {r.id: ZoomHost.model_validate(r.data) for r in s.scalars(sa.select(HostRow))}
             live = self._live_meetings(s, scope_set)
             by_key: dict[tuple[str, str], MeetingRow] = {}

@@ -244,7 +244,8 @@ def _drift(want: MeetingSpec, m: MeetingSummary) -> list[str]:
     diffs = []
     if m.topic and m.topic != want.topic:
         diffs.append(f"topic {m.topic!r} in Zoom, the store wants {want.topic!r}")
-    if m.start_time is not None and m.start_time.astimezone(UTC) != want.start:
+    # A series' listed start is its next occurrence's: its occurrences are compared by the worker, one by one.
+    if m.start_time is not None and want.series is None and m.start_time.astimezone(UTC) != want.start:
         diffs.append(
             f"start {m.start_time.astimezone(UTC).isoformat()} in Zoom, the store wants {want.start.isoformat()}"
         )

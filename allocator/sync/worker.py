@@ -46,10 +46,12 @@ from allocator import faults
 from allocator.publish import MeetingSpec
 from allocator.store.models import MeetingRow, OutboxRow, ZoomBudgetRow
 from allocator.store.repo import FINISHED_OUTBOX_STATES, Store, audit, meeting_audit_view
+from allocator.sync.occurrences import sync_occurrences
 from zoom_client import (
     Meeting,
     MeetingCreate,
     MeetingUpdate,
+    Recurrence,
     ZoomClient,
     ZoomDailyBudgetExhausted,
     ZoomError,
@@ -124,6 +126,8 @@ def zoom_view(meeting: Meeting, spec: MeetingSpec) -> MeetingSpec:
     """`spec` with the details Zoom actually has for `meeting` (a full meeting: create answer or GET), which is what
     `synced` must hold. A field Zoom did not send keeps `spec`'s value."""
     start = meeting.start_time.astimezone(UTC) if meeting.start_time is not None else spec.start
+    if spec.series is not None:
+        start = spec.start  # Zoom shows a series' next occurrence as its start; its occurrences are synced apart
     return spec.model_copy(
         update={
             "topic": meeting.topic or spec.topic,
@@ -377,8 +381,11 @@ class SyncWorker:
         meeting, found = self._create_or_find(client, job, job.spec, look_first=look_first)
         self._maybe_crash("after_zoom_create")
         faults.hit("sync.after_zoom_call")
+        # A series' cancelled, unserved or moved occurrences, before the create is recorded: a replay finds the
+        # meeting by its key and does what is left.
+        done = sync_occurrences(client, meeting.id, job.spec, host=job.zoom_user, key=job.key)
         synced = zoom_view(meeting, job.spec) if found else job.spec
-        result = {"zoom_meeting_id": meeting.id, "looked_first": look_first, "found": found}
+        result = {"zoom_meeting_id": meeting.id, "looked_first": look_first, "found": found, **done}
         if self._record(job, report, created=meeting, synced=synced, result=result) and look_first:
             self._sweep(client, job, keep=meeting.id, report=report)
         report.count("found" if found else "created")
@@ -426,20 +433,22 @@ class SyncWorker:
             return
         try:
             client.update_meeting(zoom_id, update, host=job.zoom_user, key=job.key)
+            done = sync_occurrences(client, zoom_id, spec, host=job.zoom_user, key=job.key)
         except ZoomNotFound:
             # Deleted in Zoom by hand: recreate it (with its key, looking for it first).
             meeting, found = self._create_or_find(client, job, spec, look_first=True)
             self._maybe_crash("after_zoom_create")
             faults.hit("sync.after_zoom_call")
+            done = sync_occurrences(client, meeting.id, spec, host=job.zoom_user, key=job.key)
             synced_now = zoom_view(meeting, spec) if found else spec
-            result = {"zoom_meeting_id": meeting.id, "recreated": True, "found": found}
+            result = {"zoom_meeting_id": meeting.id, "recreated": True, "found": found, **done}
             if self._record(job, report, created=meeting, synced=synced_now, result=result):
                 self._sweep(client, job, keep=meeting.id, report=report)
             report.count("recreated")
             return
         self._maybe_crash("after_zoom_update")
         faults.hit("sync.after_zoom_call")
-        self._record(job, report, synced=spec, result={"zoom_meeting_id": zoom_id, "updated": True})
+        self._record(job, report, synced=spec, result={"zoom_meeting_id": zoom_id, "updated": True, **done})
         report.count("updated")
 
     def _delete(self, client: ZoomClient, job: Job, report: SyncReport) -> None:
@@ -726,12 +735,17 @@ class SyncWorker:
 
 
 def _create_body(spec: MeetingSpec) -> MeetingCreate:
+    """A single meeting, or a series' recurring meeting with fixed time (its occurrences follow, one by one)."""
+    shape = spec.series
     return MeetingCreate(
         topic=spec.topic,
         start_time=spec.start,
         duration=spec.duration_min,
         timezone=spec.timezone,
         agenda=spec.agenda,
+        recurrence=None
+        if shape is None
+        else Recurrence(repeat=shape.repeat, every=shape.every, weekdays=shape.weekdays, end_times=shape.count),
     )
 
 

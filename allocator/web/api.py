@@ -114,7 +114,9 @@ def submit_request(body: RequestIn, store: StoreDep, settings: SettingsDep, who:
     if store.get_request(req.ref) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, [f"ref: request {req.ref!r} already exists"])
     store.save_request(req, actor=who.actor if who else f"web:{req.pic.name}")
-    return SubmitOut(ref=req.ref, status=req.status.value, pic_url=pic_url(settings, req.ref, req.end, store.now()))
+    return SubmitOut(
+        ref=req.ref, status=req.status.value, pic_url=pic_url(settings, req.ref, req.last_end, store.now())
+    )
 
 
 @router.get("/requests", response_model=list[RequestOut], tags=["requests"], responses=_errors(401))
@@ -160,7 +162,7 @@ def request_pic_link(ref: str, store: StoreDep, settings: SettingsDep, who: Admi
     r = store.get_request(ref)
     if r is None:
         raise _not_found(ref)
-    return PicLinkOut(ref=ref, url=pic_url(settings, ref, r.end, store.now()))
+    return PicLinkOut(ref=ref, url=pic_url(settings, ref, r.last_end, store.now()))
 
 
 @router.get("/pic/{token}", response_model=PicStatusOut, tags=["pic"], responses=_errors(401, 404))

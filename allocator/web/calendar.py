@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from allocator.notify.events import upcoming_requests
 from allocator.notify.planned import planned_times
-from allocator.planner.domain import Assignment, Request, local
+from allocator.planner.domain import Assignment, Request, expand_series, local
 from allocator.store.repo import Store
 from allocator.web.views import PlanIndex
 
@@ -146,7 +146,8 @@ def calendar(store: Store, days: list[date], idx: PlanIndex, lang: str, only: Ca
     start = datetime.combine(days[0], datetime.min.time(), tz)
     end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tz)
     tiers = sorted(policy.priority_weights, key=lambda t: -policy.priority_weights[t])
-    reqs = {r.ref: r for r in upcoming_requests(store, idx.plan.plan if idx.plan else None, start)}
+    upcoming = upcoming_requests(store, idx.plan.plan if idx.plan else None, start)
+    reqs = {r.ref: r for r in expand_series(upcoming)}  # a series is drawn as its occurrences
     shown = [(reqs[ref], sp) for ref, a in idx.assigned.items()
              if ref in reqs and only.keeps(reqs[ref], a) for sp in spans(reqs[ref], a)]  # fmt: skip
     shown = [(r, sp) for r, sp in shown if sp[1] < end and sp[2] > start]

@@ -14,7 +14,7 @@ from allocator.planner.explain import when
 from allocator.web.calendar import CalendarFilter, calendar, period
 from allocator.web.i18n import DAYS, TEXT, TIER_COLOURS, lang_of
 from allocator.web.pages import FIRST_DAY, LAST_DAY, message_page, need_user, plan_summary, render, store_of
-from allocator.web.views import PlanIndex, first_day_with_requests, request_out, workflow
+from allocator.web.views import PlanIndex, first_day_with_requests, request_or_occurrence, request_out, workflow
 from allocator.web.working_time import working_time_lines
 
 router = APIRouter(include_in_schema=False)
@@ -62,7 +62,7 @@ def timeline_page(
     unserved = []
     if idx.plan is not None:
         for u in idx.plan.plan.unserved:
-            r = store.get_request(u.request)
+            r = request_or_occurrence(store, u.request)
             if r is None or not r.status.active or r.end <= store.now():
                 continue
             if r.start >= cal.end or r.end <= cal.start or not only.keeps(r, None):

@@ -134,7 +134,8 @@ def _blank_form(store: Store) -> dict[str, Any]:
     return {"unit": "", "title": "", "date": "", "start_time": "09:00", "end_time": "11:00",
             "timezone": store.policy().timezone, "participants": "50", "service": "link_operator",
             "operators_needed": "1", "venue": "", "pic_name": "", "pic_email": "",
-            "pic_phone": "", "ref": ""}  # fmt: skip
+            "pic_phone": "", "ref": "", "repeat": "none", "count": "", "until": "",
+            "series_policy": "all_or_nothing"}  # fmt: skip
 
 
 @router.get("/form", response_class=HTMLResponse)
@@ -161,6 +162,10 @@ async def form_submit(request: Request, lang: str = "id") -> HTMLResponse:
         "timezone": v["timezone"], "participants": v["participants"], "service": v["service"],
         "operators_needed": v["operators_needed"] or 1, "venue": v["venue"].strip() or None,
     }  # fmt: skip
+    if v["repeat"] in ("daily", "weekly"):  # a series: one Zoom meeting with one link for every occurrence
+        data["series"] = {"repeat": v["repeat"], "count": v["count"].strip() or None,
+                          "until": v["until"].strip() or None,
+                          "policy": v["series_policy"] or "all_or_nothing"}  # fmt: skip
     who = page_principal(request)
     req = None
     if not errors:
@@ -177,7 +182,7 @@ async def form_submit(request: Request, lang: str = "id") -> HTMLResponse:
         listed, by_field = localize(errors, lang)
         return render(request, "form.html", lang, 422, v=v, errors=listed, field_errors=by_field, zones=ZONES)
     await run_in_threadpool(store.save_request, req, actor=who.actor if who else f"web:{req.pic.name}")
-    url = pic_url(settings, req.ref, req.end, store.now())
+    url = pic_url(settings, req.ref, req.last_end, store.now())
     path = urlsplit(url).path + f"?lang={lang}"
     return render(request, "submitted.html", lang, 201, ref=req.ref, pic_url=url, pic_path=path)
 

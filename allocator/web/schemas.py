@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.planner.domain import HostKind, ServiceType
+from allocator.planner.domain import HostKind, SeriesPattern, ServiceType
 
 
 class _In(BaseModel):
@@ -37,6 +37,9 @@ class RequestIn(_In):
     operators_needed: int = Field(default=1, ge=1, le=5)
     venue: str | None = Field(default=None, max_length=200)
     priority: str | None = Field(default=None, max_length=64, description="Admins only; others get 'normal'.")
+    series: SeriesPattern | None = Field(
+        default=None, description="Repeats: daily or weekly, count or until; one Zoom link for every occurrence."
+    )
 
 
 class CancelIn(_In):
@@ -176,6 +179,9 @@ class PicStatusOut(BaseModel):
     rehearsal_missed: str | None = Field(default=None, description="Why the rehearsal found no slot, in `lang`.")
     survey: PicTaskOut | None = Field(default=None, description="A survey visit of the venue before the event.")
     kits: list[KitLoanOut] = Field(default_factory=list)
+    occurrences: list[str] = Field(
+        default_factory=list, description="A series: each occurrence's time, or why it is not held, in `lang`."
+    )
 
 
 class AssignmentOut(BaseModel):

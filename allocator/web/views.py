@@ -14,7 +14,17 @@ from allocator.notify.events import upcoming_requests
 from allocator.notify.pic_words import pic_alternative, pic_reason
 from allocator.notify.planned import kit_loans, planned_times
 from allocator.notify.timefmt import moved_text, when_text
-from allocator.planner.domain import Assignment, MissedRehearsal, Request, SitePolicy, TaskSlot, Unserved, local
+from allocator.planner.domain import (
+    Assignment,
+    MissedRehearsal,
+    Request,
+    SitePolicy,
+    TaskSlot,
+    Unserved,
+    local,
+    occurrences,
+    series_parent,
+)
 from allocator.planner.explain import when
 from allocator.planner.problem_io import validation_messages
 from allocator.store.repo import MeetingView, PublishedPlan, Store
@@ -164,6 +174,8 @@ def _pic_task(t: TaskSlot, zone: str, idx: PlanIndex, lang: str, meeting: Meetin
 def pic_status(store: Store, r: Request, idx: PlanIndex, lang: str = "id") -> PicStatusOut:
     """The PIC's view: join link and passcode of a served request at its planned time, its rehearsal (with the
     rehearsal's own join link), the survey visit and the kits to pick up; no host, no operator contact."""
+    if r.series is not None and r.occurrence is None:
+        return _series_status(store, r, idx, lang)
     u = idx.unserved.get(r.ref)
     served = idx.state(r.ref) == "served" and r.status.active
     a = idx.assigned.get(r.ref) if served else None
@@ -188,6 +200,43 @@ def pic_status(store: Store, r: Request, idx: PlanIndex, lang: str = "id") -> Pi
         rehearsal=rehearsal, survey=survey, kits=kits_out(r, a, idx, lang),
         rehearsal_missed=(missed.reason if lang == "en" else missed.reason_id) if missed else None,
     )  # fmt: skip
+
+
+def _series_status(store: Store, r: Request, idx: PlanIndex, lang: str) -> PicStatusOut:
+    """A series' PIC page: the one join link, each occurrence's time or why it is not held."""
+    occ = occurrences(r)
+    held = [o for o in occ if o.ref in idx.assigned and o.status.active and r.status.active]
+    m = store.meeting_for(r.ref) if held else None
+    lines = []
+    for o in occ:
+        text = f"{o.occurrence}. {when(o.start, o.end, r.timezone, lang)}"
+        if o in held:
+            lines.append(text)
+            continue
+        u = idx.unserved.get(o.ref)
+        why = pic_reason(u, o, lang) if u is not None else TEXT_NOT_HELD[lang]
+        lines.append(f"{text}: {why}")
+    first = held[0] if held else occ[0]
+    state = "served" if held else ("unserved" if any(o.ref in idx.unserved for o in occ) else "not_planned")
+    return PicStatusOut(
+        ref=r.ref, title=r.title, unit=r.unit, when=when(first.start, first.end, r.timezone, lang),
+        status=r.status.value, plan_state=state if r.status.active else "not_planned",
+        with_operator=r.operator_count > 0, join_url=m.join_url if m else None, passcode=m.passcode if m else None,
+        occurrences=lines,
+    )  # fmt: skip
+
+
+TEXT_NOT_HELD = {"id": "tidak dilaksanakan", "en": "not held"}
+
+
+def request_or_occurrence(store: Store, ref: str) -> Request | None:
+    """The stored request, or the occurrence of a stored series a plan names ('PSR-70:2')."""
+    found = store.get_request(ref)
+    parent = series_parent(ref) if found is None else None
+    series = store.get_request(parent) if parent is not None else None
+    if series is None or series.series is None:
+        return found
+    return next((o for o in occurrences(series) if o.ref == ref), None)
 
 
 def assigned_to(a: Assignment | None, operator: str | None) -> str | None:

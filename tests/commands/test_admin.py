@@ -129,6 +129,13 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
     out = console.export_text()
     assert code == 0, out
     assert "+ PSR-GUB-01" in out and "- PSR-00006" in out and "reconcile --dry-run" in out and "0 findings" in out
+    # The three-day training: one recurring Zoom meeting, one link, one repeating calendar event for its PIC.
+    assert "PSR-LATIH-01: 1 rapat Zoom berulang / one recurring Zoom meeting (type 8)" in out
+    assert out.count("WITA, 180 min, available") == 3
+    (latih,) = (tmp_path / "demo" / "mail").glob("PSR-LATIH-01_pic.scheduled_*.eml")
+    series_part = next(p for p in email.message_from_bytes(latih.read_bytes()).walk()
+                       if p.get_content_type() == "text/calendar")  # fmt: skip
+    assert b"RRULE:FREQ=DAILY;COUNT=3" in series_part.get_payload(decode=True)
     mails = list((tmp_path / "demo" / "mail").glob("*.eml"))
     gub = [m for m in mails if m.name.startswith("PSR-GUB-01_pic")]
     assert gub, [m.name for m in mails][:5]
@@ -245,3 +252,25 @@ def test_replan_speaks_the_sites_language(db: str) -> None:
     dry = runner.invoke(app, ["replan", "--dry-run", "--db", db])
     assert "pratinjau (tidak diterbitkan)" in dry.output and "! NEW-BIG" in dry.output
     assert "tidak ada host" in dry.output and "no host" not in dry.output
+
+
+def test_requests_add_a_series_and_its_bad_fields_named(db: str) -> None:
+    common = ["requests", "add", "--db", db, "--unit", "Diskominfo", "--title", "Pelatihan", "--pic-name", "Hendra",
+              "--service", "link", "--participants", "30",
+              "--start", "2027-01-12T09:00", "--end", "2027-01-12T12:00"]  # fmt: skip
+    ok = runner.invoke(app, [*common, "--ref", "LAT-1", "--repeat", "daily", "--count", "3"])
+    assert ok.exit_code == 0, ok.output
+    weekly = runner.invoke(app, [*common, "--ref", "LAT-2", "--repeat", "weekly", "--weekdays", "1,3", "--until",
+                                 "2027-02-02", "--series-policy", "partial"])  # fmt: skip
+    assert weekly.exit_code == 0, weekly.output
+    bad = runner.invoke(app, [*common, "--ref", "LAT-3", "--repeat", "weekly", "--weekdays", "4", "--count", "60"])
+    assert bad.exit_code == 2 and "series.count" in bad.output and "Traceback" not in bad.output
+    store = Store.open(db)
+    try:
+        one, two = store.get_request("LAT-1"), store.get_request("LAT-2")
+        assert one is not None and one.series is not None and one.series.count == 3
+        assert two is not None and two.series is not None and two.series.weekdays == [1, 3]
+        assert [r.ref for r in store.load_problem().requests if r.occurrence_of == "LAT-1"] == [
+            "LAT-1:1", "LAT-1:2", "LAT-1:3"]  # fmt: skip
+    finally:
+        store.close()

@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +26,7 @@ from zoom_client.config import AccountCategory
 from zoom_client.idempotency import key_from_agenda
 from zoom_client.limits import DAILY_MEETING_WRITES, RATES, ApiCategory
 from zoom_client.models import PASSCODE_RE
+from zoom_client.sandbox import recurrence as rec
 from zoom_client.sandbox.fixture import FixtureAccount, FixtureUser, SandboxFixture
 
 SANDBOX_HEADER = "X-Zoom-Sandbox"
@@ -34,7 +35,7 @@ PAGE_TOKEN_TTL = timedelta(minutes=15)
 LINK_HOST = "https://zoom-sandbox.invalid"  # .invalid: links that can never resolve to a real meeting
 SCOPES = "meeting:read:admin meeting:write:admin user:read:admin"
 #: Meeting types the sandbox keeps: 1 instant, 2 scheduled, 3 recurring with no fixed time.
-MEETING_TYPES = (1, 2, 3)
+MEETING_TYPES = (1, 2, 3, 8)
 _START_RE = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(Z|[+-]\d{2}:\d{2})?")
 
 
@@ -705,8 +706,8 @@ class SandboxState:
             if isinstance(mtype, bool) or mtype not in MEETING_TYPES:
                 raise _Invalid(
                     "type",
-                    "Meeting type must be 1 (instant), 2 (scheduled) or 3 (recurring, no fixed time); "
-                    "the sandbox does not do type 8 (recurring with a fixed time).",
+                    "Meeting type must be 1 (instant), 2 (scheduled), 3 (recurring, no fixed time) or 8 (recurring "
+                    "with a fixed time).",
                 )
             out["type"] = mtype
         if "timezone" in data:
@@ -729,6 +730,13 @@ class SandboxState:
             out["start_time"] = _iso(
                 self._parse_start(raw, out.get("timezone") or data.get("timezone") or host.timezone)
             )
+        if mtype == 8 and ("recurrence" in data or creating):
+            try:
+                out["recurrence"] = rec.check_recurrence(data.get("recurrence"))
+            except rec.RecurrenceError as exc:
+                raise _Invalid(exc.field, str(exc)) from None
+        elif "recurrence" in data and mtype != 8:
+            raise _Invalid("recurrence", "Only a recurring meeting with fixed time (type 8) has a recurrence object.")
         if "duration" in data or creating:
             dur = data.get("duration", 60)
             if not isinstance(dur, int) or isinstance(dur, bool) or dur < 0:
@@ -861,10 +869,40 @@ class SandboxState:
         }
         if meeting["start_time"] is None:
             del meeting["start_time"]  # type 3: Zoom sends no start time
+        if meeting["type"] == 8:
+            meeting["recurrence"] = fields["recurrence"]
+            meeting["occurrences"] = rec.build_occurrences(
+                fields["recurrence"], rec.parse_iso(meeting["start_time"]), meeting["timezone"], meeting["duration"]
+            )
         self._meetings[mid] = meeting
         self._meeting_account[mid] = account.name
         self._emit("meeting.created", account.name, {k: v for k, v in meeting.items() if k != "start_url"})
-        return Reply(201, dict(meeting))
+        return Reply(201, self._shown(meeting, show_previous=False))
+
+    def _shown(self, m: dict[str, Any], *, show_previous: bool) -> dict[str, Any]:
+        """A meeting as Zoom shows it: a recurring one with its occurrences not yet over (every one on request),
+        its start_time the next occurrence's."""
+        out = dict(m)
+        if m.get("type") == 8:
+            occurrences = rec.visible(m["occurrences"], self.clock.now(), show_previous)
+            out["occurrences"] = occurrences
+            upcoming = [o for o in rec.visible(m["occurrences"], self.clock.now(), False) if o["status"] == "available"]
+            if upcoming:
+                out["start_time"] = upcoming[0]["start_time"]
+        return out
+
+    @staticmethod
+    def _occurrence(m: dict[str, Any], q: dict[str, str]) -> dict[str, Any] | Reply | None:
+        """The occurrence named by `occurrence_id` (None: none named); Zoom's 3001 for one it does not have."""
+        oid = q.get("occurrence_id")
+        if oid is None:
+            return None
+        if m.get("type") != 8:
+            return _err(400, 300, "Invalid field.", [{"field": "occurrence_id", "message": "Not a recurring meeting."}])
+        for o in m["occurrences"]:
+            if o["occurrence_id"] == oid and o["status"] == "available":
+                return cast(dict[str, Any], o)
+        return _err(404, 3001, f"Meeting {m['id']} occurrence {oid} is not found or has expired.")
 
     def _find(self, account: FixtureAccount, meeting_id: str) -> dict[str, Any] | Reply:
         mid = int(meeting_id)
@@ -879,7 +917,13 @@ class SandboxState:
             return m
         # A fresh host key each time, as Zoom's start_url carries a short-lived ZAK.
         m["start_url"] = f"{LINK_HOST}/s/{m['id']}?zak=sbx-zak-{secrets.token_urlsafe(12)}"
-        return Reply(200, dict(m))
+        occ = self._occurrence(m, q)
+        if isinstance(occ, Reply):
+            return occ
+        shown = self._shown(m, show_previous=q.get("show_previous_occurrences", "false").lower() == "true")
+        if occ is not None:
+            shown |= {"start_time": occ["start_time"], "duration": occ["duration"], "occurrences": [dict(occ)]}
+        return Reply(200, shown)
 
     def _update_meeting(self, account: FixtureAccount, q: dict[str, str], body: bytes, meeting_id: str) -> Reply:
         m = self._find(account, meeting_id)
@@ -892,6 +936,11 @@ class SandboxState:
             return data
         host = account.user(m["host_id"])
         assert host is not None
+        occ = self._occurrence(m, q)
+        if isinstance(occ, Reply):
+            return occ
+        if occ is not None:
+            return self._update_occurrence(account, host, m, occ, data)
         merged = dict(data)
         if "start_time" in data and "timezone" not in data:
             merged["timezone"] = m["timezone"]
@@ -917,6 +966,14 @@ class SandboxState:
             elif m.get(k) != v:
                 old[k], new[k] = m.get(k), v
                 m[k] = v
+        if m["type"] == 8 and ({"recurrence", "start_time", "timezone"} & set(new) or "occurrences" not in m):
+            m.setdefault("recurrence", {"type": 1, "repeat_interval": 1, "end_times": 1})
+            m["occurrences"] = rec.build_occurrences(
+                m["recurrence"], rec.parse_iso(m["start_time"]), m["timezone"], m["duration"]
+            )  # Zoom regenerates the occurrences from the new pattern
+        elif m["type"] == 8 and "duration" in new:
+            for o in m["occurrences"]:
+                o["duration"] = m["duration"]
         ident = {"id": m["id"], "uuid": m["uuid"]}
         self._emit(
             "meeting.updated",
@@ -927,12 +984,50 @@ class SandboxState:
         )
         return Reply(204)
 
+    def _update_occurrence(
+        self, account: FixtureAccount, host: FixtureUser, m: dict[str, Any], occ: dict[str, Any], data: dict[str, Any]
+    ) -> Reply:
+        """PATCH with `occurrence_id`: that occurrence's start_time, duration or agenda; the rest of the series
+        stays."""
+        unknown = sorted(set(data) - {"start_time", "duration", "agenda", "timezone"})
+        if unknown:
+            return _err(400, 300, "Validation Failed.", [{"field": unknown[0], "message": "Cannot be changed for "
+                                                          "one occurrence."}])  # fmt: skip
+        try:
+            fields = self._validate(account, host, {"timezone": m["timezone"], **data}, creating=False,
+                                    current_type=2)  # fmt: skip
+        except _Invalid as exc:
+            return _err(400, 300, "Validation Failed.", [{"field": exc.field, "message": exc.message}])
+        limited = self._daily_limit(host)
+        if limited is not None:
+            return limited
+        old = dict(occ)
+        if "start_time" in fields:
+            occ["start_time"] = fields["start_time"]
+        if "duration" in fields:
+            occ["duration"] = fields["duration"]
+        if "agenda" in fields:
+            occ["agenda"] = fields["agenda"]
+        ident = {"id": m["id"], "uuid": m["uuid"]}
+        self._emit("meeting.updated", account.name, {**ident, "occurrences": [dict(occ)]},
+                   old_object={**ident, "occurrences": [old]},
+                   time_stamp=int(self.clock.now().timestamp() * 1000))  # fmt: skip
+        return Reply(204)
+
     def _delete_meeting(self, account: FixtureAccount, q: dict[str, str], body: bytes, meeting_id: str) -> Reply:
         m = self._find(account, meeting_id)
         if isinstance(m, Reply):
             return m
         if m["status"] == "started":
             return _err(400, 3002, "Sorry, you cannot delete this meeting since it's in progress.")
+        occ = self._occurrence(m, q)
+        if isinstance(occ, Reply):
+            return occ
+        if occ is not None:
+            occ["status"] = "deleted"  # one occurrence: the rest of the series stays
+            obj = {**self._event_object(m), "occurrences": [{k: occ[k] for k in ("occurrence_id", "start_time")}]}
+            self._emit("meeting.deleted", account.name, obj)
+            return Reply(204)
         mid = m["id"]
         del self._meetings[mid]
         self._deleted.add(mid)
@@ -985,6 +1080,12 @@ class SandboxState:
                 return mtype != "previous_meetings"
             start = datetime.strptime(m["start_time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
             end = start + timedelta(minutes=m["duration"])
+            if m["type"] == 8:  # a series is ahead while an occurrence is: from its next one to its last one's end
+                ahead = [o for o in m["occurrences"] if o["status"] == "available"]
+                last = max((rec.parse_iso(o["start_time"]) + timedelta(minutes=o["duration"]) for o in ahead),
+                           default=end)  # fmt: skip
+                upcoming = [rec.parse_iso(o["start_time"]) for o in ahead if rec.parse_iso(o["start_time"]) >= now]
+                start, end = (min(upcoming) if upcoming else start), last
             if mtype in ("upcoming", "upcoming_meetings"):
                 return start >= now or m["status"] == "started"
             if mtype == "previous_meetings":
@@ -1005,6 +1106,7 @@ class SandboxState:
             m = self._meetings.get(mid)
             if m is None:
                 continue  # deleted since the first page
+            m = self._shown(m, show_previous=False)
             item = {
                 "uuid": m["uuid"],
                 "id": m["id"],

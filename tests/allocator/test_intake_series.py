@@ -1,0 +1,54 @@
+"""A series from a spreadsheet's columns (or a JSON file's own shape): how it repeats, how many times or until when,
+and whether partial service is acceptable; bad series cells are named."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from allocator.intake import read_file
+from tests.allocator.test_intake import FORM_HEADERS, GOOD
+
+HEADERS = [*FORM_HEADERS, "Pengulangan", "Jumlah Pertemuan", "Berulang Sampai Tanggal", "Kebijakan Seri"]
+
+
+def _csv(tmp_path: Path, *rows: list[str]) -> Path:
+    path = tmp_path / "series.csv"
+    path.write_text("\n".join(";".join(r) for r in [HEADERS, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_series_columns(tmp_path: Path) -> None:
+    training = [*GOOD, "Harian", "3", "", "Semua atau tidak"]
+    weekly = [*GOOD[:1], "006/KOM/I/2027", *GOOD[2:], "Mingguan", "", "26/01/2027", "Sebagian"]
+    single = [*GOOD[:1], "007/KOM/I/2027", *GOOD[2:], "", "", "", ""]
+    result = read_file(_csv(tmp_path, training, weekly, single), default_zone="Asia/Jakarta")
+    assert not result.rejected, result.rejected
+    by_ref = {r.ref: r for r in result.accepted}
+    lat = by_ref["005/KOM/I/2027"].series
+    assert lat is not None and lat.repeat.value == "daily" and lat.count == 3 and lat.policy.value == "all_or_nothing"
+    week = by_ref["006/KOM/I/2027"].series
+    assert week is not None and week.repeat.value == "weekly" and str(week.until) == "2027-01-26"
+    assert week.policy.value == "partial"
+    assert by_ref["007/KOM/I/2027"].series is None
+
+
+def test_bad_series_cells_are_named(tmp_path: Path) -> None:
+    unknown = [*GOOD, "Tahunan", "3", "", ""]
+    no_end = [*GOOD[:1], "006/KOM/I/2027", *GOOD[2:], "Harian", "", "", ""]
+    count_alone = [*GOOD[:1], "007/KOM/I/2027", *GOOD[2:], "", "4", "", ""]
+    result = read_file(_csv(tmp_path, unknown, no_end, count_alone), default_zone="Asia/Jakarta", lang="en")
+    errors = {r.ref: " ".join(r.errors) for r in result.rejected}
+    assert "Repeat" in errors["005/KOM/I/2027"] and "Tahunan" in errors["005/KOM/I/2027"]
+    assert "count or until" in errors["006/KOM/I/2027"]
+    assert "Repeat" in errors["007/KOM/I/2027"]
+
+
+def test_series_in_a_json_file(tmp_path: Path) -> None:
+    row = {"ref": "R1", "unit": "U", "pic": {"name": "P"}, "title": "T", "timezone": "Asia/Jayapura",
+           "start": "2027-01-05T09:00", "end": "2027-01-05T10:00", "participants": 10,
+           "series": {"repeat": "weekly", "count": 4, "policy": "partial"}}  # fmt: skip
+    path = tmp_path / "req.json"
+    path.write_text(json.dumps({"requests": [row]}))
+    (req,) = read_file(path).accepted
+    assert req.series is not None and req.series.count == 4
