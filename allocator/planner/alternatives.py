@@ -24,6 +24,7 @@ from allocator.planner.explain import (
     peak_held,
     when,
 )
+from allocator.planner.kit_faults import working_stock
 
 MAX_TIMES_TRIED = 40
 
@@ -44,7 +45,7 @@ class AlternativeFinder:
         self.by_operator = by_operator
         self.plan = plan
         self.loans = kit_loans(self.problem, plan)
-        self.stock = {k.id: k.stock for k in self.problem.kit_types}
+        self.stock = working_stock(self.problem)  # kits out of service do not count
 
     def _kits_free(self, req: Request) -> bool:
         pol = self.problem.policy

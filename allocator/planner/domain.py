@@ -220,6 +220,27 @@ class KitType(Model):
     stock: int = Field(ge=0, le=10_000)
 
 
+class KitFault(Model):
+    """Kits reported broken and not yet repaired: out of the stock the planner shares out until an admin records
+    the repair (see allocator/planner/kit_faults.py)."""
+
+    kit: Ident
+    count: int = Field(default=1, ge=1, le=10_000)
+    since: UtcDatetime | None = Field(default=None, description="When it was reported (informative).")
+
+
+class UnitOperator(Model):
+    """A unit's own staff member trained by the office to run a vicon: their unit may run its meetings itself on
+    the office's host ("self-operated", see allocator/planner/self_operated.py)."""
+
+    id: Ident
+    unit: str = Field(min_length=1, description="The unit exactly as its requests name it.")
+    name: str = Field(min_length=1)
+    email: str | None = None
+    phone: str | None = None
+    skills: list[str] = Field(default_factory=list)
+
+
 class KitNeed(Model):
     kit: Ident
     count: int = Field(default=1, ge=1, le=100)
@@ -390,6 +411,7 @@ DEFAULT_PRIORITY_LABELS: dict[str, dict[str, str]] = {
     "low": {"id": "Rendah", "en": "Low"},
 }
 
+
 class PreferenceWeights(Model):
     """Weights of the office's preferences, the last level of the lexicographic objective."""
 
@@ -397,6 +419,12 @@ class PreferenceWeights(Model):
     oversized_licence: int = Field(default=1, ge=0, description="Per capacity step above the smallest host that fits.")
     moved_from_requested: int = Field(
         default=2, ge=0, description="Per grain step a flexible request starts away from its preferred time."
+    )
+    self_operated: int = Field(
+        default=100,
+        ge=0,
+        description="Per request a unit runs itself with its trained operator instead of the office's: above what "
+        "the office's operators cost for one request, so it is chosen when they are needed elsewhere.",
     )
 
 
@@ -449,8 +477,7 @@ class SitePolicy(Model):
     )
     priority_labels: dict[str, dict[str, str]] = Field(
         default_factory=lambda: {k: dict(v) for k, v in DEFAULT_PRIORITY_LABELS.items()},
-        description="Each tier's name as people read it, by language code (id, en); a tier without one shows "
-        "its key.",
+        description="Each tier's name as people read it, by language code (id, en); a tier without one shows its key.",
     )
     preferences: PreferenceWeights = Field(default_factory=PreferenceWeights)
     intake: IntakePolicy = Field(default_factory=IntakePolicy)
@@ -502,6 +529,9 @@ class Assignment(Model):
     end: UtcDatetime | None = None
     rehearsal: TaskSlot | None = None
     survey: TaskSlot | None = Field(default=None, description="The survey of a new venue, done before this event.")
+    self_operated: bool = Field(
+        default=False, description="The unit's own trained operator runs it on our host: no office operator."
+    )
 
 
 class Pin(Model):
@@ -659,6 +689,10 @@ class Problem(Model):
     travel: list[TravelTime] = Field(default_factory=list, description="Between venues; else via the office.")
     kit_types: list[KitType] = Field(default_factory=list)
     kits_out: list[KitOut] = Field(default_factory=list, description="Lent kits not yet returned.")
+    kit_faults: list[KitFault] = Field(default_factory=list, description="Kits out of service until repaired.")
+    unit_operators: list[UnitOperator] = Field(
+        default_factory=list, description="Units' own trained operators: their units may run meetings themselves."
+    )
     previous: list[Assignment] = Field(default_factory=list, description="The published plan's assignments.")
     previous_records: list[ComponentRecord] = Field(
         default_factory=list, description="The published plan's records: parts whose inputs are unchanged are reused."
@@ -740,6 +774,7 @@ def _reference_errors(p: Problem) -> list[str]:
         ("requests", [r.ref for r in p.requests]),
         ("venues", [v.id for v in p.venues]),
         ("kit_types", [k.id for k in p.kit_types]),
+        ("unit_operators", [u.id for u in p.unit_operators]),
     ):
         for dup in _duplicates(ids):
             out.append(f"{label}: duplicate id {dup!r}")
@@ -767,6 +802,9 @@ def _reference_errors(p: Problem) -> list[str]:
     for i, k in enumerate(p.kits_out):
         if k.kit not in kit_ids:
             out.append(f"kits_out[{i}].kit: unknown kit type {k.kit!r}")
+    for i, f in enumerate(p.kit_faults):
+        if f.kit not in kit_ids:
+            out.append(f"kit_faults[{i}].kit: unknown kit type {f.kit!r}")
     named: list[tuple[str, int, Assignment | Pin]] = [("previous", i, a) for i, a in enumerate(p.previous)]
     named += [("pins", i, pin) for i, pin in enumerate(p.pins)]
     for field, i, a in named:

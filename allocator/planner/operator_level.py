@@ -76,8 +76,8 @@ class OperatorFloor:
 
 def simple_for_operators(m: AllocationModel, fixed: bool, previous: bool) -> bool:
     """Whether the operator level's rows and first plan apply to this part (see the module's docstring)."""
-    if fixed or previous or m.workflow.travel:
-        return False
+    if fixed or previous or m.workflow.travel or m.self_operated:
+        return False  # (a self-operated request needs none of ours: the overlap rows would not hold)
     if any(c.role is not Role.EVENT for c in m.cands):
         return False
     return sum(len(p.members) for p in m.operator_pools) >= LARGE_OPERATOR_PART
@@ -144,7 +144,7 @@ def _add_dominance(m: AllocationModel) -> list[tuple[int, int, int]]:
         pools.sort(key=lambda g: (len(options[g, day]), g))
         for i, lesser in enumerate(pools):
             mine = options[lesser, day]
-            greater = next((g for g in pools[i + 1:] if mine <= options[g, day]), None)
+            greater = next((g for g in pools[i + 1 :] if mine <= options[g, day]), None)
             if greater is not None:
                 m.model.add(m.called_in[greater, day] >= m.called_in[lesser, day])
                 pairs.append((lesser, greater, day))

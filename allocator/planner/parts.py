@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
+from allocator.planner import self_operated
 from allocator.planner.candidates import Candidates, Role
 from allocator.planner.domain import Assignment
 from allocator.planner.greedy import Pools, greedy_hint, letter_key, published_tasks
@@ -183,6 +184,8 @@ def objective(m: AllocationModel, level: int) -> cp_model.LinearExprT:
         + weights.oversized_licence * oversized_licences(m)
         + weights.moved_from_requested * moved_from_requested(m)
     )
+    if m.self_operated:
+        prefs = prefs + weights.self_operated * self_operated.count(m)  # type: ignore[operator]
     return cast(cp_model.LinearExprT, prefs)
 
 
