@@ -120,6 +120,6 @@ def test_validator_counts_the_preference_cost() -> None:
                 t.model_copy(update={"value": t.value - 100, "bound": t.value - 100}) if t.name == "preferences" else t
                 for t in plan.objective
             ]
-        }  # fmt: skip
+        }
     )
     assert any("preferences" in v for v in validate_claims(prob, lying))
