@@ -107,6 +107,9 @@ class EventInfo(_Model):
     rehearsal_missed: Reason | None = Field(default=None, description="An optional rehearsal found no slot.")
     survey: Slot | None = Field(default=None, description="A survey visit of the (new) venue before the event.")
     kits: tuple[KitLoan, ...] = ()
+    self_operated: bool = Field(
+        default=False, description="The unit's own trained operator runs it; the office lends the host (and kits)."
+    )
 
     @property
     def moved(self) -> bool:

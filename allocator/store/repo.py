@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from allocator.planner.domain import (
     Assignment,
+    KitFault,
     KitOut,
     KitType,
     Operator,
@@ -34,6 +35,7 @@ from allocator.planner.domain import (
     RequestStatus,
     SitePolicy,
     TravelTime,
+    UnitOperator,
     Venue,
     ZoomHost,
 )
@@ -54,6 +56,7 @@ from allocator.store.models import (
     AssignmentRow,
     AuditRow,
     HostRow,
+    KitFaultRow,
     KitLoanRow,
     KitReturnRow,
     MeetingRow,
@@ -404,6 +407,13 @@ class Store:
     def kit_types(self) -> list[KitType]:
         return [KitType.model_validate(i) for i in self._items("kit_types")]
 
+    def set_unit_operators(self, people: Iterable[UnitOperator], *, actor: str) -> int:
+        """The units' own trained operators (settings row `unit_operators`): their units may run meetings."""
+        return self._set_items("unit_operators", [_json(u) for u in people], lambda u: u["id"], actor)
+
+    def unit_operators(self) -> list[UnitOperator]:
+        return [UnitOperator.model_validate(i) for i in self._items("unit_operators")]
+
     # --- surveyed venues ------------------------------------------------------------------------
 
     def surveyed_venues(self) -> dict[str, dict[str, Any]]:
@@ -682,6 +692,7 @@ class Store:
             "venues": self.set_venues(problem.venues, actor=actor),
             "travel": self.set_travel(problem.travel, actor=actor),
             "kit_types": self.set_kit_types(problem.kit_types, actor=actor),
+            "unit_operators": self.set_unit_operators(problem.unit_operators, actor=actor),
             "requests": 0,
             "pins": 0,
         }
@@ -750,9 +761,17 @@ class Store:
             travel=self.travel(),
             kit_types=kit_types,
             kits_out=kits_out,
+            kit_faults=self._kit_faults(kit_ids),
+            unit_operators=self.unit_operators(),
             previous=previous,
             pins=pins,
         )
+
+    def _kit_faults(self, kit_ids: set[str]) -> list[KitFault]:
+        """Kits out of service: the open faults of configured kit types (allocator/store/kit_faults.py)."""
+        with self.transaction() as s:
+            rows = s.scalars(sa.select(KitFaultRow).where(KitFaultRow.repaired_at.is_(None)).order_by(KitFaultRow.id))
+            return [KitFault(kit=r.kit, count=r.count, since=r.reported_at) for r in rows if r.kit in kit_ids]
 
     # --- plans ----------------------------------------------------------------------------------
 
