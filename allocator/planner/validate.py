@@ -573,9 +573,8 @@ def _kits(problem: Problem, valid: list[tuple[Request, Assignment]]) -> list[str
             total = sum(c for _, c in now_held)
             if total > stock:
                 names = ", ".join(sorted(w for w, _ in now_held))
-                out.append(
-                    f"kit {kit.id}: {total} held at {at.isoformat()} but the stock in service is {stock} ({names})"
-                )
+                broken = f", {kit.stock - stock} of {kit.stock} out of service" if stock < kit.stock else ""
+                out.append(f"kit {kit.id}: {total} held at {at.isoformat()} but the stock is {stock}{broken} ({names})")
                 break
     return out
 

@@ -176,6 +176,9 @@ class PicStatusOut(BaseModel):
     rehearsal_missed: str | None = Field(default=None, description="Why the rehearsal found no slot, in `lang`.")
     survey: PicTaskOut | None = Field(default=None, description="A survey visit of the venue before the event.")
     kits: list[KitLoanOut] = Field(default_factory=list)
+    self_operated: bool = Field(
+        default=False, description="The unit's own trained operator runs it on the office's host (and kits)."
+    )
 
 
 class AssignmentOut(BaseModel):

@@ -44,7 +44,7 @@ def test_validator_counts_kits_out_of_service() -> None:
     both = Plan(assignments=[Assignment(request="A", host="H1"), Assignment(request="B", host="H2")])
     assert validate_plan(kits_problem(), both) == []
     found = validate_plan(kits_problem(broken=1), both)
-    assert any("stock in service is 1" in v for v in found)
+    assert any("the stock is 1, 1 of 2 out of service" in v for v in found)
 
 
 def test_fault_of_an_unknown_kit_type_is_refused() -> None:
