@@ -38,19 +38,21 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from allocator.lent_hosts import alternative_hosts
 from allocator.planner.domain import (
     Assignment,
     Plan,
     Request,
     RequestStatus,
     TaskSlot,
+    UnitOperator,
     UtcDatetime,
     ZoomHost,
     zone_abbrev,
@@ -104,16 +106,22 @@ class MeetingSpec(BaseModel):
     duration_min: int = Field(gt=0, le=24 * 60)
     timezone: str
     agenda: str
+    alternative_hosts: tuple[str, ...] = Field(
+        default=(), description="The unit's own user(s) who may start it (a meeting their unit runs itself)."
+    )
 
     def zoom_fields(self) -> dict[str, object]:
-        """The fields Zoom holds and an update can change."""
-        return {
+        """The fields Zoom holds and an update can change (alternative hosts only where a unit runs its own)."""
+        out: dict[str, object] = {
             "topic": self.topic,
             "start": self.start,
             "duration_min": self.duration_min,
             "timezone": self.timezone,
             "agenda": self.agenda,
         }
+        if self.alternative_hosts:
+            out["alternative_hosts"] = self.alternative_hosts
+        return out
 
     def same_host(self, other: MeetingSpec) -> bool:
         return (self.host, self.account, self.zoom_user.lower()) == (other.host, other.account, other.zoom_user.lower())
@@ -180,8 +188,11 @@ def agenda_for(req: Request, host: ZoomHost, start: datetime | None = None) -> s
     return "\n".join(lines)[:1800]
 
 
-def spec_for(req: Request, host: ZoomHost, a: Assignment | None = None) -> MeetingSpec:
-    """The event meeting of `req` on `host`, at the time `a` chose (flexible) or the request's own."""
+def spec_for(
+    req: Request, host: ZoomHost, a: Assignment | None = None, alternative_hosts: tuple[str, ...] = ()
+) -> MeetingSpec:
+    """The event meeting of `req` on `host`, at the time `a` chose (flexible) or the request's own;
+    `alternative_hosts`: the unit's own users who may start it (allocator/lent_hosts.py)."""
     start, end = effective_times(req, a)
     return MeetingSpec(
         request=req.ref,
@@ -193,6 +204,7 @@ def spec_for(req: Request, host: ZoomHost, a: Assignment | None = None) -> Meeti
         duration_min=_minutes(start, end),
         timezone=req.timezone,
         agenda=agenda_for(req, host, start),
+        alternative_hosts=alternative_hosts,
     )
 
 
@@ -221,8 +233,14 @@ def rehearsal_spec_for(req: Request, host: ZoomHost, slot: TaskSlot, a: Assignme
     )
 
 
-def desired_meetings(plan: Plan, requests: Iterable[Request], hosts: Mapping[str, ZoomHost]) -> dict[str, MeetingSpec]:
-    """The (event) meeting each request served by a host in `plan` should have, by request reference."""
+def desired_meetings(
+    plan: Plan,
+    requests: Iterable[Request],
+    hosts: Mapping[str, ZoomHost],
+    unit_operators: Sequence[UnitOperator] = (),
+) -> dict[str, MeetingSpec]:
+    """The (event) meeting each request served by a host in `plan` should have, by request reference; a meeting
+    a unit runs itself names the unit's own user of the host's account as alternative host (`unit_operators`)."""
     by_ref = {r.ref: r for r in requests}
     out: dict[str, MeetingSpec] = {}
     for a in plan.assignments:
@@ -232,7 +250,7 @@ def desired_meetings(plan: Plan, requests: Iterable[Request], hosts: Mapping[str
         host = hosts.get(a.host)
         if host is None:
             continue
-        out[req.ref] = spec_for(req, host, a)
+        out[req.ref] = spec_for(req, host, a, alternative_hosts(req, a, host, unit_operators))
     return out
 
 
@@ -352,7 +370,7 @@ def diff_meetings(
             )
             continue
         old, new = cur.spec.zoom_fields(), want.zoom_fields()
-        changed = tuple(k for k in new if old[k] != new[k])
+        changed = tuple(k for k in [*new, *(k for k in old if k not in new)] if old.get(k) != new.get(k))
         if changed:
             actions.append(
                 Action(

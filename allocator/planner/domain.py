@@ -239,6 +239,13 @@ class UnitOperator(Model):
     email: str | None = None
     phone: str | None = None
     skills: list[str] = Field(default_factory=list)
+    zoom_user: str | None = Field(
+        default=None,
+        max_length=254,
+        description="Their own licensed user on the office's Zoom account (e-mail): made alternative host of the "
+        "meetings their unit runs itself on that account's hosts (docs/lent_accounts.md).",
+    )
+    zoom_account: str = Field(default="default", min_length=1, description="Which Zoom account holds that user.")
 
 
 class KitNeed(Model):

@@ -219,6 +219,12 @@ class PublishResult:
         return out
 
 
+def _unit_operators(s: Session) -> list[UnitOperator]:
+    """The units' trained operators, read in the caller's transaction."""
+    row = s.get(SettingRow, "unit_operators")
+    return [UnitOperator.model_validate(i) for i in (row.value.get("items", []) if row else [])]
+
+
 def audit(
     s: Session,
     *,
@@ -412,7 +418,8 @@ class Store:
         return self._set_items("unit_operators", [_json(u) for u in people], lambda u: u["id"], actor)
 
     def unit_operators(self) -> list[UnitOperator]:
-        return [UnitOperator.model_validate(i) for i in self._items("unit_operators")]
+        with self.transaction() as s:
+            return _unit_operators(s)
 
     # --- surveyed venues ------------------------------------------------------------------------
 
@@ -834,7 +841,7 @@ class Store:
                     log.error("request %s has two live %s meetings (%s, %s)", m.request, m.role, other, m.key)
                 by_key[(m.request, m.role)] = m
             gens = self._next_generations(s, scope_set)
-            desired = {"event": desired_meetings(plan, requests.values(), hosts)}
+            desired = {"event": desired_meetings(plan, requests.values(), hosts, _unit_operators(s))}
             desired["rehearsal"] = desired_rehearsals(plan, requests.values(), hosts)
             actions: list[Action] = []
             notes: list[str] = []

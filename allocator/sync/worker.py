@@ -49,6 +49,7 @@ from allocator.store.repo import FINISHED_OUTBOX_STATES, Store, audit, meeting_a
 from zoom_client import (
     Meeting,
     MeetingCreate,
+    MeetingSettings,
     MeetingUpdate,
     ZoomClient,
     ZoomDailyBudgetExhausted,
@@ -124,6 +125,7 @@ def zoom_view(meeting: Meeting, spec: MeetingSpec) -> MeetingSpec:
     """`spec` with the details Zoom actually has for `meeting` (a full meeting: create answer or GET), which is what
     `synced` must hold. A field Zoom did not send keeps `spec`'s value."""
     start = meeting.start_time.astimezone(UTC) if meeting.start_time is not None else spec.start
+    alternates = tuple(sorted(h.strip().lower() for h in meeting.settings.alternative_host_list))
     return spec.model_copy(
         update={
             "topic": meeting.topic or spec.topic,
@@ -131,6 +133,7 @@ def zoom_view(meeting: Meeting, spec: MeetingSpec) -> MeetingSpec:
             "duration_min": meeting.duration if meeting.duration is not None else spec.duration_min,
             "timezone": meeting.timezone or spec.timezone,
             "agenda": meeting.agenda_text.replace("\r\n", "\n"),
+            "alternative_hosts": alternates or spec.alternative_hosts,
         }
     )
 
@@ -138,7 +141,7 @@ def zoom_view(meeting: Meeting, spec: MeetingSpec) -> MeetingSpec:
 def differs(a: MeetingSpec, b: MeetingSpec) -> list[str]:
     """The Zoom fields in which `a` and `b` differ (empty: Zoom would show the same meeting)."""
     fa, fb = a.zoom_fields(), b.zoom_fields()
-    return [k for k in fa if fa[k] != fb[k]]
+    return [k for k in [*fa, *(k for k in fb if k not in fa)] if fa.get(k) != fb.get(k)]
 
 
 class _Outcome(Exception):
@@ -726,12 +729,14 @@ class SyncWorker:
 
 
 def _create_body(spec: MeetingSpec) -> MeetingCreate:
+    settings = MeetingSettings(alternative_hosts=spec.alternative_hosts) if spec.alternative_hosts else None
     return MeetingCreate(
         topic=spec.topic,
         start_time=spec.start,
         duration=spec.duration_min,
         timezone=spec.timezone,
         agenda=spec.agenda,
+        **({"settings": settings} if settings is not None else {}),
     )
 
 
@@ -739,7 +744,7 @@ def _update_body(spec: MeetingSpec, synced: dict[str, Any] | None) -> MeetingUpd
     """Only what differs from what we last wrote to Zoom (everything if unknown)."""
     before = MeetingSpec.model_validate(synced).zoom_fields() if synced else {}
     after = spec.zoom_fields()
-    changed = {k for k, v in after.items() if before.get(k) != v}
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     if not changed:
         return None
     fields: dict[str, Any] = {}
@@ -752,6 +757,8 @@ def _update_body(spec: MeetingSpec, synced: dict[str, Any] | None) -> MeetingUpd
         fields["duration"] = spec.duration_min
     if "agenda" in changed:
         fields["agenda"] = spec.agenda
+    if "alternative_hosts" in changed:  # an empty list clears them (the unit no longer runs it)
+        fields["settings"] = MeetingSettings(alternative_hosts=spec.alternative_hosts)
     return MeetingUpdate(**fields)
 
 
