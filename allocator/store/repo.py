@@ -99,6 +99,8 @@ _ASSIGNMENT_DETAIL = {"start", "end", "rehearsal", "survey"}
 def assignment_detail(a: Assignment) -> dict[str, Any] | None:
     """What the `assignments` row keeps beyond host and operators (None when nothing is set)."""
     data: dict[str, Any] = a.model_dump(mode="json", include=_ASSIGNMENT_DETAIL, exclude_none=True)
+    if a.self_operated:  # kept only when set, so rows of plans without it stay as they were
+        data["self_operated"] = True
     return data or None
 
 

@@ -103,3 +103,20 @@ def test_repair_twice_is_refused_and_cause_can_be_settled(db: str) -> None:
             record_repair(store, f.id, actor="admin")
     finally:
         store.close()
+
+
+def test_a_self_operated_assignment_survives_the_store(db_url: str) -> None:
+    from allocator.planner.domain import Assignment, Plan, SolverStatus
+    from allocator.store.repo import assignment_detail
+
+    assert assignment_detail(Assignment(request="A", host="H100")) is None  # rows without it stay as they were
+    store = Store.open(db_url)
+    try:
+        store.upsert_hosts(hosts(), actor="t")
+        store.save_request(request("A", DAY), actor="t")
+        plan = Plan(assignments=[Assignment(request="A", host="H100", self_operated=True)], status=SolverStatus.OPTIMAL)
+        store.publish_plan(plan, actor="t")
+        published = store.published_plan()
+        assert published is not None and published.plan.assignments[0].self_operated
+    finally:
+        store.close()
