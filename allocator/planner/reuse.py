@@ -35,7 +35,9 @@ def _position_digest(problem: Problem, c: Candidates) -> bytes:
         for o in c.hosts
     ]  # fmt: skip
     ops = [(problem.operators[o.operator].id, o.start, o.end, o.day) for o in c.operators]
-    return hashlib.sha256(repr((request, c.weight, hosts, ops)).encode()).digest()
+    # A unit that may run it itself changes the optimum (only added when so: other digests stay as they were).
+    own = ("self_operable",) if c.self_operable else ()
+    return hashlib.sha256(repr((request, c.weight, hosts, ops, *own)).encode()).digest()
 
 
 def digest_of(problem: Problem, c: Candidates, memo: DigestMemo | None) -> bytes:
@@ -78,6 +80,8 @@ def result_digest(cands: list[Candidates], chosen: dict[str, Assignment]) -> str
             continue
         a = chosen.get(c.ref)
         h.update(repr((c.ref, a and a.host, a and sorted(a.operators))).encode())
+        if a is not None and a.self_operated:
+            h.update(b"self_operated")
         if a is not None and (a.start or a.survey):  # an optional rehearsal is placed afterwards, every time
             h.update(a.model_dump_json(include={"start", "survey"}).encode())
     return h.hexdigest()[:32]

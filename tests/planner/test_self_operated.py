@@ -123,3 +123,19 @@ def test_validator_counts_the_preference_cost() -> None:
         }
     )
     assert any("preferences" in v for v in validate_claims(prob, lying))
+
+
+def test_a_unit_trained_later_is_not_hidden_by_a_reused_part() -> None:
+    """The published part's record was made without trained staff: with them, the part is solved again."""
+    prob = two_at_once().model_copy(update={"unit_operators": []})
+    first = solve(prob)
+    assert first.assignment_for("UNIT") is None
+    again = prob.model_copy(
+        update={
+            "unit_operators": [trained()],
+            "previous": first.assignments,
+            "previous_records": first.records,
+            "previous_unserved": first.unserved,
+        }
+    )
+    assert only(solve(again), "UNIT").self_operated
