@@ -120,3 +120,25 @@ def test_a_self_operated_assignment_survives_the_store(db_url: str) -> None:
         assert published is not None and published.plan.assignments[0].self_operated
     finally:
         store.close()
+
+
+def test_units_add_list_remove_and_the_problem_has_them(db: str) -> None:
+    def run(*args: str, code: int = 0) -> str:
+        result = CliRunner().invoke(app, ["units", *args, "--db", db])
+        assert result.exit_code == code, (args, result.output)
+        return result.output
+
+    assert "no trained unit operators" in run("list")
+    run("add", "UOP-1", "--unit", "Dinas Kominfo", "--name", "Dedi", "--zoom-user", "h500@kominfo.example.go.id",
+        "--zoom-account", hosts()[0].account)  # fmt: skip
+    assert "UOP-1  Dinas Kominfo: Dedi  zoom: h500@kominfo.example.go.id" in run("list")
+    assert json.loads(run("list", "--json"))[0]["unit"] == "Dinas Kominfo"
+    assert "id: String should match pattern" in run("add", "bad id!", "--unit", "X", "--name", "Y", code=2)
+    assert "unknown trained operator" in run("remove", "NOPE", code=2)
+    store = Store.open(db)
+    try:
+        assert [u.id for u in store.load_problem().unit_operators] == ["UOP-1"]
+    finally:
+        store.close()
+    run("remove", "UOP-1")
+    assert "no trained unit operators" in run("list")
