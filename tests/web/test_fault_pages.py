@@ -55,3 +55,22 @@ def test_staff_report_admin_sees_open_faults_and_records_the_repair(web: Web) ->
     assert done.status_code == 303 and list_faults(web.store, open_only=True) == []
     cross = c.post("/admin/faults", data={"kit": "SPK", "description": "x"}, headers={"origin": "https://evil.example"})
     assert cross.status_code == 403 and len(list_faults(web.store)) == 1
+
+
+def test_pic_page_says_the_unit_runs_its_own_meeting(web: Web) -> None:
+    """In the example office RSUD Panglima Sebaya has a trained operator: its request the regent's day leaves
+    without an office operator is served self-operated, and its PIC reads so."""
+    c = web.client
+    web.sign_in(c, web.token())
+    c.post("/admin/replan")
+    published = web.store.published_plan()
+    assert published is not None
+    own = [a.request for a in published.plan.assignments if a.self_operated]
+    assert "PSR-00015" in own
+    path = _pic_path(web, "PSR-00015")
+    c.cookies.clear()
+    page = c.get(path)
+    assert 'id="self-operated"' in page.text and "operator terlatih dari unit Anda sendiri" in page.text
+    assert "Operator kami akan mendampingi." not in page.text
+    ours = c.get(_pic_path(web, "PSR-BUPATI-01"))
+    assert 'id="self-operated"' not in ours.text
