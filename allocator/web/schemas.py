@@ -231,6 +231,7 @@ class PlanAssignmentOut(PinOut):
     end: datetime | None = None
     rehearsal: TaskOut | None = None
     survey: TaskOut | None = None
+    self_operated: bool = Field(default=False, description="The unit's own trained operator runs it (docs/units.md).")
 
 
 class MissedRehearsalOut(BaseModel):

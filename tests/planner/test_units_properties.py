@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocator.planner.domain import Assignment, KitFault, KitType, Problem, UnitOperator
-from allocator.planner.solver import solve
+from allocator.planner.solver import first_come_first_served, solve
 from allocator.planner.validate import validate_claims, validate_plan
 from tests.planner.factories import host, operator, policy, problem, request
 
@@ -67,6 +67,8 @@ def test_plans_with_trained_units_and_broken_kits_are_valid(prob: Problem) -> No
     assert validate_plan(prob, plan) == []
     assert validate_claims(prob, plan) == []
     assert {a.request for a in plan.assignments} | {u.request for u in plan.unserved} == {r.ref for r in prob.requests}
+    letters = first_come_first_served(prob)  # the greedy pass in letter order stays valid too
+    assert validate_plan(prob, letters) == []
     trained_units = {u.unit for u in prob.unit_operators}
     reqs = {r.ref: r for r in prob.requests}
     for a in plan.assignments:
