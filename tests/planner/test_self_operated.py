@@ -139,3 +139,22 @@ def test_a_unit_trained_later_is_not_hidden_by_a_reused_part() -> None:
         }
     )
     assert only(solve(again), "UNIT").self_operated
+
+
+def test_optional_rehearsal_of_a_self_operated_request_is_missed_or_run_by_our_operator() -> None:
+    """Our operator runs rehearsals with the event's own operators: a self-operated event gets none (the PIC is
+    told), and where placing it makes our operator run the event after all, the plan says so consistently."""
+    rehearsal = {"mode": "online", "mandatory": False, "duration_min": 30}
+    busy = two_at_once(rehearsal=rehearsal)
+    plan = solve(busy)
+    assert only(plan, "UNIT").self_operated and only(plan, "UNIT").rehearsal is None
+    assert [x.request for x in plan.missed_rehearsals] == ["UNIT"]
+    unit = request("UNIT", "09:00", "11:00", service="link_operator", rehearsal=rehearsal)
+    cheap = problem(hosts=[host("H1"), host("H2")], operators=[operator("O1")], requests=[unit],
+                    unit_operators=[trained()])  # fmt: skip
+    prefs = cheap.policy.preferences.model_copy(update={"self_operated": 1})
+    cheap = cheap.model_copy(update={"policy": cheap.policy.model_copy(update={"preferences": prefs})})
+    placed = solve(cheap)
+    a = only(placed, "UNIT")
+    assert validate_plan(cheap, placed) == [] and validate_claims(cheap, placed) == []
+    assert a.self_operated == (a.operators == []) and (a.rehearsal is None) == a.self_operated

@@ -25,12 +25,19 @@ def offices(draw: st.DrawFn) -> Problem:
     for i in range(draw(st.integers(1, 7))):
         start = draw(st.integers(14, 30)) * 30
         length = draw(st.sampled_from([60, 120]))
+        service = draw(st.sampled_from(["link", "link_operator", "link_operator", "operator"]))
+        rehearsal = None
+        if service != "link":
+            mandatory = draw(st.sampled_from([None, None, False, True]))
+            if mandatory is not None:
+                rehearsal = {"mode": "online", "mandatory": mandatory, "duration_min": 30}
         r = request(
             f"R{i}",
             f"{start // 60:02d}:{start % 60:02d}",
             f"{(start + length) // 60:02d}:{(start + length) % 60:02d}",
             draw(st.sampled_from([40, 250])),
-            service=draw(st.sampled_from(["link", "link_operator", "link_operator", "operator"])),
+            service=service,
+            rehearsal=rehearsal,
             operators_needed=draw(st.sampled_from([1, 1, 2])),
             required_skills=draw(st.sampled_from([[], ["sound"]])),
             priority=draw(st.sampled_from(["head_of_region", "normal", "low"])),
@@ -44,6 +51,7 @@ def offices(draw: st.DrawFn) -> Problem:
     ]
     faults = [KitFault(kit="CAM", count=n) for n in draw(st.lists(st.integers(1, 2), max_size=2))]
     prob = problem(
+        now="2027-02-26T08:00:00+07:00",  # rehearsals may fall on the days before
         hosts=hosts,
         operators=operators,
         requests=requests,
