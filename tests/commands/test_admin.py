@@ -129,6 +129,11 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
     out = console.export_text()
     assert code == 0, out
     assert "+ PSR-GUB-01" in out and "- PSR-00006" in out and "reconcile --dry-run" in out and "0 findings" in out
+    # Units that run their own meetings: RSUD's trained operator, alternative host on the lent host.
+    assert "PSR-00015 (RSUD Panglima Sebaya): self-operated, host" in out
+    assert "alternative host: vicon.rsud@kominfo.example.go.id" in out
+    # A PIC reports the PTZ camera broken: the requests that needed it lose it in the re-plan.
+    assert "fault #1: PTZ ×1" in out and "- PSR-00037" in out
     mails = list((tmp_path / "demo" / "mail").glob("*.eml"))
     gub = [m for m in mails if m.name.startswith("PSR-GUB-01_pic")]
     assert gub, [m.name for m in mails][:5]
