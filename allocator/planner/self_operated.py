@@ -52,7 +52,7 @@ def mark_positions(problem: Problem, req: Request, cands: Sequence[Candidates]) 
 def create_variables(m: AllocationModel) -> None:
     """`self_operated[pos]`: the position is served by the unit's own operator (none of ours)."""
     for pos, c in enumerate(m.cands):
-        if getattr(c, "self_operable", False):
+        if c.self_operable:
             var = m.model.new_bool_var(f"self_operated[{c.request.ref}]")
             m.model.add_implication(var, m.served[pos])
             m.self_operated[pos] = var
