@@ -396,7 +396,14 @@ class SyncWorker:
             if found is not None:
                 return found, True
         try:
-            return client.create_meeting(job.zoom_user, _create_body(spec), key=job.key), False
+            try:
+                return client.create_meeting(job.zoom_user, _create_body(spec), key=job.key), False
+            except ZoomValidationError as exc:
+                if not _refused_alternative_hosts(exc, spec):
+                    raise
+                _warn_alternative_hosts(job, spec, exc)
+                plain = spec.model_copy(update={"alternative_hosts": ()})
+                return client.create_meeting(job.zoom_user, _create_body(plain), key=job.key), False
         except ZoomOutcomeUnknown as exc:
             unknown = exc
         cause = type(unknown.cause).__name__
@@ -428,7 +435,15 @@ class SyncWorker:
             self._record(job, report, result={"note": "Zoom already has these details"}, synced=spec)
             return
         try:
-            client.update_meeting(zoom_id, update, host=job.zoom_user, key=job.key)
+            try:
+                client.update_meeting(zoom_id, update, host=job.zoom_user, key=job.key)
+            except ZoomValidationError as exc:
+                if update.settings is None or not _refused_alternative_hosts(exc, spec):
+                    raise
+                _warn_alternative_hosts(job, spec, exc)
+                rest = update.model_copy(update={"settings": None})
+                if rest.model_dump(exclude_none=True):
+                    client.update_meeting(zoom_id, rest, host=job.zoom_user, key=job.key)
         except ZoomNotFound:
             # Deleted in Zoom by hand: recreate it (with its key, looking for it first).
             meeting, found = self._create_or_find(client, job, spec, look_first=True)
@@ -726,6 +741,24 @@ class SyncWorker:
         if self._crash_seen[point] >= int(nth or 1):
             log.error("crash injected at %s (%s)", point, CRASH_ENV)
             os._exit(137)
+
+
+def _refused_alternative_hosts(exc: ZoomValidationError, spec: MeetingSpec) -> bool:
+    """Zoom refused the meeting only for its alternative hosts (not a licensed user of the account)."""
+    return bool(spec.alternative_hosts) and "alternative_hosts" in str(exc)
+
+
+def _warn_alternative_hosts(job: Job, spec: MeetingSpec, exc: ZoomValidationError) -> None:
+    """A unit's user Zoom will not take as alternative host must not cost the PIC their meeting: it is made (or
+    changed) without them, and the admin is told to fix the unit's `zoom_user` (docs/units.md)."""
+    log.warning(
+        "Zoom refused alternative host(s) %s for %s (%s): the meeting goes ahead without them; check the unit "
+        "operator's zoom_user (a licensed user of the host's account)",
+        ", ".join(spec.alternative_hosts),
+        job.key,
+        exc,
+        extra={"event": "zoom_alternative_host_refused"},
+    )
 
 
 def _create_body(spec: MeetingSpec) -> MeetingCreate:
