@@ -42,7 +42,7 @@ log = logging.getLogger("vicon.daemon")
 
 INTAKE_SUFFIXES = (".csv", ".xlsx", ".json")
 INTAKE_TRIES = 3  # a file that fails this many ticks in a row is set aside, so the files after it are read
-WATCHED_ENTITIES = ("request", "pin", "host", "operator", "policy", "settings", "kit_return")
+WATCHED_ENTITIES = ("request", "pin", "host", "operator", "policy", "settings", "kit_return", "kit_fault")
 WATCH_LOOKBACK_IDS = 200  # audit ids re-read below the highest seen (late commits on PostgreSQL)
 
 

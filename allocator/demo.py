@@ -3,8 +3,9 @@
 SQLite in a working folder, the Zoom sandbox on a free loopback port, mail written to .eml files. It loads
 the example district office and its week of requests, runs the daemon until the plan is published and the
 meetings exist in Zoom, then feeds late requests (a spreadsheet dropped in the inbox, the governor's visit
-that displaces a lower-priority meeting, a cancellation) and shows each re-plan, and finally prints the
-timelines and each PIC's join link.
+that displaces a lower-priority meeting, a cancellation, a broken PTZ camera reported by a PIC) and shows each
+re-plan, the meetings units run themselves (self-operated, and their trained operator as Zoom alternative host),
+and finally prints the timelines and each PIC's join link.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from allocator.planner.domain import (
 )
 from allocator.problem_files import load_problem
 from allocator.service import ReplanOutcome
+from allocator.store.kit_faults import report_fault
 from allocator.store.repo import Store
 from allocator.sync.reconcile import reconcile
 from allocator.sync.sandbox import fixture_for_hosts
@@ -91,7 +93,7 @@ def _run(
         f"{counts['hosts']} host Zoom, {counts['operators']} operator, {counts['requests']} permohonan "
         f"→ {workdir / 'vicon.db'}"
     )
-    sandbox = run_sandbox(fixture_for_hosts(problem.hosts), port=0)
+    sandbox = run_sandbox(fixture_for_hosts(problem.hosts, problem.unit_operators), port=0)
     console.print(f"Zoom SANDBOX (bukan Zoom asli) di {sandbox.url}")
     tenants = ZoomTenants(sandbox.zoom_config())
     mail_dir = workdir / "mail"
@@ -161,7 +163,20 @@ def _run(
         notifier(store, None)
         ok &= _show_series(store, tenants, console, TRAINING)
 
-        _step(console, "7. Rencana akhir / final plan")
+        _step(console, "7. Unit menjalankan vicon sendiri / units that run their own meetings")
+        _print_own_meetings(store, console)
+
+        _step(console, "8. Kamera PTZ rusak dilaporkan PIC / a PIC reports a broken PTZ camera")
+        broken = "Kamera PTZ jatuh saat dibongkar; lensa retak."
+        seen = len(replans)
+        fault = report_fault(store, kit="PTZ", count=1, cause="handling", request="PSR-00037", role="pic",
+                             actor="pic:PSR-00037", description=broken)  # fmt: skip
+        console.print(f"gangguan / fault #{fault.id}: {fault.kit} ×{fault.count}, penyebab / cause {fault.cause} "
+                      f"(tanggung jawab / liable: {fault.liable})")  # fmt: skip
+        ok &= _wait(daemon, lambda: len(replans) > seen, timeout_s, console)
+        notifier(store, None)
+
+        _step(console, "9. Rencana akhir / final plan")
         final = store.published_plan()
         assert final is not None
         if not quiet_timelines:
@@ -231,7 +246,7 @@ def _governor_visit(victim: Request) -> Request:
 def _print_working_time(store: Store, plan: Plan, console: Console, lang: str, *, summary: bool) -> None:
     """The holidays, holiday duty, overtime (`summary`: when the plan's own print left them out) and office-hours
     kit handovers of the final plan (docs/calendar.md)."""
-    _step(console, "8. Waktu kerja / working time: holiday duty, overtime, kit handovers in office hours")
+    _step(console, "10. Waktu kerja / working time: holiday duty, overtime, kit handovers in office hours")
     problem = store.load_problem()
     if summary:
         print_working_time(problem, plan, console, lang)
@@ -294,6 +309,24 @@ def _show_series(store: Store, tenants: ZoomTenants, console: Console, ref: str)
         console.print(f"   {o.occurrence_id}: {local_start:%a %Y-%m-%d %H:%M} WITA, {o.duration} min, {o.status}",
                       highlight=False)  # fmt: skip
     return zoom.type == 8 and len(zoom.occurrences) == 3
+
+
+def _print_own_meetings(store: Store, console: Console) -> None:
+    """The published requests units run themselves: self-operated ones, and who of the unit may start each meeting
+    (Zoom alternative host; never a start link)."""
+    published = store.published_plan()
+    units = {u.unit: u for u in store.unit_operators()}
+    if published is None:
+        return
+    meetings = {m.request: m for m in store.meetings(states=["active"])}
+    for a in published.plan.assignments:
+        req = store.get_request(a.request)
+        if req is None or req.unit not in units:
+            continue
+        m = meetings.get(a.request)
+        alternates = ", ".join(m.spec.alternative_hosts) if m is not None and m.spec.alternative_hosts else "-"
+        how = "self-operated" if a.self_operated else ("link only" if not a.operators else "office operator")
+        console.print(f"  {a.request} ({req.unit}): {how}, host {a.host}, alternative host: {alternates}")
 
 
 def _print_links(store: Store, console: Console, mail_dir: Path) -> None:

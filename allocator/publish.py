@@ -38,13 +38,14 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from allocator.lent_hosts import alternative_hosts
 from allocator.planner.domain import (
     Assignment,
     Plan,
@@ -52,6 +53,7 @@ from allocator.planner.domain import (
     RequestStatus,
     SeriesRepeat,
     TaskSlot,
+    UnitOperator,
     UtcDatetime,
     ZoomHost,
     occurrences,
@@ -135,9 +137,13 @@ class MeetingSpec(BaseModel):
     agenda: str
     series: SeriesShape | None = None
     occurrences: tuple[OccurrenceSpec, ...] = ()
+    alternative_hosts: tuple[str, ...] = Field(
+        default=(), description="The unit's own user(s) who may start it (a meeting their unit runs itself)."
+    )
 
     def zoom_fields(self) -> dict[str, object]:
-        """The fields Zoom holds and an update can change (of a series, its occurrences too)."""
+        """The fields Zoom holds and an update can change (of a series, its occurrences too; alternative hosts only
+        where a unit runs its own)."""
         fields: dict[str, object] = {
             "topic": self.topic,
             "start": self.start,
@@ -147,6 +153,8 @@ class MeetingSpec(BaseModel):
         }
         if self.series is not None:
             fields["occurrences"] = self.occurrences
+        if self.alternative_hosts:
+            fields["alternative_hosts"] = self.alternative_hosts
         return fields
 
     def begun(self, now: datetime) -> bool:
@@ -220,8 +228,11 @@ def agenda_for(req: Request, host: ZoomHost, start: datetime | None = None) -> s
     return "\n".join(lines)[:1800]
 
 
-def spec_for(req: Request, host: ZoomHost, a: Assignment | None = None) -> MeetingSpec:
-    """The event meeting of `req` on `host`, at the time `a` chose (flexible) or the request's own."""
+def spec_for(
+    req: Request, host: ZoomHost, a: Assignment | None = None, alternative_hosts: tuple[str, ...] = ()
+) -> MeetingSpec:
+    """The event meeting of `req` on `host`, at the time `a` chose (flexible) or the request's own;
+    `alternative_hosts`: the unit's own users who may start it (allocator/lent_hosts.py)."""
     start, end = effective_times(req, a)
     return MeetingSpec(
         request=req.ref,
@@ -233,6 +244,7 @@ def spec_for(req: Request, host: ZoomHost, a: Assignment | None = None) -> Meeti
         duration_min=_minutes(start, end),
         timezone=req.timezone,
         agenda=agenda_for(req, host, start),
+        alternative_hosts=alternative_hosts,
     )
 
 
@@ -324,9 +336,15 @@ def series_spec_for(
     )
 
 
-def desired_meetings(plan: Plan, requests: Iterable[Request], hosts: Mapping[str, ZoomHost]) -> dict[str, MeetingSpec]:
+def desired_meetings(
+    plan: Plan,
+    requests: Iterable[Request],
+    hosts: Mapping[str, ZoomHost],
+    unit_operators: Sequence[UnitOperator] = (),
+) -> dict[str, MeetingSpec]:
     """The (event) meeting each request served by a host in `plan` should have, by request reference; a series has
-    one, under its own reference (see `series_spec_for`)."""
+    one, under its own reference (see `series_spec_for`); a meeting a unit runs itself names the unit's own user of
+    the host's account as alternative host (`unit_operators`)."""
     requests = list(requests)
     by_ref = {r.ref: r for r in requests}
     out: dict[str, MeetingSpec] = {}
@@ -343,7 +361,7 @@ def desired_meetings(plan: Plan, requests: Iterable[Request], hosts: Mapping[str
         host = hosts.get(a.host)
         if host is None:
             continue
-        out[req.ref] = spec_for(req, host, a)
+        out[req.ref] = spec_for(req, host, a, alternative_hosts(req, a, host, unit_operators))
     return out
 
 
@@ -467,7 +485,7 @@ def diff_meetings(
             )
             continue
         old, new = cur.spec.zoom_fields(), want.zoom_fields()
-        changed = tuple(k for k in new if old[k] != new[k])
+        changed = tuple(k for k in [*new, *(k for k in old if k not in new)] if old.get(k) != new.get(k))
         if changed:
             actions.append(
                 Action(

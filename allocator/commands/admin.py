@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 import typer
 from pydantic import ValidationError
 
+from allocator.commands import kit_faults as _kit_faults  # noqa: F401  (registers `vicon kits fault...`)
 from allocator.commands.fit import Col, fit_table, terminal
 from allocator.commands.intake_view import flag_words, intake_table, late_detail
 from allocator.commands.kits import kits_app

@@ -276,19 +276,20 @@ def sandbox_fixture_cmd(
     """Write a Zoom sandbox fixture whose users are our hosts (for `vicon zoom-sandbox --fixture`)."""
     if problem is not None:
         try:
-            hosts = load_problem(problem).hosts
+            loaded = load_problem(problem)
         except ViconError as exc:
             raise _fail(str(exc), 2) from None
+        hosts, units = loaded.hosts, loaded.unit_operators
     else:
         store = _open(db)
         try:
-            hosts = store.hosts()
+            hosts, units = store.hosts(), store.unit_operators()
         finally:
             store.close()
     if not hosts:
         raise _fail("no hosts (import a problem first or pass --problem)", 2)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(fixture_for_hosts(hosts).model_dump_json(indent=2) + "\n", encoding="utf-8")
+    out.write_text(fixture_for_hosts(hosts, units).model_dump_json(indent=2) + "\n", encoding="utf-8")
     typer.echo(f"sandbox fixture with {len(hosts)} hosts -> {out}")
 
 

@@ -315,6 +315,8 @@ class _Request:
             out["survey"] = _slot_json(self.event.survey)
         if self.event.kits:
             out["kits"] = [k.model_dump(mode="json") for k in self.event.kits]
+        if self.event.self_operated:
+            out["self_operated"] = True
         return out
 
     def operator_snapshot(self, *, survey_only: bool = False) -> dict[str, Any]:

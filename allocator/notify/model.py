@@ -118,6 +118,9 @@ class EventInfo(_Model):
     kits: tuple[KitLoan, ...] = ()
     occurrences: tuple[OccurrenceInfo, ...] = Field(default=(), description="A series: every occurrence.")
     recurrence: dict[str, Any] | None = Field(default=None, description="A series: its calendar RRULE parts.")
+    self_operated: bool = Field(
+        default=False, description="The unit's own trained operator runs it; the office lends the host (and kits)."
+    )
 
     @property
     def moved(self) -> bool:

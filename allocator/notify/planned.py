@@ -106,4 +106,5 @@ def event_info(
         rehearsal_missed=Reason(en=missed.reason, id=missed.reason_id) if missed is not None and a else None,
         survey=survey_slot(a.survey, venue_names, operator_names) if a and a.survey else None,
         kits=kit_loans(req, start, end, policy, kit_names) if a is not None else (),
+        self_operated=a is not None and a.self_operated,
     )

@@ -26,6 +26,7 @@ from allocator.planner.explain import (
     when,
 )
 from allocator.planner.overtime import overtime_needed, relaxed_problem
+from allocator.planner.kit_faults import working_stock
 
 MAX_TIMES_TRIED = 40
 
@@ -46,7 +47,7 @@ class AlternativeFinder:
         self.by_operator = by_operator
         self.plan = plan
         self.loans = kit_loans(self.problem, plan)
-        self.stock = {k.id: k.stock for k in self.problem.kit_types}
+        self.stock = working_stock(self.problem)  # kits out of service do not count
         self._relaxed: dict[str, AlternativeFinder] = {}  # per tier: as if the site allowed overtime for it
 
     def _kits_free(self, req: Request) -> bool:

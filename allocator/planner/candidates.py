@@ -93,6 +93,7 @@ class Candidates:
     kit_end: int = 0
     reach: int = 0  # a survey: it is tied to the venue's events starting before this minute (its anchor days)
     restricted: tuple[str, ...] = ()  # the search limits that left out other times of this task (see workflow)
+    self_operable: bool = False  # the unit's own trained operator may run it (see allocator.planner.self_operated)
 
     @property
     def ref(self) -> str:
@@ -108,7 +109,9 @@ class Candidates:
 
     @property
     def statically_possible(self) -> bool:
-        return (not self.needs_host or bool(self.hosts)) and len(self.operators) >= self.operators_needed
+        return (not self.needs_host or bool(self.hosts)) and (
+            len(self.operators) >= self.operators_needed or self.self_operable
+        )
 
 
 def capacity_levels(hosts: list[ZoomHost]) -> list[int]:
@@ -329,6 +332,7 @@ class CandidateCache:
     def resources_key(problem: Problem) -> str:
         parts = [problem.policy.model_dump_json(), *(h.model_dump_json() for h in problem.hosts)]
         parts += [o.model_dump_json() for o in problem.operators]
+        parts += [u.model_dump_json() for u in problem.unit_operators]  # who may run their own meetings
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def build_all(

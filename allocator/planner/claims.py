@@ -26,20 +26,23 @@ def term_values(
     """The objective levels of a set of assignments, computed directly."""
     by_ref = {a.request: a for a in chosen}
     weights = problem.policy.preferences
-    served = changed = oversize = moved = overtime = 0
+    served = changed = oversize = moved = overtime = own = 0
     days: set[tuple[int, int]] = set()
     for pos, c in enumerate(cands):
         a = by_ref.get(c.ref)
         if c.role is Role.EVENT:
             before = previous.get(pos)
             if before is not None and (
-                a is None or (a.host, set(a.operators), a.start) != (before.host, set(before.operators), before.start)
+                a is None
+                or (a.host, set(a.operators), a.start, a.self_operated)
+                != (before.host, set(before.operators), before.start, before.self_operated)
             ):
                 changed += 1
             if a is None or (a.start is not None and to_minutes(a.start) != c.start):
                 continue
             served += c.weight
             moved += abs(c.shift)
+            own += a.self_operated
             chosen_ops: list[str] = a.operators
             overtime += sum(o.overtime for o in c.operators if problem.operators[o.operator].id in chosen_ops)
             oversize += sum(h.oversize for h in c.hosts if problem.hosts[h.host].id == a.host)
@@ -60,6 +63,7 @@ def term_values(
             days.update((index[o], day) for o in a.rehearsal.operators if o in index)
     prefs = weights.operator_days * len(days) + weights.oversized_licence * oversize
     prefs += weights.overtime_minute * overtime
+    prefs += weights.self_operated * own  # requests their units run themselves
     return served, changed, prefs + weights.moved_from_requested * moved
 
 

@@ -220,6 +220,34 @@ class KitType(Model):
     stock: int = Field(ge=0, le=10_000)
 
 
+class KitFault(Model):
+    """Kits reported broken and not yet repaired: out of the stock the planner shares out until an admin records
+    the repair (see allocator/planner/kit_faults.py)."""
+
+    kit: Ident
+    count: int = Field(default=1, ge=1, le=10_000)
+    since: UtcDatetime | None = Field(default=None, description="When it was reported (informative).")
+
+
+class UnitOperator(Model):
+    """A unit's own staff member trained by the office to run a vicon: their unit may run its meetings itself on
+    the office's host ("self-operated", see allocator/planner/self_operated.py)."""
+
+    id: Ident
+    unit: str = Field(min_length=1, description="The unit exactly as its requests name it.")
+    name: str = Field(min_length=1)
+    email: str | None = None
+    phone: str | None = None
+    skills: list[str] = Field(default_factory=list)
+    zoom_user: str | None = Field(
+        default=None,
+        max_length=254,
+        description="Their own licensed user on the office's Zoom account (e-mail): made alternative host of the "
+        "meetings their unit runs itself on that account's hosts (docs/lent_accounts.md).",
+    )
+    zoom_account: str = Field(default="default", min_length=1, description="Which Zoom account holds that user.")
+
+
 class KitNeed(Model):
     kit: Ident
     count: int = Field(default=1, ge=1, le=100)
@@ -589,6 +617,12 @@ class PreferenceWeights(Model):
     overtime_minute: int = Field(
         default=3, ge=0, description="Per minute an operator works outside working time (overtime, holiday duty)."
     )
+    self_operated: int = Field(
+        default=100,
+        ge=0,
+        description="Per request a unit runs itself with its trained operator instead of the office's: above what "
+        "the office's operators cost for one request, so it is chosen when they are needed elsewhere.",
+    )
 
 
 class ClosedDay(Model):
@@ -758,6 +792,9 @@ class Assignment(Model):
     end: UtcDatetime | None = None
     rehearsal: TaskSlot | None = None
     survey: TaskSlot | None = Field(default=None, description="The survey of a new venue, done before this event.")
+    self_operated: bool = Field(
+        default=False, description="The unit's own trained operator runs it on our host: no office operator."
+    )
 
 
 class Pin(Model):
@@ -916,6 +953,10 @@ class Problem(Model):
     travel: list[TravelTime] = Field(default_factory=list, description="Between venues; else via the office.")
     kit_types: list[KitType] = Field(default_factory=list)
     kits_out: list[KitOut] = Field(default_factory=list, description="Lent kits not yet returned.")
+    kit_faults: list[KitFault] = Field(default_factory=list, description="Kits out of service until repaired.")
+    unit_operators: list[UnitOperator] = Field(
+        default_factory=list, description="Units' own trained operators: their units may run meetings themselves."
+    )
     previous: list[Assignment] = Field(default_factory=list, description="The published plan's assignments.")
     previous_records: list[ComponentRecord] = Field(
         default_factory=list, description="The published plan's records: parts whose inputs are unchanged are reused."
@@ -1017,6 +1058,7 @@ def _reference_errors(p: Problem) -> list[str]:
         ("requests", [r.ref for r in expand_series(p.requests)]),
         ("venues", [v.id for v in p.venues]),
         ("kit_types", [k.id for k in p.kit_types]),
+        ("unit_operators", [u.id for u in p.unit_operators]),
     ):
         for dup in _duplicates(ids):
             out.append(f"{label}: duplicate id {dup!r}")
@@ -1044,6 +1086,9 @@ def _reference_errors(p: Problem) -> list[str]:
     for i, k in enumerate(p.kits_out):
         if k.kit not in kit_ids:
             out.append(f"kits_out[{i}].kit: unknown kit type {k.kit!r}")
+    for i, f in enumerate(p.kit_faults):
+        if f.kit not in kit_ids:
+            out.append(f"kit_faults[{i}].kit: unknown kit type {f.kit!r}")
     named: list[tuple[str, int, Assignment | Pin]] = [("previous", i, a) for i, a in enumerate(p.previous)]
     named += [("pins", i, pin) for i, pin in enumerate(p.pins)]
     for field, i, a in named:

@@ -25,6 +25,7 @@ from allocator.planner.domain import (
     local,
     zone_abbrev,
 )
+from allocator.planner.kit_faults import working_stock
 
 _DAYS_ID = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
 _DAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -321,7 +322,7 @@ def _explain_workflow(
 ) -> tuple[str, str, str, list[Blocker]] | None:
     """Reasons beyond a free host and operators: kits, a survey, a mandatory rehearsal, travel."""
     pol = problem.policy
-    stock = {k.id: k.stock for k in problem.kit_types}
+    stock = working_stock(problem)  # kits out of service do not count
     pick = pickup_time(pol, req.start, pol.kit_pickup_min)
     back = return_time(pol, req.end, pol.kit_return_min)
     for need in req.kits:

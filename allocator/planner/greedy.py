@@ -105,7 +105,9 @@ class _Greedy:
             if h.request is None:
                 self.kit_busy[h.kit].append((h.start, forever if h.end is None else h.end, h.count))
         self.done: set[str] = set()
-        self.values: dict[Var, int] = dict.fromkeys([*m.served.values(), *m.host.values(), *m.operator.values()], 0)
+        self.values: dict[Var, int] = dict.fromkeys(
+            [*m.served.values(), *m.host.values(), *m.operator.values(), *m.self_operated.values()], 0
+        )
         self.held_tasks: set[tuple[Role, str]] = set()
         self.survey_at: dict[str, int] = {}  # new venue -> the survey position placed for it
         self.series_pool: dict[str, int] = {}  # series -> the host pool its first placed occurrence took
@@ -273,9 +275,10 @@ class _Greedy:
         host_pick = self.host_for(pos) if c.needs_host else None
         if c.needs_host and host_pick is None:
             return
-        crew = self.crew_for(pos)
-        if crew is None:
+        found = self.crew_for(pos)
+        if found is None and not c.self_operable:
             return
+        crew = found if found is not None else {}  # none of ours: the unit's own trained operator runs it
         was_published = pos in published
         rehearsal = None
         if spec is not None and spec.mandatory and not (was_published and (Role.REHEARSAL, c.ref) in held_tasks):
@@ -293,6 +296,8 @@ class _Greedy:
             self.venue_first[venue] = min(self.venue_first.get(venue, c.start), c.start)
         self.done.add(c.ref)
         self.place(pos, host_pick, crew)
+        if found is None:
+            self.values[m.self_operated[pos]] = 1
         for k, n in c.kits:
             self.kit_busy[k].append((c.kit_start, c.kit_end, n))
 

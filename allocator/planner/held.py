@@ -15,6 +15,8 @@ def _fits(problem: Problem, a: Assignment | Pin, c: Candidates) -> bool:
     hosts = {problem.hosts[h.host].id for h in c.hosts}
     ops = {problem.operators[o.operator].id for o in c.operators}
     host_ok = (a.host in hosts) if c.needs_host else a.host is None
+    if isinstance(a, Assignment) and a.self_operated:  # the unit's own operator: none of ours
+        return host_ok and c.self_operable and not a.operators
     return host_ok and len(a.operators) == c.operators_needed and set(a.operators) <= ops
 
 

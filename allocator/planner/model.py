@@ -21,7 +21,7 @@ from typing import Protocol
 
 from ortools.sat.python import cp_model
 
-from allocator.planner import series
+from allocator.planner import self_operated, series
 from allocator.planner.candidates import Candidates, HostOption, OperatorOption, Role
 from allocator.planner.domain import Assignment, HostKind, Problem, TaskSlot
 from allocator.planner.errors import InvalidPlan
@@ -80,6 +80,7 @@ class AllocationModel:
     kept_as: dict[int, tuple[int | None, dict[int, int]]] = field(default_factory=dict)  # pos -> previous pools
     series_events: dict[str, list[int]] = field(default_factory=dict)  # series ref -> its occurrences' positions
     series_host: dict[tuple[str, int], Var] = field(default_factory=dict)  # (series, host pool): the one it takes
+    self_operated: dict[int, Var] = field(default_factory=dict)  # position -> 1 if the unit runs it itself
 
     def served_any(self, ref: str) -> cp_model.LinearExprT:
         """1 if the request is served at any of its allowed starts."""
@@ -87,7 +88,8 @@ class AllocationModel:
 
     def variables(self) -> list[Var]:
         return [*self.served.values(), *self.host.values(), *self.operator.values(), *self.kept.values(),
-                *self.called_in.values(), *self.surveyed.values(), *self.series_host.values()]  # fmt: skip
+                *self.called_in.values(), *self.surveyed.values(), *self.series_host.values(),
+                *self.self_operated.values()]  # fmt: skip
 
 
 def _pools(
@@ -145,16 +147,20 @@ def create_assignment_variables(m: AllocationModel) -> None:
         for g in m.operator_options[pos]:
             most = min(c.operators_needed, len(m.operator_pools[g].members))
             m.operator[pos, g] = m.model.new_int_var(0, most, f"operators[{ref},pool{g}]")
+    self_operated.create_variables(m)
 
 
 def add_served_means_fully_resourced(m: AllocationModel) -> None:
-    """A served request has exactly one host (if it needs one) and exactly the operators it asked for."""
+    """A served request has exactly one host (if it needs one) and exactly the operators it asked for (none of ours
+    when its unit runs it itself)."""
     for pos, c in enumerate(m.cands):
         served = m.served[pos]
         if c.needs_host:
             m.model.add(sum(m.host[pos, g] for g in m.host_options[pos]) == served)
         if c.operators_needed:
-            m.model.add(sum(m.operator[pos, g] for g in m.operator_options[pos]) == c.operators_needed * served)
+            m.model.add(
+                sum(m.operator[pos, g] for g in m.operator_options[pos]) == self_operated.operators_wanted(m, pos)
+            )
         if not c.statically_possible:
             m.model.add(served == 0)
 
@@ -417,7 +423,7 @@ def link_previous_assignments(m: AllocationModel, previous: dict[int, Assignment
     for pos, a in previous.items():
         c = m.cands[pos]
         host_pool, ops = chosen_pools(m, a)
-        possible = c.needs_host == (a.host is not None) and len(a.operators) == c.operators_needed
+        possible = c.needs_host == (a.host is not None) and self_operated.previous_shape_fits(m, pos, a)
         possible = possible and (host_pool is None or host_pool in m.host_options[pos])
         possible = possible and all(g in m.operator_options[pos] for g in ops)
         if not possible:
@@ -430,6 +436,7 @@ def link_previous_assignments(m: AllocationModel, previous: dict[int, Assignment
             m.model.add_implication(kept, m.host[pos, host_pool])
         for g, n in ops.items():
             m.model.add(m.operator[pos, g] == n).only_enforce_if(kept)
+        self_operated.link_kept(m, pos, kept, a)
         m.kept[pos] = kept
 
 
@@ -565,9 +572,14 @@ def complete_hint(m: AllocationModel, values: Mapping[Var, int]) -> dict[Var, in
     """`values` for the assignment variables, with every variable they imply: a complete hint lets CP-SAT
     take it as its first solution straight after presolve instead of searching around it."""
     out = dict(values)
+    out.update(self_operated.hint_values(m, values))
+    by_ref = {a.request: a for a in m.problem.previous}
     for pos, (host_pool, ops) in m.kept_as.items():
         same_host = host_pool is None or values.get(m.host[pos, host_pool], 0) == 1
         same_ops = all(values.get(m.operator[pos, g], 0) == n for g, n in ops.items())
+        if pos in m.self_operated:
+            before = by_ref.get(m.cands[pos].ref)
+            same_ops = same_ops and out[m.self_operated[pos]] == int(before is not None and before.self_operated)
         out[m.kept[pos]] = int(values.get(m.served[pos], 0) == 1 and same_host and same_ops)
     for (g, day), cliques in m.day_cliques.items():
         busiest = max((sum(values.get(m.operator[pos, g], 0) for pos in c) for c in cliques), default=0)
@@ -676,6 +688,7 @@ def assignments(m: AllocationModel, value: Callable[[Var], int]) -> list[Assignm
                 end=c.request.end if flexible else None,
                 rehearsal=slot(rehearsal_at[c.ref]) if c.ref in rehearsal_at else None,
                 survey=slot(survey_for[pos]) if pos in survey_for else None,
+                self_operated=self_operated.chosen(m, pos, value),
             )
         )
     return out

@@ -78,8 +78,8 @@ class OperatorFloor:
 
 def simple_for_operators(m: AllocationModel, fixed: bool, previous: bool) -> bool:
     """Whether the operator level's rows and first plan apply to this part (see the module's docstring)."""
-    if fixed or previous or m.workflow.travel:
-        return False
+    if fixed or previous or m.workflow.travel or m.self_operated:
+        return False  # (a self-operated request needs none of ours: the overlap rows would not hold)
     if any(c.role is not Role.EVENT for c in m.cands):
         return False
     if any(o.overtime for c in m.cands for o in c.operators):

@@ -21,6 +21,7 @@ from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
 from allocator.planner import series
+from allocator.planner import self_operated
 from allocator.planner.candidates import Candidates, Role
 from allocator.planner.domain import Assignment
 from allocator.planner.greedy import Pools, greedy_hint, letter_key, published_tasks
@@ -187,6 +188,8 @@ def objective(m: AllocationModel, level: int) -> cp_model.LinearExprT:
         + weights.moved_from_requested * moved_from_requested(m)
         + weights.overtime_minute * overtime_minutes(m)
     )
+    if m.self_operated:
+        prefs = prefs + weights.self_operated * self_operated.count(m)  # type: ignore[operator]
     return cast(cp_model.LinearExprT, prefs)
 
 

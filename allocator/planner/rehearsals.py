@@ -378,7 +378,7 @@ class _Placer:
         loose_refs = {a.request for a in self.loose.values()}
         for a in assignments(m, solver.value):
             if a.rehearsal is not None or a.request in loose_refs:  # everything else stays as the levels left it
-                update = {"rehearsal": a.rehearsal, "operators": a.operators}
+                update = {"rehearsal": a.rehearsal, "operators": a.operators, "self_operated": a.self_operated}
                 self.result[a.request] = self.result[a.request].model_copy(update=update)
         placed = sum(solver.value(m.served[k]) for k in options)
         return placed, int(solver.best_objective_bound) // weight, status == cp_model.OPTIMAL

@@ -37,7 +37,9 @@ def _position_digest(problem: Problem, c: Candidates) -> bytes:
     # Overtime only where there is some, so a part without any keeps the digest its records were made with.
     ops = [(problem.operators[o.operator].id, o.start, o.end, o.day, *((o.overtime, o.capped) if o.overtime else ()))
            for o in c.operators]  # fmt: skip
-    return hashlib.sha256(repr((request, c.weight, hosts, ops)).encode()).digest()
+    # A unit that may run it itself changes the optimum (only added when so: other digests stay as they were).
+    own = ("self_operable",) if c.self_operable else ()
+    return hashlib.sha256(repr((request, c.weight, hosts, ops, *own)).encode()).digest()
 
 
 def digest_of(problem: Problem, c: Candidates, memo: DigestMemo | None) -> bytes:
@@ -82,6 +84,8 @@ def result_digest(cands: list[Candidates], chosen: dict[str, Assignment]) -> str
             continue
         a = chosen.get(c.ref)
         h.update(repr((c.ref, a and a.host, a and sorted(a.operators))).encode())
+        if a is not None and a.self_operated:
+            h.update(b"self_operated")
         if a is not None and (a.start or a.survey):  # an optional rehearsal is placed afterwards, every time
             h.update(a.model_dump_json(include={"start", "survey"}).encode())
     return h.hexdigest()[:32]

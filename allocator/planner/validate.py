@@ -15,6 +15,7 @@ from itertools import pairwise
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from allocator.planner import validate_units
 from allocator.planner.domain import (
     Assignment,
     HostKind,
@@ -157,12 +158,16 @@ def _shape_problems(req: Request, a: Assignment) -> list[str]:
         out.append("needs a host but has none")
     if not wants_host and a.host is not None:
         out.append("is operator-only but was given a host")
-    wanted_ops = 0 if req.service == ServiceType.LINK else req.operators_needed
+    wanted_ops = validate_units.operators_wanted(req, a)
     if len(a.operators) != wanted_ops:
         out.append(f"needs {wanted_ops} operator(s) but has {len(a.operators)}")
     if len(set(a.operators)) != len(a.operators):
         out.append("lists an operator twice")
     return out
+
+
+def _own_problems(problem: Problem, req: Request, a: Assignment) -> list[str]:
+    return validate_units.self_operated_problems(problem, req, a)
 
 
 def _time_problems(problem: Problem, req: Request, a: Assignment) -> list[str]:
@@ -198,7 +203,7 @@ def _assignment_fits(problem: Problem, req: Request, a: Assignment) -> bool:
     """Whether an assignment satisfies every rule that does not involve other requests."""
     hosts = {h.id: h for h in problem.hosts}
     ops = {o.id: o for o in problem.operators}
-    if _shape_problems(req, a) or _time_problems(problem, req, a):
+    if _shape_problems(req, a) or _time_problems(problem, req, a) or _own_problems(problem, req, a):
         return False
     start, end = _effective(req, a)
     if a.host is not None and (a.host not in hosts or _static_host_problems(hosts[a.host], req, start, end)):
@@ -225,7 +230,7 @@ def validate_plan(problem: Problem, plan: Plan) -> list[str]:
         seen.add(a.request)
         if req.status.value not in ("new", "approved"):
             v.append(f"{a.request}: assigned although it is {req.status.value}")
-        for msg in _shape_problems(req, a) + _time_problems(problem, req, a):
+        for msg in _shape_problems(req, a) + _time_problems(problem, req, a) + _own_problems(problem, req, a):
             v.append(f"{a.request}: {msg}")
         start, end = _effective(req, a)
         if a.host is not None:
@@ -343,6 +348,7 @@ def _preferences(problem: Problem, plan: Plan) -> int:
         if o.id in a.operators
     )
     prefs += weights.overtime_minute * overtime
+    prefs += validate_units.self_operated_cost(problem, plan.assignments)
     return prefs + weights.moved_from_requested * moved
 
 
@@ -624,12 +630,14 @@ def _kits(problem: Problem, valid: list[tuple[Request, Assignment]]) -> list[str
                 continue
             who = f"loan to {loan.request}" if loan.request else "loan"
             held.append((who, loan.count, problem.now, loan.due if loan.due > problem.now else None))
+        stock = validate_units.kits_in_service(problem, kit.id, kit.stock)
         for _, _, at, _ in sorted(held, key=lambda h: h[2]):
             now_held = [(w, c) for w, c, s, e in held if s <= at and (e is None or at < e)]
             total = sum(c for _, c in now_held)
-            if total > kit.stock:
+            if total > stock:
                 names = ", ".join(sorted(w for w, _ in now_held))
-                out.append(f"kit {kit.id}: {total} held at {at.isoformat()} but the stock is {kit.stock} ({names})")
+                broken = f", {kit.stock - stock} of {kit.stock} out of service" if stock < kit.stock else ""
+                out.append(f"kit {kit.id}: {total} held at {at.isoformat()} but the stock is {stock}{broken} ({names})")
                 break
     return out
 

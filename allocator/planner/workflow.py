@@ -30,6 +30,8 @@ from allocator.planner.domain import (
     SitePolicy,
     TaskSlot,
 )
+from allocator.planner.kit_faults import working_stock
+from allocator.planner.self_operated import mark_positions
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ def expand_request(builder: CandidateBuilder, req: Request, limits: SearchLimits
         if cut:
             cand.restricted = (f"{req.ref}: only the {len(starts)} starts nearest the requested one were searched",)
         out.append(cand)
+    mark_positions(builder.problem, req, out)
     spec = req.rehearsal
     if spec is not None and req.operator_count:
         length = timedelta(minutes=spec.duration_min)
@@ -304,7 +307,8 @@ def kit_holds(problem: Problem, in_play: set[str]) -> list[KitHold]:
 
 
 def kit_stock(problem: Problem) -> dict[str, int]:
-    return {k.id: k.stock for k in problem.kit_types}
+    """The kits the planner may share out: the stock less the kits out of service (see kit_faults)."""
+    return working_stock(problem)
 
 
 def travel_conflicts(problem: Problem, cands: list[Candidates]) -> list[tuple[int, int, int]]:

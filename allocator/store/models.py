@@ -249,3 +249,23 @@ class UserRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+
+
+class KitFaultRow(Base):
+    """A problem reported with lent kits: `count` kits of type `kit` are out of service from `reported_at` until
+    `repaired_at`. `cause` says who answers for it, as the ministry's rule says: `device` (the office's
+    responsibility), `handling` (the borrowing unit's) or `unknown` until the admin decides."""
+
+    __tablename__ = "kit_faults"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kit: Mapped[str] = mapped_column(sa.String(64), index=True)
+    count: Mapped[int]
+    request: Mapped[str | None] = mapped_column(sa.String(64), sa.ForeignKey("requests.ref"), index=True)
+    cause: Mapped[str] = mapped_column(sa.String(16))
+    description: Mapped[str] = mapped_column(sa.Text)
+    reported_by: Mapped[str] = mapped_column(sa.String(128))
+    reported_role: Mapped[str] = mapped_column(sa.String(16))
+    reported_at: Mapped[datetime]
+    repaired_at: Mapped[datetime | None]
+    repaired_by: Mapped[str | None] = mapped_column(sa.String(128))
+    repair_note: Mapped[str | None] = mapped_column(sa.Text)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from allocator.planner.calendar import pickup_time, return_time
 from allocator.planner.domain import (
     Assignment,
+    KitFault,
     KitOut,
     KitType,
     Operator,
@@ -35,6 +36,7 @@ from allocator.planner.domain import (
     RequestStatus,
     SitePolicy,
     TravelTime,
+    UnitOperator,
     Venue,
     ZoomHost,
     expand_series,
@@ -58,6 +60,7 @@ from allocator.store.models import (
     AssignmentRow,
     AuditRow,
     HostRow,
+    KitFaultRow,
     KitLoanRow,
     KitReturnRow,
     MeetingRow,
@@ -100,6 +103,8 @@ _ASSIGNMENT_DETAIL = {"start", "end", "rehearsal", "survey"}
 def assignment_detail(a: Assignment) -> dict[str, Any] | None:
     """What the `assignments` row keeps beyond host and operators (None when nothing is set)."""
     data: dict[str, Any] = a.model_dump(mode="json", include=_ASSIGNMENT_DETAIL, exclude_none=True)
+    if a.self_operated:  # kept only when set, so rows of plans without it stay as they were
+        data["self_operated"] = True
     return data or None
 
 
@@ -218,6 +223,12 @@ class PublishResult:
         for a in self.actions:
             out[a.kind] += 1
         return out
+
+
+def _unit_operators(s: Session) -> list[UnitOperator]:
+    """The units' trained operators, read in the caller's transaction."""
+    row = s.get(SettingRow, "unit_operators")
+    return [UnitOperator.model_validate(i) for i in (row.value.get("items", []) if row else [])]
 
 
 def audit(
@@ -407,6 +418,14 @@ class Store:
 
     def kit_types(self) -> list[KitType]:
         return [KitType.model_validate(i) for i in self._items("kit_types")]
+
+    def set_unit_operators(self, people: Iterable[UnitOperator], *, actor: str) -> int:
+        """The units' own trained operators (settings row `unit_operators`): their units may run meetings."""
+        return self._set_items("unit_operators", [_json(u) for u in people], lambda u: u["id"], actor)
+
+    def unit_operators(self) -> list[UnitOperator]:
+        with self.transaction() as s:
+            return _unit_operators(s)
 
     # --- surveyed venues ------------------------------------------------------------------------
 
@@ -688,6 +707,7 @@ class Store:
             "venues": self.set_venues(problem.venues, actor=actor),
             "travel": self.set_travel(problem.travel, actor=actor),
             "kit_types": self.set_kit_types(problem.kit_types, actor=actor),
+            "unit_operators": self.set_unit_operators(problem.unit_operators, actor=actor),
             "requests": 0,
             "pins": 0,
         }
@@ -756,9 +776,17 @@ class Store:
             travel=self.travel(),
             kit_types=kit_types,
             kits_out=kits_out,
+            kit_faults=self._kit_faults(kit_ids),
+            unit_operators=self.unit_operators(),
             previous=previous,
             pins=pins,
         )
+
+    def _kit_faults(self, kit_ids: set[str]) -> list[KitFault]:
+        """Kits out of service: the open faults of configured kit types (allocator/store/kit_faults.py)."""
+        with self.transaction() as s:
+            rows = s.scalars(sa.select(KitFaultRow).where(KitFaultRow.repaired_at.is_(None)).order_by(KitFaultRow.id))
+            return [KitFault(kit=r.kit, count=r.count, since=r.reported_at) for r in rows if r.kit in kit_ids]
 
     # --- plans ----------------------------------------------------------------------------------
 
@@ -826,7 +854,7 @@ class Store:
                     log.error("request %s has two live %s meetings (%s, %s)", m.request, m.role, other, m.key)
                 by_key[(m.request, m.role)] = m
             gens = self._next_generations(s, scope_set)
-            desired = {"event": desired_meetings(plan, requests.values(), hosts)}
+            desired = {"event": desired_meetings(plan, requests.values(), hosts, _unit_operators(s))}
             desired["rehearsal"] = desired_rehearsals(plan, requests.values(), hosts)
             actions: list[Action] = []
             notes: list[str] = []

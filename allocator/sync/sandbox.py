@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from allocator.planner.domain import HostKind, ZoomHost
+from allocator.planner.domain import HostKind, UnitOperator, ZoomHost
 from zoom_client.config import AccountCategory
 from zoom_client.sandbox import FixtureAccount, FixtureFeatures, FixtureUser, SandboxFixture
 
@@ -14,8 +14,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
-def fixture_for_hosts(hosts: Iterable[ZoomHost]) -> SandboxFixture:
-    """One sandbox account per host account, one licensed user per host (capacity, webinar, concurrency)."""
+def fixture_for_hosts(hosts: Iterable[ZoomHost], unit_operators: Iterable[UnitOperator] = ()) -> SandboxFixture:
+    """One sandbox account per host account, one licensed user per host (capacity, webinar, concurrency), and one
+    licensed user per unit operator's own `zoom_user` on a host's account (they are made alternative hosts)."""
     by_account: dict[str, list[ZoomHost]] = {}
     for h in hosts:
         by_account.setdefault(h.account, []).append(h)
@@ -40,6 +41,12 @@ def fixture_for_hosts(hosts: Iterable[ZoomHost]) -> SandboxFixture:
                     ),
                 )
             )
+        taken = {u.email.lower() for u in users}
+        for u in unit_operators:
+            if u.zoom_user and u.zoom_account == name and u.zoom_user.lower() not in taken:
+                taken.add(u.zoom_user.lower())
+                users.append(FixtureUser(id=f"sbx-{_slug(name)}-unit-{_slug(u.id)}", email=u.zoom_user,
+                                         first_name=u.name, last_name=u.unit))  # fmt: skip
         business = any(h.max_concurrent > 1 for h in members)
         accounts.append(
             FixtureAccount(

@@ -50,6 +50,7 @@ from allocator.sync.occurrences import sync_occurrences
 from zoom_client import (
     Meeting,
     MeetingCreate,
+    MeetingSettings,
     MeetingUpdate,
     Recurrence,
     ZoomClient,
@@ -128,6 +129,7 @@ def zoom_view(meeting: Meeting, spec: MeetingSpec) -> MeetingSpec:
     start = meeting.start_time.astimezone(UTC) if meeting.start_time is not None else spec.start
     if spec.series is not None:
         start = spec.start  # Zoom shows a series' next occurrence as its start; its occurrences are synced apart
+    alternates = tuple(sorted(h.strip().lower() for h in meeting.settings.alternative_host_list))
     return spec.model_copy(
         update={
             "topic": meeting.topic or spec.topic,
@@ -135,6 +137,7 @@ def zoom_view(meeting: Meeting, spec: MeetingSpec) -> MeetingSpec:
             "duration_min": meeting.duration if meeting.duration is not None else spec.duration_min,
             "timezone": meeting.timezone or spec.timezone,
             "agenda": meeting.agenda_text.replace("\r\n", "\n"),
+            "alternative_hosts": alternates or spec.alternative_hosts,
         }
     )
 
@@ -142,7 +145,7 @@ def zoom_view(meeting: Meeting, spec: MeetingSpec) -> MeetingSpec:
 def differs(a: MeetingSpec, b: MeetingSpec) -> list[str]:
     """The Zoom fields in which `a` and `b` differ (empty: Zoom would show the same meeting)."""
     fa, fb = a.zoom_fields(), b.zoom_fields()
-    return [k for k in fa if fa[k] != fb[k]]
+    return [k for k in [*fa, *(k for k in fb if k not in fa)] if fa.get(k) != fb.get(k)]
 
 
 class _Outcome(Exception):
@@ -400,7 +403,14 @@ class SyncWorker:
             if found is not None:
                 return found, True
         try:
-            return client.create_meeting(job.zoom_user, _create_body(spec), key=job.key), False
+            try:
+                return client.create_meeting(job.zoom_user, _create_body(spec), key=job.key), False
+            except ZoomValidationError as exc:
+                if not _refused_alternative_hosts(exc, spec):
+                    raise
+                _warn_alternative_hosts(job, spec, exc)
+                plain = spec.model_copy(update={"alternative_hosts": ()})
+                return client.create_meeting(job.zoom_user, _create_body(plain), key=job.key), False
         except ZoomOutcomeUnknown as exc:
             unknown = exc
         cause = type(unknown.cause).__name__
@@ -432,7 +442,15 @@ class SyncWorker:
             self._record(job, report, result={"note": "Zoom already has these details"}, synced=spec)
             return
         try:
-            client.update_meeting(zoom_id, update, host=job.zoom_user, key=job.key)
+            try:
+                client.update_meeting(zoom_id, update, host=job.zoom_user, key=job.key)
+            except ZoomValidationError as exc:
+                if update.settings is None or not _refused_alternative_hosts(exc, spec):
+                    raise
+                _warn_alternative_hosts(job, spec, exc)
+                rest = update.model_copy(update={"settings": None})
+                if rest.model_dump(exclude_none=True):
+                    client.update_meeting(zoom_id, rest, host=job.zoom_user, key=job.key)
             done = sync_occurrences(client, zoom_id, spec, host=job.zoom_user, key=job.key)
         except ZoomNotFound:
             # Deleted in Zoom by hand: recreate it (with its key, looking for it first).
@@ -734,9 +752,28 @@ class SyncWorker:
             os._exit(137)
 
 
+def _refused_alternative_hosts(exc: ZoomValidationError, spec: MeetingSpec) -> bool:
+    """Zoom refused the meeting only for its alternative hosts (not a licensed user of the account)."""
+    return bool(spec.alternative_hosts) and "alternative_hosts" in str(exc)
+
+
+def _warn_alternative_hosts(job: Job, spec: MeetingSpec, exc: ZoomValidationError) -> None:
+    """A unit's user Zoom will not take as alternative host must not cost the PIC their meeting: it is made (or
+    changed) without them, and the admin is told to fix the unit's `zoom_user` (docs/units.md)."""
+    log.warning(
+        "Zoom refused alternative host(s) %s for %s (%s): the meeting goes ahead without them; check the unit "
+        "operator's zoom_user (a licensed user of the host's account)",
+        ", ".join(spec.alternative_hosts),
+        job.key,
+        exc,
+        extra={"event": "zoom_alternative_host_refused"},
+    )
+
+
 def _create_body(spec: MeetingSpec) -> MeetingCreate:
     """A single meeting, or a series' recurring meeting with fixed time (its occurrences follow, one by one)."""
     shape = spec.series
+    settings = MeetingSettings(alternative_hosts=spec.alternative_hosts) if spec.alternative_hosts else None
     return MeetingCreate(
         topic=spec.topic,
         start_time=spec.start,
@@ -746,6 +783,7 @@ def _create_body(spec: MeetingSpec) -> MeetingCreate:
         recurrence=None
         if shape is None
         else Recurrence(repeat=shape.repeat, every=shape.every, weekdays=shape.weekdays, end_times=shape.count),
+        **({"settings": settings} if settings is not None else {}),
     )
 
 
@@ -753,7 +791,7 @@ def _update_body(spec: MeetingSpec, synced: dict[str, Any] | None) -> MeetingUpd
     """Only what differs from what we last wrote to Zoom (everything if unknown)."""
     before = MeetingSpec.model_validate(synced).zoom_fields() if synced else {}
     after = spec.zoom_fields()
-    changed = {k for k, v in after.items() if before.get(k) != v}
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     if not changed:
         return None
     fields: dict[str, Any] = {}
@@ -766,6 +804,8 @@ def _update_body(spec: MeetingSpec, synced: dict[str, Any] | None) -> MeetingUpd
         fields["duration"] = spec.duration_min
     if "agenda" in changed:
         fields["agenda"] = spec.agenda
+    if "alternative_hosts" in changed:  # an empty list clears them (the unit no longer runs it)
+        fields["settings"] = MeetingSettings(alternative_hosts=spec.alternative_hosts)
     return MeetingUpdate(**fields)
 
 

@@ -271,7 +271,8 @@ def admin_plan(store: StoreDep, who: Admin) -> PlanOut:
         served=len(p.plan.assignments), unserved_count=len(p.plan.unserved),
         assignments=[PlanAssignmentOut(request=a.request, host=a.host, operators=list(a.operators), start=a.start,
                                        end=a.end, rehearsal=task_out(a.rehearsal, zone, idx, "en") if a.rehearsal
-                                       else None, survey=task_out(a.survey, zone, idx, "en") if a.survey else None)
+                                       else None, survey=task_out(a.survey, zone, idx, "en") if a.survey else None,
+                                       self_operated=a.self_operated)
                      for a in p.plan.assignments],
         unserved=[UnservedOut(request=u.request, code=u.code, reason=u.reason, reason_id=u.reason_id,
                               alternatives=alternatives(u)) for u in p.plan.unserved],

@@ -13,7 +13,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from allocator.store.repo import Store
-from allocator.web import api, calendar_pages, desk_pages, guard, pages, upload_pages, zoomhook
+from allocator.web import api, calendar_pages, desk_pages, fault_pages, guard, pages, upload_pages, zoomhook
 from allocator.web.accounts import LoginThrottle
 from allocator.web.i18n import TEXT, lang_of
 from allocator.web.settings import WebSettings, check_secret
@@ -152,4 +152,5 @@ def create_app(store: Store, settings: WebSettings) -> FastAPI:
     app.include_router(upload_pages.router)
     app.include_router(calendar_pages.router)
     app.include_router(desk_pages.router)
+    app.include_router(fault_pages.router)
     return app

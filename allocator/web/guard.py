@@ -33,6 +33,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_POSTS = frozenset({"/form", "/api/requests"})
 
 
+def public_post(path: str) -> bool:
+    """An anonymous write: the public form, the API's request post, or a PIC's kit fault report on their signed
+    page (`/p/{token}/fault`)."""
+    return path in PUBLIC_POSTS or (path.startswith("/p/") and path.endswith("/fault") and path.count("/") == 3)
+
+
 def origin_of(url: str) -> str | None:
     """`scheme://host[:port]` of an http(s) URL, lower-case, the default port left out; None if it has none."""
     try:
@@ -156,7 +162,7 @@ class PublicPostLimits:
         self.limiter = RateLimiter(per_minute) if per_minute > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in PUBLIC_POSTS:
+        if scope["type"] != "http" or scope["method"] != "POST" or not public_post(scope["path"]):
             await self.app(scope, receive, send)
             return
         request = Request(scope)

@@ -202,7 +202,8 @@ def pic_page(request: Request, token: str, lang: str = "id") -> HTMLResponse:
     if r is None:
         return message_page(request, lang, 404, "not_found", TEXT[lang]["bad_link"])
     s = pic_status(store, r, PlanIndex.of(store), lang)
-    resp = render(request, "pic.html", lang, s=s, needs_host=r.needs_host, who=None, extra_query="")
+    resp = render(request, "pic.html", lang, s=s, needs_host=r.needs_host, who=None, extra_query="",
+                  fault_action=f"/p/{token}/fault?lang={lang}")  # fmt: skip
     resp.headers["Cache-Control"] = "no-store"
     return resp
 

@@ -182,6 +182,9 @@ class PicStatusOut(BaseModel):
     occurrences: list[str] = Field(
         default_factory=list, description="A series: each occurrence's time, or why it is not held, in `lang`."
     )
+    self_operated: bool = Field(
+        default=False, description="The unit's own trained operator runs it on the office's host (and kits)."
+    )
 
 
 class AssignmentOut(BaseModel):
@@ -234,6 +237,7 @@ class PlanAssignmentOut(PinOut):
     end: datetime | None = None
     rehearsal: TaskOut | None = None
     survey: TaskOut | None = None
+    self_operated: bool = Field(default=False, description="The unit's own trained operator runs it (docs/units.md).")
 
 
 class MissedRehearsalOut(BaseModel):

@@ -192,7 +192,8 @@ def pic_status(store: Store, r: Request, idx: PlanIndex, lang: str = "id") -> Pi
     return PicStatusOut(
         ref=r.ref, title=r.title, unit=r.unit, when=when(start, end, r.timezone, lang), status=r.status.value,
         plan_state=idx.state(r.ref) if r.status.active else "not_planned",
-        with_operator=r.operator_count > 0,
+        with_operator=r.operator_count > 0 and not (a is not None and a.self_operated),
+        self_operated=a is not None and a.self_operated,
         join_url=m.join_url if m else None, passcode=m.passcode if m else None,
         reason=pic_reason(u, r, "en") if u else None, reason_id=pic_reason(u, r, "id") if u else None,
         alternatives=pic_alternatives(u, r),

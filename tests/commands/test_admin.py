@@ -136,6 +136,11 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
     series_part = next(p for p in email.message_from_bytes(latih.read_bytes()).walk()
                        if p.get_content_type() == "text/calendar")  # fmt: skip
     assert b"RRULE:FREQ=DAILY;COUNT=3" in series_part.get_payload(decode=True)
+    # Units that run their own meetings: RSUD's trained operator, alternative host on the lent host.
+    assert "PSR-00015 (RSUD Panglima Sebaya): self-operated, host" in out
+    assert "alternative host: vicon.rsud@kominfo.example.go.id" in out
+    # A PIC reports the PTZ camera broken: the requests that needed it lose it in the re-plan.
+    assert "fault #1: PTZ ×1" in out and "- PSR-00037" in out
     mails = list((tmp_path / "demo" / "mail").glob("*.eml"))
     gub = [m for m in mails if m.name.startswith("PSR-GUB-01_pic")]
     assert gub, [m.name for m in mails][:5]

@@ -96,13 +96,14 @@ def test_a_request_stored_before_a_field_was_added_is_not_a_change(store: Store,
 def test_import_and_load_problem(store: Store) -> None:
     prob = load_problem(EXAMPLE)
     counts = store.import_problem(prob, actor="import")
-    site = {"venues": 8, "travel": 5, "kit_types": 3}
-    nothing = {"venues": 0, "travel": 0, "kit_types": 0, "pins": 0}
+    site = {"venues": 8, "travel": 5, "kit_types": 3, "unit_operators": 2}
+    nothing = {"venues": 0, "travel": 0, "kit_types": 0, "unit_operators": 0, "pins": 0}
     assert counts == {"hosts": 4, "operators": 5, "requests": 60, "pins": 0, **site}
     assert store.import_problem(prob, actor="import") == {"hosts": 0, "operators": 0, "requests": 0, **nothing}
     loaded = store.load_problem(datetime(2026, 12, 1, tzinfo=UTC))
     assert {r.ref for r in loaded.requests} == {r.ref for r in prob.requests}
     assert loaded.policy == prob.policy and loaded.hosts == prob.hosts and loaded.operators == prob.operators
+    assert loaded.unit_operators == prob.unit_operators and loaded.kit_faults == []
     # Ordered by the earliest a request can start (a flexible one: its window).
     assert loaded.requests == sorted(prob.requests, key=lambda r: (r.window_start or r.start, r.ref))
     later = store.load_problem(datetime(2027, 1, 20, tzinfo=UTC))

@@ -1,0 +1,52 @@
+"""The validator's rules for units that run their own meetings and for kits out of service.
+
+Part of the independent judge (allocator/planner/validate.py): written from the problem alone, sharing no code
+with the solver (not self_operated.py, not kit_faults.py), so one mistake cannot hide in both.
+"""
+
+from __future__ import annotations
+
+from allocator.planner.domain import Assignment, Problem, Request, ServiceType
+
+
+def self_operated_problems(problem: Problem, req: Request, a: Assignment) -> list[str]:
+    """A self-operated request: one its unit asked us to operate, whose unit has a trained operator with the
+    skills it needs; it has our host, none of our operators, and no rehearsal of ours (none may be mandatory)."""
+    if not a.self_operated:
+        return []
+    out = []
+    if req.service != ServiceType.LINK_OPERATOR:
+        out.append(f"is self-operated but its service is {req.service.value} (only link_operator may be)")
+    trained = [
+        u.id for u in problem.unit_operators if u.unit == req.unit and all(s in u.skills for s in req.required_skills)
+    ]
+    if not trained:
+        out.append(f"is self-operated but unit {req.unit!r} has no trained operator with skills {req.required_skills}")
+    if a.operators:
+        out.append("is self-operated but lists operators of the office")
+    if a.rehearsal is not None:
+        out.append("is self-operated but has a rehearsal of the office")
+    if req.rehearsal is not None and req.rehearsal.mandatory:
+        out.append("is self-operated but its rehearsal is mandatory (run by the office's operator)")
+    return out
+
+
+def operators_wanted(req: Request, a: Assignment) -> int:
+    """Office operators an assignment must list."""
+    if req.service == ServiceType.LINK or a.self_operated:
+        return 0
+    return req.operators_needed
+
+
+def kits_in_service(problem: Problem, kit: str, stock: int) -> int:
+    """The stock of a kit type less every kit of it reported broken and not repaired."""
+    broken = 0
+    for fault in problem.kit_faults:
+        if fault.kit == kit:
+            broken += fault.count
+    return stock - broken if stock > broken else 0
+
+
+def self_operated_cost(problem: Problem, assignments: list[Assignment]) -> int:
+    """The preference cost of the self-operated requests."""
+    return problem.policy.preferences.self_operated * len([a for a in assignments if a.self_operated])

@@ -1,0 +1,160 @@
+"""Units that run their own meetings: a trained unit may be served self-operated, only when it pays, and the
+independent validator checks every rule of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allocator.planner.domain import Assignment, Plan, Problem, UnitOperator
+from allocator.planner.solver import solve
+from allocator.planner.validate import validate_claims, validate_plan
+from tests.planner.factories import host, operator, problem, request
+
+UNIT = "Dinas Uji"  # the factories' unit
+
+
+def trained(unit: str = UNIT, skills: list[str] | None = None) -> UnitOperator:
+    return UnitOperator(id=f"U-{len(unit)}", unit=unit, name="Staf Terlatih", skills=skills or ["zoom"])
+
+
+def two_at_once(**kw: Any) -> Problem:
+    """The regent's meeting and a unit's meeting at the same time, one office operator, two hosts."""
+    regent = request("REGENT", "09:00", "11:00", service="link_operator", priority="head_of_region")
+    regent = regent.model_copy(update={"unit": "Sekretariat Daerah"})  # no trained operator there
+    kw.setdefault("service", "link_operator")
+    unit = request("UNIT", "09:00", "11:00", **kw)
+    return problem(hosts=[host("H1"), host("H2")], operators=[operator("O1")], requests=[regent, unit],
+                   unit_operators=[trained()])  # fmt: skip
+
+
+def only(plan: Plan, ref: str) -> Assignment:
+    a = plan.assignment_for(ref)
+    assert a is not None, plan.unserved
+    return a
+
+
+def test_trained_unit_runs_its_own_meeting_when_the_operator_serves_the_regent() -> None:
+    prob = two_at_once()
+    plan = solve(prob)
+    regent, unit = only(plan, "REGENT"), only(plan, "UNIT")
+    assert regent.operators == ["O1"] and not regent.self_operated
+    assert unit.self_operated and unit.operators == [] and unit.host is not None
+    assert validate_plan(prob, plan) == [] and validate_claims(prob, plan) == []
+    assert plan.term("preferences").value == 10 + 100  # one operator day, one self-operated request
+
+
+def test_untrained_unit_is_refused_as_before() -> None:
+    prob = two_at_once().model_copy(update={"unit_operators": []})
+    plan = solve(prob)
+    assert plan.assignment_for("UNIT") is None and only(plan, "REGENT").operators == ["O1"]
+
+
+def test_trained_operator_without_the_skill_does_not_count() -> None:
+    prob = two_at_once(required_skills=["streaming"])
+    prob = prob.model_copy(update={"operators": [operator("O1", skills=["streaming"])]})
+    assert solve(prob).assignment_for("UNIT") is None
+
+
+def test_office_operator_preferred_when_free() -> None:
+    unit = request("UNIT", "09:00", "11:00", service="link_operator")
+    prob = problem(hosts=[host("H1")], operators=[operator("O1")], requests=[unit], unit_operators=[trained()])
+    a = only(solve(prob), "UNIT")
+    assert a.operators == ["O1"] and not a.self_operated
+
+
+def test_preference_cost_below_an_operator_day_makes_it_save_operators() -> None:
+    unit = request("UNIT", "09:00", "11:00", service="link_operator")
+    prob = problem(hosts=[host("H1")], operators=[operator("O1")], requests=[unit], unit_operators=[trained()])
+    cheap = prob.policy.model_copy(update={"preferences": prob.policy.preferences.model_copy(
+        update={"self_operated": 1})})  # fmt: skip
+    a = only(solve(prob.model_copy(update={"policy": cheap})), "UNIT")
+    assert a.self_operated and a.operators == []
+
+
+def test_link_only_and_mandatory_rehearsal_are_never_self_operated() -> None:
+    link = two_at_once(service="link")
+    assert not only(solve(link), "UNIT").self_operated
+    mandatory = two_at_once(rehearsal={"mode": "online", "mandatory": True, "duration_min": 30})
+    assert solve(mandatory).assignment_for("UNIT") is None
+
+
+def test_published_self_operated_request_is_kept() -> None:
+    prob = two_at_once()
+    first = solve(prob)
+    again = solve(prob.model_copy(update={"previous": first.assignments}))
+    assert only(again, "UNIT").self_operated and again.term("changes").value == 0
+
+
+def test_validator_rejects_self_operated_without_a_trained_unit() -> None:
+    prob = two_at_once().model_copy(update={"unit_operators": [trained(unit="Kecamatan Lain")]})
+    plan = Plan(assignments=[Assignment(request="UNIT", host="H1", self_operated=True)])
+    assert any("no trained operator" in v for v in validate_plan(prob, plan))
+
+
+def test_validator_rejects_self_operated_with_office_operators_or_wrong_service() -> None:
+    prob = two_at_once()
+    with_ops = Plan(assignments=[Assignment(request="UNIT", host="H1", operators=["O1"], self_operated=True)])
+    assert any("lists operators of the office" in v for v in validate_plan(prob, with_ops))
+    link = two_at_once(service="link")
+    plan = Plan(assignments=[Assignment(request="UNIT", host="H1", self_operated=True)])
+    assert any("only link_operator" in v for v in validate_plan(link, plan))
+
+
+def test_validator_accepts_a_valid_self_operated_assignment() -> None:
+    prob = two_at_once()
+    plan = Plan(
+        assignments=[
+            Assignment(request="REGENT", host="H1", operators=["O1"]),
+            Assignment(request="UNIT", host="H2", self_operated=True),
+        ]
+    )
+    assert validate_plan(prob, plan) == []
+
+
+def test_validator_counts_the_preference_cost() -> None:
+    prob = two_at_once()
+    plan = solve(prob)
+    lying = plan.model_copy(
+        update={
+            "objective": [
+                t.model_copy(update={"value": t.value - 100, "bound": t.value - 100}) if t.name == "preferences" else t
+                for t in plan.objective
+            ]
+        }
+    )
+    assert any("preferences" in v for v in validate_claims(prob, lying))
+
+
+def test_a_unit_trained_later_is_not_hidden_by_a_reused_part() -> None:
+    """The published part's record was made without trained staff: with them, the part is solved again."""
+    prob = two_at_once().model_copy(update={"unit_operators": []})
+    first = solve(prob)
+    assert first.assignment_for("UNIT") is None
+    again = prob.model_copy(
+        update={
+            "unit_operators": [trained()],
+            "previous": first.assignments,
+            "previous_records": first.records,
+            "previous_unserved": first.unserved,
+        }
+    )
+    assert only(solve(again), "UNIT").self_operated
+
+
+def test_optional_rehearsal_of_a_self_operated_request_is_missed_or_run_by_our_operator() -> None:
+    """Our operator runs rehearsals with the event's own operators: a self-operated event gets none (the PIC is
+    told), and where placing it makes our operator run the event after all, the plan says so consistently."""
+    rehearsal = {"mode": "online", "mandatory": False, "duration_min": 30}
+    busy = two_at_once(rehearsal=rehearsal)
+    plan = solve(busy)
+    assert only(plan, "UNIT").self_operated and only(plan, "UNIT").rehearsal is None
+    assert [x.request for x in plan.missed_rehearsals] == ["UNIT"]
+    unit = request("UNIT", "09:00", "11:00", service="link_operator", rehearsal=rehearsal)
+    cheap = problem(hosts=[host("H1"), host("H2")], operators=[operator("O1")], requests=[unit],
+                    unit_operators=[trained()])  # fmt: skip
+    prefs = cheap.policy.preferences.model_copy(update={"self_operated": 1})
+    cheap = cheap.model_copy(update={"policy": cheap.policy.model_copy(update={"preferences": prefs})})
+    placed = solve(cheap)
+    a = only(placed, "UNIT")
+    assert validate_plan(cheap, placed) == [] and validate_claims(cheap, placed) == []
+    assert a.self_operated == (a.operators == []) and (a.rehearsal is None) == a.self_operated
