@@ -25,8 +25,8 @@ from allocator.planner.explain import (
     peak_held,
     when,
 )
-from allocator.planner.overtime import overtime_needed, relaxed_problem
 from allocator.planner.kit_faults import working_stock
+from allocator.planner.overtime import overtime_needed, relaxed_problem
 
 MAX_TIMES_TRIED = 40
 

@@ -20,8 +20,7 @@ from zoneinfo import ZoneInfo
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
-from allocator.planner import series
-from allocator.planner import self_operated
+from allocator.planner import self_operated, series
 from allocator.planner.candidates import Candidates, Role
 from allocator.planner.domain import Assignment
 from allocator.planner.greedy import Pools, greedy_hint, letter_key, published_tasks

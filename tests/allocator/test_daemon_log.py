@@ -80,7 +80,7 @@ def test_one_structured_line_per_event_and_no_scheduler_chatter(logged: Keep, tm
     for e in events:
         by_event.setdefault(str(e.get("event")), []).append(e)
     first = by_event["replan"][0]
-    assert first["served"] == 44 and first["unserved"] == 16 and first["plan_id"] == 1 and first["zoom_actions"]
+    assert first["served"] == 46 and first["unserved"] == 14 and first["plan_id"] == 1 and first["zoom_actions"]
     assert by_event["intake"] == [by_event["intake"][0]] and by_event["intake"][0]["accepted"] == 1
     assert by_event["intake"][0]["rejected"] == 1 and by_event["intake"][0]["file"] == "late.csv"
     assert by_event["zoom_sync"][0]["done"] == first["zoom_actions"]

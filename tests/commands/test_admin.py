@@ -34,7 +34,7 @@ def db(tmp_path: Path) -> str:
 def test_requests_replan_pin_status(db: str) -> None:
     first = runner.invoke(app, ["replan", "--db", db, "--lang", "en"])
     assert first.exit_code == 0, first.output
-    assert "published plan 1: 44 served" in first.output and "+ PSR-BUPATI-01" in first.output
+    assert "published plan 1: 46 served" in first.output and "+ PSR-BUPATI-01" in first.output
     add = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "NEW-9", "--unit", "Bappeda", "--title",
                               "Rapat", "--start", "2027-01-06T09:30", "--end", "2027-01-06T11:00", "--tz",
                               "Asia/Makassar", "--participants", "420", "--priority", "head_of_region",
@@ -246,7 +246,7 @@ def test_replan_speaks_the_sites_language(db: str) -> None:
     """One language per run: the site's (Bahasa Indonesia) by default, reasons included; English with --lang en."""
     out = runner.invoke(app, ["replan", "--db", db])
     assert out.exit_code == 0, out.output
-    assert "rencana 1 diterbitkan: 44 terlayani, 16 tidak terlayani" in out.output
+    assert "rencana 1 diterbitkan: 46 terlayani, 14 tidak terlayani" in out.output
     assert "+ PSR-BUPATI-01: - → H500" in out.output and "(prioritas kepala daerah)" in out.output
     assert "aksi Zoom:" in out.output and " buat" in out.output
     assert "served" not in out.output and "Zoom actions" not in out.output

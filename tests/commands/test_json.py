@@ -49,7 +49,7 @@ def test_json_reports_of_the_stored_office_match_their_schemas(db: str, tmp_path
     assert dry.exit_code == 0, dry.output
     assert _valid("replan", dry.stdout)["plan_id"] is None
     done = _valid("replan", runner.invoke(app, ["replan", "--json", "--db", db]).stdout)
-    assert done["plan_id"] == 1 and done["served"] == 44 and done["zoom_actions"]["create"] > 0
+    assert done["plan_id"] == 1 and done["served"] == 46 and done["zoom_actions"]["create"] > 0
     assert any(c["kind"] == "gained" and c["request"] == "PSR-BUPATI-01" for c in done["changes"])
 
     listed = _valid("requests-list", runner.invoke(app, ["requests", "list", "--json", "--db", db]).stdout)
@@ -68,7 +68,7 @@ def test_json_reports_of_the_stored_office_match_their_schemas(db: str, tmp_path
 
     status_file = tmp_path / "daemon-status.json"
     status_file.write_text(json.dumps({"leader": True, "last_replan": "2027-01-03T01:00:00+00:00",
-                                       "last_replan_summary": "44 served", "next_jobs": {
+                                       "last_replan_summary": "46 served", "next_jobs": {
                                            "sync": "2027-01-03T01:01:00+00:00"}, "errors": []}))  # fmt: skip
     status = runner.invoke(app, ["status", "--json", "--db", db, "--status-file", str(status_file)])
     data = _valid("status", status.stdout)

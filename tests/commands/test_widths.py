@@ -78,7 +78,7 @@ def test_explain_and_requests_list_fit_the_terminal(width: int, tmp_path: Path) 
 def test_a_large_plan_is_summarised_per_day_and_the_filters_open_it(
     monkeypatch: pytest.MonkeyPatch, planned: Path
 ) -> None:
-    monkeypatch.setattr(render, "COMPACT_OVER", 10)  # the example's 44 served count as large here
+    monkeypatch.setattr(render, "COMPACT_OVER", 10)  # the example's 46 served count as large here
     plan = Plan.model_validate_json(planned.read_text(encoding="utf-8"))
     base = ["plan", "--problem", str(EXAMPLE), "--time-limit", "5"]
     env = {"COLUMNS": "120"}

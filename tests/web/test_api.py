@@ -85,7 +85,7 @@ def test_replan_dry_run_then_publish_pins_plan_outbox(web: Web) -> None:
     dry = c.post("/api/admin/replan", json={"dry_run": True}, headers=admin)
     assert dry.status_code == 200
     d = dry.json()
-    assert d["dry_run"] and d["plan_id"] is None and d["served"] == 44 and d["unserved"] == 16
+    assert d["dry_run"] and d["plan_id"] is None and d["served"] == 46 and d["unserved"] == 14
     assert any(ch["line"].startswith("+ PSR-BUPATI-01") for ch in d["changes"])
     assert web.store.published_plan() is None  # nothing published
     assert c.get("/api/admin/plan", headers=admin).status_code == 404
@@ -98,7 +98,7 @@ def test_replan_dry_run_then_publish_pins_plan_outbox(web: Web) -> None:
     )  # event meetings and online rehearsals
     assert pub["plan_id"] == 1 and pub["zoom_actions"]["create"] == meetings >= 40
     plan = c.get("/api/admin/plan", headers=admin).json()
-    assert plan["served"] == 44 and plan["unserved_count"] == 16
+    assert plan["served"] == 46 and plan["unserved_count"] == 14
     u = plan["unserved"][0]
     assert u["reason"] and u["reason_id"] and isinstance(u["alternatives"], list)
 
