@@ -13,7 +13,17 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from allocator.store.repo import Store
-from allocator.web import api, calendar_pages, desk_pages, guard, pages, upload_pages, zoomhook
+from allocator.web import (
+    api,
+    calendar_pages,
+    desk_actions,
+    desk_pages,
+    guard,
+    pages,
+    pic_actions,
+    upload_pages,
+    zoomhook,
+)
 from allocator.web.accounts import LoginThrottle
 from allocator.web.i18n import TEXT, lang_of
 from allocator.web.settings import WebSettings, check_secret
@@ -29,7 +39,7 @@ CSP = (
 #: Responses that may carry join links, passcodes or a signed-in person's data: never kept by any cache.
 _NO_STORE_PREFIXES = ("/api/", "/p/", "/admin", "/me", "/login", "/account")
 _CACHEABLE = ("/api/openapi.json",)
-_SECRET_PATHS = re.compile(r"(/(?:api/)?p(?:ic)?/)[^/?\s\"]+")
+_SECRET_PATHS = re.compile(r"(/(?:api/)?p(?:ic)?/(?:offer/)?)[^/?\s\"]+")
 _CSRF_QUERY = re.compile(r"([?&]csrf=)[^&\s\"]+")
 
 
@@ -152,4 +162,6 @@ def create_app(store: Store, settings: WebSettings) -> FastAPI:
     app.include_router(upload_pages.router)
     app.include_router(calendar_pages.router)
     app.include_router(desk_pages.router)
+    app.include_router(desk_actions.router)
+    app.include_router(pic_actions.router)
     return app

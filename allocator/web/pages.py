@@ -44,6 +44,7 @@ from allocator.web.auth import (
 )
 from allocator.web.form_errors import localize
 from allocator.web.i18n import TEXT, ZONES, lang_of
+from allocator.web.offers import offer_token
 from allocator.web.replan_view import KINDS, WORDS, preview
 from allocator.web.schemas import RequestIn
 from allocator.web.settings import WebSettings
@@ -196,8 +197,14 @@ def pic_page(request: Request, token: str, lang: str = "id") -> HTMLResponse:
     r = store.get_request(ref)
     if r is None:
         return message_page(request, lang, 404, "not_found", TEXT[lang]["bad_link"])
-    s = pic_status(store, r, PlanIndex.of(store), lang)
-    resp = render(request, "pic.html", lang, s=s, needs_host=r.needs_host, who=None, extra_query="")
+    idx = PlanIndex.of(store)
+    s = pic_status(store, r, idx, lang)
+    u = idx.unserved.get(r.ref)
+    offers = [offer_token(_settings(request), r, a, now=store.now()) for a in u.alternatives] \
+        if u is not None and r.status.active else []  # fmt: skip
+    a = idx.assigned.get(r.ref)
+    resp = render(request, "pic.html", lang, s=s, needs_host=r.needs_host, who=None, extra_query="", token=token,
+                  offers=offers, has_rehearsal=a is not None and a.rehearsal is not None)  # fmt: skip
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
