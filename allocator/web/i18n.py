@@ -374,3 +374,31 @@ TEXT["en"].update(
         "accept_this": "Accept this alternative",
     }
 )
+TEXT["id"].update(
+    {
+        "agenda": "Agenda",
+        "agenda_zone": "Waktu dalam zona kantor ({zone}).",
+        "today": "Hari ini",
+        "next_days": "Tujuh hari ke depan",
+        "where": "Tempat / host",
+        "ag_event": "acara",
+        "ag_rehearsal": "gladi bersih",
+        "ag_survey": "survei lokasi",
+        "ag_kit_pickup": "serah alat (ambil)",
+        "ag_kit_return": "terima alat (kembali)",
+    }
+)
+TEXT["en"].update(
+    {
+        "agenda": "Agenda",
+        "agenda_zone": "Times in the office's zone ({zone}).",
+        "today": "Today",
+        "next_days": "The next seven days",
+        "where": "Where / host",
+        "ag_event": "event",
+        "ag_rehearsal": "rehearsal",
+        "ag_survey": "venue survey",
+        "ag_kit_pickup": "kit handover (pickup)",
+        "ag_kit_return": "kit handover (return)",
+    }
+)

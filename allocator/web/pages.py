@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException  # the router's 404 and 405 are S
 from starlette.routing import Match
 
 from allocator.notify.events import upcoming_requests
+from allocator.planner.domain import zone_abbrev
 from allocator.planner.errors import ViconError
 from allocator.planner.problem_io import validation_messages
 from allocator.service import replan
@@ -42,6 +43,7 @@ from allocator.web.auth import (
     pic_url,
     session_valid,
 )
+from allocator.web.agenda import AgendaLine, operator_agenda
 from allocator.web.form_errors import localize
 from allocator.web.i18n import TEXT, ZONES, lang_of
 from allocator.web.offers import offer_token
@@ -337,12 +339,18 @@ def my_page(request: Request, lang: str = "id") -> HTMLResponse:
     store = store_of(request)
     idx = PlanIndex.of(store)
     items = []
+    today: date | None = None
+    todays: list[AgendaLine] = []
+    week: list[AgendaLine] = []
     if who.operator:
-        for r in upcoming_requests(store, idx.plan.plan if idx.plan else None, store.now()):
+        upcoming = upcoming_requests(store, idx.plan.plan if idx.plan else None, store.now())
+        for r in upcoming:
             role = assigned_to(idx.assigned.get(r.ref), who.operator)
             if role and r.status.active:
                 items.append(request_out(store, r, idx, with_meeting=role == "event", lang=lang))
-    return render(request, "me.html", lang, who=who, items=items)
+        today, todays, week = operator_agenda(upcoming, idx, who.operator, store.now(), lang)
+    return render(request, "me.html", lang, who=who, items=items, today=today, todays=todays, week=week,
+                  zone_abbr=zone_abbrev(idx.policy.timezone))  # fmt: skip
 
 
 # --- admin -----------------------------------------------------------------------------------------
