@@ -34,6 +34,7 @@ from allocator.web.accounts import (
     session_token,
     verify,
 )
+from allocator.web.agenda import AgendaLine, operator_agenda
 from allocator.web.auth import (
     COOKIE_NAME,
     Principal,
@@ -43,7 +44,6 @@ from allocator.web.auth import (
     pic_url,
     session_valid,
 )
-from allocator.web.agenda import AgendaLine, operator_agenda
 from allocator.web.form_errors import localize
 from allocator.web.i18n import TEXT, ZONES, lang_of
 from allocator.web.offers import offer_token
