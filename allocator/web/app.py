@@ -15,9 +15,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from allocator.store.repo import Store
 from allocator.web import (
     api,
+    calendar_export,
     calendar_pages,
     desk_actions,
     desk_pages,
+    feeds,
     guard,
     pages,
     pic_actions,
@@ -39,7 +41,7 @@ CSP = (
 #: Responses that may carry join links, passcodes or a signed-in person's data: never kept by any cache.
 _NO_STORE_PREFIXES = ("/api/", "/p/", "/admin", "/me", "/login", "/account")
 _CACHEABLE = ("/api/openapi.json",)
-_SECRET_PATHS = re.compile(r"(/(?:api/)?p(?:ic)?/(?:offer/)?)[^/?\s\"]+")
+_SECRET_PATHS = re.compile(r"(/(?:api/)?p(?:ic)?/(?:offer/)?|/feeds/)[^/?\s\"]+")
 _CSRF_QUERY = re.compile(r"([?&]csrf=)[^&\s\"]+")
 
 
@@ -160,8 +162,10 @@ def create_app(store: Store, settings: WebSettings) -> FastAPI:
     app.include_router(zoomhook.router)
     app.include_router(pages.router)
     app.include_router(upload_pages.router)
+    app.include_router(calendar_export.router)
     app.include_router(calendar_pages.router)
     app.include_router(desk_pages.router)
     app.include_router(desk_actions.router)
     app.include_router(pic_actions.router)
+    app.include_router(feeds.router)
     return app

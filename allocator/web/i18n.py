@@ -380,7 +380,7 @@ TEXT["id"].update(
         "agenda_zone": "Waktu dalam zona kantor ({zone}).",
         "today": "Hari ini",
         "next_days": "Tujuh hari ke depan",
-        "where": "Tempat / host",
+        "ag_where": "Tempat / host",
         "ag_event": "acara",
         "ag_rehearsal": "gladi bersih",
         "ag_survey": "survei lokasi",
@@ -394,11 +394,63 @@ TEXT["en"].update(
         "agenda_zone": "Times in the office's zone ({zone}).",
         "today": "Today",
         "next_days": "The next seven days",
-        "where": "Where / host",
+        "ag_where": "Where / host",
         "ag_event": "event",
         "ag_rehearsal": "rehearsal",
         "ag_survey": "venue survey",
         "ag_kit_pickup": "kit handover (pickup)",
         "ag_kit_return": "kit handover (return)",
+    }
+)
+TEXT["id"].update({"kit_loan": "Pinjam alat"})
+TEXT["en"].update({"kit_loan": "Kit loan"})
+TEXT["id"].update(
+    {
+        "print": "Cetak",
+        "feeds": "Langganan iCal",
+        "back_calendar": "← Kembali ke kalender",
+        "calendar_sheet": "Kalender",
+        "start": "Mulai",
+        "end": "Selesai",
+    }
+)
+TEXT["en"].update(
+    {
+        "print": "Print",
+        "feeds": "iCal feeds",
+        "back_calendar": "← Back to the calendar",
+        "calendar_sheet": "Calendar",
+        "start": "Start",
+        "end": "End",
+    }
+)
+TEXT["id"].update(
+    {
+        "feeds_note": "Alamat rahasia yang dapat dilanggan aplikasi kalender (Google Calendar, Outlook) untuk "
+        "satu host atau operator. Alamatnya hanya ditampilkan sekali; cabut bila bocor. Tanpa tautan host, kunci "
+        "host, tautan Zoom atau kode sandi.",
+        "feed_made": "Langganan dibuat. Salin alamat ini sekarang; alamat ini tidak ditampilkan lagi:",
+        "feed_for": "Untuk",
+        "feed_create": "Buat langganan",
+        "feed_active": "aktif",
+        "feed_revoked": "dicabut",
+        "feed_revoke": "Cabut",
+        "no_feed": "Langganan {id} tidak ada.",
+        "operator": "Operator",
+    }
+)
+TEXT["en"].update(
+    {
+        "feeds_note": "A secret address a calendar app (Google Calendar, Outlook) can subscribe to, for one host or "
+        "operator. The address is shown once; revoke it if it leaks. No start links, host keys, Zoom links "
+        "or passcodes.",
+        "feed_made": "Feed made. Copy this address now; it is not shown again:",
+        "feed_for": "For",
+        "feed_create": "Make a feed",
+        "feed_active": "active",
+        "feed_revoked": "revoked",
+        "feed_revoke": "Revoke",
+        "no_feed": "There is no feed {id}.",
+        "operator": "Operator",
     }
 )
