@@ -85,6 +85,27 @@ def _static(problem: Problem, pin: Pin) -> list[PinRefusal]:
     return out
 
 
+def _clashing(problem: Problem, pin: Pin, held: list[str]) -> list[str]:
+    """Of the held requests the planner names, those that share the pin's host or an operator at an overlapping
+    time (pinned or published): the ones a person should look at."""
+    reqs = {r.ref: r for r in problem.requests}
+    mine = reqs.get(pin.request)
+    if mine is None:
+        return []
+    where = {p.request: p for p in problem.previous} | {p.request: p for p in problem.pins}
+    out = []
+    for ref in held:
+        other, at = reqs.get(ref), where.get(ref)
+        if ref == pin.request or other is None or at is None:
+            continue
+        shares = (pin.host is not None and at.host == pin.host) or bool(set(at.operators) & set(pin.operators))
+        start = getattr(at, "start", None) or other.start
+        end = start + (other.end - other.start)
+        if shares and start < mine.end and mine.start < end:
+            out.append(ref)
+    return out
+
+
 def pin_refusals(problem: Problem, pin: Pin, options: SolveOptions | None = None) -> list[PinRefusal]:
     """Why `pin` cannot hold on `problem` (the current one, other pins included); [] when it can.
 
@@ -99,7 +120,7 @@ def pin_refusals(problem: Problem, pin: Pin, options: SolveOptions | None = None
     except InvalidProblem as exc:
         return [PinRefusal("; ".join(exc.errors), "; ".join(exc.errors))]
     except ConflictingPins as exc:
-        others = [r for r in exc.requests if r != pin.request]
+        others = _clashing(problem, pin, exc.requests) or [r for r in exc.requests if r != pin.request]
         listed = ", ".join(others) if others else pin.request
         return [PinRefusal(
             f"bentrok dengan penugasan lain yang dipatok atau sudah dibekukan ({listed}): host atau operator "

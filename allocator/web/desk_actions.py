@@ -152,7 +152,7 @@ async def offer(request: Request, ref: str, lang: str = "id") -> Response:
         return message_page(request, lang, 422, "error", t["pic_no_email"].format(ref=r.ref))
     settings = _settings(request)
     now = store.now()
-    url = f"{settings.base_url}/p/offer/{offer_token(settings, r, a, now=now)}"
+    url = f"{settings.base_url}/p/offer/{offer_token(settings, r, a)}"
     plang = r.pic.language
     slot = Slot(start=a.start, end=a.end, conditions_id=tuple(conditions(a, r, "id")),
                 conditions_en=tuple(conditions(a, r, "en")))  # fmt: skip

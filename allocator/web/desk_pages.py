@@ -37,7 +37,7 @@ def accepted_since_plan(store: Store) -> list[dict[str, str]]:
     since = published.published_at if published else None
     out = []
     for e in store.audit_log(entity="request"):
-        if e.action == "request.alternative_accepted" and (since is None or e.at > since):
+        if e.action == "request.alternative_accepted" and (since is None or e.at >= since):
             out.append({"ref": e.entity_id, "actor": e.actor})
     return out
 

@@ -5,7 +5,7 @@ then. HS256 under the web secret with its own audience, so it is neither a PIC p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import jwt
 
@@ -16,9 +16,11 @@ from allocator.web.settings import WebSettings
 OFFER_AUDIENCE = "vicon-offer"
 
 
-def offer_token(settings: WebSettings, r: Request, a: Alternative, *, now: datetime) -> str:
+def offer_token(settings: WebSettings, r: Request, a: Alternative, *, now: datetime | None = None) -> str:
     """The signed link that accepts one alternative: what was offered travels in it, so the acceptance is of
-    exactly that (time, participant cap, with or without an operator), whatever the plan says by then."""
+    exactly that (time, participant cap, with or without an operator), whatever the plan says by then. Signed at
+    the machine's time (a token issued "in the future" is refused), valid as long as the PIC's own link."""
+    now = datetime.now(UTC) if now is None else min(now, datetime.now(UTC))
     claims = {"aud": OFFER_AUDIENCE, "ref": r.ref, "kind": a.kind, "start": a.start.isoformat(),
               "end": a.end.isoformat(), "participants": a.participants, "operator": bool(a.operators),
               "iat": int(now.timestamp()), "exp": int(pic_expiry(settings, r.end, now).timestamp())}  # fmt: skip

@@ -202,7 +202,7 @@ def pic_page(request: Request, token: str, lang: str = "id") -> HTMLResponse:
     idx = PlanIndex.of(store)
     s = pic_status(store, r, idx, lang)
     u = idx.unserved.get(r.ref)
-    offers = [offer_token(_settings(request), r, a, now=store.now()) for a in u.alternatives] \
+    offers = [offer_token(_settings(request), r, a) for a in u.alternatives] \
         if u is not None and r.status.active else []  # fmt: skip
     a = idx.assigned.get(r.ref)
     resp = render(request, "pic.html", lang, s=s, needs_host=r.needs_host, who=None, extra_query="", token=token,
