@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from allocator.notify.planned import kit_loans, planned_times
+from allocator.notify.timefmt import when_text
 from allocator.planner.domain import Assignment, Request
 from allocator.planner.explain import when
 from allocator.web.views import PlanIndex
@@ -32,7 +33,8 @@ def _lines(r: Request, a: Assignment, operator: str, idx: PlanIndex, zone: str, 
     start, end = planned_times(r, a)
 
     def line(s: datetime, e: datetime, kind: str, where: str) -> AgendaLine:
-        return AgendaLine(s, e, kind, r.ref, r.title, when(s, e, zone, lang), where)
+        said = when(s, e, zone, lang) if e > s else when_text(s, zone, lang)  # a handover is a moment
+        return AgendaLine(s, e, kind, r.ref, r.title, said, where)
 
     runs = operator in a.operators
     if runs:

@@ -119,7 +119,7 @@ def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSetti
             assert store.get_request(ref) is not None
 
             # an admin signs in, previews the re-plan and applies it
-            desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+            desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID")
             admin = desk.new_page()
             admin.set_default_timeout(30_000)
             admin.goto(f"{base}/admin/timeline")
@@ -317,6 +317,8 @@ def test_desk_actions_operator_agenda_pic_offer_and_calendar_exports(
             expect(admin.locator("#done")).to_contain_text("Alternatif dikirim")
             # the calendar: kits, XLSX, printable page, a feed
             admin.goto(f"{base}/admin/timeline?day=2027-01-04")
+            expect(admin.locator('.tl-row[data-lane="CAM"] .tl-block[data-kind="kit"]')).to_have_count(1)
+            admin.screenshot(path=str(ARTIFACTS / "calendar-kits.png"), full_page=True)
             with admin.expect_download() as got:
                 admin.click("#xlsx")
             assert got.value.suggested_filename == "kalender-2027-01-04.xlsx"
