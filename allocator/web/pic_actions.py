@@ -56,7 +56,8 @@ def pic_calendar(request: Request, token: str, part: str = "event", lang: str = 
     office = NotifyConfig().office
     pic = Contact(name=r.pic.name, email=r.pic.email, language=r.pic.language)
     sent = Outbox(store, NotifyConfig(), mail=_RecordOnly()).records(request=ref, kinds=CALENDAR_KINDS)
-    sequence = max(0, len(sent) - 1)
+    seqs = [int(x.meta["seq"]) for x in sent if x.primary and x.meta.get("seq") is not None]
+    sequence = max(seqs, default=0)  # the SEQUENCE of the last invite mailed for this UID
     event = EventInfo.from_request(r).model_copy(update={"start": start, "end": end})
     if part == "rehearsal":
         if a.rehearsal is None:

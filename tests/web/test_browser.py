@@ -197,7 +197,7 @@ def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSetti
             assert admin.evaluate("document.documentElement.scrollWidth") <= 390
             admin.screenshot(path=str(ARTIFACTS / "desk-phone.png"), full_page=True)
             admin.click('#requests a[href^="/admin/requests/PSR-00002"]')
-            admin.fill("#reason", "acara ditunda")
+            admin.fill("#cancel-reason", "acara ditunda")
             admin.click("#cancel")
             expect(admin.locator("#done")).to_contain_text("Permohonan dibatalkan")
             assert admin.evaluate("document.documentElement.scrollWidth") <= 390
