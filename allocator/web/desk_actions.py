@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from allocator.notify.config import NotifyConfig
@@ -26,6 +27,7 @@ from allocator.planner.domain import Request as VcRequest
 from allocator.planner.errors import ViconError
 from allocator.planner.explain import when
 from allocator.planner.pin_check import pin_refusals
+from allocator.planner.problem_io import validation_messages
 from allocator.service import current_problem, replan
 from allocator.store.repo import PublishedPlan, Store, audit
 from allocator.web.i18n import TEXT, lang_of
@@ -103,7 +105,11 @@ async def pin(request: Request, ref: str, lang: str = "id") -> Response:
     if r.window_start is not None and published is not None:  # a flexible request holds its planned start
         a = next((a for a in published.plan.assignments if a.request == r.ref), None)
         start = a.start if a is not None else None
-    new = Pin(request=r.ref, host=host, operators=ops, start=start)
+    try:
+        new = Pin(request=r.ref, host=host, operators=ops, start=start)
+    except ValidationError as exc:
+        text = t["pin_refused"].format(ref=r.ref) + " " + "; ".join(validation_messages(exc))
+        return message_page(request, lang, 422, "pin_refused_head", text)
     refusals = await run_in_threadpool(lambda: pin_refusals(current_problem(store), new))
     if refusals:
         text = t["pin_refused"].format(ref=r.ref) + " " + "; ".join(x.text(lang) for x in refusals)
@@ -143,7 +149,8 @@ async def offer(request: Request, ref: str, lang: str = "id") -> Response:
     u = _unserved(store.published_plan(), r.ref)
     form = await _form(request)
     try:
-        a = u.alternatives[int(form.get("alt", ""))] if u is not None else None
+        n = int(form.get("alt", ""))
+        a = u.alternatives[n] if u is not None and n >= 0 else None
     except (ValueError, IndexError):
         a = None
     if u is None or a is None or not r.status.active:

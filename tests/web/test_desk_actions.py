@@ -77,6 +77,8 @@ def test_an_impossible_pin_is_refused_in_words_and_never_stored(web: Web) -> Non
     assert r.status_code == 422 and "needs 1 different operator(s), 0 chosen" in r.text
     r = _post(web, "/admin/requests/PSR-00004/pin", {"host": "NOHOST", "operators": ["OP01"]}, csrf)
     assert r.status_code == 422  # type: ignore[attr-defined]
+    r = _post(web, "/admin/requests/PSR-00004/pin", {"host": "H 1", "operators": ["OP01"]}, csrf)
+    assert r.status_code == 422 and "host" in r.text  # type: ignore[attr-defined]
 
 
 def test_a_possible_pin_is_stored_kept_by_the_plan_and_released(web: Web) -> None:
@@ -114,7 +116,8 @@ def test_an_offered_alternative_is_mailed_with_its_conditions_and_the_pic_accept
     assert "tanpa operator: unit Anda menjalankan rapat sendiri" in msg.text and "/p/offer/" in msg.text
     for secret in ("H100", "H300", "H500", "OP0"):
         assert secret not in msg.text and secret not in msg.html  # no host or operator ids to the PIC
-    assert _post(web, f"/admin/requests/{u.request}/offer", {"alt": "99"}, csrf).status_code == 422  # type: ignore[attr-defined]
+    for bad in ("99", "-1", "x"):
+        assert _post(web, f"/admin/requests/{u.request}/offer", {"alt": bad}, csrf).status_code == 422  # type: ignore[attr-defined]
     url = re.search(r"(https?://\S+/p/offer/\S+)", msg.text)
     assert url
     path = urlsplit(url.group(1)).path
