@@ -41,7 +41,7 @@ ACTIVITY = ("request.approved_reason", "request.rejected_reason", "request.cance
             "offer.sent", "request.alternative_accepted", "preemption.confirmed")  # fmt: skip
 
 
-class _RecordOnly:
+class RecordOnlyMail:
     """The web records mails in the outbox; the daemon (or `vicon notify send`) sends them."""
 
     def send(self, message: Any) -> None:  # pragma: no cover - never called: the web does not send
@@ -167,7 +167,7 @@ async def offer(request: Request, ref: str, lang: str = "id") -> Response:
     pic = Contact(name=r.pic.name, email=r.pic.email, phone=r.pic.phone, language=plang)
     msg = pic_alternative_offer(EventInfo.from_request(r), pic, office=NotifyConfig().office, alternative=slot,
                                 accept_url=url, reason=reason, stamp=now)  # fmt: skip
-    outbox = Outbox(store, NotifyConfig(), mail=_RecordOnly())
+    outbox = Outbox(store, NotifyConfig(), mail=RecordOnlyMail())
     version = f"{a.start.isoformat()}|{a.participants}|{int(bool(a.operators))}"
     await run_in_threadpool(lambda: outbox.record(msg, subject=r.ref, version=version))
     with store.transaction() as s:

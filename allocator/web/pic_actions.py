@@ -22,7 +22,7 @@ from allocator.planner.domain import Request as VcRequest
 from allocator.planner.explain import when
 from allocator.store.repo import audit
 from allocator.web.auth import TokenError, decode_pic_token
-from allocator.web.desk_actions import _RecordOnly
+from allocator.web.desk_actions import RecordOnlyMail
 from allocator.web.i18n import TEXT, lang_of
 from allocator.web.offers import Offer, accepted_request, decode_offer
 from allocator.web.pages import message_page, render, store_of
@@ -55,7 +55,7 @@ def pic_calendar(request: Request, token: str, part: str = "event", lang: str = 
     start, end = planned_times(r, a)
     office = NotifyConfig().office
     pic = Contact(name=r.pic.name, email=r.pic.email, language=r.pic.language)
-    sent = Outbox(store, NotifyConfig(), mail=_RecordOnly()).records(request=ref, kinds=CALENDAR_KINDS)
+    sent = Outbox(store, NotifyConfig(), mail=RecordOnlyMail()).records(request=ref, kinds=CALENDAR_KINDS)
     seqs = [int(x.meta["seq"]) for x in sent if x.primary and x.meta.get("seq") is not None]
     sequence = max(seqs, default=0)  # the SEQUENCE of the last invite mailed for this UID
     event = EventInfo.from_request(r).model_copy(update={"start": start, "end": end})

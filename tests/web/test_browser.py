@@ -277,7 +277,7 @@ def test_desk_actions_operator_agenda_pic_offer_and_calendar_exports(
 
     from allocator.notify.config import NotifyConfig
     from allocator.notify.outbox import Outbox
-    from allocator.web.desk_actions import _RecordOnly
+    from allocator.web.desk_actions import RecordOnlyMail
 
     base, _settings, store = office_morning
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -332,7 +332,7 @@ def test_desk_actions_operator_agenda_pic_offer_and_calendar_exports(
             admin.screenshot(path=str(ARTIFACTS / "feeds.png"), full_page=True)
 
             # the PIC, on a phone, opens the mail's link, reads every condition and accepts
-            mail = Outbox(store, NotifyConfig(), mail=_RecordOnly()).records(request=u.request,
+            mail = Outbox(store, NotifyConfig(), mail=RecordOnlyMail()).records(request=u.request,
                                                                               kinds=["pic.alternative"])  # fmt: skip
             link = re.search(r"(http://\S+/p/offer/\S+)", mail[0].message().text)
             assert link

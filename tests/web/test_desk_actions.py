@@ -108,9 +108,9 @@ def test_an_offered_alternative_is_mailed_with_its_conditions_and_the_pic_accept
     assert r.status_code == 200 and "Alternatif dikirim" in r.text  # type: ignore[attr-defined]
     from allocator.notify.config import NotifyConfig
     from allocator.notify.outbox import Outbox
-    from allocator.web.desk_actions import _RecordOnly
+    from allocator.web.desk_actions import RecordOnlyMail
 
-    recs = Outbox(web.store, NotifyConfig(), mail=_RecordOnly()).records(request=u.request, kinds=["pic.alternative"])
+    recs = Outbox(web.store, NotifyConfig(), mail=RecordOnlyMail()).records(request=u.request, kinds=["pic.alternative"])
     assert len(recs) == 1
     msg = recs[0].message()
     assert "tanpa operator: unit Anda menjalankan rapat sendiri" in msg.text and "/p/offer/" in msg.text
