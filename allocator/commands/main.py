@@ -239,3 +239,4 @@ from allocator.commands.web import register as register_web_commands  # noqa: E4
 register_web_commands(app)
 __import__("allocator.commands.users", fromlist=["register"]).register(app)
 __import__("allocator.commands.units", fromlist=["register"]).register(app)
+__import__("allocator.commands.feeds", fromlist=["register"]).register(app)

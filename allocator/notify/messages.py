@@ -52,6 +52,7 @@ OP_RELEASED = "op.released"
 OP_REMINDER_HOUR = "op.reminder_hour"
 OP_REMINDER_REHEARSAL = "op.reminder_rehearsal"
 OP_AGENDA = "op.agenda"
+PIC_ALTERNATIVE = "pic.alternative"  # an admin offers the PIC one alternative, with a link to accept it
 
 #: The kinds that carry a calendar invite and so count towards a request's SEQUENCE.
 CALENDAR_KINDS = (PIC_SCHEDULED, PIC_CHANGED, PIC_CANCELLED)
@@ -429,6 +430,24 @@ def pic_reminder(
     }
     parts = render_parts("reminder", kind, pic.language, event.timezone, ctx)
     return _message(kind, "pic", event, pic, stamp, parts)
+
+
+def pic_alternative_offer(
+    event: EventInfo,
+    pic: Contact,
+    *,
+    office: Office,
+    alternative: Slot,
+    accept_url: str,
+    reason: Reason,
+    stamp: datetime,
+) -> Message:
+    """An admin's offer of one alternative to a request that cannot be served as asked: its time and every
+    condition (participant cap, no operator), and the signed link that accepts it."""
+    ctx = {"to": pic, "office": office, "event": event, "alternative": alternative, "accept_url": accept_url,
+           "reason": reason.text(pic.language)}  # fmt: skip
+    parts = render_parts("alternative", PIC_ALTERNATIVE, pic.language, event.timezone, ctx)
+    return _message(PIC_ALTERNATIVE, "pic", event, pic, stamp, parts)
 
 
 def pic_rehearsal_missed(event: EventInfo, pic: Contact, *, office: Office, stamp: datetime) -> Message:

@@ -51,7 +51,7 @@ class RequestHistoryRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("requests.ref"), index=True)
     version: Mapped[int]
-    change: Mapped[str] = mapped_column(sa.String(16))  # created | updated | cancelled
+    change: Mapped[str] = mapped_column(sa.String(16))  # created | updated | approved | rejected | cancelled
     actor: Mapped[str] = mapped_column(sa.String(128))
     at: Mapped[datetime]
     data: Mapped[JsonDict]

@@ -231,6 +231,13 @@ def _unit_operators(s: Session) -> list[UnitOperator]:
     return [UnitOperator.model_validate(i) for i in (row.value.get("items", []) if row else [])]
 
 
+def _change_of(before: RequestStatus, after: RequestStatus) -> str:
+    """How a new version is named in the history: the decision when the status changed, else "updated"."""
+    if after is not before and after in (RequestStatus.CANCELLED, RequestStatus.REJECTED, RequestStatus.APPROVED):
+        return after.value
+    return "updated"
+
+
 def audit(
     s: Session,
     *,
@@ -496,7 +503,7 @@ class Store:
             change, old = "created", None
             row = RequestRow(ref=req.ref, version=1, created_at=now)
         else:
-            change, old = ("cancelled" if req.status is RequestStatus.CANCELLED else "updated"), row.data
+            change, old = _change_of(RequestStatus(row.status), req.status), row.data
             row.version += 1
         was_active = old is not None and RequestStatus(old["status"]).active
         # The columns bound where a request can be: a flexible one anywhere in its window.
@@ -557,6 +564,27 @@ class Store:
                     entity_id=ref,
                     new={"reason": reason},
                 )
+            return out
+
+    def set_request_status(
+        self, ref: str, status: RequestStatus, *, actor: str, reason: str | None = None
+    ) -> RequestVersion | None:
+        """An admin's decision on a request (approved, rejected; cancelling has `cancel_request`): a new version
+        named by the decision, its reason audited; None if it already had that status."""
+        if status is RequestStatus.CANCELLED:
+            return self.cancel_request(ref, actor=actor, reason=reason)
+        now = self.now()
+        with self.transaction() as s:
+            row = s.get(RequestRow, ref)
+            if row is None:
+                raise KeyError(f"unknown request {ref!r}")
+            req = Request.model_validate(row.data)
+            if req.status is status:
+                return None
+            out = self._save_request(s, req.model_copy(update={"status": status}), actor=actor, now=now)
+            if reason:
+                audit(s, at=now, actor=actor, action=f"request.{status.value}_reason", entity="request",
+                      entity_id=ref, new={"reason": reason})  # fmt: skip
             return out
 
     def get_request(self, ref: str) -> Request | None:

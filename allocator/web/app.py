@@ -13,7 +13,20 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from allocator.store.repo import Store
-from allocator.web import api, calendar_pages, desk_pages, fault_pages, guard, pages, upload_pages, zoomhook
+from allocator.web import (
+    api,
+    calendar_export,
+    calendar_pages,
+    desk_actions,
+    desk_pages,
+    fault_pages,
+    feeds,
+    guard,
+    pages,
+    pic_actions,
+    upload_pages,
+    zoomhook,
+)
 from allocator.web.accounts import LoginThrottle
 from allocator.web.i18n import TEXT, lang_of
 from allocator.web.settings import WebSettings, check_secret
@@ -29,7 +42,7 @@ CSP = (
 #: Responses that may carry join links, passcodes or a signed-in person's data: never kept by any cache.
 _NO_STORE_PREFIXES = ("/api/", "/p/", "/admin", "/me", "/login", "/account")
 _CACHEABLE = ("/api/openapi.json",)
-_SECRET_PATHS = re.compile(r"(/(?:api/)?p(?:ic)?/)[^/?\s\"]+")
+_SECRET_PATHS = re.compile(r"(/(?:api/)?p(?:ic)?/(?:offer/)?|/feeds/)[^/?\s\"]+")
 _CSRF_QUERY = re.compile(r"([?&]csrf=)[^&\s\"]+")
 
 
@@ -150,7 +163,11 @@ def create_app(store: Store, settings: WebSettings) -> FastAPI:
     app.include_router(zoomhook.router)
     app.include_router(pages.router)
     app.include_router(upload_pages.router)
+    app.include_router(calendar_export.router)
     app.include_router(calendar_pages.router)
     app.include_router(desk_pages.router)
     app.include_router(fault_pages.router)
+    app.include_router(desk_actions.router)
+    app.include_router(pic_actions.router)
+    app.include_router(feeds.router)
     return app

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from allocator.notify.events import upcoming_requests
-from allocator.notify.planned import planned_times
+from allocator.notify.planned import kit_loans, planned_times
 from allocator.planner.domain import Assignment, Request, expand_series, local
 from allocator.store.repo import Store
 from allocator.web.views import PlanIndex
@@ -64,14 +64,14 @@ class Block:
     left: float  # percent of the row
     width: float
     label: str  # 09:00–11:00
-    kind: str = "event"  # event | rehearsal | survey
+    kind: str = "event"  # event | rehearsal | survey | kit (a loan, pickup to return)
     venue: str | None = None  # a survey's venue, an on-site rehearsal's
     lane: int = 0  # the lane of its row: overlapping blocks never share one
 
 
 @dataclass(frozen=True)
 class Row:
-    kind: str  # host | operator
+    kind: str  # host | operator | kit
     id: str
     label: str
     blocks: list[Block]
@@ -116,6 +116,16 @@ def spans(r: Request, a: Assignment) -> list[Span]:
     return out
 
 
+def kit_spans(served: list[tuple[Request, Assignment]], idx: PlanIndex) -> list[tuple[Request, Span]]:
+    """Each kit loan of a served request, from pickup to return, on its kit type's row."""
+    out: list[tuple[Request, Span]] = []
+    for r, a in served:
+        s, e = planned_times(r, a)
+        for k in kit_loans(r, s, e, idx.policy, idx.kit_names):
+            out.append((r, ("kit", k.pickup, k.due, [("kit", k.kit)], None)))
+    return out
+
+
 def _lanes(blocks: list[Block]) -> list[Block]:
     """Each block in the first lane free at its start (interval partitioning: as few lanes as overlaps need)."""
     ends: list[float] = []
@@ -150,6 +160,8 @@ def calendar(store: Store, days: list[date], idx: PlanIndex, lang: str, only: Ca
     reqs = {r.ref: r for r in expand_series(upcoming)}  # a series is drawn as its occurrences
     shown = [(reqs[ref], sp) for ref, a in idx.assigned.items()
              if ref in reqs and only.keeps(reqs[ref], a) for sp in spans(reqs[ref], a)]  # fmt: skip
+    shown += kit_spans([(reqs[ref], a) for ref, a in idx.assigned.items()
+                        if ref in reqs and only.keeps(reqs[ref], a)], idx)  # fmt: skip
     shown = [(r, sp) for r, sp in shown if sp[1] < end and sp[2] > start]
     first, last = DAY_HOURS
     for _r, (_kind, s0, e0, _rows, _venue) in shown:
@@ -182,10 +194,53 @@ def calendar(store: Store, days: list[date], idx: PlanIndex, lang: str, only: Ca
            for h in store.hosts()]  # fmt: skip
     out += [Row("operator", o.id, f"{o.id} {o.name}", _lanes(by_row.get(("operator", o.id), [])))
             for o in store.operators()]  # fmt: skip
+    out += [Row("kit", k.id, k.name or k.id, _lanes(by_row.get(("kit", k.id), []))) for k in store.kit_types()]
     if only.host:  # one host's calendar: its row, and the operators' rows of its requests
-        out = [x for x in out if x.kind == "operator" or x.id == only.host]
+        out = [x for x in out if x.kind != "host" or x.id == only.host]
     if only.operator:
-        out = [x for x in out if x.kind == "host" or x.id == only.operator]
+        out = [x for x in out if x.kind != "operator" or x.id == only.operator]
     if only.active:  # the rows with something to show, and the one asked for
         out = [x for x in out if x.blocks or x.id in (only.host, only.operator)]
+    out = [x for x in out if x.kind != "kit" or x.blocks]  # kits only when lent in the period
     return Calendar(days, zone, first, last, out, [(t, policy.tier_label(t, lang)) for t in tiers], start, end)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the period's export: an event, a rehearsal, a survey or a kit loan."""
+
+    kind: str
+    start: datetime  # in the site's zone
+    end: datetime
+    ref: str
+    title: str
+    unit: str
+    tier: str
+    hosts: str
+    operators: str
+    where: str
+
+
+def entries(
+    store: Store, days: list[date], idx: PlanIndex, lang: str, only: CalendarFilter | None = None
+) -> list[Entry]:
+    """What the calendar shows for `days`, as lines in time order (for the XLSX and the printable page)."""
+    only = only or CalendarFilter()
+    zone = idx.policy.timezone
+    tz = ZoneInfo(zone)
+    start = datetime.combine(days[0], datetime.min.time(), tz)
+    end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tz)
+    reqs = {r.ref: r for r in upcoming_requests(store, idx.plan.plan if idx.plan else None, start)}
+    served = [(reqs[ref], a) for ref, a in idx.assigned.items() if ref in reqs and only.keeps(reqs[ref], a)]
+    shown = [(r, sp) for r, a in served for sp in spans(r, a)] + kit_spans(served, idx)
+    out = []
+    for r, (kind, s, e, rows, venue) in shown:
+        if s >= end or e <= start:
+            continue
+        hosts = ", ".join(i for k, i in rows if k == "host")
+        ops = ", ".join(i for k, i in rows if k == "operator")
+        where = idx.venue(venue) or (idx.kit_names.get(rows[0][1], rows[0][1]) if kind == "kit" else "") or ""
+        out.append(Entry(kind, local(s, zone), local(e, zone), r.ref, r.title, r.unit,
+                         idx.policy.tier_label(r.priority, lang), hosts, ops, where))  # fmt: skip
+    out.sort(key=lambda x: (x.start, x.ref, x.kind))
+    return out

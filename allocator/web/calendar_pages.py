@@ -12,12 +12,14 @@ from allocator.notify.timefmt import when_text
 from allocator.planner.domain import zone_abbrev
 from allocator.planner.explain import when
 from allocator.web.calendar import CalendarFilter, calendar, period
+from allocator.web.desk_actions import actions_context
 from allocator.web.i18n import DAYS, TEXT, TIER_COLOURS, lang_of
 from allocator.web.pages import FIRST_DAY, LAST_DAY, message_page, need_user, plan_summary, render, store_of
 from allocator.web.views import PlanIndex, first_day_with_requests, request_or_occurrence, request_out, workflow
 from allocator.web.working_time import working_time_lines
 
 router = APIRouter(include_in_schema=False)
+DONE = ("cancelled", "approved", "rejected", "pinned", "unpinned", "offered", "preempted", "preempt_failed")
 _SHORT = 64  # the longest filter value kept (a unit's name, an id)
 
 
@@ -110,7 +112,8 @@ def request_page(request: Request, ref: str, lang: str = "id", done: str | None 
     history = [{"version": v.version, "change": v.change, "actor": v.actor,
                 "at": when_text(v.at, r.timezone, lang)}
                for v in store.request_history(r.ref)]  # fmt: skip
+    done_text = TEXT[lang].get(f"done_{done}") if done in DONE else None
     return render(request, "request.html", lang, who=who, r=out, history=history,
                   tier=idx.policy.tier_label(r.priority, lang), requested=when(r.start, r.end, r.timezone, lang),
-                  extra_query="", lang_href=f"/admin/requests/{r.ref}",
-                  done=TEXT[lang]["done_cancelled"] if done == "cancelled" else None)  # fmt: skip
+                  extra_query="", lang_href=f"/admin/requests/{r.ref}", done=done_text,
+                  **actions_context(store, r, lang))  # fmt: skip

@@ -260,3 +260,219 @@ TIER_COLOURS = ("#c0392b", "#e67e22", "#2e86c1", "#7f8c8d", "#8e44ad", "#16a085"
 def lang_of(value: str | None) -> Literal["id", "en"]:
     """The page's language: Bahasa Indonesia unless `?lang=en`."""
     return "en" if value == "en" else "id"
+
+
+# The request desk's actions, the operator's agenda, the PIC's actions, the calendar's exports and feeds.
+TEXT["id"].update(
+    {
+        "not_active": "Permohonan {ref} tidak aktif lagi.",
+        "pin_refused_head": "Patokan ditolak",
+        "pin_refused": "Patokan untuk {ref} tidak disimpan:",
+        "no_such_alternative": "Permohonan {ref} tidak punya alternatif itu (lagi).",
+        "pic_no_email": "PIC permohonan {ref} tidak punya alamat e-mail.",
+        "no_preemption": "Rencana yang terbit tidak menawarkan pre-emption untuk {ref}.",
+        "done_approved": "Permohonan disetujui.",
+        "done_rejected": "Permohonan ditolak; rapat Zoom-nya (bila ada) dihapus.",
+        "done_pinned": "Dipatok; rencana berikutnya mempertahankannya.",
+        "done_unpinned": "Patokan dilepas.",
+        "done_offered": "Alternatif dikirim ke PIC (e-mail dalam antrean).",
+        "done_preempted": "Pre-emption dikonfirmasi; rencana baru terbit.",
+        "done_preempt_failed": "Pre-emption dikonfirmasi, tetapi rencana baru tetap tidak dapat melayaninya.",
+        "actions": "Tindakan",
+        "approve": "Setujui",
+        "reject": "Tolak",
+        "reject_reason": "Alasan penolakan (opsional)",
+        "pin_title": "Patok ke host dan operator",
+        "pin_now": "Patokan sekarang",
+        "pin_set": "Patok",
+        "unpin": "Lepas patokan",
+        "pin_check_note": "Patokan diperiksa dulu oleh perencana; yang mustahil ditolak dengan alasannya.",
+        "offer_alt": "Tawarkan ke PIC",
+        "preempt_title": "Pre-emption",
+        "preempt_confirm": "Konfirmasi pre-emption dan terbitkan",
+        "activity": "Tindakan tercatat",
+        "what": "Tindakan",
+        "detail": "Rincian",
+        "none": "tidak ada",
+        "change_approved": "disetujui",
+        "change_rejected": "ditolak",
+        "act_request_approved_reason": "disetujui",
+        "act_request_rejected_reason": "ditolak",
+        "act_request_cancel_reason": "dibatalkan",
+        "act_pin_set": "dipatok",
+        "act_pin_removed": "patokan dilepas",
+        "act_offer_sent": "alternatif ditawarkan ke PIC",
+        "act_request_alternative_accepted": "PIC menerima alternatif",
+        "act_preemption_confirmed": "pre-emption dikonfirmasi",
+        "letter": "Surat",
+        "letter_late": "terlambat",
+        "letter_on_time": "tepat waktu",
+        "letter_none": "tanpa surat",
+        "accepted_alts": "Alternatif yang diterima PIC sejak rencana terakhir",
+        "accepted_note": "Rencana ulang berikutnya menjadwalkannya (daemon, atau Pratinjau rencana ulang).",
+    }
+)
+TEXT["en"].update(
+    {
+        "not_active": "Request {ref} is no longer active.",
+        "pin_refused_head": "Pin refused",
+        "pin_refused": "The pin for {ref} was not stored:",
+        "no_such_alternative": "Request {ref} has no such alternative (any more).",
+        "pic_no_email": "The PIC of request {ref} has no e-mail address.",
+        "no_preemption": "The published plan offers no pre-emption for {ref}.",
+        "done_approved": "Request approved.",
+        "done_rejected": "Request rejected; its Zoom meeting (if any) is being deleted.",
+        "done_pinned": "Pinned; the next plan keeps it.",
+        "done_unpinned": "Pin released.",
+        "done_offered": "Alternative sent to the PIC (mail queued).",
+        "done_preempted": "Pre-emption confirmed; a new plan is published.",
+        "done_preempt_failed": "Pre-emption confirmed, but the new plan still cannot serve it.",
+        "actions": "Actions",
+        "approve": "Approve",
+        "reject": "Reject",
+        "reject_reason": "Reason for rejecting (optional)",
+        "pin_title": "Pin to a host and operators",
+        "pin_now": "Pinned now",
+        "pin_set": "Pin",
+        "unpin": "Unpin",
+        "pin_check_note": "The planner checks a pin first; an impossible one is refused with its reason.",
+        "offer_alt": "Offer to the PIC",
+        "preempt_title": "Pre-emption",
+        "preempt_confirm": "Confirm the pre-emption and publish",
+        "activity": "Recorded actions",
+        "what": "Action",
+        "detail": "Detail",
+        "none": "none",
+        "change_approved": "approved",
+        "change_rejected": "rejected",
+        "act_request_approved_reason": "approved",
+        "act_request_rejected_reason": "rejected",
+        "act_request_cancel_reason": "cancelled",
+        "act_pin_set": "pinned",
+        "act_pin_removed": "unpinned",
+        "act_offer_sent": "alternative offered to the PIC",
+        "act_request_alternative_accepted": "the PIC accepted an alternative",
+        "act_preemption_confirmed": "pre-emption confirmed",
+        "letter": "Letter",
+        "letter_late": "late",
+        "letter_on_time": "on time",
+        "letter_none": "no letter",
+        "accepted_alts": "Alternatives PICs accepted since the last plan",
+        "accepted_note": "The next re-plan schedules them (the daemon's, or the re-plan preview).",
+    }
+)
+TEXT["id"].update(
+    {
+        "offer_head": "Alternatif untuk permohonan Anda",
+        "offer_alt_time": "Waktu alternatif",
+        "offer_conditions": "Syarat",
+        "offer_no_conditions": "tidak ada syarat lain",
+        "offer_accept": "Terima alternatif ini",
+        "offer_accept_note": "Setelah Anda menerima, kami menjadwalkan ulang dan mengirim konfirmasi dengan "
+        "tautan Zoom.",
+        "offer_accepted_head": "Alternatif diterima",
+        "offer_accepted": "Terima kasih. Permohonan Anda diubah sesuai alternatif ini; kami menjadwalkan ulang dan "
+        "mengirim konfirmasi.",
+        "no_calendar": "Belum ada jadwal untuk dimasukkan ke kalender.",
+        "add_to_calendar": "Tambahkan ke kalender (.ics)",
+        "add_rehearsal": "Gladi bersih ke kalender (.ics)",
+        "accept_this": "Terima alternatif ini",
+    }
+)
+TEXT["en"].update(
+    {
+        "offer_head": "An alternative for your request",
+        "offer_alt_time": "Alternative time",
+        "offer_conditions": "Conditions",
+        "offer_no_conditions": "no other condition",
+        "offer_accept": "Accept this alternative",
+        "offer_accept_note": "Once you accept, we plan again and send a confirmation with the Zoom link.",
+        "offer_accepted_head": "Alternative accepted",
+        "offer_accepted": "Thank you. Your request now follows this alternative; we plan again and send a "
+        "confirmation.",
+        "no_calendar": "There is no schedule to add to a calendar yet.",
+        "add_to_calendar": "Add to calendar (.ics)",
+        "add_rehearsal": "Rehearsal to calendar (.ics)",
+        "accept_this": "Accept this alternative",
+    }
+)
+TEXT["id"].update(
+    {
+        "agenda": "Agenda",
+        "agenda_zone": "Waktu dalam zona kantor ({zone}).",
+        "today": "Hari ini",
+        "next_days": "Tujuh hari ke depan",
+        "ag_where": "Tempat / host",
+        "ag_event": "acara",
+        "ag_rehearsal": "gladi bersih",
+        "ag_survey": "survei lokasi",
+        "ag_kit_pickup": "serah alat (ambil)",
+        "ag_kit_return": "terima alat (kembali)",
+    }
+)
+TEXT["en"].update(
+    {
+        "agenda": "Agenda",
+        "agenda_zone": "Times in the office's zone ({zone}).",
+        "today": "Today",
+        "next_days": "The next seven days",
+        "ag_where": "Where / host",
+        "ag_event": "event",
+        "ag_rehearsal": "rehearsal",
+        "ag_survey": "venue survey",
+        "ag_kit_pickup": "kit handover (pickup)",
+        "ag_kit_return": "kit handover (return)",
+    }
+)
+TEXT["id"].update({"kit_loan": "Pinjam alat"})
+TEXT["en"].update({"kit_loan": "Kit loan"})
+TEXT["id"].update(
+    {
+        "print": "Cetak",
+        "feeds": "Langganan iCal",
+        "back_calendar": "← Kembali ke kalender",
+        "calendar_sheet": "Kalender",
+        "start": "Mulai",
+        "end": "Selesai",
+    }
+)
+TEXT["en"].update(
+    {
+        "print": "Print",
+        "feeds": "iCal feeds",
+        "back_calendar": "← Back to the calendar",
+        "calendar_sheet": "Calendar",
+        "start": "Start",
+        "end": "End",
+    }
+)
+TEXT["id"].update(
+    {
+        "feeds_note": "Alamat rahasia yang dapat dilanggan aplikasi kalender (Google Calendar, Outlook) untuk "
+        "satu host atau operator. Alamatnya hanya ditampilkan sekali; cabut bila bocor. Tanpa tautan host, kunci "
+        "host, tautan Zoom atau kode sandi.",
+        "feed_made": "Langganan dibuat. Salin alamat ini sekarang; alamat ini tidak ditampilkan lagi:",
+        "feed_for": "Untuk",
+        "feed_create": "Buat langganan",
+        "feed_active": "aktif",
+        "feed_revoked": "dicabut",
+        "feed_revoke": "Cabut",
+        "no_feed": "Langganan {id} tidak ada.",
+        "operator": "Operator",
+    }
+)
+TEXT["en"].update(
+    {
+        "feeds_note": "A secret address a calendar app (Google Calendar, Outlook) can subscribe to, for one host or "
+        "operator. The address is shown once; revoke it if it leaks. No start links, host keys, Zoom links "
+        "or passcodes.",
+        "feed_made": "Feed made. Copy this address now; it is not shown again:",
+        "feed_for": "For",
+        "feed_create": "Make a feed",
+        "feed_active": "active",
+        "feed_revoked": "revoked",
+        "feed_revoke": "Revoke",
+        "no_feed": "There is no feed {id}.",
+        "operator": "Operator",
+    }
+)

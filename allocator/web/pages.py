@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException  # the router's 404 and 405 are S
 from starlette.routing import Match
 
 from allocator.notify.events import upcoming_requests
+from allocator.planner.domain import zone_abbrev
 from allocator.planner.errors import ViconError
 from allocator.planner.problem_io import validation_messages
 from allocator.service import replan
@@ -33,6 +34,7 @@ from allocator.web.accounts import (
     session_token,
     verify,
 )
+from allocator.web.agenda import AgendaLine, operator_agenda
 from allocator.web.auth import (
     COOKIE_NAME,
     Principal,
@@ -44,6 +46,7 @@ from allocator.web.auth import (
 )
 from allocator.web.form_errors import localize
 from allocator.web.i18n import TEXT, ZONES, lang_of
+from allocator.web.offers import offer_token
 from allocator.web.replan_view import KINDS, WORDS, preview
 from allocator.web.schemas import RequestIn
 from allocator.web.settings import WebSettings
@@ -201,8 +204,14 @@ def pic_page(request: Request, token: str, lang: str = "id") -> HTMLResponse:
     r = store.get_request(ref)
     if r is None:
         return message_page(request, lang, 404, "not_found", TEXT[lang]["bad_link"])
-    s = pic_status(store, r, PlanIndex.of(store), lang)
-    resp = render(request, "pic.html", lang, s=s, needs_host=r.needs_host, who=None, extra_query="",
+    idx = PlanIndex.of(store)
+    s = pic_status(store, r, idx, lang)
+    u = idx.unserved.get(r.ref)
+    offers = [offer_token(_settings(request), r, a) for a in u.alternatives] \
+        if u is not None and r.status.active else []  # fmt: skip
+    a = idx.assigned.get(r.ref)
+    resp = render(request, "pic.html", lang, s=s, needs_host=r.needs_host, who=None, extra_query="", token=token,
+                  offers=offers, has_rehearsal=a is not None and a.rehearsal is not None,
                   fault_action=f"/p/{token}/fault?lang={lang}")  # fmt: skip
     resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -336,12 +345,18 @@ def my_page(request: Request, lang: str = "id") -> HTMLResponse:
     store = store_of(request)
     idx = PlanIndex.of(store)
     items = []
+    today: date | None = None
+    todays: list[AgendaLine] = []
+    week: list[AgendaLine] = []
     if who.operator:
-        for r in upcoming_requests(store, idx.plan.plan if idx.plan else None, store.now()):
+        upcoming = upcoming_requests(store, idx.plan.plan if idx.plan else None, store.now())
+        for r in upcoming:
             role = assigned_to(idx.assigned.get(r.ref), who.operator)
             if role and r.status.active:
                 items.append(request_out(store, r, idx, with_meeting=role == "event", lang=lang))
-    return render(request, "me.html", lang, who=who, items=items)
+        today, todays, week = operator_agenda(upcoming, idx, who.operator, store.now(), lang)
+    return render(request, "me.html", lang, who=who, items=items, today=today, todays=todays, week=week,
+                  zone_abbr=zone_abbrev(idx.policy.timezone))  # fmt: skip
 
 
 # --- admin -----------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,7 @@ def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSetti
             assert store.get_request(ref) is not None
 
             # an admin signs in, previews the re-plan and applies it
-            desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+            desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID")
             admin = desk.new_page()
             admin.set_default_timeout(30_000)
             admin.goto(f"{base}/admin/timeline")
@@ -196,7 +197,7 @@ def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSetti
             assert admin.evaluate("document.documentElement.scrollWidth") <= 390
             admin.screenshot(path=str(ARTIFACTS / "desk-phone.png"), full_page=True)
             admin.click('#requests a[href^="/admin/requests/PSR-00002"]')
-            admin.fill("#reason", "acara ditunda")
+            admin.fill("#cancel-reason", "acara ditunda")
             admin.click("#cancel")
             expect(admin.locator("#done")).to_contain_text("Permohonan dibatalkan")
             assert admin.evaluate("document.documentElement.scrollWidth") <= 390
@@ -216,3 +217,178 @@ def test_form_plan_timeline_and_pic_page_in_chromium(server: tuple[str, WebSetti
         finally:
             browser.close()
     assert (ARTIFACTS / "timeline.png").stat().st_size > 10_000
+
+
+@pytest.fixture
+def office_morning(db_url: str) -> Iterator[tuple[str, WebSettings, Store]]:
+    """The example office on the morning its week starts (07:00 WITA, Monday 4 January 2027), with an admin and
+    an operator account, and the week planned."""
+    import uvicorn
+
+    from allocator.planner.domain import Pin
+    from allocator.service import replan
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = WebSettings(secret=SECRET, base_url=base)
+    morning = datetime(2027, 1, 3, 23, 0, tzinfo=UTC)
+    store = Store.open(db_url, clock=lambda: morning)
+    add_user(store, "budi", "admin", hash_password(PASSWORD), operator=None, actor="test")
+    replan(store, actor="test", dry_run=False)
+    op = next(a.operators[0] for a in (store.published_plan().plan.assignments)  # type: ignore[union-attr]
+              if a.operators and a.start is None and a.request in {"PSR-00001", "PSR-00003"})  # fmt: skip
+    add_user(store, "andi", "operator", hash_password(PASSWORD), operator=op, actor="test")
+    store.set_pin(Pin(request="PSR-00001", host="H100", operators=["OP04"]), actor="test")
+    app = create_app(store, settings)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield base, settings, store
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        store.engine.dispose()
+
+
+def _no_sideways(page: object, path: str) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+    assert width <= 390, (path, width)
+
+
+def _sign_in(page: object, base: str, name: str) -> None:
+    page.goto(f"{base}/login")  # type: ignore[attr-defined]
+    page.fill("#username", name)  # type: ignore[attr-defined]
+    page.fill("#password", PASSWORD)  # type: ignore[attr-defined]
+    page.click("#login")  # type: ignore[attr-defined]
+
+
+def test_desk_actions_operator_agenda_pic_offer_and_calendar_exports(
+    office_morning: tuple[str, WebSettings, Store],
+) -> None:
+    """At 1366 px and at 390 px: the admin approves, pins (an impossible pin refused in words), unpins and offers
+    an alternative from a request's page; the PIC accepts it from the mail's link and downloads their meeting;
+    the desk shows the acceptance; an operator reads today's agenda; the calendar's XLSX, printable page and feeds."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from allocator.notify.config import NotifyConfig
+    from allocator.notify.outbox import Outbox
+    from allocator.web.desk_actions import RecordOnlyMail
+
+    base, _settings, store = office_morning
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            desk = browser.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID", accept_downloads=True)
+            admin = desk.new_page()
+            admin.set_default_timeout(30_000)
+            _sign_in(admin, base, "budi")
+            expect(admin.locator("#account-link")).to_be_visible()
+            # approve a new request, pin it where the plan has it, release the pin
+            admin.goto(f"{base}/admin/requests/PSR-00004")
+            admin.click("#approve")
+            expect(admin.locator("#done")).to_contain_text("Permohonan disetujui")
+            admin.click("#pin")
+            expect(admin.locator("#done")).to_contain_text("Dipatok")
+            expect(admin.locator("#pin-now")).to_be_visible()
+            expect(admin.locator("#activity")).to_contain_text("dipatok")
+            admin.screenshot(path=str(ARTIFACTS / "request-actions.png"), full_page=True)
+            admin.click("#unpin")
+            expect(admin.locator("#done")).to_contain_text("Patokan dilepas")
+            # an impossible pin: PSR-00002 on H100, which PSR-00001 holds (pinned) at the same time
+            admin.goto(f"{base}/admin/requests/PSR-00002")
+            admin.select_option("#pin-host", "H100")
+            admin.click("#pin")
+            expect(admin.locator("#message")).to_contain_text("bentrok")
+            expect(admin.locator("#message")).to_contain_text("PSR-00001")
+            admin.screenshot(path=str(ARTIFACTS / "pin-refused.png"))
+            assert [p.request for p in store.pins()] == ["PSR-00001"]
+            # offer an unserved request's alternative to its PIC
+            plan = store.published_plan()
+            assert plan is not None
+            u = next(u for u in plan.plan.unserved if u.alternatives)
+            admin.goto(f"{base}/admin/requests/{u.request}")
+            admin.click("#offer-0 button")
+            expect(admin.locator("#done")).to_contain_text("Alternatif dikirim")
+            # the calendar: kits, XLSX, printable page, a feed
+            admin.goto(f"{base}/admin/timeline?day=2027-01-04")
+            expect(admin.locator('.tl-row[data-lane="CAM"] .tl-block[data-kind="kit"]')).to_have_count(1)
+            admin.screenshot(path=str(ARTIFACTS / "calendar-kits.png"), full_page=True)
+            with admin.expect_download() as got:
+                admin.click("#xlsx")
+            assert got.value.suggested_filename == "kalender-2027-01-04.xlsx"
+            admin.click("#print")
+            expect(admin.locator("#printable")).to_be_visible()
+            admin.screenshot(path=str(ARTIFACTS / "calendar-print.png"), full_page=True)
+            admin.goto(f"{base}/admin/feeds")
+            admin.select_option("#feed-target", "host:H500")
+            admin.click("#feed-create")
+            expect(admin.locator("#feed-url")).to_contain_text("/feeds/")
+            admin.screenshot(path=str(ARTIFACTS / "feeds.png"), full_page=True)
+
+            # the PIC, on a phone, opens the mail's link, reads every condition and accepts
+            mail = Outbox(store, NotifyConfig(), mail=RecordOnlyMail()).records(request=u.request,
+                                                                              kinds=["pic.alternative"])  # fmt: skip
+            link = re.search(r"(http://\S+/p/offer/\S+)", mail[0].message().text)
+            assert link
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID", accept_downloads=True)
+            pic = phone.new_page()
+            pic.set_default_timeout(15_000)
+            pic.goto(link.group(1))
+            expect(pic.locator("#offer-when")).to_be_visible()
+            _no_sideways(pic, "/p/offer")
+            pic.screenshot(path=str(ARTIFACTS / "pic-offer-phone.png"), full_page=True)
+            pic.click("#accept")
+            expect(pic.locator("h1")).to_contain_text("Alternatif diterima")
+            assert any(e.action == "request.alternative_accepted" for e in store.audit_log(entity="request"))
+            # ... and a served PIC adds their meeting to the calendar
+            from urllib.parse import urlsplit
+
+            from allocator.web.auth import pic_url
+
+            served = store.get_request("PSR-00003")
+            assert served is not None
+            pic.goto(base + urlsplit(pic_url(_settings, served.ref, served.end)).path)
+            with pic.expect_download() as ics:
+                pic.click("#ics")
+            assert ics.value.suggested_filename == "undangan.ics"
+            _no_sideways(pic, "/p/…")
+
+            # the admin's desk shows the acceptance; the admin pages fit a phone
+            admin.set_viewport_size({"width": 390, "height": 844})
+            admin.goto(f"{base}/admin/requests")
+            expect(admin.locator("#accepted")).to_contain_text(u.request)
+            admin.screenshot(path=str(ARTIFACTS / "desk-accepted-phone.png"), full_page=True)
+            phone_pages = (
+                f"/admin/requests/{u.request}",
+                "/admin/requests?letter=late",
+                "/admin/feeds",
+                "/admin/timeline/print?day=2027-01-04&view=week",
+                "/admin/timeline?day=2027-01-04",
+            )
+            for path in phone_pages:
+                admin.goto(f"{base}{path}")
+                _no_sideways(admin, path)
+            admin.goto(f"{base}/admin/requests/PSR-00002")
+            admin.screenshot(path=str(ARTIFACTS / "request-actions-phone.png"), full_page=True)
+
+            # an operator signs in on a phone and reads today's agenda
+            op = phone.new_page()
+            op.set_default_timeout(15_000)
+            _sign_in(op, base, "andi")
+            expect(op.locator("#agenda")).to_be_visible()
+            assert op.locator("#agenda-today tr.ag-event").count() >= 1
+            _no_sideways(op, "/me")
+            op.screenshot(path=str(ARTIFACTS / "operator-agenda-phone.png"), full_page=True)
+            op.set_viewport_size({"width": 1366, "height": 900})
+            op.screenshot(path=str(ARTIFACTS / "operator-agenda.png"), full_page=True)
+            phone.close()
+            desk.close()
+        finally:
+            browser.close()
+    assert (ARTIFACTS / "operator-agenda-phone.png").stat().st_size > 10_000
