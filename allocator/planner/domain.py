@@ -390,6 +390,7 @@ DEFAULT_PRIORITY_LABELS: dict[str, dict[str, str]] = {
     "low": {"id": "Rendah", "en": "Low"},
 }
 
+
 class PreferenceWeights(Model):
     """Weights of the office's preferences, the last level of the lexicographic objective."""
 
@@ -449,8 +450,7 @@ class SitePolicy(Model):
     )
     priority_labels: dict[str, dict[str, str]] = Field(
         default_factory=lambda: {k: dict(v) for k, v in DEFAULT_PRIORITY_LABELS.items()},
-        description="Each tier's name as people read it, by language code (id, en); a tier without one shows "
-        "its key.",
+        description="Each tier's name as people read it, by language code (id, en); a tier without one shows its key.",
     )
     preferences: PreferenceWeights = Field(default_factory=PreferenceWeights)
     intake: IntakePolicy = Field(default_factory=IntakePolicy)

@@ -144,7 +144,7 @@ def _add_dominance(m: AllocationModel) -> list[tuple[int, int, int]]:
         pools.sort(key=lambda g: (len(options[g, day]), g))
         for i, lesser in enumerate(pools):
             mine = options[lesser, day]
-            greater = next((g for g in pools[i + 1:] if mine <= options[g, day]), None)
+            greater = next((g for g in pools[i + 1 :] if mine <= options[g, day]), None)
             if greater is not None:
                 m.model.add(m.called_in[greater, day] >= m.called_in[lesser, day])
                 pairs.append((lesser, greater, day))

@@ -108,5 +108,5 @@ def test_a_large_plan_is_summarised_per_day_and_the_filters_open_it(
     others = {r.ref for r in prob.requests if unit not in r.unit}
     assert by_unit.exit_code == 0 and not any(f" {ref} " in by_unit.output for ref in others)
 
-    bad = runner.invoke(app, [*base, "--day", "5 Jan", "--host", "NOPE"], env=env)
+    bad = runner.invoke(app, [*base, "--day", "5 Jan", "--host", "NOPE", "--lang", "en"], env=env)
     assert bad.exit_code == 2 and "--day: not a date" in bad.output and "--host: unknown host 'NOPE'" in bad.output

@@ -90,6 +90,7 @@ def _plan(prob: Problem, chosen: list[Assignment]) -> Plan:
 def best_served_weight(prob: Problem) -> int:
     """The most priority weight any plan the validator accepts serves."""
     weights = prob.policy.priority_weights
+
     def broken(chosen: list[Assignment]) -> bool:
         """Broken whatever else is added: every rule but a missing survey (a later event may carry it)."""
         return any("without a survey" not in v for v in validate_plan(prob, _plan(prob, chosen)))

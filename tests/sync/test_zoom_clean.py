@@ -122,6 +122,7 @@ def test_storm_of_lost_answers_failures_and_takeovers_between_two_workers(db_url
         env.sandbox.faults.drop_after_create(4)
         env.sandbox.faults.error_rate = 0.15
         workers = [env.worker(worker_id=f"w{i}", batch_size=4, clock=jumpy) for i in range(2)]
+
         def six_runs(w: Any) -> None:
             for _ in range(6):
                 w.run_once()
