@@ -28,7 +28,7 @@ HELP_ID: dict[str, str] = {
     "Only requests of units whose name contains this.": "Hanya permohonan dari unit yang namanya memuat teks ini.",
     "Only the unserved requests and why.": "Hanya permohonan yang tidak terlayani dan sebabnya.",
     "Every timeline even of a plan over 150 requests.": "Semua linimasa, juga untuk rencana di atas 150 permohonan.",
-    "The summary as JSON (`vicon schema plan-summary`).":
+    "The summary as JSON (`vicon schema plan-summary`), with the same filters.":
         "Ringkasan sebagai JSON (`vicon schema plan-summary`), dengan saringan yang sama.",
     "Search every workable time of rehearsals, surveys and flexible requests, or limit the search (default: "
     "exact up to 150 requests).":

@@ -128,7 +128,9 @@ def plan(
     full: Annotated[
         bool, typer.Option("--full", help=f"Every timeline even of a plan over {COMPACT_OVER} requests.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="The summary as JSON (`vicon schema plan-summary`).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The summary as JSON (`vicon schema plan-summary`), with the same filters.")
+    ] = False,
     exact: Annotated[
         bool | None,
         typer.Option(
@@ -151,7 +153,7 @@ def plan(
     if as_json:
         if out == Path("-"):
             raise fail(InvalidOptions([say("json_and_out")]))
-        plan_summary(prob, result).emit()
+        plan_summary(prob, result, view).emit()
     elif quiet:
         console.print(say("quiet_plan", status=plan_state(result.status.value), served=len(result.assignments),
                           unserved=len(result.unserved)))  # fmt: skip
