@@ -175,7 +175,7 @@ def requests_list(
     rows = [
         [x.ref, f"{x.start:%Y-%m-%d %H:%M}", x.unit, x.title, str(x.participants), word(x.priority, words),
          f"{word(x.status, words)} / {word(x.plan_state, words)}", (x.host or "-") if x.plan_state == "served" else "",
-         ", ".join(x.operators), ", ".join(flag_words(x.flags, short=True))]
+         ", ".join(x.operators), ", ".join(flag_words(x.flags, short=True, lang=words))]
         for x in listed
     ]  # fmt: skip
     console = terminal()
@@ -240,7 +240,7 @@ def requests_show(ref: str, db: DbOpt = None, lang: LangOpt = None) -> None:
     if req.letter_number or req.letter_date:
         letter = t["letter"].format(number=req.letter_number or "-")
         lines.append(letter + (t["letter_of"].format(date=req.letter_date) if req.letter_date else ""))
-    flags = late_detail(req, policy) + flag_words([f for f in req.flags if f != "late_letter"])
+    flags = late_detail(req, policy, lang=words) + flag_words([f for f in req.flags if f != "late_letter"], lang=words)
     lines += [t["flag"].format(flag=flag) for flag in flags]
     lines += [t["note"].format(header=header, note=note) for header, note in req.notes.items()]
     published = store.published_plan()

@@ -119,7 +119,7 @@ def test_dry_run_shows_the_report_and_stores_nothing(store: Store) -> None:
     assert out.exit_code == 1  # two rows rejected
     assert "Laporan pembacaan kominfo-paser-google-form.csv: 20 baris, 18 diterima, 2 ditolak" in out.output
     assert "'Nama Unit Kerja / OPD' → unit (Unit kerja)" in out.output and "Tebakan:" in out.output
-    assert "050/112/Bappeda/XII/2026" in out.output and "new" in out.output
+    assert "050/112/Bappeda/XII/2026" in out.output and "Baris → permohonan" in out.output
     assert "tidak ada yang disimpan" in out.output and store.list_requests() == []
     en = CliRunner().invoke(app, ["requests", "add", "--db", str(store.engine.url), "--file", str(FORM),
                                   "--dry-run", "--lang", "en"])  # fmt: skip
@@ -188,7 +188,7 @@ def test_late_letters_are_flagged_or_rejected(store: Store, tmp_path: Path) -> N
     db = str(store.engine.url)
     assert runner.invoke(app, ["requests", "add", "--db", db, "--file", str(path)]).exit_code == 0
     listed = runner.invoke(app, ["requests", "list", "--db", db])
-    assert "late" in listed.output
+    assert "telat" in listed.output  # the flag, as the site (Bahasa Indonesia) says it
     shown = runner.invoke(app, ["requests", "show", "050/2/I/2027", "--db", db, "--lang", "en"])
     assert "late letter: came in 2 working day(s) before the event (received 2027-01-07; the site asks 3)" in (
         shown.output

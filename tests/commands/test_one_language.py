@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from allocator.commands.help_id import HELP_ID
 from allocator.commands.langgroup import help_texts
 from allocator.commands.main import app
+from allocator.demo import LATE_CSV
 from allocator.problem_files import load_problem
 from zoom_client.sandbox import load_fixture, run_sandbox
 
@@ -57,6 +58,7 @@ def _data_words() -> set[str]:
                 walk(v)
 
     walk(json.loads(EXAMPLE.read_text(encoding="utf-8")))
+    walk(LATE_CSV)
     return words
 
 
@@ -85,6 +87,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[st
     fixture = tmp / "fixture.json"
     assert runner.invoke(app, ["sandbox-fixture", "--problem", str(EXAMPLE), "--out", str(fixture)]).exit_code == 0
     ref_served, ref_unserved = _refs()
+    sheet = tmp / "late.csv"
+    sheet.write_text(LATE_CSV, encoding="utf-8")
     out: dict[str, list[tuple[str, str]]] = {"id": [], "en": []}
     with run_sandbox(load_fixture(fixture), enforce_rate_limits=False) as sb:
         zoom = tmp / "zoom.json"
@@ -108,7 +112,9 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[st
                 ["requests", "add", "--ref", "X-1", "--unit", "Dinas", "--title", "Rapat", "--start",
                  "2020-01-05T09:00", "--end", "2020-01-05T10:00", "--pic-name", "A", "--pic-email", "abc",
                  "--priority", "sangat", *d],
-                ["requests", "show", "NOPE", *d], ["pin", ref_served, "--host", "NOPE", *d],
+                ["requests", "show", "NOPE", *d], ["requests", "add", "--file", str(sheet), "--dry-run", *d],
+                ["requests", "add", "--file", str(sheet), *d], ["requests", "list", "--all", *d],
+                ["pin", ref_served, "--host", "NOPE", *d],
                 ["plan", "--problem", str(EXAMPLE), "--time-limit", "5", "--lang", lang],
                 ["plan", "--problem", str(EXAMPLE), "--time-limit", "5", "--quiet", "--lang", lang],
                 ["plan", "--problem", str(EXAMPLE), "--day", "tomorrow", "--lang", lang],
