@@ -1,5 +1,6 @@
 """One language per run (issue 21, item 2): every command's typical output, its help and its errors speak only the
-run's language. Lines are searched for words only the other language uses (the office's own data — titles, units,
+run's language, and each command exits with its documented code (item 3). Lines are searched for words only the
+other language uses (the office's own data — titles, units,
 names, kit labels — is taken out first, as it is whatever the office wrote)."""
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def foreign_lines(text: str, lang: str) -> list[str]:
         if line.strip().startswith("Usage:"):  # click's own line (see allocator/commands/langgroup.py)
             continue
         line = re.sub(r"^│\s+[a-z-]+\s", " ", line)  # a command's name in a help panel
+        line = re.sub(r"^(galat|error): [a-z_]+:", r"\1:", line)  # the field an error names (request: …)
         clean = re.sub(r"\S+@\S+|https?://\S+|\S+\.(eml|json|db|csv)\b|--[a-z-]+|`[^`]*`", " ", line)
         if set(re.findall(r"[a-z]+", clean.lower())) & other:
             bad.append(line)
@@ -90,10 +92,10 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[st
     sheet = tmp / "late.csv"
     sheet.write_text(LATE_CSV, encoding="utf-8")
     out: dict[str, list[tuple[str, str]]] = {"id": [], "en": []}
-    with run_sandbox(load_fixture(fixture), enforce_rate_limits=False) as sb:
-        zoom = tmp / "zoom.json"
-        zoom.write_text(json.dumps(sb.config_json()), encoding="utf-8")
-        for lang in ("id", "en"):
+    for lang in ("id", "en"):
+        with run_sandbox(load_fixture(fixture), enforce_rate_limits=False) as sb:  # each office its own Zoom
+            zoom = tmp / f"zoom-{lang}.json"
+            zoom.write_text(json.dumps(sb.config_json()), encoding="utf-8")
             db = f"sqlite:///{tmp / f'{lang}.db'}"
             d = ["--db", db, "--lang", lang]
             commands = [
@@ -119,10 +121,16 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[st
                 ["plan", "--problem", str(EXAMPLE), "--time-limit", "5", "--quiet", "--lang", lang],
                 ["plan", "--problem", str(EXAMPLE), "--day", "tomorrow", "--lang", lang],
                 ["--lang", lang, "--help"], ["--lang", lang, "plan", "--help"], ["--lang", lang, "requests", "--help"],
+                ["explain", "NOPE", "--json", *d], ["kits", "--from", "someday", *d],
+                ["status", "--status-file", str(sheet), *d], ["replan", "--confirm", "NOPE", *d],
             ]  # fmt: skip
-            for args in commands:
+            # the documented exit codes: 0 done, 1 done in part (rejected rows), 2 invalid input, nothing done
+            codes = [0] * 27 + [2, 2, 1, 1, 0, 2, 0, 0, 2, 0, 0, 0, 2, 2, 2, 2]
+            assert len(codes) == len(commands)
+            for args, code in zip(commands, codes, strict=True):
                 result = runner.invoke(app, args, input="sandi-yang-panjang-sekali-42\n", env={"COLUMNS": "120"})
                 assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.output)
+                assert result.exit_code == code, (args, result.exit_code, result.output)
                 out[lang].append((" ".join(args[:3]), result.output))
     return out
 
