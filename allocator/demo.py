@@ -19,7 +19,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from allocator.commands.lang import LangCode
+from allocator.commands.messages import plan_state, say, store_line
 from allocator.commands.render import print_plan
+from allocator.commands.replan_view import replan_lines
 from allocator.daemon import Daemon, DaemonSettings, MailNotifier
 from allocator.examples import example_problem
 from allocator.notify.config import NotifyConfig
@@ -75,13 +78,13 @@ def _run(
     problem = load_problem(example) if example is not None else example_problem()
     store = Store.open(f"sqlite:///{workdir / 'vicon.db'}")
     counts = store.import_problem(problem, actor="demo")
-    _step(console, "1. Kantor contoh dimuat / example office loaded")
-    console.print(
-        f"{counts['hosts']} host Zoom, {counts['operators']} operator, {counts['requests']} permohonan "
-        f"→ {workdir / 'vicon.db'}"
-    )
+    t = DEMO_TEXT["en" if lang == "en" else "id"]
+    words: LangCode = "en" if lang == "en" else "id"
+    _step(console, t["step1"])
+    console.print(t["loaded"].format(hosts=counts["hosts"], ops=counts["operators"], reqs=counts["requests"],
+                                     db=workdir / "vicon.db"))  # fmt: skip
     sandbox = run_sandbox(fixture_for_hosts(problem.hosts), port=0)
-    console.print(f"Zoom SANDBOX (bukan Zoom asli) di {sandbox.url}")
+    console.print(t["sandbox"].format(url=sandbox.url))
     tenants = ZoomTenants(sandbox.zoom_config())
     mail_dir = workdir / "mail"
     mail_config = NotifyConfig(transport="file", mail_dir=mail_dir)
@@ -92,15 +95,15 @@ def _run(
     def show(outcome: ReplanOutcome) -> None:
         replans.append(outcome)
         p = outcome.plan
-        console.print(
-            f"[cyan]re-plan[/cyan] {len(p.assignments)} terlayani / served, {len(p.unserved)} tidak / unserved, "
-            f"{p.status.value}, {p.solve_seconds:.2f} s, "
-            f"{outcome.published.queued if outcome.published else 0} aksi Zoom / Zoom actions"
-        )
-        for change in outcome.changes[:12]:
-            console.print("   " + change.line(), highlight=False)
-        if len(outcome.changes) > 12:
-            console.print(f"   … {len(outcome.changes) - 12} more")
+        queued = outcome.published.queued if outcome.published else 0
+        status = plan_state(p.status.value, words)
+        console.print(t["replan"].format(served=len(p.assignments), unserved=len(p.unserved), status=status,
+                                         s=p.solve_seconds, zoom=queued))  # fmt: skip
+        lines = [ln for ln in replan_lines(outcome, dry_run=False, lang=words)[1:] if ln.startswith("  ")]
+        for line in lines[:12]:
+            console.print(" " + line, highlight=False, soft_wrap=True)
+        if len(lines) > 12:
+            console.print(t["more"].format(n=len(lines) - 12))
 
     notifier = MailNotifier(outbox, describe_mail(mail_config))
 
@@ -111,72 +114,106 @@ def _run(
     daemon = Daemon(store, tenants, settings, notifier=notifier, on_replan=show)
     ok = True
     try:
-        _step(console, "2. Daemon berjalan: rencana pertama / the daemon plans, publishes and syncs")
+        _step(console, t["step2"])
         daemon.start()
-        ok &= _wait(daemon, lambda: len(replans) >= 1, timeout_s, console)
+        ok &= _wait(daemon, lambda: len(replans) >= 1, timeout_s, console, t)
         notifier(store, None)
 
-        _step(console, "3. File permohonan masuk ke inbox / a spreadsheet arrives in the inbox")
+        _step(console, t["step3"])
         (workdir / "inbox" / "permohonan-susulan.csv").write_text(LATE_CSV, encoding="utf-8")
-        ok &= _wait(daemon, lambda: len(replans) >= 2, timeout_s, console)
-        console.print(f"intake: {daemon.state.last_intake}")
+        ok &= _wait(daemon, lambda: len(replans) >= 2, timeout_s, console, t)
+        console.print(t["intake"].format(line=store_line(daemon.state.last_intake or "-", words)))
         for rejects in sorted((workdir / "inbox" / "rejects").glob("*.csv")):
-            console.print(f"ditolak / rejected → {rejects}:\n{rejects.read_text(encoding='utf-8-sig').strip()}")
+            console.print(t["rejects"].format(file=rejects, rows=rejects.read_text(encoding="utf-8-sig").strip()))
 
-        _step(console, "4. Kunjungan Gubernur (prioritas tertinggi) / the governor's visit displaces a lower one")
+        _step(console, t["step4"])
         published = store.published_plan()
         assert published is not None
         victim = _busy_big_host_request(store, published.plan.assignments)
         if victim is not None:
             store.save_request(_governor_visit(victim), actor="protokol")
-            ok &= _wait(daemon, lambda: len(replans) >= 3, timeout_s, console)
+            ok &= _wait(daemon, lambda: len(replans) >= 3, timeout_s, console, t)
 
-        _step(console, "5. Jadwal digeser dan pembatalan / a meeting moves by 30 minutes, another is cancelled")
+        _step(console, t["step5"])
         moved = store.get_request("PSR-00002")
         if moved is not None:
             later = {"start": moved.start + timedelta(minutes=30), "end": moved.end + timedelta(minutes=30)}
             store.save_request(moved.model_copy(update=later), actor="dinas-pertanian")
-            ok &= _wait(daemon, lambda: len(replans) >= 4, timeout_s, console)
+            ok &= _wait(daemon, lambda: len(replans) >= 4, timeout_s, console, t)
             notifier(store, None)
         store.cancel_request("PSR-00001", actor="dinas-perhubungan", reason="acara ditunda")
-        ok &= _wait(daemon, lambda: len(replans) >= 5, timeout_s, console)
+        ok &= _wait(daemon, lambda: len(replans) >= 5, timeout_s, console, t)
         notifier(store, None)
 
-        _step(console, "6. Rencana akhir / final plan")
+        _step(console, t["step6"])
         final = store.published_plan()
         assert final is not None
         if not quiet_timelines:
             print_plan(store.load_problem(), final.plan, console, lang=lang)
-        _print_links(store, console, mail_dir)
+        _print_links(store, console, mail_dir, t)
         report = reconcile(store, tenants, dry_run=True)
-        console.print(f"reconcile --dry-run: {report.summary()}")
+        console.print("reconcile --dry-run: " + say("reconcile", words, hosts=report.hosts_checked,
+                      meetings=report.zoom_meetings_seen, findings=len(report.findings), errors=len(report.errors),
+                      pending=report.pending_actions, dry="").removeprefix("reconcile: "))  # fmt: skip
         ok &= report.clean
     finally:
         daemon.stop()
         sandbox.stop()
         store.close()
-    console.print(f"selesai / done in {time.monotonic() - t0:.1f} s — {workdir}")
-    console.print(later_commands_hint(workdir), highlight=False, soft_wrap=True)
+    console.print(t["done"].format(s=time.monotonic() - t0, dir=workdir))
+    console.print(later_commands_hint(workdir, words), highlight=False, soft_wrap=True)
     return 0 if ok else 1
 
 
-def later_commands_hint(workdir: Path) -> str:
+def later_commands_hint(workdir: Path, lang: LangCode = "id") -> str:
     """How to point later commands at the demo's database (without it they refuse a missing var/vicon.db)."""
     url = f"sqlite:///{(workdir / 'vicon.db').resolve()}"
-    return (
-        "Perintah berikutnya memakai basis data demo dengan / later commands use the demo's database with:\n"
-        f"  export VICON_DATABASE_URL={url}\n"
-        f"  (atau / or: vicon status --db {url})"
-    )
+    return DEMO_TEXT[lang]["later"].format(url=url)
 
 
-def _wait(daemon: Daemon, cond: Callable[[], bool], timeout_s: float, console: Console) -> bool:
+DEMO_TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "step1": "1. Kantor contoh dimuat", "loaded": "{hosts} host Zoom, {ops} operator, {reqs} permohonan → {db}",
+        "sandbox": "Zoom SANDBOX (bukan Zoom asli) di {url}",
+        "replan": "[cyan]rencana ulang[/cyan] {served} terlayani, {unserved} tidak terlayani, {status}, {s:.2f} dtk, "
+        "{zoom} tindakan Zoom",
+        "more": "   … {n} lagi", "step2": "2. Daemon berjalan: rencana pertama diterbitkan dan disinkronkan",
+        "step3": "3. Berkas permohonan masuk ke inbox", "intake": "berkas masuk: {line}",
+        "rejects": "baris ditolak → {file}:\n{rows}",
+        "step4": "4. Kunjungan Gubernur (prioritas tertinggi) menggeser acara yang lebih rendah",
+        "step5": "5. Jadwal digeser 30 menit, acara lain dibatalkan", "step6": "6. Rencana akhir",
+        "links_title": "Tautan untuk PIC (tanpa tautan host)", "cols": "permohonan|PIC|tautan|kode sandi|surel",
+        "mails": "{n} e-mail tersimpan sebagai .eml di {dir}", "done": "selesai dalam {s:.1f} dtk — {dir}",
+        "timeout": "[red]waktu habis menunggu daemon[/red]",
+        "later": "Perintah berikutnya memakai basis data demo dengan:\n  export VICON_DATABASE_URL={url}\n"
+        "  (atau: vicon status --db {url})",
+    },
+    "en": {
+        "step1": "1. The example office is loaded",
+        "loaded": "{hosts} Zoom hosts, {ops} operators, {reqs} requests → {db}",
+        "sandbox": "Zoom SANDBOX (not the real Zoom) at {url}",
+        "replan": "[cyan]re-plan[/cyan] {served} served, {unserved} unserved, {status}, {s:.2f} s, {zoom} Zoom actions",
+        "more": "   … {n} more", "step2": "2. The daemon runs: the first plan is published and synced",
+        "step3": "3. A spreadsheet of requests arrives in the inbox", "intake": "intake: {line}",
+        "rejects": "rejected rows → {file}:\n{rows}",
+        "step4": "4. The governor's visit (the highest priority) displaces a lower one",
+        "step5": "5. A meeting moves by 30 minutes, another is cancelled", "step6": "6. The final plan",
+        "links_title": "PICs' join links (no host links)", "cols": "request|PIC|join link|passcode|mail",
+        "mails": "{n} mails written as .eml in {dir}", "done": "done in {s:.1f} s — {dir}",
+        "timeout": "[red]timed out waiting for the daemon[/red]",
+        "later": "Later commands use the demo's database with:\n  export VICON_DATABASE_URL={url}\n"
+        "  (or: vicon status --db {url})",
+    },
+}  # fmt: skip
+
+
+def _wait(daemon: Daemon, cond: Callable[[], bool], timeout_s: float, console: Console, t: dict[str, str]) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if cond() and daemon.wait_idle(timeout_s=max(0.1, deadline - time.monotonic())):
             return True
         time.sleep(0.1)
-    console.print("[red]timed out waiting for the daemon[/red]")
+    console.print(t["timeout"])
     return False
 
 
@@ -208,9 +245,9 @@ def _governor_visit(victim: Request) -> Request:
     )
 
 
-def _print_links(store: Store, console: Console, mail_dir: Path) -> None:
-    table = Table(title="Tautan untuk PIC / PICs' join links (no host links)", title_justify="left")
-    for col in ("request", "PIC", "join link", "passcode", "mail"):
+def _print_links(store: Store, console: Console, mail_dir: Path, t: dict[str, str]) -> None:
+    table = Table(title=t["links_title"], title_justify="left")
+    for col in t["cols"].split("|"):
         table.add_column(col, overflow="fold")
     mails = sorted(mail_dir.glob("*.eml")) if mail_dir.exists() else []
     for m in sorted(store.meetings(states=["active"]), key=lambda m: m.request)[:60]:
@@ -221,4 +258,4 @@ def _print_links(store: Store, console: Console, mail_dir: Path) -> None:
         table.add_row(m.request, f"{req.pic.name} <{req.pic.email or '-'}>", m.join_url, m.passcode or "-",
                       mine[-1] if mine else "-")  # fmt: skip
     console.print(table)
-    console.print(f"{len(mails)} e-mail tersimpan sebagai .eml / mails written as .eml in {mail_dir}")
+    console.print(t["mails"].format(n=len(mails), dir=mail_dir))

@@ -234,6 +234,10 @@ _STORE_PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"^SMTP login refused (.*)$", "login SMTP ditolak {0}"),
         (r"^(.*) has no e-mail address$", "{0} tidak punya alamat e-mail"),
         (r"^superseded: (.*)$", "digantikan: {0}"),
+        # the daemon's intake of an inbox file
+        (r"^(.+): (\d+) accepted \((\d+) new or changed\), (\d+) rejected$",
+         "{0}: {1} diterima ({2} baru atau berubah), {3} ditolak"),
+        (r"^(.+): already processed$", "{0}: sudah pernah diproses"),
     )
 ]  # fmt: skip
 _STORE_WORDS = {"create": "buat", "update": "ubah", "delete": "hapus", "rehearsal ": "gladi ",

@@ -127,7 +127,7 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
     from rich.console import Console
 
     console = Console(record=True, width=140)
-    code = run_demo(EXAMPLE, tmp_path / "demo", console, quiet_timelines=True)
+    code = run_demo(EXAMPLE, tmp_path / "demo", console, lang="en", quiet_timelines=True)
     out = console.export_text()
     assert code == 0, out
     assert "+ PSR-GUB-01" in out and "- PSR-00006" in out and "reconcile --dry-run" in out and "0 findings" in out
