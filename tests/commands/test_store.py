@@ -103,3 +103,19 @@ def test_a_command_never_makes_an_empty_database_by_itself(tmp_path: Path) -> No
     _vicon("db", "upgrade", db=f"sqlite:///{missing}")  # the commands that create may
     assert missing.exists()
     assert CliRunner().invoke(app, ["status", "--db", f"sqlite:///{missing}"]).exit_code == 0
+
+
+def test_a_command_that_needs_the_leader_lock_exits_3_while_another_holds_it(tmp_path: Path) -> None:
+    from allocator.sync.leader import LeaderLock
+
+    db = f"sqlite:///{tmp_path / 'v.db'}"
+    _vicon("import", "--problem", str(EXAMPLE), db=db)
+    store = Store.open(db)
+    lock = LeaderLock(store.engine)
+    assert lock.acquire(wait_s=0)
+    try:
+        out = _vicon("publish", "--time-limit", "2", db=db, code=3)
+        assert "another vicon instance is the leader" in out
+    finally:
+        lock.release()
+        store.close()
