@@ -21,7 +21,10 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
+from allocator.commands.lang import LangCode
+from allocator.commands.messages import plan_state, say, store_line
 from allocator.commands.render import print_plan
+from allocator.commands.replan_view import replan_lines
 from allocator.commands.working_time_view import print_working_time
 from allocator.daemon import Daemon, DaemonSettings, MailNotifier
 from allocator.examples import example_problem
@@ -88,13 +91,13 @@ def _run(
     problem = load_problem(example) if example is not None else example_problem()
     store = Store.open(f"sqlite:///{workdir / 'vicon.db'}")
     counts = store.import_problem(problem, actor="demo")
-    _step(console, "1. Kantor contoh dimuat / example office loaded")
-    console.print(
-        f"{counts['hosts']} host Zoom, {counts['operators']} operator, {counts['requests']} permohonan "
-        f"→ {workdir / 'vicon.db'}"
-    )
+    t = DEMO_TEXT["en" if lang == "en" else "id"]
+    words: LangCode = "en" if lang == "en" else "id"
+    _step(console, t["step1"])
+    console.print(t["loaded"].format(hosts=counts["hosts"], ops=counts["operators"], reqs=counts["requests"],
+                                     db=workdir / "vicon.db"))  # fmt: skip
     sandbox = run_sandbox(fixture_for_hosts(problem.hosts, problem.unit_operators), port=0)
-    console.print(f"Zoom SANDBOX (bukan Zoom asli) di {sandbox.url}")
+    console.print(t["sandbox"].format(url=sandbox.url))
     tenants = ZoomTenants(sandbox.zoom_config())
     mail_dir = workdir / "mail"
     mail_config = NotifyConfig(transport="file", mail_dir=mail_dir)
@@ -105,15 +108,15 @@ def _run(
     def show(outcome: ReplanOutcome) -> None:
         replans.append(outcome)
         p = outcome.plan
-        console.print(
-            f"[cyan]re-plan[/cyan] {len(p.assignments)} terlayani / served, {len(p.unserved)} tidak / unserved, "
-            f"{p.status.value}, {p.solve_seconds:.2f} s, "
-            f"{outcome.published.queued if outcome.published else 0} aksi Zoom / Zoom actions"
-        )
-        for change in outcome.changes[:12]:
-            console.print("   " + change.line(), highlight=False)
-        if len(outcome.changes) > 12:
-            console.print(f"   … {len(outcome.changes) - 12} more")
+        queued = outcome.published.queued if outcome.published else 0
+        status = plan_state(p.status.value, words)
+        console.print(t["replan"].format(served=len(p.assignments), unserved=len(p.unserved), status=status,
+                                         s=p.solve_seconds, zoom=queued))  # fmt: skip
+        lines = [ln for ln in replan_lines(outcome, dry_run=False, lang=words)[1:] if ln.startswith("  ")]
+        for line in lines[:12]:
+            console.print(" " + line, highlight=False, soft_wrap=True)
+        if len(lines) > 12:
+            console.print(t["more"].format(n=len(lines) - 12))
 
     notifier = MailNotifier(outbox, describe_mail(mail_config))
 
@@ -124,94 +127,152 @@ def _run(
     daemon = Daemon(store, tenants, settings, notifier=notifier, on_replan=show)
     ok = True
     try:
-        _step(console, "2. Daemon berjalan: rencana pertama / the daemon plans, publishes and syncs")
+        _step(console, t["step2"])
         daemon.start()
-        ok &= _wait(daemon, lambda: len(replans) >= 1, timeout_s, console)
+        ok &= _wait(daemon, lambda: len(replans) >= 1, timeout_s, console, t)
         notifier(store, None)
 
-        _step(console, "3. File permohonan masuk ke inbox / a spreadsheet arrives in the inbox")
+        _step(console, t["step3"])
         (workdir / "inbox" / "permohonan-susulan.csv").write_text(LATE_CSV, encoding="utf-8")
-        ok &= _wait(daemon, lambda: len(replans) >= 2, timeout_s, console)
-        console.print(f"intake: {daemon.state.last_intake}")
+        ok &= _wait(daemon, lambda: len(replans) >= 2, timeout_s, console, t)
+        console.print(t["intake"].format(line=store_line(daemon.state.last_intake or "-", words)))
         for rejects in sorted((workdir / "inbox" / "rejects").glob("*.csv")):
-            console.print(f"ditolak / rejected → {rejects}:\n{rejects.read_text(encoding='utf-8-sig').strip()}")
+            console.print(t["rejects"].format(file=rejects, rows=rejects.read_text(encoding="utf-8-sig").strip()))
 
-        _step(console, "4. Kunjungan Gubernur (prioritas tertinggi) / the governor's visit displaces a lower one")
+        _step(console, t["step4"])
         published = store.published_plan()
         assert published is not None
         victim = _busy_big_host_request(store, published.plan.assignments)
         if victim is not None:
             store.save_request(_governor_visit(victim), actor="protokol")
-            ok &= _wait(daemon, lambda: len(replans) >= 3, timeout_s, console)
+            ok &= _wait(daemon, lambda: len(replans) >= 3, timeout_s, console, t)
 
-        _step(console, "5. Jadwal digeser dan pembatalan / a meeting moves by 30 minutes, another is cancelled")
+        _step(console, t["step5"])
         moved = store.get_request("PSR-00002")
         if moved is not None:
             later = {"start": moved.start + timedelta(minutes=30), "end": moved.end + timedelta(minutes=30)}
             store.save_request(moved.model_copy(update=later), actor="dinas-pertanian")
-            ok &= _wait(daemon, lambda: len(replans) >= 4, timeout_s, console)
+            ok &= _wait(daemon, lambda: len(replans) >= 4, timeout_s, console, t)
             notifier(store, None)
         store.cancel_request("PSR-00001", actor="dinas-perhubungan", reason="acara ditunda")
-        ok &= _wait(daemon, lambda: len(replans) >= 5, timeout_s, console)
+        ok &= _wait(daemon, lambda: len(replans) >= 5, timeout_s, console, t)
         notifier(store, None)
 
-        _step(console, "6. Pelatihan tiga hari: satu rapat Zoom, satu tautan / a three-day training, one link")
+        _step(console, t["step6"])
         seen = len(replans)
         store.save_request(_training(), actor="diskominfo")
-        ok &= _wait(daemon, lambda: len(replans) > seen, timeout_s, console)
-        ok &= _wait(daemon, lambda: _series_synced(store, TRAINING), timeout_s, console)
+        ok &= _wait(daemon, lambda: len(replans) > seen, timeout_s, console, t)
+        ok &= _wait(daemon, lambda: _series_synced(store, TRAINING), timeout_s, console, t)
         notifier(store, None)
-        ok &= _show_series(store, tenants, console, TRAINING)
+        ok &= _show_series(store, tenants, console, TRAINING, t)
 
-        _step(console, "7. Unit menjalankan vicon sendiri / units that run their own meetings")
-        _print_own_meetings(store, console)
+        _step(console, t["step7"])
+        _print_own_meetings(store, console, t)
 
-        _step(console, "8. Kamera PTZ rusak dilaporkan PIC / a PIC reports a broken PTZ camera")
+        _step(console, t["step8"])
         broken = "Kamera PTZ jatuh saat dibongkar; lensa retak."
         seen = len(replans)
         fault = report_fault(store, kit="PTZ", count=1, cause="handling", request="PSR-00037", role="pic",
                              actor="pic:PSR-00037", description=broken)  # fmt: skip
-        console.print(f"gangguan / fault #{fault.id}: {fault.kit} ×{fault.count}, penyebab / cause {fault.cause} "
-                      f"(tanggung jawab / liable: {fault.liable})")  # fmt: skip
-        ok &= _wait(daemon, lambda: len(replans) > seen, timeout_s, console)
+        console.print(t["fault"].format(id=fault.id, kit=fault.kit, n=fault.count, cause=fault.cause,
+                                        liable=fault.liable))  # fmt: skip
+        ok &= _wait(daemon, lambda: len(replans) > seen, timeout_s, console, t)
         notifier(store, None)
 
-        _step(console, "9. Rencana akhir / final plan")
+        _step(console, t["step9"])
         final = store.published_plan()
         assert final is not None
         if not quiet_timelines:
             print_plan(store.load_problem(), final.plan, console, lang=lang)
-        _print_working_time(store, final.plan, console, lang, summary=quiet_timelines)
-        _print_links(store, console, mail_dir)
+        _print_working_time(store, final.plan, console, lang, t, summary=quiet_timelines)
+        _print_links(store, console, mail_dir, t)
         report = reconcile(store, tenants, dry_run=True)
-        console.print(f"reconcile --dry-run: {report.summary()}")
+        console.print("reconcile --dry-run: " + say("reconcile", words, hosts=report.hosts_checked,
+                      meetings=report.zoom_meetings_seen, findings=len(report.findings), errors=len(report.errors),
+                      pending=report.pending_actions, dry="").removeprefix("reconcile: "))  # fmt: skip
         ok &= report.clean
     finally:
         daemon.stop()
         sandbox.stop()
         store.close()
-    console.print(f"selesai / done in {time.monotonic() - t0:.1f} s — {workdir}")
-    console.print(later_commands_hint(workdir), highlight=False, soft_wrap=True)
+    console.print(t["done"].format(s=time.monotonic() - t0, dir=workdir))
+    console.print(later_commands_hint(workdir, words), highlight=False, soft_wrap=True)
     return 0 if ok else 1
 
 
-def later_commands_hint(workdir: Path) -> str:
+def later_commands_hint(workdir: Path, lang: LangCode = "id") -> str:
     """How to point later commands at the demo's database (without it they refuse a missing var/vicon.db)."""
     url = f"sqlite:///{(workdir / 'vicon.db').resolve()}"
-    return (
-        "Perintah berikutnya memakai basis data demo dengan / later commands use the demo's database with:\n"
-        f"  export VICON_DATABASE_URL={url}\n"
-        f"  (atau / or: vicon status --db {url})"
-    )
+    return DEMO_TEXT[lang]["later"].format(url=url)
 
 
-def _wait(daemon: Daemon, cond: Callable[[], bool], timeout_s: float, console: Console) -> bool:
+DEMO_TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "step1": "1. Kantor contoh dimuat", "loaded": "{hosts} host Zoom, {ops} operator, {reqs} permohonan → {db}",
+        "sandbox": "Zoom SANDBOX (bukan Zoom asli) di {url}",
+        "replan": "[cyan]rencana ulang[/cyan] {served} terlayani, {unserved} tidak terlayani, {status}, {s:.2f} dtk, "
+        "{zoom} tindakan Zoom",
+        "more": "   … {n} lagi", "step2": "2. Daemon berjalan: rencana pertama diterbitkan dan disinkronkan",
+        "step3": "3. Berkas permohonan masuk ke inbox", "intake": "berkas masuk: {line}",
+        "rejects": "baris ditolak → {file}:\n{rows}",
+        "step4": "4. Kunjungan Gubernur (prioritas tertinggi) menggeser acara yang lebih rendah",
+        "step5": "5. Jadwal digeser 30 menit, acara lain dibatalkan",
+        "step6": "6. Pelatihan tiga hari: satu rapat Zoom, satu tautan",
+        "series": "{ref}: 1 rapat Zoom berulang (tipe {type}) di {host}, tautan {link}",
+        "no_meeting": "[red]{ref}: tidak ada rapat Zoom[/red]",
+        "step7": "7. Unit yang menjalankan vicon sendiri",
+        "own": "  {ref} ({unit}): {how}, host {host}, host alternatif: {alt}",
+        "own_self": "dijalankan operator terlatih unit", "own_link": "tautan saja", "own_office": "operator kantor",
+        "step8": "8. PIC melaporkan kamera PTZ rusak",
+        "fault": "gangguan #{id}: {kit} ×{n}, penyebab {cause} (tanggung jawab: {liable})",
+        "step9": "9. Rencana akhir",
+        "step10": "10. Waktu kerja: tugas hari libur, lembur, serah terima kit pada jam kantor",
+        "handovers_title": "Serah terima kit (jam kantor)", "handover_cols": "permohonan|kit|ambil|kembali",
+        "closed_unserved": "tidak terlayani karena hari libur: {refs}",
+        "links_title": "Tautan untuk PIC (tanpa tautan host)", "cols": "permohonan|PIC|tautan|kode sandi|surel",
+        "mails": "{n} e-mail tersimpan sebagai .eml di {dir}", "done": "selesai dalam {s:.1f} dtk — {dir}",
+        "timeout": "[red]waktu habis menunggu daemon[/red]",
+        "later": "Perintah berikutnya memakai basis data demo dengan:\n  export VICON_DATABASE_URL={url}\n"
+        "  (atau: vicon status --db {url})",
+    },
+    "en": {
+        "step1": "1. The example office is loaded",
+        "loaded": "{hosts} Zoom hosts, {ops} operators, {reqs} requests → {db}",
+        "sandbox": "Zoom SANDBOX (not the real Zoom) at {url}",
+        "replan": "[cyan]re-plan[/cyan] {served} served, {unserved} unserved, {status}, {s:.2f} s, {zoom} Zoom actions",
+        "more": "   … {n} more", "step2": "2. The daemon runs: the first plan is published and synced",
+        "step3": "3. A spreadsheet of requests arrives in the inbox", "intake": "intake: {line}",
+        "rejects": "rejected rows → {file}:\n{rows}",
+        "step4": "4. The governor's visit (the highest priority) displaces a lower one",
+        "step5": "5. A meeting moves by 30 minutes, another is cancelled",
+        "step6": "6. A three-day training: one Zoom meeting, one link",
+        "series": "{ref}: one recurring Zoom meeting (type {type}) on {host}, link {link}",
+        "no_meeting": "[red]{ref}: no Zoom meeting[/red]",
+        "step7": "7. Units that run their own meetings",
+        "own": "  {ref} ({unit}): {how}, host {host}, alternative host: {alt}",
+        "own_self": "self-operated", "own_link": "link only", "own_office": "office operator",
+        "step8": "8. A PIC reports a broken PTZ camera",
+        "fault": "fault #{id}: {kit} ×{n}, cause {cause} (liable: {liable})",
+        "step9": "9. The final plan",
+        "step10": "10. Working time: holiday duty, overtime, kit handovers in office hours",
+        "handovers_title": "Kit handovers (office hours)", "handover_cols": "request|kit|pickup|return",
+        "closed_unserved": "unserved for the holiday: {refs}",
+        "links_title": "PICs' join links (no host links)", "cols": "request|PIC|join link|passcode|mail",
+        "mails": "{n} mails written as .eml in {dir}", "done": "done in {s:.1f} s — {dir}",
+        "timeout": "[red]timed out waiting for the daemon[/red]",
+        "later": "Later commands use the demo's database with:\n  export VICON_DATABASE_URL={url}\n"
+        "  (or: vicon status --db {url})",
+    },
+}  # fmt: skip
+
+
+def _wait(daemon: Daemon, cond: Callable[[], bool], timeout_s: float, console: Console, t: dict[str, str]) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if cond() and daemon.wait_idle(timeout_s=max(0.1, deadline - time.monotonic())):
             return True
         time.sleep(0.1)
-    console.print("[red]timed out waiting for the daemon[/red]")
+    console.print(t["timeout"])
     return False
 
 
@@ -243,16 +304,18 @@ def _governor_visit(victim: Request) -> Request:
     )
 
 
-def _print_working_time(store: Store, plan: Plan, console: Console, lang: str, *, summary: bool) -> None:
+def _print_working_time(
+    store: Store, plan: Plan, console: Console, lang: str, t: dict[str, str], *, summary: bool
+) -> None:
     """The holidays, holiday duty, overtime (`summary`: when the plan's own print left them out) and office-hours
     kit handovers of the final plan (docs/calendar.md)."""
-    _step(console, "10. Waktu kerja / working time: holiday duty, overtime, kit handovers in office hours")
+    _step(console, t["step10"])
     problem = store.load_problem()
     if summary:
         print_working_time(problem, plan, console, lang)
     zone = problem.policy.timezone
-    table = Table(title="Serah terima kit (jam kantor) / kit handovers (office hours)", title_justify="left")
-    for col in ("request", "kit", "ambil / pickup", "kembali / return"):
+    table = Table(title=t["handovers_title"], title_justify="left")
+    for col in t["handover_cols"].split("|"):
         table.add_column(col)
     reqs = {r.ref: r for r in problem.requests}
     for a in plan.assignments:
@@ -265,7 +328,7 @@ def _print_working_time(store: Store, plan: Plan, console: Console, lang: str, *
     console.print(table)
     closed_unserved = [u.request for u in plan.unserved if "holiday" in u.reason]
     if closed_unserved:
-        console.print(f"tidak terlayani karena hari libur / unserved for the holiday: {', '.join(closed_unserved)}")
+        console.print(t["closed_unserved"].format(refs=", ".join(closed_unserved)))
 
 
 TRAINING = "PSR-LATIH-01"
@@ -294,15 +357,14 @@ def _series_synced(store: Store, ref: str) -> bool:
     return m is not None and m.state == "active" and bool(m.join_url)
 
 
-def _show_series(store: Store, tenants: ZoomTenants, console: Console, ref: str) -> bool:
+def _show_series(store: Store, tenants: ZoomTenants, console: Console, ref: str, t: dict[str, str]) -> bool:
     """The series' one Zoom meeting: its link and its occurrences as Zoom lists them."""
     m = store.meeting_for(ref)
     if m is None or m.zoom_meeting_id is None:
-        console.print(f"[red]{ref}: no Zoom meeting[/red]")
+        console.print(t["no_meeting"].format(ref=ref))
         return False
     zoom = tenants.client(m.account).get_meeting(m.zoom_meeting_id)
-    console.print(f"{ref}: 1 rapat Zoom berulang / one recurring Zoom meeting (type {zoom.type}) on {m.host}, "
-                  f"tautan / link {m.join_url}", highlight=False)  # fmt: skip
+    console.print(t["series"].format(ref=ref, type=zoom.type, host=m.host, link=m.join_url), highlight=False)
     zone = ZoneInfo("Asia/Makassar")
     for o in zoom.occurrences:
         local_start = o.start_time.astimezone(zone)
@@ -311,7 +373,7 @@ def _show_series(store: Store, tenants: ZoomTenants, console: Console, ref: str)
     return zoom.type == 8 and len(zoom.occurrences) == 3
 
 
-def _print_own_meetings(store: Store, console: Console) -> None:
+def _print_own_meetings(store: Store, console: Console, t: dict[str, str]) -> None:
     """The published requests units run themselves: self-operated ones, and who of the unit may start each meeting
     (Zoom alternative host; never a start link)."""
     published = store.published_plan()
@@ -325,13 +387,13 @@ def _print_own_meetings(store: Store, console: Console) -> None:
             continue
         m = meetings.get(a.request)
         alternates = ", ".join(m.spec.alternative_hosts) if m is not None and m.spec.alternative_hosts else "-"
-        how = "self-operated" if a.self_operated else ("link only" if not a.operators else "office operator")
-        console.print(f"  {a.request} ({req.unit}): {how}, host {a.host}, alternative host: {alternates}")
+        how = t["own_self"] if a.self_operated else (t["own_link"] if not a.operators else t["own_office"])
+        console.print(t["own"].format(ref=a.request, unit=req.unit, how=how, host=a.host, alt=alternates))
 
 
-def _print_links(store: Store, console: Console, mail_dir: Path) -> None:
-    table = Table(title="Tautan untuk PIC / PICs' join links (no host links)", title_justify="left")
-    for col in ("request", "PIC", "join link", "passcode", "mail"):
+def _print_links(store: Store, console: Console, mail_dir: Path, t: dict[str, str]) -> None:
+    table = Table(title=t["links_title"], title_justify="left")
+    for col in t["cols"].split("|"):
         table.add_column(col, overflow="fold")
     mails = sorted(mail_dir.glob("*.eml")) if mail_dir.exists() else []
     for m in sorted(store.meetings(states=["active"]), key=lambda m: m.request)[:60]:
@@ -342,4 +404,4 @@ def _print_links(store: Store, console: Console, mail_dir: Path) -> None:
         table.add_row(m.request, f"{req.pic.name} <{req.pic.email or '-'}>", m.join_url, m.passcode or "-",
                       mine[-1] if mine else "-")  # fmt: skip
     console.print(table)
-    console.print(f"{len(mails)} e-mail tersimpan sebagai .eml / mails written as .eml in {mail_dir}")
+    console.print(t["mails"].format(n=len(mails), dir=mail_dir))

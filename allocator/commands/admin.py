@@ -16,8 +16,9 @@ from allocator.commands import kit_faults as _kit_faults  # noqa: F401  (registe
 from allocator.commands.fit import Col, fit_table, terminal
 from allocator.commands.intake_view import flag_words, intake_table, late_detail
 from allocator.commands.kits import kits_app
-from allocator.commands.lang import LangOpt, site_lang, stamp, word
+from allocator.commands.lang import LangOpt, run_lang, site_lang, stamp, word
 from allocator.commands.logs import LogFormat, setup_logging
+from allocator.commands.messages import plan_state, say, store_line
 from allocator.commands.progress import ProgressLine
 from allocator.commands.replan_view import replan_lines
 from allocator.commands.report_rows import daemon_row, replan_report
@@ -80,7 +81,7 @@ def requests_add(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="With --file: show the mapping report and what would be stored.")
     ] = False,
-    lang: Annotated[str | None, typer.Option(help="id or en: the report's language (the site's by default).")] = None,
+    lang: LangOpt = None,
     rejects: Annotated[
         Path | None, typer.Option(help="With --file: write the rejected rows here (.xlsx, .csv or .json).")
     ] = None,
@@ -90,9 +91,8 @@ def requests_add(
     """Add or change requests, from options or a file; every bad field is named."""
     store = _open(db)
     if file is not None:
-        if lang not in (None, "id", "en"):
-            raise _fail("--lang: use id or en", 2)
-        raise typer.Exit(_add_file(store, file, dry_run=dry_run, lang=lang, rejects=rejects, actor=actor))  # type: ignore[arg-type]
+        words = site_lang(lang, store.policy())
+        raise typer.Exit(_add_file(store, file, dry_run=dry_run, lang=words, rejects=rejects, actor=actor))
     data: dict[str, Any] = {
         "ref": ref, "unit": unit, "title": title, "start": start, "end": end, "timezone": tz or store.policy().timezone,
         "participants": participants, "service": service, "priority": priority, "venue": venue,
@@ -107,9 +107,9 @@ def requests_add(
                           "policy": series_policy, "weekdays": days}  # fmt: skip
     errors, req = request_errors(data, store.policy().priority_weights, store.now(), pic_email)
     if errors or req is None:
-        raise _fail("invalid request:\n  - " + "\n  - ".join(errors), 2) from None
+        raise _fail(say("invalid_request", errors="\n  - ".join(errors)), 2) from None
     version = store.save_request(req, actor=actor)
-    typer.echo(f"{req.ref}: " + (f"saved as version {version.version}" if version else "unchanged"))
+    typer.echo(say("saved_version", ref=req.ref, version=version.version) if version else say("unchanged", ref=req.ref))
 
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -123,10 +123,10 @@ def request_errors(
     field, and the request when there are none."""
     errors: list[str] = []
     if email is not None and not EMAIL.fullmatch(email.strip()):
-        errors.append(f"pic_email: not an e-mail address: {email!r} (e.g. nama@dinas.go.id)")
+        errors.append(say("bad_email", value=email))
     priority = str(data.get("priority"))
     if priority not in tiers:
-        errors.append(f"priority: unknown tier {priority!r} (known: {', '.join(sorted(tiers))})")
+        errors.append(say("unknown_tier", value=priority, known=", ".join(sorted(tiers))))
     req: Request | None = None
     try:
         req = Request.model_validate(data)
@@ -134,8 +134,7 @@ def request_errors(
         errors += [m.replace("(problem): ", "", 1) for m in validation_messages(exc)]
     if req is not None and req.start < now:
         zone = req.timezone
-        errors.append(f"start: {local(req.start, zone):%Y-%m-%d %H:%M} {zone_abbrev(zone)} is in the past "
-                      f"(now {local(now, zone):%Y-%m-%d %H:%M} {zone_abbrev(zone)})")  # fmt: skip
+        errors.append(say("past_start", start=stamp(req.start, zone, run_lang()), now=stamp(now, zone, run_lang())))
     return errors, (req if not errors else None)
 
 
@@ -150,14 +149,15 @@ def _add_file(store: Store, file: Path, *, dry_run: bool, lang: Lang | None, rej
     console.print(intake_table(result, store.policy().timezone, console.width))
     if rejects is not None and result.rejected:
         write_rejects(rejects, result)
-        typer.echo(f"rejects → {rejects}")
+        typer.echo(say("rejects_to", file=rejects))
     changed = [a.request for a in result.to_save]
     if dry_run:
-        typer.echo(f"dry run: {len(result.accepted)} accepted ({len(changed)} new or changed), "
-                   f"{len(result.rejected)} rejected; nothing stored")  # fmt: skip
+        typer.echo(
+            say("intake_dry", accepted=len(result.accepted), changed=len(changed), rejected=len(result.rejected))
+        )
         return 1 if result.rejected else 0
     saved = sum(1 for v in store.save_requests(changed, actor=actor) if v is not None)
-    typer.echo(f"{len(result.accepted)} accepted ({saved} new or changed), {len(result.rejected)} rejected")
+    typer.echo(say("intake_done", accepted=len(result.accepted), changed=saved, rejected=len(result.rejected)))
     return 1 if result.rejected else 0
 
 
@@ -195,7 +195,7 @@ def requests_list(
     rows = [
         [x.ref, f"{x.start:%Y-%m-%d %H:%M}", x.unit, x.title, str(x.participants), word(x.priority, words),
          f"{word(x.status, words)} / {word(x.plan_state, words)}", (x.host or "-") if x.plan_state == "served" else "",
-         ", ".join(x.operators), ", ".join(flag_words(x.flags, short=True))]
+         ", ".join(x.operators), ", ".join(flag_words(x.flags, short=True, lang=words))]
         for x in listed
     ]  # fmt: skip
     console = terminal()
@@ -248,7 +248,7 @@ def requests_show(ref: str, db: DbOpt = None, lang: LangOpt = None) -> None:
     store = _open(db)
     req = store.get_request(ref)
     if req is None:
-        raise _fail(f"unknown request {ref!r}", 2)
+        raise _fail(say("unknown_request", ref=ref), 2)
     policy = store.policy()
     words, zone = site_lang(lang, policy), policy.timezone
     t = SHOW_TEXT[words]
@@ -260,7 +260,7 @@ def requests_show(ref: str, db: DbOpt = None, lang: LangOpt = None) -> None:
     if req.letter_number or req.letter_date:
         letter = t["letter"].format(number=req.letter_number or "-")
         lines.append(letter + (t["letter_of"].format(date=req.letter_date) if req.letter_date else ""))
-    flags = late_detail(req, policy) + flag_words([f for f in req.flags if f != "late_letter"])
+    flags = late_detail(req, policy, lang=words) + flag_words([f for f in req.flags if f != "late_letter"], lang=words)
     lines += [t["flag"].format(flag=flag) for flag in flags]
     lines += [t["note"].format(header=header, note=note) for header, note in req.notes.items()]
     published = store.published_plan()
@@ -275,8 +275,8 @@ def requests_show(ref: str, db: DbOpt = None, lang: LangOpt = None) -> None:
     meeting = store.meeting_for(ref)
     if meeting is not None:
         lines.append(t["zoom"].format(meeting=meeting.zoom_meeting_id or t["not_yet"], user=meeting.zoom_user,
-                                      join=meeting.join_url or "-", state=meeting.state))  # fmt: skip
-    lines += [t["version"].format(v=v.version, at=stamp(v.at, zone, words), change=v.change, actor=v.actor)
+                                      join=meeting.join_url or "-", state=word(meeting.state, words)))  # fmt: skip
+    lines += [t["version"].format(v=v.version, at=stamp(v.at, zone, words), change=word(v.change, words), actor=v.actor)
               for v in store.request_history(ref)]  # fmt: skip
     for line in lines:
         typer.echo(line)
@@ -288,9 +288,9 @@ def requests_cancel(ref: str, reason: Annotated[str | None, typer.Option()] = No
     """Cancel a request; its Zoom meeting is queued for deletion."""
     store = _open(db)
     if store.get_request(ref) is None:
-        raise _fail(f"unknown request {ref!r}", 2)
+        raise _fail(say("unknown_request", ref=ref), 2)
     v = store.cancel_request(ref, actor=actor, reason=reason)
-    typer.echo(f"{ref}: cancelled" if v else f"{ref}: already cancelled")
+    typer.echo(say("cancelled" if v else "already_cancelled", ref=ref))
 
 
 def replan_cmd(
@@ -318,7 +318,7 @@ def replan_cmd(
     store = _open(db)
     unknown = [ref for ref in confirm or [] if store.get_request(ref) is None]
     if unknown:
-        raise _fail(f"--confirm: unknown request(s) {', '.join(unknown)}", 2)
+        raise _fail(say("confirm_unknown", refs=", ".join(unknown)), 2)
     words = site_lang(lang, store.policy())
     with ProgressLine(words, quiet=quiet or as_json) as progress:
         try:
@@ -348,20 +348,21 @@ def pin_cmd(
     """Fix a request to a host and operators; the next re-plan keeps it there."""
     store = _open(db)
     if store.get_request(ref) is None:
-        raise _fail(f"unknown request {ref!r}", 2)
+        raise _fail(say("unknown_request", ref=ref), 2)
     if host is not None and host not in {h.id for h in store.hosts()}:
-        raise _fail(f"host: unknown host {host!r}", 2)
+        raise _fail(say("host_unknown", host=host), 2)
     unknown = set(operator or []) - {o.id for o in store.operators()}
     if unknown:
-        raise _fail(f"operator: unknown operator(s) {', '.join(sorted(unknown))}", 2)
+        raise _fail(say("operators_unknown", ops=", ".join(sorted(unknown))), 2)
     store.set_pin(Pin(request=ref, host=host, operators=sorted(operator or [])), actor=actor)
-    typer.echo(f"{ref}: pinned to {host or 'no host'}" + (f" with {', '.join(operator)}" if operator else ""))
+    ops = say("pinned_ops", ops=", ".join(operator)) if operator else ""
+    typer.echo(say("pinned", ref=ref, host=host or say("no_host"), ops=ops))
 
 
 def unpin_cmd(ref: str, db: DbOpt = None, actor: ActorOpt = "cli") -> None:
     """Release a pin."""
     store = _open(db)
-    typer.echo(f"{ref}: unpinned" if store.remove_pin(ref, actor=actor) else f"{ref}: was not pinned")
+    typer.echo(say("unpinned" if store.remove_pin(ref, actor=actor) else "not_pinned", ref=ref))
 
 
 STATUS_TEXT: dict[str, dict[str, str]] = {
@@ -409,7 +410,6 @@ OUTBOX_WORDS = {
     "en": {"pending": "pending", "in_progress": "in progress", "done": "done", "failed": "failed",
            "superseded": "superseded"},
 }  # fmt: skip
-PLAN_STATUS = {"id": {"optimal": "optimal", "feasible": "layak", "empty": "kosong"}}
 
 
 def status_cmd(
@@ -439,14 +439,14 @@ def status_cmd(
         try:
             daemon = daemon_row(json.loads(status_file.read_text(encoding="utf-8")), zone)
         except (OSError, ValueError) as exc:
-            raise _fail(f"--status-file: {status_file}: not a daemon status file ({exc})", 2) from None
+            raise _fail(say("status_file_bad", file=status_file, detail=exc), 2) from None
     report = StatusReport(
         zone=zone, zone_abbrev=zone_abbrev(zone), plan=plan, outbox=store.outbox_counts(),
         zoom_daily_budget_left={h.zoom_user: 100 - used.get(h.zoom_user, 0) for h in store.hosts()},
         notifications=NotificationCounts(
             sent=notes.sent, pending=notes.pending, retrying=notes.retrying, gave_up=notes.gave_up, held=notes.held,
             next_attempt_at=local(notes.next_attempt_at, zone) if notes.next_attempt_at else None,
-            problems=[f"{key}: {err}" for key, err in notes.problems],
+            problems=[f"{key}: {store_line(err)}" for key, err in notes.problems],
         ),
         daemon=daemon,
     )  # fmt: skip
@@ -463,7 +463,7 @@ def status_lines(report: StatusReport, lang: str) -> list[str]:
     out: list[str] = []
     if report.plan is not None:
         p = report.plan
-        status = PLAN_STATUS.get(lang, {}).get(p.status, p.status)
+        status = plan_state(p.status, lang)  # type: ignore[arg-type]
         out.append(t["plan"].format(id=p.id, at=stamp(p.published_at, zone, lang), by=p.by, served=p.served,
                                     unserved=p.unserved, status=status, gap=p.gap))  # fmt: skip
     else:
@@ -539,7 +539,7 @@ def daemon_cmd(
     store = _open(db)
     tenants = _tenants(zoom_config) if zoom_config else None
     if tenants is None:
-        typer.echo("warning: no --zoom-config: plans are published but nothing is synced to Zoom", err=True)
+        typer.echo(say("no_zoom_config"), err=True)
     notifier = _mail_notifier(store, notify_config, mail_dir, tenants)
     status_file.parent.mkdir(parents=True, exist_ok=True)
     settings = DaemonSettings(debounce_s=debounce, inbox=inbox, status_file=status_file)
@@ -551,15 +551,16 @@ def demo_cmd(
     example: Annotated[
         Path | None, typer.Option(help="A problem file to load instead of the example office shipped in the package.")
     ] = None,
-    lang: Annotated[str, typer.Option(help="id or en")] = "id",
+    lang: LangOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Skip the long timelines.")] = False,
 ) -> None:
     """The whole job on embedded defaults: SQLite, the Zoom sandbox, mail to files; finishes by itself."""
     from allocator.demo import run_demo
 
     if example is not None and not example.exists():
-        raise _fail(f"--example: {example}: no such file", 2)
-    raise typer.Exit(run_demo(example, workdir, terminal(), lang=lang, quiet_timelines=quiet))
+        raise _fail(say("no_example", file=example), 2)
+    words = lang.value if lang is not None else run_lang()
+    raise typer.Exit(run_demo(example, workdir, terminal(), lang=words, quiet_timelines=quiet))
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,8 @@ import importlib
 
 import typer
 
+from allocator.commands.messages import say
+
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "web": ("fastapi", "uvicorn", "multipart"),
 }
@@ -17,9 +19,6 @@ def require_extra(extra: str, command: str) -> None:
         try:
             importlib.import_module(module)
         except ImportError:
-            typer.echo(
-                f"error: `vicon {command}` needs the '{extra}' extra (missing module {module}): "
-                f"pip install 'vicon-allocator[{extra}]'",
-                err=True,
-            )
+            message = say("needs_extra", command=command, extra=extra, module=module)
+            typer.echo(say("error", message=message), err=True)
             raise typer.Exit(2) from None

@@ -3,19 +3,23 @@
 Each column is either *kept whole* (dates, times, refs, ids: never wrapped, never cut) or *wrapped* (titles,
 units, reasons: folded over lines). When even that does not fit, columns are dropped in the order the caller
 states (its lowest-value column first); the wrapped columns share what is left. Widths are computed here and
-given to rich exactly, so rich never has to squeeze a column itself.
+given to rich exactly, so rich never has to squeeze a column itself. When the whole columns alone are wider than
+the terminal (a phone-sized window, under 60 columns or so), the rows are stacked instead: one block per row,
+each field on its own line as `heading: value`, every column shown.
 """
 
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 WRAP_MIN = 10  # a wrapped column narrower than this is unreadable: drop a column instead
 
@@ -49,7 +53,7 @@ def fit_table(
     *,
     ends: Sequence[bool] = (),
     lines: bool = False,
-) -> Table:
+) -> RenderableType:
     """A table of `rows` no wider than `width`: whole columns at their full width, wrapped ones sharing the rest,
     columns dropped in their stated order while it does not fit. `ends[i]`: a rule under row i (a resource's
     last row); `lines`: a rule under every row."""
@@ -68,6 +72,8 @@ def fit_table(
         if total(keep) <= width:
             break
         keep.remove(i)
+    if total(keep) > width:
+        return stacked(title, cols, rows, width)
     widths = {i: need[i] for i in keep}
     wrapped = [i for i in keep if not cols[i].whole]
     spare = width - total(keep)
@@ -94,3 +100,37 @@ def fit_table(
     for n, r in enumerate(rows):
         table.add_row(*(str(r[i]) for i in keep), end_section=n < len(ends) and ends[n])
     return table
+
+
+def stacked(title: str | None, cols: Sequence[Col], rows: Sequence[Sequence[str]], width: int) -> Group:
+    """The rows as blocks for a narrow terminal: the first column heads each block, then `heading: value` per
+    other column. A whole value moves under its heading when the line would be too long, never cut; a wrapped
+    value folds at words. Empty values are left out."""
+    out: list[Text] = [Text(title)] if title else []
+    rule = Text("─" * max(1, width))
+    head = ""
+    for r in rows:
+        head = str(r[0]).strip() or head  # a table's continuation row (its resource's next entry) keeps its head
+        out.append(rule)
+        out.append(Text(f"{cols[0].header}: {head}", style="bold", overflow="fold"))
+        for c, value in zip(cols[1:], r[1:], strict=False):
+            text = str(value).strip()
+            if not text:
+                continue
+            label = f"  {c.header}: "
+            for n, part in enumerate(text.splitlines()):
+                lead = label if n == 0 else " " * len(label)
+                if c.whole:
+                    if cell_len(lead) + cell_len(part) <= width:
+                        out.append(Text(lead + part, overflow="fold"))
+                    else:  # under its heading, whole (folded only when wider than the terminal itself)
+                        out.append(Text(lead.rstrip()))
+                        indent = "    " if cell_len(part) + 4 <= width else ""
+                        out.append(Text(indent + part, overflow="fold"))
+                    continue
+                room = max(WRAP_MIN, width - cell_len(lead))
+                for k, piece in enumerate(textwrap.wrap(part, room, break_long_words=False, break_on_hyphens=False)):
+                    out.append(Text((lead if k == 0 else " " * len(lead)) + piece, overflow="fold"))
+    if rows:
+        out.append(rule)
+    return Group(*out)

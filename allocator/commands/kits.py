@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from allocator.commands.lang import LangOpt, site_lang, zone_suffix
+from allocator.commands.messages import say
 from allocator.commands.report_rows import loan_row
 from allocator.commands.reports import KitRow, KitsOverdueReport, KitsReport
 from allocator.commands.store import ActorOpt, DbOpt, _fail, _open
@@ -105,7 +106,7 @@ def parse_local(value: str, zone: ZoneInfo, option: str, *, end_of_day: bool = F
             return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise _fail(f"{option}: not a date or date-time: {value!r} (e.g. 2027-01-05 or 2027-01-05T09:00)", 2) from None
+        raise _fail(say("kit_bad_time", option=option, value=value), 2) from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=zone)
     return dt.astimezone(UTC)
@@ -158,7 +159,7 @@ def kits_overview(
         )
         end = parse_local(to, zone, "--to", end_of_day=True) if to is not None else start + timedelta(days=7)
         if end <= start:
-            raise _fail(f"--to: must be after --from ({_fmt(start, zone)} {zone_abbrev(site)})", 2)
+            raise _fail(say("kit_to_before", start=_fmt(start, zone), zone=zone_abbrev(site)), 2)
         types = store.kit_types()
         loans = store.kit_loans(at, between=(start, end))
         overdue = store.kit_loans(at, states=OVERDUE)
@@ -218,9 +219,9 @@ def kits_return(
         zone = ZoneInfo(site)
         at = _now(store, now, zone)
         if store.get_request(ref) is None:
-            raise _fail(f"request: unknown request {ref!r}", 2)
+            raise _fail(say("request_unknown", ref=ref), 2)
         if kit is not None and kit not in {k.id for k in store.kit_types()} and not store.kit_loans(at, kit=kit):
-            raise _fail(f"--kit: unknown kit type {kit!r}", 2)
+            raise _fail(say("kit_unknown", kit=kit), 2)
         try:
             closed = store.record_kit_return(ref, kit=kit, actor=actor, at=at)
         except (KeyError, ValueError) as exc:

@@ -15,6 +15,8 @@ from rich.console import Console
 
 from allocator.commands.fit import terminal
 from allocator.commands.lang import LangOpt, site_lang
+from allocator.commands.langgroup import LangGroup
+from allocator.commands.messages import plan_state, say
 from allocator.commands.progress import ProgressLine
 from allocator.commands.render import COMPACT_OVER, TEXT, PlanView, explain_request, print_plan
 from allocator.commands.report_rows import explain_report, plan_summary
@@ -32,6 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=LangGroup,
 )
 
 err = Console(stderr=True)
@@ -53,6 +56,12 @@ def main(
     show_version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang", help="Language of this run: id (Bahasa Indonesia) or en; default VICON_LANG, else the site's."
+        ),
+    ] = None,
 ) -> None:
     """Share Zoom licences and vicon operators among many units, without double-booking."""
 
@@ -86,18 +95,18 @@ def plan_view(
         try:
             when = date.fromisoformat(day.strip())
         except ValueError:
-            problems.append(f"--day: not a date: {day!r} (e.g. 2027-01-05)")
+            problems.append(say("bad_day", value=day))
     if host is not None and host not in {h.id for h in prob.hosts}:
-        problems.append(f"--host: unknown host {host!r} (known: {', '.join(h.id for h in prob.hosts)})")
+        problems.append(say("unknown_host_opt", value=host, known=", ".join(h.id for h in prob.hosts)))
     if operator is not None and operator not in {o.id for o in prob.operators}:
-        problems.append(f"--operator: unknown operator {operator!r} (known: {', '.join(o.id for o in prob.operators)})")
+        problems.append(say("unknown_operator_opt", value=operator, known=", ".join(o.id for o in prob.operators)))
     if problems:
         raise InvalidOptions(problems)
     return PlanView(day=when, host=host, operator=operator, unit=unit, unserved_only=unserved, full=full)
 
 
 def fail(exc: ViconError) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
+    err.print(say("error", message=exc), highlight=False, markup=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -119,7 +128,9 @@ def plan(
     full: Annotated[
         bool, typer.Option("--full", help=f"Every timeline even of a plan over {COMPACT_OVER} requests.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="The summary as JSON (`vicon schema plan-summary`).")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The summary as JSON (`vicon schema plan-summary`), with the same filters.")
+    ] = False,
     exact: Annotated[
         bool | None,
         typer.Option(
@@ -141,17 +152,18 @@ def plan(
     console = terminal(stderr=out == Path("-") or as_json)  # keep stdout for the JSON
     if as_json:
         if out == Path("-"):
-            raise fail(InvalidOptions(["--json: not with --out - (both would write to stdout)"]))
-        plan_summary(prob, result).emit()
+            raise fail(InvalidOptions([say("json_and_out")]))
+        plan_summary(prob, result, view).emit()
     elif quiet:
-        console.print(result.status.value, f"{len(result.assignments)} served, {len(result.unserved)} unserved")
+        console.print(say("quiet_plan", status=plan_state(result.status.value), served=len(result.assignments),
+                          unserved=len(result.unserved)))  # fmt: skip
     else:
         print_plan(prob, result, console, lang=site_lang(lang, prob.policy), view=view)
     if out == Path("-"):
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif out is not None:
         out.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
-        console.print(f"→ {out}")
+        console.print(say("wrote", file=out))
 
 
 @app.command()
@@ -189,7 +201,7 @@ def _problem_and_plan(
     try:
         return prob, Plan.model_validate_json(plan_file.read_text(encoding="utf-8")), None
     except (OSError, ValueError) as exc:
-        raise InvalidProblem([f"{plan_file}: not a readable plan ({str(exc).splitlines()[0]})"]) from None
+        raise InvalidProblem([say("bad_plan_file", file=plan_file, detail=str(exc).splitlines()[0])]) from None
 
 
 @app.command()
@@ -211,7 +223,7 @@ def explain(
     if as_json:
         report = explain_report(prob, result, request, preview=newer_than is not None)
         if report is None:
-            raise fail(InvalidOptions([f"request: unknown request {request!r}"]))
+            raise fail(InvalidOptions([say("request_unknown", ref=request)]))
         report.emit()
         return
     console = terminal()

@@ -12,10 +12,12 @@ from typing import Annotated
 
 import typer
 
+from allocator.commands.lang import run_lang, stamp
+from allocator.commands.messages import say, store_line
 from allocator.commands.store import _open
 from allocator.notify.config import NotifyConfig, NotifyConfigError, load_notify_config
 from allocator.notify.events import notify_plan_changes, preview_pic, queue_daily_agendas, queue_reminders
-from allocator.notify.outbox import Outbox, notification_status
+from allocator.notify.outbox import NotificationStatus, Outbox, notification_status
 from allocator.notify.startlinks import TenantStartLinks, ZoomStartLinks
 from allocator.notify.wiring import build_outbox
 
@@ -39,7 +41,7 @@ notify_app = typer.Typer(
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(say("error", message=message), err=True)
     return typer.Exit(code)
 
 
@@ -79,7 +81,7 @@ def send_pending_cmd(
         outbox = build_outbox(store, cfg, start_links=_start_links(zoom_config), mail_dir=mail_dir)
         recovered = outbox.recover()
         if recovered:
-            typer.echo(f"{recovered} notification(s) were interrupted mid-send; handling them as in doubt")
+            typer.echo(say("in_doubt", n=recovered))
         recorded = 0
         if derive:
             recorded += len(notify_plan_changes(outbox))
@@ -87,14 +89,18 @@ def send_pending_cmd(
             recorded += len(queue_daily_agendas(outbox))
         report = outbox.send_pending(limit=limit)
         status = outbox.status()
+        zone = store.policy().timezone
     finally:
         store.close()
-    typer.echo(f"recorded {recorded}; {report.summary()}")
+    again = say("sent_again", n=len(report.resent_in_doubt)) if report.resent_in_doubt else ""
+    held = say("sent_held", n=len(report.held)) if report.held else ""
+    typer.echo(say("sent", recorded=recorded, sent=len(report.sent), again=again, retrying=len(report.retrying),
+                   gave_up=len(report.gave_up), held=held))  # fmt: skip
     for key in report.retrying:
-        typer.echo(f"  retry later: {key}")
+        typer.echo(say("retry_later", line=key))
     for key in report.gave_up + report.held:
-        typer.echo(f"  FAILED {key}")
-    typer.echo(status.summary())
+        typer.echo(say("failed", line=key))
+    typer.echo(status_line(status, zone))
     if report.gave_up or report.held:
         raise typer.Exit(1)
 
@@ -115,19 +121,17 @@ def preview_cmd(
         try:
             msg = preview_pic(outbox, ref)
         except KeyError:
-            raise _fail(f"unknown request {ref!r}") from None
+            raise _fail(say("unknown_request", ref=ref)) from None
     finally:
         store.close()
     if msg is None:
-        typer.echo(f"{ref}: nothing to tell the PIC yet (not served, or its Zoom meeting is not created yet)")
+        typer.echo(say("nothing_for_pic", ref=ref))
         return
-    typer.echo(f"To: {msg.to.name} <{msg.to.email or '-'}>  [{msg.kind}, {msg.language}]")
-    typer.echo(f"Subject: {msg.subject}")
+    typer.echo(say("mail_to", name=msg.to.name, email=msg.to.email or "-", kind=msg.kind, lang=msg.language))
+    typer.echo(say("mail_subject", subject=msg.subject))
     if msg.calendar is not None:
-        typer.echo(
-            f"Invite: {msg.calendar.filename} METHOD:{msg.calendar.method} UID:{msg.calendar.uid} "
-            f"SEQUENCE:{msg.calendar.sequence}"
-        )
+        c = msg.calendar
+        typer.echo(say("mail_invite", file=c.filename, method=c.method, uid=c.uid, seq=c.sequence))
     typer.echo("")
     typer.echo(msg.html if html else msg.text)
     if ics and msg.calendar is not None:
@@ -140,11 +144,12 @@ def status_cmd(db: DbOpt = None) -> None:
     store = _open(db)
     try:
         st = notification_status(store)
+        zone = store.policy().timezone
     finally:
         store.close()
-    typer.echo(st.summary())
+    typer.echo(status_line(st, zone))
     for key, err in st.problems:
-        typer.echo(f"  {key}: {err}")
+        typer.echo(say("problem_line", key=key, error=store_line(err)))
     if not st.healthy:
         raise typer.Exit(1)
 
@@ -158,8 +163,16 @@ def retry_cmd(key: Annotated[str, typer.Argument(help="The notification's dedup 
     finally:
         store.close()
     if not ok:
-        raise _fail(f"no unsent notification {key!r}", 1)
-    typer.echo(f"{key}: will be sent at the next `vicon notify send-pending`")
+        raise _fail(say("no_unsent", key=key), 1)
+    typer.echo(say("will_send", key=key))
+
+
+def status_line(st: NotificationStatus, zone: str) -> str:
+    """The notifications' counts in the run's language, the next retry in the site's zone."""
+    line = say("notes", sent=st.sent, pending=st.pending, retrying=st.retrying, gave_up=st.gave_up, held=st.held)
+    if st.next_attempt_at is not None and st.retrying:
+        line += say("next_retry", at=stamp(st.next_attempt_at, zone, run_lang()))
+    return line
 
 
 def register(app: typer.Typer) -> None:

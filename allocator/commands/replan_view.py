@@ -52,7 +52,7 @@ def change_reason(change: Change, out: ReplanOutcome, lang: str) -> str:
         return t["moved"]
     u = next((u for u in out.plan.unserved if u.request == change.request), None)
     if u is None:
-        return t["status"].format(status=reqs[change.request].status.value)
+        return t["status"].format(status=word(reqs[change.request].status.value, lang))
     return u.reason_id + (t["offered"].format(alt=u.alternatives[0].text_id) if u.alternatives else "")
 
 
@@ -67,7 +67,11 @@ def replan_lines(out: ReplanOutcome, *, dry_run: bool, lang: str) -> list[str]:
     lines += [t["note"].format(note=note) for note in out.notes]
     if not out.changes:
         lines.append(t["no_change"])
-    lines += ["  " + replace(c, reason=change_reason(c, out, lang)).line() for c in out.changes]
+    for c in out.changes:
+        line = replace(c, reason=change_reason(c, out, lang)).line()
+        if lang == "id":  # the service's words for a request served without a Zoom host
+            line = line.replace(": no host", ": tanpa host").replace("→ no host", "→ tanpa host")
+        lines.append("  " + line)
     if out.published is not None:
         words = ACTIONS.get(lang, {})
         counts = ", ".join(f"{v} {words.get(k, k)}" for k, v in out.published.counts().items() if v)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from allocator.commands.render import PlanView, _on
 from allocator.commands.reports import (
     AssignmentRow,
     ChangeRow,
     DaemonRow,
     ExplainReport,
     LoanRow,
+    PlanFilters,
     PlanSummary,
     ReplanReport,
     UnservedRow,
@@ -26,22 +28,33 @@ def unserved_row(u: Unserved) -> UnservedRow:
                        alternatives=[a.text for a in u.alternatives])  # fmt: skip
 
 
-def plan_summary(problem: Problem, plan: Plan) -> PlanSummary:
+def plan_summary(problem: Problem, plan: Plan, view: PlanView | None = None) -> PlanSummary:
+    """The plan for a script. `view` (the filters of `vicon plan`) picks the listed assignments and unserved
+    requests as it picks the table's rows; `served` and `unserved` stay the whole plan's counts."""
+    view = view or PlanView()
     zone = problem.policy.timezone
     reqs = {r.ref: r for r in problem.requests}
     rows = []
     for a in plan.assignments:
         r = reqs.get(a.request)
-        if r is None:
+        if r is None or view.unserved_only:
             continue
         s, e = planned_times(r, a)
+        if not view.keeps(r, s, zone) or not _on(view, a):
+            continue
         rows.append(AssignmentRow(request=a.request, host=a.host, operators=list(a.operators), start=local(s, zone),
                                   end=local(e, zone), moved=(s, e) != (r.start, r.end)))  # fmt: skip
     return PlanSummary(
         zone=zone, zone_abbrev=zone_abbrev(zone), status=plan.status.value, served=len(plan.assignments),
         unserved=len(plan.unserved), gap=plan.gap, solve_seconds=plan.solve_seconds, warnings=list(plan.warnings),
         restrictions=list(plan.restrictions), assignments=rows,
-        unserved_requests=[unserved_row(u) for u in plan.unserved],
+        unserved_requests=[
+            unserved_row(u) for u in plan.unserved
+            if view.host is None and view.operator is None  # the unserved have neither
+            and (u.request not in reqs or view.keeps(reqs[u.request], reqs[u.request].start, zone))
+        ],
+        filters=PlanFilters(day=view.day.isoformat() if view.day else None, host=view.host, operator=view.operator,
+                            unit=view.unit, unserved=view.unserved_only),
     )  # fmt: skip
 
 

@@ -77,6 +77,18 @@ class AssignmentRow(BaseModel):
     moved: bool
 
 
+class PlanFilters(BaseModel):
+    """The filters of `vicon plan --json`: they pick the listed rows exactly as they pick the table's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    day: str | None  # site-local date, 2027-01-05
+    host: str | None
+    operator: str | None
+    unit: str | None  # part of the unit's name, any case
+    unserved: bool  # only the unserved requests
+
+
 class PlanSummary(Report, Zoned):
     report: Literal["plan-summary"] = "plan-summary"
     status: str
@@ -86,8 +98,9 @@ class PlanSummary(Report, Zoned):
     solve_seconds: float
     warnings: list[str]
     restrictions: list[str]  # search limits that cut options off: no optimality claim covers what they left out
-    assignments: list[AssignmentRow]
-    unserved_requests: list[UnservedRow]
+    assignments: list[AssignmentRow]  # those the filters keep (all without filters)
+    unserved_requests: list[UnservedRow]  # those the filters keep (none with --host or --operator)
+    filters: PlanFilters  # as given to `vicon plan` (null / false: not filtered)
 
 
 class ChangeRow(BaseModel):

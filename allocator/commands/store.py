@@ -17,7 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from allocator import faults
-from allocator.commands.lang import zone_suffix
+from allocator.commands.lang import run_lang, zone_suffix
+from allocator.commands.messages import SYNC_COUNTS, plan_state, say, store_line
 from allocator.planner.errors import ViconError
 from allocator.planner.solver import SolveOptions, solve
 from allocator.problem_files import load_problem
@@ -45,7 +46,7 @@ db_app = typer.Typer(help="The database: schema upgrades.", no_args_is_help=True
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(say("error", message=message), err=True)
     return typer.Exit(code)
 
 
@@ -55,15 +56,12 @@ def _open(db: str | None, *, create: bool = False) -> Store:
     url = database_url(db)
     file = _sqlite_file(url)
     if file is not None and not create and not file.exists():
-        raise _fail(
-            f"no database at {file}: create one with `vicon db upgrade` and `vicon import --problem FILE`, or point "
-            "--db / VICON_DATABASE_URL at yours (after `vicon demo`: sqlite:///var/demo/vicon.db)",
-            2,
-        )
+        raise _fail(say("no_database", file=file), 2)
     try:
         return Store.open(url)
     except SQLAlchemyError as exc:
-        raise _fail(f"cannot open the database: {type(exc).__name__}: {str(exc).splitlines()[0]}", 2) from None
+        detail = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        raise _fail(say("cannot_open", detail=detail), 2) from None
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -84,7 +82,7 @@ def _tenants(path: Path) -> ZoomTenants:
 def _lead(store: Store, wait: float) -> LeaderLock:
     lock = LeaderLock(store.engine)
     if not lock.acquire(wait_s=wait):
-        raise _fail("another vicon instance is the leader (holds the leader lock); try again later", 3)
+        raise _fail(say("leader_taken"), 3)
     return lock
 
 
@@ -95,13 +93,11 @@ def _parse_now(value: str | None) -> datetime | None:
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise _fail(
-            f"--now: not a date-time: {value!r} (e.g. 2027-01-01T08:00+08:00 or 2027-01-01T08:00 WITA)", 2
-        ) from None
+        raise _fail(say("bad_now", value=value), 2) from None
     if dt.tzinfo is None and zone is not None:
         dt = dt.replace(tzinfo=zone)
     if dt.tzinfo is None:
-        raise _fail("--now needs an offset or a zone, e.g. 2027-01-01T08:00+08:00 or 2027-01-01T08:00 WITA", 2)
+        raise _fail(say("naive_now"), 2)
     return dt.astimezone(UTC)
 
 
@@ -111,7 +107,7 @@ def db_upgrade(db: DbOpt = None) -> None:
     store = _open(db, create=True)
     try:
         rev = upgrade(store.engine)
-        typer.echo(f"database at revision {rev} (head {head_revision()}): {store.engine.url.render_as_string()}")
+        typer.echo(say("db_at", rev=rev, head=head_revision(), url=store.engine.url.render_as_string()))
     finally:
         store.close()
 
@@ -119,11 +115,11 @@ def db_upgrade(db: DbOpt = None) -> None:
 @db_app.command("current")
 def db_current(db: DbOpt = None) -> None:
     """Show the schema revision of the database (without upgrading it)."""
-    from allocator.store.db import make_engine
-
-    engine = make_engine(db)
-    typer.echo(f"{current_revision(engine) or '(empty)'} (head {head_revision()})")
-    engine.dispose()
+    store = _open(db)  # a missing SQLite file is reported, not created
+    try:
+        typer.echo(say("db_current", rev=current_revision(store.engine) or say("db_empty"), head=head_revision()))
+    finally:
+        store.close()
 
 
 def import_cmd(
@@ -141,7 +137,7 @@ def import_cmd(
         counts = store.import_problem(prob, actor=actor)
     finally:
         store.close()
-    typer.echo("imported (new or changed): " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    typer.echo(say("imported", counts=", ".join(f"{v} {k}" for k, v in counts.items())))
 
 
 def publish_cmd(
@@ -169,18 +165,19 @@ def publish_cmd(
             lock.release()
         store.close()
     c = result.counts()
-    head = "would queue" if dry_run else f"published plan {result.plan_id}; queued"
     typer.echo(
-        f"{plan.status.value}: {len(plan.assignments)} served, {len(plan.unserved)} unserved; "
-        f"{head} {result.queued} Zoom actions ({c['create']} create, {c['update']} update, {c['delete']} delete"
-        + (f", {result.folded} folded into unsent creates" if result.folded else "")
-        + ")"
-    )
+        say(
+            "would_publish" if dry_run else "published", status=plan_state(plan.status.value),
+            served=len(plan.assignments), unserved=len(plan.unserved), plan=result.plan_id, queued=result.queued,
+            create=c["create"], update=c["update"], delete=c["delete"],
+            folded=say("folded", n=result.folded) if result.folded else "",
+        )
+    )  # fmt: skip
     if verbose or dry_run:
         for a in result.actions:
-            typer.echo(f"  {a.describe()}")
+            typer.echo(f"  {store_line(a.describe())}")
     for note in result.notes:
-        typer.echo(f"  note: {note}")
+        typer.echo(say("note", note=store_line(note)))
 
 
 def sync_cmd(
@@ -199,25 +196,27 @@ def sync_cmd(
         worker = SyncWorker(store, tenants)
         recovered = worker.recover(all_in_progress=True)  # we lead: nobody else is mid-action
         if recovered:
-            typer.echo(f"recovered {recovered} actions interrupted earlier (their creates look for the key first)")
+            typer.echo(say("recovered", n=recovered))
         report = worker.run_once(limit=limit)
         counts = store.outbox_counts()
     finally:
         lock.release()
         store.close()
-    typer.echo(f"sync: {report.summary()}")
+    skipped = say("sync_skipped", n=len(report.skipped)) if report.skipped else ""
+    typer.echo(say("sync", done=len(report.done), deferred=len(report.deferred), retrying=len(report.retrying),
+                   failed=len(report.failed), skipped=skipped) + _counts(report.counts))  # fmt: skip
     for line in report.deferred:
-        typer.echo(f"  {line}")
+        typer.echo(say("deferred", line=line))
     for line in report.failed:
-        typer.echo(f"  FAILED {line}")
+        typer.echo(say("failed", line=line))
     for line in report.retrying:
-        typer.echo(f"  retry later: {line}")
+        typer.echo(say("retry_later", line=line))
     if verbose:
         for line in report.done:
             typer.echo(f"  {line}")
     waiting = counts.get("pending", 0) + counts.get("in_progress", 0)
     if waiting:
-        typer.echo(f"{waiting} actions still queued")
+        typer.echo(say("still_queued", n=waiting))
     if report.failed:
         raise typer.Exit(1)
 
@@ -254,13 +253,17 @@ def reconcile_cmd(
         }
         typer.echo(json.dumps(out, indent=2, default=str))
     else:
-        typer.echo(f"reconcile: {report.summary()}")
+        typer.echo(say("reconcile", hosts=report.hosts_checked, meetings=report.zoom_meetings_seen,
+                       findings=len(report.findings), errors=len(report.errors), pending=report.pending_actions,
+                       dry=say("dry_run_tag") if report.dry_run else ""))  # fmt: skip
         for f in report.findings:
-            typer.echo(f"  {f.line()}")
+            meeting = say("finding_meeting", id=f.zoom_meeting_id) if f.zoom_meeting_id else ""
+            typer.echo(say("finding", state=say("fixed" if f.fixed else "to_fix"), kind=f.kind, key=f.key,
+                           meeting=meeting, host=f.host, detail=f.detail))  # fmt: skip
         for e in report.errors:
-            typer.echo(f"  error: {e}")
+            typer.echo(say("line_error", e=e))
         if report.clean:
-            typer.echo("nothing to fix")
+            typer.echo(say("nothing_to_fix"))
     unfixed = [f for f in report.findings if not f.fixed]
     if report.errors or unfixed:
         raise typer.Exit(1)
@@ -287,10 +290,10 @@ def sandbox_fixture_cmd(
         finally:
             store.close()
     if not hosts:
-        raise _fail("no hosts (import a problem first or pass --problem)", 2)
+        raise _fail(say("no_hosts"), 2)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(fixture_for_hosts(hosts, units).model_dump_json(indent=2) + "\n", encoding="utf-8")
-    typer.echo(f"sandbox fixture with {len(hosts)} hosts -> {out}")
+    typer.echo(say("fixture", n=len(hosts), out=out))
 
 
 def register(app: typer.Typer) -> None:
@@ -301,6 +304,12 @@ def register(app: typer.Typer) -> None:
     app.command("sync")(sync_cmd)
     app.command("reconcile")(reconcile_cmd)
     app.command("sandbox-fixture")(sandbox_fixture_cmd)
+
+
+def _counts(counts: dict[str, int]) -> str:
+    """The Zoom calls behind a sync, as the worker counted them (Zoom's words: create, update, delete…)."""
+    words = SYNC_COUNTS if run_lang() == "id" else {}
+    return f" ({', '.join(f'{words.get(k, k)}: {v}' for k, v in sorted(counts.items()))})" if counts else ""
 
 
 def _fault_points() -> None:

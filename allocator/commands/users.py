@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import getpass
 import sys
+from dataclasses import replace
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from allocator.commands.fit import Col, fit_table, terminal
+from allocator.commands.lang import run_lang
+from allocator.commands.messages import say
 from allocator.commands.store import DbOpt, _fail, _open
+from allocator.planner.domain import local, zone_abbrev
 from allocator.store.users import UserError, add_user, disable_user, enable_user, list_users, set_password
 from allocator.web.accounts import PasswordRejected, check_new_password, hash_password
 from allocator.web.i18n import TEXT
@@ -30,12 +33,12 @@ def _password(name: str, from_stdin: bool) -> str:
     if from_stdin:
         password, repeat = sys.stdin.readline().rstrip("\r\n"), None
     else:
-        password = getpass.getpass("password: ")
-        repeat = getpass.getpass("password again: ")
+        password = getpass.getpass(say("password"))
+        repeat = getpass.getpass(say("password_again"))
     try:
         check_new_password(name, password, repeat)
     except PasswordRejected as exc:
-        raise _fail(f"password: {TEXT['en'][exc.key]}", 2) from None
+        raise _fail(say("password_bad", why=TEXT[run_lang()][exc.key]), 2) from None
     return password
 
 
@@ -54,21 +57,34 @@ def add_cmd(
         user = add_user(store, name, role, hash_password(password), operator=operator, actor=ACTOR)
     except UserError as exc:
         raise _fail(str(exc), 2) from None
-    typer.echo(f"added {user.name} ({user.role}{', ' + user.operator if user.operator else ''})")
+    typer.echo(
+        say("user_added", name=user.name, role=user.role, operator=f", {user.operator}" if user.operator else "")
+    )
 
 
 @users_app.command("list")
 def list_cmd(db: DbOpt = None) -> None:
-    """Every account: role, operator, active, created, last sign-in (UTC). Never a password or hash."""
+    """Every account: role, operator, active, created, last sign-in (site's zone). Never a password or hash."""
     store = _open(db)
-    table = Table(title="users", title_justify="left")
-    for col in ("name", "role", "operator", "active", "created (UTC)", "last sign-in (UTC)"):
-        table.add_column(col)
-    for u in list_users(store):
-        last = u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "-"
-        table.add_row(u.name, u.role, u.operator or "-", "yes" if u.active else "no",
-                      u.created_at.strftime("%Y-%m-%d %H:%M"), last)  # fmt: skip
-    Console(width=120).print(table)
+    zone = store.policy().timezone
+    rows = [
+        [u.name, u.role, u.operator or "-", say("yes" if u.active else "no"),
+         f"{local(u.created_at, zone):%Y-%m-%d %H:%M}",
+         f"{local(u.last_login_at, zone):%Y-%m-%d %H:%M}" if u.last_login_at else "-"]
+        for u in list_users(store)
+    ]  # fmt: skip
+    cols = [replace(c, header=h) for c, h in zip(USER_COLS, USER_HEADERS[run_lang()], strict=True)]
+    console = terminal()
+    console.print(fit_table(say("users_title", zone=zone_abbrev(zone)), cols, rows, console.width))
+
+
+# name and times are never cut; operator, then role, then active go first when the terminal is narrow
+USER_COLS = [Col("name", whole=True), Col("role", drop=2), Col("operator", drop=1), Col("active", drop=3),
+             Col("created", whole=True), Col("last", whole=True)]  # fmt: skip
+USER_HEADERS = {
+    "id": ("nama", "peran", "operator", "aktif", "dibuat", "terakhir masuk"),
+    "en": ("name", "role", "operator", "active", "created", "last sign-in"),
+}
 
 
 @users_app.command("disable")
@@ -78,7 +94,7 @@ def disable_cmd(name: str, db: DbOpt = None) -> None:
         disable_user(_open(db), name, actor=ACTOR)
     except UserError as exc:
         raise _fail(str(exc), 2) from None
-    typer.echo(f"disabled {name}; its sessions have ended")
+    typer.echo(say("user_disabled", name=name))
 
 
 @users_app.command("enable")
@@ -88,7 +104,7 @@ def enable_cmd(name: str, db: DbOpt = None) -> None:
         enable_user(_open(db), name, actor=ACTOR)
     except UserError as exc:
         raise _fail(str(exc), 2) from None
-    typer.echo(f"enabled {name}")
+    typer.echo(say("user_enabled", name=name))
 
 
 @users_app.command("reset-password")
@@ -100,7 +116,7 @@ def reset_cmd(name: str, password_stdin: StdinOpt = False, db: DbOpt = None) -> 
         set_password(store, name, hash_password(password), actor=ACTOR)
     except UserError as exc:
         raise _fail(str(exc), 2) from None
-    typer.echo(f"password of {name} reset; its sessions have ended")
+    typer.echo(say("user_reset", name=name))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from allocator.commands.extras import require_extra
+from allocator.commands.messages import say
 from allocator.commands.store import DbOpt, _fail, _open
 from allocator.web.settings import WebConfigError, WebSettings
 
@@ -37,7 +38,7 @@ def token_issue(
     if operator is not None:
         store = _open(db)
         if operator not in {o.id for o in store.operators()}:
-            raise _fail(f"operator: unknown operator {operator!r}", 2)
+            raise _fail(say("operator_unknown", value=operator), 2)
     try:
         token = issue_token(settings, role=role, name=name, operator=operator, hours=hours)
     except ValueError as exc:
@@ -57,7 +58,7 @@ def pic_link_cmd(
     store = _open(db)
     req = store.get_request(ref)
     if req is None:
-        raise _fail(f"unknown request {ref!r}", 2)
+        raise _fail(say("unknown_request", ref=ref), 2)
     typer.echo(pic_url(settings, ref, req.last_end, store.now()))
 
 
@@ -86,7 +87,7 @@ def serve_cmd(
         settings = WebSettings.from_env(base_url=f"http://{host}:{port}")
     store = _open(db)
     app = create_app(store, settings)
-    typer.echo(f"vicon serve on http://{host}:{port} (API document /api/openapi.json); database {store}", err=True)
+    typer.echo(say("serving", host=host, port=port, db=store), err=True)
     config = uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=bool(forwarded_allow_ips),
                             forwarded_allow_ips=forwarded_allow_ips or None)  # fmt: skip
     server = uvicorn.Server(config)

@@ -11,9 +11,12 @@ import pytest
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from allocator.commands.main import app
+from allocator.commands.main import app, plan_view
+from allocator.commands.report_rows import plan_summary
 from allocator.commands.reports import REPORTS
 from allocator.demo import LATE_CSV
+from allocator.planner.solver import SolveOptions, solve
+from allocator.problem_files import load_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config" / "example-problem.json"
@@ -95,3 +98,45 @@ def test_exit_codes_ok_partial_invalid(db: str, tmp_path: Path) -> None:
     assert runner.invoke(app, ["explain", "NOPE", "--json", "--db", db]).exit_code == 2
     assert runner.invoke(app, ["plan", "--problem", str(EXAMPLE), "--day", "x"]).exit_code == 2
     assert runner.invoke(app, ["status", "--lang", "fr", "--db", db]).exit_code == 2
+
+
+def test_plan_json_keeps_the_rows_the_filters_keep() -> None:
+    """`--day`, `--host`, `--operator`, `--unit` and `--unserved` pick the JSON's rows as they pick the table's; the
+    counts stay the plan's (issue 21, item 3)."""
+    prob = load_problem(EXAMPLE)
+    plan = solve(prob, SolveOptions(time_limit_s=5))
+    units = {r.ref: r.unit for r in prob.requests}
+
+    def run(**filters: Any) -> dict[str, Any]:
+        args = {"day": None, "host": None, "operator": None, "unit": None, "unserved": False, **filters}
+        data = _valid("plan-summary", plan_summary(prob, plan, plan_view(prob, full=False, **args)).model_dump_json())
+        assert (data["served"], data["unserved"]) == (len(plan.assignments), len(plan.unserved))
+        return data
+
+    whole = run()
+    assert whole["filters"] == {"day": None, "host": None, "operator": None, "unit": None, "unserved": False}
+    day = whole["assignments"][0]["start"][:10]
+    by_day = run(day=day)
+    assert by_day["filters"]["day"] == day and by_day["assignments"]
+    assert by_day["assignments"] == [a for a in whole["assignments"] if a["start"].startswith(day)]
+    host = whole["assignments"][0]["host"]
+    by_host = run(host=host)
+    assert by_host["assignments"] == [a for a in whole["assignments"] if a["host"] == host]
+    assert by_host["unserved_requests"] == []
+    op = next(o for a in whole["assignments"] for o in a["operators"])
+    assert run(operator=op)["assignments"] == [a for a in whole["assignments"] if op in a["operators"]]
+    unit = units[whole["unserved_requests"][0]["request"]]
+    by_unit = run(unit=unit.upper())
+    assert by_unit["unserved_requests"] and by_unit["unserved_requests"] == [
+        u for u in whole["unserved_requests"] if unit.casefold() in units[u["request"]].casefold()
+    ]
+    assert by_unit["assignments"] == [
+        a for a in whole["assignments"] if unit.casefold() in units[a["request"]].casefold()
+    ]
+    only = run(unserved=True)
+    assert only["assignments"] == [] and only["unserved_requests"] == whole["unserved_requests"]
+    # the command line passes its filters to the JSON
+    cli = runner.invoke(app, ["plan", "--problem", str(EXAMPLE), "--time-limit", "5", "--json", "--unserved"])
+    assert cli.exit_code == 0, cli.output
+    data = _valid("plan-summary", cli.stdout)
+    assert data["assignments"] == [] and data["filters"]["unserved"] is True and data["unserved_requests"]

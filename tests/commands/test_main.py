@@ -148,7 +148,7 @@ def test_version_and_the_plan_on_standard_output() -> None:
     assert version.returncode == 0 and version.stdout.startswith("vicon ")
     done = subprocess.run(
         [sys.executable, "-m", "allocator", "plan", "--problem", str(EXAMPLE), "--out", "-", "--quiet",
-         "--time-limit", "10"],
+         "--time-limit", "10", "--lang", "en"],
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

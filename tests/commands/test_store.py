@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from allocator.commands.main import app
@@ -29,7 +30,7 @@ EXAMPLE = ROOT / "config" / "example-problem.json"
 
 
 def _vicon(*args: str, db: str, code: int = 0) -> str:
-    result = CliRunner().invoke(app, [*args, "--db", db])
+    result = CliRunner().invoke(app, [*args, "--db", db, "--lang", "en"])
     assert result.exit_code == code, (args, result.output, result.exception)
     return result.output
 
@@ -74,13 +75,14 @@ def test_plan_publish_sync_crash_rerun_reconcile(db_url: str, tmp_path: Path) ->
         assert "0 done" in _vicon("sync", "--zoom-config", str(zoom), db=db_url)
 
 
-def test_cli_errors_are_one_line(tmp_path: Path) -> None:
+def test_cli_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VICON_LANG", "en")
     db = f"sqlite:///{tmp_path / 'x.db'}"
     result = CliRunner().invoke(app, ["sync", "--zoom-config", str(tmp_path / "missing.json"), "--db", db])
     assert result.exit_code == 2 and "not found" in result.output
     result = CliRunner().invoke(app, ["import", "--problem", str(tmp_path / "none.json"), "--db", db])
     assert result.exit_code == 2 and "cannot read" in result.output
-    assert _vicon("db", "current", db=db).startswith("(empty)")
+    assert _vicon("db", "current", db=db, code=2).startswith("error: no database at")  # not made by a look
     _vicon("db", "upgrade", db=db)
     assert _vicon("db", "current", db=db).startswith(head_revision())
     result = CliRunner().invoke(app, ["publish", "--now", "garbage", "--db", db])
@@ -95,9 +97,25 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
 def test_a_command_never_makes_an_empty_database_by_itself(tmp_path: Path) -> None:
     """`vicon status` pointed at a missing SQLite file says how to make one instead of planning an empty office."""
     missing = tmp_path / "nothing-here.db"
-    result = CliRunner().invoke(app, ["status", "--db", f"sqlite:///{missing}"])
+    result = CliRunner().invoke(app, ["status", "--db", f"sqlite:///{missing}", "--lang", "en"])
     assert result.exit_code == 2 and "no database at" in result.output and "vicon db upgrade" in result.output
     assert not missing.exists()
     _vicon("db", "upgrade", db=f"sqlite:///{missing}")  # the commands that create may
     assert missing.exists()
     assert CliRunner().invoke(app, ["status", "--db", f"sqlite:///{missing}"]).exit_code == 0
+
+
+def test_a_command_that_needs_the_leader_lock_exits_3_while_another_holds_it(tmp_path: Path) -> None:
+    from allocator.sync.leader import LeaderLock
+
+    db = f"sqlite:///{tmp_path / 'v.db'}"
+    _vicon("import", "--problem", str(EXAMPLE), db=db)
+    store = Store.open(db)
+    lock = LeaderLock(store.engine)
+    assert lock.acquire(wait_s=0)
+    try:
+        out = _vicon("publish", "--time-limit", "2", db=db, code=3)
+        assert "another vicon instance is the leader" in out
+    finally:
+        lock.release()
+        store.close()

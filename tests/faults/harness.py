@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def child_env(fault: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in (CRASH_ENV, FAULT_ENV, "VICON_DATABASE_URL")}
     env["PYTHONPATH"] = str(ROOT)
+    env["VICON_LANG"] = "en"  # the harness reads the commands' English lines
     if fault:
         env[FAULT_ENV] = fault
     return env

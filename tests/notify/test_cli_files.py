@@ -35,11 +35,11 @@ def test_send_pending_writes_eml_files_and_preview(world: World, tmp_path: Path)
 
     out = runner.invoke(app, ["notify", "preview", "REQ-F", "--db", db, "--config", str(cfg)])
     assert out.exit_code == 0, out.output
-    assert "Subject: Tautan Zoom: Rapat REQ-F – Selasa, 2 Maret 2027 pukul 09.00 WITA" in out.output
+    assert "Perihal: Tautan Zoom: Rapat REQ-F – Selasa, 2 Maret 2027 pukul 09.00 WITA" in out.output
     assert meeting.join_url in out.output and "SEQUENCE:0" in out.output
 
     mail_dir = tmp_path / "mail"
-    args = ["notify", "send-pending", "--db", db, "--config", str(cfg), "--zoom-config", str(zoom_cfg)]
+    args = ["notify", "send-pending", "--db", db, "--config", str(cfg), "--zoom-config", str(zoom_cfg), "--lang", "en"]
     out = runner.invoke(app, [*args, "--mail-dir", str(mail_dir)])
     assert out.exit_code == 0, out.output
     assert "2 sent" in out.output
@@ -58,7 +58,7 @@ def test_send_pending_writes_eml_files_and_preview(world: World, tmp_path: Path)
     # again: nothing new
     out = runner.invoke(app, [*args, "--mail-dir", str(mail_dir)])
     assert "recorded 0; 0 sent" in out.output
-    out = runner.invoke(app, ["notify", "status", "--db", db])
+    out = runner.invoke(app, ["notify", "status", "--db", db, "--lang", "en"])
     assert out.exit_code == 0 and "2 sent" in out.output
 
 
