@@ -263,6 +263,61 @@ HELP_ID: dict[str, str] = {
         "Tetapkan kata sandi baru (seseorang lupa); sesi akun yang terbuka berakhir.",
     "Language of this run: id (Bahasa Indonesia) or en; default VICON_LANG, else the site's.":
         "Bahasa untuk sekali jalan ini: id (Bahasa Indonesia) atau en; bawaan VICON_LANG, selain itu bahasa kantor.",
+    # requests add: series
+    "A series: daily (consecutive days) or weekly; one Zoom link for all.":
+        "Seri: harian (hari berturut-turut) atau mingguan; satu tautan Zoom untuk semuanya.",
+    "A series: how many occurrences (at most 50).": "Seri: berapa kali pertemuan (paling banyak 50).",
+    "A series: the last local date, e.g. 2027-03-31.": "Seri: tanggal terakhir (waktu setempat), mis. 2027-03-31.",
+    "A series: every so many days or weeks.": "Seri: setiap berapa hari atau minggu.",
+    "A weekly series: weekdays, 0 = Monday ... 6 = Sunday, e.g. 0,3.":
+        "Seri mingguan: hari, 0 = Senin ... 6 = Minggu, mis. 0,3.",
+    "all_or_nothing (default) or partial.": "all_or_nothing (bawaan: semua atau tidak sama sekali) atau partial.",
+    # kits: faults
+    "Report a problem with lent kits: out of service until repaired; the plan is made again.":
+        "Laporkan gangguan kit yang dipinjamkan: tidak dipakai sampai diperbaiki; rencana disusun ulang.",
+    "The kit type (id).": "Jenis kit (id).",
+    "What is wrong.": "Apa yang rusak.",
+    "How many kits of the type.": "Berapa kit dari jenis itu.",
+    "Who answers for it: device, handling, unknown.":
+        "Siapa yang bertanggung jawab: device (perangkat), handling (pemakaian), unknown (belum diketahui).",
+    "The request it was lent to.": "Permohonan yang meminjamnya.",
+    "Who reports: operator or admin.": "Pelapor: operator atau admin.",
+    "Re-plan and publish at once.": "Susun ulang rencana dan terbitkan segera.",
+    "Record that the kits of a fault are repaired: back in service; the plan is made again.":
+        "Catat bahwa kit suatu gangguan sudah diperbaiki: dipakai lagi; rencana disusun ulang.",
+    "The fault's number (`vicon kits faults`).": "Nomor gangguan (`vicon kits faults`).",
+    "Settle who answers for it.": "Tetapkan siapa yang bertanggung jawab.",
+    "What was done.": "Apa yang dikerjakan.",
+    "The open faults (the admin's list): kit, count, request, cause and who answers for it, who reported it.":
+        "Gangguan yang masih terbuka (daftar admin): kit, jumlah, permohonan, penyebab dan penanggung jawab, "
+        "pelapor.",
+    "Repaired faults too.": "Termasuk gangguan yang sudah diperbaiki.",
+    "As JSON.": "Sebagai JSON.",
+    # units
+    "Units' own trained operators (they may run their unit's meetings).":
+        "Operator terlatih milik unit (boleh menjalankan rapat unitnya sendiri).",
+    "The trained operators by unit.": "Operator terlatih per unit.",
+    "Add or replace a trained operator of a unit; the next re-plan may let the unit run its meetings.":
+        "Tambah atau ganti operator terlatih suatu unit; rencana ulang berikutnya dapat membiarkan unit menjalankan "
+        "rapatnya sendiri.",
+    "A short id for the person, e.g. UOP-RSUD-1.": "Id singkat orang itu, mis. UOP-RSUD-1.",
+    "The unit exactly as its requests name it.": "Nama unit persis seperti tertulis di permohonannya.",
+    "The person's name.": "Nama orang itu.",
+    "A skill (repeat).": "Keahlian (boleh diulang).",
+    "Their own licensed user on the office's Zoom account.": "Pengguna berlisensi miliknya di akun Zoom kantor.",
+    "The Zoom account holding it.": "Akun Zoom tempat pengguna itu.",
+    "Remove a trained operator (their unit's meetings go back to the office's operators at the next re-plan).":
+        "Hapus operator terlatih (rapat unitnya kembali ke operator kantor pada rencana ulang berikutnya).",
+    # feeds
+    "Subscribable iCal feeds per host and per operator.": "Umpan iCal yang dapat dilanggan per host dan per operator.",
+    "Make a feed and print its URL (under VICON_BASE_URL); it is not shown again.":
+        "Buat umpan dan cetak URL-nya (di bawah VICON_BASE_URL); URL tidak ditampilkan lagi.",
+    "host | operator": "host | operator",
+    "The host's or operator's id.": "Id host atau operator.",
+    "Every feed: id, for whom, made when and by whom, active or revoked (never the URL).":
+        "Semua umpan: id, untuk siapa, dibuat kapan dan oleh siapa, aktif atau dicabut (URL tidak pernah ditampilkan).",
+    "Revoke a feed: its URL answers 404 from now on.": "Cabut umpan: URL-nya menjawab 404 mulai sekarang.",
+    "The feed's id (from `vicon feeds list`).": "Id umpan (dari `vicon feeds list`).",
 }  # fmt: skip
 
 # typer's own headings and notes in its help screens and error panels (module constants of typer.rich_utils)

@@ -51,10 +51,10 @@ def print_working_time(
     if problem.policy.calendar is not None and problem.requests:
         first = min(local(r.start, zone).date() for r in problem.requests)
         last = max(local(r.end, zone).date() for r in problem.requests)
-        closed = closed_days(problem.policy, day or first - timedelta(days=1), day or last)
+        closed = closed_days(problem.policy, day or first - timedelta(days=1), day or last, lang)
         if closed:
             listed = "; ".join(f"{days[d.weekday()]} {d:%Y-%m-%d} {name}" for d, name in closed)
-            console.print(f"{t['closed']}: {listed}", soft_wrap=True, highlight=False)
+            console.print(f"{t['closed']}: {listed}", highlight=False)
     reqs = {r.ref: r for r in problem.requests}
     uses = [
         u

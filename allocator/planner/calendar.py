@@ -47,8 +47,8 @@ def closed_day(cal: WorkingCalendar, day: date) -> bool:
     return cal.country is not None and day in library_holidays(cal.country, day.year, cal.collective_leave)
 
 
-def holiday_name(cal: WorkingCalendar, day: date) -> str | None:
-    """What closes the office that day, as people read it (None: it is open)."""
+def holiday_name(cal: WorkingCalendar, day: date, lang: str = "id") -> str | None:
+    """What closes the office that day, as people read it in `lang` (id, en; None: it is open)."""
     if not closed_day(cal, day):
         return None
     for c in cal.closed:
@@ -57,10 +57,12 @@ def holiday_name(cal: WorkingCalendar, day: date) -> str | None:
     assert cal.country is not None
     categories: tuple[str, ...] = ("public", "government") if cal.collective_leave else ("public",)
     try:
-        found = holidays.country_holidays(cal.country, years=day.year, categories=categories)
+        found = holidays.country_holidays(
+            cal.country, years=day.year, categories=categories, language="en_US" if lang == "en" else lang
+        )
     except (NotImplementedError, KeyError, ValueError):
-        return "holiday"
-    return str(found.get(day) or "holiday")
+        return "libur" if lang == "id" else "holiday"
+    return str(found.get(day) or ("libur" if lang == "id" else "holiday"))
 
 
 def office_day(cal: WorkingCalendar | None, day: date) -> bool:

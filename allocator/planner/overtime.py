@@ -74,15 +74,15 @@ def weekly_overtime_ties(cands: Sequence[Candidates]) -> list[tuple[int, int]]:
     return links
 
 
-def closed_days(policy: SitePolicy, first: date, last: date) -> list[tuple[date, str]]:
-    """The site's closed days from `first` to `last`, with what closes them."""
+def closed_days(policy: SitePolicy, first: date, last: date, lang: str = "id") -> list[tuple[date, str]]:
+    """The site's closed days from `first` to `last`, with what closes them (in `lang`)."""
     cal = policy.calendar
     if cal is None:
         return []
     out = []
     day = first
     while day <= last:
-        name = holiday_name(cal, day)
+        name = holiday_name(cal, day, lang)
         if name is not None:
             out.append((day, name))
         day += timedelta(days=1)

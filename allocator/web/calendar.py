@@ -139,6 +139,9 @@ def _lanes(blocks: list[Block]) -> list[Block]:
     return out
 
 
+KIT_RETURN_REACH = timedelta(days=7)
+
+
 def period(day: date, view: str) -> list[date]:
     """The days shown: the day, or the week (Monday to Sunday) holding it."""
     if view != "week":
@@ -156,7 +159,9 @@ def calendar(store: Store, days: list[date], idx: PlanIndex, lang: str, only: Ca
     start = datetime.combine(days[0], datetime.min.time(), tz)
     end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tz)
     tiers = sorted(policy.priority_weights, key=lambda t: -policy.priority_weights[t])
-    upcoming = upcoming_requests(store, idx.plan.plan if idx.plan else None, start)
+    # A kit comes back after its event (the next office-hours morning, over a weekend or holidays): requests that
+    # ended up to a week before the period still draw their loans in it.
+    upcoming = upcoming_requests(store, idx.plan.plan if idx.plan else None, start - KIT_RETURN_REACH)
     reqs = {r.ref: r for r in expand_series(upcoming)}  # a series is drawn as its occurrences
     shown = [(reqs[ref], sp) for ref, a in idx.assigned.items()
              if ref in reqs and only.keeps(reqs[ref], a) for sp in spans(reqs[ref], a)]  # fmt: skip

@@ -25,7 +25,7 @@ def working_time_lines(store: Store, idx: PlanIndex, days: list[date], lang: str
     policy = idx.policy
     out = [
         f"{w['closed']}: {DAYS[lang][d.weekday()]} {d.isoformat()} — {name}"
-        for d, name in closed_days(policy, days[0], days[-1])
+        for d, name in closed_days(policy, days[0], days[-1], lang)
     ]
     if idx.plan is None or (policy.calendar is None and policy.overtime is None):
         return out
