@@ -52,6 +52,12 @@ SPANS = [timedelta(seconds=0.5), timedelta(0), timedelta(seconds=-60), timedelta
 NUL_TEXT = st.sampled_from(["\x00", "Rapat\x00", "\x00\x00", "a\x00b", "Rapat Koordinasi"]) | st.text(max_size=20)
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command-line checks here read vicon's English lines (`--lang` / `VICON_LANG`)."""
+    monkeypatch.setenv("VICON_LANG", "en")
+
+
 @st.composite
 def times(draw: st.DrawFn) -> tuple[str, str, str]:
     """(zone, start, end) as a person might type them, often hostile."""

@@ -22,6 +22,12 @@ PASSWORD = "kopi-tubruk-2027"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command-line checks here read vicon's English lines (`--lang` / `VICON_LANG`)."""
+    monkeypatch.setenv("VICON_LANG", "en")
+
+
 @pytest.fixture
 def budi(web: Web) -> str:
     add_user(web.store, "budi", "admin", hash_password(PASSWORD), operator=None, actor="test")
