@@ -10,7 +10,7 @@ from ortools.sat.python import cp_model
 
 from allocator.planner import operator_level
 from allocator.planner.domain import Problem, SolverStatus
-from allocator.planner.model import AllocationModel, assignments, complete_hint
+from allocator.planner.model import AllocationModel, Var, assignments, complete_hint
 from allocator.planner.operator_level import OperatorFloor
 from allocator.planner.problem_io import parse_problem
 from allocator.planner.solver import SolveOptions, solve
@@ -146,18 +146,16 @@ def test_the_first_plan_calls_in_few_operators_from_a_wasteful_one(monkeypatch: 
     assert all(first[m.served[p]] == 1 for p in range(len(m.cands)))
 
 
-def test_serving_more_moves_a_chain_of_tasks_to_free_the_only_operator(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Y only A may run; A runs X (B may too), B runs W (C may too): moving W to C and X to B frees A for Y. A plan
-    built in one order leaves Y out; serving more finds the chain and keeps everything else served."""
+def _chain_to_free_a(monkeypatch: pytest.MonkeyPatch) -> tuple[AllocationModel, dict[Var, int]]:
+    """Y only A may run; A runs X (B may too), B runs W (C may too); Y is left out. The model and that plan."""
     monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
     seen = _capture(monkeypatch)
-    ops = [operator(o) for o in "ABC"]
     reqs = [
         request("X", "08:00", "09:00", service="operator", allowed_operators=["A", "B"]),
         request("W", "08:00", "09:00", service="operator", allowed_operators=["B", "C"]),
         request("Y", "08:00", "09:00", service="operator", allowed_operators=["A"]),
     ]
-    prob = problem(operators=ops, requests=reqs)
+    prob = problem(operators=[operator(o) for o in "ABC"], requests=reqs)
     solve(prob)
     (m, _floor), = seen  # fmt: skip
     pool = {o.id: m.operator_pool_of[i] for i, o in enumerate(prob.operators)}
@@ -166,8 +164,15 @@ def test_serving_more_moves_a_chain_of_tasks_to_free_the_only_operator(monkeypat
     for ref, op in (("X", "A"), ("W", "B")):
         partial[m.served[at[ref]]] = 1
         partial[m.operator[at[ref], pool[op]]] = 1
-    more = operator_level.serve_more(m, complete_hint(m, partial), until=float("inf"))
-    assert all(more[m.served[p]] == 1 for p in at.values())
+    return m, complete_hint(m, partial)
+
+
+def test_serving_more_moves_a_chain_of_tasks_to_free_the_only_operator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Moving W to C and X to B frees A for Y: a plan built in one order leaves Y out; serving more finds the
+    chain and keeps everything else served."""
+    m, partial = _chain_to_free_a(monkeypatch)
+    more = operator_level.serve_more(m, partial, until=float("inf"))
+    assert all(more[v] == 1 for v in m.served.values())
     staffed = {a.request: a.operators for a in assignments(m, more.__getitem__)}
     assert staffed == {"X": ["B"], "W": ["C"], "Y": ["A"]}
     check = cp_model.CpSolver()
@@ -179,24 +184,7 @@ def test_serving_more_moves_a_chain_of_tasks_to_free_the_only_operator(monkeypat
 
 
 def test_serving_more_gives_up_within_its_budget_and_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With no moves allowed, the chain above is out of reach: the plan comes back unchanged."""
-    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
+    """With one move allowed, the two-move chain above is out of reach: the plan comes back unchanged."""
     monkeypatch.setattr(operator_level, "EJECTION_DEPTH", 1)
-    seen = _capture(monkeypatch)
-    ops = [operator(o) for o in "ABC"]
-    reqs = [
-        request("X", "08:00", "09:00", service="operator", allowed_operators=["A", "B"]),
-        request("W", "08:00", "09:00", service="operator", allowed_operators=["B", "C"]),
-        request("Y", "08:00", "09:00", service="operator", allowed_operators=["A"]),
-    ]
-    prob = problem(operators=ops, requests=reqs)
-    solve(prob)
-    (m, _floor), = seen  # fmt: skip
-    pool = {o.id: m.operator_pool_of[i] for i, o in enumerate(prob.operators)}
-    at = {c.ref: p for p, c in enumerate(m.cands)}
-    partial = dict.fromkeys(m.variables(), 0)
-    for ref, op in (("X", "A"), ("W", "B")):
-        partial[m.served[at[ref]]] = 1
-        partial[m.operator[at[ref], pool[op]]] = 1
-    before = complete_hint(m, partial)
-    assert operator_level.serve_more(m, before, until=float("inf")) == before
+    m, partial = _chain_to_free_a(monkeypatch)
+    assert operator_level.serve_more(m, partial, until=float("inf")) == partial
