@@ -4,9 +4,11 @@ printable page: every event, rehearsal, survey and kit loan, one line each, at t
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from allocator.planner.domain import zone_abbrev
@@ -24,23 +26,50 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def _period(
-    request: Request, lang: str, day: str | None, view: str, only: CalendarFilter
-) -> tuple[list[date], PlanIndex] | HTMLResponse:
-    t = TEXT[lang]
+@dataclass(frozen=True)
+class CalendarQuery:
+    """What every calendar page is asked for: the language, the day, a day or its week, and the filters."""
+
+    lang: str
+    day: str | None
+    view: str
+    only: CalendarFilter
+
+
+def calendar_query(
+    lang: str = "id",
+    day: str | None = None,
+    view: str = "day",
+    host: str | None = None,
+    operator: str | None = None,
+    unit: str | None = None,
+    priority: str | None = None,
+) -> CalendarQuery:
+    """The calendar pages' query parameters (a FastAPI dependency), cleaned."""
+    only = CalendarFilter(_clean(host), _clean(operator), _clean(unit), _clean(priority))
+    return CalendarQuery(lang_of(lang), day, "week" if view == "week" else "day", only)
+
+
+AskedPeriod = Annotated[CalendarQuery, Depends(calendar_query)]
+
+
+def shown_period(request: Request, q: CalendarQuery) -> tuple[date, list[date], PlanIndex] | HTMLResponse:
+    """The day asked for (else the first with requests), the days shown and the plan; a page naming the bad
+    parameter when the day or the priority is not one the calendar knows."""
+    t = TEXT[q.lang]
     store = store_of(request)
     try:
-        chosen = date.fromisoformat(day) if day else first_day_with_requests(store, store.policy().timezone)
+        chosen = date.fromisoformat(q.day) if q.day else first_day_with_requests(store, store.policy().timezone)
         if not FIRST_DAY <= chosen <= LAST_DAY:
-            raise ValueError(day)
+            raise ValueError(q.day)
     except ValueError:
-        text = t["bad_day"].format(day=day, lo=FIRST_DAY.isoformat(), hi=LAST_DAY.isoformat())
-        return message_page(request, lang, 422, "day", f"day: {text}")
+        text = t["bad_day"].format(day=q.day, lo=FIRST_DAY.isoformat(), hi=LAST_DAY.isoformat())
+        return message_page(request, q.lang, 422, "day", f"day: {text}")
     idx = PlanIndex.of(store)
-    if only.priority and only.priority not in idx.policy.priority_weights:
-        text = t["bad_choice"].format(v=only.priority, known=", ".join(idx.policy.priority_weights))
-        return message_page(request, lang, 422, "priority", f"priority: {text}")
-    return period(chosen, "week" if view == "week" else "day"), idx
+    if q.only.priority and q.only.priority not in idx.policy.priority_weights:
+        text = t["bad_choice"].format(v=q.only.priority, known=", ".join(idx.policy.priority_weights))
+        return message_page(request, q.lang, 422, "priority", f"priority: {text}")
+    return chosen, period(chosen, q.view), idx
 
 
 def _kind(e: Entry, lang: str) -> str:
@@ -76,52 +105,32 @@ def workbook(lines: list[Entry], lang: str, zone: str) -> bytes:
 
 
 @router.get("/admin/timeline.xlsx", response_model=None)
-def timeline_xlsx(
-    request: Request,
-    lang: str = "id",
-    day: str | None = None,
-    view: str = "day",
-    host: str | None = None,
-    operator: str | None = None,
-    unit: str | None = None,
-    priority: str | None = None,
-) -> Response:
-    lang = lang_of(lang)
+def timeline_xlsx(request: Request, q: AskedPeriod) -> Response:
     need_user(request, admin=True)
-    only = CalendarFilter(_clean(host), _clean(operator), _clean(unit), _clean(priority))
-    got = _period(request, lang, day, view, only)
+    got = shown_period(request, q)
     if isinstance(got, HTMLResponse):
         return got
-    days, idx = got
-    lines = entries(store_of(request), days, idx, lang, only)
+    _day, days, idx = got
+    lines = entries(store_of(request), days, idx, q.lang, q.only)
     name = f"kalender-{days[0].isoformat()}" + (f"-{days[-1].isoformat()}" if len(days) > 1 else "") + ".xlsx"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
-    return Response(workbook(lines, lang, idx.policy.timezone), headers=headers,
+    return Response(workbook(lines, q.lang, idx.policy.timezone), headers=headers,
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
 
 
 @router.get("/admin/timeline/print", response_class=HTMLResponse)
-def timeline_print(
-    request: Request,
-    lang: str = "id",
-    day: str | None = None,
-    view: str = "day",
-    host: str | None = None,
-    operator: str | None = None,
-    unit: str | None = None,
-    priority: str | None = None,
-) -> HTMLResponse:
+def timeline_print(request: Request, q: AskedPeriod) -> HTMLResponse:
     """The period as a plain list grouped by day, for paper (no navigation printed)."""
-    lang = lang_of(lang)
+    lang, only = q.lang, q.only
     who = need_user(request, admin=True)
-    only = CalendarFilter(_clean(host), _clean(operator), _clean(unit), _clean(priority))
-    got = _period(request, lang, day, view, only)
+    got = shown_period(request, q)
     if isinstance(got, HTMLResponse):
         return got
-    days, idx = got
+    _day, days, idx = got
     lines = entries(store_of(request), days, idx, lang, only)
     groups = [(f"{DAYS[lang][d.weekday()]} {d.isoformat()}", [e for e in lines if e.start.date() == d or
                (e.start.date() < d <= e.end.date() and d == days[0])]) for d in days]  # fmt: skip
     return render(request, "print.html", lang, who=who, groups=groups, kind=lambda e: _kind(e, lang),
                   zone_abbr=zone_abbrev(idx.policy.timezone), only=only,
-                  back=f"/admin/timeline?lang={lang}&day={days[0].isoformat()}&view={view}{only.query()}")  # fmt: skip
+                  back=f"/admin/timeline?lang={lang}&day={days[0].isoformat()}&view={q.view}{only.query()}",
+                  )  # fmt: skip

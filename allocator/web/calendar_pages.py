@@ -3,7 +3,7 @@ each block links to (`/admin/requests/{ref}`: its plan, reason, alternatives and
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -11,11 +11,12 @@ from fastapi.responses import HTMLResponse
 from allocator.notify.timefmt import when_text
 from allocator.planner.domain import zone_abbrev
 from allocator.planner.explain import when
-from allocator.web.calendar import CalendarFilter, calendar, period
+from allocator.web.calendar import calendar
+from allocator.web.calendar_export import AskedPeriod, shown_period
 from allocator.web.desk_actions import actions_context
 from allocator.web.i18n import DAYS, TEXT, TIER_COLOURS, lang_of
-from allocator.web.pages import FIRST_DAY, LAST_DAY, message_page, need_user, plan_summary, render, store_of
-from allocator.web.views import PlanIndex, first_day_with_requests, request_or_occurrence, request_out, workflow
+from allocator.web.pages import message_page, need_user, plan_summary, render, store_of
+from allocator.web.views import PlanIndex, request_or_occurrence, request_out, workflow
 from allocator.web.working_time import working_time_lines
 
 router = APIRouter(include_in_schema=False)
@@ -23,43 +24,19 @@ DONE = ("cancelled", "approved", "rejected", "pinned", "unpinned", "offered", "p
 _SHORT = 64  # the longest filter value kept (a unit's name, an id)
 
 
-def _clean(value: str | None) -> str | None:
-    value = (value or "").strip()[:_SHORT]
-    return value or None
-
-
 @router.get("/admin/timeline", response_class=HTMLResponse)
 def timeline_page(
-    request: Request,
-    lang: str = "id",
-    day: str | None = None,
-    view: str = "day",
-    host: str | None = None,
-    operator: str | None = None,
-    unit: str | None = None,
-    priority: str | None = None,
-    applied: int | None = None,
+    request: Request, q: AskedPeriod, applied: int | None = None
 ) -> HTMLResponse:
-    lang = lang_of(lang)
+    lang, view, only = q.lang, q.view, q.only
     t = TEXT[lang]
     who = need_user(request, admin=True)
     store = store_of(request)
     zone = store.policy().timezone
-    try:
-        chosen = date.fromisoformat(day) if day else first_day_with_requests(store, zone)
-        if not FIRST_DAY <= chosen <= LAST_DAY:
-            raise ValueError(day)
-    except ValueError:
-        text = t["bad_day"].format(day=day, lo=FIRST_DAY.isoformat(), hi=LAST_DAY.isoformat())
-        return message_page(request, lang, 422, "day", f"day: {text}")
-    view = "week" if view == "week" else "day"
-    idx = PlanIndex.of(store)
-    only = CalendarFilter(_clean(host), _clean(operator), _clean(unit), _clean(priority))
-    if only.priority and only.priority not in idx.policy.priority_weights:
-        known = ", ".join(idx.policy.priority_weights)
-        text = t["bad_choice"].format(v=only.priority, known=known)
-        return message_page(request, lang, 422, "priority", f"priority: {text}")
-    days = period(chosen, view)
+    got = shown_period(request, q)
+    if isinstance(got, HTMLResponse):
+        return got
+    chosen, days, idx = got
     cal = calendar(store, days, idx, lang, only)
     unserved = []
     if idx.plan is not None:
