@@ -346,7 +346,10 @@ def test_overtime_uses_and_closed_days_as_people_read_them() -> None:
         ("RAKOR", "O1", 15, False),
         ("UPACARA", "O1", 135, True),
     ]
-    assert closed_days(pol, date(2027, 8, 16), date(2027, 8, 18)) == [(date(2027, 8, 17), "Independence Day")]
+    assert closed_days(pol, date(2027, 8, 16), date(2027, 8, 18), "en") == [(date(2027, 8, 17), "Independence Day")]
+    assert closed_days(pol, date(2027, 8, 17), date(2027, 8, 17)) == [
+        (date(2027, 8, 17), "Hari Kemerdekaan Republik Indonesia")
+    ]  # in Bahasa Indonesia unless asked otherwise
 
 
 def test_a_weekly_overtime_cap_holds_across_days() -> None:
