@@ -40,10 +40,12 @@ MOVED_FOR = "its resources now serve "
 
 def change_reason(change: Change, out: ReplanOutcome, lang: str) -> str:
     """The change's reason in `lang` (the service words it in English; the plan has each reason in both)."""
+    reqs = {r.ref: r for r in out.problem.requests}
     if lang != "id":
+        if change.kind == "gained":  # the tier as the site names it, not its key
+            return f"priority {out.problem.policy.tier_label(reqs[change.request].priority, lang).lower()}"
         return change.reason
     t = TEXT["id"]
-    reqs = {r.ref: r for r in out.problem.requests}
     if change.kind == "gained":
         return t["gained"].format(tier=word(reqs[change.request].priority, lang))
     if change.kind == "moved":
