@@ -129,7 +129,9 @@ def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float) 
         )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if comp.solution is None:
-            usable = comp.greedy and not comp.fixed and not comp.previous  # a re-plan's greedy may break stability
+            # A re-plan's greedy may break the stability rule; without it (the published plan could not all stay),
+            # the published plan completed greedily is the plan to fall back on, never only what is pinned.
+            usable = comp.greedy and not comp.fixed and not (comp.previous and comp.stable)
             comp.solution = comp.greedy if usable and comp.greedy else only_fixed(m, comp.fixed)
             comp.fallback = True
             _claim_nothing(comp, level)
@@ -237,7 +239,7 @@ def _at_least_the_greedy_plan(comp: Part, value: int) -> int:
     short below it (the greedy plan is the better of heaviest-first and first-come-first-served)."""
     m = comp.model
     assert m is not None
-    if not comp.greedy or comp.fixed or comp.previous:  # a re-plan's greedy may break stability
+    if not comp.greedy or comp.fixed or (comp.previous and comp.stable):  # it may break the stability rule
         return value
     floor = term_values(m.problem, comp.cands, comp.previous, assignments(m, comp.greedy.__getitem__))[0]
     if floor <= value:

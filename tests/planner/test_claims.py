@@ -9,7 +9,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 from allocator.planner.domain import ObjectiveTerm, Plan, Problem, SolverStatus
-from allocator.planner.solver import solve
+from allocator.planner.solver import SolveOptions, solve
 from allocator.planner.validate import validate_claims, validate_plan
 from tests.planner.factories import host, operator, problem, request
 
@@ -81,3 +81,24 @@ def test_the_validator_rejects_a_plan_that_contradicts_its_claims() -> None:
     assert any("above the weight of every request" in v for v in validate_claims(prob, above))
     assert not any("above the weight" in v for v in validate_claims(prob, _with_term(plan, "served_weight",
                                                                                     bound=everything, optimal=False)))
+
+
+def test_a_re_plan_without_the_stability_rule_whose_search_finds_nothing_keeps_the_published_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the published plan cannot all stay, the part is re-planned freely; if that search is cut short with no
+    plan, the part keeps the published plan completed greedily. Before, it kept only what was pinned: a re-plan
+    under time pressure unpublished nearly a whole month (1,136 of 1,160 meetings)."""
+    prob = _busy_day()
+    first = solve(prob)
+    late = request("R6", "15:00", "16:00", service="link_operator")
+    again = prob.model_copy(update={"requests": [*prob.requests, late],
+                                    "previous": first.assignments})  # fmt: skip
+    class NothingInTime(cp_model.CpSolver):  # type: ignore[misc]
+        def solve(self, model: Any, *args: Any, **kw: Any) -> Any:
+            return cp_model.UNKNOWN
+
+    monkeypatch.setattr(cp_model, "CpSolver", NothingInTime)
+    plan = solve(again, SolveOptions(stability=False, reuse_unchanged=False, alternatives=False))
+    kept = {a.request for a in plan.assignments}
+    assert {a.request for a in first.assignments} <= kept
