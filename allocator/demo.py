@@ -25,7 +25,7 @@ from allocator.commands.lang import LangCode
 from allocator.commands.messages import plan_state, say, store_line
 from allocator.commands.render import print_plan
 from allocator.commands.replan_view import replan_lines
-from allocator.commands.working_time_view import print_working_time
+from allocator.commands.working_time_view import WEEKDAYS, print_working_time
 from allocator.daemon import Daemon, DaemonSettings, MailNotifier
 from allocator.examples import example_problem
 from allocator.notify.config import NotifyConfig
@@ -208,7 +208,8 @@ def later_commands_hint(workdir: Path, lang: LangCode = "id") -> str:
 
 DEMO_TEXT: dict[str, dict[str, str]] = {
     "id": {
-        "step1": "1. Kantor contoh dimuat", "loaded": "{hosts} host Zoom, {ops} operator, {reqs} permohonan → {db}",
+        "lang": "id", "step1": "1. Kantor contoh dimuat",
+        "loaded": "{hosts} host Zoom, {ops} operator, {reqs} permohonan → {db}",
         "sandbox": "Zoom SANDBOX (bukan Zoom asli) di {url}",
         "replan": "[cyan]rencana ulang[/cyan] {served} terlayani, {unserved} tidak terlayani, {status}, {s:.2f} dtk, "
         "{zoom} tindakan Zoom",
@@ -236,7 +237,7 @@ DEMO_TEXT: dict[str, dict[str, str]] = {
         "  (atau: vicon status --db {url})",
     },
     "en": {
-        "step1": "1. The example office is loaded",
+        "lang": "en", "step1": "1. The example office is loaded",
         "loaded": "{hosts} Zoom hosts, {ops} operators, {reqs} requests → {db}",
         "sandbox": "Zoom SANDBOX (not the real Zoom) at {url}",
         "replan": "[cyan]re-plan[/cyan] {served} served, {unserved} unserved, {status}, {s:.2f} s, {zoom} Zoom actions",
@@ -323,8 +324,8 @@ def _print_working_time(
         if req is None or not req.kits:
             continue
         for loan in kit_loans(req, *planned_times(req, a), problem.policy):
-            table.add_row(req.ref, f"{loan.count}× {loan.kit}", f"{local(loan.pickup, zone):%a %Y-%m-%d %H:%M}",
-                          f"{local(loan.due, zone):%a %Y-%m-%d %H:%M}")  # fmt: skip
+            table.add_row(req.ref, f"{loan.count}× {loan.kit}", _stamp(local(loan.pickup, zone), lang),
+                          _stamp(local(loan.due, zone), lang))  # fmt: skip
     console.print(table)
     closed_unserved = [u.request for u in plan.unserved if "holiday" in u.reason]
     if closed_unserved:
@@ -368,7 +369,7 @@ def _show_series(store: Store, tenants: ZoomTenants, console: Console, ref: str,
     zone = ZoneInfo("Asia/Makassar")
     for o in zoom.occurrences:
         local_start = o.start_time.astimezone(zone)
-        console.print(f"   {o.occurrence_id}: {local_start:%a %Y-%m-%d %H:%M} WITA, {o.duration} min, {o.status}",
+        console.print(f"   {o.occurrence_id}: {_stamp(local_start, t['lang'])} WITA, {o.duration} min, {o.status}",
                       highlight=False)  # fmt: skip
     return zoom.type == 8 and len(zoom.occurrences) == 3
 
@@ -389,6 +390,11 @@ def _print_own_meetings(store: Store, console: Console, t: dict[str, str]) -> No
         alternates = ", ".join(m.spec.alternative_hosts) if m is not None and m.spec.alternative_hosts else "-"
         how = t["own_self"] if a.self_operated else (t["own_link"] if not a.operators else t["own_office"])
         console.print(t["own"].format(ref=a.request, unit=req.unit, how=how, host=a.host, alt=alternates))
+
+
+def _stamp(at: datetime, lang: str) -> str:
+    """A local time with its weekday in the run's language."""
+    return f"{WEEKDAYS[lang if lang in WEEKDAYS else 'id'][at.weekday()]} {at:%Y-%m-%d %H:%M}"
 
 
 def _print_links(store: Store, console: Console, mail_dir: Path, t: dict[str, str]) -> None:

@@ -12,7 +12,7 @@ from allocator.commands.fit import Col, fit_table
 from allocator.planner.domain import Plan, Problem, Request, local
 from allocator.planner.overtime import closed_days, overtime_uses
 
-_DAYS = {
+WEEKDAYS = {
     "id": ["Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"],
     "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
 }
@@ -46,7 +46,7 @@ def print_working_time(
     """The closed days from the first to the last request of the problem (`day`: that day only), then every
     overtime use of the plan that `keep(request, start, operator)` keeps (all without it)."""
     t = _TEXT.get(lang, _TEXT["id"])
-    days = _DAYS.get(lang, _DAYS["id"])
+    days = WEEKDAYS.get(lang, WEEKDAYS["id"])
     zone = problem.policy.timezone
     if problem.policy.calendar is not None and problem.requests:
         first = min(local(r.start, zone).date() for r in problem.requests)

@@ -225,7 +225,7 @@ def _without_stability(comp: Part, level: int, options: SolveOptions, deadline: 
     comp.stable = False
     comp.warnings.append(
         "the published plan could not be kept as it was for "
-        + ", ".join(sorted(c.request.ref for c in comp.cands)[:5])
+        + ", ".join(sorted({c.request.ref for c in comp.cands})[:5])
         + "; that part was re-planned freely"
     )
     assert comp.rebuild is not None
