@@ -3,9 +3,11 @@ moves (or a newcomer left unserved) with its reason, and the Zoom actions queued
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from allocator.commands.lang import word
+from allocator.planner.domain import SitePolicy
 from allocator.service import Change, ReplanOutcome
 
 TEXT: dict[str, dict[str, str]] = {
@@ -38,19 +40,27 @@ STATUS = {"id": {"optimal": "optimal", "feasible": "layak", "empty": "kosong"}}
 MOVED_FOR = "its resources now serve "
 
 
+def _tiers_named(refs: str, policy: SitePolicy, lang: str) -> str:
+    """'PSR-1 (head_of_region), PSR-2 (normal)' with each tier as the site labels it in `lang`."""
+    return re.sub(r"\(([A-Za-z0-9_]+)\)", lambda m: f"({policy.tier_label(m.group(1), lang).lower()})", refs)
+
+
 def change_reason(change: Change, out: ReplanOutcome, lang: str) -> str:
     """The change's reason in `lang` (the service words it in English; the plan has each reason in both)."""
     reqs = {r.ref: r for r in out.problem.requests}
+    policy = out.problem.policy
     if lang != "id":
         if change.kind == "gained":  # the tier as the site names it, not its key
-            return f"priority {out.problem.policy.tier_label(reqs[change.request].priority, lang).lower()}"
+            return f"priority {policy.tier_label(reqs[change.request].priority, lang).lower()}"
+        if change.kind == "moved" and change.reason.startswith(MOVED_FOR):
+            return MOVED_FOR + _tiers_named(change.reason.removeprefix(MOVED_FOR), policy, lang)
         return change.reason
     t = TEXT["id"]
     if change.kind == "gained":
         return t["gained"].format(tier=word(reqs[change.request].priority, lang))
     if change.kind == "moved":
         if change.reason.startswith(MOVED_FOR):
-            return t["moved_for"].format(refs=change.reason.removeprefix(MOVED_FOR))
+            return t["moved_for"].format(refs=_tiers_named(change.reason.removeprefix(MOVED_FOR), policy, lang))
         return t["moved"]
     u = next((u for u in out.plan.unserved if u.request == change.request), None)
     if u is None:
