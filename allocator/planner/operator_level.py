@@ -364,16 +364,22 @@ def _by_runs(m: AllocationModel, solution: dict[Var, int], served: list[int]) ->
 
 def _shed_from(m: AllocationModel, solution: dict[Var, int], served: list[int]) -> dict[Var, int]:
     """The plan in hand with operators sent home where the others can take their tasks: always a plan."""
+    values, crews = _crews_of(m, solution, served)
+    crews.shed()
+    return complete_hint(m, values)
+
+
+def _crews_of(m: AllocationModel, solution: dict[Var, int], served: list[int]) -> tuple[dict[Var, int], _Crews]:
+    """The plan in hand seat by seat: its served positions' operator counts cleared and taken again by the
+    operators the plan names (the values the crews then change)."""
     values = _cleared(m, solution, served)
     crews = _Crews(m, values)
     index = {o.id: i for i, o in enumerate(m.problem.operators)}
-    at = {pos: a for pos, a in zip(sorted(served), _events_of(m, solution), strict=True)}
-    for pos, ops in at.items():
+    for pos, ops in zip(sorted(served), _events_of(m, solution), strict=True):
         for op in ops:
             g = m.operator_pool_of[index[op]]
             crews.take((g, m.operator_pools[g].members.index(index[op])), pos)
-    crews.shed()
-    return complete_hint(m, values)
+    return values, crews
 
 
 def _events_of(m: AllocationModel, solution: dict[Var, int]) -> list[list[str]]:
@@ -412,13 +418,7 @@ def serve_more(m: AllocationModel, values: dict[Var, int], until: float) -> dict
     ]  # fmt: skip
     if not open_:
         return values
-    out = _cleared(m, values, served)
-    crews = _Crews(m, out)
-    index = {o.id: i for i, o in enumerate(m.problem.operators)}
-    for pos, ops in zip(served, _events_of(m, values), strict=True):
-        for op in ops:
-            g = m.operator_pool_of[index[op]]
-            crews.take((g, m.operator_pools[g].members.index(index[op])), pos)
+    out, crews = _crews_of(m, values, served)
     open_.sort(key=lambda p: (-m.cands[p].weight, letter_key(m.cands[p]), abs(m.cands[p].shift), p))
     gained = False
     for pos in open_:
