@@ -69,6 +69,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "{value!r} is not a time zone (WIB, WITA or WIT)"),
     "not_count": ("{value!r} bukan jumlah orang (tulis mis. 50, ± 50 orang atau 50-60)",
                   "{value!r} is not a number of people (write e.g. 50, ± 50 or 50-60)"),
+    "not_occurrences": ("{value!r} bukan jumlah pertemuan (tulis mis. 3 atau 3 kali)",
+                        "{value!r} is not a number of meetings (write e.g. 3 or 3 times)"),
     "not_positive": ("{value!r}: harus lebih dari 0", "{value!r}: must be more than 0"),
     "too_many": ("{value!r}: paling banyak {limit}", "{value!r}: at most {limit}"),
     "not_service": ("{value!r} tidak dikenal (tulis mis. Zoom + Operator, Link Zoom saja, Operator saja)",

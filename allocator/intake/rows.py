@@ -29,6 +29,7 @@ from allocator.intake.values import (
     parse_count,
     parse_date,
     parse_flag,
+    parse_occurrences,
     parse_phone,
     parse_service,
     parse_stamp,
@@ -116,7 +117,7 @@ def _series(cells: dict[str, Any], row: Row) -> None:
     repeat_word = _read("series_repeat", lambda v: parse_choice(v, SERIES_REPEAT_WORDS, ["daily", "weekly"]), repeat)
     series: dict[str, Any] = {"repeat": repeat_word}
     if count is not None:
-        series["count"] = _read("series_count", lambda v: parse_count(v)[0], count)
+        series["count"] = _read("series_count", parse_occurrences, count)
     if until is not None:
         series["until"] = _read("series_until", lambda v: parse_date(v)[0], until)
     policy = _cell(cells, "series_policy")

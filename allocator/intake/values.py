@@ -261,6 +261,20 @@ def _number(text: str, raw: str) -> int:
     raise Unreadable("not_count", value=raw)
 
 
+_OCCURRENCES = re.compile(r"^(\d+)\s*(x|kali|hari|pertemuan|minggu|times|days|weeks|sessions)?\.?$")
+
+
+def parse_occurrences(value: object) -> int:
+    """How many times a series meets: '3', '3 kali', '3x', '5 hari', 4.0. A range or an estimate is not a number of
+    meetings (unlike a head count, where '50-60' means enough seats for 60)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        return int(value)
+    found = _OCCURRENCES.match(" ".join(clean_text(value).lower().split()))
+    if found is None:
+        raise Unreadable("not_occurrences", value=value)
+    return int(found[1])
+
+
 def parse_count(value: object) -> tuple[int, Guess | None]:
     """A head count: '± 50 orang', '50-60' (the upper bound: seats must suffice), '100 peserta', 120.0."""
     if isinstance(value, int | float) and not isinstance(value, bool):

@@ -12,6 +12,7 @@ from allocator.intake.values import (
     clean_text,
     parse_count,
     parse_date,
+    parse_occurrences,
     parse_service,
     parse_stamp,
     parse_time_cell,
@@ -168,3 +169,15 @@ def test_names_and_stamps() -> None:
 )  # fmt: skip
 def test_headers_by_meaning(header: str, field: str | None) -> None:
     assert field_of(header)[0] == field
+
+
+@pytest.mark.parametrize(("cell", "count"), [("3", 3), ("3 kali", 3), ("3x", 3), ("5 hari", 5), (4.0, 4), (8, 8)])
+def test_a_series_count_is_read_as_a_number_of_meetings(cell: object, count: int) -> None:
+    assert parse_occurrences(cell) == count
+
+
+@pytest.mark.parametrize("cell", ["abc", "3-4", "± 3", "3.5", 2.5])
+def test_a_series_count_that_is_no_number_of_meetings_is_named_so(cell: object) -> None:
+    with pytest.raises(Unreadable) as exc:
+        parse_occurrences(cell)
+    assert exc.value.code == "not_occurrences"
