@@ -129,17 +129,16 @@ def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float) 
         )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if comp.solution is None:
-            # A re-plan's greedy may break the stability rule; without it (the published plan could not all stay),
-            # the published plan completed greedily is the plan to fall back on, never only what is pinned.
-            usable = comp.greedy and not comp.fixed and not (comp.previous and comp.stable)
-            comp.solution = comp.greedy if usable and comp.greedy else only_fixed(m, comp.fixed)
+            # The greedy plan (in a re-plan: the published plan completed greedily), checked against the model, is
+            # the plan to fall back on; only what is pinned when it breaks a rule (a pin, the stability rule).
+            comp.solution = _checked_greedy(comp, remaining) or only_fixed(m, comp.fixed)
             comp.fallback = True
             _claim_nothing(comp, level)
             _hold(comp, level, expr)
             return
         _claim_nothing(comp, level)
         return
-    _record(comp, level, solver, status, together, (expr, scale, slack))
+    _record(comp, level, solver, status, together, (expr, scale, slack), remaining)
 
 
 def _greedy_serves_all(comp: Part, seconds: float) -> bool:
@@ -234,18 +233,39 @@ def _without_stability(comp: Part, level: int, options: SolveOptions, deadline: 
     solve_level(comp, level, options, deadline)
 
 
-def _at_least_the_greedy_plan(comp: Part, value: int) -> int:
-    """The served weight of the plan kept: the search's, or the greedy plan's when the time limit cut the search
-    short below it (the greedy plan is the better of heaviest-first and first-come-first-served)."""
+def _at_least_the_greedy_plan(comp: Part, value: int, seconds: float) -> int:
+    """The served weight of the plan kept: the search's, or the greedy plan's (checked against the model) when the
+    time limit cut the search short below it. The greedy plan is the better of heaviest-first and first come, first
+    served; in a re-plan, the published plan completed greedily."""
     m = comp.model
     assert m is not None
-    if not comp.greedy or comp.fixed or (comp.previous and comp.stable):  # it may break the stability rule
+    if not comp.greedy:
         return value
     floor = term_values(m.problem, comp.cands, comp.previous, assignments(m, comp.greedy.__getitem__))[0]
     if floor <= value:
         return value
-    comp.solution = dict(comp.greedy)
+    checked = _checked_greedy(comp, seconds)
+    if checked is None:
+        return value
+    comp.solution = checked
     return floor
+
+
+def _checked_greedy(comp: Part, seconds: float) -> dict[Var, int] | None:
+    """The greedy plan completed by CP-SAT with every hinted value fixed, or None when it breaks a rule of the
+    model (a pin, the stability rule): a plan kept without a search must still be one the model allows."""
+    m = comp.model
+    assert m is not None
+    if not comp.greedy:
+        return None
+    check = cp_model.CpSolver()
+    check.parameters.num_workers = 1
+    check.parameters.fix_variables_to_their_hinted_value = True
+    check.parameters.max_time_in_seconds = max(0.5, seconds / 4)
+    hint(m, comp.greedy.items())
+    if check.solve(m.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return {v: check.value(v) for v in m.variables()}
 
 
 def _record(
@@ -255,9 +275,11 @@ def _record(
     status: cp_model.CpSolverStatus,
     together: bool,
     term: tuple[cp_model.LinearExprT, int, int],
+    seconds: float,
 ) -> None:
     """Keeps the solution, records the level (both first levels when solved together) and holds its value.
-    `term`: the level's term, its scale in the objective and the tie-breaks' most (see `_set_objective`)."""
+    `term`: the level's term, its scale in the objective and the tie-breaks' most (see `_set_objective`);
+    `seconds`: the level's time, a share of which may go to checking the greedy plan."""
     m = comp.model
     assert m is not None
     expr, scale, slack = term
@@ -272,13 +294,15 @@ def _record(
         # bound ≥ weight·served* − changes*, and changes* ≤ len(kept): served* ≤ (bound + len(kept)) / weight
         weight = len(m.kept) + 1
         served_bound = (round(solver.best_objective_bound) + len(m.kept)) // weight
+        if not optimal:
+            value = _at_least_the_greedy_plan(comp, value, seconds)
         comp.levels.append(Level(value, served_bound if not optimal else value, optimal))
         if optimal:
             held = round(solver.value(changes(m)))
             comp.levels.append(Level(held, held, True))
             m.model.add(changes(m) <= held)
     elif level == 0:
-        value = _at_least_the_greedy_plan(comp, value)
+        value = _at_least_the_greedy_plan(comp, value, seconds) if not optimal else value
         # CP-SAT's bound of a search cut short can exceed every request's weight: never claim more than that
         comp.levels.append(Level(value, min(round(solver.best_objective_bound), trivial_bound(comp, 0)), optimal))
     else:

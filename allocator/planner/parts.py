@@ -98,6 +98,11 @@ class SolveOptions(BaseModel):
         description="A re-plan's large changed part may settle for the best plan around its newcomers, the rest "
         "held as published, when its served weight is within this share of the most it could be; 0: only at it.",
     )
+    replan_keeps_published_gap: bool = Field(
+        default=True,
+        description="A re-plan's part settled around its newcomers may also stay as far from its bound as its "
+        "published plan was (a part the time limit left short of proof); False: within `replan_gap` only.",
+    )
     progress: Callable[[Progress], None] | None = Field(
         default=None, exclude=True, description="Called after each level of each part (from the solver's threads)."
     )
@@ -120,6 +125,7 @@ class FitBound:
     preferences: int  # least preferences cost its published parts can have, the newcomers left out
     proven: bool  # every published part's served weight was proven optimal
     newcomers: frozenset[str]
+    published_short: int = 0  # how far the published parts' plans were from their recorded bounds (0 when proven)
 
 
 @dataclass(eq=False)  # a part is itself: membership tests and removal go by identity, not by comparing fields

@@ -108,7 +108,10 @@ def settle_around_newcomers(
     values = {v: solver.value(v) for v in m.variables()}
     chosen = assignments(m, values.__getitem__)
     served, changed, _prefs = term_values(problem, comp.cands, comp.previous, chosen)
-    if fit.served - served > options.replan_gap * max(1, served):
+    # As far from the bound as the published plan already was, plus the re-plan's own allowance: a newcomer is
+    # no reason to search a part again that its first plan's time limit left short (`vicon replan --fresh` does).
+    allowed = options.replan_gap * max(1, served) + (fit.published_short if options.replan_keeps_published_gap else 0)
+    if fit.served - served > allowed:
         return False
     held_served, held_changes = round(solver.value(served_weight(m))), round(solver.value(changes(m)))
     # A plan keeping every published assignment serves only published requests and newcomers when the
@@ -145,7 +148,7 @@ def fit_bound(problem: Problem, comp: Part, site: bytes, memo: DigestMemo | None
     newcomers = {c.ref: c.weight for c in comp.cands if c.role is Role.EVENT and c.ref not in planned_before}
     if not newcomers or not old or any(c.role is not Role.EVENT for c in comp.cands if c.ref in newcomers):
         return None
-    served, preferences, proven = 0, 0, True
+    served, preferences, proven, short = 0, 0, True, 0
     known = {r.fingerprint: r for r in problem.previous_records}
     for part in _published_parts(problem, comp, old):
         part.fingerprint = fingerprint(problem, part, site, memo)
@@ -154,9 +157,10 @@ def fit_bound(problem: Problem, comp: Part, site: bytes, memo: DigestMemo | None
             return None
         published = term_values(problem, part.cands, part.previous, list(part.previous.values()))[0]
         served += published if record.served_bound is None else record.served_bound
+        short += 0 if record.served_bound is None else max(0, record.served_bound - published)
         proven = proven and record.served_bound is None
         preferences += record.preferences_bound
-    return FitBound(served + sum(newcomers.values()), preferences, proven, frozenset(newcomers))
+    return FitBound(served + sum(newcomers.values()), preferences, proven, frozenset(newcomers), short)
 
 
 def _published_parts(problem: Problem, comp: Part, old: list[int]) -> list[Part]:

@@ -170,6 +170,27 @@ def test_a_part_once_cut_short_bounds_by_its_record_and_claims_no_change_is_need
     assert plan.term("changes").value == 1 and plan.term("changes").bound == 0
 
 
+def test_a_part_its_first_plan_left_short_is_settled_within_that_gap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A newcomer is no reason to search again a part whose first plan the time limit left short of proof: settled
+    around the newcomer, the part may stay as far from its bound as the published plan was (plus `replan_gap`).
+    Asked to keep to `replan_gap` alone, such a part is searched whole, as before."""
+    prob, first = _published_day()
+    served = first.term("served_weight").value
+    short = 50 * served  # far more than the 1 % a re-plan may give up
+    cut = first.model_copy(
+        update={"records": [r.model_copy(update={"served_bound": served + short}) for r in first.records]}
+    )
+    calls = _settle_calls(monkeypatch)
+    changed = plus_newcomers(prob, cut, request("NEW", "15:00", "16:00", service="link_operator"))  # fits
+    plan = solve(changed)
+    assert calls == [True] and plan.assignment_for("NEW") is not None
+    # The record's bound, capped at every request's weight (the plan never claims more than that)
+    assert plan.term("served_weight").bound == changed.policy.priority_weights["normal"] * len(changed.requests)
+    assert [a for a in plan.assignments if a.request != "NEW"] == first.assignments
+    solve(changed, SolveOptions(replan_keeps_published_gap=False))
+    assert calls == [True, False]
+
+
 def test_published_surveys_and_rehearsals_stay_where_they_were(monkeypatch: pytest.MonkeyPatch) -> None:
     """Moving them costs nothing the levels count, but would change an operator's agenda for nothing."""
     rehearsal = {
