@@ -25,6 +25,7 @@ from allocator.intake.values import (
     Unreadable,
     clean_text,
     is_blank,
+    is_open_end,
     parse_choice,
     parse_count,
     parse_date,
@@ -212,11 +213,13 @@ def _end(cells: dict[str, Any], clock: Clock, start: datetime, zone: str, policy
     if clock.end is not None:
         return datetime.combine(start.date(), clock.end)
     raw_end = _cell(cells, "end_time")
-    if raw_end is not None and not clock.open_end:
+    open_end = clock.open_end or (isinstance(raw_end, str) and is_open_end(raw_end))  # "selesai" on its own
+    if raw_end is not None and not open_end:
         end_day, end_clock = _moment("end_time", raw_end, zone)
         return datetime.combine(end_day or start.date(), end_clock.start)
-    value = clean_text(_cell(cells, "time_range") or _cell(cells, "start_time") or "")
-    row.guesses.append(Guess("open_end" if clock.open_end else "no_end", {"value": value, "minutes": minutes}))
+    value = clean_text(raw_end if open_end and not clock.open_end else
+                       _cell(cells, "time_range") or _cell(cells, "start_time") or "")  # fmt: skip
+    row.guesses.append(Guess("open_end" if open_end else "no_end", {"value": value, "minutes": minutes}))
     return start + timedelta(minutes=minutes)
 
 

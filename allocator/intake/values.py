@@ -233,9 +233,16 @@ def parse_time_cell(value: object) -> Clock:
         return Clock(_clock_or_fail(parts[0], raw), None, False, zone)
     first, second = (p.strip() for p in parts)
     start = _clock_or_fail(first, raw)
-    if second.removeprefix("acara ").strip(" .") in OPEN_ENDS or not second:
+    if not second or is_open_end(second):
         return Clock(start, None, True, zone)
     return Clock(start, _clock_or_fail(second, raw), False, zone)
+
+
+def is_open_end(text: str) -> bool:
+    """'selesai', 'sampai selesai', 's/d acara selesai', 'finish': the meeting ends when it ends."""
+    words = clean_text(text).lower().strip(" ().")
+    words = re.sub(r"^(?:s\s*/\s*d\.?|s\.\s*d\.?|sampai dengan|sampai|hingga|until|till)\s*", "", words)
+    return words.removeprefix("acara ").strip(" .") in OPEN_ENDS
 
 
 def _clock_or_fail(text: str, raw: str) -> time:

@@ -253,7 +253,10 @@ def _at_least_the_greedy_plan(comp: Part, value: int, seconds: float) -> int:
 
 def _checked_greedy(comp: Part, seconds: float) -> dict[Var, int] | None:
     """The greedy plan completed by CP-SAT with every hinted value fixed, or None when it breaks a rule of the
-    model (a pin, the stability rule): a plan kept without a search must still be one the model allows."""
+    model (a pin, the stability rule): a plan kept without a search must still be one the model allows.
+
+    A first plan's greedy is built to keep every rule but pins: when the check runs out of time it is kept as
+    it is (the validator still checks the final plan); a re-plan's or a pinned part's only when checked."""
     m = comp.model
     assert m is not None
     if not comp.greedy:
@@ -263,9 +266,11 @@ def _checked_greedy(comp: Part, seconds: float) -> dict[Var, int] | None:
     check.parameters.fix_variables_to_their_hinted_value = True
     check.parameters.max_time_in_seconds = max(0.5, seconds / 4)
     hint(m, comp.greedy.items())
-    if check.solve(m.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return {v: check.value(v) for v in m.variables()}
+    status = check.solve(m.model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return {v: check.value(v) for v in m.variables()}
+    built_to_keep_the_rules = not comp.fixed and not (comp.previous and comp.stable)
+    return dict(comp.greedy) if status == cp_model.UNKNOWN and built_to_keep_the_rules else None
 
 
 def _record(

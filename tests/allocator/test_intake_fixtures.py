@@ -136,3 +136,32 @@ def test_the_report_is_also_json(lang: str) -> None:
         }
     ]
     assert {c["header"]: c["field"] for c in data["columns"]}["Alamat email"] == "respondent_email"
+
+
+@pytest.mark.parametrize("end", ["selesai", "Selesai.", "s/d selesai", "sampai acara selesai", "Finish"])
+def test_an_end_time_column_that_says_until_finished_takes_the_default_length(tmp_path: Path, end: str) -> None:
+    """Offices with separate start and end columns write 'selesai' in the end column as often as '09.00 s/d
+    selesai' in one: the default length, said in the report, not a refused row."""
+    path = tmp_path / "permohonan.csv"
+    path.write_text(
+        "No Surat;Unit Kerja;Nama Kegiatan;Tanggal;Jam Mulai;Jam Selesai;Jumlah Peserta;Layanan;Nama PIC;Email PIC\n"
+        f"005/UND/2027;Dinas Kominfo;Rapat Koordinasi;15/01/2027;09.00;{end};40;Link + Operator;Budi;"
+        "budi@example.go.id\n",
+        encoding="utf-8",
+    )
+    result = read_file(path, SitePolicy(timezone=WITA))
+    assert [r.row for r in result.rejected] == []
+    (accepted,) = result.accepted
+    assert (accepted.end - accepted.start).total_seconds() == 120 * 60
+    assert f"'{end}': selesai tidak ditentukan, dianggap 120 menit" in result.report.render("id")
+
+
+def test_an_end_time_column_with_a_word_that_is_no_time_is_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "permohonan.csv"
+    path.write_text(
+        "No Surat;Unit Kerja;Nama Kegiatan;Tanggal;Jam Mulai;Jam Selesai;Jumlah Peserta;Layanan;Nama PIC;Email PIC\n"
+        "006/UND/2027;Dinas Kominfo;Rapat;15/01/2027;09.00;sore;40;Link;Budi;budi@example.go.id\n",
+        encoding="utf-8",
+    )
+    result = read_file(path, SitePolicy(timezone=WITA))
+    assert len(result.rejected) == 1 and "Jam selesai" in result.report.render("id")
