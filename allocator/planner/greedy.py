@@ -259,6 +259,8 @@ class _Greedy:
                 continue
             self.held_tasks.add((c.role, c.ref))
             self.place(pos, host_pool, ops)
+            if c.role is Role.SURVEY:  # a venue has one survey: an event placed later must come after this one
+                self.survey_at[c.ref] = pos
 
     def try_event(self, pos: int) -> None:
         """Place the event if it may be served and fits, with its mandatory rehearsal and its venue's survey."""

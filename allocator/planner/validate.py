@@ -662,6 +662,8 @@ def _pins_and_freeze(problem: Problem, plan: Plan) -> list[str]:
             out.append(f"{pin.request}: pinned assignment not kept")
     limit = problem.now + timedelta(minutes=problem.policy.freeze_horizon_min)
     for prev in problem.previous:
+        if prev.request not in reqs:
+            continue  # the request itself is gone from the problem: nothing of it can be frozen
         req = reqs[prev.request]
         published = _effective(req, prev)
         if prev.request in pinned or req.status.value not in ("new", "approved") or published[0] >= limit:

@@ -151,3 +151,32 @@ def test_a_greedy_plan_that_breaks_a_rule_is_not_kept(monkeypatch: pytest.Monkey
     monkeypatch.setattr(cp_model, "CpSolver", _NothingButChecks)
     plan = solve(prob, SolveOptions(alternatives=False))
     assert plan.assignments == [] and validate_plan(prob, plan) == []
+
+
+def test_a_re_plans_greedy_plan_keeps_the_published_survey_as_the_venues_only_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The published plan completed greedily held the venue's published survey but did not know it was there: an
+    event there that the first plan left out was fitted with a second, earlier survey (a venue has one), the check
+    refused the whole plan, and a re-plan cut short kept nothing. Now the later event is left out instead."""
+    from tests.planner.test_workflow_rules import OFFICE, with_
+
+    prob = with_(
+        problem(
+            hosts=[host("H1")],
+            operators=[operator("A", shifts=OFFICE)],
+            requests=[request("BLOCK", "07:00", "12:00", service="operator", priority="head_of_region"),
+                      request("EARLY", "10:00", "11:00", service="operator", venue="GOR", priority="low"),
+                      request("LATE", "15:00", "16:00", service="operator", venue="GOR")],
+        ),
+        venues=[{"id": "GOR", "surveyed": False}],
+    )  # fmt: skip
+    first = solve(prob)
+    late = first.assignment_for("LATE")
+    assert first.assignment_for("EARLY") is None and late is not None and late.survey is not None
+    freed = prob.model_copy(
+        update={"requests": [r for r in prob.requests if r.ref != "BLOCK"], "previous": first.assignments}
+    )
+    monkeypatch.setattr(cp_model, "CpSolver", _NothingButChecks)
+    plan = solve(freed, SolveOptions(reuse_unchanged=False, alternatives=False))
+    assert plan.assignment_for("LATE") == late and validate_plan(freed, plan) == []
