@@ -29,7 +29,7 @@ from allocator.commands.working_time_view import WEEKDAYS, print_working_time
 from allocator.daemon import Daemon, DaemonSettings, MailNotifier
 from allocator.examples import example_problem
 from allocator.notify.config import NotifyConfig
-from allocator.notify.planned import kit_loans, planned_times
+from allocator.notify.planned import kit_loans, planned_times, rehearsal_start
 from allocator.notify.startlinks import TenantStartLinks
 from allocator.notify.wiring import build_outbox, describe_mail
 from allocator.planner.domain import (
@@ -323,7 +323,7 @@ def _print_working_time(
         req = reqs.get(a.request)
         if req is None or not req.kits:
             continue
-        for loan in kit_loans(req, *planned_times(req, a), problem.policy):
+        for loan in kit_loans(req, *planned_times(req, a), problem.policy, rehearsal=rehearsal_start(a)):
             table.add_row(req.ref, f"{loan.count}× {loan.kit}", _stamp(local(loan.pickup, zone), lang),
                           _stamp(local(loan.due, zone), lang))  # fmt: skip
     console.print(table)

@@ -66,6 +66,12 @@ def requests_add(
     pic_name: Annotated[str | None, typer.Option("--pic-name")] = None,
     pic_email: Annotated[str | None, typer.Option("--pic-email")] = None,
     venue: Annotated[str | None, typer.Option()] = None,
+    duty: Annotated[
+        bool,
+        typer.Option(
+            "--duty", help="Weekend or holiday duty asked for: served outside working time by duty operators."
+        ),
+    ] = False,
     repeat: Annotated[
         str | None, typer.Option(help="A series: daily (consecutive days) or weekly; one Zoom link for all.")
     ] = None,
@@ -95,7 +101,7 @@ def requests_add(
         raise typer.Exit(_add_file(store, file, dry_run=dry_run, lang=words, rejects=rejects, actor=actor))
     data: dict[str, Any] = {
         "ref": ref, "unit": unit, "title": title, "start": start, "end": end, "timezone": tz or store.policy().timezone,
-        "participants": participants, "service": service, "priority": priority, "venue": venue,
+        "participants": participants, "service": service, "priority": priority, "venue": venue, "duty": duty,
         "pic": {"name": pic_name, "email": pic_email}, "submitted_at": datetime.now(UTC).isoformat(),
     }  # fmt: skip
     if repeat is not None or count is not None or until is not None:

@@ -268,6 +268,8 @@ HELP_ID: dict[str, str] = {
         "Seri: harian (hari berturut-turut) atau mingguan; satu tautan Zoom untuk semuanya.",
     "A series: how many occurrences (at most 50).": "Seri: berapa kali pertemuan (paling banyak 50).",
     "A series: the last local date, e.g. 2027-03-31.": "Seri: tanggal terakhir (waktu setempat), mis. 2027-03-31.",
+    "Weekend or holiday duty asked for: served outside working time by duty operators.":
+        "Meminta tugas hari libur / di luar jam kerja: dilayani di luar jam kerja oleh operator piket.",
     "A series: every so many days or weeks.": "Seri: setiap berapa hari atau minggu.",
     "A weekly series: weekdays, 0 = Monday ... 6 = Sunday, e.g. 0,3.":
         "Seri mingguan: hari, 0 = Senin ... 6 = Minggu, mis. 0,3.",

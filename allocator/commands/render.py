@@ -12,7 +12,7 @@ from rich.console import Console
 from allocator.commands.fit import Col, fit_table
 from allocator.commands.lang import word
 from allocator.commands.working_time_view import print_working_time
-from allocator.notify.planned import kit_loans, planned_times
+from allocator.notify.planned import kit_loans, planned_times, rehearsal_start
 from allocator.planner.domain import Assignment, Plan, Problem, Request, local, zone_abbrev
 from allocator.planner.explain import when
 
@@ -418,7 +418,7 @@ def print_workflow(
         rows = []
         for r, a in loans:
             s, e = planned_times(r, a)
-            items = kit_loans(r, s, e, problem.policy, kit_names)
+            items = kit_loans(r, s, e, problem.policy, kit_names, rehearsal=rehearsal_start(a))
             pickup, due = local(items[0].pickup, zone), local(items[0].due, zone)
             rows.append([r.ref, ", ".join(f"{k.count} × {k.name}" for k in items),
                          f"{_day(pickup, lang)} {pickup:%H:%M}", f"{_day(due, lang)} {due:%H:%M}"])  # fmt: skip
@@ -486,7 +486,7 @@ def _served_lines(problem: Problem, plan: Plan, req: Request, a: Assignment, lan
                 ops=", ".join(a.survey.operators) or "-",
             )
         )
-    items = kit_loans(req, s, e, problem.policy, kit_names)
+    items = kit_loans(req, s, e, problem.policy, kit_names, rehearsal=rehearsal_start(a))
     if items:
         pickup, due = local(items[0].pickup, zone), local(items[0].due, zone)
         lines.append(

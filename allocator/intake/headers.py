@@ -27,6 +27,10 @@ STRONG: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("respondent_email", ("alamat email", "email address", "alamat surel", "alamat e mail")),
     ("letter_date", ("tanggal surat", "tgl surat", "letter date", "date of letter")),
     ("letter_number", ("nomor surat", "no surat", "nomor naskah", "letter number", "letter no")),
+    # Before the unit ("Dinas ...") and the date ("... hari ..."): weekend or holiday duty asked for.
+    ("duty", ("tugas hari libur", "dinas luar jam kerja", "luar jam kerja", "di luar jam kerja", "hari libur",
+              "piket", "akhir pekan", "duty", "weekend", "holiday", "out of hours", "outside office hours",
+              "outside working hours")),
     ("ref", ("ref", "reference", "nomor permohonan", "no permohonan", "kode permohonan", "id permohonan",
              "request id", "request no", "ticket", "tiket")),
     (IGNORED, ("alasan", "reason", "alasan ditolak")),

@@ -35,6 +35,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "status": ("Status", "Status"),
     "venue": ("Tempat", "Venue"),
     "remote": ("Jarak jauh", "Remote"),
+    "duty": ("Tugas hari libur / luar jam kerja", "Weekend or holiday duty"),
     "letter_number": ("Nomor surat", "Letter number"),
     "letter_date": ("Tanggal surat", "Letter date"),
     "submitted_at": ("Stempel waktu", "Timestamp"),

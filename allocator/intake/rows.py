@@ -255,6 +255,7 @@ def _choices(cells: dict[str, Any], policy: SitePolicy, row: Row) -> None:
         "required_skills": _split,
         "allowed_operators": _split,
         "remote": lambda v: v if isinstance(v, bool) else parse_flag(v),
+        "duty": lambda v: v if isinstance(v, bool) else parse_flag(v),
         "venue": clean_text,
         "ref": clean_text,
     }

@@ -395,11 +395,18 @@ STATUS_WORDS = {"baru": "new", "disetujui": "approved", "setuju": "approved", "d
                 "batal": "cancelled", "dibatalkan": "cancelled", "canceled": "cancelled"}  # fmt: skip
 
 
+FLAG_YES = ("ya", "y", "yes", "true", "1", "iya", "benar", "perlu", "✓", "✔", "☑", "√", "v")
+FLAG_NO = ("tidak", "t", "no", "n", "false", "0", "bukan", "-", "tidak perlu", "☐")  # "x": a tick or a cross?
+
+
 def parse_flag(value: object) -> bool:
+    """Yes or no as people write it: ya/tidak, yes/no, 1/0 (also a spreadsheet's number), a check mark."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value in (0, 1):
+        return bool(value)
     key = clean_text(value).lower()
-    if key in ("ya", "y", "yes", "true", "1", "iya", "benar"):
+    if key in FLAG_YES:
         return True
-    if key in ("tidak", "t", "no", "n", "false", "0", "bukan", "-"):
+    if key in FLAG_NO:
         return False
     raise Unreadable("unknown_choice", value=clean_text(value), choices="ya, tidak")
 

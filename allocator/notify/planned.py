@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from allocator.notify.model import EventInfo, JoinDetails, KitLoan, Reason, Slot
-from allocator.planner.calendar import pickup_time, return_time
+from allocator.planner.calendar import kits_needed_at, pickup_time, return_time
 from allocator.planner.domain import Assignment, MissedRehearsal, Request, SitePolicy, TaskSlot
 
 #: The hook for an online rehearsal's participant link: request ref -> join details (None while unknown).
@@ -37,15 +37,23 @@ def kit_loans(
     end: datetime,
     policy: SitePolicy,
     kit_names: Mapping[str, str] | None = None,
+    *,
+    rehearsal: datetime | None = None,
 ) -> tuple[KitLoan, ...]:
-    """The request's kits: picked up `kit_pickup_min` before the effective start, back `kit_return_min` after
-    the effective end."""
+    """The request's kits: picked up `kit_pickup_min` before the effective start (before the planned rehearsal's
+    start `rehearsal` when the rehearsal uses them), back `kit_return_min` after the effective end."""
     names = kit_names or {}
-    pickup = pickup_time(policy, start, policy.kit_pickup_min)  # in office hours with a calendar
+    needed = kits_needed_at(req, start, rehearsal)
+    pickup = pickup_time(policy, needed, policy.kit_pickup_min)  # in office hours with a calendar
     due = return_time(policy, end, policy.kit_return_min)
     return tuple(
         KitLoan(kit=k.kit, name=names.get(k.kit) or k.kit, count=k.count, pickup=pickup, due=due) for k in req.kits
     )
+
+
+def rehearsal_start(a: Assignment | None) -> datetime | None:
+    """The planned rehearsal's start (kits a rehearsal uses are picked up before it), None without one."""
+    return a.rehearsal.start if a is not None and a.rehearsal is not None else None
 
 
 def _name(names: Mapping[str, str] | None, key: str | None) -> str | None:
@@ -105,6 +113,6 @@ def event_info(
         requested_end=req.end if was_moved else None,
         rehearsal_missed=Reason(en=missed.reason, id=missed.reason_id) if missed is not None and a else None,
         survey=survey_slot(a.survey, venue_names, operator_names) if a and a.survey else None,
-        kits=kit_loans(req, start, end, policy, kit_names) if a is not None else (),
+        kits=kit_loans(req, start, end, policy, kit_names, rehearsal=rehearsal_start(a)) if a is not None else (),
         self_operated=a is not None and a.self_operated,
     )

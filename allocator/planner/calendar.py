@@ -90,6 +90,15 @@ def _office_span(policy: SitePolicy, day: date) -> tuple[datetime, datetime]:
     return start, end or datetime.combine(day, closing, zone)
 
 
+def kits_needed_at(req: Request, start: datetime, rehearsal: datetime | None) -> datetime:
+    """When the request's kits are first needed: the start of its rehearsal when the rehearsal uses them
+    (`RehearsalSpec.uses_kits`) and is planned (`rehearsal`: its start), else the event's (effective) `start`."""
+    spec = req.rehearsal
+    if rehearsal is not None and spec is not None and spec.uses_kits and req.kits and rehearsal < start:
+        return rehearsal
+    return start
+
+
 def pickup_time(policy: SitePolicy, needed: datetime, lead_min: int) -> datetime:
     """A kit leaves stock `lead_min` before it is needed, or at the last office-hours time before that (the
     previous working day's closing) when that falls outside office hours. Without a calendar: exactly then."""

@@ -90,7 +90,7 @@ class Candidates:
     site: str | None = None  # the venue an operator must be at (None: remote, no travel)
     kits: tuple[tuple[str, int], ...] = ()
     kit_start: int = 0  # the kits' pickup-to-return span
-    kit_end: int = 0
+    kit_end: int = 0  # (a rehearsal using the kits: from its own pickup to the latest pickup of its event's starts)
     reach: int = 0  # a survey: it is tied to the venue's events starting before this minute (its anchor days)
     restricted: tuple[str, ...] = ()  # the search limits that left out other times of this task (see workflow)
     self_operable: bool = False  # the unit's own trained operator may run it (see allocator.planner.self_operated)
@@ -192,6 +192,13 @@ def working_span(request: Request, policy: SitePolicy, zone: ZoneInfo) -> tuple[
     )
 
 
+def kit_pickup_minute(policy: SitePolicy, needed: datetime) -> int:
+    """The minute kits first needed at `needed` leave stock (in office hours with a calendar)."""
+    if policy.calendar is None:
+        return to_minutes(needed) - policy.kit_pickup_min
+    return to_minutes(pickup_time(policy, needed, policy.kit_pickup_min))
+
+
 class CandidateBuilder:
     """Builds `Candidates` for one request at a time, keeping per-problem work (calendars, sizes) once."""
 
@@ -238,10 +245,10 @@ class CandidateBuilder:
                 cand.hosts.append(HostOption(host=hi, start=start - before, end=end + after, oversize=step - smallest))
         if req.kits:
             cand.kits = tuple((k.kit, k.count) for k in req.kits)
+            cand.kit_start = kit_pickup_minute(policy, req.start)
             if policy.calendar is None:
-                cand.kit_start, cand.kit_end = start - policy.kit_pickup_min, end + policy.kit_return_min
+                cand.kit_end = end + policy.kit_return_min
             else:  # handovers in office hours (docs/calendar.md)
-                cand.kit_start = to_minutes(pickup_time(policy, req.start, policy.kit_pickup_min))
                 cand.kit_end = to_minutes_ceil(return_time(policy, req.end, policy.kit_return_min))
         if req.on_site:
             cand.site = req.venue

@@ -277,6 +277,16 @@ class RehearsalSpec(Model):
     end_min_before: int = Field(default=60, ge=0, le=30 * 24 * 60, description="It ends at least this long before.")
     mode: RehearsalMode = RehearsalMode.ONLINE
     mandatory: bool = Field(default=False, description="True: no rehearsal, no event. False: the PIC is told.")
+    uses_kits: bool = Field(
+        default=False,
+        description="The rehearsal uses the request's kits: they are picked up before it and held through the event "
+        "(one loan).",
+    )
+
+    def digest_json(self) -> str:
+        """The spec as plan digests take it: `uses_kits` only when set, so digests of plans made before it existed
+        (records of published plans) stay the same."""
+        return self.model_dump_json(exclude=None if self.uses_kits else {"uses_kits"})
 
     @model_validator(mode="after")
     def _fits(self) -> RehearsalSpec:

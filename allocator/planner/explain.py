@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from allocator.planner.calendar import pickup_time, return_time
+from allocator.planner.calendar import kits_needed_at, pickup_time, return_time
 from allocator.planner.candidates import Candidates, HostExclusion, OperatorExclusion, to_minutes, to_minutes_ceil
 from allocator.planner.domain import (
     Assignment,
@@ -292,8 +292,9 @@ def kit_loans(problem: Problem, plan: Sequence[Assignment]) -> dict[str, list[Lo
         if not req.kits:
             continue
         req = effective(req, a)
+        needed = kits_needed_at(req, req.start, a.rehearsal.start if a.rehearsal is not None else None)
         for need in req.kits:
-            s = pickup_time(pol, req.start, pol.kit_pickup_min)
+            s = pickup_time(pol, needed, pol.kit_pickup_min)
             e = return_time(pol, req.end, pol.kit_return_min)
             out.setdefault(need.kit, []).append((s, e, need.count, req.ref))
     for k in problem.kits_out:
@@ -350,10 +351,13 @@ def _explain_workflow(
             [Blocker(resource=f"venue:{req.venue}", reason="survey needed")],
         )
     if req.rehearsal is not None and req.rehearsal.mandatory:
+        kits = req.rehearsal.uses_kits and bool(req.kits)
         return (
             "no_rehearsal",
-            "the mandatory rehearsal finds no slot in its window with the same operator(s) free",
-            "gladi bersih wajib tidak mendapat waktu dalam rentangnya dengan operator yang sama",
+            "the mandatory rehearsal finds no slot in its window with the same operator(s) free"
+            + (" and its kits in stock from the rehearsal's pickup through the event" if kits else ""),
+            "gladi bersih wajib tidak mendapat waktu dalam rentangnya dengan operator yang sama"
+            + (" dan peralatannya tersedia sejak diambil untuk gladi hingga acara selesai" if kits else ""),
             [],
         )
     if req.on_site:
@@ -502,13 +506,16 @@ def missed_rehearsals(problem: Problem, chosen: list[Assignment]) -> list[Missed
         spec = by_ref[a.request].rehearsal
         if spec is not None and a.rehearsal is None:
             crew = ", ".join(a.operators) or "-"
+            kits = spec.uses_kits and bool(by_ref[a.request].kits)
             out.append(
                 MissedRehearsal(
                     request=a.request,
-                    reason=f"no slot in the rehearsal window where {crew} (and a host, if online) is free; "
-                    "the event itself is served",
+                    reason=f"no slot in the rehearsal window where {crew} (and a host, if online) is free"
+                    + (" and the kits are in stock from the rehearsal's pickup on" if kits else "")
+                    + "; the event itself is served",
                     reason_id=f"tidak ada waktu dalam rentang gladi bersih saat {crew} (dan host, bila daring) "
-                    "kosong; acaranya sendiri tetap dilayani",
+                    + ("kosong dan peralatannya tersedia sejak diambil untuk gladi" if kits else "kosong")
+                    + "; acaranya sendiri tetap dilayani",
                 )
             )
     return sorted(out, key=lambda x: x.request)

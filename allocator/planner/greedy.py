@@ -269,10 +269,8 @@ class _Greedy:
         spec = c.request.rehearsal
         if c.ref in self.done or not c.statically_possible:
             return
-        if any(
-            _peak_count(self.kit_busy[k], c.kit_start, c.kit_end) + need > m.workflow.kit_stock.get(k, 0)
-            for k, need in c.kits
-        ):
+        held_early = self.early_pickup(pos)  # a held rehearsal using the kits: they leave stock before it
+        if not self.kits_free(c, c.kit_start if held_early is None else min(held_early, c.kit_start)):
             return
         host_pick = self.host_for(pos) if c.needs_host else None
         if c.needs_host and host_pick is None:
@@ -300,8 +298,20 @@ class _Greedy:
         self.place(pos, host_pick, crew)
         if found is None:
             self.values[m.self_operated[pos]] = 1
+        pickup = self.early_pickup(pos)
         for k, n in c.kits:
-            self.kit_busy[k].append((c.kit_start, c.kit_end, n))
+            self.kit_busy[k].append((c.kit_start if pickup is None else min(pickup, c.kit_start), c.kit_end, n))
+
+    def kits_free(self, c: Candidates, pickup: int) -> bool:
+        """The event's kits are in stock from `pickup` (its own, or its rehearsal's) until their return."""
+        stock = self.m.workflow.kit_stock
+        return all(_peak_count(self.kit_busy[k], pickup, c.kit_end) + need <= stock.get(k, 0) for k, need in c.kits)
+
+    def early_pickup(self, pos: int) -> int | None:
+        """The pickup of the event's kits for its placed rehearsal, when that rehearsal uses them."""
+        m = self.m
+        placed = [r for r in m.rehearsals_of.get(m.cands[pos].ref, []) if self.values[m.served[r]] and m.cands[r].kits]
+        return m.cands[placed[0]].kit_start if placed else None
 
     def rehearsal_for(self, pos: int, crew: dict[int, int]) -> tuple[int, int | None, dict[int, int]] | None:
         """The latest rehearsal position before the event with a free host (online) and the event's own crew."""
@@ -313,6 +323,8 @@ class _Greedy:
                 continue
             ops = m.operator_options[r]
             site = m.cands[r].site
+            if m.cands[r].kits and not self.kits_free(m.cands[pos], min(m.cands[r].kit_start, m.cands[pos].kit_start)):
+                continue
             if all(g in ops and self.free_in(g, ops[g].start, ops[g].end, site) >= n for g, n in crew.items()):
                 return r, host, crew
         return None

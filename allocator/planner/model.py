@@ -81,6 +81,8 @@ class AllocationModel:
     series_events: dict[str, list[int]] = field(default_factory=dict)  # series ref -> its occurrences' positions
     series_host: dict[tuple[str, int], Var] = field(default_factory=dict)  # (series, host pool): the one it takes
     self_operated: dict[int, Var] = field(default_factory=dict)  # position -> 1 if the unit runs it itself
+    # (rehearsal positions, event positions whose kits are picked up) -> 1 if the kits are held for the rehearsal
+    kit_early: dict[tuple[tuple[int, ...], tuple[int, ...]], Var] = field(default_factory=dict)
 
     def served_any(self, ref: str) -> cp_model.LinearExprT:
         """1 if the request is served at any of its allowed starts."""
@@ -89,7 +91,7 @@ class AllocationModel:
     def variables(self) -> list[Var]:
         return [*self.served.values(), *self.host.values(), *self.operator.values(), *self.kept.values(),
                 *self.called_in.values(), *self.surveyed.values(), *self.series_host.values(),
-                *self.self_operated.values()]  # fmt: skip
+                *self.self_operated.values(), *self.kit_early.values()]  # fmt: skip
 
 
 def _pools(
@@ -302,7 +304,10 @@ def add_survey_before_new_venue(m: AllocationModel) -> None:
 
 
 def add_kit_stock(m: AllocationModel) -> None:
-    """At any moment the kits held (by served requests, and kits already out) stay within stock."""
+    """At any moment the kits held (by served requests, and kits already out) stay within stock.
+
+    A request holds its kits once, from their pickup to their return: before its event's own pickup only when
+    its rehearsal uses them (`RehearsalSpec.uses_kits`), from that rehearsal's pickup on (see `_held_early`)."""
     wf = m.workflow
     forever = 2**62
     for kit, stock in wf.kit_stock.items():
@@ -318,15 +323,41 @@ def add_kit_stock(m: AllocationModel) -> None:
         holds = [h for h in wf.kit_holds if h.kit == kit]
         for i, h in enumerate(holds):
             spans.append((h.start, forever if h.end is None else h.end, -1 - i))
+        starts = {key: s for s, _e, key in spans}
         for clique in maximal_cliques(spans):
-            used = [key for key in clique if key >= 0]
+            used = [key for key in clique if key >= 0 and m.cands[key].role is not Role.REHEARSAL]
+            early: dict[str, list[int]] = defaultdict(list)  # a request's rehearsals holding its kits early
+            for key in clique:
+                if key >= 0 and m.cands[key].role is Role.REHEARSAL:
+                    early[m.cands[key].ref].append(key)
             fixed_out = sum(holds[-1 - key].count for key in clique if key < 0 and holds[-1 - key].request is None)
             in_play = [holds[-1 - key] for key in clique if key < 0 and holds[-1 - key].request is not None]
-            if sum(counts[p] for p in used) + fixed_out + sum(h.count for h in in_play) <= stock:
+            most = sum(counts[p] for p in used) + sum(counts[rs[0]] for rs in early.values())
+            if most + fixed_out + sum(h.count for h in in_play) <= stock:
                 continue
+            at = max(starts[key] for key in clique)  # the moment at which the clique's spans all overlap
             terms: list[cp_model.LinearExprT] = [counts[p] * m.served[p] for p in used]
+            terms += [counts[rs[0]] * _held_early(m, ref, rs, at) for ref, rs in early.items()]
             terms += [h.count * (1 - m.served_any(h.request or "")) for h in in_play]
             m.model.add(sum(terms) + fixed_out <= stock)
+
+
+def _held_early(m: AllocationModel, ref: str, rehearsals: list[int], at: int) -> cp_model.LinearExprT:
+    """1 if the request holds its kits at minute `at` for its rehearsal only: a rehearsal among `rehearsals` (those
+    whose kits are picked up by `at`, before the latest pickup of the request's event starts) is served and the
+    served event start's own pickup is still to come. With one event start that is just the rehearsal served;
+    a flexible request's served start whose pickup is past holds the kits itself (counted as an event)."""
+    rehearsed = sum(m.served[r] for r in rehearsals)
+    picked = [v for v in m.events_of.get(ref, []) if m.cands[v].kits and m.cands[v].kit_start <= at]
+    if not picked:
+        return rehearsed
+    key = (tuple(rehearsals), tuple(picked))
+    held = m.kit_early.get(key)
+    if held is None:
+        held = m.model.new_bool_var(f"kits_early[{ref},{at}]")
+        m.model.add(held >= rehearsed - sum(m.served[v] for v in picked))
+        m.kit_early[key] = held
+    return held
 
 
 def add_travel_time(m: AllocationModel) -> None:
@@ -587,6 +618,9 @@ def complete_hint(m: AllocationModel, values: Mapping[Var, int]) -> dict[Var, in
     for venue, done in m.surveyed.items():
         out[done] = sum(values.get(m.served[s], 0) for s in m.surveys_of.get(venue, []))
     out |= series.chosen_hint(m.series_host, m.series_events, m.host, values)
+    for (rehearsals_, picked), held in m.kit_early.items():
+        early = sum(values.get(m.served[r], 0) for r in rehearsals_) - sum(values.get(m.served[v], 0) for v in picked)
+        out[held] = max(0, early)
     return out
 
 

@@ -29,7 +29,7 @@ from allocator.planner.candidates import Candidates, Role, to_minutes
 from allocator.planner.components import split_components
 from allocator.planner.domain import Assignment, ComponentRecord, HostKind, Problem, TaskSlot
 from allocator.planner.model import AllocationModel, Var, Workflow, assignments, build_model, chosen_pools, hint
-from allocator.planner.workflow import travel_conflicts
+from allocator.planner.workflow import KitHold, kit_holds, kit_stock, travel_conflicts
 
 
 @dataclass
@@ -44,11 +44,15 @@ class Placement:
 RECORD_PREFIX = "rehearsals:"
 
 
-def _site_digest(problem: Problem) -> bytes:
-    """What every group's placement depends on beyond its own positions: the venues and travel times."""
+def _site_digest(problem: Problem, kits: bool = False) -> bytes:
+    """What every group's placement depends on beyond its own positions: the venues and travel times (and, when
+    a rehearsal to place uses kits, the kits in stock, out and out of service)."""
     h = hashlib.sha256(RECORD_PREFIX.encode())
     h.update(repr([v.model_dump_json() for v in problem.venues]).encode())
     h.update(repr([t.model_dump_json() for t in problem.travel]).encode())
+    if kits:
+        h.update(repr(sorted(kit_stock(problem).items())).encode())
+        h.update(repr([k.model_dump_json() for k in problem.kits_out]).encode())
     return h.digest()
 
 
@@ -59,14 +63,18 @@ def _group_digest(
     held: dict[int, Assignment],
     loose: set[int],
     fixed: set[int],
+    kits: Sequence[KitHold] = (),
 ) -> str:
-    """Everything a group's placement depends on: its positions, what holds the background, what may move."""
+    """Everything a group's placement depends on: its positions, what holds the background, what may move, and
+    the kits others hold when a rehearsal of the group uses kits."""
     h = hashlib.sha256(site)
+    if kits:
+        h.update(repr(list(kits)).encode())
     for k, c in enumerate(sub):
         a = held.get(k)
         hosts = [(problem.hosts[o.host].id, o.start, o.end) for o in c.hosts]
         ops = [(problem.operators[o.operator].id, o.start, o.end) for o in c.operators]
-        spec = c.request.rehearsal.model_dump_json() if c.request.rehearsal else None
+        spec = c.request.rehearsal.digest_json() if c.request.rehearsal else None
         h.update(
             repr(
                 (c.ref, c.role.value, c.start, c.end, c.site, c.operators_needed, c.needs_host, hosts, ops, spec,
@@ -163,7 +171,7 @@ def place_optional_rehearsals(
         slot = published.get(c.ref)
         if c.ref in frozen and slot is not None and to_minutes(slot.start) == c.start:
             fixed[pos] = Assignment(request=c.ref, host=slot.host, operators=slot.operators)
-    site = _site_digest(problem)
+    site = _site_digest(problem, kits=any(c.kits for c in wanted))
     known = {r.fingerprint: r for r in records if r.fingerprint.startswith(RECORD_PREFIX)}
     previous = {a.request: a for a in problem.previous}
     refs_wanted = [c.ref for c in wanted]
@@ -220,6 +228,7 @@ class _Placer:
         )
         self.result = result
         self.digests: dict[tuple[int, ...], str] = {}
+        self.loans = _loans(problem, every[:background], held) if any(c.kits for c in every[background:]) else []
 
     def stripped(
         self, group: list[int], fixing: Mapping[int, Assignment], among: Sequence[Candidates] | None = None
@@ -241,7 +250,17 @@ class _Placer:
         fixed_here = {local[i] for i in fixing if i in local}
         loose_here = {k for i, k in local.items() if i < len(holding) and i not in fixing}
         sub = self.stripped(group, fixing, among)
-        return _group_digest(self.problem, self.site, sub, held_here, loose_here, fixed_here)
+        among = self.positions if among is None else among
+        kits = self.kits_elsewhere(group, among)
+        return _group_digest(self.problem, self.site, sub, held_here, loose_here, fixed_here, kits)
+
+    def kits_elsewhere(self, group: list[int], among: Sequence[Candidates]) -> list[KitHold]:
+        """When a rehearsal of the group uses kits: the kits held outside the group (the plan's other loans, as
+        fixed now; kits out not for a served request), which its rehearsals must leave in stock. Else none."""
+        if not any(among[i].kits and among[i].role is Role.REHEARSAL for i in group):
+            return []
+        mine = {among[i].ref for i in group if among[i].role is not Role.SURVEY}
+        return [h for h in self.loans if h.request not in mine]
 
     def refs_in(self, group: list[int]) -> list[str]:
         """The requests whose optional rehearsal the group places."""
@@ -325,14 +344,18 @@ class _Placer:
             for ref in kept:
                 self.result[ref] = self.result[ref].model_copy(update={"rehearsal": self.previous[ref].rehearsal})
             return len(kept), len(kept), True
+        elsewhere = self.kits_elsewhere(group, self.positions)
         m = build_model(
             self.problem,
             sub,
             {local[i]: a for i, a in self.fixed.items() if i in local},
             {},
             stability=False,
-            # The surveys were settled with the events: here they only keep their operator busy.
+            # The surveys were settled with the events: here they only keep their operator busy. Kits count only
+            # where a rehearsal uses them (the events' own loans are fixed and were counted with them).
             workflow=Workflow(
+                kit_stock=kit_stock(self.problem) if elsewhere else {},
+                kit_holds=[replace(h, request=None) for h in elsewhere],
                 travel=[(op, local[a], local[b]) for op, a, b in self.conflicts if a in local and b in local],
                 surveyed=frozenset(v.id for v in self.problem.venues),
             ),
@@ -501,6 +524,7 @@ def _groups(
         mine = [local[i] for i in members if i in local]
         links += pairwise(mine)
     links += [(local[a], local[b]) for _op, a, b in conflicts if a in local and b in local]
+    links += _kit_links([positions[i] for i in free])
     parts = split_components([positions[i] for i in free], couple_operator_days=False, links=links)
     shared = [h.max_concurrent > 1 for h in problem.hosts]
     travel: dict[int, list[int]] = defaultdict(list)
@@ -522,3 +546,40 @@ def _groups(
         attached.update(j for ref in refs for j in of_ref[ref] if j in fixed)
         out.append(sorted({*members, *attached}))
     return out
+
+
+def _kit_links(free: Sequence[Candidates]) -> list[tuple[int, int]]:
+    """Rehearsals using kits whose loans could overlap share the stock: they are placed together."""
+    by_kit: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for k, c in enumerate(free):
+        if c.role is Role.REHEARSAL:
+            for kit, _n in c.kits:
+                by_kit[kit].append((c.kit_start, c.kit_end, k))
+    links: list[tuple[int, int]] = []
+    for spans in by_kit.values():
+        spans.sort()
+        reach, anchor = None, -1
+        for s, e, k in spans:
+            if reach is not None and s < reach:
+                links.append((anchor, k))
+                reach = max(reach, e)
+            else:
+                reach, anchor = e, k
+    return links
+
+
+def _loans(problem: Problem, background: Sequence[Candidates], held: Sequence[Assignment]) -> list[KitHold]:
+    """The kits the plan holds while optional rehearsals are placed: each served request's loan (from its
+    mandatory rehearsal's pickup when that uses the kits), and the kits out that no served request accounts for.
+    A loan's `request` names whose it is."""
+    pickup: dict[str, int] = {}
+    for c in background:
+        if c.role is Role.REHEARSAL and c.kits:
+            pickup[c.ref] = c.kit_start
+    out: list[KitHold] = []
+    for c, a in zip(background, held, strict=True):
+        if c.role is Role.EVENT:
+            start = min(pickup.get(c.ref, c.kit_start), c.kit_start)
+            out += [KitHold(kit, n, start, c.kit_end, a.request) for kit, n in c.kits]
+    served = {a.request for c, a in zip(background, held, strict=True) if c.role is Role.EVENT}
+    return out + [h for h in kit_holds(problem, served) if h.request is None]  # named: a served request's

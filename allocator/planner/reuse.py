@@ -27,7 +27,7 @@ def _position_digest(problem: Problem, c: Candidates) -> bytes:
         (r.ref, r.status.value, r.start.timestamp(), r.end.timestamp(), r.participants, r.kind.value,
          r.service.value, r.operators_needed, r.required_skills, r.allowed_operators, r.priority,
          c.role.value, c.owner, c.shift, c.site, c.kits, c.kit_start, c.kit_end,
-         r.rehearsal and r.rehearsal.model_dump_json())
+         r.rehearsal and r.rehearsal.digest_json())
     )  # fmt: skip
     hosts = [
         (problem.hosts[o.host].id, problem.hosts[o.host].max_concurrent, problem.hosts[o.host].kind.value, o.start,

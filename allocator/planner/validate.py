@@ -623,7 +623,11 @@ def _kits(problem: Problem, valid: list[tuple[Request, Assignment]]) -> list[str
         for req, a in valid:
             for need in req.kits:
                 if need.kit == kit.id:
-                    s, e = kit_span(problem, *_effective(req, a))
+                    start, end = _effective(req, a)
+                    spec, rehearsal = req.rehearsal, a.rehearsal
+                    if spec is not None and spec.uses_kits and rehearsal is not None and rehearsal.start < start:
+                        start = rehearsal.start  # the kits are picked up for the rehearsal, held through the event
+                    s, e = kit_span(problem, start, end)
                     held.append((req.ref, need.count, s, e))
         for loan in problem.kits_out:
             if loan.kit != kit.id or (loan.request is not None and loan.request in served):

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from allocator.planner.calendar import office_day
-from allocator.planner.candidates import CandidateBuilder, Candidates, Role, to_minutes
+from allocator.planner.candidates import CandidateBuilder, Candidates, Role, kit_pickup_minute, to_minutes
 from allocator.planner.domain import (
     Assignment,
     HostKind,
@@ -179,9 +179,18 @@ def expand_request(builder: CandidateBuilder, req: Request, limits: SearchLimits
                 )
             )
 
+        # A rehearsal using the kits holds them from its own pickup until its event's pickup (the model counts the
+        # request's loan once: see allocator.planner.model.add_kit_stock); the span reaches the latest event start.
+        kits = tuple((k.kit, k.count) for k in req.kits) if spec.uses_kits else ()
+        latest_pickup = max((ev.kit_start for ev in out if ev.kits), default=None)
+
         def rehearsal_at(t: datetime) -> Candidates:
             cand = builder.build(rehearsal_request(req, t), extra_time=False)
             cand.role, cand.owner, cand.weight = Role.REHEARSAL, req.ref, 0
+            if kits and latest_pickup is not None:
+                pickup = kit_pickup_minute(policy, t)
+                if pickup < latest_pickup:
+                    cand.kits, cand.kit_start, cand.kit_end = kits, pickup, latest_pickup
             return cand
 
         tasks = workable(sorted(grid, reverse=True), rehearsal_at, f"rehearsal of {req.ref}", limits.rehearsal_starts)

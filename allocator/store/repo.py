@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from allocator.planner.calendar import pickup_time, return_time
+from allocator.planner.calendar import kits_needed_at, pickup_time, return_time
 from allocator.planner.domain import (
     Assignment,
     KitFault,
@@ -1261,7 +1261,9 @@ class Store:
             want: dict[str, tuple[int, datetime, datetime]] = {}
             if a is not None and req.status.active:
                 start, end = effective_times(req, a)
-                pickup = pickup_time(policy, start, policy.kit_pickup_min)  # in office hours with a calendar
+                rehearsal = a.rehearsal.start if a.rehearsal is not None else None  # kits it uses leave before it
+                needed = kits_needed_at(req, start, rehearsal)
+                pickup = pickup_time(policy, needed, policy.kit_pickup_min)  # in office hours with a calendar
                 due = return_time(policy, end, policy.kit_return_min)
                 want = {k.kit: (k.count, pickup, due) for k in req.kits}
             have = rows.get(ref, {})

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from allocator.notify.planned import kit_loans, planned_times
+from allocator.notify.planned import kit_loans, planned_times, rehearsal_start
 from allocator.notify.timefmt import when_text
 from allocator.planner.domain import Assignment, Request
 from allocator.planner.explain import when
@@ -39,7 +39,7 @@ def _lines(r: Request, a: Assignment, operator: str, idx: PlanIndex, zone: str, 
     runs = operator in a.operators
     if runs:
         out.append(line(start, end, "event", idx.venue(r.venue) or (a.host or "")))
-        for k in kit_loans(r, start, end, idx.policy, idx.kit_names):
+        for k in kit_loans(r, start, end, idx.policy, idx.kit_names, rehearsal=rehearsal_start(a)):
             out.append(line(k.pickup, k.pickup, "kit_pickup", f"{k.count} × {k.name}"))
             out.append(line(k.due, k.due, "kit_return", f"{k.count} × {k.name}"))
     if a.rehearsal is not None and operator in a.rehearsal.operators:

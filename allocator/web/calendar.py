@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from allocator.notify.events import upcoming_requests
-from allocator.notify.planned import kit_loans, planned_times
+from allocator.notify.planned import kit_loans, planned_times, rehearsal_start
 from allocator.planner.domain import Assignment, Request, expand_series, local
 from allocator.store.repo import Store
 from allocator.web.views import PlanIndex
@@ -121,7 +121,7 @@ def kit_spans(served: list[tuple[Request, Assignment]], idx: PlanIndex) -> list[
     out: list[tuple[Request, Span]] = []
     for r, a in served:
         s, e = planned_times(r, a)
-        for k in kit_loans(r, s, e, idx.policy, idx.kit_names):
+        for k in kit_loans(r, s, e, idx.policy, idx.kit_names, rehearsal=rehearsal_start(a)):
             out.append((r, ("kit", k.pickup, k.due, [("kit", k.kit)], None)))
     return out
 

@@ -138,7 +138,7 @@ def _blank_form(store: Store) -> dict[str, Any]:
             "timezone": store.policy().timezone, "participants": "50", "service": "link_operator",
             "operators_needed": "1", "venue": "", "pic_name": "", "pic_email": "",
             "pic_phone": "", "ref": "", "repeat": "none", "count": "", "until": "",
-            "series_policy": "all_or_nothing"}  # fmt: skip
+            "series_policy": "all_or_nothing", "duty": ""}  # fmt: skip
 
 
 @router.get("/form", response_class=HTMLResponse)
@@ -164,6 +164,7 @@ async def form_submit(request: Request, lang: str = "id") -> HTMLResponse:
         "start": f"{v['date']}T{v['start_time']}", "end": f"{v['date']}T{v['end_time']}",
         "timezone": v["timezone"], "participants": v["participants"], "service": v["service"],
         "operators_needed": v["operators_needed"] or 1, "venue": v["venue"].strip() or None,
+        "duty": v["duty"] == "1",
     }  # fmt: skip
     if v["repeat"] in ("daily", "weekly"):  # a series: one Zoom meeting with one link for every occurrence
         data["series"] = {"repeat": v["repeat"], "count": v["count"].strip() or None,

@@ -36,6 +36,9 @@ class RequestIn(_In):
     kind: HostKind = HostKind.MEETING
     operators_needed: int = Field(default=1, ge=1, le=5)
     venue: str | None = Field(default=None, max_length=200)
+    duty: bool = Field(
+        default=False, description="Weekend or holiday duty asked for: served outside working time by duty operators."
+    )
     priority: str | None = Field(default=None, max_length=64, description="Admins only; others get 'normal'.")
     series: SeriesPattern | None = Field(
         default=None, description="Repeats: daily or weekly, count or until; one Zoom link for every occurrence."

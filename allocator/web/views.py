@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from allocator.notify.events import upcoming_requests
 from allocator.notify.pic_words import pic_alternative, pic_reason
-from allocator.notify.planned import kit_loans, planned_times
+from allocator.notify.planned import kit_loans, planned_times, rehearsal_start
 from allocator.notify.timefmt import moved_text, when_text
 from allocator.planner.domain import (
     Assignment,
@@ -130,7 +130,7 @@ def kits_out(r: Request, a: Assignment | None, idx: PlanIndex, lang: str) -> lis
     start, end = planned_times(r, a)
     return [KitLoanOut(kit=k.kit, name=k.name, count=k.count, pickup=k.pickup, due=k.due,
                        pickup_when=when_text(k.pickup, r.timezone, lang), due_when=when_text(k.due, r.timezone, lang))
-            for k in kit_loans(r, start, end, idx.policy, idx.kit_names)]  # fmt: skip
+            for k in kit_loans(r, start, end, idx.policy, idx.kit_names, rehearsal=rehearsal_start(a))]  # fmt: skip
 
 
 def _time_note(r: Request, start: datetime, end: datetime, lang: str) -> str | None:

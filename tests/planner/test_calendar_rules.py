@@ -277,7 +277,7 @@ def working_time_problems(draw: st.DrawFn) -> Problem:
         if kw["service"] != "link" and draw(st.booleans()):
             kw["rehearsal"] = {"duration_min": 30, "window_start_min_before": 3 * 24 * 60, "end_min_before": 30,
                                "mode": draw(st.sampled_from(["online", "on_site"])) if kw["venue"] else "online",
-                               "mandatory": draw(st.booleans())}  # fmt: skip
+                               "mandatory": draw(st.booleans()), "uses_kits": draw(st.booleans())}  # fmt: skip
         end = start + length
         reqs.append(request(f"R{i}", f"{start // 60:02d}:{start % 60:02d}", f"{end // 60:02d}:{end % 60:02d}",
                             80, **kw))  # fmt: skip

@@ -135,7 +135,7 @@ def tiny_problems(draw: st.DrawFn, late: bool = False) -> Problem:
             kw["venue"] = "GOR"
         elif kw["service"] == "link_operator" and draw(st.booleans()):
             kw["rehearsal"] = {"duration_min": 60, "window_start_min_before": 3 * 24 * 60, "end_min_before": 60,
-                               "mandatory": True}  # fmt: skip
+                               "mandatory": True, "uses_kits": draw(st.booleans())}  # fmt: skip
         if draw(st.booleans()):
             kw["window_start"] = f"{day}T{(start - 30) // 60:02d}:{(start - 30) % 60:02d}"
             kw["window_end"] = f"{day}T{(start + 90) // 60:02d}:{(start + 90) % 60:02d}"
