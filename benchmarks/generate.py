@@ -310,7 +310,8 @@ def add_every_part(prob: dict[str, Any], rng: random.Random, share: float = 1.0)
     """Switch on every part an office may use besides the workflow (`add_workflow` first): the working calendar
     (national holidays, collective leave, duty operators), overtime within caps, weekend duty asked for, series
     (three-day trainings served whole, weekly meetings served in part), units with trained operators who may run
-    their own meetings, and one kit of each type out of service."""
+    their own meetings, one kit of each type out of service, and half the rehearsals of events with kits held with
+    those kits."""
     ops = [o["id"] for o in prob["operators"]]
     prob["policy"]["calendar"] = {
         "country": "ID",
@@ -332,6 +333,9 @@ def add_every_part(prob: dict[str, Any], rng: random.Random, share: float = 1.0)
         for k, unit in enumerate(trained)
     ]
     prob["kit_faults"] = [{"kit": k["id"], "count": 1} for k in prob.get("kit_types", []) if k["stock"] > 1]
+    rehearsing_with_kits = [r for r in prob["requests"] if r.get("rehearsal") and r.get("kits")]
+    for req in rehearsing_with_kits[::2]:  # every other one rehearses with its kits (no draw: the rest stays as it was)
+        req["rehearsal"]["uses_kits"] = True
     for req in prob["requests"]:
         start = datetime.fromisoformat(req["start"])
         if start.weekday() >= 5:
