@@ -291,11 +291,17 @@ def _series_groups(requests: Iterable[Request]) -> dict[str, tuple[Request, list
 
 
 def series_spec_for(
-    base: Request, occ: list[Request], assigned: Mapping[str, Assignment], hosts: Mapping[str, ZoomHost]
+    base: Request,
+    occ: list[Request],
+    assigned: Mapping[str, Assignment],
+    hosts: Mapping[str, ZoomHost],
+    unit_operators: Sequence[UnitOperator] = (),
 ) -> MeetingSpec | None:
     """The one recurring Zoom meeting of a series: on the host its served occurrences share, repeating as the
     series does; each occurrence held at its own time, or deleted when cancelled or not served. None when no
-    occurrence is served."""
+    occurrence is served. When the unit runs any served occurrence itself (a link-only series, or an occurrence
+    served self-operated), its own users of the host's account are the recurring meeting's alternative hosts, as
+    for a single meeting (allocator/lent_hosts.py): Zoom's alternative hosts belong to the whole series."""
     pattern = base.series
     served = [o for o in occ if o.status.active and (a := assigned.get(o.ref)) is not None and a.host is not None]
     if pattern is None or not served or not base.needs_host:
@@ -308,6 +314,7 @@ def series_spec_for(
     held = {o.ref for o in served}
     weekly = pattern.repeat is SeriesRepeat.WEEKLY
     first = base.start.astimezone(ZoneInfo(base.timezone))
+    alternates = sorted({u for o in served for u in alternative_hosts(o, assigned[o.ref], host, unit_operators)})
     return MeetingSpec(
         request=base.ref,
         host=host.id,
@@ -333,6 +340,7 @@ def series_spec_for(
             )
             for k, o in enumerate(occ, start=1)
         ),
+        alternative_hosts=tuple(alternates),
     )
 
 
@@ -351,7 +359,7 @@ def desired_meetings(
     assigned = {a.request: a for a in plan.assignments}
     for ref, (base, occ) in _series_groups(requests).items():
         if base.status.active:
-            spec = series_spec_for(base, occ, assigned, hosts)
+            spec = series_spec_for(base, occ, assigned, hosts, unit_operators)
             if spec is not None:
                 out[ref] = spec
     for a in plan.assignments:

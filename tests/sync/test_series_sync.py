@@ -130,3 +130,54 @@ def test_a_published_series_is_the_next_plans_previous_and_a_replan_keeps_it(db_
         replanned = solve(again, SolveOptions(time_limit_s=5, workers=1))
         assert {a.request: a.host for a in replanned.assignments} == {a.request: a.host for a in plan.assignments}
         assert env.publish(replanned).actions == []
+
+
+def test_a_series_the_unit_runs_itself_names_its_licensed_user_alternative_host(db_url: str) -> None:
+    """Issue 18: a recurring meeting run by its own unit gets the same alternative host as a single lent meeting
+    (the unit's licensed user on the host's account), added and cleared by updates of the one recurring meeting,
+    whose link and occurrences stay."""
+    from allocator.planner.domain import UnitOperator
+
+    own = UnitOperator(id="U1", unit="Dinas Kominfo", name="Staf Terlatih", zoom_user="h500@kominfo.example.go.id",
+                       zoom_account="default")  # fmt: skip
+    with sync_env(db_url, 0) as env:
+        own = own.model_copy(update={"zoom_account": env.store.hosts()[0].account})
+        env.store.set_unit_operators([own], actor="t")
+        env.store.save_request(training(env), actor="test")  # service `link`: the unit runs it itself
+        env.publish(plan_for(1, 2, 3))
+        env.drain()
+        meeting = zoom_series(env)
+        assert meeting["settings"]["alternative_hosts"] == "h500@kominfo.example.go.id"
+        assert env.publish(plan_for(1, 2, 3)).actions == []  # nothing twice
+        # The unit no longer has a licensed user: an update of the recurring meeting clears it, link unchanged.
+        env.store.set_unit_operators([], actor="t")
+        assert [a.kind for a in env.publish(plan_for(1, 2, 3)).actions] == ["update"]
+        env.drain()
+        after = zoom_series(env)
+        assert not after["settings"].get("alternative_hosts") and after["join_url"] == meeting["join_url"]
+        assert [s for _t, s in occurrence_states(env)] == ["available"] * 3
+        env.assert_exactly_once()
+
+
+def test_a_series_our_operators_run_has_no_alternative_host_unless_an_occurrence_is_self_operated(
+    db_url: str,
+) -> None:
+    from allocator.planner.domain import Assignment, Plan, ServiceType, SolverStatus, UnitOperator
+
+    with sync_env(db_url, 0) as env:
+        own = UnitOperator(id="U1", unit="Dinas Kominfo", name="Staf Terlatih",
+                           zoom_user="h500@kominfo.example.go.id", zoom_account=env.store.hosts()[0].account)  # fmt: skip
+        env.store.set_unit_operators([own], actor="t")
+        ours = training(env).model_copy(update={"service": ServiceType.LINK_OPERATOR})
+        env.store.save_request(ours, actor="test")
+        env.publish(plan_for(1, 2, 3))
+        env.drain()
+        assert not zoom_series(env)["settings"].get("alternative_hosts")
+
+        def plan(self_run: set[int]) -> Plan:
+            return Plan(assignments=[Assignment(request=f"LAT:{k}", host=HOST, self_operated=k in self_run)
+                                     for k in (1, 2, 3)], status=SolverStatus.OPTIMAL)  # fmt: skip
+
+        env.publish(plan({2}))  # the unit's own operator runs the second day: it must be able to start it
+        env.drain()
+        assert zoom_series(env)["settings"]["alternative_hosts"] == "h500@kominfo.example.go.id"
