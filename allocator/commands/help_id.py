@@ -178,6 +178,10 @@ HELP_ID: dict[str, str] = {
         "Tampilkan token bertanda tangan yang kedaluwarsa (HS256 dengan $VICON_WEB_SECRET). Tidak ada yang lain "
         "ditampilkan atau dicatat.",
     "admin | operator": "admin | operator",
+    "admin | operator | unit": "admin | operator | unit",
+    "A unit's trained operator id (unit accounts: start links only).": (
+        "Id operator terlatih unit (akun unit: hanya tautan mulai)."
+    ),
     "Who the token is for (recorded as the actor).": "Untuk siapa token ini (dicatat sebagai pelaku).",
     "Operator id (operator tokens).": "Id operator (token operator).",
     "Lifetime.": "Masa berlaku.",

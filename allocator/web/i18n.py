@@ -8,6 +8,7 @@ TEXT: dict[str, dict[str, str]] = {
     "id": {
         "app": "Layanan Vicon", "home": "Beranda", "form": "Ajukan permohonan", "timeline": "Linimasa",
         "replan": "Rencana ulang", "login": "Masuk", "logout": "Keluar", "my": "Tugas saya",
+        "unit_meetings": "Rapat unit",
         "intro": "Ajukan permohonan fasilitasi video conference (Zoom dan/atau operator) tanpa surat.",
         "ref": "Nomor surat (opsional)", "unit": "Unit kerja / OPD", "title": "Nama kegiatan",
         "pic_name": "Nama PIC", "pic_email": "Email PIC", "pic_phone": "No. HP PIC", "date": "Tanggal",
@@ -131,6 +132,7 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "app": "Vicon Service", "home": "Home", "form": "File a request", "timeline": "Timeline",
         "replan": "Re-plan", "login": "Sign in", "logout": "Sign out", "my": "My assignments",
+        "unit_meetings": "Unit meetings",
         "intro": "Request video-conference facilitation (Zoom and/or an operator) without writing a letter.",
         "ref": "Letter number (optional)", "unit": "Unit", "title": "Event title", "pic_name": "PIC name",
         "pic_email": "PIC e-mail", "pic_phone": "PIC phone", "date": "Date", "start_time": "Start",

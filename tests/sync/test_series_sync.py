@@ -13,6 +13,7 @@ from tests.store.dbs import plan_of, request
 from tests.sync.env import Env, sync_env
 
 HOST = "H300"
+LICENSED = "h500@kominfo.example.go.id"  # a licensed user of the hosts' account, standing for the unit's own
 
 
 def training(env: Env, **series: Any) -> Request:
@@ -165,8 +166,8 @@ def test_a_series_our_operators_run_has_no_alternative_host_unless_an_occurrence
     from allocator.planner.domain import Assignment, Plan, ServiceType, SolverStatus, UnitOperator
 
     with sync_env(db_url, 0) as env:
-        own = UnitOperator(id="U1", unit="Dinas Kominfo", name="Staf Terlatih",
-                           zoom_user="h500@kominfo.example.go.id", zoom_account=env.store.hosts()[0].account)  # fmt: skip
+        account = env.store.hosts()[0].account
+        own = UnitOperator(id="U1", unit="Dinas Kominfo", name="Staf", zoom_user=LICENSED, zoom_account=account)
         env.store.set_unit_operators([own], actor="t")
         ours = training(env).model_copy(update={"service": ServiceType.LINK_OPERATOR})
         env.store.save_request(ours, actor="test")
