@@ -817,7 +817,7 @@ class Blocker(Model):
 class Alternative(Model):
     """A concrete way the request could be served now, without moving anything already planned."""
 
-    kind: Literal["other_time", "fewer_participants", "without_operator", "with_overtime"]
+    kind: Literal["other_time", "fewer_participants", "without_operator", "with_overtime", "self_operated"]
     start: UtcDatetime
     end: UtcDatetime
     host: Ident | None = None
