@@ -99,10 +99,12 @@ class SeriesShape(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    repeat: Literal["daily", "weekly"]
+    repeat: Literal["daily", "weekly", "monthly"]
     every: int = Field(ge=1, le=90)
-    weekdays: tuple[int, ...] = ()
+    weekdays: tuple[int, ...] = ()  # weekly: its weekdays; monthly by week: the one weekday (0 = Monday)
     count: int = Field(ge=1, le=50)
+    month_day: int | None = Field(default=None, ge=1, le=31)  # monthly: on this day of the month
+    month_week: int | None = Field(default=None, ge=-1, le=4)  # or: on `weekdays[0]` of this week (-1: the last)
 
 
 class OccurrenceSpec(BaseModel):
@@ -313,7 +315,10 @@ def series_spec_for(
     nominal = [o.start for o in occurrences(plain)]
     held = {o.ref for o in served}
     weekly = pattern.repeat is SeriesRepeat.WEEKLY
+    monthly = pattern.repeat is SeriesRepeat.MONTHLY
     first = base.start.astimezone(ZoneInfo(base.timezone))
+    by_week = monthly and pattern.month_week is not None
+    days = tuple(sorted(pattern.weekdays or [first.weekday()])) if weekly else (first.weekday(),) if by_week else ()
     alternates = sorted({u for o in served for u in alternative_hosts(o, assigned[o.ref], host, unit_operators)})
     return MeetingSpec(
         request=base.ref,
@@ -328,8 +333,10 @@ def series_spec_for(
         series=SeriesShape(
             repeat=pattern.repeat.value,
             every=pattern.every,
-            weekdays=tuple(sorted(pattern.weekdays or [first.weekday()])) if weekly else (),
+            weekdays=days,
             count=len(nominal),
+            month_day=first.day if monthly and not by_week else None,
+            month_week=pattern.month_week if by_week else None,
         ),
         occurrences=tuple(
             OccurrenceSpec(

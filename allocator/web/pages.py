@@ -168,7 +168,7 @@ async def form_submit(request: Request, lang: str = "id") -> HTMLResponse:
         "timezone": v["timezone"], "participants": v["participants"], "service": v["service"],
         "operators_needed": v["operators_needed"] or 1, "venue": v["venue"].strip() or None,
     }  # fmt: skip
-    if v["repeat"] in ("daily", "weekly"):  # a series: one Zoom meeting with one link for every occurrence
+    if v["repeat"] in ("daily", "weekly", "monthly"):  # a series: one Zoom meeting with one link for every occurrence
         data["series"] = {"repeat": v["repeat"], "count": v["count"].strip() or None,
                           "until": v["until"].strip() or None,
                           "policy": v["series_policy"] or "all_or_nothing"}  # fmt: skip

@@ -182,3 +182,33 @@ def test_a_series_our_operators_run_has_no_alternative_host_unless_an_occurrence
         env.publish(plan({2}))  # the unit's own operator runs the second day: it must be able to start it
         env.drain()
         assert zoom_series(env)["settings"]["alternative_hosts"] == "h500@kominfo.example.go.id"
+
+
+def test_a_monthly_series_reaches_zoom_as_type_3_with_the_planners_occurrences(db_url: str) -> None:
+    """Issue 18: a monthly series (here on the start's weekday of its week of the month, e.g. every second
+    Tuesday) is one recurring meeting with Zoom's monthly recurrence, whose occurrences are the planner's; one
+    cancelled is deleted through its occurrence id, exactly once."""
+    from zoneinfo import ZoneInfo
+
+    from allocator.planner.domain import occurrences
+
+    with sync_env(db_url, 0) as env:
+        first = training(env).start.astimezone(ZoneInfo("Asia/Jakarta")).date()
+        week = (first.day - 1) // 7 + 1
+        pattern = {"repeat": "monthly", "count": 3, "month_week": week if week <= 4 else -1, "policy": "partial"}
+        lat = training(env, **pattern)
+        env.store.save_request(lat, actor="test")
+        env.publish(plan_for(1, 2, 3))
+        env.drain()
+        meeting = zoom_series(env)
+        rec = meeting["recurrence"]
+        assert rec["type"] == 3 and rec["monthly_week"] == pattern["month_week"]
+        assert rec["monthly_week_day"] == (first.weekday() + 1) % 7 + 1
+        planned = [o.start.strftime("%Y-%m-%dT%H:%M:%SZ") for o in occurrences(lat)]
+        assert [t for t, _s in occurrence_states(env)] == planned
+        env.store.save_request(training(env, **pattern, changes=[{"occurrence": 2, "cancelled": True}]), actor="t")
+        env.publish(plan_for(1, 3))
+        env.drain()
+        assert [s for _t, s in occurrence_states(env)] == ["available", "deleted", "available"]
+        assert zoom_series(env)["join_url"] == meeting["join_url"]
+        env.assert_exactly_once()
