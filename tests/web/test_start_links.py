@@ -239,3 +239,28 @@ def test_a_unit_account_names_a_known_unit_operator(site: Site) -> None:
         add_user(site.store, "baru", UNIT, hash_password(PASSWORD), operator="U9", actor="test")
     with pytest.raises(UserError, match="unit_operator: a unit account needs"):
         add_user(site.store, "baru", UNIT, hash_password(PASSWORD), operator=None, actor="test")
+
+
+def test_vicon_users_add_a_unit_account(db_url: str, web: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`vicon users add NAME --role unit --unit-operator ID` (the example office's RSUD operator); its sign-in
+    lands on /start, whatever page it was sent to sign in for."""
+    from typer.testing import CliRunner
+
+    from allocator.commands.main import app as cli
+
+    monkeypatch.setenv("VICON_DATABASE_URL", db_url)
+    run = CliRunner().invoke
+    ok = run(cli, ["users", "add", "dedi", "--role", "unit", "--unit-operator", "UOP-RSUD-1", "--password-stdin"],
+             input=PASSWORD + "\n")  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    unknown = run(cli, ["users", "add", "x1", "--role", "unit", "--unit-operator", "UOP-9", "--password-stdin"],
+                  input=PASSWORD + "\n")  # fmt: skip
+    assert unknown.exit_code == 2 and "unit_operator: unknown unit operator 'UOP-9'" in unknown.output
+    mixed = run(cli, ["users", "add", "x2", "--role", "admin", "--unit-operator", "UOP-RSUD-1", "--password-stdin"],
+                input=PASSWORD + "\n")  # fmt: skip
+    assert mixed.exit_code == 2 and "unit_operator" in mixed.output
+    signed = web.client.post("/login", data={"username": "dedi", "password": PASSWORD, "next": "/admin/timeline"},
+                             follow_redirects=False)  # fmt: skip
+    assert signed.status_code == 303 and signed.headers["location"].startswith("/start")
+    listed = web.client.get("/start?lang=en")
+    assert listed.status_code == 200 and "Meetings your unit runs itself" in listed.text
