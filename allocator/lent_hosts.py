@@ -1,5 +1,6 @@
 """Who from a unit may start the meeting it runs itself on the office's host: its trained operator, made Zoom
-*alternative host* of that one meeting (docs/lent_accounts.md says why this and not a start link or a password).
+*alternative host* of that one meeting (docs/units.md says why this first, a start link on a signed-in page only for
+those without a licensed user, and never a password).
 
 A unit runs its own meeting when the office lends only the host: a link-only request (`service: link`), or a
 request the planner chose to serve self-operated. The unit's trained operators (`UnitOperator`) who hold their own

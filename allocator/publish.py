@@ -99,10 +99,12 @@ class SeriesShape(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    repeat: Literal["daily", "weekly"]
+    repeat: Literal["daily", "weekly", "monthly"]
     every: int = Field(ge=1, le=90)
-    weekdays: tuple[int, ...] = ()
+    weekdays: tuple[int, ...] = ()  # weekly: its weekdays; monthly by week: the one weekday (0 = Monday)
     count: int = Field(ge=1, le=50)
+    month_day: int | None = Field(default=None, ge=1, le=31)  # monthly: on this day of the month
+    month_week: int | None = Field(default=None, ge=-1, le=4)  # or: on `weekdays[0]` of this week (-1: the last)
 
 
 class OccurrenceSpec(BaseModel):
@@ -291,11 +293,17 @@ def _series_groups(requests: Iterable[Request]) -> dict[str, tuple[Request, list
 
 
 def series_spec_for(
-    base: Request, occ: list[Request], assigned: Mapping[str, Assignment], hosts: Mapping[str, ZoomHost]
+    base: Request,
+    occ: list[Request],
+    assigned: Mapping[str, Assignment],
+    hosts: Mapping[str, ZoomHost],
+    unit_operators: Sequence[UnitOperator] = (),
 ) -> MeetingSpec | None:
     """The one recurring Zoom meeting of a series: on the host its served occurrences share, repeating as the
     series does; each occurrence held at its own time, or deleted when cancelled or not served. None when no
-    occurrence is served."""
+    occurrence is served. When the unit runs any served occurrence itself (a link-only series, or an occurrence
+    served self-operated), its own users of the host's account are the recurring meeting's alternative hosts, as
+    for a single meeting (allocator/lent_hosts.py): Zoom's alternative hosts belong to the whole series."""
     pattern = base.series
     served = [o for o in occ if o.status.active and (a := assigned.get(o.ref)) is not None and a.host is not None]
     if pattern is None or not served or not base.needs_host:
@@ -307,7 +315,11 @@ def series_spec_for(
     nominal = [o.start for o in occurrences(plain)]
     held = {o.ref for o in served}
     weekly = pattern.repeat is SeriesRepeat.WEEKLY
+    monthly = pattern.repeat is SeriesRepeat.MONTHLY
     first = base.start.astimezone(ZoneInfo(base.timezone))
+    by_week = monthly and pattern.month_week is not None
+    days = tuple(sorted(pattern.weekdays or [first.weekday()])) if weekly else (first.weekday(),) if by_week else ()
+    alternates = sorted({u for o in served for u in alternative_hosts(o, assigned[o.ref], host, unit_operators)})
     return MeetingSpec(
         request=base.ref,
         host=host.id,
@@ -321,8 +333,10 @@ def series_spec_for(
         series=SeriesShape(
             repeat=pattern.repeat.value,
             every=pattern.every,
-            weekdays=tuple(sorted(pattern.weekdays or [first.weekday()])) if weekly else (),
+            weekdays=days,
             count=len(nominal),
+            month_day=first.day if monthly and not by_week else None,
+            month_week=pattern.month_week if by_week else None,
         ),
         occurrences=tuple(
             OccurrenceSpec(
@@ -333,6 +347,7 @@ def series_spec_for(
             )
             for k, o in enumerate(occ, start=1)
         ),
+        alternative_hosts=tuple(alternates),
     )
 
 
@@ -351,7 +366,7 @@ def desired_meetings(
     assigned = {a.request: a for a in plan.assignments}
     for ref, (base, occ) in _series_groups(requests).items():
         if base.status.active:
-            spec = series_spec_for(base, occ, assigned, hosts)
+            spec = series_spec_for(base, occ, assigned, hosts, unit_operators)
             if spec is not None:
                 out[ref] = spec
     for a in plan.assignments:

@@ -147,11 +147,16 @@ class MeetingSettings(_In):
 class Recurrence(_In):
     """How a recurring meeting with fixed time (type 8) repeats: Zoom's recurrence object. `weekdays` are
     Python's (0 = Monday); Zoom's `weekly_days` (1 = Sunday) are written from them. Zoom allows 1..50 occurrences,
-    a daily interval of at most 90 days and a weekly one of at most 12 weeks."""
+    a daily interval of at most 90 days, a weekly one of at most 12 weeks and a monthly one of at most 3 months. A
+    monthly recurrence (Zoom's type 3) is on a day of the month (`month_day`, Zoom's `monthly_day`) or on one
+    weekday (`weekdays`, one) of a week of the month (`month_week`: 1..4, -1 = the last; Zoom's `monthly_week` and
+    `monthly_week_day`)."""
 
-    repeat: Literal["daily", "weekly"] = "daily"
+    repeat: Literal["daily", "weekly", "monthly"] = "daily"
     every: int = Field(default=1, ge=1, le=90)
     weekdays: tuple[int, ...] = ()
+    month_day: int | None = Field(default=None, ge=1, le=31)
+    month_week: Literal[-1, 1, 2, 3, 4] | None = None
     end_times: int | None = Field(default=None, ge=1, le=50)
     end_date_time: datetime | None = None
 
@@ -163,14 +168,28 @@ class Recurrence(_In):
             raise ValueError("a weekly recurrence names its weekdays and repeats at most every 12 weeks")
         if any(not 0 <= d <= 6 for d in self.weekdays):
             raise ValueError("weekdays are 0 (Monday) to 6 (Sunday)")
+        if self.repeat == "monthly":
+            if self.every > 3:
+                raise ValueError("a monthly recurrence repeats at most every 3 months")
+            by_week = self.month_week is not None
+            if (self.month_day is not None) == by_week or (by_week and len(self.weekdays) != 1):
+                raise ValueError("a monthly recurrence is on a month_day, or on one weekday of a month_week")
+        elif self.month_day is not None or self.month_week is not None:
+            raise ValueError("month_day and month_week are for a monthly recurrence")
         if self.end_date_time is not None:
             _check_aware(self.end_date_time)
         return self
 
     def to_zoom(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"type": 1 if self.repeat == "daily" else 2, "repeat_interval": self.every}
+        body: dict[str, Any] = {"type": {"daily": 1, "weekly": 2, "monthly": 3}[self.repeat],
+                                "repeat_interval": self.every}  # fmt: skip
         if self.repeat == "weekly":
             body["weekly_days"] = ",".join(str((d + 1) % 7 + 1) for d in sorted(self.weekdays))
+        if self.month_day is not None:
+            body["monthly_day"] = self.month_day
+        if self.month_week is not None:
+            body["monthly_week"] = self.month_week
+            body["monthly_week_day"] = (self.weekdays[0] + 1) % 7 + 1
         if self.end_times is not None:
             body["end_times"] = self.end_times
         if self.end_date_time is not None:

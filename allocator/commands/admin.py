@@ -73,13 +73,22 @@ def requests_add(
         ),
     ] = False,
     repeat: Annotated[
-        str | None, typer.Option(help="A series: daily (consecutive days) or weekly; one Zoom link for all.")
+        str | None,
+        typer.Option(help="A series: daily (consecutive days), weekly or monthly; one Zoom link for all."),
     ] = None,
     count: Annotated[int | None, typer.Option(help="A series: how many occurrences (at most 50).")] = None,
     until: Annotated[str | None, typer.Option(help="A series: the last local date, e.g. 2027-03-31.")] = None,
-    every: Annotated[int, typer.Option(help="A series: every so many days or weeks.")] = 1,
+    every: Annotated[int, typer.Option(help="A series: every so many days, weeks or months.")] = 1,
     weekdays: Annotated[
         str | None, typer.Option(help="A weekly series: weekdays, 0 = Monday ... 6 = Sunday, e.g. 0,3.")
+    ] = None,
+    month_week: Annotated[
+        int | None,
+        typer.Option(
+            "--month-week",
+            help="A monthly series on the start's weekday of this week of the month: 1..4, -1 = the last "
+            "(e.g. 1: every first Monday); without it, the start's day of the month.",
+        ),
     ] = None,
     series_policy: Annotated[
         str, typer.Option("--series-policy", help="all_or_nothing (default) or partial.")
@@ -111,6 +120,8 @@ def requests_add(
             raise _fail(f"--weekdays: numbers 0 (Monday) to 6 (Sunday), comma-separated, not {weekdays!r}", 2) from None
         data["series"] = {"repeat": repeat or "daily", "count": count, "until": until, "every": every,
                           "policy": series_policy, "weekdays": days}  # fmt: skip
+        if month_week is not None:
+            data["series"]["month_week"] = month_week
     errors, req = request_errors(data, store.policy().priority_weights, store.now(), pic_email)
     if errors or req is None:
         raise _fail(say("invalid_request", errors="\n  - ".join(errors)), 2) from None

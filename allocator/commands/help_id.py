@@ -178,6 +178,10 @@ HELP_ID: dict[str, str] = {
         "Tampilkan token bertanda tangan yang kedaluwarsa (HS256 dengan $VICON_WEB_SECRET). Tidak ada yang lain "
         "ditampilkan atau dicatat.",
     "admin | operator": "admin | operator",
+    "admin | operator | unit": "admin | operator | unit",
+    "A unit's trained operator id (unit accounts: start links only).": (
+        "Id operator terlatih unit (akun unit: hanya tautan mulai)."
+    ),
     "Who the token is for (recorded as the actor).": "Untuk siapa token ini (dicatat sebagai pelaku).",
     "Operator id (operator tokens).": "Id operator (token operator).",
     "Lifetime.": "Masa berlaku.",
@@ -264,13 +268,17 @@ HELP_ID: dict[str, str] = {
     "Language of this run: id (Bahasa Indonesia) or en; default VICON_LANG, else the site's.":
         "Bahasa untuk sekali jalan ini: id (Bahasa Indonesia) atau en; bawaan VICON_LANG, selain itu bahasa kantor.",
     # requests add: series
-    "A series: daily (consecutive days) or weekly; one Zoom link for all.":
-        "Seri: harian (hari berturut-turut) atau mingguan; satu tautan Zoom untuk semuanya.",
+    "A series: daily (consecutive days), weekly or monthly; one Zoom link for all.":
+        "Seri: harian (hari berturut-turut), mingguan atau bulanan; satu tautan Zoom untuk semuanya.",
     "A series: how many occurrences (at most 50).": "Seri: berapa kali pertemuan (paling banyak 50).",
     "A series: the last local date, e.g. 2027-03-31.": "Seri: tanggal terakhir (waktu setempat), mis. 2027-03-31.",
     "Weekend or holiday duty asked for: served outside working time by duty operators.":
         "Meminta tugas hari libur / di luar jam kerja: dilayani di luar jam kerja oleh operator piket.",
-    "A series: every so many days or weeks.": "Seri: setiap berapa hari atau minggu.",
+    "A series: every so many days, weeks or months.": "Seri: setiap berapa hari, minggu atau bulan.",
+    "A monthly series on the start's weekday of this week of the month: 1..4, -1 = the last (e.g. 1: every first "
+    "Monday); without it, the start's day of the month.":
+        "Seri bulanan pada hari mulai di minggu ke-berapa dalam bulan: 1..4, -1 = terakhir (mis. 1: setiap Senin "
+        "pertama); tanpa ini, tanggal yang sama setiap bulan.",
     "A weekly series: weekdays, 0 = Monday ... 6 = Sunday, e.g. 0,3.":
         "Seri mingguan: hari, 0 = Senin ... 6 = Minggu, mis. 0,3.",
     "all_or_nothing (default) or partial.": "all_or_nothing (bawaan: semua atau tidak sama sekali) atau partial.",

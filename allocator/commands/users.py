@@ -45,16 +45,24 @@ def _password(name: str, from_stdin: bool) -> str:
 @users_app.command("add")
 def add_cmd(
     name: Annotated[str, typer.Argument(help="User name to sign in with.")],
-    role: Annotated[str, typer.Option("--role", help="admin | operator")],
+    role: Annotated[str, typer.Option("--role", help="admin | operator | unit")],
     operator: Annotated[str | None, typer.Option("--operator", help="Operator id (operator accounts).")] = None,
+    unit_operator: Annotated[
+        str | None,
+        typer.Option("--unit-operator", help="A unit's trained operator id (unit accounts: start links only)."),
+    ] = None,
     password_stdin: StdinOpt = False,
     db: DbOpt = None,
 ) -> None:
     """Add an account; it can sign in at /login at once."""
     store = _open(db)
+    if unit_operator and role != "unit":
+        raise _fail("unit_operator: only a unit account (--role unit) names a unit operator", 2)
+    if role == "unit" and operator:
+        raise _fail("operator: a unit account names its unit operator with --unit-operator, not --operator", 2)
     password = _password(name, password_stdin)
     try:
-        user = add_user(store, name, role, hash_password(password), operator=operator, actor=ACTOR)
+        user = add_user(store, name, role, hash_password(password), operator=operator or unit_operator, actor=ACTOR)
     except UserError as exc:
         raise _fail(str(exc), 2) from None
     typer.echo(

@@ -104,8 +104,9 @@ def read_row(number: int, cells: dict[str, Any], notes: dict[str, str], zones: d
 
 
 def _series(cells: dict[str, Any], row: Row) -> None:
-    """A series from its columns: how it repeats ('harian', 'mingguan'), how many times or until when, and
-    whether partial service is acceptable; a JSON file may give `series` in the model's own shape."""
+    """A series from its columns: how it repeats ('harian', 'mingguan', 'bulanan': on the same day of the month),
+    how many times or until when, and whether partial service is acceptable; a JSON file may give `series` in the
+    model's own shape."""
     if _cell(cells, "series") is not None:
         row.data["series"] = cells["series"]
         return
@@ -115,7 +116,8 @@ def _series(cells: dict[str, Any], row: Row) -> None:
         if count is not None or until is not None:
             raise RowProblem("series_repeat", "empty")
         return
-    repeat_word = _read("series_repeat", lambda v: parse_choice(v, SERIES_REPEAT_WORDS, ["daily", "weekly"]), repeat)
+    repeats = ["daily", "weekly", "monthly"]
+    repeat_word = _read("series_repeat", lambda v: parse_choice(v, SERIES_REPEAT_WORDS, repeats), repeat)
     series: dict[str, Any] = {"repeat": repeat_word}
     if count is not None:
         series["count"] = _read("series_count", parse_occurrences, count)

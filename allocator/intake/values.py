@@ -385,6 +385,8 @@ SERIES_REPEAT_WORDS = {
     "berturut-turut": "daily", "hari berturut turut": "daily", "daily": "daily", "consecutive days": "daily",
     "mingguan": "weekly", "setiap minggu": "weekly", "tiap minggu": "weekly", "per minggu": "weekly",
     "weekly": "weekly", "every week": "weekly",
+    "bulanan": "monthly", "setiap bulan": "monthly", "tiap bulan": "monthly", "per bulan": "monthly",
+    "monthly": "monthly", "every month": "monthly",
 }  # fmt: skip
 SERIES_POLICY_WORDS = {
     "semua atau tidak": "all_or_nothing", "semua atau tidak sama sekali": "all_or_nothing",

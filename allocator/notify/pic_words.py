@@ -48,7 +48,11 @@ def conditions(a: Alternative, r: Request, lang: str) -> list[str]:
     if a.participants < r.participants:
         out.append(f"for at most {a.participants} participants" if lang == "en"
                    else f"untuk paling banyak {a.participants} peserta")  # fmt: skip
-    if a.kind == "without_operator" or (r.operator_count > 0 and not a.operators):
+    if a.kind == "self_operated":
+        out.append("run by your unit's own trained operator: we lend the Zoom account (and the equipment)"
+                   if lang == "en" else "dijalankan operator terlatih unit Anda sendiri: kami meminjamkan akun Zoom "
+                   "(dan peralatannya)")  # fmt: skip
+    elif a.kind == "without_operator" or (r.operator_count > 0 and not a.operators):
         out.append("without an operator: your unit runs the meeting itself" if lang == "en"
                    else "tanpa operator: unit Anda menjalankan rapat sendiri")  # fmt: skip
     if a.kind == "with_overtime":

@@ -45,6 +45,12 @@ def with_occurrences(event: EventInfo, req: Request, plan: Plan | None) -> Event
     if pattern.repeat is SeriesRepeat.WEEKLY:
         day = req.start.astimezone(ZoneInfo(req.timezone)).weekday()
         rule["byday"] = [_DAYS[d] for d in sorted(pattern.weekdays or [day])]
+    if pattern.repeat is SeriesRepeat.MONTHLY:
+        first = req.start.astimezone(ZoneInfo(req.timezone))
+        if pattern.month_week is None:
+            rule["bymonthday"] = [first.day]
+        else:  # e.g. BYDAY=1MO (the first Monday), -1FR (the last Friday)
+            rule["byday"] = [f"{pattern.month_week}{_DAYS[first.weekday()]}"]
     return event.model_copy(
         update={"start": nominal[0].start, "end": nominal[0].end, "occurrences": tuple(infos), "recurrence": rule}
     )

@@ -1,6 +1,7 @@
 """For a request the plan cannot serve: the nearest ways it could be, without moving anything already planned.
 
-Tried in the order an office would offer them: the same time without an operator (the unit runs it),
+Tried in the order an office would offer them: the same time without an operator (the unit runs it; "self-operated"
+when the unit has a trained operator who may, allocator/planner/self_operated.py),
 the same time on a smaller free host with fewer participants, then other start times on the same day and
 the next days, nearest first, inside office hours. Each is checked against the plan's agendas and the
 same per-request rules as the solver uses, so an offered alternative really is free.
@@ -27,6 +28,7 @@ from allocator.planner.explain import (
 )
 from allocator.planner.kit_faults import working_stock
 from allocator.planner.overtime import overtime_needed, relaxed_problem
+from allocator.planner.self_operated import may_self_operate, trained_operators
 
 MAX_TIMES_TRIED = 40
 
@@ -136,7 +138,9 @@ class AlternativeFinder:
             alone = req.model_copy(update={"service": ServiceType.LINK})
             got = self.fit(alone)
             if got is not None:
-                out.append(self._make("without_operator", req, req.start, req.end, got, req.participants))
+                own = self.problem.unit_operators and may_self_operate(self.problem, req)
+                kind = "self_operated" if own else "without_operator"
+                out.append(self._make(kind, req, req.start, req.end, got, req.participants))
         if req.needs_host and len(out) < limit:
             smaller = self._fewer_participants(req)
             if smaller is not None:
@@ -216,6 +220,11 @@ class AlternativeFinder:
         if kind == "with_overtime":
             text = f"as requested, {span_en}{on_en}{crew_en}"
             text_id = f"sesuai waktu yang diminta, {span_id}{on_id}{crew_id}"
+        elif kind == "self_operated":
+            names = ", ".join(u.name for u in trained_operators(self.problem.unit_operators, req))
+            text = f"as requested, {span_en}{on_en}, self-operated: run by the unit's own trained operator ({names})"
+            text_id = (f"sesuai waktu yang diminta, {span_id}{on_id}, dijalankan sendiri oleh operator terlatih unit "
+                       f"({names})")  # fmt: skip
         elif kind == "without_operator":
             text = f"as requested, {span_en}{on_en}, but without an operator: the unit runs the meeting itself"
             text_id = f"sesuai waktu yang diminta, {span_id}{on_id}, tanpa operator: unit menjalankan rapat sendiri"

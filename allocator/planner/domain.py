@@ -329,12 +329,13 @@ MIN_DURATION_MIN = 5  # shortest meeting a request may ask for
 #: Zoom's own limits on a recurring meeting with fixed time (type 8): at most 50 occurrences, a daily interval of at
 #: most 90 days, a weekly one of at most 12 weeks.
 SERIES_MAX_OCCURRENCES = 50
-SERIES_MAX_EVERY = {"daily": 90, "weekly": 12}
+SERIES_MAX_EVERY = {"daily": 90, "weekly": 12, "monthly": 3}
 
 
 class SeriesRepeat(StrEnum):
     DAILY = "daily"  # consecutive days (every = 1), e.g. a three-day training
     WEEKLY = "weekly"  # on given weekdays every `every` weeks, e.g. a weekly staff meeting
+    MONTHLY = "monthly"  # the same day of the month, or e.g. the first Monday (`month_week`), every `every` months
 
 
 class SeriesPolicy(StrEnum):
@@ -371,6 +372,11 @@ class SeriesPattern(Model):
     weekdays: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(
         default=None, description="Weekly: 0 = Monday ... 6 = Sunday; the first occurrence's weekday if omitted."
     )
+    month_week: Literal[-1, 1, 2, 3, 4] | None = Field(
+        default=None,
+        description="Monthly: on this week of the month (1 = first … 4, -1 = last) of the first occurrence's "
+        "weekday, e.g. 1 with a Monday start: every first Monday. Omitted: the first occurrence's day of the month.",
+    )
     count: int | None = Field(default=None, ge=1, le=SERIES_MAX_OCCURRENCES, description="Occurrences in all.")
     until: date | None = Field(default=None, description="Or: the last local date an occurrence may fall on.")
     policy: SeriesPolicy = SeriesPolicy.ALL_OR_NOTHING
@@ -384,6 +390,8 @@ class SeriesPattern(Model):
             raise ValueError(f"every: Zoom repeats {self.repeat.value} at most every {SERIES_MAX_EVERY[self.repeat]}")
         if self.weekdays is not None and self.repeat is not SeriesRepeat.WEEKLY:
             raise ValueError("weekdays: only a weekly series names weekdays")
+        if self.month_week is not None and self.repeat is not SeriesRepeat.MONTHLY:
+            raise ValueError("month_week: only a monthly series names a week of the month")
         if self.weekdays is not None and len(set(self.weekdays)) != len(self.weekdays):
             raise ValueError("weekdays: a weekday is listed twice")
         if len({c.occurrence for c in self.changes}) != len(self.changes):
@@ -401,6 +409,16 @@ class SeriesPattern(Model):
                 out.append(day)
                 day += timedelta(days=self.every)
             return out
+        if self.repeat is SeriesRepeat.MONTHLY:
+            k = 0
+            while len(out) < limit:
+                year, month = divmod(first.month - 1 + k * self.every, 12)
+                day = month_day(first.year + year, month + 1, first, self.month_week)
+                if day > last:
+                    break
+                out.append(day)
+                k += 1
+            return out
         days = sorted(self.weekdays or [first.weekday()])
         monday = first - timedelta(days=first.weekday())
         while len(out) < limit:
@@ -415,6 +433,30 @@ class SeriesPattern(Model):
 
     def change(self, occurrence: int) -> OccurrenceChange | None:
         return next((c for c in self.changes if c.occurrence == occurrence), None)
+
+
+def week_of_month(day: date) -> int:
+    """Which of its weekday the date is in its month: 1 (first) … 5."""
+    return (day.day - 1) // 7 + 1
+
+
+def is_last_of_month(day: date) -> bool:
+    """The last of its weekday in its month."""
+    return (day + timedelta(days=7)).month != day.month
+
+
+def month_day(year: int, month: int, first: date, month_week: int | None) -> date:
+    """A monthly series' date in `month`: `first`'s day of the month, or (`month_week`) its weekday in that week
+    of the month (-1: the last)."""
+    if month_week is None:
+        return date(year, month, first.day)
+    start = date(year, month, 1)
+    day = start + timedelta(days=(first.weekday() - start.weekday()) % 7)  # the first such weekday
+    if month_week > 0:
+        return day + timedelta(weeks=month_week - 1)
+    while (day + timedelta(days=7)).month == month:
+        day += timedelta(days=7)
+    return day
 
 
 def occurrence_ref(series_ref: str, occurrence: int) -> str:
@@ -538,6 +580,9 @@ class Request(Model):
         return (self.letter_date or came.date(), came, self.ref)
 
 
+_WEEK_WORD = {1: "first", 2: "second", 3: "third", 4: "fourth", -1: "last"}
+
+
 def _series_problems(r: Request) -> None:
     """A series' own rules, each naming its field: fixed times (Zoom's recurring meeting with fixed time), an
     occurrence ref that still fits, the first occurrence on its own date, at most Zoom's 50 occurrences."""
@@ -557,6 +602,13 @@ def _series_problems(r: Request) -> None:
     first = r.start.astimezone(ZoneInfo(r.timezone)).date()
     if pattern.weekdays is not None and first.weekday() not in pattern.weekdays:
         raise ValueError("series.weekdays: the first occurrence (start) falls on a weekday not listed")
+    if pattern.repeat is SeriesRepeat.MONTHLY and pattern.month_week is None and first.day > 28:
+        raise ValueError("series.repeat: a monthly series on a day of the month starts on day 1 to 28 (not every "
+                         "month has a 29th to 31st); or give month_week (e.g. -1: the last Friday)")  # fmt: skip
+    week = pattern.month_week
+    if week is not None and not (is_last_of_month(first) if week == -1 else week_of_month(first) == week):
+        raise ValueError(f"series.month_week: the first occurrence (start) is not the {_WEEK_WORD[week]} "
+                         f"of its weekday in its month")  # fmt: skip
     if pattern.until is not None and pattern.until < first:
         raise ValueError("series.until: before the first occurrence")
     dates = pattern.local_dates(first)
@@ -827,7 +879,7 @@ class Blocker(Model):
 class Alternative(Model):
     """A concrete way the request could be served now, without moving anything already planned."""
 
-    kind: Literal["other_time", "fewer_participants", "without_operator", "with_overtime"]
+    kind: Literal["other_time", "fewer_participants", "without_operator", "with_overtime", "self_operated"]
     start: UtcDatetime
     end: UtcDatetime
     host: Ident | None = None

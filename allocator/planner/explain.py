@@ -20,12 +20,14 @@ from allocator.planner.domain import (
     MissedRehearsal,
     Problem,
     Request,
+    ServiceType,
     TaskSlot,
     Unserved,
     local,
     zone_abbrev,
 )
 from allocator.planner.kit_faults import working_stock
+from allocator.planner.self_operated import may_self_operate, missing_skills, unit_trained
 
 _DAYS_ID = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
 _DAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -437,6 +439,37 @@ def _standing_notes(
     return en, id_
 
 
+def self_operation_note(
+    problem: Problem, req: Request, codes: Sequence[str], host_free: bool
+) -> tuple[str, str] | None:
+    """Whether the unit could have run the request itself with its own trained operator, and why not, for a
+    request that needs our operators (`codes`: the reasons found) from a unit with trained operators. Judged
+    from the request and the plan's agendas alone, not from the search (issue 18). None when it does not apply."""
+    people = unit_trained(problem, req)
+    if not people or req.service is not ServiceType.LINK_OPERATOR or not set(codes) & _OPERATOR_CODES:
+        return None
+    names = ", ".join(u.name for u in people)
+    if not may_self_operate(problem, req):
+        if req.rehearsal is not None and req.rehearsal.mandatory:
+            return (f"the unit's own trained operator ({names}) cannot run it itself: its mandatory rehearsal needs "
+                    "the office's operator", f"operator terlatih unit ({names}) tidak dapat menjalankannya sendiri: "
+                    "gladi wajibnya memerlukan operator kantor")  # fmt: skip
+        lack = ", ".join(missing_skills(problem, req))
+        return (f"the unit's own trained operator ({names}) cannot run it itself: lacks {lack}",
+                f"operator terlatih unit ({names}) tidak dapat menjalankannya sendiri: tidak menguasai "
+                f"{lack}")  # fmt: skip
+    if not host_free:
+        return (f"the unit's own trained operator ({names}) could run it itself, but no host is free for it either",
+                f"operator terlatih unit ({names}) dapat menjalankannya sendiri, tetapi tidak ada host yang kosong "
+                "juga")  # fmt: skip
+    return (f"the unit's own trained operator ({names}) could run it itself on a free host (self-operated)",
+            f"operator terlatih unit ({names}) dapat menjalankannya sendiri di host yang kosong (dijalankan "
+            "sendiri)")  # fmt: skip
+
+
+_OPERATOR_CODES = {"no_skill", "operator_unavailable", "operators_busy", "not_allowed"}
+
+
 def explain_unserved(
     problem: Problem,
     unplanned: Sequence[Candidates],
@@ -475,6 +508,13 @@ def explain_unserved(
         code = reasons[0][0]
         blockers = [b for r in reasons for b in r[3]]
         note_en, note_id = _standing_notes(problem, c.request, blockers, standing, by_ref)
+        own = (
+            self_operation_note(problem, c.request, [r[0] for r in reasons], not c.needs_host or found[0] is None)
+            if problem.unit_operators
+            else None
+        )
+        if own is not None:
+            note_en, note_id = f"{note_en}; {own[0]}", f"{note_id}; {own[1]}"
         out.append(
             Unserved(
                 request=c.request.ref,

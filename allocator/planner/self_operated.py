@@ -41,6 +41,21 @@ def may_self_operate(problem: Problem, req: Request) -> bool:
     return bool(trained_operators(problem.unit_operators, req))
 
 
+def unit_trained(problem: Problem, req: Request) -> list[UnitOperator]:
+    """The unit's own trained operators, whatever their skills."""
+    return [u for u in problem.unit_operators if u.unit == req.unit]
+
+
+def missing_skills(problem: Problem, req: Request) -> list[str]:
+    """The skills the request needs that none of its unit's trained operators has all of, sorted (empty when one
+    has every skill, or the unit has none trained)."""
+    people = unit_trained(problem, req)
+    if not people or trained_operators(people, req):
+        return []
+    best = min(people, key=lambda u: (len(set(req.required_skills) - set(u.skills)), u.id))
+    return sorted(set(req.required_skills) - set(best.skills))
+
+
 def mark_positions(problem: Problem, req: Request, cands: Sequence[Candidates]) -> None:
     """Marks a request's event positions as self-operable (rehearsals and surveys never are)."""
     if not problem.unit_operators or not may_self_operate(problem, req):

@@ -1,4 +1,6 @@
-"""Accounts of the people who sign in to the pages (admins, operators). The store keeps only a password hash made
+"""Accounts of the people who sign in to the pages (admins, operators, and a unit's trained operator who may fetch
+a fresh start link of a meeting their unit runs itself: role `unit`, whose `operator` column holds the unit
+operator's id, `UnitOperator.id`). The store keeps only a password hash made
 by the web layer (`allocator.web.accounts`), never a password, and audits every change without the hash."""
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from allocator.planner.errors import ViconError
 from allocator.store.models import OperatorRow, UserRow
 from allocator.store.repo import Store, audit
 
-ROLES = ("admin", "operator")
+ROLES = ("admin", "operator", "unit")
 
 
 class UserError(ViconError):
@@ -50,13 +52,18 @@ def add_user(
         raise UserError("name: 1 to 64 characters, no spaces")
     if role not in ROLES:
         raise UserError(f"role: must be one of {', '.join(ROLES)}, not {role!r}")
-    if (role == "operator") != bool(operator):
+    if role == "unit" and not operator:
+        raise UserError("unit_operator: a unit account needs the id of the unit's trained operator it belongs to "
+                        "(--unit-operator UO01, see `vicon units list`)")  # fmt: skip
+    if role != "unit" and (role == "operator") != bool(operator):
         raise UserError("operator: an operator account needs its operator id (--operator OP01); an admin has none")
+    if role == "unit" and operator not in {u.id for u in store.unit_operators()}:
+        raise UserError(f"unit_operator: unknown unit operator {operator!r} (see `vicon units list`)")
     now = store.now()
     with store.transaction() as s:
         if s.get(UserRow, name) is not None:
             raise UserError(f"name: user {name!r} already exists")
-        if operator and s.get(OperatorRow, operator) is None:
+        if role == "operator" and s.get(OperatorRow, operator) is None:
             raise UserError(f"operator: unknown operator {operator!r}")
         row = UserRow(name=name, role=role, operator=operator, password_hash=password_hash, active=True, session=1,
                       created_at=now, updated_at=now, last_login_at=None)  # fmt: skip

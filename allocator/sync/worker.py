@@ -782,7 +782,14 @@ def _create_body(spec: MeetingSpec) -> MeetingCreate:
         agenda=spec.agenda,
         recurrence=None
         if shape is None
-        else Recurrence(repeat=shape.repeat, every=shape.every, weekdays=shape.weekdays, end_times=shape.count),
+        else Recurrence(
+            repeat=shape.repeat,
+            every=shape.every,
+            weekdays=shape.weekdays,
+            end_times=shape.count,
+            month_day=shape.month_day,
+            month_week=shape.month_week,
+        ),
         **({"settings": settings} if settings is not None else {}),
     )
 

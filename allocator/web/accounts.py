@@ -69,6 +69,8 @@ def verify(store: Store, name: str, password: str) -> UserAccount | None:
 
 
 def session_token(settings: WebSettings, user: UserAccount) -> str:
+    if user.role == "unit":  # its `operator` column names the unit's trained operator
+        return issue_token(settings, role="unit", name=user.name, session=user.session, unit_operator=user.operator)
     return issue_token(settings, role=user.role, name=user.name, operator=user.operator, session=user.session)
 
 

@@ -24,6 +24,7 @@ from allocator.web import (
     guard,
     pages,
     pic_actions,
+    start_pages,
     upload_pages,
     zoomhook,
 )
@@ -40,7 +41,7 @@ CSP = (
     "frame-ancestors 'none'; base-uri 'none'"
 )
 #: Responses that may carry join links, passcodes or a signed-in person's data: never kept by any cache.
-_NO_STORE_PREFIXES = ("/api/", "/p/", "/admin", "/me", "/login", "/account")
+_NO_STORE_PREFIXES = ("/api/", "/p/", "/admin", "/me", "/login", "/account", "/start")
 _CACHEABLE = ("/api/openapi.json",)
 _SECRET_PATHS = re.compile(r"(/(?:api/)?p(?:ic)?/(?:offer/)?|/feeds/)[^/?\s\"]+")
 _CSRF_QUERY = re.compile(r"([?&]csrf=)[^&\s\"]+")
@@ -98,6 +99,7 @@ def create_app(store: Store, settings: WebSettings) -> FastAPI:
     app.state.webhook_seen = zoomhook.SeenEvents()
     app.state.login_throttle = LoginThrottle.default()
     app.state.reconciler = zoomhook.Reconciler(store, settings)
+    app.state.start_links = None  # made from settings.zoom_config at the first start link (start_pages)
 
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith(_JSON_PREFIXES)
@@ -169,5 +171,6 @@ def create_app(store: Store, settings: WebSettings) -> FastAPI:
     app.include_router(fault_pages.router)
     app.include_router(desk_actions.router)
     app.include_router(pic_actions.router)
+    app.include_router(start_pages.router)
     app.include_router(feeds.router)
     return app

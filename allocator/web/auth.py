@@ -6,6 +6,9 @@ as a bearer token and a bearer token never opens a PIC page.
 - access token (`aud` = "vicon-api"): `sub` (a name), `role` (admin | operator), `op` (operator id, for
   operators), `iat`, `exp`. Sent as `Authorization: Bearer …`, or for the pages as the HttpOnly cookie set by
   `/login`; a password sign-in's token also carries `sv`, the user's session number (`accounts.session_valid`).
+- a unit's session (`role` = "unit", `uo` = the unit's trained operator it belongs to): opens only the start-link
+  pages (`/start`, allocator/web/start_pages.py); every other page and the API refuse it (`decode_token` takes it
+  only when asked with `unit_ok=True`).
 - PIC link token (`aud` = "vicon-pic"): `ref` (the one request it opens), `iat`, `exp`. Lives in the path,
   `/p/{token}`; the access log redacts it.
 """
@@ -27,8 +30,10 @@ ALGORITHM = "HS256"
 ACCESS_AUDIENCE = "vicon-api"
 PIC_AUDIENCE = "vicon-pic"
 COOKIE_NAME = "vicon_token"
-Role = Literal["admin", "operator"]
+Role = Literal["admin", "operator", "unit"]
+#: The roles of API tokens and staff sessions; a unit's session ("unit") is a password sign-in only.
 ROLES: tuple[Role, ...] = ("admin", "operator")
+UNIT: Role = "unit"
 
 
 class TokenError(Exception):
@@ -41,6 +46,7 @@ class Principal:
     role: Role
     operator: str | None = None
     session: int | None = None  # a password sign-in's session number (`accounts.session_valid`); None: API token
+    unit_operator: str | None = None  # role "unit": the unit's trained operator (`UnitOperator.id`) signed in
 
     @property
     def is_admin(self) -> bool:
@@ -64,9 +70,12 @@ def issue_token(
     hours: float | None = None,
     now: datetime | None = None,
     session: int | None = None,
+    unit_operator: str | None = None,
 ) -> str:
-    if role not in ROLES:
+    if role not in ROLES and role != UNIT:
         raise ValueError(f"role: must be one of {', '.join(ROLES)}")
+    if (role == UNIT) != bool(unit_operator) or (role == UNIT and session is None):
+        raise ValueError("unit_operator: a unit's session (and only it) names its unit operator, and is a sign-in")
     if not name.strip():
         raise ValueError("name: must not be empty")
     if role == "operator" and not operator:
@@ -88,10 +97,13 @@ def issue_token(
         claims["op"] = operator
     if session is not None:
         claims["sv"] = session
+    if unit_operator:
+        claims["uo"] = unit_operator
     return jwt.encode(claims, settings.secret, algorithm=ALGORITHM)
 
 
-def decode_token(settings: WebSettings, token: str) -> Principal:
+def decode_token(settings: WebSettings, token: str, *, unit_ok: bool = False) -> Principal:
+    """The token's principal; a unit's session only when `unit_ok` (the start-link pages), else `TokenError`."""
     try:
         claims = jwt.decode(
             token,
@@ -105,6 +117,13 @@ def decode_token(settings: WebSettings, token: str) -> Principal:
     except jwt.InvalidTokenError as exc:
         raise TokenError(f"invalid token ({type(exc).__name__})") from None
     role, name, op = claims.get("role"), claims.get("sub"), claims.get("op")
+    if role == UNIT and isinstance(name, str):
+        uo, sv = claims.get("uo"), claims.get("sv")
+        if not isinstance(uo, str) or not uo or not isinstance(sv, int) or isinstance(sv, bool):
+            raise TokenError("invalid token (unit session)")
+        if not unit_ok:
+            raise TokenError("a unit's session opens only its start-link pages (/start)")
+        return Principal(name=name, role=UNIT, session=sv, unit_operator=uo)
     if role not in ROLES or not isinstance(name, str):
         raise TokenError("invalid token (role)")
     if role == "operator" and not isinstance(op, str):
@@ -163,7 +182,7 @@ def session_valid(store: Store, who: Principal) -> bool:
         and user.active
         and user.session == who.session
         and user.role == who.role
-        and user.operator == who.operator
+        and user.operator == (who.unit_operator if who.role == UNIT else who.operator)
     )
 
 

@@ -37,6 +37,7 @@ from allocator.web.accounts import (
 from allocator.web.agenda import AgendaLine, operator_agenda
 from allocator.web.auth import (
     COOKIE_NAME,
+    UNIT,
     Principal,
     TokenError,
     decode_pic_token,
@@ -90,21 +91,23 @@ def _settings(request: Request) -> WebSettings:
     return settings
 
 
-def page_principal(request: Request) -> Principal | None:
-    """The signed-in user from the cookie; None when absent, invalid or expired (the page then asks to sign in)."""
+def page_principal(request: Request, *, unit_ok: bool = False) -> Principal | None:
+    """The signed-in user from the cookie; None when absent, invalid or expired (the page then asks to sign in).
+    A unit's session counts only where `unit_ok` (its start-link pages, its password, signing out)."""
     token = request.cookies.get(COOKIE_NAME)
     if not token:
         return None
     try:
-        who = decode_token(_settings(request), token)
+        who = decode_token(_settings(request), token, unit_ok=unit_ok)
     except TokenError:
         return None
     return who if session_valid(store_of(request), who) else None
 
 
-def need_user(request: Request, *, admin: bool) -> Principal:
-    """The signed-in user, else a sign-in redirect; an admin page answers other roles 403."""
-    who = page_principal(request)
+def need_user(request: Request, *, admin: bool, unit_ok: bool = False) -> Principal:
+    """The signed-in user, else a sign-in redirect; an admin page answers other roles 403. A unit's session is
+    taken only where `unit_ok`; elsewhere it is not signed in as staff."""
+    who = page_principal(request, unit_ok=unit_ok)
     if who is None:
         raise LoginRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     if admin and not who.is_admin:
@@ -166,7 +169,7 @@ async def form_submit(request: Request, lang: str = "id") -> HTMLResponse:
         "operators_needed": v["operators_needed"] or 1, "venue": v["venue"].strip() or None,
         "duty": v["duty"] == "1",
     }  # fmt: skip
-    if v["repeat"] in ("daily", "weekly"):  # a series: one Zoom meeting with one link for every occurrence
+    if v["repeat"] in ("daily", "weekly", "monthly"):  # a series: one Zoom meeting with one link for every occurrence
         data["series"] = {"repeat": v["repeat"], "count": v["count"].strip() or None,
                           "until": v["until"].strip() or None,
                           "policy": v["series_policy"] or "all_or_nothing"}  # fmt: skip
@@ -237,7 +240,9 @@ def _client(request: Request) -> str:
 
 
 def _signed_in(request: Request, who: Principal, token: str, nxt: str, lang: str) -> RedirectResponse:
-    if not who.is_admin and nxt.startswith("/admin"):
+    if who.role == UNIT and not nxt.startswith(("/start", "/account")):
+        nxt = "/start"  # a unit's session opens nothing else
+    elif not who.is_admin and nxt.startswith("/admin"):
         nxt = "/me"
     resp = RedirectResponse(nxt if "lang=" in nxt else nxt + ("&" if "?" in nxt else "?") + f"lang={lang}", 303)
     set_session_cookie(request, resp, token)
@@ -279,7 +284,10 @@ async def login_submit(request: Request, lang: str = "id") -> Response:
     if user is None:
         throttle.failed(name, _client(request))
         return render(request, "login.html", lang, 401, next=nxt, error=t["login_failed"], who=None, username=name)
-    who = Principal(user.name, "admin" if user.role == "admin" else "operator", user.operator, user.session)
+    if user.role == UNIT:
+        who = Principal(user.name, UNIT, None, user.session, unit_operator=user.operator)
+    else:
+        who = Principal(user.name, "admin" if user.role == "admin" else "operator", user.operator, user.session)
     return _signed_in(request, who, session_token(_settings(request), user), nxt, lang)
 
 
@@ -287,7 +295,7 @@ async def login_submit(request: Request, lang: str = "id") -> Response:
 def logout(request: Request) -> RedirectResponse:
     """Ends the session: the cookie goes, and a password session's number moves on, so a copy of the cookie is
     worthless too (this signs the user out on every device)."""
-    who = page_principal(request)
+    who = page_principal(request, unit_ok=True)
     if who is not None and who.session is not None:
         end_sessions(store_of(request), who.name, actor=who.actor)
     resp = RedirectResponse("/", 303)
@@ -298,7 +306,7 @@ def logout(request: Request) -> RedirectResponse:
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request, lang: str = "id") -> HTMLResponse:
     lang = lang_of(lang)
-    who = need_user(request, admin=False)
+    who = need_user(request, admin=False, unit_ok=True)
     return render(request, "account.html", lang, who=who, error=None, done=None)
 
 
@@ -308,7 +316,7 @@ async def change_password(request: Request, lang: str = "id") -> Response:
     and this one continues with a new cookie."""
     lang = lang_of(lang)
     t = TEXT[lang]
-    who = need_user(request, admin=False)
+    who = need_user(request, admin=False, unit_ok=True)
     if who.session is None:
         return render(request, "account.html", lang, 400, who=who, error=t["token_session"], done=None)
     form = await request.form()

@@ -33,6 +33,14 @@ def test_series_columns(tmp_path: Path) -> None:
     assert by_ref["007/KOM/I/2027"].series is None
 
 
+def test_a_monthly_series_from_its_column(tmp_path: Path) -> None:
+    """Issue 18: 'Bulanan' repeats on the same day of the month."""
+    monthly = [*GOOD[:1], "008/KOM/I/2027", *GOOD[2:], "Bulanan", "6 kali", "", ""]
+    (req,) = read_file(_csv(tmp_path, monthly), default_zone="Asia/Jakarta").accepted
+    assert req.series is not None and req.series.repeat.value == "monthly" and req.series.count == 6
+    assert req.series.month_week is None
+
+
 def test_bad_series_cells_are_named(tmp_path: Path) -> None:
     unknown = [*GOOD, "Tahunan", "3", "", ""]
     no_end = [*GOOD[:1], "006/KOM/I/2027", *GOOD[2:], "Harian", "", "", ""]

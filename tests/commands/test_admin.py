@@ -272,6 +272,12 @@ def test_requests_add_a_series_and_its_bad_fields_named(db: str) -> None:
     assert weekly.exit_code == 0, weekly.output
     bad = runner.invoke(app, [*common, "--ref", "LAT-3", "--repeat", "weekly", "--weekdays", "4", "--count", "60"])
     assert bad.exit_code == 2 and "series.count" in bad.output and "Traceback" not in bad.output
+    # Monthly (issue 18): every second Tuesday (2027-01-12 is one), or refused naming the field.
+    monthly = ["--repeat", "monthly", "--count", "3", "--month-week"]
+    second = runner.invoke(app, [*common, "--ref", "BUL-1", *monthly, "2"])
+    assert second.exit_code == 0, second.output
+    wrong = runner.invoke(app, [*common, "--ref", "BUL-2", *monthly, "1"])
+    assert wrong.exit_code == 2 and "series.month_week" in wrong.output
     store = Store.open(db)
     try:
         one, two = store.get_request("LAT-1"), store.get_request("LAT-2")
@@ -279,5 +285,7 @@ def test_requests_add_a_series_and_its_bad_fields_named(db: str) -> None:
         assert two is not None and two.series is not None and two.series.weekdays == [1, 3]
         assert [r.ref for r in store.load_problem().requests if r.occurrence_of == "LAT-1"] == [
             "LAT-1:1", "LAT-1:2", "LAT-1:3"]  # fmt: skip
+        days = [r.start.date().isoformat() for r in store.load_problem().requests if r.occurrence_of == "BUL-1"]
+        assert days == ["2027-01-12", "2027-02-09", "2027-03-09"]
     finally:
         store.close()

@@ -92,3 +92,29 @@ def test_a_series_not_served_at_all_is_told_why(world: World) -> None:
     _run(world)
     (mail,) = world.inbox.to(req.pic.email or "")
     assert "belum dapat kami layani" in _text(mail) and "lisensi Zoom kami untuk 80 peserta" in _text(mail)
+
+
+def test_a_monthly_series_repeats_monthly_in_the_calendar(world: World) -> None:
+    """Issue 18: every first Tuesday (BYDAY=1TU) or the same day of the month (BYMONTHDAY), as the planner's
+    occurrences: the calendar's own expansion of the rule gives exactly their dates."""
+    from dateutil.rrule import rrulestr
+
+    from allocator.planner.domain import occurrences
+
+    for ref, series, want in [
+        ("BUL-1", {"repeat": "monthly", "count": 3, "month_week": 1}, {"BYDAY": ["1TU"]}),
+        ("BUL-2", {"repeat": "monthly", "count": 3, "every": 2}, {"BYMONTHDAY": [5]}),
+    ]:
+        req = make_request(ref, "Asia/Makassar", "2027-01-05T09:00", "2027-01-05T11:00", title="Rapat Bulanan",
+                           series=series)  # fmt: skip
+        world.store.save_request(req, actor="test")
+        world.publish(*[Assignment(request=f"{ref}:{k}", host="H100", operators=["OP1"]) for k in (1, 2, 3)])
+        _run(world)
+        mail = world.inbox.to(req.pic.email or "")[-1]
+        (ev,) = [e for e in _calendar(mail).walk("VEVENT") if str(e["UID"]) == f"{ref}@vicon-allocator"]
+        rule = ev["RRULE"]
+        assert rule["FREQ"] == ["MONTHLY"] and rule["COUNT"] == [3]
+        assert {k: rule[k] for k in want} == want
+        start = ev.decoded("DTSTART")
+        expanded = list(rrulestr(rule.to_ical().decode(), dtstart=start))
+        assert expanded == [o.start.astimezone(WITA) for o in occurrences(req)]

@@ -158,3 +158,68 @@ def test_optional_rehearsal_of_a_self_operated_request_is_missed_or_run_by_our_o
     a = only(placed, "UNIT")
     assert validate_plan(cheap, placed) == [] and validate_claims(cheap, placed) == []
     assert a.self_operated == (a.operators == []) and (a.rehearsal is None) == a.self_operated
+
+
+# --- unserved: whether the unit could have run it itself, and why not (issue 18) ----------------------------
+
+
+def unserved(prob: Problem, ref: str = "UNIT") -> Any:
+    plan = solve(prob)
+    u = next((x for x in plan.unserved if x.request == ref), None)
+    assert u is not None, f"{ref} served"
+    return u
+
+
+def test_unserved_says_the_trained_operator_lacks_the_skill() -> None:
+    prob = two_at_once(required_skills=["streaming"])
+    prob = prob.model_copy(update={"operators": [operator("O1", skills=["streaming"])]})
+    u = unserved(prob)
+    assert "Staf Terlatih) cannot run it itself: lacks streaming" in u.reason
+    assert "tidak dapat menjalankannya sendiri: tidak menguasai streaming" in u.reason_id
+    assert all(a.kind != "self_operated" for a in u.alternatives)
+
+
+def test_unserved_says_a_mandatory_rehearsal_needs_the_office_operator() -> None:
+    u = unserved(two_at_once(rehearsal={"mode": "online", "mandatory": True, "duration_min": 30}))
+    assert "cannot run it itself: its mandatory rehearsal needs the office's operator" in u.reason
+    assert "gladi wajibnya memerlukan operator kantor" in u.reason_id
+
+
+def test_unserved_says_self_operation_would_need_a_free_host_too() -> None:
+    regent = request("REGENT", "09:00", "11:00", service="link_operator", priority="head_of_region")
+    regent = regent.model_copy(update={"unit": "Sekretariat Daerah"})
+    unit = request("UNIT", "09:00", "11:00", service="link_operator")
+    prob = problem(hosts=[host("H1")], operators=[operator("O1")], requests=[regent, unit],
+                   unit_operators=[trained()])  # fmt: skip
+    u = unserved(prob)
+    assert "could run it itself, but no host is free for it either" in u.reason
+    assert "tidak ada host yang kosong juga" in u.reason_id
+    # Without trained operators the reason is as before: nothing about the unit running it itself.
+    plain = unserved(prob.model_copy(update={"unit_operators": []}))
+    assert "trained" not in plain.reason and "terlatih" not in plain.reason_id
+    assert u.reason.startswith(plain.reason)
+
+
+def test_self_operated_is_offered_where_it_would_serve() -> None:
+    """Judged from the plan's agendas, not the search: with the office's operator taken and a host free, the
+    unit's own trained operator would serve it, and the alternative (and the reason) say so by name."""
+    from allocator.planner.alternatives import AlternativeFinder
+    from allocator.planner.candidates import CandidateBuilder
+    from allocator.planner.explain import agendas, explain_unserved
+
+    prob = two_at_once()
+    chosen = [Assignment(request="REGENT", host="H1", operators=["O1"])]
+    by_host, by_operator = agendas(prob, chosen)
+    builder = CandidateBuilder(prob)
+    unit = prob.request("UNIT")
+    finder = AlternativeFinder(builder, by_host, by_operator, chosen)
+    first = finder.find(unit)[0]
+    assert (first.kind, first.host, first.operators) == ("self_operated", "H2", [])
+    assert "self-operated: run by the unit's own trained operator (Staf Terlatih)" in first.text
+    assert "dijalankan sendiri oleh operator terlatih unit (Staf Terlatih)" in first.text_id
+    [why] = explain_unserved(prob, [builder.build(unit)], by_host, by_operator, chosen)
+    assert "could run it itself on a free host (self-operated)" in why.reason
+    # A unit without trained operators is offered the plain link, as before.
+    untrained = prob.model_copy(update={"unit_operators": []})
+    plain = AlternativeFinder(CandidateBuilder(untrained), by_host, by_operator, chosen).find(unit)[0]
+    assert plain.kind == "without_operator"

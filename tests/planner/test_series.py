@@ -43,6 +43,36 @@ def test_weekly_on_two_days_until_a_date() -> None:
     assert every_other.local_dates(date(2027, 3, 1)) == [date(2027, 3, 1), date(2027, 3, 15), date(2027, 3, 29)]
 
 
+def test_monthly_on_the_same_day_or_the_same_weekday_of_a_week() -> None:
+    """Issue 18: a monthly series, on the first occurrence's day of the month or (month_week) e.g. every first
+    Monday or every last Friday, every `every` months."""
+    assert SeriesPattern(repeat="monthly", count=3).local_dates(date(2027, 1, 15)) == [
+        date(2027, 1, 15), date(2027, 2, 15), date(2027, 3, 15)]  # fmt: skip
+    first_monday = SeriesPattern(repeat="monthly", month_week=1, until=date(2027, 5, 31))
+    assert first_monday.local_dates(date(2027, 1, 4)) == [date(2027, 1, 4), date(2027, 2, 1), date(2027, 3, 1),
+                                                          date(2027, 4, 5), date(2027, 5, 3)]  # fmt: skip
+    last_friday = SeriesPattern(repeat="monthly", month_week=-1, every=2, count=3)
+    assert last_friday.local_dates(date(2027, 1, 29)) == [date(2027, 1, 29), date(2027, 3, 26), date(2027, 5, 28)]
+    over_new_year = SeriesPattern(repeat="monthly", every=3, count=3).local_dates(date(2027, 11, 10))
+    assert over_new_year == [date(2027, 11, 10), date(2028, 2, 10), date(2028, 5, 10)]
+
+
+def test_a_monthly_series_is_planned_on_one_host() -> None:
+    monthly = request("BUL", "09:00", "11:00", series={"repeat": "monthly", "month_week": 1, "count": 3})
+    p = problem(hosts=[host("H1"), host("H2")], requests=[monthly])
+    assert [r.start.date() for r in p.requests] == [date(2027, 3, 1), date(2027, 4, 5), date(2027, 5, 3)]
+    plan = solve(p, FAST)
+    assert len(set(served(plan).values())) == 1 and len(plan.assignments) == 3
+    assert validate_plan(p, plan) == []
+
+
+def test_a_monthly_series_on_a_day_not_in_every_month_is_refused_with_its_field() -> None:
+    with pytest.raises(ValidationError, match=r"series\.repeat: a monthly series on a day of the month starts on day"):
+        request("S", "09:00", "10:00", day="2027-03-31", series={"repeat": "monthly", "count": 2})
+    last = request("S", "09:00", "10:00", day="2027-03-31", series={"repeat": "monthly", "month_week": -1, "count": 2})
+    assert last.series is not None and last.series.month_week == -1  # the last Wednesday instead
+
+
 def test_reading_a_problem_twice_gives_the_same_occurrences() -> None:
     p = problem(hosts=[host("H1")], requests=[training()])
     again = Problem.model_validate(p.model_dump(mode="json"))
@@ -71,6 +101,11 @@ def test_one_occurrence_cancelled_or_moved() -> None:
         ({"repeat": "daily", "until": "2027-06-30"}, "series.until"),
         ({"repeat": "weekly", "every": 13, "count": 2}, "every"),
         ({"repeat": "daily", "count": 2, "changes": [{"occurrence": 3, "cancelled": True}]}, "series.changes"),
+        ({"repeat": "monthly", "every": 4, "count": 2}, "every"),
+        ({"repeat": "weekly", "month_week": 1, "count": 2}, "month_week: only a monthly series"),
+        ({"repeat": "monthly", "month_week": 2, "count": 2}, "series.month_week: the first occurrence"),
+        ({"repeat": "monthly", "month_week": -1, "count": 2}, "series.month_week: the first occurrence"),
+        ({"repeat": "monthly", "month_week": 5, "count": 2}, "month_week"),
     ],
 )
 def test_bad_series_named(series: dict[str, object], field: str) -> None:

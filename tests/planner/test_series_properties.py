@@ -104,3 +104,27 @@ def test_series_plans_are_valid(p: Problem) -> None:
 @given(problems_with_series())
 def test_first_come_first_served_keeps_series_whole(p: Problem) -> None:
     _check(p, first_come_first_served(p))
+
+
+@st.composite
+def problems_with_monthly_series(draw: st.DrawFn) -> Problem:
+    """Monthly series (same day of the month, or e.g. the first Monday) among single meetings on the same days."""
+    hosts = [host(f"H{i}", 300) for i in range(draw(st.integers(1, 2)))]
+    requests = []
+    for i in range(draw(st.integers(1, 3))):
+        series: dict[str, object] = {"repeat": "monthly", "count": draw(st.integers(1, 4)),
+                                     "every": draw(st.integers(1, 3)),
+                                     "policy": draw(st.sampled_from(["all_or_nothing", "partial"]))}  # fmt: skip
+        if draw(st.booleans()):
+            series["month_week"] = 1  # DAYS are the first of their weekday in March 2027
+        requests.append(request(f"M{i}", "09:00", "11:00", day=draw(st.sampled_from(DAYS)), series=series))
+    for i in range(draw(st.integers(0, 4))):
+        day = draw(st.sampled_from(["2027-04-01", "2027-04-05", "2027-05-03", "2027-06-01"]))
+        requests.append(request(f"R{i}", "09:30", "10:30", day=day, priority=draw(st.sampled_from(["high", "low"]))))
+    return problem(hosts=hosts, requests=requests)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems_with_monthly_series())
+def test_monthly_series_plans_are_valid(p: Problem) -> None:
+    _check(p, solve(p, SolveOptions(time_limit_s=5, workers=1, alternatives=False)))

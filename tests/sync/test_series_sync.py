@@ -13,6 +13,7 @@ from tests.store.dbs import plan_of, request
 from tests.sync.env import Env, sync_env
 
 HOST = "H300"
+LICENSED = "h500@kominfo.example.go.id"  # a licensed user of the hosts' account, standing for the unit's own
 
 
 def training(env: Env, **series: Any) -> Request:
@@ -130,3 +131,84 @@ def test_a_published_series_is_the_next_plans_previous_and_a_replan_keeps_it(db_
         replanned = solve(again, SolveOptions(time_limit_s=5, workers=1))
         assert {a.request: a.host for a in replanned.assignments} == {a.request: a.host for a in plan.assignments}
         assert env.publish(replanned).actions == []
+
+
+def test_a_series_the_unit_runs_itself_names_its_licensed_user_alternative_host(db_url: str) -> None:
+    """Issue 18: a recurring meeting run by its own unit gets the same alternative host as a single lent meeting
+    (the unit's licensed user on the host's account), added and cleared by updates of the one recurring meeting,
+    whose link and occurrences stay."""
+    from allocator.planner.domain import UnitOperator
+
+    own = UnitOperator(id="U1", unit="Dinas Kominfo", name="Staf Terlatih", zoom_user="h500@kominfo.example.go.id",
+                       zoom_account="default")  # fmt: skip
+    with sync_env(db_url, 0) as env:
+        own = own.model_copy(update={"zoom_account": env.store.hosts()[0].account})
+        env.store.set_unit_operators([own], actor="t")
+        env.store.save_request(training(env), actor="test")  # service `link`: the unit runs it itself
+        env.publish(plan_for(1, 2, 3))
+        env.drain()
+        meeting = zoom_series(env)
+        assert meeting["settings"]["alternative_hosts"] == "h500@kominfo.example.go.id"
+        assert env.publish(plan_for(1, 2, 3)).actions == []  # nothing twice
+        # The unit no longer has a licensed user: an update of the recurring meeting clears it, link unchanged.
+        env.store.set_unit_operators([], actor="t")
+        assert [a.kind for a in env.publish(plan_for(1, 2, 3)).actions] == ["update"]
+        env.drain()
+        after = zoom_series(env)
+        assert not after["settings"].get("alternative_hosts") and after["join_url"] == meeting["join_url"]
+        assert [s for _t, s in occurrence_states(env)] == ["available"] * 3
+        env.assert_exactly_once()
+
+
+def test_a_series_our_operators_run_has_no_alternative_host_unless_an_occurrence_is_self_operated(
+    db_url: str,
+) -> None:
+    from allocator.planner.domain import Assignment, Plan, ServiceType, SolverStatus, UnitOperator
+
+    with sync_env(db_url, 0) as env:
+        account = env.store.hosts()[0].account
+        own = UnitOperator(id="U1", unit="Dinas Kominfo", name="Staf", zoom_user=LICENSED, zoom_account=account)
+        env.store.set_unit_operators([own], actor="t")
+        ours = training(env).model_copy(update={"service": ServiceType.LINK_OPERATOR})
+        env.store.save_request(ours, actor="test")
+        env.publish(plan_for(1, 2, 3))
+        env.drain()
+        assert not zoom_series(env)["settings"].get("alternative_hosts")
+
+        def plan(self_run: set[int]) -> Plan:
+            return Plan(assignments=[Assignment(request=f"LAT:{k}", host=HOST, self_operated=k in self_run)
+                                     for k in (1, 2, 3)], status=SolverStatus.OPTIMAL)  # fmt: skip
+
+        env.publish(plan({2}))  # the unit's own operator runs the second day: it must be able to start it
+        env.drain()
+        assert zoom_series(env)["settings"]["alternative_hosts"] == "h500@kominfo.example.go.id"
+
+
+def test_a_monthly_series_reaches_zoom_as_type_3_with_the_planners_occurrences(db_url: str) -> None:
+    """Issue 18: a monthly series (here on the start's weekday of its week of the month, e.g. every second
+    Tuesday) is one recurring meeting with Zoom's monthly recurrence, whose occurrences are the planner's; one
+    cancelled is deleted through its occurrence id, exactly once."""
+    from zoneinfo import ZoneInfo
+
+    from allocator.planner.domain import occurrences
+
+    with sync_env(db_url, 0) as env:
+        first = training(env).start.astimezone(ZoneInfo("Asia/Jakarta")).date()
+        week = (first.day - 1) // 7 + 1
+        pattern = {"repeat": "monthly", "count": 3, "month_week": week if week <= 4 else -1, "policy": "partial"}
+        lat = training(env, **pattern)
+        env.store.save_request(lat, actor="test")
+        env.publish(plan_for(1, 2, 3))
+        env.drain()
+        meeting = zoom_series(env)
+        rec = meeting["recurrence"]
+        assert rec["type"] == 3 and rec["monthly_week"] == pattern["month_week"]
+        assert rec["monthly_week_day"] == (first.weekday() + 1) % 7 + 1
+        planned = [o.start.strftime("%Y-%m-%dT%H:%M:%SZ") for o in occurrences(lat)]
+        assert [t for t, _s in occurrence_states(env)] == planned
+        env.store.save_request(training(env, **pattern, changes=[{"occurrence": 2, "cancelled": True}]), actor="t")
+        env.publish(plan_for(1, 3))
+        env.drain()
+        assert [s for _t, s in occurrence_states(env)] == ["available", "deleted", "available"]
+        assert zoom_series(env)["join_url"] == meeting["join_url"]
+        env.assert_exactly_once()

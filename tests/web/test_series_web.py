@@ -58,3 +58,15 @@ def test_admin_timeline_draws_a_series_as_its_occurrences(web: Web) -> None:
     assert "LAT-T:1" in day
     assert "LAT-T:2" in c.get("/admin/timeline?day=2027-01-14").text and "host seri sedang dipakai" in c.get(
         "/admin/timeline?day=2027-01-14").text  # fmt: skip
+
+
+def test_form_files_a_monthly_series(web: Web) -> None:
+    """Issue 18: 'Bulanan' on the form repeats on the same day of the month."""
+    c = web.client
+    assert "Bulanan (tanggal yang sama)" in c.get("/form").text
+    ok = c.post("/form", data={**FORM, "repeat": "monthly", "count": "4"})
+    assert ok.status_code == 201, ok.text
+    ref = re.search(r'id="ref">([^<]+)<', ok.text).group(1)  # type: ignore[union-attr]
+    req = web.store.get_request(ref)
+    assert req is not None and req.series is not None and req.series.repeat.value == "monthly"
+    assert req.series.count == 4

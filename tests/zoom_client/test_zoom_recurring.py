@@ -46,6 +46,35 @@ def test_weekly_occurrences_in_the_sandbox(sandbox: Sandbox) -> None:
     assert [(o.start_time - monday).days for o in m.occurrences] == [0, 3, 7, 10]
 
 
+def test_monthly_recurrence_is_zoom_type_3() -> None:
+    assert Recurrence(repeat="monthly", month_day=15, end_times=3).to_zoom() == {
+        "type": 3, "repeat_interval": 1, "monthly_day": 15, "end_times": 3}  # fmt: skip
+    first_monday = Recurrence(repeat="monthly", month_week=1, weekdays=(0,), end_times=3, every=2).to_zoom()
+    assert first_monday == {"type": 3, "repeat_interval": 2, "monthly_week": 1, "monthly_week_day": 2, "end_times": 3}
+    for bad in ({"month_day": 1, "month_week": 1, "weekdays": (0,)}, {}, {"month_week": -1},
+                {"month_day": 1, "every": 4}):  # fmt: skip
+        with pytest.raises(ValidationError):
+            Recurrence(repeat="monthly", end_times=2, **bad)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        Recurrence(repeat="weekly", weekdays=(0,), month_day=3, end_times=2)
+
+
+def test_monthly_occurrences_in_the_sandbox(sandbox: Sandbox) -> None:
+    """The sandbox keeps monthly recurring meetings as Zoom does: by day of the month, or the last Friday."""
+    client = sandbox_client(sandbox)
+    by_day = Recurrence(repeat="monthly", month_day=START.day, end_times=3)
+    m = client.create_meeting("kmf-zoom01", series(recurrence=by_day), key="M1")
+    assert [(o.start_time.day, o.start_time.hour) for o in m.occurrences] == [(START.day, START.hour)] * 3
+    assert len({o.start_time.month for o in m.occurrences}) == 3
+    fridays = [START + timedelta(days=d) for d in range(60) if (START + timedelta(days=d)).weekday() == 4]
+    last_friday = next(f for f in fridays if (f + timedelta(days=7)).month != f.month)
+    rec = Recurrence(repeat="monthly", month_week=-1, weekdays=(4,), end_times=3)
+    m = client.create_meeting("kmf-zoom01", series(recurrence=rec).model_copy(update={"start_time": last_friday}),
+                              key="M2")  # fmt: skip
+    assert all(o.start_time.weekday() == 4 and (o.start_time + timedelta(days=7)).month != o.start_time.month
+               for o in m.occurrences) and len(m.occurrences) == 3  # fmt: skip
+
+
 def test_change_one_occurrence_then_cancel_another_then_delete_the_series(sandbox: Sandbox) -> None:
     client = sandbox_client(sandbox)
     m = client.create_meeting("kmf-zoom01", series(), key="LAT-2")
@@ -96,7 +125,12 @@ def _raw(sandbox: Sandbox, method: str, path: str, body: object = None) -> reque
         ({"type": 1, "end_times": 2, "end_date_time": "2030-01-01T00:00:00Z"}, "recurrence.end_times"),
         ({"type": 2, "weekly_days": "0,8", "end_times": 2}, "recurrence.weekly_days"),
         ({"type": 2, "repeat_interval": 13, "weekly_days": "2", "end_times": 2}, "recurrence.repeat_interval"),
-        ({"type": 3, "monthly_day": 1, "end_times": 2}, "recurrence.type"),
+        ({"type": 4, "end_times": 2}, "recurrence.type"),
+        ({"type": 3, "monthly_day": 32, "end_times": 2}, "recurrence.monthly_day"),
+        ({"type": 3, "monthly_week": 5, "monthly_week_day": 2, "end_times": 2}, "recurrence.monthly_week"),
+        ({"type": 3, "monthly_week": 1, "monthly_week_day": 8, "end_times": 2}, "recurrence.monthly_week_day"),
+        ({"type": 3, "monthly_day": 1, "monthly_week": 1, "end_times": 2}, "recurrence.monthly_day"),
+        ({"type": 3, "repeat_interval": 4, "monthly_day": 1, "end_times": 2}, "recurrence.repeat_interval"),
     ],
 )
 def test_bad_recurrence_refused_as_zoom_does(sandbox: Sandbox, recurrence: object, field: str) -> None:

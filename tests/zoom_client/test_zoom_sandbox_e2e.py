@@ -102,6 +102,28 @@ def client_category():
     return ApiCategory.MEDIUM
 
 
+def test_start_links_are_fresh_each_time_and_expire_after_two_hours(sandbox: Sandbox):
+    """As Zoom's: every GET hands out a new host key, each stops working two hours after it was handed out, and a
+    key of one meeting does not start another, nor a deleted one."""
+    client = sandbox_client(sandbox)
+    one = client.create_meeting("zoom01@kominfo.example.go.id", req(), key="START-1")
+    other = client.create_meeting("zoom01@kominfo.example.go.id", req(), key="START-2")
+    first = client.get_meeting(one.id).start_url
+    sandbox.advance_clock(3600)
+    second = client.get_meeting(one.id).start_url
+    assert first is not None and second is not None
+    a, b = first.get_secret_value(), second.get_secret_value()
+    assert a != b and f"/s/{one.id}?zak=" in a
+    assert sandbox.state.start_link_state(a) == "valid" and sandbox.state.start_link_state(b) == "valid"
+    sandbox.advance_clock(3601)
+    assert sandbox.state.start_link_state(a) == "expired"
+    assert sandbox.state.start_link_state(b) == "valid"
+    assert sandbox.state.start_link_state(b.replace(f"/s/{one.id}", f"/s/{other.id}")) == "unknown"
+    assert sandbox.state.start_link_state(b.replace("zak=", "zak=x")) == "unknown"
+    client.delete_meeting(one.id)
+    assert sandbox.state.start_link_state(b) == "unknown"
+
+
 def test_meeting_lifecycle(sandbox: Sandbox):
     client = sandbox_client(sandbox)
     created = client.create_meeting(

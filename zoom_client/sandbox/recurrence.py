@@ -2,18 +2,21 @@
 Zoom checks it, and its occurrences, each with the id Zoom gives (its start in epoch milliseconds, as a string).
 
 Zoom's limits: `end_times` 1..50 (or `end_date_time`, not both); a daily interval of at most 90 days, a weekly one
-of at most 12; weekly days 1 = Sunday ... 7 = Saturday. The sandbox does not do monthly recurrence (type 3): it
-answers with a validation error naming the field, as Zoom does for what it refuses.
+of at most 12, a monthly one of at most 3; weekly days 1 = Sunday ... 7 = Saturday; monthly (type 3) on
+`monthly_day` (1..31), or on `monthly_week` (1..4, -1 = the last) and `monthly_week_day` (1 = Sunday ... 7), not
+both. A month without the `monthly_day` (a 31st in April) has no occurrence, as a calendar's BYMONTHDAY. What it
+refuses is answered with a validation error naming the field, as Zoom does.
 """
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 MAX_OCCURRENCES = 50
-MAX_INTERVAL = {1: 90, 2: 12}
+MAX_INTERVAL = {1: 90, 2: 12, 3: 3}
 
 
 class RecurrenceError(ValueError):
@@ -29,8 +32,6 @@ def check_recurrence(raw: Any) -> dict[str, Any]:
     rtype = raw.get("type")
     if rtype not in (1, 2, 3) or isinstance(rtype, bool):
         raise RecurrenceError("recurrence.type", "Recurrence type must be 1 (daily), 2 (weekly) or 3 (monthly).")
-    if rtype == 3:
-        raise RecurrenceError("recurrence.type", "The sandbox does not do monthly recurrence (type 3).")
     interval = raw.get("repeat_interval", 1)
     if not isinstance(interval, int) or isinstance(interval, bool) or not 1 <= interval <= MAX_INTERVAL[rtype]:
         raise RecurrenceError(
@@ -46,6 +47,8 @@ def check_recurrence(raw: Any) -> dict[str, Any]:
         if not numbers or any(not 1 <= d <= 7 for d in numbers):
             raise RecurrenceError("recurrence.weekly_days", "weekly_days must list days 1 (Sunday) to 7 (Saturday).")
         out["weekly_days"] = ",".join(str(d) for d in numbers)
+    if rtype == 3:
+        out |= _monthly(raw)
     if "end_times" in raw and "end_date_time" in raw:
         raise RecurrenceError("recurrence.end_times", "end_times cannot be used with end_date_time.")
     if "end_date_time" in raw:
@@ -60,6 +63,52 @@ def check_recurrence(raw: Any) -> dict[str, Any]:
         if not isinstance(times, int) or isinstance(times, bool) or not 1 <= times <= MAX_OCCURRENCES:
             raise RecurrenceError("recurrence.end_times", f"end_times must be between 1 and {MAX_OCCURRENCES}.")
         out["end_times"] = times
+    return out
+
+
+def _whole(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _monthly(raw: dict[str, Any]) -> dict[str, Any]:
+    day, week, week_day = raw.get("monthly_day"), raw.get("monthly_week"), raw.get("monthly_week_day")
+    if day is not None and week is not None:
+        raise RecurrenceError("recurrence.monthly_day", "monthly_day cannot be used with monthly_week.")
+    if week is None:
+        day = 1 if day is None else day
+        if not _whole(day) or not 1 <= day <= 31:
+            raise RecurrenceError("recurrence.monthly_day", "monthly_day must be between 1 and 31.")
+        return {"monthly_day": day}
+    if not _whole(week) or week not in (-1, 1, 2, 3, 4):
+        raise RecurrenceError("recurrence.monthly_week", "monthly_week must be -1, 1, 2, 3 or 4.")
+    if not _whole(week_day) or not 1 <= week_day <= 7:
+        raise RecurrenceError("recurrence.monthly_week_day", "monthly_week_day must be 1 (Sunday) to 7 (Saturday).")
+    return {"monthly_week": week, "monthly_week_day": week_day}
+
+
+def _month_days(recurrence: dict[str, Any], local: datetime, limit: int, last: datetime | None) -> list[datetime]:
+    """A monthly recurrence's days, from the first occurrence's month on, every `repeat_interval` months."""
+    out: list[datetime] = []
+    k = 0
+    while len(out) < limit and k < 12 * 50:
+        year, month = divmod(local.month - 1 + k * recurrence["repeat_interval"], 12)
+        year, month = local.year + year, month + 1
+        k += 1
+        if "monthly_day" in recurrence:
+            if recurrence["monthly_day"] > calendar.monthrange(year, month)[1]:
+                continue
+            day = local.replace(year=year, month=month, day=recurrence["monthly_day"])
+        else:
+            weekday = (recurrence["monthly_week_day"] - 2) % 7  # 0 = Monday
+            days = [d for d in range(1, calendar.monthrange(year, month)[1] + 1)
+                    if calendar.weekday(year, month, d) == weekday]  # fmt: skip
+            week = recurrence["monthly_week"]
+            day = local.replace(year=year, month=month, day=days[-1] if week == -1 else days[week - 1])
+        if day.date() < local.date():
+            continue
+        if last is not None and day > last:
+            break
+        out.append(day)
     return out
 
 
@@ -81,6 +130,8 @@ def occurrence_starts(recurrence: dict[str, Any], first: datetime, zone: str) ->
         while len(days) < limit and (last is None or day <= last):
             days.append(day)
             day = day + timedelta(days=interval)
+    elif recurrence["type"] == 3:
+        days = _month_days(recurrence, local, limit, last)
     else:
         wanted = [int(d) for d in recurrence["weekly_days"].split(",")]  # 1 = Sunday
         python_days = sorted((d - 2) % 7 for d in wanted)  # 0 = Monday

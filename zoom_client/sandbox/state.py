@@ -18,8 +18,8 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
-from urllib.parse import parse_qs
+from typing import Any, Literal, cast
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from zoom_client.config import AccountCategory
@@ -33,6 +33,8 @@ SANDBOX_HEADER = "X-Zoom-Sandbox"
 SANDBOX_NOTICE = "vicon-allocator local sandbox - NOT Zoom"
 PAGE_TOKEN_TTL = timedelta(minutes=15)
 LINK_HOST = "https://zoom-sandbox.invalid"  # .invalid: links that can never resolve to a real meeting
+#: How long a start link's host key (ZAK) works after Zoom hands it out: two hours, as Zoom's for API users.
+START_LINK_TTL = timedelta(hours=2)
 SCOPES = "meeting:read:admin meeting:write:admin user:read:admin"
 #: Meeting types the sandbox keeps: 1 instant, 2 scheduled, 3 recurring with no fixed time.
 MEETING_TYPES = (1, 2, 3, 8)
@@ -342,8 +344,30 @@ class SandboxState:
         #: Who each deletion asked Zoom to e-mail:
         #: {"host": schedule_for_reminder, "registrants": cancel_meeting_reminder}.
         self.delete_notices: dict[int, dict[str, bool]] = {}
+        #: Host keys handed out in start links: key -> (meeting id, when it stops working).
+        self._zaks: dict[str, tuple[int, datetime]] = {}
 
     # --- public helpers for tests and demos ------------------------------------------------------
+
+    def start_link_state(self, url: str) -> Literal["valid", "expired", "unknown"]:
+        """What Zoom would do with a start link opened now: start the meeting as its host (`valid`), refuse an
+        expired host key (`expired`), or not know the key or the meeting (`unknown`, also for a deleted one)."""
+        parts = urlsplit(url)
+        key = parse_qs(parts.query).get("zak", [""])[0]
+        with self._lock:
+            found = self._zaks.get(key)
+            if found is None or parts.path != f"/s/{found[0]}" or found[0] not in self._meetings:
+                return "unknown"
+            return "valid" if self.clock.now() < found[1] else "expired"
+
+    def _start_url(self, mid: int) -> str:
+        """A start link with a fresh host key that stops working `START_LINK_TTL` from now."""
+        key = f"sbx-zak-{secrets.token_urlsafe(12)}"
+        now = self.clock.now()
+        if len(self._zaks) > 4096:
+            self._zaks = {k: v for k, v in self._zaks.items() if v[1] > now}  # forget expired keys
+        self._zaks[key] = (mid, now + START_LINK_TTL)
+        return f"{LINK_HOST}/s/{mid}?zak={key}"
 
     def meetings(self, account: str | None = None) -> list[dict[str, Any]]:
         """Live (not deleted) meetings, as Zoom would return them."""
@@ -859,7 +883,7 @@ class SandboxState:
             "timezone": fields["timezone"],
             "agenda": fields.get("agenda", ""),
             "created_at": _iso(self.clock.now()),
-            "start_url": f"{LINK_HOST}/s/{mid}?zak=sbx-zak-{secrets.token_urlsafe(12)}",
+            "start_url": self._start_url(mid),
             "join_url": f"{LINK_HOST}/j/{mid}?pwd={secrets.token_urlsafe(10)}",
             "password": pwd,
             "h323_password": pwd,
@@ -916,7 +940,7 @@ class SandboxState:
         if isinstance(m, Reply):
             return m
         # A fresh host key each time, as Zoom's start_url carries a short-lived ZAK.
-        m["start_url"] = f"{LINK_HOST}/s/{m['id']}?zak=sbx-zak-{secrets.token_urlsafe(12)}"
+        m["start_url"] = self._start_url(m["id"])
         occ = self._occurrence(m, q)
         if isinstance(occ, Reply):
             return occ
