@@ -45,7 +45,7 @@ from allocator.planner.explain import (
 from allocator.planner.greedy import greedy_hint
 from allocator.planner.held import fixed_and_previous
 from allocator.planner.levels import restate_levels, solve_level
-from allocator.planner.model import AllocationModel, Workflow, assignments, build_model, hint
+from allocator.planner.model import AllocationModel, Workflow, assignments, build_model, chosen_pools, hint
 from allocator.planner.operator_level import (
     LARGE_OPERATOR_PART,
     OPERATOR_LEVEL_TIME_SHARES,
@@ -495,7 +495,10 @@ def first_come_first_served(problem: Problem, options: SolveOptions | None = Non
     chosen: list[Assignment] = []
     for comp in parts:
         m = build_model(problem, comp.cands, comp.fixed, comp.previous, workflow=comp.workflow)
-        values = dict(greedy_hint(m, order="letter"))
+        # What is pinned or frozen stays where it is, as it would by hand; the rest in letter order around it.
+        events = {k: chosen_pools(m, a) for k, a in comp.fixed.items() if comp.cands[k].role is Role.EVENT}
+        tasks = {k: chosen_pools(m, a) for k, a in comp.fixed.items() if comp.cands[k].role is not Role.EVENT}
+        values = dict(greedy_hint(m, events, tasks, order="letter"))
         chosen += assignments(m, lambda v, values=values: values.get(v, 0))  # type: ignore[misc]
     unserved += _explain(problem, options, builder, at, parts, chosen, float("inf"))[0]
     plan = Plan(

@@ -15,6 +15,7 @@ from allocator.planner.domain import (
     Assignment,
     KitOut,
     KitType,
+    Pin,
     Plan,
     Problem,
     SolverStatus,
@@ -458,3 +459,20 @@ def test_no_plan_is_below_first_come_first_served(prob: Problem, limit: float) -
     floor = sum(weights[prob.request(a.request).priority] for a in by_hand.assignments)
     plan = solve(prob, SolveOptions(time_limit_s=limit, alternatives=False))
     assert plan.term("served_weight").value >= floor
+
+
+def test_first_come_first_served_keeps_what_is_frozen_or_pinned() -> None:
+    """By hand, a published meeting inside the freeze horizon, or a pinned one, stays where it is and the rest is
+    fitted around it in letter order: the office's plan swapped two frozen meetings' hosts (found by hypothesis)."""
+    now = "2027-03-01T07:00:00+07:00"
+    reqs = [request("A", "08:00", "09:00", day="2027-03-01", service="link"),
+            request("B", "08:00", "09:00", day="2027-03-01", service="link"),
+            request("C", "08:00", "09:00", day="2027-03-01", service="link"),
+            request("D", "10:00", "11:00", day="2027-03-01", service="link")]  # fmt: skip
+    published = [Assignment(request="A", host="H1"), Assignment(request="B", host="H0")]
+    prob = problem(hosts=[host("H0", capacity=100), host("H1", capacity=300)], requests=reqs, previous=published,
+                   pins=[Pin(request="D", host="H1")], now=now, pol=policy(freeze_horizon_min=1440))  # fmt: skip
+    by_hand = first_come_first_served(prob)
+    assert validate_plan(prob, by_hand) == []
+    assert by_hand.assignment_for("A") == published[0] and by_hand.assignment_for("B") == published[1]
+    assert by_hand.assignment_for("C") is None and by_hand.assignment_for("D").host == "H1"  # type: ignore[union-attr]
