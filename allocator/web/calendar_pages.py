@@ -25,9 +25,7 @@ _SHORT = 64  # the longest filter value kept (a unit's name, an id)
 
 
 @router.get("/admin/timeline", response_class=HTMLResponse)
-def timeline_page(
-    request: Request, q: AskedPeriod, applied: int | None = None
-) -> HTMLResponse:
+def timeline_page(request: Request, q: AskedPeriod, applied: int | None = None) -> HTMLResponse:
     lang, view, only = q.lang, q.view, q.only
     t = TEXT[lang]
     who = need_user(request, admin=True)
