@@ -151,7 +151,7 @@ def request_out(store: Store, r: Request, idx: PlanIndex, *, with_meeting: bool,
         priority=r.priority, status=r.status.value, venue=r.venue, plan_state=idx.state(r.ref),
         host=a.host if a else None, operators=list(a.operators) if a else [],
         reason=u.reason if u else None, reason_id=u.reason_id if u else None, alternatives=alternatives(u),
-        meeting=meeting_out(store.meeting_for(r.ref)) if with_meeting else None,
+        meeting=meeting_out(store.meeting_for(r.occurrence_of or r.ref)) if with_meeting else None,  # a series': one
         planned_start=start if a else None, planned_end=end if a else None,
         time_note=_time_note(r, start, end, lang) if a else None,
         rehearsal=task_out(a.rehearsal, r.timezone, idx, lang) if a and a.rehearsal else None,
