@@ -77,7 +77,8 @@ class OperatorRow(Base):
 
 class PinRow(Base):
     __tablename__ = "pins"
-    request: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("requests.ref"), primary_key=True)
+    #: A request's ref, or an occurrence's of a series ('PSR-70:3', no row of its own): no foreign key (0005).
+    request: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     data: Mapped[JsonDict]
     actor: Mapped[str] = mapped_column(sa.String(128))
     created_at: Mapped[datetime]

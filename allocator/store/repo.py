@@ -717,8 +717,11 @@ class Store:
     def set_pin(self, pin: Pin, *, actor: str) -> None:
         now = self.now()
         with self.transaction() as s:
-            if s.get(RequestRow, pin.request) is None:
+            req = self._known_ref(s, pin.request)  # a request, or one occurrence of a series ('PSR-70:3')
+            if req is None:
                 raise KeyError(f"unknown request {pin.request!r}")
+            if req.series is not None and req.occurrence is None:
+                raise ValueError(f"{pin.request} is a series: pin its occurrences one at a time ({pin.request}:1 …)")
             row = s.get(PinRow, pin.request)
             data = _json(pin)
             old = row.data if row else None
