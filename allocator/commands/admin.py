@@ -346,8 +346,7 @@ def pin_cmd(
     db: DbOpt = None,
     actor: ActorOpt = "cli",
 ) -> None:
-    """Fix a request, or one occurrence of a series (REF:k), to a host and operators; the next re-plan keeps it
-    there. An occurrence's host is its series' (one meeting, one link): left out, the series' host is taken."""
+    """Fix a request, or one occurrence of a series (REF:k, on the series' host), to a host and operators."""
     store = _open(db)
     req = store.get_occurrence(ref)
     if req is None:

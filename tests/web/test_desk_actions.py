@@ -226,3 +226,12 @@ def test_one_occurrence_of_a_series_is_pinned_on_the_series_host(web: Web) -> No
     assert "LAT-PIN:2" in page and "occurrence-pin" in page
     r = _post(web, "/admin/requests/LAT-PIN:2/unpin", csrf=csrf)
     assert r.status_code == 200 and web.store.pins() == []  # type: ignore[attr-defined]
+    # The API the same way.
+    admin = web.auth()
+    put = web.client.put("/api/admin/pins/LAT-PIN:3", json={"operators": [op]}, headers=admin)
+    assert put.status_code == 200 and put.json()["host"] == host, put.text
+    whole = web.client.put("/api/admin/pins/LAT-PIN", json={"host": host, "operators": [op]}, headers=admin)
+    assert whole.status_code == 422 and "LAT-PIN is a series" in whole.text
+    elsewhere = web.client.put("/api/admin/pins/LAT-PIN:1", json={"host": other, "operators": [op]}, headers=admin)
+    assert elsewhere.status_code == 422 and f"this series is on {host}" in elsewhere.text
+    assert web.client.put("/api/admin/pins/LAT-PIN:7", json={"operators": [op]}, headers=admin).status_code == 404
