@@ -599,7 +599,8 @@ def notify_plan_changes(
             # Each occurrence's crew is told of its own occurrence (crews may differ by occurrence), under the
             # occurrence's reference: a change of one occurrence's crew concerns only its operators.
             for occ in snap.parts(req):
-                notices += operator_notices(_Request(snap, outbox.store, outbox, occ, joins))
+                if occ.end > snap.now:  # an occurrence over has nothing more to tell (as operator_notices says)
+                    notices += operator_notices(_Request(snap, outbox.store, outbox, occ, joins))
         else:
             notices += operator_notices(r)
         keys += _record(outbox, notices)
