@@ -23,7 +23,6 @@ from allocator.planner.domain import (
     Unserved,
     local,
     occurrences,
-    series_parent,
 )
 from allocator.planner.explain import when
 from allocator.planner.problem_io import validation_messages
@@ -232,12 +231,7 @@ TEXT_NOT_HELD = {"id": "tidak dilaksanakan", "en": "not held"}
 
 def request_or_occurrence(store: Store, ref: str) -> Request | None:
     """The stored request, or the occurrence of a stored series a plan names ('PSR-70:2')."""
-    found = store.get_request(ref)
-    parent = series_parent(ref) if found is None else None
-    series = store.get_request(parent) if parent is not None else None
-    if series is None or series.series is None:
-        return found
-    return next((o for o in occurrences(series) if o.ref == ref), None)
+    return store.get_occurrence(ref)
 
 
 def assigned_to(a: Assignment | None, operator: str | None) -> str | None:

@@ -235,3 +235,7 @@ def test_one_occurrence_of_a_series_is_pinned_on_the_series_host(web: Web) -> No
     elsewhere = web.client.put("/api/admin/pins/LAT-PIN:1", json={"host": other, "operators": [op]}, headers=admin)
     assert elsewhere.status_code == 422 and f"this series is on {host}" in elsewhere.text
     assert web.client.put("/api/admin/pins/LAT-PIN:7", json={"operators": [op]}, headers=admin).status_code == 404
+    # An occurrence's page (the timeline links each occurrence) is its series' page, where it is pinned.
+    hop = web.client.get("/admin/requests/LAT-PIN:2", follow_redirects=False)
+    assert hop.status_code == 303 and hop.headers["location"].startswith("/admin/requests/LAT-PIN?")
+    assert web.client.get("/admin/requests/LAT-PIN:9").status_code == 404
