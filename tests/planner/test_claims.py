@@ -79,10 +79,8 @@ def test_the_validator_rejects_a_plan_that_contradicts_its_claims() -> None:
     everything = sum(prob.policy.priority_weights[r.priority] for r in prob.requests)
     above = _with_term(plan, "served_weight", bound=everything + 1, optimal=False)
     assert any("above the weight of every request" in v for v in validate_claims(prob, above))
-    assert not any(
-        "above the weight" in v
-        for v in validate_claims(prob, _with_term(plan, "served_weight", bound=everything, optimal=False))
-    )
+    assert not any("above the weight" in v for v in validate_claims(prob, _with_term(plan, "served_weight",
+                                                                                    bound=everything, optimal=False)))
 
 
 def test_a_re_plan_without_the_stability_rule_whose_search_finds_nothing_keeps_the_published_plan(
@@ -96,7 +94,6 @@ def test_a_re_plan_without_the_stability_rule_whose_search_finds_nothing_keeps_t
     late = request("R6", "15:00", "16:00", service="link_operator")
     again = prob.model_copy(update={"requests": [*prob.requests, late],
                                     "previous": first.assignments})  # fmt: skip
-
     class NothingInTime(cp_model.CpSolver):  # type: ignore[misc]
         def solve(self, model: Any, *args: Any, **kw: Any) -> Any:
             return cp_model.UNKNOWN
