@@ -34,9 +34,10 @@ from allocator.notify.wiring import build_outbox, describe_mail, mail_configured
 from allocator.planner.domain import Pin, Request, local, zone_abbrev
 from allocator.planner.errors import ViconError
 from allocator.planner.explain import when
+from allocator.planner.pin_check import series_refusals, with_series_host
 from allocator.planner.problem_io import validation_messages
 from allocator.planner.solver import SolveOptions
-from allocator.service import replan
+from allocator.service import current_problem, replan
 from allocator.store.repo import Store
 from zoom_client import ZoomTenants
 
@@ -362,18 +363,29 @@ def pin_cmd(
     db: DbOpt = None,
     actor: ActorOpt = "cli",
 ) -> None:
-    """Fix a request to a host and operators; the next re-plan keeps it there."""
+    """Fix a request, or one occurrence of a series (REF:k, on the series' host), to a host and operators."""
     store = _open(db)
-    if store.get_request(ref) is None:
+    req = store.get_occurrence(ref)
+    if req is None:
         raise _fail(say("unknown_request", ref=ref), 2)
     if host is not None and host not in {h.id for h in store.hosts()}:
         raise _fail(say("host_unknown", host=host), 2)
     unknown = set(operator or []) - {o.id for o in store.operators()}
     if unknown:
         raise _fail(say("operators_unknown", ops=", ".join(sorted(unknown))), 2)
-    store.set_pin(Pin(request=ref, host=host, operators=sorted(operator or [])), actor=actor)
+    pin = Pin(request=ref, host=host, operators=sorted(operator or []))
+    if req.series is not None:  # the series itself, or one of its occurrences
+        problem = current_problem(store)
+        pin = with_series_host(problem, pin)
+        refused = series_refusals(problem, pin)
+        if refused:
+            raise _fail("; ".join(x.text(run_lang()) for x in refused), 2)
+    try:
+        store.set_pin(pin, actor=actor)
+    except ValueError as exc:  # a series that has ended: pinned by its occurrences too
+        raise _fail(str(exc), 2) from None
     ops = say("pinned_ops", ops=", ".join(operator)) if operator else ""
-    typer.echo(say("pinned", ref=ref, host=host or say("no_host"), ops=ops))
+    typer.echo(say("pinned", ref=ref, host=pin.host or say("no_host"), ops=ops))
 
 
 def unpin_cmd(ref: str, db: DbOpt = None, actor: ActorOpt = "cli") -> None:

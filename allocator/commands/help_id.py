@@ -134,8 +134,8 @@ HELP_ID: dict[str, str] = {
         "yang berubah tetapi diselesaikan di sekitar pendatang barunya.",
     "As JSON (`vicon schema replan`).": "Sebagai JSON (`vicon schema replan`).",
     "No progress line.": "Tanpa baris kemajuan.",
-    "Fix a request to a host and operators; the next re-plan keeps it there.":
-        "Sematkan permohonan pada host dan operator; rencana ulang berikutnya mempertahankannya.",
+    "Fix a request, or one occurrence of a series (REF:k, on the series' host), to a host and operators.":
+        "Sematkan permohonan, atau satu pertemuan seri (REF:k, pada host seri), pada host dan operator.",
     "Host id.": "Id host.",
     "Operator id (repeat for several).": "Id operator (ulangi untuk beberapa).",
     "Release a pin.": "Lepaskan sematan.",

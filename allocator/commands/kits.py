@@ -202,7 +202,7 @@ def kits_overview(
 
 @kits_app.command("return")
 def kits_return(
-    ref: Annotated[str, typer.Argument(help="The request whose kits are back.")],
+    ref: Annotated[str, typer.Argument(help="The request whose kits are back.")],  # or an occurrence: REF:k
     kit: Annotated[
         str | None, typer.Option("--kit", help="Only this kit type (default: all the request's kits).")
     ] = None,
@@ -218,7 +218,7 @@ def kits_return(
         site = store.policy().timezone
         zone = ZoneInfo(site)
         at = _now(store, now, zone)
-        if store.get_request(ref) is None:
+        if store.get_occurrence(ref) is None:  # a request, or an occurrence of a series (REF:k) lending its kits
             raise _fail(say("request_unknown", ref=ref), 2)
         if kit is not None and kit not in {k.id for k in store.kit_types()} and not store.kit_loans(at, kit=kit):
             raise _fail(say("kit_unknown", kit=kit), 2)
@@ -249,7 +249,7 @@ def kits_overdue(lang: LangOpt = None, now: NowOpt = None, db: DbOpt = None, as_
         zone = ZoneInfo(site)
         at = _now(store, now, zone)
         loans = store.kit_loans(at, states=OVERDUE)
-        requests = {ref: store.get_request(ref) for ref in {x.request for x in loans}}
+        requests = {ref: store.get_occurrence(ref) for ref in {x.request for x in loans}}
     finally:
         store.close()
     if as_json:

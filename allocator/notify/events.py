@@ -59,6 +59,7 @@ from allocator.planner.domain import (
     Unserved,
     ZoomHost,
     local,
+    occurrences,
     series_parent,
 )
 from allocator.planner.overtime import overtime_uses
@@ -112,6 +113,10 @@ class Snapshot:
         """The request's operators if the published plan serves it (and it is active), else None."""
         a = self.assignment(req)
         return list(a.operators) if a is not None else None
+
+    def parts(self, req: Request) -> list[Request]:
+        """What operators work on: a series' occurrences (each with its own time and crew), else the request."""
+        return occurrences(req) if series_notice.is_series(req) else [req]
 
     def unserved(self, ref: str) -> Unserved | None:
         """Why the request is not served; of a series none of whose occurrences is, its first occurrence's reason."""
@@ -188,6 +193,11 @@ def snapshot(store: Store, now: datetime | None = None) -> Snapshot:
         venue_names={v.id: v.name or v.id for v in store.venues()},
         kit_names={k.id: k.name or k.id for k in store.kit_types()},
     )
+
+
+def meeting_ref(req: Request) -> str:
+    """The request whose Zoom meeting serves `req`: an occurrence is held in its series' one meeting."""
+    return req.occurrence_of or req.ref
 
 
 def _join(meeting: MeetingView | None) -> JoinDetails | None:
@@ -270,10 +280,14 @@ class _Request:
         self.op_ids = list(self.assignment.operators) if self.assignment is not None else None
         survey = self.assignment.survey if self.assignment is not None else None
         self.survey_ops = list(survey.operators) if survey is not None else []
-        self.meeting = store.meeting_for(req.ref) if req.needs_host else None
+        self.meeting = store.meeting_for(meeting_ref(req)) if req.needs_host else None
         self.join = _join(self.meeting)
         self.records = outbox.records(request=req.ref)
-        ops = [snap.operators[o] for o in (self.op_ids or []) if o in snap.operators]
+        names = self.op_ids or []
+        if self.op_ids is not None and series_notice.is_series(req):  # the PIC is told every occurrence's crew
+            crews = [a.operators for occ in snap.parts(req) if (a := snap.assignment(occ)) is not None]
+            names = list(dict.fromkeys(o for crew in crews for o in crew))
+        ops = [snap.operators[o] for o in names if o in snap.operators]
         self.operators = [_op_contact(o, outbox) for o in ops]
 
     @property
@@ -581,7 +595,14 @@ def notify_plan_changes(
         missed = rehearsal_missed_notice(r)
         if missed is not None:
             notices.append(missed)
-        notices += operator_notices(r)
+        if series_notice.is_series(req):
+            # Each occurrence's crew is told of its own occurrence (crews may differ by occurrence), under the
+            # occurrence's reference: a change of one occurrence's crew concerns only its operators.
+            for occ in snap.parts(req):
+                if occ.end > snap.now:  # an occurrence over has nothing more to tell (as operator_notices says)
+                    notices += operator_notices(_Request(snap, outbox.store, outbox, occ, joins))
+        else:
+            notices += operator_notices(r)
         keys += _record(outbox, notices)
     return keys
 
@@ -589,7 +610,9 @@ def notify_plan_changes(
 def queue_reminders(
     outbox: Outbox, *, now: datetime | None = None, rehearsal_join: RehearsalJoin | None = None
 ) -> list[str]:
-    """Record the reminders due now: the day before (H-1) and an hour before the effective start."""
+    """Record the reminders due now: the day before (H-1) and an hour before the effective start. A series is
+    reminded of before each occurrence it holds (keyed by the occurrence and its start, so once each, restarts
+    included), once its PIC has been told of the series."""
     snap = snapshot(outbox.store, now or outbox.now())
     policy = outbox.config.reminders
     joins = _joins(outbox, rehearsal_join)
@@ -597,46 +620,57 @@ def queue_reminders(
     for req in snap.requests:
         if policy.hour_before:
             keys += _record(outbox, rehearsal_reminders(outbox, snap, req, joins))
-        start, _end = planned_times(req, snap.assignment(req))
-        lead = start - snap.now
-        if lead <= timedelta(0) or lead > timedelta(hours=24):
-            continue
-        r = _Request(snap, outbox.store, outbox, req, joins)
-        history = r.calendar_history()
-        if not history or history[-1].kind not in (m.PIC_SCHEDULED, m.PIC_CHANGED) or not r.ready:
-            continue
-        office, version = outbox.config.office, start.isoformat()
-        notices: list[Notice] = []
-        if lead <= timedelta(hours=1):
-            if policy.hour_before:
-                msg = m.pic_reminder(
-                    r.event, _pic(req), office=office, join=r.join, operators=r.operators, lead="hour", stamp=snap.now
-                )
-                notices.append(Notice(msg, req.ref, version, {}))
-                host = _host(r.meeting, snap.hosts)
-                for op_id in r.op_ids or []:
-                    op = snap.operators.get(op_id)
-                    if op is None:
-                        continue
-                    msg = m.operator_assignment(
-                        r.event,
-                        _op_contact(op, outbox),
-                        office=office,
-                        pic=_pic(req),
-                        host=host,
-                        join=r.join,
-                        stamp=snap.now,
-                        reminder=True,
-                        rehearsal_host=r.rehearsal_host(),
-                    )
-                    notices.append(Notice(msg, f"{req.ref}/{op_id}", version, {"operator": op_id}))
-        elif policy.day_before and history[-1].created_at < start - timedelta(hours=24):
+        told: _Request | None = None  # the request the PIC's notices are about (a series: the series itself)
+        for part in snap.parts(req):
+            start, _end = planned_times(part, snap.assignment(part))
+            lead = start - snap.now
+            if lead <= timedelta(0) or lead > timedelta(hours=24):
+                continue
+            r = _Request(snap, outbox.store, outbox, part, joins)
+            if told is None:
+                told = r if part is req else _Request(snap, outbox.store, outbox, req, joins)
+            keys += _record(outbox, _reminders(outbox, snap, r, told.calendar_history(), start, lead))
+    return keys
+
+
+def _reminders(
+    outbox: Outbox, snap: Snapshot, r: _Request, history: list[Record], start: datetime, lead: timedelta
+) -> list[Notice]:
+    """The reminders of one meeting (a request, or one occurrence of a series) starting `lead` from now."""
+    policy, req = outbox.config.reminders, r.req
+    if not history or history[-1].kind not in (m.PIC_SCHEDULED, m.PIC_CHANGED) or not r.ready:
+        return []
+    office, version = outbox.config.office, start.isoformat()
+    notices: list[Notice] = []
+    if lead <= timedelta(hours=1):
+        if policy.hour_before:
             msg = m.pic_reminder(
-                r.event, _pic(req), office=office, join=r.join, operators=r.operators, lead="day", stamp=snap.now
+                r.event, _pic(req), office=office, join=r.join, operators=r.operators, lead="hour", stamp=snap.now
             )
             notices.append(Notice(msg, req.ref, version, {}))
-        keys += _record(outbox, notices)
-    return keys
+            host = _host(r.meeting, snap.hosts)
+            for op_id in r.op_ids or []:
+                op = snap.operators.get(op_id)
+                if op is None:
+                    continue
+                msg = m.operator_assignment(
+                    r.event,
+                    _op_contact(op, outbox),
+                    office=office,
+                    pic=_pic(req),
+                    host=host,
+                    join=r.join,
+                    stamp=snap.now,
+                    reminder=True,
+                    rehearsal_host=r.rehearsal_host(),
+                )
+                notices.append(Notice(msg, f"{req.ref}/{op_id}", version, {"operator": op_id}))
+    elif policy.day_before and history[-1].created_at < start - timedelta(hours=24):
+        msg = m.pic_reminder(
+            r.event, _pic(req), office=office, join=r.join, operators=r.operators, lead="day", stamp=snap.now
+        )
+        notices.append(Notice(msg, req.ref, version, {}))
+    return notices
 
 
 def rehearsal_reminders(
@@ -682,7 +716,7 @@ def agenda_for(
     zone = op.timezone or snap.policy.timezone
     items: list[AgendaItem] = []
     extra = _overtime(store, snap, op.id)
-    for req in snap.requests:
+    for req in (part for r in snap.requests for part in snap.parts(r)):  # a series: each occurrence
         a = snap.assignment(req)
         if a is None:
             continue
@@ -694,7 +728,7 @@ def agenda_for(
         event = snap.event(req, rehearsal_join)
         pic = _pic(req)
         if runs and local(event.start, zone).date() == day:
-            meeting = store.meeting_for(req.ref) if req.needs_host else None
+            meeting = store.meeting_for(meeting_ref(req)) if req.needs_host else None
             minutes, duty = extra.get(req.ref, (0, False))
             items.append(AgendaItem(event=event, host=_host(meeting, snap.hosts), join=_join(meeting), pic=pic,
                                     overtime_min=minutes, duty=duty))  # fmt: skip
@@ -719,7 +753,8 @@ def _overtime(store: Store, snap: Snapshot, operator: str) -> dict[str, tuple[in
     # travel entry naming a venue since removed.
     problem = Problem.model_construct(
         now=snap.now, policy=pol, operators=list(snap.operators.values()), venues=store.venues(),
-        travel=store.travel(), kit_types=store.kit_types(), requests=[r for r in snap.requests if r.ref in refs],
+        travel=store.travel(), kit_types=store.kit_types(),
+        requests=[r for q in snap.requests for r in snap.parts(q) if r.ref in refs],
     )  # fmt: skip
     return {u.request: (u.minutes, u.duty) for u in overtime_uses(problem, mine) if u.operator == operator}
 

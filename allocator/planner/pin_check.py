@@ -46,8 +46,53 @@ _OP = {
 }
 
 
+def series_host(problem: Problem, ref: str) -> str | None:
+    """The host the series of occurrence `ref` is held on, for a pin of `ref`: another occurrence's pin, else the
+    published plan's host of its occurrences (None: the series is on no host yet, or `ref` is no occurrence)."""
+    parent = next((r.occurrence_of for r in problem.requests if r.ref == ref), None)
+    if parent is None:
+        return None
+    mates = {r.ref for r in problem.requests if r.occurrence_of == parent and r.ref != ref}
+    for held in ([p for p in problem.pins if p.request in mates], [a for a in problem.previous if a.request in mates]):
+        hosts = sorted({h.host for h in held if h.host is not None})
+        if hosts:
+            return hosts[0]
+    return None
+
+
+def with_series_host(problem: Problem, pin: Pin) -> Pin:
+    """A pin of one occurrence that names no host takes its series' host (one meeting, one link)."""
+    if pin.host is not None:
+        return pin
+    host = series_host(problem, pin.request)
+    return pin.model_copy(update={"host": host}) if host is not None else pin
+
+
+def series_refusals(problem: Problem, pin: Pin) -> list[PinRefusal]:
+    """A series is pinned one occurrence at a time, each on the series' one host."""
+    occ = [r.ref for r in problem.requests if r.occurrence_of == pin.request]
+    if occ:
+        span = f"{occ[0]} … {occ[-1]}" if len(occ) > 1 else occ[0]
+        return [PinRefusal(
+            f"{pin.request} adalah seri: patok pertemuannya satu per satu ({span}); host seri berlaku untuk semuanya",
+            f"{pin.request} is a series: pin its occurrences one at a time ({span}); the series' host holds for all",
+        )]  # fmt: skip
+    host = series_host(problem, pin.request)
+    if host is not None and pin.host is not None and pin.host != host:
+        return [PinRefusal(
+            f"semua pertemuan seri memakai satu host (satu rapat Zoom, satu tautan): seri ini di {host}; patok "
+            f"dengan {host}, atau lepas patokan pertemuan lain dan rencanakan ulang seri ke host lain lebih dulu",
+            f"every occurrence of a series uses one host (one Zoom meeting, one link): this series is on {host}; "
+            f"pin with {host}, or release the other occurrences' pins and re-plan the series onto another host first",
+        )]  # fmt: skip
+    return []
+
+
 def _static(problem: Problem, pin: Pin) -> list[PinRefusal]:
     """What the request and the named resources say on their own, before any planning."""
+    series = series_refusals(problem, pin)
+    if series:
+        return series
     req = next((r for r in problem.requests if r.ref == pin.request), None)
     if req is None or not req.status.active:
         return [PinRefusal("permohonan ini tidak aktif atau sudah lewat", "the request is not active or has ended")]

@@ -77,7 +77,8 @@ class OperatorRow(Base):
 
 class PinRow(Base):
     __tablename__ = "pins"
-    request: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("requests.ref"), primary_key=True)
+    #: A request's ref, or an occurrence's of a series ('PSR-70:3', no row of its own): no foreign key (0005).
+    request: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     data: Mapped[JsonDict]
     actor: Mapped[str] = mapped_column(sa.String(128))
     created_at: Mapped[datetime]
@@ -172,7 +173,8 @@ class KitLoanRow(Base):
     """
 
     __tablename__ = "kit_loans"
-    request: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("requests.ref"), primary_key=True)
+    #: A request's ref, or an occurrence's of a series ('PSR-70:3', no row of its own): no foreign key (0005).
+    request: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     kit: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     count: Mapped[int]
     pickup: Mapped[datetime] = mapped_column(index=True)
@@ -187,7 +189,7 @@ class KitReturnRow(Base):
     __tablename__ = "kit_returns"
     __table_args__ = (sa.UniqueConstraint("request", "kit"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    request: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("requests.ref"), index=True)
+    request: Mapped[str] = mapped_column(sa.String(64), index=True)  # as in kit_loans: no foreign key
     kit: Mapped[str] = mapped_column(sa.String(64))
     count: Mapped[int]
     returned_at: Mapped[datetime]

@@ -592,6 +592,25 @@ class Store:
             row = s.get(RequestRow, ref)
             return Request.model_validate(row.data) if row else None
 
+    def get_occurrence(self, ref: str) -> Request | None:
+        """A stored request, or one occurrence of a stored series by its reference ('PSR-70:3'); None if neither."""
+        with self.transaction() as s:
+            return self._known_ref(s, ref)
+
+    @staticmethod
+    def _known_ref(s: Session, ref: str) -> Request | None:
+        row = s.get(RequestRow, ref)
+        if row is not None:
+            return Request.model_validate(row.data)
+        parent = series_parent(ref)
+        row = s.get(RequestRow, parent) if parent is not None else None
+        if row is None:
+            return None
+        req = Request.model_validate(row.data)
+        if req.series is None or req.occurrence is not None:
+            return None
+        return next((o for o in occurrences(req) if o.ref == ref), None)
+
     def list_requests(
         self,
         *,
@@ -698,8 +717,11 @@ class Store:
     def set_pin(self, pin: Pin, *, actor: str) -> None:
         now = self.now()
         with self.transaction() as s:
-            if s.get(RequestRow, pin.request) is None:
+            req = self._known_ref(s, pin.request)  # a request, or one occurrence of a series ('PSR-70:3')
+            if req is None:
                 raise KeyError(f"unknown request {pin.request!r}")
+            if req.series is not None and req.occurrence is None:
+                raise ValueError(f"{pin.request} is a series: pin its occurrences one at a time ({pin.request}:1 …)")
             row = s.get(PinRow, pin.request)
             data = _json(pin)
             old = row.data if row else None
@@ -1252,12 +1274,26 @@ class Store:
             return 0
         policy = self._policy(s)
         assigned = {a.request: a for a in plan.assignments}
+        # A series lends per occurrence (each its own pickup and return, as the planner holds kits per
+        # occurrence), under the occurrence's reference.
+        lenders: dict[str, Request] = {}
+        for ref in scope:
+            req = requests[ref]
+            is_series = req.series is not None and req.occurrence is None
+            lenders.update({o.ref: o for o in occurrences(req)} if is_series else {ref: req})
+        series = [ref for ref in scope if ref not in lenders]
         rows: dict[str, dict[str, KitLoanRow]] = {}
-        for row in s.scalars(sa.select(KitLoanRow).where(KitLoanRow.request.in_(list(scope)))):
+        for row in s.scalars(sa.select(KitLoanRow).where(KitLoanRow.request.in_(list(lenders)))):
             rows.setdefault(row.request, {})[row.kit] = row
+        for ref in series:  # occurrences a series no longer has (fewer of them now) lend nothing more
+            gone = sa.select(KitLoanRow).where(KitLoanRow.request.startswith(f"{ref}:", autoescape=True))
+            for row in s.scalars(gone):
+                if series_parent(row.request) == ref and row.request not in lenders:
+                    lenders[row.request] = requests[ref].model_copy(update={"status": RequestStatus.CANCELLED})
+                    rows.setdefault(row.request, {})[row.kit] = row
         changed = 0
-        for ref in sorted(scope):
-            req, a = requests[ref], assigned.get(ref)
+        for ref in sorted(lenders):
+            req, a = lenders[ref], assigned.get(ref)
             want: dict[str, tuple[int, datetime, datetime]] = {}
             if a is not None and req.status.active:
                 start, end = effective_times(req, a)
@@ -1304,23 +1340,28 @@ class Store:
         return changed
 
     def _drop_unpicked_loans(self, s: Session, ref: str, *, actor: str, now: datetime, reason: str) -> None:
-        """A request no longer active lends nothing that has not left yet (what is out stays out)."""
-        rows = s.scalars(sa.select(KitLoanRow).where(KitLoanRow.request == ref, KitLoanRow.pickup > now)).all()
-        if not rows:
-            return
-        old = {r.kit: _loan_json(r) for r in rows}
-        for r in rows:
-            s.delete(r)
-        audit(
-            s,
-            at=now,
-            actor=actor,
-            action="kit_loan.dropped",
-            entity="kit_loan",
-            entity_id=ref,
-            old=old,
-            new={"reason": reason},
-        )
+        """A request no longer active lends nothing that has not left yet (what is out stays out); a series, nothing
+        for any of its occurrences."""
+        mine = sa.or_(KitLoanRow.request == ref, KitLoanRow.request.startswith(f"{ref}:", autoescape=True))
+        found = s.scalars(sa.select(KitLoanRow).where(mine, KitLoanRow.pickup > now)).all()
+        by_ref: dict[str, list[KitLoanRow]] = {}
+        for r in found:
+            if r.request == ref or series_parent(r.request) == ref:
+                by_ref.setdefault(r.request, []).append(r)
+        for lender, rows in sorted(by_ref.items()):
+            old = {r.kit: _loan_json(r) for r in rows}
+            for r in rows:
+                s.delete(r)
+            audit(
+                s,
+                at=now,
+                actor=actor,
+                action="kit_loan.dropped",
+                entity="kit_loan",
+                entity_id=lender,
+                old=old,
+                new={"reason": reason},
+            )
 
     def kit_loans(
         self,
@@ -1372,7 +1413,7 @@ class Store:
         borrows no such kit or it has not been picked up yet."""
         at = (at or self.now()).astimezone(UTC)
         with self.transaction() as s:
-            if s.get(RequestRow, ref) is None:
+            if self._known_ref(s, ref) is None:
                 raise KeyError(f"unknown request {ref!r}")
             q = sa.select(KitLoanRow).where(KitLoanRow.request == ref).order_by(KitLoanRow.kit)
             if kit is not None:

@@ -12,7 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from allocator.notify.events import upcoming_requests
 from allocator.planner.domain import Pin
 from allocator.planner.errors import ViconError
-from allocator.service import replan
+from allocator.planner.pin_check import series_refusals, with_series_host
+from allocator.service import current_problem, replan
 from allocator.store.repo import Store
 from allocator.web.auth import (
     Admin,
@@ -223,8 +224,10 @@ def admin_pins(store: StoreDep, who: Admin) -> list[PinOut]:
 
 @router.put("/admin/pins/{ref}", response_model=PinOut, tags=["admin"], responses=_errors(401, 403, 404, 422))
 def admin_pin(ref: str, body: PinIn, store: StoreDep, who: Admin) -> PinOut:
-    """Fix a request to a host and operators; the next re-plan keeps it there."""
-    if store.get_request(ref) is None:
+    """Fix a request, or one occurrence of a series (REF:k, on the series' host), to a host and operators; the next
+    re-plan keeps it there."""
+    req = store.get_occurrence(ref)
+    if req is None:
         raise _not_found(ref)
     errors = []
     if body.host is not None and body.host not in {h.id for h in store.hosts()}:
@@ -237,6 +240,13 @@ def admin_pin(ref: str, body: PinIn, store: StoreDep, who: Admin) -> PinOut:
     if errors:
         raise HTTPException(422, errors)
     pin = Pin(request=ref, host=body.host, operators=sorted(body.operators))
+    if req.series is not None:  # the series itself (refused), or one occurrence: on the series' host
+        problem = current_problem(store)
+        pin = with_series_host(problem, pin)
+        refused = series_refusals(problem, pin)
+        if refused or req.occurrence is None:
+            whole = f"request: {ref} is a series: pin its occurrences one at a time ({ref}:1 …)"
+            raise HTTPException(422, [f"request: {x.text('en')}" for x in refused] or [whole])
     store.set_pin(pin, actor=who.actor)
     return PinOut(request=ref, host=pin.host, operators=list(pin.operators))
 

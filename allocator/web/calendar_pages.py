@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from allocator.notify.timefmt import when_text
 from allocator.planner.domain import zone_abbrev
@@ -25,9 +25,7 @@ _SHORT = 64  # the longest filter value kept (a unit's name, an id)
 
 
 @router.get("/admin/timeline", response_class=HTMLResponse)
-def timeline_page(
-    request: Request, q: AskedPeriod, applied: int | None = None
-) -> HTMLResponse:
+def timeline_page(request: Request, q: AskedPeriod, applied: int | None = None) -> HTMLResponse:
     lang, view, only = q.lang, q.view, q.only
     t = TEXT[lang]
     who = need_user(request, admin=True)
@@ -74,14 +72,17 @@ def timeline_page(
     )  # fmt: skip
 
 
-@router.get("/admin/requests/{ref}", response_class=HTMLResponse)
-def request_page(request: Request, ref: str, lang: str = "id", done: str | None = None) -> HTMLResponse:
+@router.get("/admin/requests/{ref}", response_class=HTMLResponse, response_model=None)
+def request_page(request: Request, ref: str, lang: str = "id", done: str | None = None) -> Response:
     """One request as the admin sees it: what was asked, the plan (host, operators, meeting), or why it is not
     served and the alternatives, its rehearsal, survey and kits, and every version it has had."""
     lang = lang_of(lang)
     who = need_user(request, admin=True)
     store = store_of(request)
     r = store.get_request(ref[:_SHORT])
+    occurrence = request_or_occurrence(store, ref[:_SHORT]) if r is None else None
+    if occurrence is not None and occurrence.occurrence_of is not None:  # an occurrence is on its series' page
+        return RedirectResponse(f"/admin/requests/{occurrence.occurrence_of}?lang={lang}", 303)
     if r is None:
         return message_page(request, lang, 404, "not_found", TEXT[lang]["no_request"].format(ref=ref[:_SHORT]))
     idx = PlanIndex.of(store)

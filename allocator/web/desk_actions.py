@@ -22,11 +22,11 @@ from allocator.notify.model import Contact, EventInfo, Reason, Slot
 from allocator.notify.outbox import Outbox
 from allocator.notify.pic_words import conditions, pic_reason
 from allocator.notify.timefmt import when_text
-from allocator.planner.domain import Pin, RequestStatus, Unserved
+from allocator.planner.domain import Pin, RequestStatus, Unserved, occurrences, series_parent
 from allocator.planner.domain import Request as VcRequest
 from allocator.planner.errors import ViconError
 from allocator.planner.explain import when
-from allocator.planner.pin_check import pin_refusals
+from allocator.planner.pin_check import pin_refusals, with_series_host
 from allocator.planner.problem_io import validation_messages
 from allocator.service import current_problem, replan
 from allocator.store.repo import PublishedPlan, Store, audit
@@ -69,6 +69,21 @@ def _request_or_404(request: Request, ref: str, lang: str) -> VcRequest | HTMLRe
     return r
 
 
+def _pin_target(request: Request, ref: str, lang: str, form: dict[str, Any]) -> VcRequest | HTMLResponse:
+    """What a pin form names: a request, or one occurrence of a series — by its ref ('PSR-70:3') or, on the
+    series' page, the series' ref and the occurrence's number (`occurrence`)."""
+    number = str(form.get("occurrence") or "").strip()
+    if number:
+        if not number.isdigit():
+            text = TEXT[lang]["pin_refused"].format(ref=ref[:64]) + f" occurrence: {number[:8]!r} is not a number"
+            return message_page(request, lang, 422, "pin_refused_head", text)
+        ref = f"{ref[:54]}:{int(number)}"
+    r = store_of(request).get_occurrence(ref[:64])
+    if r is None:
+        return message_page(request, lang, 404, "not_found", TEXT[lang]["no_request"].format(ref=ref[:64]))
+    return r
+
+
 @router.post("/admin/requests/{ref}/approve", response_model=None)
 @router.post("/admin/requests/{ref}/reject", response_model=None)
 async def decide(request: Request, ref: str, lang: str = "id") -> Response:
@@ -93,10 +108,10 @@ async def pin(request: Request, ref: str, lang: str = "id") -> Response:
     lang = lang_of(lang)
     t = TEXT[lang]
     who = need_user(request, admin=True)
-    r = _request_or_404(request, ref, lang)
+    form = await _form(request)
+    r = _pin_target(request, ref, lang, form)
     if not isinstance(r, VcRequest):
         return r
-    form = await _form(request)
     host = str(form.get("host") or "").strip()[:64] or None
     ops = sorted({str(o).strip()[:64] for o in form.get("operators", []) if str(o).strip()})
     store = store_of(request)
@@ -110,23 +125,25 @@ async def pin(request: Request, ref: str, lang: str = "id") -> Response:
     except ValidationError as exc:
         text = t["pin_refused"].format(ref=r.ref) + " " + "; ".join(validation_messages(exc))
         return message_page(request, lang, 422, "pin_refused_head", text)
-    refusals = await run_in_threadpool(lambda: pin_refusals(current_problem(store), new))
+    problem = await run_in_threadpool(lambda: current_problem(store))
+    new = with_series_host(problem, new)  # an occurrence's pin without a host: the series' host
+    refusals = await run_in_threadpool(lambda: pin_refusals(problem, new))
     if refusals:
         text = t["pin_refused"].format(ref=r.ref) + " " + "; ".join(x.text(lang) for x in refusals)
         return message_page(request, lang, 422, "pin_refused_head", text)
     await run_in_threadpool(lambda: store.set_pin(new, actor=who.actor))
-    return _done(r.ref, lang, "pinned")
+    return _done(r.occurrence_of or r.ref, lang, "pinned")  # an occurrence is shown on its series' page
 
 
 @router.post("/admin/requests/{ref}/unpin", response_model=None)
 async def unpin(request: Request, ref: str, lang: str = "id") -> Response:
     lang = lang_of(lang)
     who = need_user(request, admin=True)
-    r = _request_or_404(request, ref, lang)
+    r = _pin_target(request, ref, lang, await _form(request))
     if not isinstance(r, VcRequest):
         return r
     store_of(request).remove_pin(r.ref, actor=who.actor)
-    return _done(r.ref, lang, "unpinned")
+    return _done(r.occurrence_of or r.ref, lang, "unpinned")
 
 
 # --- offering an alternative -------------------------------------------------------------------------
@@ -235,13 +252,24 @@ def activity(store: Store, r: VcRequest, lang: str) -> list[dict[str, str]]:
     return out
 
 
+def series_occurrence_no(ref: str) -> int:
+    """3 of 'PSR-70:3'."""
+    return int(ref.rpartition(":")[2])
+
+
 def actions_context(store: Store, r: VcRequest, lang: str) -> dict[str, Any]:
     """What the request's page needs for its action forms."""
     published = store.published_plan()
-    pin_ = next((p for p in store.pins() if p.request == r.ref), None)
+    pins = store.pins()
+    pin_ = next((p for p in pins if p.request == r.ref), None)
     offer_ = next((o for o in published.plan.preemption_offers if o.request == r.ref), None) if published else None
+    # A series is pinned one occurrence at a time: the ones it holds, and those pinned now.
+    occ = occurrences(r) if r.series is not None and r.occurrence is None else []
+    choices = [(o.occurrence or 0, f"{o.occurrence}. {when(o.start, o.end, r.timezone, lang)}") for o in occ]
     return {
         "pin": pin_,
+        "occurrences": [c for c, o in zip(choices, occ, strict=True) if o.status.active],
+        "occurrence_pins": [(series_occurrence_no(p.request), p) for p in pins if series_parent(p.request) == r.ref],
         "hosts": [h.id for h in store.hosts()],
         "operators": [o.id for o in store.operators()],
         "preemption": (offer_.text if lang == "en" else offer_.text_id) if offer_ else None,

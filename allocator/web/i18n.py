@@ -293,6 +293,9 @@ TEXT["id"].update(
         "pin_set": "Patok",
         "unpin": "Lepas patokan",
         "pin_check_note": "Patokan diperiksa dulu oleh perencana; yang mustahil ditolak dengan alasannya.",
+        "pin_series_note": "Seri dipatok per pertemuan: operatornya tetap, hostnya host seri (satu rapat Zoom, satu "
+        "tautan). Pertemuan yang dipatok membuat seri berjalan: sisanya dilayani sejauh mungkin.",
+        "occurrence": "Pertemuan",
         "offer_alt": "Tawarkan ke PIC",
         "preempt_title": "Pre-emption",
         "preempt_confirm": "Konfirmasi pre-emption dan terbitkan",
@@ -342,6 +345,10 @@ TEXT["en"].update(
         "pin_set": "Pin",
         "unpin": "Unpin",
         "pin_check_note": "The planner checks a pin first; an impossible one is refused with its reason.",
+        "pin_series_note": "A series is pinned one occurrence at a time: its operators are fixed, its host is the "
+        "series' host (one Zoom meeting, one link). A pinned occurrence puts the series under way: the rest is served "
+        "as far as it can be.",
+        "occurrence": "Occurrence",
         "offer_alt": "Offer to the PIC",
         "preempt_title": "Pre-emption",
         "preempt_confirm": "Confirm the pre-emption and publish",

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException  # the router's 404 and 405 are S
 from starlette.routing import Match
 
 from allocator.notify.events import upcoming_requests
-from allocator.planner.domain import zone_abbrev
+from allocator.planner.domain import expand_series, zone_abbrev
 from allocator.planner.errors import ViconError
 from allocator.planner.problem_io import validation_messages
 from allocator.service import replan
@@ -358,7 +358,10 @@ def my_page(request: Request, lang: str = "id") -> HTMLResponse:
     todays: list[AgendaLine] = []
     week: list[AgendaLine] = []
     if who.operator:
-        upcoming = upcoming_requests(store, idx.plan.plan if idx.plan else None, store.now())
+        # a series as its occurrences still to come: each has its own time and crew
+        now = store.now()
+        upcoming = [r for r in expand_series(upcoming_requests(store, idx.plan.plan if idx.plan else None, now))
+                    if r.occurrence_of is None or r.end > now]  # fmt: skip
         for r in upcoming:
             role = assigned_to(idx.assigned.get(r.ref), who.operator)
             if role and r.status.active:

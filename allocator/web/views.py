@@ -23,7 +23,6 @@ from allocator.planner.domain import (
     Unserved,
     local,
     occurrences,
-    series_parent,
 )
 from allocator.planner.explain import when
 from allocator.planner.problem_io import validation_messages
@@ -151,7 +150,7 @@ def request_out(store: Store, r: Request, idx: PlanIndex, *, with_meeting: bool,
         priority=r.priority, status=r.status.value, venue=r.venue, plan_state=idx.state(r.ref),
         host=a.host if a else None, operators=list(a.operators) if a else [],
         reason=u.reason if u else None, reason_id=u.reason_id if u else None, alternatives=alternatives(u),
-        meeting=meeting_out(store.meeting_for(r.ref)) if with_meeting else None,
+        meeting=meeting_out(store.meeting_for(r.occurrence_of or r.ref)) if with_meeting else None,  # a series': one
         planned_start=start if a else None, planned_end=end if a else None,
         time_note=_time_note(r, start, end, lang) if a else None,
         rehearsal=task_out(a.rehearsal, r.timezone, idx, lang) if a and a.rehearsal else None,
@@ -232,12 +231,7 @@ TEXT_NOT_HELD = {"id": "tidak dilaksanakan", "en": "not held"}
 
 def request_or_occurrence(store: Store, ref: str) -> Request | None:
     """The stored request, or the occurrence of a stored series a plan names ('PSR-70:2')."""
-    found = store.get_request(ref)
-    parent = series_parent(ref) if found is None else None
-    series = store.get_request(parent) if parent is not None else None
-    if series is None or series.series is None:
-        return found
-    return next((o for o in occurrences(series) if o.ref == ref), None)
+    return store.get_occurrence(ref)
 
 
 def assigned_to(a: Assignment | None, operator: str | None) -> str | None:

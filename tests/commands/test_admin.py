@@ -289,3 +289,35 @@ def test_requests_add_a_series_and_its_bad_fields_named(db: str) -> None:
         assert days == ["2027-01-12", "2027-02-09", "2027-03-09"]
     finally:
         store.close()
+
+
+def test_pin_one_occurrence_of_a_series(db: str) -> None:
+    add = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "LAT-CLI", "--unit", "Bappeda", "--title",
+                              "Pelatihan", "--start", "2027-01-13T09:00", "--end", "2027-01-13T11:00", "--tz",
+                              "Asia/Makassar", "--participants", "60", "--pic-name", "Sari", "--service",
+                              "link_operator", "--repeat", "daily", "--count", "3", "--lang", "en"])  # fmt: skip
+    assert add.exit_code == 0, add.output
+    assert runner.invoke(app, ["replan", "--db", db]).exit_code == 0
+    store = Store.open(db)
+    published = store.published_plan()
+    assert published is not None
+    occ = {a.request: a for a in published.plan.assignments if a.request.startswith("LAT-CLI:")}
+    host = occ["LAT-CLI:2"].host
+    assert len(occ) == 3 and host is not None
+    op = next(o for o in ("OP02", "OP03", "OP04") if o not in occ["LAT-CLI:2"].operators)
+    whole = runner.invoke(app, ["pin", "LAT-CLI", "--host", host, "--operator", op, "--db", db, "--lang", "en"])
+    assert whole.exit_code == 2 and "LAT-CLI is a series: pin its occurrences one at a time" in whole.output
+    other = next(h for h in ("H300A", "H300B", "H500", "H100") if h != host)
+    moved = runner.invoke(app, ["pin", "LAT-CLI:2", "--host", other, "--operator", op, "--db", db, "--lang", "en"])
+    assert moved.exit_code == 2 and f"this series is on {host}" in moved.output
+    assert runner.invoke(app, ["pin", "LAT-CLI:9", "--operator", op, "--db", db]).exit_code == 2
+    pinned = runner.invoke(app, ["pin", "LAT-CLI:2", "--operator", op, "--db", db, "--lang", "en"])
+    assert pinned.exit_code == 0 and f"LAT-CLI:2: pinned to {host} with {op}" in pinned.output
+    again = runner.invoke(app, ["replan", "--db", db])
+    assert again.exit_code == 0, again.output
+    published = store.published_plan()
+    assert published is not None
+    day2 = next(a for a in published.plan.assignments if a.request == "LAT-CLI:2")
+    assert day2.operators == [op] and day2.host == host
+    unpin = runner.invoke(app, ["unpin", "LAT-CLI:2", "--db", db, "--lang", "en"])
+    assert unpin.output.strip() == "LAT-CLI:2: unpinned"

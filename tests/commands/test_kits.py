@@ -125,3 +125,21 @@ def test_times_take_a_zone_word(db: str) -> None:
                  "2030-01-02T13:00 WITA")  # fmt: skip
     assert word == site and "Kit peralatan 2030-01-02 08:00 – 2030-01-02 12:00 WIB" in word
     assert "--from: not a date" in _kits(db, "--from", "2030-01-02T09:00 Mars", code=2)
+
+
+def test_a_series_lends_per_occurrence_listed_overdue_and_returned(db: str) -> None:
+    store = Store.open(db, clock=FakeClock(T0))
+    series = {"repeat": "daily", "count": 2}
+    store.save_request(request("SER", DAY + timedelta(days=1), kits=[KitNeed(kit="MIC")], unit="Bappeda",
+                               series=series), actor="t")  # fmt: skip
+    served = [("A", "H100"), ("B", "H300"), ("C", "H500"), ("SER:1", "H100"), ("SER:2", "H100")]
+    plan = Plan(assignments=[Assignment(request=r, host=h) for r, h in served], status=SolverStatus.OPTIMAL)
+    store.publish_plan(plan, actor="t", now=T0)
+    store.close()
+    out = _kits(db, "--now", "2030-01-02T08:15")
+    assert "SER:1  MIC ×1  ambil 2030-01-03 08:00 – kembali 2030-01-03 10:30 WIB  [dijadwalkan]" in out
+    assert "SER:2  MIC ×1  ambil 2030-01-04 08:00 – kembali 2030-01-04 10:30 WIB  [dijadwalkan]" in out
+    assert "SER:1  Bappeda  PIC Budi  MIC ×1" in _kits(db, "overdue", "--now", "2030-01-03T13:00")
+    out = _kits(db, "return", "SER:1", "--now", "2030-01-03T14:00")
+    assert out.startswith("SER:1: MIC ×1 dicatat kembali 2030-01-03 14:00 WIB")
+    assert "unknown request 'SER:7'" in _kits(db, "return", "SER:7", code=2)

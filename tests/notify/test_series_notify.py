@@ -3,12 +3,12 @@ not held, RECURRENCE-ID for a moved one); a change is the same UID with a higher
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from allocator.notify.events import notify_plan_changes
+from allocator.notify.events import notify_plan_changes, queue_daily_agendas, queue_reminders
 from allocator.planner.domain import Assignment, OccurrenceChange
 
 from .conftest import Received, World, make_request
@@ -118,3 +118,110 @@ def test_a_monthly_series_repeats_monthly_in_the_calendar(world: World) -> None:
         start = ev.decoded("DTSTART")
         expanded = list(rrulestr(rule.to_ical().decode(), dtstart=start))
         assert expanded == [o.start.astimezone(WITA) for o in occurrences(req)]
+
+
+SARI, ANDI = "sari@kominfo.example.go.id", "andi@kominfo.example.go.id"
+
+
+def _subjects(world: World, address: str) -> list[str]:
+    return [str(r.msg["Subject"]).strip() for r in world.inbox.to(address)]
+
+
+def _series_with_crews(world: World, ref: str = "LAT3") -> None:
+    """A three-day training: days 1 and 2 run by OP1 (Sari), day 3 by OP2 (Andi)."""
+    req = make_request(ref, "Asia/Makassar", "2027-01-05T09:00", "2027-01-05T12:00", title="Pelatihan Operator",
+                       series={"repeat": "daily", "count": 3})  # fmt: skip
+    world.store.save_request(req, actor="test")
+    world.publish(
+        Assignment(request=f"{ref}:1", host="H100", operators=["OP1"]),
+        Assignment(request=f"{ref}:2", host="H100", operators=["OP1"]),
+        Assignment(request=f"{ref}:3", host="H100", operators=["OP2"]),
+    )
+
+
+def test_each_occurrence_crew_is_told_of_its_own_occurrences(world: World) -> None:
+    _series_with_crews(world)
+    _run(world)
+    sari, andi = world.inbox.to(SARI), world.inbox.to(ANDI)
+    assert len(sari) == 2 and len(andi) == 1
+    assert "Selasa, 5 Januari 2027" in _text(sari[0]) and "(Bappeda, LAT3:1)" in _text(sari[0])
+    assert "Rabu, 6 Januari 2027" in _text(sari[1]) and "(Bappeda, LAT3:2)" in _text(sari[1])
+    assert "Kamis, 7 Januari 2027" in _text(andi[0]) and "(Bappeda, LAT3:3)" in _text(andi[0])
+    meeting = world.store.meeting_for("LAT3")
+    assert meeting is not None and meeting.join_url is not None
+    assert all(meeting.join_url in _text(r) for r in (*sari, *andi))  # the series' one meeting
+    # Each occurrence is its own entry in the operator's calendar (not a repeat: crews differ by occurrence).
+    (ev,) = list(_calendar(andi[0]).walk("VEVENT"))
+    assert str(ev["UID"]) == "LAT3:3.op@vicon-allocator" and "RRULE" not in ev
+    assert ev.decoded("DTSTART") == datetime(2027, 1, 7, 9, 0, tzinfo=WITA)
+    # The PIC's one notice names every occurrence's crew.
+    (pic_mail,) = world.inbox.to("pic.lat3@unit.example.go.id")
+    assert "Sari Dewi" in _text(pic_mail) and "Andi Wijaya" in _text(pic_mail)
+
+    # Day 2 goes to Andi: Sari is released from day 2 only, Andi gets day 2; no one else hears anything.
+    world.publish(Assignment(request="LAT3:2", host="H100", operators=["OP2"]))
+    _run(world)
+    new_sari, new_andi = world.inbox.to(SARI)[2:], world.inbox.to(ANDI)[1:]
+    assert [str(r.msg["Subject"]) for r in new_sari] == ["Penugasan dibatalkan: Pelatihan Operator"]
+    assert "LAT3:2" in _text(new_sari[0])
+    (cancel,) = list(_calendar(new_sari[0]).walk("VEVENT"))
+    assert str(cancel["UID"]) == "LAT3:2.op@vicon-allocator"
+    assert len(new_andi) == 1 and "(Bappeda, LAT3:2)" in _text(new_andi[0])
+    assert len(world.inbox.to("pic.lat3@unit.example.go.id")) == 1  # the same people, the same link: no change
+    _run(world)
+    assert len(world.inbox.messages) == 6  # nothing twice
+
+
+def test_a_cancelled_occurrence_releases_only_its_crew(world: World) -> None:
+    _series_with_crews(world, "LAT4")
+    _run(world)
+    stored = world.store.get_request("LAT4")
+    assert stored is not None and stored.series is not None
+    pattern = stored.series.model_copy(update={"changes": [OccurrenceChange(occurrence=3, cancelled=True)]})
+    world.store.save_request(stored.model_copy(update={"series": pattern}), actor="test")
+    world.plan.pop("LAT4:3")
+    world.publish()
+    _run(world)
+    assert _subjects(world, ANDI)[-1] == "Penugasan dibatalkan: Pelatihan Operator"
+    assert "dibatalkan atas permintaan unit Anda" in _text(world.inbox.to(ANDI)[-1])
+    assert len(world.inbox.to(SARI)) == 2  # days 1 and 2 unchanged
+
+
+def test_reminders_before_every_occurrence_once_each_across_restarts(world: World) -> None:
+    _series_with_crews(world, "LAT5")
+    _run(world)
+    pic = "pic.lat5@unit.example.go.id"
+    first = datetime(2027, 1, 5, 9, 0, tzinfo=WITA)
+    expected: list[tuple[str, str]] = []  # (recipient, subject start) of each reminder, in order
+    for k, op in ((1, SARI), (2, SARI), (3, ANDI)):
+        start = first + timedelta(days=k - 1)
+        for at, wanted in ((start - timedelta(hours=20), [(pic, "Pengingat: Pelatihan Operator besok")]),
+                           (start - timedelta(minutes=50), [(pic, "Pengingat: Pelatihan Operator dimulai pukul 09.00"),
+                                                            (op, "Tautan host: Pelatihan Operator")])):  # fmt: skip
+            world.clock.t = at
+            for _restart in range(2):  # a daemon restarted: a new outbox over the same store records nothing new
+                ob = world.outbox()
+                queue_reminders(ob)
+                ob.send_pending()
+            expected += wanted
+    got = [(m.rcpt[0], str(m.msg["Subject"]).strip()) for m in world.inbox.messages[4:]]  # after the 4 notices
+    assert len(got) == len(expected) == 9
+    for (to, subject), (want_to, prefix) in zip(got, expected, strict=True):
+        assert to == want_to and subject.startswith(prefix), (to, subject)
+    # Each reminder names its own occurrence's day; the host link goes to that day's operator only.
+    day3 = [m for m in world.inbox.to(ANDI) if str(m.msg["Subject"]).startswith("Tautan host")]
+    assert len(day3) == 1 and "Kamis, 7 Januari 2027" in _text(day3[0])
+    assert "Rabu, 6 Januari 2027" in str(world.inbox.to(pic)[3].msg["Subject"])  # day 2's H-1
+
+
+def test_an_occurrence_crew_gets_it_in_their_daily_agenda(world: World) -> None:
+    _series_with_crews(world, "LAT6")
+    _run(world)
+    world.clock.t = datetime(2027, 1, 7, 0, 30, tzinfo=UTC)  # 07.30 WIB on day 3
+    ob = world.outbox()
+    queue_daily_agendas(ob)
+    ob.send_pending()
+    assert _subjects(world, SARI)[-1] != "Agenda vicon Kamis, 7 Januari 2027"  # Sari has nothing on day 3
+    agenda = world.inbox.to(ANDI)[-1]
+    assert str(agenda.msg["Subject"]).strip() == "Agenda vicon Kamis, 7 Januari 2027"
+    assert "09.00–12.00 WITA" in _text(agenda) and "LAT6:3" in _text(agenda)

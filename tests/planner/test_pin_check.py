@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from allocator.planner.domain import Pin, Problem
-from allocator.planner.pin_check import pin_refusals
+from allocator.planner.pin_check import pin_refusals, with_series_host
 from allocator.planner.solver import solve
 from allocator.problem_files import load_problem
 
@@ -53,3 +53,31 @@ def test_a_pin_that_clashes_with_another_pin_names_it(planned: Problem) -> None:
     # the problem's own pins are untouched, and a pin elsewhere holds
     assert [p.request for p in held.pins] == ["PSR-00001"]
     assert pin_refusals(held, Pin(request="PSR-00002", host="H300B", operators=[])) == []
+
+
+def test_one_occurrence_of_a_series_is_pinned_on_the_series_host() -> None:
+    from tests.planner.factories import host, operator, problem, request
+
+    series = {"repeat": "daily", "count": 3, "policy": "all_or_nothing"}
+    p = problem(hosts=[host("H1"), host("H2")], operators=[operator("OP1"), operator("OP2")],
+                requests=[request("LAT", "09:00", "12:00", service="link_operator", series=series)])  # fmt: skip
+    plan = solve(p)
+    assert sorted(a.request for a in plan.assignments) == ["LAT:1", "LAT:2", "LAT:3"]
+    on = plan.assignments[0].host
+    assert on is not None
+    other = "H2" if on == "H1" else "H1"
+    published = p.model_copy(update={"previous": plan.assignments})
+    # No host named: the series' host from the published plan, then from another occurrence's pin.
+    assert with_series_host(published, Pin(request="LAT:2", operators=["OP2"])).host == on
+    pinned = p.model_copy(update={"pins": [Pin(request="LAT:1", host=other, operators=["OP1"])]})
+    assert with_series_host(pinned, Pin(request="LAT:2", operators=["OP2"])).host == other
+    assert with_series_host(p, Pin(request="LAT:2", operators=["OP2"])).host is None  # nothing holds it yet
+    assert pin_refusals(published, Pin(request="LAT:2", host=on, operators=["OP2"])) == []
+    moved = _texts(published, Pin(request="LAT:2", host=other, operators=["OP2"]))
+    assert moved and f"this series is on {on}" in moved[0]
+    whole = _texts(published, Pin(request="LAT", host=on, operators=["OP1"]))
+    assert whole == ["LAT is a series: pin its occurrences one at a time (LAT:1 … LAT:3); the series' host holds "
+                     "for all"]  # fmt: skip
+    # A plain request is none of this: its pin keeps the host it names.
+    solo = load_problem(EXAMPLE)
+    assert with_series_host(solo, Pin(request="PSR-00001", operators=["OP01"])).host is None

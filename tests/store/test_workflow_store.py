@@ -14,6 +14,7 @@ from allocator.planner.domain import (
     KitNeed,
     KitOut,
     KitType,
+    OccurrenceChange,
     Operator,
     Plan,
     Problem,
@@ -341,3 +342,51 @@ def test_migration_0002_keeps_existing_meetings_and_assignments(db_url: str) -> 
         assert published is not None and published.plan.assignments == [Assignment(request="OLD-1", host="H100")]
     finally:
         store.close()
+
+
+def test_a_series_lends_kits_per_occurrence(store: Store, clock: FakeClock) -> None:
+    """Each occurrence of a series borrows its own kits (pickup before it, return after it), recorded under the
+    occurrence's reference: listed, in the problem's kits out, returned, dropped with the occurrence or series."""
+    day = T0 + timedelta(days=1)  # 2030-01-02 08:00 WIB
+    series = {"repeat": "daily", "count": 3, "changes": [{"occurrence": 3, "kits": [{"kit": "MIC", "count": 2}]}]}
+    store.save_request(_kit_request("SER", day, {"CAM": 1}, series=series), actor="t")
+    served = [Assignment(request=f"SER:{k}", host="H100") for k in (1, 2, 3)]
+    res = store.publish_plan(_plan(*served), actor="t", now=T0)
+    assert res.kit_loans == 3
+    loans = store.kit_loans(T0)
+    assert [(x.request, x.kit, x.count) for x in loans] == [("SER:1", "CAM", 1), ("SER:2", "CAM", 1),
+                                                            ("SER:3", "MIC", 2)]  # fmt: skip
+    for k, loan in enumerate(loans):
+        start = day + timedelta(days=k)
+        assert (loan.pickup, loan.due) == (start - timedelta(hours=1), start + timedelta(hours=1, minutes=30))
+    assert store.publish_plan(_plan(*served), actor="t", now=T0).kit_loans == 0  # the same plan: no change
+    # Day 1's kits out: the re-plan's problem holds them against the occurrence (a request it plans).
+    at = day - timedelta(minutes=30)
+    prob = store.load_problem(at)
+    assert prob.kits_out == [KitOut(kit="CAM", count=1, request="SER:1", due=loans[0].due)]
+    assert "SER:1" in {r.ref for r in prob.requests}
+    # Day 2 cancelled and the series cut to two days: their loans not yet picked up go; day 1's stays out.
+    stored = store.get_request("SER")
+    assert stored is not None and stored.series is not None
+    cut = stored.series.model_copy(update={"count": 2, "changes": [OccurrenceChange(occurrence=2, cancelled=True)]})
+    store.save_request(stored.model_copy(update={"series": cut}), actor="t")
+    store.publish_plan(_plan(served[0]), actor="t", now=at)
+    assert [(x.request, x.state) for x in store.kit_loans(at)] == [("SER:1", "out")]
+    dropped = store.audit_log(entity="kit_loan", entity_id="SER:3")
+    assert dropped[-1].action == "kit_loan.planned" and dropped[-1].new is None
+    # Returned by the occurrence's reference; an unknown occurrence is refused as an unknown request.
+    [back] = store.record_kit_return("SER:1", actor="admin", at=day + timedelta(hours=2))
+    assert back.state == "returned"
+    with pytest.raises(KeyError):
+        store.record_kit_return("SER:9", actor="admin")
+    assert store.get_occurrence("SER:2") is not None and store.get_occurrence("SER:3") is None
+
+
+def test_cancelling_a_series_drops_its_occurrences_loans_not_picked_up(store: Store, clock: FakeClock) -> None:
+    day = T0 + timedelta(days=1)
+    store.save_request(_kit_request("SER2", day, {"MIC": 1}, series={"repeat": "daily", "count": 2}), actor="t")
+    store.publish_plan(_plan(*(Assignment(request=f"SER2:{k}", host="H100") for k in (1, 2))), actor="t", now=T0)
+    clock.t = day - timedelta(minutes=10)  # day 1's kits have left; day 2's have not
+    store.cancel_request("SER2", actor="pic")
+    assert [(x.request, x.state) for x in store.kit_loans(clock.t)] == [("SER2:1", "out")]
+    assert [e.action for e in store.audit_log(entity="kit_loan", entity_id="SER2:2")][-1] == "kit_loan.dropped"

@@ -185,3 +185,57 @@ def test_a_confirmed_preemption_is_published_and_audited(db_url: str, settings: 
         assert "pre-emption dikonfirmasi" in client.get("/admin/requests/GOV-1").text
         other = _csrf(client.get("/admin/requests/PSR-00001").text)
         assert _post(web, "/admin/requests/PSR-00001/preempt", csrf=other).status_code == 409  # type: ignore[attr-defined]
+
+
+def test_one_occurrence_of_a_series_is_pinned_on_the_series_host(web: Web) -> None:
+    from tests.web.conftest import good_request
+
+    body = good_request(ref="LAT-PIN", start="2027-01-13T09:00", end="2027-01-13T11:00", service="link_operator",
+                        series={"repeat": "daily", "count": 3})  # fmt: skip
+    assert web.client.post("/api/requests", json=body).status_code == 201
+    replan(web.store, actor="test", dry_run=False)
+    published = web.store.published_plan()
+    assert published is not None
+    occ = {a.request: a for a in published.plan.assignments if a.request.startswith("LAT-PIN:")}
+    assert sorted(occ) == ["LAT-PIN:1", "LAT-PIN:2", "LAT-PIN:3"]
+    host = occ["LAT-PIN:1"].host
+    assert host is not None
+    web.sign_in(web.client, web.token())
+    page = web.client.get("/admin/requests/LAT-PIN").text
+    assert 'id="pin-occurrence"' in page and 'id="series-pin-note"' in page
+    csrf = _csrf(page)
+    op = next(o for o in ("OP02", "OP03", "OP04") if o not in occ["LAT-PIN:2"].operators)
+    # The series as a whole: refused, saying why and what to do.
+    r = _post(web, "/admin/requests/LAT-PIN/pin", {"host": host, "operators": [op]}, csrf)
+    assert r.status_code == 422 and "LAT-PIN adalah seri: patok pertemuannya satu per satu" in r.text  # type: ignore[attr-defined]
+    # One occurrence on another host than the series': refused (one meeting, one link).
+    other = next(h for h in ("H300A", "H300B", "H500", "H100") if h != host)
+    r = _post(web, "/admin/requests/LAT-PIN/pin", {"occurrence": "2", "host": other, "operators": [op]}, csrf)
+    assert r.status_code == 422 and f"seri ini di {host}" in r.text  # type: ignore[attr-defined]
+    r = _post(web, "/admin/requests/LAT-PIN/pin", {"occurrence": "x2", "operators": [op]}, csrf)
+    assert r.status_code == 422 and "occurrence" in r.text  # type: ignore[attr-defined]
+    assert web.store.pins() == []
+    # Day 2 with another operator, no host named: pinned on the series' host, kept by the next plan.
+    r = _post(web, "/admin/requests/LAT-PIN/pin", {"occurrence": "2", "operators": [op]}, csrf)
+    assert r.status_code == 200 and "Dipatok" in r.text  # type: ignore[attr-defined]
+    assert web.store.pins() == [Pin(request="LAT-PIN:2", host=host, operators=[op])]
+    out = replan(web.store, actor="test", dry_run=True)
+    again = {a.request: a for a in out.plan.assignments if a.request.startswith("LAT-PIN:")}
+    assert again["LAT-PIN:2"].operators == [op] and {a.host for a in again.values()} == {host}
+    page = web.client.get("/admin/requests/LAT-PIN").text
+    assert "LAT-PIN:2" in page and "occurrence-pin" in page
+    r = _post(web, "/admin/requests/LAT-PIN:2/unpin", csrf=csrf)
+    assert r.status_code == 200 and web.store.pins() == []  # type: ignore[attr-defined]
+    # The API the same way.
+    admin = web.auth()
+    put = web.client.put("/api/admin/pins/LAT-PIN:3", json={"operators": [op]}, headers=admin)
+    assert put.status_code == 200 and put.json()["host"] == host, put.text
+    whole = web.client.put("/api/admin/pins/LAT-PIN", json={"host": host, "operators": [op]}, headers=admin)
+    assert whole.status_code == 422 and "LAT-PIN is a series" in whole.text
+    elsewhere = web.client.put("/api/admin/pins/LAT-PIN:1", json={"host": other, "operators": [op]}, headers=admin)
+    assert elsewhere.status_code == 422 and f"this series is on {host}" in elsewhere.text
+    assert web.client.put("/api/admin/pins/LAT-PIN:7", json={"operators": [op]}, headers=admin).status_code == 404
+    # An occurrence's page (the timeline links each occurrence) is its series' page, where it is pinned.
+    hop = web.client.get("/admin/requests/LAT-PIN:2", follow_redirects=False)
+    assert hop.status_code == 303 and hop.headers["location"].startswith("/admin/requests/LAT-PIN?")
+    assert web.client.get("/admin/requests/LAT-PIN:9").status_code == 404

@@ -70,3 +70,19 @@ def test_form_files_a_monthly_series(web: Web) -> None:
     req = web.store.get_request(ref)
     assert req is not None and req.series is not None and req.series.repeat.value == "monthly"
     assert req.series.count == 4
+
+
+def test_an_operators_page_lists_the_occurrences_they_run(web: Web) -> None:
+    c = web.client
+    body = good_request(ref="LAT-ME", start="2027-01-13T09:00", end="2027-01-13T12:00", service="link_operator",
+                        series={"repeat": "daily", "count": 3})  # fmt: skip
+    assert c.post("/api/requests", json=body).status_code == 201
+    crews = {1: "OP01", 2: "OP02", 3: "OP01"}
+    web.store.publish_plan(Plan(assignments=[Assignment(request=f"LAT-ME:{k}", host="H100", operators=[op])
+                                             for k, op in crews.items()]), actor="test")  # fmt: skip
+    web.sign_in(c, web.token("operator", name="andi", operator="OP02"))
+    mine = c.get("/me").text
+    assert "LAT-ME:2" in mine and "LAT-ME:1" not in mine and "LAT-ME:3" not in mine
+    web.sign_in(c, web.token("operator", name="sari", operator="OP01"))
+    hers = c.get("/me").text
+    assert "LAT-ME:1" in hers and "LAT-ME:3" in hers and "LAT-ME:2" not in hers
