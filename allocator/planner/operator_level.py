@@ -441,7 +441,11 @@ def serve_more(m: AllocationModel, values: dict[Var, int], until: float) -> dict
 
 
 def _place(
-    crews: _Crews, pos: int, depth: int, budget: list[int], moves: list[tuple[Seat, Seat | None, int]],
+    crews: _Crews,
+    pos: int,
+    depth: int,
+    budget: list[int],
+    moves: list[tuple[Seat, Seat | None, int]],
     home: Seat | None = None,
 ) -> bool:
     """Gives `pos` an operator: a free one (called in already first), else one whose single overlapping task can be
