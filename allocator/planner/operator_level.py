@@ -525,7 +525,7 @@ def send_home_by_chains(m: AllocationModel, values: dict[Var, int], until: float
             for q in mine:
                 crews.drop(seat, q)
                 moves.append((seat, None, -1 - q))
-                if not _place(crews, q, HOME_DEPTH, [HOME_NODES], moves, home=seat):
+                if time.monotonic() > until or not _place(crews, q, HOME_DEPTH, [HOME_NODES], moves, home=seat):
                     ok = False
                     break
             if ok:
