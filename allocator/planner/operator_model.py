@@ -4,7 +4,7 @@ On a part that is simple for operators (`operator_level.simple_for_operators`) a
 host, so the served requests and their operators are all the operator level can change — what is left once the
 served level is held is a staffing problem: give each served request its operators, one thing at a time per operator,
 fewest operators called in per day. The part's full model carries every unserved position, the served level's rows
-and its held value, and is searched on one worker; a day of 800–2,000 sessions then mostly keeps its first plan
+and its held value, and was searched on one worker; a day of 800–2,000 sessions then mostly kept its first plan
 (docs/benchmarks.md: 192 operators where a plain model on two workers staffs the same sessions with 174).
 
 So the level is solved on a model of the served requests only, built in time linear in its size:
@@ -20,10 +20,12 @@ So the level is solved on a model of the served requests only, built in time lin
 - the served requests fixed at the served level's result (nothing served less), the objective never above the plan
   in hand (the floor), which is the hint.
 
-It runs on every worker the solve has when its part is the only one left, within the part's time; the result is
-mapped back onto the part's model. Its bound is a bound for the served requests it was given; it is a bound of the
-level only when the served level leaves no other choice (every position served, none of weight 0): otherwise the
-caller claims only what is known without it.
+Before it, operators are sent home by chains of moves (`operator_level.send_home_by_chains`, a fifth of the time
+at most), which starts the search lower. It runs on every worker the solve has when its part is the only one left
+(the full search with the LP of every row, CP-SAT's neighbourhood searches on the other worker), within the part's
+time, model build included; the result is mapped back onto the part's model. Its bound is a bound for the served
+requests it was given; it is a bound of the level only when the served level leaves no other choice (every position
+served, none of weight 0): otherwise the caller claims only what is known without it.
 """
 
 from __future__ import annotations
