@@ -18,6 +18,7 @@ from allocator.planner.errors import ConflictingPins
 from allocator.planner.greedy import published_tasks
 from allocator.planner.model import AllocationModel, Var, assignments, changes, hint
 from allocator.planner.operator_level import fewest_operators_plan, worth_a_first_plan
+from allocator.planner.operator_model import forced_served_set, has_own_model, staff_fewest
 from allocator.planner.parts import (
     TERMS,
     Level,
@@ -88,8 +89,10 @@ def _claim_nothing(comp: Part, level: int) -> None:
     comp.levels.append(Level(value, bound, value == bound))
 
 
-def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float) -> None:
-    """Optimise one level of one component, then hold its value for the levels below."""
+def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float, workers: int = 1) -> None:
+    """Optimise one level of one component, then hold its value for the levels below. `workers`: the CP-SAT
+    workers the operator level of an operator-only pool may use (the solve's own when its part is the only one
+    left); every other level's search runs on one."""
     m = comp.model
     assert m is not None
     if level == 1 and len(comp.levels) > 1:
@@ -105,6 +108,9 @@ def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float) 
         return
     if level == 2 and comp.floor is not None and comp.solution is not None:
         _start_from_floor(comp)
+        if has_own_model(m):
+            _staff_fewest(comp, options, deadline, workers)
+            return
     together = level == 0 and bool(m.kept)
     if together and fits_around_published(comp, options, deadline):
         return
@@ -180,6 +186,33 @@ def _start_from_floor(comp: Part) -> None:
     comp.solution = best
     hint(m, best.items())
     m.model.add(objective(m, 2) <= prefs(best))
+
+
+def _staff_fewest(comp: Part, options: SolveOptions, deadline: float, workers: int) -> None:
+    """The operator level of an operator-only pool on its own compact model (`operator_model`): the served
+    requests as the served level left them, their operators re-chosen to call in the fewest. Its bound counts only
+    where the served level leaves no other choice of requests; elsewhere the level claims what is known without it
+    (the overlap bound once everything is served, else 0)."""
+    m = comp.model
+    assert m is not None and comp.solution is not None and comp.floor is not None
+    staffed = staff_fewest(m, comp.floor, comp.solution, deadline, workers, options.seed)
+    comp.solution = staffed.values
+    plan = assignments(m, comp.solution.__getitem__)
+    prefs = term_values(m.problem, comp.cands, comp.previous, plan)[2]
+    per_day = m.problem.policy.preferences.operator_days
+    days = _operator_days(m, comp.solution, plan)
+    bound = min(trivial_bound(comp, 2), prefs)
+    if forced_served_set(m, comp.solution):
+        # prefs = per_day × days + what the served positions alone cost (the same for every staffing of them)
+        bound = max(bound, prefs - per_day * (days - staffed.bound))
+    comp.levels.append(Level(prefs, bound, prefs == bound))
+
+
+def _operator_days(m: AllocationModel, values: dict[Var, int], plan: list[Assignment]) -> int:
+    """Distinct (operator, site-local day) pairs of a plan of events, as `claims.term_values` counts them."""
+    index = {o.id: i for i, o in enumerate(m.problem.operators)}
+    at = {m.cands[p].ref: p for p in range(len(m.cands)) if values[m.served[p]]}
+    return len({(index[o], m.cands[at[a.request]].operators[0].day) for a in plan for o in a.operators})
 
 
 def _hold(comp: Part, level: int, expr: cp_model.LinearExprT) -> None:

@@ -35,6 +35,8 @@ LARGE_OPERATOR_PART = 24  # operators in a part from which the operator level ge
 # On such a load the operator level decides most of the plan: the served level gets half of a part's time (not
 # three quarters), and the levels end at 0.8 of the limit (not 0.68): no optional rehearsal is placed after them.
 OPERATOR_LEVEL_TIME_SHARES = (0.5, 0.5, 1.0)
+# On an operator-only pool the operator level has its own model (`operator_model`) and gets the most of the time.
+OPERATOR_ONLY_TIME_SHARES = (0.1, 0.5, 1.0)
 OPERATOR_LEVELS_END = 0.8
 GLOBAL_CLIQUES_PER_DAY = 8  # the busiest moments of a day stated as rows (each row is as long as the moment)
 MAX_POOL_FOR_FIRST_PLAN = 8  # identical operators in one pool beyond which no first plan is built
@@ -438,17 +440,25 @@ def serve_more(m: AllocationModel, values: dict[Var, int], until: float) -> dict
     return complete_hint(m, out) if gained else values
 
 
-def _place(crews: _Crews, pos: int, depth: int, budget: list[int], moves: list[tuple[Seat, Seat | None, int]]) -> bool:
+def _place(
+    crews: _Crews,
+    pos: int,
+    depth: int,
+    budget: list[int],
+    moves: list[tuple[Seat, Seat | None, int]],
+    home: Seat | None = None,
+) -> bool:
     """Gives `pos` an operator: a free one (called in already first), else one whose single overlapping task can be
     placed elsewhere in turn (to `depth` moves, `budget` seats looked at). `moves` records (seat, _, task) to undo:
-    a task >= 0 was taken, -1 - task was dropped."""
+    a task >= 0 was taken, -1 - task was dropped. `home`: an operator being sent home; then only the others already
+    called in may take a task."""
     options = crews.m.operator_options
     opt_of = options[pos]
     free: list[tuple[int, int, Seat]] = []
     in_the_way: list[tuple[Seat, int]] = []
     for seat, called in crews.seats(pos):
         budget[0] -= 1
-        if pos in crews.tasks[seat]:
+        if pos in crews.tasks[seat] or (home is not None and (seat == home or not called)):
             continue
         opt = opt_of[seat[0]]
         blocking = [q for q in crews.tasks[seat]
@@ -472,7 +482,7 @@ def _place(crews: _Crews, pos: int, depth: int, budget: list[int], moves: list[t
         moves.append((seat, None, -1 - q))
         crews.take(seat, pos)
         moves.append((seat, None, pos))
-        if _place(crews, q, depth - 1, budget, moves):
+        if _place(crews, q, depth - 1, budget, moves, home):
             return True
         _undo(crews, moves, mark)
     return False
@@ -486,3 +496,41 @@ def _undo(crews: _Crews, moves: list[tuple[Seat, Seat | None, int]], mark: int =
             crews.drop(seat, task)
         else:
             crews.take(seat, -1 - task)
+
+
+HOME_DEPTH = 3  # tasks moved one after another to send one operator home
+HOME_NODES = 2_000  # seats looked at per task of the operator being sent home
+
+
+def send_home_by_chains(m: AllocationModel, values: dict[Var, int], until: float) -> dict[Var, int]:
+    """The plan in hand with operators sent home where the others already called in that day can take all their
+    tasks, each by a chain of moves (the task in the way goes to a third operator, whose task in the way goes to a
+    fourth…; `HOME_DEPTH`), the least busy first, in passes until a pass sends no one home or `until` (monotonic
+    seconds). Served requests stay served with as many operators: each success is one operator-day less."""
+    served = [p for p in range(len(m.cands)) if values[m.served[p]]]
+    out, crews = _crews_of(m, values, served)
+    gained = False
+    progress = True
+    while progress and time.monotonic() < until:
+        progress = False
+        for g, k, day in sorted(crews.called, key=lambda c: (len(crews.tasks[c[0], c[1]]), c)):
+            if time.monotonic() > until:
+                break
+            seat = (g, k)
+            if (g, k, day) not in crews.called:
+                continue
+            mine = [q for q in crews.tasks[seat] if m.operator_options[q][g].day == day]
+            moves: list[tuple[Seat, Seat | None, int]] = []
+            ok = True
+            for q in mine:
+                crews.drop(seat, q)
+                moves.append((seat, None, -1 - q))
+                if time.monotonic() > until or not _place(crews, q, HOME_DEPTH, [HOME_NODES], moves, home=seat):
+                    ok = False
+                    break
+            if ok:
+                crews.called.discard((g, k, day))
+                progress = gained = True
+            else:
+                _undo(crews, moves)
+    return complete_hint(m, out) if gained else values

@@ -50,11 +50,13 @@ from allocator.planner.operator_level import (
     LARGE_OPERATOR_PART,
     OPERATOR_LEVEL_TIME_SHARES,
     OPERATOR_LEVELS_END,
+    OPERATOR_ONLY_TIME_SHARES,
     SERVE_MORE_SHARE,
     add_operator_floor,
     serve_more,
     simple_for_operators,
 )
+from allocator.planner.operator_model import has_own_model
 from allocator.planner.parts import (
     EXACT_UP_TO,
     LEVEL_TIME_SHARES,
@@ -196,6 +198,7 @@ class _Run:
         self.problem, self.options, self.parts, self.site, self.memo = problem, options, parts, site, memo
         self.notified = set(problem.notified)
         self.parts_done = 0
+        self.unfinished = len(parts)  # parts not yet through their levels (a part solved again counts again)
         self.lock = threading.Lock()
 
     def report(self, level: int, *, part_done: bool = False) -> None:
@@ -243,7 +246,15 @@ class _Run:
     def pipeline(self, comp: Part, budget: Budget) -> None:
         """One part through its three levels, within the time its budget gives it; the caller told when done."""
         self._pipeline(comp, budget)
+        with self.lock:
+            self.unfinished -= 1
         self.report(len(LEVEL_TIME_SHARES) - 1, part_done=True)
+
+    def workers_for(self) -> int:
+        """CP-SAT workers a part's operator-only operator level may use: every one of the solve's when no other
+        part is waiting or running, else one (the other parts have the rest)."""
+        with self.lock:
+            return self.options.workers if self.unfinished <= 1 else 1
 
     def _pipeline(self, comp: Part, budget: Budget) -> None:
         self.prepare(comp)
@@ -262,9 +273,10 @@ class _Run:
                 )
                 comp.greedy = comp.floor.respect(comp.model, more)
                 hint(comp.model, comp.greedy.items())
-            for level, share in enumerate(OPERATOR_LEVEL_TIME_SHARES if comp.floor else LEVEL_TIME_SHARES):
+            for level, share in enumerate(_time_shares(comp)):
                 now = _time.monotonic()
-                solve_level(comp, level, self.options, now + max(0.0, until - now) * share)
+                workers = self.workers_for() if level == len(LEVEL_TIME_SHARES) - 1 else 1
+                solve_level(comp, level, self.options, now + max(0.0, until - now) * share, workers)
                 if level < len(LEVEL_TIME_SHARES) - 1:
                     self.report(level)
             assert comp.model is not None and comp.solution is not None
@@ -304,7 +316,19 @@ class _Run:
                         finished.remove(comp)
                         if not reliance.held(comp):
                             budget.left += len(comp.cands)
+                            with self.lock:
+                                self.unfinished += 1
                             pending.append(comp)
+
+
+def _time_shares(comp: Part) -> tuple[float, float, float]:
+    """Each level's share of a part's time left when it starts: on an operator-only pool whose operator level has
+    its own model, the served level's search (which on such a day rarely gets past the plan it starts from) gets a
+    tenth, and the operator level the rest; on another large operator pool half; elsewhere three quarters."""
+    if comp.floor is None:
+        return LEVEL_TIME_SHARES
+    assert comp.model is not None
+    return OPERATOR_ONLY_TIME_SHARES if has_own_model(comp.model) else OPERATOR_LEVEL_TIME_SHARES
 
 
 def _levels_end_share(at: _Positions) -> float:

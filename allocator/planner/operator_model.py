@@ -1,0 +1,181 @@
+"""The operator level of an operator-only pool, solved as its own compact model.
+
+On a part that is simple for operators (`operator_level.simple_for_operators`) and operator-only — no request needs a
+host, so the served requests and their operators are all the operator level can change — what is left once the
+served level is held is a staffing problem: give each served request its operators, one thing at a time per operator,
+fewest operators called in per day. The part's full model carries every unserved position, the served level's rows
+and its held value, and was searched on one worker; a day of 800–2,000 sessions then mostly kept its first plan
+(docs/benchmarks.md: 192 operators where a plain model on two workers staffs the same sessions with 174).
+
+So the level is solved on a model of the served requests only, built in time linear in its size:
+
+- per served position and operator pool, how many of the pool's operators take it (0/1 for a single operator; pools
+  of identical operators are already merged, which removes their symmetry outright);
+- per pool and day, the operators called in: at least what every maximal set of overlapping positions on the pool
+  asks of it (the one-thing-at-a-time rule and the day count in one row);
+- the overlap rows: per day, the operators called in are at least the most operators needed at one moment, over all
+  and within each group of positions whose qualified operators are the same set (and its subgroups);
+- the dominance rows of `OperatorFloor` (an operator qualified for everything another is, at the same times, never
+  stays home while the other works);
+- the served requests fixed at the served level's result (nothing served less), the objective never above the plan
+  in hand (the floor), which is the hint.
+
+Before it, operators are sent home by chains of moves (`operator_level.send_home_by_chains`, a fifth of the time
+at most), which starts the search lower. It runs on every worker the solve has when its part is the only one left
+(the full search with the LP of every row, CP-SAT's neighbourhood searches on the other worker), within the part's
+time, model build included; the result is mapped back onto the part's model. Its bound is a bound for the served
+requests it was given; it is a bound of the level only when the served level leaves no other choice (every position
+served, none of weight 0): otherwise the caller claims only what is known without it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from allocator.planner.model import AllocationModel, Var, complete_hint, maximal_cliques
+from allocator.planner.operator_level import OperatorFloor, send_home_by_chains
+
+CHAINS_SHARE = 0.2  # of the level's time at most, sending operators home by chains of moves before the search
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """The compact model's answer: the part's values with the served positions' operators re-chosen, the operator-days
+    they call in, the fewest operator-days proven for these served positions, and whether the two meet."""
+
+    values: dict[Var, int]
+    operator_days: int
+    bound: int
+    optimal: bool
+
+
+def operator_only(m: AllocationModel) -> bool:
+    """Whether no position of the part needs a host: its served requests' operators are all the level may change."""
+    return all(not c.needs_host and not m.host_options[p] for p, c in enumerate(m.cands))
+
+
+def has_own_model(m: AllocationModel) -> bool:
+    """Whether a part simple for operators has its operator level solved here: operator-only, operator-days counted."""
+    return operator_only(m) and m.problem.policy.preferences.operator_days > 0
+
+
+def forced_served_set(m: AllocationModel, values: dict[Var, int]) -> bool:
+    """Whether every plan holding this served weight serves exactly these positions: every position served and none
+    of weight 0 (a request of weight 0 could be left out at no cost to the served level)."""
+    return all(values[m.served[p]] and c.weight > 0 for p, c in enumerate(m.cands))
+
+
+def called_in(m: AllocationModel, values: dict[Var, int]) -> int:
+    """Operator-days of a plan on the part's model (its busiest moment per pool and day)."""
+    full = complete_hint(m, values)
+    return sum(full[v] for v in m.called_in.values())
+
+
+Rows = dict[int, list[tuple[frozenset[int] | None, int]]]  # per day: (operator pools, or None: all; operators needed)
+
+
+def overlap_bound(m: AllocationModel, served: list[int]) -> tuple[int, Rows]:
+    """The fewest operator-days any staffing of `served` can have, from overlapping positions: per day, the most
+    operators needed at one moment, over all positions and within each group of positions whose qualified operator
+    pools are the same set (with its subgroups). Returns the bound and each day's rows (pools or None: all; need)."""
+    need = {p: m.cands[p].operators_needed for p in served}
+    by_day: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for p in served:
+        opts = list(m.operator_options[p].values())
+        s, e = max(o.start for o in opts), min(o.end for o in opts)
+        if s < e:
+            by_day[opts[0].day].append((s, e, p))
+    total = 0
+    rows: Rows = {}
+    for day, spans in by_day.items():
+        mine: list[tuple[frozenset[int] | None, int]] = [(None, _most(maximal_cliques(spans), need))]
+        groups: dict[frozenset[int], list[tuple[int, int, int]]] = defaultdict(list)
+        for s, e, p in spans:
+            groups[frozenset(m.operator_options[p])].append((s, e, p))
+        for group in groups:
+            inside = [sp for g2, members in groups.items() if g2 <= group for sp in members]
+            most = _most(maximal_cliques(inside), need)
+            if most > 1:
+                mine.append((group, most))
+        rows[day] = mine
+        total += max(n for _, n in mine)
+    return total, rows
+
+
+def _most(cliques: list[list[int]], need: dict[int, int]) -> int:
+    return max((sum(need[p] for p in c) for c in cliques), default=0)
+
+
+def staff_fewest(
+    m: AllocationModel, floor: OperatorFloor, start: dict[Var, int], until: float, workers: int, seed: int = 0
+) -> Staffing:
+    """The served positions of `start` staffed with the fewest operator-days found by `until` (monotonic seconds,
+    model build included), never more than `start` calls in; `start` itself when nothing better is found."""
+    served = [p for p in range(len(m.cands)) if start[m.served[p]] and m.operator_options[p]]
+    lower, rows = overlap_bound(m, served)
+    if called_in(m, start) > lower:
+        now = time.monotonic()
+        start = floor.respect(m, send_home_by_chains(m, start, now + CHAINS_SHARE * max(0.0, until - now)))
+    have = called_in(m, start)
+    if have <= lower or time.monotonic() >= until:
+        return Staffing(dict(start), have, min(lower, have), have <= lower)
+    model = cp_model.CpModel()
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    spans: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
+    for p in served:
+        n = m.cands[p].operators_needed
+        for g, o in m.operator_options[p].items():
+            x[p, g] = model.new_int_var(0, min(n, len(m.operator_pools[g].members)), f"x[{p},{g}]")
+            spans[g, o.day].append((o.start, o.end, p))
+        model.add(sum(x[p, g] for g in m.operator_options[p]) == n)
+    count: dict[tuple[int, int], cp_model.IntVar] = {}
+    for (g, day), mine in spans.items():
+        count[g, day] = model.new_int_var(0, len(m.operator_pools[g].members), f"called_in[{g},{day}]")
+        for clique in maximal_cliques(mine):
+            model.add(sum(x[p, g] for p in clique) <= count[g, day])
+    on_day: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+    for (g, day), var in count.items():
+        on_day[day].append((g, var))
+    for day, day_rows in rows.items():
+        for pools, most in day_rows:
+            model.add(sum(var for g, var in on_day[day] if pools is None or g in pools) >= most)
+    for lesser, greater, day in floor.dominance:
+        if (lesser, day) in count and (greater, day) in count:
+            model.add(count[greater, day] >= count[lesser, day])
+    total = sum(count.values())
+    model.add(total <= have)
+    model.minimize(total)
+    full = complete_hint(m, start)
+    for (p, g), var in x.items():
+        model.add_hint(var, start[m.operator[p, g]])
+    for (g, day), var in count.items():
+        model.add_hint(var, full[m.called_in[g, day]])
+    left = until - time.monotonic()
+    if left <= 0.05:
+        return Staffing(dict(start), have, lower, have <= lower)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.parameters.max_time_in_seconds = left
+    # The LP with every clique and overlap row (linearization level 2) proves a day of 100 sessions in a second or
+    # two; on two workers CP-SAT's default full search runs without it and proved none of three in 7 s. With it as
+    # the full search, the other worker's neighbourhood searches improve the plan on days of 800 sessions and more.
+    solver.parameters.linearization_level = 2
+    solver.parameters.subsolvers.append("max_lp")
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Staffing(dict(start), have, lower, have <= lower)
+    values = dict(start)
+    for (p, g), var in x.items():
+        values[m.operator[p, g]] = solver.value(var)
+    values = complete_hint(m, values)
+    days = sum(values[v] for v in m.called_in.values())
+    if days > have:  # the model's counts may run above the plan's; the plan is never worse than the start
+        return Staffing(dict(start), have, lower, have <= lower)
+    bound = min(days, max(lower, math.ceil(solver.best_objective_bound - 1e-6)))
+    return Staffing(values, days, bound, days == bound)

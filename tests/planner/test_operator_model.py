@@ -1,0 +1,198 @@
+"""The operator level of an operator-only pool on its own compact model (`operator_model`): it reaches the fewest
+operators a separately written model finds, never serves less than the served level left, claims a bound only
+where the served level leaves no other choice, and every plan passes the validator."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from ortools.sat.python import cp_model
+
+from allocator.planner import operator_level, operator_model
+from allocator.planner.domain import Problem, SolverStatus
+from allocator.planner.model import AllocationModel, Var, complete_hint, maximal_cliques
+from allocator.planner.operator_level import OperatorFloor
+from allocator.planner.problem_io import parse_problem
+from allocator.planner.solver import SolveOptions, first_come_first_served, solve
+from allocator.planner.validate import validate_claims, validate_plan
+from benchmarks.generate import operator_pools
+from benchmarks.operator_pools import qualified
+from tests.planner.factories import operator, problem, request
+
+
+def _capture(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Each call of the compact model: its part's model, the plan it started from, its answer and its workers."""
+    seen: list[dict[str, Any]] = []
+    real = operator_model.staff_fewest
+
+    def spy(m: AllocationModel, floor: OperatorFloor, start: dict[Var, int], until: float, workers: int,
+            seed: int = 0) -> operator_model.Staffing:  # fmt: skip
+        out = real(m, floor, start, until, workers, seed)
+        seen.append({"m": m, "floor": floor, "start": dict(start), "out": out, "workers": workers})
+        return out
+
+    monkeypatch.setattr("allocator.planner.levels.staff_fewest", spy)
+    return seen
+
+
+def _served(m: AllocationModel, values: dict[Var, int]) -> set[int]:
+    return {p for p in range(len(m.cands)) if values[m.served[p]]}
+
+
+def _ring() -> Problem:
+    """X (A or B), Y (B or C), Z (C or A), one after another: no two overlap, so the overlap bound is 1, but no one
+    may take all three: the fewest is 2."""
+    ops = [operator(o) for o in "ABC"]
+    reqs = [
+        request("X", "08:00", "09:00", service="operator", allowed_operators=["A", "B"]),
+        request("Y", "09:00", "10:00", service="operator", allowed_operators=["B", "C"]),
+        request("Z", "10:00", "11:00", service="operator", allowed_operators=["C", "A"]),
+    ]
+    return problem(operators=ops, requests=reqs)
+
+
+def test_the_compact_model_finds_and_proves_the_fewest_beyond_the_overlap_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From a plan calling in all three (chains of moves switched off, so the search itself must find it), the
+    model calls in two and proves two; the served requests stay exactly as they were."""
+    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
+    seen = _capture(monkeypatch)
+    plan = solve(_ring())
+    assert plan.term("preferences").value == 20 and plan.term("preferences").optimal
+    m, floor = seen[0]["m"], seen[0]["floor"]
+    pool = {o.id: m.operator_pool_of[i] for i, o in enumerate(m.problem.operators)}
+    at = {c.ref: p for p, c in enumerate(m.cands)}
+    wasteful = dict.fromkeys(m.variables(), 0)
+    for ref, op in (("X", "A"), ("Y", "B"), ("Z", "C")):
+        wasteful[m.served[at[ref]]] = 1
+        wasteful[m.operator[at[ref], pool[op]]] = 1
+    wasteful = complete_hint(m, wasteful)
+    assert operator_model.called_in(m, wasteful) == 3
+    assert operator_model.overlap_bound(m, sorted(_served(m, wasteful)))[0] == 1
+    monkeypatch.setattr(operator_model, "send_home_by_chains", lambda m, values, until: values)
+    staffed = operator_model.staff_fewest(m, floor, wasteful, time.monotonic() + 10, workers=1)
+    assert (staffed.operator_days, staffed.bound, staffed.optimal) == (2, 2, True)
+    assert _served(m, staffed.values) == _served(m, wasteful)
+    assert operator_model.called_in(m, staffed.values) == 2
+
+
+def test_chains_of_moves_send_operators_home_and_keep_everything_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three morning meetings only A, B, C may run, four afternoon ones on four others: the afternoon operators'
+    meetings move to A, B, C (and one more), so four are called in, not seven."""
+    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
+    seen = _capture(monkeypatch)
+    ops = [operator(o) for o in "ABCDEFGH"]
+    early = [request(f"E{i}", "08:00", "09:00", service="operator", allowed_operators=["A", "B", "C"])
+             for i in range(3)]  # fmt: skip
+    late = [request(f"L{i}", "13:00", "14:00", service="operator") for i in range(4)]
+    solve(problem(operators=ops, requests=[*early, *late]))
+    m = seen[0]["m"]
+    wasteful = dict.fromkeys(m.variables(), 0)
+    for pos in range(len(m.cands)):
+        wasteful[m.served[pos]] = 1
+        g = min(m.operator_options[pos], key=lambda g: len(m.operator_pools[g].members) == 3)  # not A, B, C's pool
+        wasteful[m.operator[pos, g]] = 1
+    wasteful = complete_hint(m, wasteful)
+    assert operator_model.called_in(m, wasteful) == 7
+    home = operator_level.send_home_by_chains(m, wasteful, until=float("inf"))
+    assert operator_model.called_in(m, home) == 4
+    assert _served(m, home) == _served(m, wasteful)
+
+
+def _fewest_operators(prob: Problem, refs: set[str]) -> tuple[int, bool]:
+    """The fewest operators staffing exactly `refs`, by a model written apart from the planner's (one 0/1 variable
+    per session and qualified operator, per operator and moment at most one session and only if called in) on one
+    worker: the count, and whether proven."""
+    who = qualified(prob)
+    setup = timedelta(minutes=prob.policy.operator_setup_min)
+    teardown = timedelta(minutes=prob.policy.operator_teardown_min)
+    model = cp_model.CpModel()
+    x: dict[tuple[str, str], cp_model.IntVar] = {}
+    by_op: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for r in prob.requests:
+        if r.ref not in refs:
+            continue
+        for o in who[r.ref]:
+            x[r.ref, o] = model.new_bool_var(f"{r.ref}{o}")
+            s, e = r.start - setup, r.end + teardown
+            by_op[o].append((int(s.timestamp()) // 60, int(e.timestamp()) // 60, len(by_op[o])))
+        model.add_exactly_one(x[r.ref, o] for o in who[r.ref])
+    used = {o: model.new_bool_var(o) for o in by_op}
+    for o, spans in by_op.items():
+        mine = [ref for ref, op in x if op == o]
+        for clique in maximal_cliques(spans):
+            model.add(sum(x[mine[k], o] for k in clique) <= used[o])
+    model.minimize(sum(used.values()))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.linearization_level = 2
+    solver.parameters.max_time_in_seconds = 60
+    status = solver.solve(model)
+    return round(solver.objective_value), status == cp_model.OPTIMAL
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_a_generated_pool_gets_the_fewest_operators_a_separate_model_proves(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """A province-wide day of 100 sessions and 105 operators, whose first plan calls in more than the overlap bound:
+    the planner's operators equal the proven optimum of a separately written model for the same sessions, the
+    operator level ran on the compact model with both workers (its part is the only one) and proved it, and the
+    plan is valid and claims what it has."""
+    seen = _capture(monkeypatch)
+    prob = parse_problem(operator_pools(100, seed))
+    plan = solve(prob, SolveOptions(time_limit_s=20))
+    assert validate_plan(prob, plan) == [] and validate_claims(prob, plan) == []
+    (call,) = seen
+    assert call["workers"] == SolveOptions().workers
+    m = call["m"]
+    start = call["start"]
+    assert operator_model.called_in(m, start) > operator_model.overlap_bound(m, sorted(_served(m, start)))[0]
+    used = len({o for a in plan.assignments for o in a.operators})
+    fewest, proven = _fewest_operators(prob, {a.request for a in plan.assignments})
+    assert proven and used == fewest
+    prefs = plan.term("preferences")
+    assert prefs.value == 10 * used and prefs.optimal and prefs.bound == prefs.value
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_an_overloaded_day_never_serves_less_and_claims_no_bound_it_lacks(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """200 sessions for 30 operators: many stay unserved. The compact model keeps the served level's requests
+    exactly; the plan serves at least first come, first served; the operator bound is not the compact model's
+    (another choice of requests of the same weight might need fewer operators), so it is not above the value
+    and the plan is valid."""
+    seen = _capture(monkeypatch)
+    prob = parse_problem(operator_pools(200, seed, operators=30))
+    plan = solve(prob, SolveOptions(time_limit_s=5))
+    assert validate_plan(prob, plan) == [] and validate_claims(prob, plan) == []
+    assert plan.unserved
+    (call,) = seen
+    m = call["m"]
+    assert _served(m, call["out"].values) == _served(m, call["start"])
+    assert not operator_model.forced_served_set(m, call["start"])
+    fcfs = first_come_first_served(prob)
+    weights = prob.policy.priority_weights
+    fcfs_weight = sum(weights[prob.request(a.request).priority] for a in fcfs.assignments)
+    assert plan.term("served_weight").value >= fcfs_weight
+    prefs = plan.term("preferences")
+    assert prefs.bound <= prefs.value and plan.status is SolverStatus.FEASIBLE
+
+
+def test_a_bound_only_where_the_served_level_leaves_no_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every request served: the served requests are forced (weights are positive). One left out: another choice
+    of the same served weight may exist, so the compact model's bound is no bound of the level."""
+    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
+    seen = _capture(monkeypatch)
+    solve(_ring())
+    m, start = seen[0]["m"], seen[0]["start"]
+    assert operator_model.forced_served_set(m, start)
+    fewer = dict(start)
+    fewer[m.served[0]] = 0
+    assert not operator_model.forced_served_set(m, fewer)
