@@ -63,6 +63,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "deferred": ("  ditunda: {line}", "  deferred: {line}"),
     "failed": ("  GAGAL {line}", "  FAILED {line}"),
     "retry_later": ("  coba lagi nanti: {line}", "  retry later: {line}"),
+    "taken_over": ("  diambil alih: {line}", "  taken over: {line}"),
     "still_queued": ("{n} tindakan masih dalam antrean", "{n} actions still queued"),
     "reconcile": (
         "reconcile: {hosts} host diperiksa, {meetings} rapat kita di Zoom, {findings} temuan, {errors} galat, "

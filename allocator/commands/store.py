@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from allocator import faults
 from allocator.commands.lang import run_lang, zone_suffix
 from allocator.commands.messages import SYNC_COUNTS, plan_state, say, store_line
+from allocator.commands.zoom_words import finding_detail, reconcile_error, sync_line
 from allocator.planner.errors import ViconError
 from allocator.planner.solver import SolveOptions, solve
 from allocator.problem_files import load_problem
@@ -206,14 +207,16 @@ def sync_cmd(
     typer.echo(say("sync", done=len(report.done), deferred=len(report.deferred), retrying=len(report.retrying),
                    failed=len(report.failed), skipped=skipped) + _counts(report.counts))  # fmt: skip
     for line in report.deferred:
-        typer.echo(say("deferred", line=line))
+        typer.echo(say("deferred", line=sync_line(line)))
     for line in report.failed:
-        typer.echo(say("failed", line=line))
+        typer.echo(say("failed", line=sync_line(line)))
     for line in report.retrying:
-        typer.echo(say("retry_later", line=line))
+        typer.echo(say("retry_later", line=sync_line(line)))
     if verbose:
+        for line in report.skipped:
+            typer.echo(say("taken_over", line=sync_line(line)))
         for line in report.done:
-            typer.echo(f"  {line}")
+            typer.echo(f"  {sync_line(line, done=True)}")
     waiting = counts.get("pending", 0) + counts.get("in_progress", 0)
     if waiting:
         typer.echo(say("still_queued", n=waiting))
@@ -259,9 +262,9 @@ def reconcile_cmd(
         for f in report.findings:
             meeting = say("finding_meeting", id=f.zoom_meeting_id) if f.zoom_meeting_id else ""
             typer.echo(say("finding", state=say("fixed" if f.fixed else "to_fix"), kind=f.kind, key=f.key,
-                           meeting=meeting, host=f.host, detail=f.detail))  # fmt: skip
+                           meeting=meeting, host=f.host, detail=finding_detail(f.detail)))  # fmt: skip
         for e in report.errors:
-            typer.echo(say("line_error", e=e))
+            typer.echo(say("line_error", e=reconcile_error(e)))
         if report.clean:
             typer.echo(say("nothing_to_fix"))
     unfixed = [f for f in report.findings if not f.fixed]

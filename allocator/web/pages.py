@@ -380,7 +380,7 @@ async def replan_preview(request: Request, lang: str = "id") -> HTMLResponse:
     counts = out.published.counts() if out.published else {}
     t = TEXT[lang]
     return render(
-        request, "replan.html", lang, who=who, items=items, kinds=KINDS, words=WORDS[lang], notes=out.notes,
+        request, "replan.html", lang, who=who, items=items, kinds=KINDS, words=WORDS[lang], notes=out.notes_in(lang),
         summary=plan_summary(lang, len(out.plan.assignments), len(out.plan.unserved), out.plan.status.value,
                              out.plan.solve_seconds),
         actions=", ".join(f"{n} × {t['zoom_' + k]}" for k, n in counts.items() if n),
