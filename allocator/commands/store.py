@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from allocator import faults
 from allocator.commands.lang import run_lang, zone_suffix
 from allocator.commands.messages import SYNC_COUNTS, plan_state, say, store_line
-from allocator.commands.zoom_words import finding_detail, reconcile_error, sync_line
+from allocator.commands.zoom_words import finding_detail, finding_kind, reconcile_error, sync_line
 from allocator.planner.errors import ViconError
 from allocator.planner.solver import SolveOptions, solve
 from allocator.problem_files import load_problem
@@ -261,7 +261,7 @@ def reconcile_cmd(
                        dry=say("dry_run_tag") if report.dry_run else ""))  # fmt: skip
         for f in report.findings:
             meeting = say("finding_meeting", id=f.zoom_meeting_id) if f.zoom_meeting_id else ""
-            typer.echo(say("finding", state=say("fixed" if f.fixed else "to_fix"), kind=f.kind, key=f.key,
+            typer.echo(say("finding", state=say("fixed" if f.fixed else "to_fix"), kind=finding_kind(f.kind), key=f.key,
                            meeting=meeting, host=f.host, detail=finding_detail(f.detail)))  # fmt: skip
         for e in report.errors:
             typer.echo(say("line_error", e=reconcile_error(e)))

@@ -139,6 +139,15 @@ _DONE = {"would repair": "akan diperbaiki", "would delete": "akan dihapus", "del
          "would adopt": "akan diadopsi", "would recreate": "akan dibuat ulang", "create queued": "pembuatan diantrekan"}  # fmt: skip
 
 
+_KINDS = {"orphan_adopted": "rapat yatim", "duplicate_deleted": "duplikat", "not_owned_deleted": "rapat tanpa pemilik",
+          "missing_recreated": "rapat hilang", "drift_repaired": "selisih rincian", "failed_action": "tindakan gagal"}  # fmt: skip
+
+
+def finding_kind(kind: str, lang: LangCode | None = None) -> str:
+    """A reconcile finding's kind in `lang` (English keeps the code, as `--json` has it)."""
+    return kind if (lang or run_lang()) == "en" else _KINDS.get(kind, kind)
+
+
 def finding_detail(text: str, lang: LangCode | None = None) -> str:
     """A reconcile finding's detail in `lang` (the run's by default)."""
     if (lang or run_lang()) == "en":
