@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from allocator import faults
 from allocator.commands.lang import run_lang, zone_suffix
-from allocator.commands.messages import SYNC_COUNTS, plan_state, say, store_line
+from allocator.commands.messages import SYNC_COUNTS, error_text, plan_state, say, store_line
 from allocator.commands.zoom_words import finding_detail, finding_kind, reconcile_error, sync_line
 from allocator.planner.errors import ViconError
 from allocator.planner.solver import SolveOptions, solve
@@ -77,7 +77,7 @@ def _tenants(path: Path) -> ZoomTenants:
     try:
         return ZoomTenants(load_config(path))
     except ConfigError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _fail(error_text(exc), 2) from None
 
 
 def _lead(store: Store, wait: float) -> LeaderLock:
@@ -132,7 +132,7 @@ def import_cmd(
     try:
         prob = load_problem(problem)
     except ViconError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _fail(error_text(exc), 2) from None
     store = _open(db, create=True)
     try:
         counts = store.import_problem(prob, actor=actor)
@@ -159,7 +159,7 @@ def publish_cmd(
         try:
             plan = solve(prob, SolveOptions(time_limit_s=time_limit))
         except ViconError as exc:
-            raise _fail(str(exc), 1) from None
+            raise _fail(error_text(exc), 1) from None
         result = store.publish_plan(plan, actor=actor, scope=[r.ref for r in prob.requests], now=at, dry_run=dry_run)
     finally:
         if lock is not None:
@@ -284,7 +284,7 @@ def sandbox_fixture_cmd(
         try:
             loaded = load_problem(problem)
         except ViconError as exc:
-            raise _fail(str(exc), 2) from None
+            raise _fail(error_text(exc), 2) from None
         hosts, units = loaded.hosts, loaded.unit_operators
     else:
         store = _open(db)
@@ -320,4 +320,4 @@ def _fault_points() -> None:
     try:
         faults.configure()
     except faults.FaultSpecError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _fail(error_text(exc), 2) from None
