@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (a catalogue: a line per message reads better than a wrapped one)
 """click's own words (typer vendors click, whose strings do not go through gettext) in Bahasa Indonesia for a run
 in that language: the usage line's "Usage:" and placeholders, and the parse errors ("No such option", "Missing
 argument", "Invalid value for …", typer's pydantic-checked values). English runs keep click's text.
