@@ -20,6 +20,8 @@ from typer.core import TyperGroup
 from allocator.commands.click_words import click_speaking
 from allocator.commands.help_id import HELP_ID, PANELS
 from allocator.commands.lang import LangCode, choose_run_lang, lang_arg, speaking
+from allocator.commands.zoom_words import zoom_error
+from zoom_client.cli import speaking as zoom_speaking
 
 
 def help_texts(command: Any) -> Iterator[tuple[Any, str]]:
@@ -90,5 +92,5 @@ class LangGroup(TyperGroup):
             raise SystemExit(2)
         lang, argv = choose_run_lang(argv)
         translate_help(self, lang)
-        with speaking(lang), typer_headings(lang), click_speaking(lang):
+        with speaking(lang), typer_headings(lang), click_speaking(lang), zoom_speaking(lang, zoom_error):
             return super().main(argv, *rest, **kwargs)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from allocator import faults
 from allocator.commands.lang import run_lang, zone_suffix
 from allocator.commands.messages import SYNC_COUNTS, error_text, plan_state, say, store_line
-from allocator.commands.zoom_words import finding_detail, finding_kind, reconcile_error, sync_line
+from allocator.commands.zoom_words import finding_detail, finding_kind, reconcile_error, sync_line, zoom_error
 from allocator.planner.errors import ViconError
 from allocator.planner.solver import SolveOptions, solve
 from allocator.problem_files import load_problem
@@ -77,7 +77,7 @@ def _tenants(path: Path) -> ZoomTenants:
     try:
         return ZoomTenants(load_config(path))
     except ConfigError as exc:
-        raise _fail(error_text(exc), 2) from None
+        raise _fail(zoom_error(exc), 2) from None
 
 
 def _lead(store: Store, wait: float) -> LeaderLock:

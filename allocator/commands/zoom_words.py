@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from pydantic import ValidationError
+
 from allocator.commands.lang import LangCode, run_lang
+from allocator.validation_words import validation_lines
 
 _VERBS = {"create": "buat", "update": "ubah", "delete": "hapus"}
 _YES_NO = {"True": "ya", "False": "tidak"}
@@ -180,3 +183,26 @@ def reconcile_error(text: str, lang: LangCode | None = None) -> str:
     if (lang or run_lang()) == "en":
         return text
     return _first(_ERRORS, text) or text
+
+
+_CONFIG: list[_Rule] = _rules([
+    (r"^several Zoom accounts configured; choose one of: (.*)$", lambda m: f"beberapa akun Zoom dikonfigurasi; pilih salah satu: {m[1]}"),
+    (r"^no Zoom account named (.+); known: (.*)$", lambda m: f"tidak ada akun Zoom bernama {m[1]}; yang dikenal: {m[2]}"),
+    (r"^Zoom config needs an 'accounts' list$", lambda m: "konfigurasi Zoom memerlukan daftar 'accounts'"),
+    (r"^each entry of 'accounts' must be an object$", lambda m: "setiap isian 'accounts' harus berupa objek"),
+    (r"^invalid Zoom config: (.*)$", lambda m: f"konfigurasi Zoom tidak sah: {m[1]}"),
+    (r"^Zoom config file not found: (.*)$", lambda m: f"berkas konfigurasi Zoom tidak ada: {m[1]}"),
+    (r"^cannot read Zoom config (.+): (\w+)$", lambda m: f"konfigurasi Zoom {m[1]} tidak dapat dibaca: {m[2]}"),
+    (r"^Zoom config (.+) is not valid JSON \(line (\d+)\)$", lambda m: f"konfigurasi Zoom {m[1]} bukan JSON yang sah (baris {m[2]})"),
+    (r"^Zoom config (.+) must be a JSON object$", lambda m: f"konfigurasi Zoom {m[1]} harus berupa objek JSON"),
+])  # fmt: skip
+
+
+def zoom_error(exc: Exception, lang: LangCode | None = None) -> str:
+    """A Zoom configuration error (zoom_client's ConfigError) or an input error pydantic found, in `lang`."""
+    lang = lang or run_lang()
+    if isinstance(exc, ValidationError):
+        return "; ".join(validation_lines(exc, lang))
+    if lang == "en":
+        return str(exc)
+    return _first(_CONFIG, str(exc)) or str(exc)
