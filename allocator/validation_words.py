@@ -51,24 +51,33 @@ PYDANTIC_ID: dict[str, str] = {
 }  # fmt: skip
 
 # the models' own checks (pydantic type value_error) worded in Bahasa Indonesia where they are common
+_UNKNOWN = {"duplicate id": "id ganda", "unknown tier": "tingkat tidak dikenal", "unknown operator": "operator tidak dikenal",
+            "unknown host": "host tidak dikenal", "unknown request": "permohonan tidak dikenal",
+            "unknown kit type": "jenis alat tidak dikenal", "unknown venue": "tempat tidak dikenal"}  # fmt: skip
 _OWN_ID: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), r) for p, r in (
-        (r"^end \((.+)\) must be after start \((.+)\) in (\S+)$", "selesai ({0}) harus setelah mulai ({1}) di {2}"),
-        (r"^end \((.+)\) must be after start \((.+)\)$", "selesai ({0}) harus setelah mulai ({1})"),
+        # field names (end, start, window_start…) are kept as the file writes them
+        (r"^end \((.+)\) must be after start \((.+)\) in (\S+)$", "end ({0}) harus setelah start ({1}) di {2}"),
+        (r"^end \((.+)\) must be after start \((.+)\)$", "end ({0}) harus setelah start ({1})"),
+        (r"^end must be after start$", "end harus setelah start"),
+        (r"^end must be after start \(shifts across midnight are written as two shifts\)$",
+         "end harus setelah start (giliran yang melewati tengah malam ditulis sebagai dua giliran)"),
+        (r"^end: a meeting lasts at least (\d+) minutes \(start to end\)$", "end: rapat paling sedikit {0} menit (start sampai end)"),
+        (r"^last must not be before first$", "last tidak boleh sebelum first"),
         (r"^unknown IANA time zone (.+) \(e\.g\. (.+), or WIB/WITA/WIT\)$",
          "zona waktu IANA tidak dikenal {0} (mis. {1}, atau WIB/WITA/WIT)"),
-        (r"^end must be after start$", "selesai harus setelah mulai"),
-        (r"^end must be after start \(shifts across midnight are written as two shifts\)$",
-         "selesai harus setelah mulai (giliran yang melewati tengah malam ditulis sebagai dua giliran)"),
-        (r"^end: a meeting lasts at least (\d+) minutes \(start to end\)$", "end: rapat paling sedikit {0} menit (mulai sampai selesai)"),
-        (r"^last must not be before first$", "akhir tidak boleh sebelum awal"),
-        (r"^(\S+): unknown tier (.+)$", "{0}: tingkat tidak dikenal {1}"),
+        (r"^(\S+: )?(duplicate id|unknown tier|unknown operator|unknown host|unknown request|unknown kit type|unknown venue) (.+)$",
+         "{0}{1} {2}"),
+        (r"^(\S+): an operator is listed twice$", "{0}: satu operator disebut dua kali"),
+        (r"^(\S+): request (\S+) is pinned twice$", "{0}: permohonan {1} disematkan dua kali"),
+        (r"^(\S+): request (\S+) appears twice$", "{0}: permohonan {1} muncul dua kali"),
+        (r"^(\S+): an on-site rehearsal needs the request's venue$", "{0}: gladi di tempat memerlukan tempat permohonan"),
         (r"^at least one priority tier is needed$", "perlu paling sedikit satu tingkat prioritas"),
         (r"^contains a NUL byte \(\\x00\), which no text field may hold$", "memuat bait NUL (\\x00), yang tidak boleh ada di teks"),
         (r"^window_start and window_end go together \(a flexible request gives both\)$",
          "window_start dan window_end diisi bersama (permohonan fleksibel memberi keduanya)"),
         (r"^the preferred start-end must lie inside window_start-window_end$",
-         "mulai-selesai yang diinginkan harus di dalam window_start-window_end"),
+         "start-end yang diinginkan harus di dalam window_start-window_end"),
         (r"^kits: a kit type is listed twice$", "kits: satu jenis alat disebut dua kali"),
         (r"^rehearsal: it is run by the event's operator, so the service must include one$",
          "rehearsal: gladi dijalankan operator acara, jadi layanannya harus memuat operator"),
@@ -88,7 +97,11 @@ def own_check_id(message: str) -> str:
     for pattern, template in _OWN_ID:
         m = pattern.match(message)
         if m:
-            return template.format(*m.groups())
+            groups = [g or "" for g in m.groups()]
+            if template == "{0}{1} {2}":  # a reference to something the file does not hold
+                groups[1] = _UNKNOWN[groups[1]]
+                groups[2] = groups[2].replace("(known: ", "(dikenal: ")
+            return template.format(*groups)
     return message
 
 

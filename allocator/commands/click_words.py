@@ -99,4 +99,3 @@ def click_speaking(lang: LangCode) -> Iterator[None]:
     finally:
         _click.core.Context.formatter_class = old_formatter
         rich_utils.rich_format_error = old_error
-
