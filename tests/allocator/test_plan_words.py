@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from allocator.commands.replan_view import replan_lines
 from allocator.plan_words import WARNINGS, warning_json, warning_text
-from allocator.planner.domain import Plan, PlanWarning
+from allocator.planner.domain import Plan, PlanWarning, PreemptionOffer
+from allocator.service import ReplanOutcome
 from allocator.store import Store
 from allocator.store.models import PlanRow
 from tests.commands.test_one_language import foreign_lines
+from tests.planner.factories import problem
 from tests.store.dbs import FakeClock, hosts, requests_from, round_robin
 
 EVERY = [
@@ -78,3 +81,16 @@ def test_a_plan_stored_with_english_warnings_reads_from_the_store(tmp_path: Path
         assert again.plan.warnings[4] == PlanWarning(code="text", text="an older note")
     finally:
         store.close()
+
+
+def test_a_replans_notes_in_the_readers_language() -> None:
+    """`vicon replan`, the demo and the re-plan page word the notes in their reader's language; the API and the
+    daemon's log keep English."""
+    offer = PreemptionOffer(request="BOSS-2", displaces=["OLD-1"], text="BOSS-2 could be served by moving OLD-1",
+                            text_id="BOSS-2 dapat dilayani dengan menggeser OLD-1")  # fmt: skip
+    plan = Plan(warnings=EVERY[:2], preemption_offers=[offer])
+    out = ReplanOutcome(problem(requests=[]), plan, [])
+    assert out.notes_in("id") == [warning_text(EVERY[0], "id"), warning_text(EVERY[1], "id"), offer.text_id]
+    assert out.notes_in("en") == [warning_text(EVERY[0], "en"), warning_text(EVERY[1], "en"), offer.text]
+    lines = replan_lines(out, dry_run=True, lang="id")
+    assert any(warning_text(EVERY[1], "id") in ln for ln in lines) and not any("freeze" in ln for ln in lines)
