@@ -4,6 +4,7 @@ logs and the API's `notes` keep English."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from allocator.planner.domain import PlanWarning, PreemptionOffer
@@ -51,3 +52,28 @@ def offer_words(o: PreemptionOffer, lang: str) -> str:
 def warning_json(w: PlanWarning, lang: str) -> dict[str, object]:
     """A warning for a JSON report: its code and parameters, and its words in `lang`."""
     return {"code": w.code, "refs": list(w.refs), "by": w.by, "count": w.count, "text": warning_text(w, lang)}
+
+
+_RESTRICTIONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), r) for p, r in (
+        (r"^rehearsal of (\S+): only the (\d+) latest workable starts were searched$",
+         "gladi {0}: hanya {1} waktu mulai terakhir yang dapat dipakai yang dicari"),
+        (r"^survey of (.+): only the (\d+) latest workable starts were searched$",
+         "survei {0}: hanya {1} waktu mulai terakhir yang dapat dipakai yang dicari"),
+        (r"^survey of (.+): only before its first (\d+) event days$",
+         "survei {0}: hanya sebelum {1} hari acara pertamanya"),
+        (r"^(\S+): only the (\d+) starts nearest the requested one were searched$",
+         "{0}: hanya {1} waktu mulai terdekat dengan yang diminta yang dicari"),
+    )
+]  # fmt: skip
+
+
+def restriction_text(note: str, lang: str) -> str:
+    """A search limit the planner noted (`Plan.restrictions`, English) in `lang`; an unknown one as it is."""
+    if lang == "en":
+        return note
+    for pattern, template in _RESTRICTIONS:
+        m = pattern.match(note)
+        if m:
+            return template.format(*m.groups())
+    return note

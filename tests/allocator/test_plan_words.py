@@ -3,6 +3,7 @@ language, and plans stored before codes (English sentences) still read, as codes
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from allocator.commands.replan_view import replan_lines
-from allocator.plan_words import WARNINGS, warning_json, warning_text
+from allocator.plan_words import WARNINGS, restriction_text, warning_json, warning_text
 from allocator.planner.domain import Plan, PlanWarning, PreemptionOffer
 from allocator.service import ReplanOutcome
 from allocator.store import Store
@@ -94,3 +95,20 @@ def test_a_replans_notes_in_the_readers_language() -> None:
     assert out.notes_in("en") == [warning_text(EVERY[0], "en"), warning_text(EVERY[1], "en"), offer.text]
     lines = replan_lines(out, dry_run=True, lang="id")
     assert any(warning_text(EVERY[1], "id") in ln for ln in lines) and not any("freeze" in ln for ln in lines)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "rehearsal of EV: only the 160 latest workable starts were searched",
+        "survey of GOR: only the 40 latest workable starts were searched",
+        "survey of GOR: only before its first 3 event days",
+        "FLEX-1: only the 24 starts nearest the requested one were searched",
+    ],
+)
+def test_a_search_limit_in_the_readers_language(note: str) -> None:
+    """The planner's restriction notes (as workflow.py writes them) in Bahasa Indonesia, names and counts kept."""
+    worded = restriction_text(note, "id")
+    assert worded != note and not foreign_lines(worded, "id"), worded
+    assert all(n in worded for n in re.findall(r"\d+|EV|GOR|FLEX-1", note))
+    assert restriction_text(note, "en") == note and restriction_text("something else", "id") == "something else"
