@@ -21,10 +21,10 @@ from starlette.routing import Match
 from allocator.notify.events import upcoming_requests
 from allocator.planner.domain import zone_abbrev
 from allocator.planner.errors import ViconError
+from allocator.planner.problem_io import validation_messages
 from allocator.service import replan
 from allocator.store.repo import Store
 from allocator.store.users import end_sessions, set_password
-from allocator.validation_words import validation_lines
 from allocator.web.accounts import (
     LoginThrottle,
     PasswordRejected,
@@ -178,7 +178,7 @@ async def form_submit(request: Request, lang: str = "id") -> HTMLResponse:
             if store.get_request(req.ref) is not None:
                 errors.append(f"ref: request {req.ref!r} already exists")
         except ValidationError as exc:
-            errors.extend(validation_lines(exc, lang))
+            errors.extend(validation_messages(exc))  # worded per field in the page's language below
         except InputError as exc:
             errors.extend(exc.errors)
     if errors or req is None:
