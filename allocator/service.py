@@ -14,6 +14,7 @@ from typing import Literal
 import sqlalchemy as sa
 
 from allocator.notify.messages import PIC_CHANGED, PIC_SCHEDULED
+from allocator.plan_words import offer_words, warning_text
 from allocator.planner.candidates import CandidateCache
 from allocator.planner.domain import Assignment, Plan, Problem
 from allocator.planner.solver import SolveOptions, solve
@@ -51,7 +52,12 @@ class ReplanOutcome:
     plan: Plan
     changes: list[Change]
     published: PublishResult | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # in English, for logs and the API: `notes_in` words them
+
+    def notes_in(self, lang: str) -> list[str]:
+        """The plan's warnings and pre-emption offers in `lang` ('id' or 'en')."""
+        return [*(warning_text(w, lang) for w in self.plan.warnings),
+                *(offer_words(o, lang) for o in self.plan.preemption_offers)]  # fmt: skip
 
 
 def _same(a: Assignment, b: Assignment) -> bool:
@@ -162,7 +168,8 @@ def replan(
         problem = Problem.model_validate({**problem.model_dump(), "confirmed_preemptions": confirm})
     plan = solve(problem, options, cache=cache)
     changes = plan_changes(problem, published.plan.assignments if published else [], plan)
-    outcome = ReplanOutcome(problem, plan, changes, notes=[*plan.warnings, *(o.text for o in plan.preemption_offers)])
+    outcome = ReplanOutcome(problem, plan, changes, notes=[])
+    outcome.notes = outcome.notes_in("en")
     outcome.published = store.publish_plan(
         plan, actor=actor, scope=[r.ref for r in problem.requests], now=problem.now, dry_run=dry_run
     )

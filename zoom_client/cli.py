@@ -11,6 +11,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,16 +34,82 @@ ConfigOpt = Annotated[
 AccountOpt = Annotated[str | None, typer.Option("--account", help="Account name (needed if several are configured).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
+# The run's language ("id" or "en"; the app that mounts these commands sets it) and, optionally, how that app words
+# a configuration or input error in it (this library keeps English and knows nothing of the app).
+LANG: ContextVar[str] = ContextVar("zoom_cli_lang", default="en")
+ERROR_WORDS: ContextVar[Callable[[Exception], str] | None] = ContextVar("zoom_cli_error_words", default=None)
+
+WORDS: dict[str, tuple[str, str]] = {
+    # key: (Bahasa Indonesia, English)
+    "error": ("galat: {message}", "error: {message}"),
+    "invalid_input": ("masukan tidak sah: {detail}", "invalid input: {detail}"),
+    "bad_start": ("--start {value!r} bukan tanggal-waktu ISO 8601 (mis. 2025-03-10T09:00)",
+                  "--start {value!r} is not an ISO 8601 date-time (e.g. 2025-03-10T09:00)"),
+    "bad_zone": ("zona waktu tidak dikenal {value!r}", "unknown time zone {value!r}"),
+    "nothing_to_change": ("tidak ada yang diubah: beri paling sedikit satu dari --topic, --start, --duration, ...",
+                          "nothing to change: give at least one of --topic, --start, --duration, ..."),
+    "bad_type": ("--type harus scheduled, upcoming atau live", "--type must be scheduled, upcoming or live"),
+    "updated": ("rapat {id} diubah", "meeting {id} updated"),
+    "ended": ("rapat {id} diakhiri (bila sedang berlangsung)", "meeting {id} ended (if it was in progress)"),
+    "deleted": ("rapat {id} dihapus", "meeting {id} deleted"),
+    "gone": ("rapat {id} sudah tidak ada", "meeting {id} was already gone"),
+    "hosts_title": ("Host Zoom ({n})", "Zoom hosts ({n})"),
+    "hosts_cols": ("akun|host|nama|kapasitas|jenis|kap. webinar|serentak",
+                   "account|host|name|capacity|kind|webinar cap.|concurrency"),
+    "meetings_title": ("Rapat {host} ({type}): {n}", "Meetings of {host} ({type}): {n}"),
+    "meetings_cols": ("id|mulai (UTC)|menit|topik|kunci", "id|start (UTC)|min|topic|key"),
+    "meeting_lines": ("id rapat|topik|host|mulai|tautan gabung|kode sandi|kunci|status",
+                      "meeting id|topic|host|start|join url|passcode|key|status"),
+    "min": ("menit", "min"),
+    "cannot_listen": ("tidak dapat mendengarkan di {where}: {why}", "cannot listen on {where}: {why}"),
+    "sandbox_head": ("ZOOM SANDBOX - ini BUKAN Zoom; rapat di sini palsu",
+                     "ZOOM SANDBOX - this is NOT Zoom; meetings here are fake"),
+    "listening": ("mendengarkan di {url}", "listening on {url}"),
+    "faults": ("  gangguan  : {faults} (ubah: POST {url}/_sandbox/faults?spec=...)",
+               "  faults    : {faults} (change: POST {url}/_sandbox/faults?spec=...)"),
+    "account": ("  akun {name}: account_id={account_id} client_id={client_id} ({category})",
+                "  account {name}: account_id={account_id} client_id={client_id} ({category})"),
+    "config_written": ("  konfigurasi ditulis ke {file} (pakai --zoom-config {file})",
+                       "  config written to {file} (use --zoom-config {file})"),
+}  # fmt: skip
+
+
+def say(key: str, **fields: object) -> str:
+    """The line `key` in the run's language."""
+    id_text, en_text = WORDS[key]
+    return (id_text if LANG.get() == "id" else en_text).format(**fields)
+
+
+@contextmanager
+def speaking(lang: str, error_words: Callable[[Exception], str] | None = None) -> Iterator[None]:
+    """These commands speak `lang` ("id" or "en") for the block; `error_words` words a configuration or input
+    error in it (default: the error's English text)."""
+    lang_token, words_token = LANG.set(lang), ERROR_WORDS.set(error_words)
+    try:
+        yield
+    finally:
+        LANG.reset(lang_token)
+        ERROR_WORDS.reset(words_token)
+
+
+def _error_text(exc: Exception) -> str:
+    words = ERROR_WORDS.get()
+    return words(exc) if words is not None else str(exc)
+
+
 hosts_app = typer.Typer(help="Zoom licences (licensed host users).", no_args_is_help=True)
 meetings_app = typer.Typer(help="Create, read, change and cancel Zoom meetings.", no_args_is_help=True)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(say("error", message=message), err=True)
     return typer.Exit(code)
 
 
 def _validation_message(exc: ValidationError) -> str:
+    words = ERROR_WORDS.get()
+    if words is not None:
+        return words(exc)
     return "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in exc.errors(include_input=False)
     )
@@ -56,9 +123,9 @@ def _clean_errors() -> Iterator[None]:
     except ZoomError as exc:
         raise _fail(f"{type(exc).__name__}: {exc}", 1) from None
     except ConfigError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _fail(_error_text(exc), 2) from None
     except ValidationError as exc:
-        raise _fail(f"invalid input: {_validation_message(exc)}", 2) from None
+        raise _fail(say("invalid_input", detail=_validation_message(exc)), 2) from None
     except ValueError as exc:
         raise _fail(str(exc), 2) from None
 
@@ -72,12 +139,12 @@ def _parse_start(value: str, timezone: str) -> datetime:
     try:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"--start {value!r} is not an ISO 8601 date-time (e.g. 2025-03-10T09:00)") from None
+        raise ValueError(say("bad_start", value=value)) from None
     if dt.tzinfo is None:
         try:
             dt = dt.replace(tzinfo=ZoneInfo(timezone))
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {timezone!r}") from None
+            raise ValueError(say("bad_zone", value=timezone)) from None
     return dt
 
 
@@ -90,17 +157,11 @@ def _meeting_json(m: Meeting | MeetingSummary) -> dict[str, Any]:
 def _print_meeting(m: Meeting) -> None:
     tz = ZoneInfo(m.timezone) if m.timezone else None
     start = m.start_time.astimezone(tz).isoformat() if m.start_time else "-"
-    lines = [
-        f"meeting id : {m.id}",
-        f"topic      : {m.topic}",
-        f"host       : {m.host_email or m.host_id}",
-        f"start      : {start} ({m.timezone}), {m.duration} min",
-        f"join url   : {m.join_url}",
-        f"passcode   : {m.password or '-'}",
-        f"key        : {m.key or '-'}",
-        f"status     : {m.status or '-'}",
-    ]
-    typer.echo("\n".join(lines))
+    values = [m.id, m.topic, m.host_email or m.host_id, f"{start} ({m.timezone}), {m.duration} {say('min')}",
+              m.join_url, m.password or "-", m.key or "-", m.status or "-"]  # fmt: skip
+    labels = say("meeting_lines").split("|")
+    width = max(len(label) for label in labels)
+    typer.echo("\n".join(f"{label:<{width}} : {value}" for label, value in zip(labels, values, strict=True)))
 
 
 # --- hosts ---------------------------------------------------------------------------------------
@@ -118,9 +179,9 @@ def hosts_discover(config: ConfigOpt, account: AccountOpt = None, as_json: JsonO
     if as_json:
         typer.echo(json.dumps([h.model_dump(mode="json") for h in hosts], indent=2))
         return
-    table = Table(title=f"Zoom hosts ({len(hosts)})")
-    for col in ("account", "host", "name", "capacity", "kind", "webinar cap.", "concurrency"):
-        table.add_column(col, justify="right" if col in ("capacity", "webinar cap.", "concurrency") else "left")
+    table = Table(title=say("hosts_title", n=len(hosts)))
+    for i, col in enumerate(say("hosts_cols").split("|")):
+        table.add_column(col, justify="right" if i in (3, 5, 6) else "left")
     for h in hosts:
         table.add_row(
             h.account,
@@ -226,12 +287,12 @@ def meetings_update(
             fields["start_time"] = _parse_start(start, timezone or "Asia/Jakarta")
         update = MeetingUpdate.model_validate({k: v for k, v in fields.items() if v is not None})
         if update.is_empty():
-            raise ValueError("nothing to change: give at least one of --topic, --start, --duration, ...")
+            raise ValueError(say("nothing_to_change"))
         client = _client(config, account)
         if agenda is not None and key is None:
             key = client.get_meeting(meeting_id).key
         client.update_meeting(meeting_id, update, host=host, key=key)
-    typer.echo(f"meeting {meeting_id} updated")
+    typer.echo(say("updated", id=meeting_id))
 
 
 @meetings_app.command("end")
@@ -243,7 +304,7 @@ def meetings_end(
     """End a meeting in progress (one that overruns and blocks its host's next meeting)."""
     with _clean_errors():
         _client(config, account).end_meeting(meeting_id)
-    typer.echo(f"meeting {meeting_id} ended (if it was in progress)")
+    typer.echo(say("ended", id=meeting_id))
 
 
 @meetings_app.command("delete")
@@ -262,7 +323,7 @@ def meetings_delete(
     """Cancel (delete) a meeting; a meeting already gone is reported, not an error."""
     with _clean_errors():
         deleted = _client(config, account).delete_meeting(meeting_id, notify_host=notify)
-    typer.echo(f"meeting {meeting_id} deleted" if deleted else f"meeting {meeting_id} was already gone")
+    typer.echo(say("deleted" if deleted else "gone", id=meeting_id))
 
 
 @meetings_app.command("list")
@@ -276,13 +337,13 @@ def meetings_list(
     """List a host's meetings (all pages)."""
     with _clean_errors():
         if type not in ("scheduled", "upcoming", "live"):
-            raise ValueError("--type must be scheduled, upcoming or live")
+            raise ValueError(say("bad_type"))
         meetings = list(_client(config, account).list_meetings(host, type=type))  # type: ignore[arg-type]
     if as_json:
         typer.echo(json.dumps([_meeting_json(m) for m in meetings], indent=2))
         return
-    table = Table(title=f"Meetings of {host} ({type}): {len(meetings)}")
-    for col in ("id", "start (UTC)", "min", "topic", "key"):
+    table = Table(title=say("meetings_title", host=host, type=type, n=len(meetings)))
+    for col in say("meetings_cols").split("|"):
         table.add_column(col)
     for m in meetings:
         start = m.start_time.strftime("%Y-%m-%d %H:%M") if m.start_time else "-"
@@ -318,7 +379,7 @@ def zoom_sandbox(
     """Run a local Zoom SANDBOX (not Zoom) for demos and tests, until Ctrl-C."""
     from zoom_client.sandbox import Sandbox
 
-    say: Callable[[str], None] = typer.echo
+    out: Callable[[str], None] = typer.echo
     with _clean_errors():
         sb = Sandbox(
             fixture,
@@ -332,20 +393,20 @@ def zoom_sandbox(
         try:
             sb.start()
         except OSError as exc:
-            raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    say("=" * 72)
-    say("ZOOM SANDBOX - this is NOT Zoom; meetings here are fake")
-    say(f"listening on {sb.url}")
-    say(f"  api_base  : {sb.base_url}")
-    say(f"  oauth_url : {sb.oauth_url}")
+            raise ValueError(say("cannot_listen", where=f"{host}:{port}", why=exc.strerror or exc)) from None
+    out("=" * 72)
+    out(say("sandbox_head"))
+    out(say("listening", url=sb.url))
+    out(f"  api_base  : {sb.base_url}")
+    out(f"  oauth_url : {sb.oauth_url}")
     if sb.faults.describe():
-        say(f"  faults    : {sb.faults.describe()} (change: POST {sb.url}/_sandbox/faults?spec=...)")
+        out(say("faults", faults=sb.faults.describe(), url=sb.url))
     for name, cred in sb.credentials.items():
-        say(f"  account {name}: account_id={cred.account_id} client_id={cred.client_id} ({cred.category})")
+        out(say("account", name=name, account_id=cred.account_id, client_id=cred.client_id, category=cred.category))
     if write_config is not None:
         write_config.write_text(json.dumps(sb.config_json(), indent=2) + "\n", encoding="utf-8")
-        say(f"  config written to {write_config} (use --zoom-config {write_config})")
-    say("=" * 72)
+        out(say("config_written", file=write_config))
+    out("=" * 72)
     sys.stdout.flush()
     try:
         sb.serve_forever()

@@ -18,7 +18,7 @@ from allocator.commands.intake_view import flag_words, intake_table, late_detail
 from allocator.commands.kits import kits_app
 from allocator.commands.lang import LangOpt, run_lang, site_lang, stamp, word
 from allocator.commands.logs import LogFormat, setup_logging
-from allocator.commands.messages import plan_state, say, store_line
+from allocator.commands.messages import error_text, plan_state, say, store_line
 from allocator.commands.progress import ProgressLine
 from allocator.commands.replan_view import replan_lines
 from allocator.commands.report_rows import daemon_row, replan_report
@@ -35,10 +35,10 @@ from allocator.planner.domain import Pin, Request, local, zone_abbrev
 from allocator.planner.errors import ViconError
 from allocator.planner.explain import when
 from allocator.planner.pin_check import series_refusals, with_series_host
-from allocator.planner.problem_io import validation_messages
 from allocator.planner.solver import SolveOptions
 from allocator.service import current_problem, replan
 from allocator.store.repo import Store
+from allocator.validation_words import validation_lines
 from zoom_client import ZoomTenants
 
 requests_app = typer.Typer(help="Requests: add, list, show, cancel.", no_args_is_help=True)
@@ -149,7 +149,7 @@ def request_errors(
     try:
         req = Request.model_validate(data)
     except ValidationError as exc:
-        errors += [m.replace("(problem): ", "", 1) for m in validation_messages(exc)]
+        errors += [m.replace("(problem): ", "", 1) for m in validation_lines(exc, run_lang())]
     if req is not None and req.start < now:
         zone = req.timezone
         errors.append(say("past_start", start=stamp(req.start, zone, run_lang()), now=stamp(now, zone, run_lang())))
@@ -161,7 +161,7 @@ def _add_file(store: Store, file: Path, *, dry_run: bool, lang: Lang | None, rej
     try:
         result = read_file(file, store.policy(), lang, now=store.now(), known=store.requests_by_ref)
     except IntakeFileError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _fail(error_text(exc), 2) from None
     typer.echo(result.report.render(result.lang))
     console = terminal()
     console.print(intake_table(result, store.policy().timezone, console.width))
@@ -348,7 +348,7 @@ def replan_cmd(
                 confirm=confirm,
             )
         except ViconError as exc:
-            raise _fail(str(exc), 2) from None
+            raise _fail(error_text(exc), 2) from None
     if as_json:
         replan_report(out, dry_run=dry_run).emit()
         return
@@ -538,7 +538,7 @@ def _mail_notifier(
     try:
         cfg = load_notify_config(config)
     except NotifyConfigError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _fail(error_text(exc), 2) from None
     start_links = TenantStartLinks(tenants) if tenants is not None else None
     outbox = build_outbox(store, cfg, start_links=start_links, mail_dir=mail_dir)
     return MailNotifier(outbox, describe_mail(cfg, mail_dir))

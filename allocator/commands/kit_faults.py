@@ -17,6 +17,7 @@ import typer
 
 from allocator.commands.kits import kits_app
 from allocator.commands.lang import LangOpt, site_lang
+from allocator.commands.messages import error_text
 from allocator.commands.store import ActorOpt, DbOpt, _fail, _open
 from allocator.kit_fault_service import FaultOutcome, repair_and_replan, report_and_replan
 from allocator.planner.domain import zone_abbrev
@@ -93,7 +94,7 @@ def kits_fault(
             out = report_and_replan(store, kit=kit, count=count, cause=cause, description=description, actor=actor,
                                     role=role, request=request, replan_now=replan_now)  # fmt: skip
         except ViconError as exc:
-            raise _fail(str(exc), 2) from None
+            raise _fail(error_text(exc), 2) from None
     finally:
         store.close()
     for line in _outcome_lines(out, t, repaired=False):
@@ -117,7 +118,7 @@ def kits_repaired(
         try:
             out = repair_and_replan(store, fault, actor=actor, note=note, cause=cause, replan_now=replan_now)
         except ViconError as exc:
-            raise _fail(str(exc), 2) from None
+            raise _fail(error_text(exc), 2) from None
     finally:
         store.close()
     for line in _outcome_lines(out, t, repaired=True):

@@ -1,8 +1,9 @@
 """The `vicon` app's root group: it chooses the run's language before parsing, so help screens, typer's own
 headings, errors and output all speak it (`allocator.commands.lang.choose_run_lang`).
 
-What stays English whatever the language: click's "Usage:" line and its metavars (TEXT, PATH, FLOAT…), and click's
-own parse errors ("No such option"), which click writes through gettext without an Indonesian catalogue.
+click's own words follow too: the usage line ("Pemakaian: vicon plan [OPSI]") and its parse errors ("Opsi tidak
+dikenal", "Argumen … belum diberikan"), worded by `allocator.commands.click_words` (typer vendors click, whose
+strings do not go through gettext, so no catalogue could be installed for them).
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ import typer
 from typer import rich_utils
 from typer.core import TyperGroup
 
+from allocator.commands.click_words import click_speaking
 from allocator.commands.help_id import HELP_ID, PANELS
 from allocator.commands.lang import LangCode, choose_run_lang, lang_arg, speaking
+from allocator.commands.zoom_words import zoom_error
+from zoom_client.cli import speaking as zoom_speaking
 
 
 def help_texts(command: Any) -> Iterator[tuple[Any, str]]:
@@ -88,5 +92,5 @@ class LangGroup(TyperGroup):
             raise SystemExit(2)
         lang, argv = choose_run_lang(argv)
         translate_help(self, lang)
-        with speaking(lang), typer_headings(lang):
+        with speaking(lang), typer_headings(lang), click_speaking(lang), zoom_speaking(lang, zoom_error):
             return super().main(argv, *rest, **kwargs)

@@ -16,7 +16,7 @@ from rich.console import Console
 from allocator.commands.fit import terminal
 from allocator.commands.lang import LangOpt, site_lang
 from allocator.commands.langgroup import LangGroup
-from allocator.commands.messages import plan_state, say
+from allocator.commands.messages import error_text, plan_state, say
 from allocator.commands.progress import ProgressLine
 from allocator.commands.render import COMPACT_OVER, TEXT, PlanView, explain_request, print_plan
 from allocator.commands.report_rows import explain_report, plan_summary
@@ -106,7 +106,7 @@ def plan_view(
 
 
 def fail(exc: ViconError) -> typer.Exit:
-    err.print(say("error", message=exc), highlight=False, markup=False, soft_wrap=True)
+    err.print(say("error", message=error_text(exc)), highlight=False, markup=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 from allocator.commands.lang import LangCode, run_lang
+from allocator.planner.errors import InvalidProblem
+from allocator.validation_words import problem_lines
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # key: (Bahasa Indonesia, English)
@@ -63,6 +65,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "deferred": ("  ditunda: {line}", "  deferred: {line}"),
     "failed": ("  GAGAL {line}", "  FAILED {line}"),
     "retry_later": ("  coba lagi nanti: {line}", "  retry later: {line}"),
+    "taken_over": ("  diambil alih: {line}", "  taken over: {line}"),
     "still_queued": ("{n} tindakan masih dalam antrean", "{n} actions still queued"),
     "reconcile": (
         "reconcile: {hosts} host diperiksa, {meetings} rapat kita di Zoom, {findings} temuan, {errors} galat, "
@@ -120,6 +123,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no": ("tidak", "no"),
     # requests, pins
     "invalid_request": ("permohonan tidak sah:\n  - {errors}", "invalid request:\n  - {errors}"),
+    "invalid_problem": ("masalah tidak sah:\n  - {errors}", "invalid problem:\n  - {errors}"),
     "saved_version": ("{ref}: disimpan sebagai versi {version}", "{ref}: saved as version {version}"),
     "unchanged": ("{ref}: tidak berubah", "{ref}: unchanged"),
     "bad_email": (
@@ -198,6 +202,13 @@ def say(key: str, lang: LangCode | None = None, /, **fields: object) -> str:
     """The line `key` in `lang` (the run's by default), its fields filled in."""
     id_text, en_text = MESSAGES[key]
     return (en_text if (lang or run_lang()) == "en" else id_text).format(**fields)
+
+
+def error_text(exc: BaseException, lang: LangCode | None = None) -> str:
+    """An error's text in `lang` (the run's by default): an invalid problem's field errors worded in it."""
+    if isinstance(exc, InvalidProblem):
+        return say("invalid_problem", lang, errors="\n  - ".join(problem_lines(exc, lang or run_lang())))
+    return str(exc)
 
 
 def plan_state(value: str, lang: LangCode | None = None) -> str:

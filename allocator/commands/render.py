@@ -13,6 +13,7 @@ from allocator.commands.fit import Col, fit_table
 from allocator.commands.lang import word
 from allocator.commands.working_time_view import print_working_time
 from allocator.notify.planned import kit_loans, planned_times, rehearsal_start
+from allocator.plan_words import restriction_text, warning_text
 from allocator.planner.domain import Assignment, Plan, Problem, Request, local, zone_abbrev
 from allocator.planner.explain import when
 
@@ -247,9 +248,12 @@ def print_plan(problem: Problem, plan: Plan, console: Console, lang: str = "id",
             )
         )
     for warning in plan.warnings:
-        console.print(f"[yellow]{t['warning']}:[/yellow] {warning}")
+        console.print(f"[yellow]{t['warning']}:[/yellow] {warning_text(warning, lang)}", highlight=False)
     if plan.restrictions:
-        console.print(f"[yellow]{t['restricted']}:[/yellow] " + "; ".join(plan.restrictions), soft_wrap=True)
+        console.print(
+            f"[yellow]{t['restricted']}:[/yellow] " + "; ".join(restriction_text(r, lang) for r in plan.restrictions),
+            soft_wrap=True,
+        )
     if served > COMPACT_OVER and not view.filtered and not view.full:
         print_days(problem, plan, console, lang)
         print_working_time(problem, plan, console, lang)

@@ -76,7 +76,7 @@ def replan_lines(out: ReplanOutcome, *, dry_run: bool, lang: str) -> list[str]:
     status = STATUS.get(lang, {}).get(plan.status.value, plan.status.value)
     lines = [t["head"].format(what=what, served=len(plan.assignments), unserved=len(plan.unserved), status=status,
                               secs=plan.solve_seconds)]  # fmt: skip
-    lines += [t["note"].format(note=note) for note in out.notes]
+    lines += [t["note"].format(note=note) for note in out.notes_in(lang)]
     if not out.changes:
         lines.append(t["no_change"])
     for c in out.changes:

@@ -16,11 +16,18 @@ from allocator.commands.reports import (
     PlanSummary,
     ReplanReport,
     UnservedRow,
+    WarningRow,
 )
 from allocator.notify.planned import planned_times
-from allocator.planner.domain import Plan, Problem, Unserved, local, zone_abbrev
+from allocator.plan_words import warning_text
+from allocator.planner.domain import Plan, PlanWarning, Problem, Unserved, local, zone_abbrev
 from allocator.service import ReplanOutcome
 from allocator.store.repo import KitLoan
+
+
+def warning_rows(warnings: list[PlanWarning]) -> list[WarningRow]:
+    return [WarningRow(code=w.code, refs=list(w.refs), by=w.by, count=w.count, text=warning_text(w, "en"),
+                       text_id=warning_text(w, "id")) for w in warnings]  # fmt: skip
 
 
 def unserved_row(u: Unserved) -> UnservedRow:
@@ -46,8 +53,9 @@ def plan_summary(problem: Problem, plan: Plan, view: PlanView | None = None) -> 
                                   end=local(e, zone), moved=(s, e) != (r.start, r.end)))  # fmt: skip
     return PlanSummary(
         zone=zone, zone_abbrev=zone_abbrev(zone), status=plan.status.value, served=len(plan.assignments),
-        unserved=len(plan.unserved), gap=plan.gap, solve_seconds=plan.solve_seconds, warnings=list(plan.warnings),
-        restrictions=list(plan.restrictions), assignments=rows,
+        unserved=len(plan.unserved), gap=plan.gap, solve_seconds=plan.solve_seconds,
+        warnings=[warning_text(w, "en") for w in plan.warnings],
+        warning_details=warning_rows(plan.warnings), restrictions=list(plan.restrictions), assignments=rows,
         unserved_requests=[
             unserved_row(u) for u in plan.unserved
             if view.host is None and view.operator is None  # the unserved have neither
@@ -93,6 +101,7 @@ def replan_report(out: ReplanOutcome, *, dry_run: bool) -> ReplanReport:
         dry_run=dry_run, plan_id=None if dry_run or out.published is None else out.published.plan_id,
         status=plan.status.value, served=len(plan.assignments), unserved=len(plan.unserved),
         solve_seconds=plan.solve_seconds, notes=list(out.notes), changes=changes,
+        warning_details=warning_rows(plan.warnings),
         zoom_actions=out.published.counts() if out.published is not None else {},
     )  # fmt: skip
 

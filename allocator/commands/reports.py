@@ -97,10 +97,24 @@ class PlanSummary(Report, Zoned):
     gap: float
     solve_seconds: float
     warnings: list[str]
+    warning_details: list[WarningRow]  # `warnings` (English sentences) as codes, with their words in both languages
     restrictions: list[str]  # search limits that cut options off: no optimality claim covers what they left out
     assignments: list[AssignmentRow]  # those the filters keep (all without filters)
     unserved_requests: list[UnservedRow]  # those the filters keep (none with --host or --operator)
     filters: PlanFilters  # as given to `vicon plan` (null / false: not filtered)
+
+
+class WarningRow(BaseModel):
+    """A plan's warning: its code and parameters (docs/cli.md), and its words in both languages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str  # freeze_may_give_way, freeze_no_longer_fits, replanned_freely, alternatives_not_searched, text
+    refs: list[str]
+    by: str | None
+    count: int | None
+    text: str
+    text_id: str
 
 
 class ChangeRow(BaseModel):
@@ -123,7 +137,8 @@ class ReplanReport(Report):
     served: int
     unserved: int
     solve_seconds: float
-    notes: list[str]
+    notes: list[str]  # English: the plan's warnings, then its pre-emption offers
+    warning_details: list[WarningRow]
     changes: list[ChangeRow]
     zoom_actions: dict[str, int]
 

@@ -18,7 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from allocator import faults
 from allocator.commands.lang import run_lang, zone_suffix
-from allocator.commands.messages import SYNC_COUNTS, plan_state, say, store_line
+from allocator.commands.messages import SYNC_COUNTS, error_text, plan_state, say, store_line
+from allocator.commands.zoom_words import finding_detail, finding_kind, reconcile_error, sync_line, zoom_error
 from allocator.planner.errors import ViconError
 from allocator.planner.solver import SolveOptions, solve
 from allocator.problem_files import load_problem
@@ -76,7 +77,7 @@ def _tenants(path: Path) -> ZoomTenants:
     try:
         return ZoomTenants(load_config(path))
     except ConfigError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _fail(zoom_error(exc), 2) from None
 
 
 def _lead(store: Store, wait: float) -> LeaderLock:
@@ -131,7 +132,7 @@ def import_cmd(
     try:
         prob = load_problem(problem)
     except ViconError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _fail(error_text(exc), 2) from None
     store = _open(db, create=True)
     try:
         counts = store.import_problem(prob, actor=actor)
@@ -158,7 +159,7 @@ def publish_cmd(
         try:
             plan = solve(prob, SolveOptions(time_limit_s=time_limit))
         except ViconError as exc:
-            raise _fail(str(exc), 1) from None
+            raise _fail(error_text(exc), 1) from None
         result = store.publish_plan(plan, actor=actor, scope=[r.ref for r in prob.requests], now=at, dry_run=dry_run)
     finally:
         if lock is not None:
@@ -206,14 +207,16 @@ def sync_cmd(
     typer.echo(say("sync", done=len(report.done), deferred=len(report.deferred), retrying=len(report.retrying),
                    failed=len(report.failed), skipped=skipped) + _counts(report.counts))  # fmt: skip
     for line in report.deferred:
-        typer.echo(say("deferred", line=line))
+        typer.echo(say("deferred", line=sync_line(line)))
     for line in report.failed:
-        typer.echo(say("failed", line=line))
+        typer.echo(say("failed", line=sync_line(line)))
     for line in report.retrying:
-        typer.echo(say("retry_later", line=line))
+        typer.echo(say("retry_later", line=sync_line(line)))
     if verbose:
+        for line in report.skipped:
+            typer.echo(say("taken_over", line=sync_line(line)))
         for line in report.done:
-            typer.echo(f"  {line}")
+            typer.echo(f"  {sync_line(line, done=True)}")
     waiting = counts.get("pending", 0) + counts.get("in_progress", 0)
     if waiting:
         typer.echo(say("still_queued", n=waiting))
@@ -258,10 +261,10 @@ def reconcile_cmd(
                        dry=say("dry_run_tag") if report.dry_run else ""))  # fmt: skip
         for f in report.findings:
             meeting = say("finding_meeting", id=f.zoom_meeting_id) if f.zoom_meeting_id else ""
-            typer.echo(say("finding", state=say("fixed" if f.fixed else "to_fix"), kind=f.kind, key=f.key,
-                           meeting=meeting, host=f.host, detail=f.detail))  # fmt: skip
+            typer.echo(say("finding", state=say("fixed" if f.fixed else "to_fix"), kind=finding_kind(f.kind), key=f.key,
+                           meeting=meeting, host=f.host, detail=finding_detail(f.detail)))  # fmt: skip
         for e in report.errors:
-            typer.echo(say("line_error", e=e))
+            typer.echo(say("line_error", e=reconcile_error(e)))
         if report.clean:
             typer.echo(say("nothing_to_fix"))
     unfixed = [f for f in report.findings if not f.fixed]
@@ -281,7 +284,7 @@ def sandbox_fixture_cmd(
         try:
             loaded = load_problem(problem)
         except ViconError as exc:
-            raise _fail(str(exc), 2) from None
+            raise _fail(error_text(exc), 2) from None
         hosts, units = loaded.hosts, loaded.unit_operators
     else:
         store = _open(db)
@@ -317,4 +320,4 @@ def _fault_points() -> None:
     try:
         faults.configure()
     except faults.FaultSpecError as exc:
-        raise _fail(str(exc), 2) from None
+        raise _fail(error_text(exc), 2) from None

@@ -27,6 +27,7 @@ from allocator.intake.report import ColumnReport, GuessReport, MappingReport, Re
 from allocator.intake.rows import Row, RowProblem, assign_ref, read_row, separate_shared_letters
 from allocator.intake.values import Guess, clean_text, is_blank
 from allocator.planner.domain import Request, SitePolicy
+from allocator.validation_words import pydantic_detail
 
 __all__ = ["SUFFIXES", "AcceptedRow", "IntakeFileError", "IntakeResult", "MappingReport", "RowError", "file_digest",
            "parse_table", "read_file", "write_rejects"]  # fmt: skip
@@ -212,7 +213,7 @@ def _problem(exc: ValidationError) -> RowProblem:
         return RowProblem(field, "too_long", limit=err.get("ctx", {}).get("max_length", "?"))
     if err["type"] == "missing":
         return RowProblem(field, "empty")
-    return RowProblem(field, "invalid", detail=str(err["msg"]).removeprefix("Value error, "))
+    return RowProblem(field, "invalid", detail=pydantic_detail(err, "en"), detail_id=pydantic_detail(err, "id"))
 
 
 def _report(name: str, columns: list[Column], read: list[tuple[Row, list[Any]]], accepted: list[AcceptedRow],

@@ -84,7 +84,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate": ("permohonan yang sama dengan baris {row} ({ref})", "the same request as row {row} ({ref})"),
     "late": ("masuk {days} hari kerja sebelum acara; minimal {min} hari kerja",
              "came in {days} working days before the event; the site requires {min}"),
-    "invalid": ("{detail}", "{detail}"),
+    "invalid": ("{detail_id}", "{detail}"),  # pydantic's, worded by allocator.validation_words
     # guesses listed in the report
     "open_end": ("'{value}': selesai tidak ditentukan, dianggap {minutes} menit",
                  "'{value}': no end given, taken as {minutes} minutes"),

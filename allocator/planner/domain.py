@@ -7,6 +7,7 @@ Intervals are half-open: [start, end).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -968,6 +969,45 @@ class PreemptionOffer(Model):
     text_id: str
 
 
+class PlanWarning(Model):
+    """Something the plan could not do as the rules ask, as a code and its parameters; the shell words it in the
+    run's language (allocator.plan_words). A plan stored before warnings had codes reads back with its English
+    sentence recognised (`legacy_warning`), else as code `text` holding the sentence."""
+
+    code: Literal["freeze_may_give_way", "freeze_no_longer_fits", "replanned_freely", "alternatives_not_searched",
+                  "text"]  # fmt: skip
+    refs: list[Ident] = Field(default_factory=list, description="The requests it is about.")
+    by: Ident | None = Field(default=None, description="freeze_may_give_way: the request it may give way to.")
+    count: int | None = Field(default=None, ge=0, description="alternatives_not_searched: unserved requests left.")
+    text: str = Field(default="", description="code `text` only: an old record's sentence, as it was.")
+
+
+_LEGACY_WARNINGS: list[tuple[str, str]] = [
+    (r"^(\S+) was inside the freeze horizon but may give way to (\S+) \(confirmed by an admin\)$",
+     "freeze_may_give_way"),
+    (r"^(\S+) is inside the freeze horizon but its published assignment no longer fits", "freeze_no_longer_fits"),
+    (r"^the published plan could not be kept as it was for (.+); that part was re-planned freely$",
+     "replanned_freely"),
+    (r"^alternatives not searched for (\d+) unserved requests", "alternatives_not_searched"),
+]  # fmt: skip
+
+
+def legacy_warning(text: str) -> dict[str, Any]:
+    """A warning a plan held as an English sentence (records made before codes), as a PlanWarning's fields."""
+    for pattern, code in _LEGACY_WARNINGS:
+        m = re.match(pattern, text)
+        if m is None:
+            continue
+        if code == "freeze_may_give_way":
+            return {"code": code, "refs": [m.group(1)], "by": m.group(2)}
+        if code == "replanned_freely":
+            return {"code": code, "refs": m.group(1).split(", ")}
+        if code == "alternatives_not_searched":
+            return {"code": code, "count": int(m.group(1))}
+        return {"code": code, "refs": [m.group(1)]}
+    return {"code": "text", "text": text}
+
+
 class Plan(Model):
     assignments: list[Assignment] = Field(default_factory=list)
     unserved: list[Unserved] = Field(default_factory=list)
@@ -976,7 +1016,7 @@ class Plan(Model):
     gap: float = Field(default=0.0, ge=0.0, description="Largest relative gap over the objective terms.")
     solve_seconds: float = 0.0
     components: int = 0
-    warnings: list[str] = Field(default_factory=list)
+    warnings: list[PlanWarning] = Field(default_factory=list)
     restrictions: list[str] = Field(
         default_factory=list,
         description="Search limits that left some times of a task or flexible request out: no claim of optimality "
@@ -989,6 +1029,14 @@ class Plan(Model):
     records: list[ComponentRecord] = Field(
         default_factory=list, description="Pass back as Problem.previous_records to re-plan only what changed."
     )
+
+    @field_validator("warnings", mode="before")
+    @classmethod
+    def _coded_warnings(cls, value: Any) -> Any:
+        """A stored plan's warnings from before codes (English sentences) read as codes where recognised."""
+        if isinstance(value, list):
+            return [legacy_warning(w) if isinstance(w, str) else w for w in value]
+        return value
 
     def assignment_for(self, ref: str) -> Assignment | None:
         for a in self.assignments:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ViconError(Exception):
     """Base of every error this product raises on purpose."""
 
 
 class InvalidProblem(ViconError):
-    """The input is not a valid problem; `errors` names each offending field."""
+    """The input is not a valid problem; `errors` names each offending field (in English). `details`: pydantic's
+    errors behind them (loc, type, msg, ctx), when pydantic found them, so a shell can word them in its language."""
 
-    def __init__(self, errors: list[str]) -> None:
+    def __init__(self, errors: list[str], details: list[dict[str, Any]] | None = None) -> None:
         self.errors = errors
+        self.details = details or []
         super().__init__("invalid problem:\n" + "\n".join(f"  - {e}" for e in errors))
 
 

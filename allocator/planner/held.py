@@ -5,7 +5,7 @@ published rehearsal and a survey already due), and the published assignment each
 from __future__ import annotations
 
 from allocator.planner.candidates import Candidates, Role, to_minutes
-from allocator.planner.domain import Assignment, Pin, Problem
+from allocator.planner.domain import Assignment, Pin, PlanWarning, Problem
 from allocator.planner.errors import ConflictingPins
 from allocator.planner.preempt import preempted_by
 
@@ -22,7 +22,7 @@ def _fits(problem: Problem, a: Assignment | Pin, c: Candidates) -> bool:
 
 def fixed_and_previous(
     problem: Problem, cands: list[Candidates]
-) -> tuple[dict[int, Assignment], dict[int, Assignment], list[str]]:
+) -> tuple[dict[int, Assignment], dict[int, Assignment], list[PlanWarning]]:
     """Positions that must keep an assignment (pins, freeze), positions with a previous one, warnings.
 
     A request's previous assignment belongs to the event position at its published time; a frozen event's
@@ -36,13 +36,13 @@ def fixed_and_previous(
 
 def _held_events(
     problem: Problem, cands: list[Candidates], freeze_until: float
-) -> tuple[dict[int, Assignment], dict[int, Assignment], list[str], set[str]]:
+) -> tuple[dict[int, Assignment], dict[int, Assignment], list[PlanWarning], set[str]]:
     """Pinned and frozen event positions, each event's published position, warnings, the refs held."""
     pins = {p.request: p for p in problem.pins}
     previous = {a.request: a for a in problem.previous}
     fixed: dict[int, Assignment] = {}
     prev_at: dict[int, Assignment] = {}
-    warnings: list[str] = []
+    warnings: list[PlanWarning] = []
     frozen_refs: set[str] = set()
     for pos, c in enumerate(cands):
         if c.role is not Role.EVENT:
@@ -68,17 +68,12 @@ def _held_events(
         elif pos in prev_at and c.request.start.timestamp() < freeze_until:
             taker = preempted_by(problem, c.request)
             if taker is not None:
-                warnings.append(
-                    f"{ref} was inside the freeze horizon but may give way to {taker} (confirmed by an admin)"
-                )
+                warnings.append(PlanWarning(code="freeze_may_give_way", refs=[ref], by=taker))
             elif _fits(problem, previous[ref], c):
                 fixed[pos] = previous[ref]
                 frozen_refs.add(ref)
             else:
-                warnings.append(
-                    f"{ref} is inside the freeze horizon but its published assignment no longer fits "
-                    "(a resource changed); it was re-planned"
-                )
+                warnings.append(PlanWarning(code="freeze_no_longer_fits", refs=[ref]))
     return fixed, prev_at, warnings, frozen_refs
 
 

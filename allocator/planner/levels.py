@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 
 from allocator.planner.candidates import all_served_weight
 from allocator.planner.claims import term_values
-from allocator.planner.domain import Assignment
+from allocator.planner.domain import Assignment, PlanWarning
 from allocator.planner.errors import ConflictingPins
 from allocator.planner.greedy import published_tasks
 from allocator.planner.model import AllocationModel, Var, assignments, changes, hint
@@ -255,11 +255,7 @@ def _without_stability(comp: Part, level: int, options: SolveOptions, deadline: 
     """Published assignments can no longer all stay (a request's time or a resource changed): plan this part
     without the stability rule rather than fail, and say so."""
     comp.stable = False
-    comp.warnings.append(
-        "the published plan could not be kept as it was for "
-        + ", ".join(sorted({c.request.ref for c in comp.cands})[:5])
-        + "; that part was re-planned freely"
-    )
+    comp.warnings.append(PlanWarning(code="replanned_freely", refs=sorted({c.request.ref for c in comp.cands})[:5]))
     assert comp.rebuild is not None
     comp.model = comp.rebuild(False)
     hint_published(comp)

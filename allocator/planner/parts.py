@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from allocator.planner import self_operated, series
 from allocator.planner.candidates import Candidates, Role
-from allocator.planner.domain import Assignment
+from allocator.planner.domain import Assignment, PlanWarning
 from allocator.planner.greedy import Pools, greedy_hint, letter_key, published_tasks
 from allocator.planner.model import (
     AllocationModel,
@@ -138,7 +138,7 @@ class Part:
     fingerprint: str = ""
     reused: bool = False
     stable: bool = True
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[PlanWarning] = field(default_factory=list)
     workflow: Workflow = field(default_factory=Workflow)
     greedy: dict[Var, int] | None = None  # a quick first plan, kept in case CP-SAT has no time to find one
     fit: FitBound | None = None  # what the records say this part can reach at best (see `replan.fit_bound`)

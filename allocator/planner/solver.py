@@ -33,7 +33,16 @@ from allocator.planner.claims import (
     term_values,
 )
 from allocator.planner.components import split_components
-from allocator.planner.domain import Assignment, Plan, PreemptionOffer, Problem, Request, SolverStatus, Unserved
+from allocator.planner.domain import (
+    Assignment,
+    Plan,
+    PlanWarning,
+    PreemptionOffer,
+    Problem,
+    Request,
+    SolverStatus,
+    Unserved,
+)
 from allocator.planner.errors import InvalidPlan
 from allocator.planner.explain import (
     Standing,
@@ -111,7 +120,7 @@ class _Positions:
     mandatory: set[str]  # requests whose rehearsal is mandatory
     fixed: dict[int, Assignment]
     previous: dict[int, Assignment]
-    warnings: list[str]
+    warnings: list[PlanWarning]
 
 
 def _plannable(problem: Problem) -> tuple[list[Request], list[Unserved]]:
@@ -463,7 +472,7 @@ def solve(
         components=len(parts),
         warnings=at.warnings
         + [w for c in parts for w in c.warnings]
-        + ([f"alternatives not searched for {skipped} unserved requests: the time limit came first"] * bool(skipped)),
+        + ([PlanWarning(code="alternatives_not_searched", count=skipped)] * bool(skipped)),
         restrictions=restrictions([*at.cands, *at.optional]),
         preemption_offers=_smallest_displacements(
             problem,

@@ -27,9 +27,9 @@ from allocator.planner.domain import Request as VcRequest
 from allocator.planner.errors import ViconError
 from allocator.planner.explain import when
 from allocator.planner.pin_check import pin_refusals, with_series_host
-from allocator.planner.problem_io import validation_messages
 from allocator.service import current_problem, replan
 from allocator.store.repo import PublishedPlan, Store, audit
+from allocator.validation_words import validation_lines
 from allocator.web.i18n import TEXT, lang_of
 from allocator.web.offers import offer_token
 from allocator.web.pages import message_page, need_user, store_of
@@ -123,7 +123,7 @@ async def pin(request: Request, ref: str, lang: str = "id") -> Response:
     try:
         new = Pin(request=r.ref, host=host, operators=ops, start=start)
     except ValidationError as exc:
-        text = t["pin_refused"].format(ref=r.ref) + " " + "; ".join(validation_messages(exc))
+        text = t["pin_refused"].format(ref=r.ref) + " " + "; ".join(validation_lines(exc, lang))
         return message_page(request, lang, 422, "pin_refused_head", text)
     problem = await run_in_threadpool(lambda: current_problem(store))
     new = with_series_host(problem, new)  # an occurrence's pin without a host: the series' host

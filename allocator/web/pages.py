@@ -182,7 +182,7 @@ async def form_submit(request: Request, lang: str = "id") -> HTMLResponse:
             if store.get_request(req.ref) is not None:
                 errors.append(f"ref: request {req.ref!r} already exists")
         except ValidationError as exc:
-            errors.extend(validation_messages(exc))
+            errors.extend(validation_messages(exc))  # worded per field in the page's language below
         except InputError as exc:
             errors.extend(exc.errors)
     if errors or req is None:
@@ -392,7 +392,7 @@ async def replan_preview(request: Request, lang: str = "id") -> HTMLResponse:
     counts = out.published.counts() if out.published else {}
     t = TEXT[lang]
     return render(
-        request, "replan.html", lang, who=who, items=items, kinds=KINDS, words=WORDS[lang], notes=out.notes,
+        request, "replan.html", lang, who=who, items=items, kinds=KINDS, words=WORDS[lang], notes=out.notes_in(lang),
         summary=plan_summary(lang, len(out.plan.assignments), len(out.plan.unserved), out.plan.status.value,
                              out.plan.solve_seconds),
         actions=", ".join(f"{n} × {t['zoom_' + k]}" for k, n in counts.items() if n),

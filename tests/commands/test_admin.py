@@ -86,7 +86,7 @@ def test_fresh_replan_solves_unchanged_parts_again(db: str, monkeypatch: pytest.
 def test_bad_request_input_names_the_fields(db: str) -> None:
     bad = runner.invoke(app, ["requests", "add", "--db", db, "--ref", "B-1", "--unit", "U", "--title", "T",
                               "--start", "2027-01-05T10:00", "--end", "2027-01-05T09:00", "--participants", "0",
-                              "--pic-name", "P", "--tz", "Mars/Base"])  # fmt: skip
+                              "--pic-name", "P", "--tz", "Mars/Base", "--lang", "en"])  # fmt: skip
     assert bad.exit_code == 2
     assert "timezone: unknown IANA time zone 'Mars/Base'" in bad.output
     assert "participants" in bad.output and "Traceback" not in bad.output

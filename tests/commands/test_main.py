@@ -72,7 +72,7 @@ def test_bad_input_names_every_field_without_traceback(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(BAD))
     result = subprocess.run(
-        [sys.executable, "-m", "allocator", "plan", "--problem", str(path)],
+        [sys.executable, "-m", "allocator", "plan", "--problem", str(path), "--lang", "en"],  # pydantic's English
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -93,7 +93,7 @@ def test_cross_references_are_checked(tmp_path: Path) -> None:
     data["previous"] = [{"request": "R9", "host": "H1"}]
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(data))
-    result = runner.invoke(app, ["plan", "--problem", str(path)])
+    result = runner.invoke(app, ["plan", "--problem", str(path), "--lang", "en"])
     assert result.exit_code == 2
     for expected in (
         "requests: duplicate id 'R1'",

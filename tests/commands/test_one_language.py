@@ -71,8 +71,10 @@ def foreign_lines(text: str, lang: str) -> list[str]:
     other = ONLY["en" if lang == "id" else "id"] - ONLY[lang] - DATA
     bad = []
     for line in text.splitlines():
-        if line.strip().startswith("Usage:"):  # click's own line (see allocator/commands/langgroup.py)
+        if line.strip().startswith("Usage:"):  # click's own line in English (Indonesian: "Pemakaian: vicon …")
             continue
+        line = re.sub(r"^(\s*Pemakaian: )vicon(?: [a-z][a-z-]*)*", r"\1", line)  # the command's path
+        line = re.sub(r"'vicon[^']*'", " ", line)  # "Coba 'vicon plan --help' untuk bantuan."
         line = re.sub(r"^│\s+[a-z-]+\s", " ", line)  # a command's name in a help panel
         line = re.sub(r"^(galat|error): [a-z_]+:", r"\1:", line)  # the field an error names (request: …)
         clean = re.sub(r"\S+@\S+|https?://\S+|\S+\.(eml|json|db|csv)\b|--[a-z-]+|`[^`]*`", " ", line)

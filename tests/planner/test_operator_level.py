@@ -125,7 +125,8 @@ def test_alternatives_stop_where_the_time_limit_needs_the_rest(monkeypatch: pyte
     monkeypatch.setattr(AlternativeFinder, "find", slow)
     plan = solve(problem(operators=ops, requests=reqs), SolveOptions(time_limit_s=1))
     assert len(plan.unserved) == 5 and plan.solve_seconds <= 2.0
-    assert any("alternatives not searched for" in w for w in plan.warnings)
+    (warning,) = [w for w in plan.warnings if w.code == "alternatives_not_searched"]
+    assert warning.count is not None and 1 <= warning.count <= 5  # how many the time limit left depends on load
 
 
 def test_the_first_plan_calls_in_few_operators_from_a_wasteful_one(monkeypatch: pytest.MonkeyPatch) -> None:

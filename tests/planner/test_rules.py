@@ -306,7 +306,7 @@ def test_frozen_assignment_that_no_longer_fits_is_replanned_with_warning() -> No
         )
     )
     assert plan.assignment_for("OLD").host == "H300"  # type: ignore[union-attr]
-    assert plan.warnings and "OLD" in plan.warnings[0]
+    assert plan.warnings and plan.warnings[0].code == "freeze_no_longer_fits" and plan.warnings[0].refs == ["OLD"]
 
 
 def test_started_request_without_plan_is_not_newly_served() -> None:
@@ -439,7 +439,7 @@ def test_confirmed_preemption_displaces_the_frozen_meeting_and_offers_it_alterna
     assert served(plan) == {"BOSS"} and plan.preemption_offers == []
     (old,) = plan.unserved
     assert old.request == "OLD" and old.alternatives  # the displaced request is told where it could go
-    assert any("may give way to BOSS" in w for w in plan.warnings)
+    assert [(w.code, w.refs, w.by) for w in plan.warnings] == [("freeze_may_give_way", ["OLD"], "BOSS")]
 
 
 def test_confirmation_does_not_let_a_lower_tier_preempt() -> None:
