@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +30,7 @@ from allocator.notify.config import NotifyConfigError, load_notify_config
 from allocator.notify.outbox import notification_status
 from allocator.notify.startlinks import TenantStartLinks
 from allocator.notify.wiring import build_outbox, describe_mail, mail_configured
-from allocator.planner.domain import Pin, Request, local, zone_abbrev
+from allocator.planner.domain import EMAIL, Pin, Request, local, zone_abbrev
 from allocator.planner.errors import ViconError
 from allocator.planner.explain import when
 from allocator.planner.pin_check import series_refusals, with_series_host
@@ -128,10 +127,6 @@ def requests_add(
         raise _fail(say("invalid_request", errors="\n  - ".join(errors)), 2) from None
     version = store.save_request(req, actor=actor)
     typer.echo(say("saved_version", ref=req.ref, version=version.version) if version else say("unchanged", ref=req.ref))
-
-
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-EMAIL = re.compile(rf"[^@\s<>(),;:\"]+@{_LABEL}(?:\.{_LABEL})+")  # a local part, @, a dotted domain
 
 
 def request_errors(

@@ -66,6 +66,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "{value!r} is not a time of day (write e.g. 09.00, 13.30 WITA or 09.00 - 11.00 WITA)"),
     "end_before_start": ("jam selesai {end} tidak setelah jam mulai {start}",
                          "the end {end} is not after the start {start}"),
+    "not_email": ("{value!r} bukan alamat email (tulis mis. nama@instansi.go.id)",
+                  "{value!r} is not an e-mail address (write e.g. name@agency.go.id)"),
     "not_zone": ("{value!r} bukan zona waktu (WIB, WITA atau WIT)",
                  "{value!r} is not a time zone (WIB, WITA or WIT)"),
     "not_count": ("{value!r} bukan jumlah orang (tulis mis. 50, ± 50 orang atau 50-60)",

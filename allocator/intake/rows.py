@@ -37,7 +37,7 @@ from allocator.intake.values import (
     parse_time_cell,
     parse_zone,
 )
-from allocator.planner.domain import RequestStatus, SitePolicy
+from allocator.planner.domain import EMAIL, RequestStatus, SitePolicy
 
 
 class RowProblem(Exception):
@@ -145,6 +145,9 @@ def _pic(cells: dict[str, Any], columns: set[str], row: Row) -> dict[str, Any]:
     email = _cell(cells, "pic_email") or _cell(cells, "respondent_email")
     if email is not None:
         pic["email"] = clean_text(email).lower()
+        if not EMAIL.fullmatch(pic["email"]):  # the PIC would never get the link
+            field = "pic_email" if _cell(cells, "pic_email") is not None else "respondent_email"
+            raise RowProblem(field, "not_email", value=clean_text(email))
     respondent = _cell(cells, "respondent_email")
     row.email = clean_text(respondent).lower() if respondent is not None else pic.get("email")
     phone = _cell(cells, "pic_phone")

@@ -316,6 +316,12 @@ class RequestStatus(StrEnum):
         return self in (RequestStatus.NEW, RequestStatus.APPROVED)
 
 
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+#: What an e-mail address a PIC can be sent the link at looks like: a local part, @, a dotted domain. Checked where a
+#: request comes in (typed, or a row of a file); stored requests are not re-checked.
+EMAIL = re.compile(rf"[^@\s<>(),;:\"]+@{_LABEL}(?:\.{_LABEL})+")
+
+
 class Pic(Model):
     """The person in charge named by the requesting unit; receives the join link."""
 

@@ -165,3 +165,19 @@ def test_an_end_time_column_with_a_word_that_is_no_time_is_still_refused(tmp_pat
     )
     result = read_file(path, SitePolicy(timezone=WITA))
     assert len(result.rejected) == 1 and "Jam selesai" in result.report.render("id")
+
+
+@pytest.mark.parametrize("email", ["abc", "budi@", "budi kominfo.go.id", "budi@kominfo"])
+def test_a_row_whose_pic_email_is_no_address_is_refused_naming_the_column(tmp_path: Path, email: str) -> None:
+    """As `vicon requests add` refuses it: a PIC who cannot be mailed would never get the link."""
+    path = tmp_path / "permohonan.csv"
+    path.write_text(
+        "No Surat;Unit Kerja;Nama Kegiatan;Tanggal;Jam Mulai;Jam Selesai;Jumlah Peserta;Layanan;Nama PIC;Email PIC\n"
+        f"007/UND/2027;Dinas Kominfo;Rapat;15/01/2027;09.00;11.00;40;Link;Budi;{email}\n"
+        "008/UND/2027;Dinas Kominfo;Rapat;15/01/2027;13.00;14.00;40;Link;Sari;Sari@Kominfo.go.id\n",
+        encoding="utf-8",
+    )
+    result = read_file(path, SitePolicy(timezone=WITA))
+    assert [r.row for r in result.rejected] == [2]
+    assert [r.pic.email for r in result.accepted] == ["sari@kominfo.go.id"]
+    assert f"Email PIC: '{email}' bukan alamat email" in result.report.render("id")
