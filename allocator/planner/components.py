@@ -107,3 +107,18 @@ def split_components(
     order = np.argsort(label, kind="stable")
     bounds = np.flatnonzero(np.diff(label[order])) + 1
     return [group.tolist() for group in np.split(order, bounds)]
+
+
+def overlap_chains(spans: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """Links that join every run of overlapping spans `(start, end, position)` into one group: each span linked to
+    the first of the run it overlaps (sorts `spans`)."""
+    links: list[tuple[int, int]] = []
+    spans.sort()
+    reach, anchor = None, -1
+    for s, e, pos in spans:
+        if reach is not None and s < reach:
+            links.append((anchor, pos))
+            reach = max(reach, e)
+        else:
+            anchor, reach = pos, e
+    return links

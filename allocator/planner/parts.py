@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from allocator.planner import self_operated, series
 from allocator.planner.candidates import Candidates, Role
+from allocator.planner.components import overlap_chains
 from allocator.planner.domain import Assignment, PlanWarning
 from allocator.planner.greedy import Pools, greedy_hint, letter_key, published_tasks
 from allocator.planner.model import (
@@ -324,12 +325,5 @@ def _kit_ties(cands: list[Candidates], holds: list[KitHold], first_of: dict[str,
                 if h.end is None or s < h.end:
                     links.append((owner, pos))
     for spans in kits.values():
-        spans.sort()
-        reach, anchor = None, -1
-        for s, e, pos in spans:
-            if reach is not None and s < reach:
-                links.append((anchor, pos))
-                reach = max(reach, e)
-            else:
-                anchor, reach = pos, e
+        links += overlap_chains(spans)
     return links

@@ -26,7 +26,7 @@ from itertools import accumulate, pairwise
 from ortools.sat.python import cp_model
 
 from allocator.planner.candidates import Candidates, Role, to_minutes
-from allocator.planner.components import split_components
+from allocator.planner.components import overlap_chains, split_components
 from allocator.planner.domain import Assignment, ComponentRecord, HostKind, Problem, TaskSlot
 from allocator.planner.model import AllocationModel, Var, Workflow, assignments, build_model, chosen_pools, hint
 from allocator.planner.workflow import KitHold, kit_holds, kit_stock, travel_conflicts
@@ -555,17 +555,7 @@ def _kit_links(free: Sequence[Candidates]) -> list[tuple[int, int]]:
         if c.role is Role.REHEARSAL:
             for kit, _n in c.kits:
                 by_kit[kit].append((c.kit_start, c.kit_end, k))
-    links: list[tuple[int, int]] = []
-    for spans in by_kit.values():
-        spans.sort()
-        reach, anchor = None, -1
-        for s, e, k in spans:
-            if reach is not None and s < reach:
-                links.append((anchor, k))
-                reach = max(reach, e)
-            else:
-                reach, anchor = e, k
-    return links
+    return [link for spans in by_kit.values() for link in overlap_chains(spans)]
 
 
 def _loans(problem: Problem, background: Sequence[Candidates], held: Sequence[Assignment]) -> list[KitHold]:

@@ -138,18 +138,23 @@ def test_the_report_is_also_json(lang: str) -> None:
     assert {c["header"]: c["field"] for c in data["columns"]}["Alamat email"] == "respondent_email"
 
 
+OFFICE_HEADER = (
+    "No Surat;Unit Kerja;Nama Kegiatan;Tanggal;Jam Mulai;Jam Selesai;Jumlah Peserta;Layanan;Nama PIC;Email PIC"
+)
+
+
+def _office_csv(tmp_path: Path, *rows: str) -> IntakeResult:
+    """A request file as a kecamatan's Excel saves it (semicolons), read for a WITA office."""
+    path = tmp_path / "permohonan.csv"
+    path.write_text("\n".join([OFFICE_HEADER, *rows]) + "\n", encoding="utf-8")
+    return read_file(path, SitePolicy(timezone=WITA))
+
+
 @pytest.mark.parametrize("end", ["selesai", "Selesai.", "s/d selesai", "sampai acara selesai", "Finish"])
 def test_an_end_time_column_that_says_until_finished_takes_the_default_length(tmp_path: Path, end: str) -> None:
     """Offices with separate start and end columns write 'selesai' in the end column as often as '09.00 s/d
     selesai' in one: the default length, said in the report, not a refused row."""
-    path = tmp_path / "permohonan.csv"
-    path.write_text(
-        "No Surat;Unit Kerja;Nama Kegiatan;Tanggal;Jam Mulai;Jam Selesai;Jumlah Peserta;Layanan;Nama PIC;Email PIC\n"
-        f"005/UND/2027;Dinas Kominfo;Rapat Koordinasi;15/01/2027;09.00;{end};40;Link + Operator;Budi;"
-        "budi@example.go.id\n",
-        encoding="utf-8",
-    )
-    result = read_file(path, SitePolicy(timezone=WITA))
+    result = _office_csv(tmp_path, f"005/UND/2027;Dinas Kominfo;Rapat;15/01/2027;09.00;{end};40;Link;Budi;b@x.go.id")
     assert [r.row for r in result.rejected] == []
     (accepted,) = result.accepted
     assert (accepted.end - accepted.start).total_seconds() == 120 * 60
@@ -157,27 +162,15 @@ def test_an_end_time_column_that_says_until_finished_takes_the_default_length(tm
 
 
 def test_an_end_time_column_with_a_word_that_is_no_time_is_still_refused(tmp_path: Path) -> None:
-    path = tmp_path / "permohonan.csv"
-    path.write_text(
-        "No Surat;Unit Kerja;Nama Kegiatan;Tanggal;Jam Mulai;Jam Selesai;Jumlah Peserta;Layanan;Nama PIC;Email PIC\n"
-        "006/UND/2027;Dinas Kominfo;Rapat;15/01/2027;09.00;sore;40;Link;Budi;budi@example.go.id\n",
-        encoding="utf-8",
-    )
-    result = read_file(path, SitePolicy(timezone=WITA))
+    result = _office_csv(tmp_path, "006/UND/2027;Dinas Kominfo;Rapat;15/01/2027;09.00;sore;40;Link;Budi;b@x.go.id")
     assert len(result.rejected) == 1 and "Jam selesai" in result.report.render("id")
 
 
 @pytest.mark.parametrize("email", ["abc", "budi@", "budi kominfo.go.id", "budi@kominfo"])
 def test_a_row_whose_pic_email_is_no_address_is_refused_naming_the_column(tmp_path: Path, email: str) -> None:
     """As `vicon requests add` refuses it: a PIC who cannot be mailed would never get the link."""
-    path = tmp_path / "permohonan.csv"
-    path.write_text(
-        "No Surat;Unit Kerja;Nama Kegiatan;Tanggal;Jam Mulai;Jam Selesai;Jumlah Peserta;Layanan;Nama PIC;Email PIC\n"
-        f"007/UND/2027;Dinas Kominfo;Rapat;15/01/2027;09.00;11.00;40;Link;Budi;{email}\n"
-        "008/UND/2027;Dinas Kominfo;Rapat;15/01/2027;13.00;14.00;40;Link;Sari;Sari@Kominfo.go.id\n",
-        encoding="utf-8",
-    )
-    result = read_file(path, SitePolicy(timezone=WITA))
+    result = _office_csv(tmp_path, f"007/UND/2027;Dinas Kominfo;Rapat;15/01/2027;09.00;11.00;40;Link;Budi;{email}",
+                         "008/UND/2027;Dinas Kominfo;Rapat;15/01/2027;13.00;14.00;40;Link;Sari;Sari@Kominfo.go.id")
     assert [r.row for r in result.rejected] == [2]
     assert [r.pic.email for r in result.accepted] == ["sari@kominfo.go.id"]
     assert f"Email PIC: '{email}' bukan alamat email" in result.report.render("id")
