@@ -145,8 +145,9 @@ def _spread(prob: Problem, first: Plan, cache: CandidateCache) -> list[dict[str,
                 times.append(time.perf_counter() - t)
             assert validate_plan(again, plan) == []
             t = time.perf_counter()
-            whole = solve(again, SolveOptions(alternatives=False, replan_gap=0.0, replan_keeps_published_gap=False),
-                          cache=cache)
+            whole = solve(
+                again, SolveOptions(alternatives=False, replan_gap=0.0, replan_keeps_published_gap=False), cache=cache
+            )
             whole_s = time.perf_counter() - t
             served = plan.term("served_weight")
             rows.append({"day": prob.requests[at].start.date().isoformat(), "priority": priority,

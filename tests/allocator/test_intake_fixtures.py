@@ -169,8 +169,11 @@ def test_an_end_time_column_with_a_word_that_is_no_time_is_still_refused(tmp_pat
 @pytest.mark.parametrize("email", ["abc", "budi@", "budi kominfo.go.id", "budi@kominfo"])
 def test_a_row_whose_pic_email_is_no_address_is_refused_naming_the_column(tmp_path: Path, email: str) -> None:
     """As `vicon requests add` refuses it: a PIC who cannot be mailed would never get the link."""
-    result = _office_csv(tmp_path, f"007/UND/2027;Dinas Kominfo;Rapat;15/01/2027;09.00;11.00;40;Link;Budi;{email}",
-                         "008/UND/2027;Dinas Kominfo;Rapat;15/01/2027;13.00;14.00;40;Link;Sari;Sari@Kominfo.go.id")
+    result = _office_csv(
+        tmp_path,
+        f"007/UND/2027;Dinas Kominfo;Rapat;15/01/2027;09.00;11.00;40;Link;Budi;{email}",
+        "008/UND/2027;Dinas Kominfo;Rapat;15/01/2027;13.00;14.00;40;Link;Sari;Sari@Kominfo.go.id",
+    )
     assert [r.row for r in result.rejected] == [2]
     assert [r.pic.email for r in result.accepted] == ["sari@kominfo.go.id"]
     assert f"Email PIC: '{email}' bukan alamat email" in result.report.render("id")

@@ -79,8 +79,10 @@ def test_the_validator_rejects_a_plan_that_contradicts_its_claims() -> None:
     everything = sum(prob.policy.priority_weights[r.priority] for r in prob.requests)
     above = _with_term(plan, "served_weight", bound=everything + 1, optimal=False)
     assert any("above the weight of every request" in v for v in validate_claims(prob, above))
-    assert not any("above the weight" in v for v in validate_claims(prob, _with_term(plan, "served_weight",
-                                                                                    bound=everything, optimal=False)))
+    assert not any(
+        "above the weight" in v
+        for v in validate_claims(prob, _with_term(plan, "served_weight", bound=everything, optimal=False))
+    )
 
 
 class _NothingButChecks(cp_model.CpSolver):  # type: ignore[misc]
