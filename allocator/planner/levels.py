@@ -158,14 +158,10 @@ def _greedy_serves_all(comp: Part, seconds: float) -> bool:
     best = trivial_bound(comp, 0)
     if term_values(m.problem, comp.cands, comp.previous, assignments(m, values.__getitem__))[0] != best:
         return False
-    check = cp_model.CpSolver()
-    check.parameters.num_workers = 1
-    check.parameters.fix_variables_to_their_hinted_value = True
-    check.parameters.max_time_in_seconds = max(0.05, seconds / 4)
-    hint(m, values.items())
-    if check.solve(m.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    checked, _status = _as_hinted(m, values, max(0.05, seconds / 4))
+    if checked is None:
         return False
-    comp.solution = {v: check.value(v) for v in m.variables()}
+    comp.solution = checked
     comp.levels.append(Level(best, best, True))
     m.model.add(objective(m, 0) >= best)
     return True
@@ -291,17 +287,28 @@ def _checked_greedy(comp: Part, seconds: float) -> dict[Var, int] | None:
     if not comp.greedy:
         return None
     built_to_keep_the_rules = not comp.fixed and not (comp.previous and comp.stable)
+    # Presolve of a month's part with its values fixed takes ≈ 0.3 s, 1 s under load: the time over the limit is
+    # worth it where the alternative is keeping only what is pinned.
+    checked, status = _as_hinted(m, comp.greedy, max(0.5 if built_to_keep_the_rules else 3.0, seconds / 4))
+    if checked is not None:
+        return checked
+    return dict(comp.greedy) if status == cp_model.UNKNOWN and built_to_keep_the_rules else None
+
+
+def _as_hinted(
+    m: AllocationModel, values: dict[Var, int], seconds: float
+) -> tuple[dict[Var, int] | None, cp_model.CpSolverStatus]:
+    """`values` completed by CP-SAT with every one of them fixed (None when the model does not allow them, or the
+    check ran out of time), and the check's status."""
     check = cp_model.CpSolver()
     check.parameters.num_workers = 1
     check.parameters.fix_variables_to_their_hinted_value = True
-    # Presolve of a month's part with its values fixed takes ≈ 0.3 s, 1 s under load: the time over the limit is
-    # worth it where the alternative is keeping only what is pinned.
-    check.parameters.max_time_in_seconds = max(0.5 if built_to_keep_the_rules else 3.0, seconds / 4)
-    hint(m, comp.greedy.items())
+    check.parameters.max_time_in_seconds = seconds
+    hint(m, values.items())
     status = check.solve(m.model)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return {v: check.value(v) for v in m.variables()}
-    return dict(comp.greedy) if status == cp_model.UNKNOWN and built_to_keep_the_rules else None
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, status
+    return {v: check.value(v) for v in m.variables()}, status
 
 
 def _record(
