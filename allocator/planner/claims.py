@@ -15,7 +15,7 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from allocator.planner.candidates import Candidates, Role, all_served_weight, to_minutes
-from allocator.planner.domain import Assignment, ObjectiveTerm, Problem, SolverStatus
+from allocator.planner.domain import Assignment, ObjectiveTerm, Problem, SolverStatus, TaskSlot
 from allocator.planner.parts import TERMS, Level, Part
 from allocator.planner.rehearsals import Placement
 
@@ -28,6 +28,10 @@ def term_values(
     weights = problem.policy.preferences
     served = changed = oversize = moved = overtime = own = 0
     days: set[tuple[int, int]] = set()
+    survey_of: dict[str | None, TaskSlot] = {}  # venue -> its survey (the first assignment carrying one)
+    for x in chosen:
+        if x.survey is not None:
+            survey_of.setdefault(x.survey.venue, x.survey)
     for pos, c in enumerate(cands):
         a = by_ref.get(c.ref)
         if c.role is Role.EVENT:
@@ -49,7 +53,7 @@ def term_values(
         else:
             slot = a.rehearsal if (a is not None and c.role is Role.REHEARSAL) else None
             if c.role is Role.SURVEY:
-                slot = next((x.survey for x in chosen if x.survey and x.survey.venue == c.ref), None)
+                slot = survey_of.get(c.ref)
             if slot is None or to_minutes(slot.start) != c.start:
                 continue
             chosen_ops = slot.operators

@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 
 from allocator.planner.candidates import Role
 from allocator.planner.claims import term_values
-from allocator.planner.components import split_components
+from allocator.planner.components import SpanMemo, split_components
 from allocator.planner.domain import Problem
 from allocator.planner.model import assignments, build_model, changes, chosen_pools, hint, served_weight
 from allocator.planner.neighbourhood import hold_the_rest, near_newcomers
@@ -124,7 +124,7 @@ def settle_around_newcomers(
     staying = published_tasks_staying(m, {k: chosen_pools(m, slot) for k, slot in part.tasks.items()})
     m.model.minimize((len(staying) + 1) * objective(m, 2) - sum(staying))  # type: ignore[operator]
     hint(m, values.items())
-    solver = part_solver(options, max(0.05, (deadline - _time.monotonic()) / 2))
+    solver = part_solver(options, max(0.05, (deadline - _time.monotonic()) / 2), light=True)
     if solver.solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = assignments(m, lambda v: int(solver.value(v)))
     prefs = term_values(problem, comp.cands, comp.previous, chosen)[2]
@@ -135,7 +135,9 @@ def settle_around_newcomers(
     return True
 
 
-def fit_bound(problem: Problem, comp: Part, site: bytes, memo: DigestMemo | None) -> FitBound | None:
+def fit_bound(
+    problem: Problem, comp: Part, site: bytes, memo: DigestMemo | None, spans: SpanMemo | None = None
+) -> FitBound | None:
     """Most served weight this part can reach, when it is published parts plus newcomers: their served-weight
     bounds (the published served weight where proven optimal) plus the newcomers' weights (taking the newcomers
     out of any plan of this part leaves a plan of those parts, which serves no more than their optimum). None
@@ -150,7 +152,7 @@ def fit_bound(problem: Problem, comp: Part, site: bytes, memo: DigestMemo | None
         return None
     served, preferences, proven, short = 0, 0, True, 0
     known = {r.fingerprint: r for r in problem.previous_records}
-    for part in _published_parts(problem, comp, old):
+    for part in _published_parts(problem, comp, old, spans):
         part.fingerprint = fingerprint(problem, part, site, memo)
         record = known.get(part.fingerprint)
         if record is None or record.preferences_bound is None or not reuse_record(problem, part):
@@ -163,8 +165,9 @@ def fit_bound(problem: Problem, comp: Part, site: bytes, memo: DigestMemo | None
     return FitBound(served + sum(newcomers.values()), preferences, proven, frozenset(newcomers), short)
 
 
-def _published_parts(problem: Problem, comp: Part, old: list[int]) -> list[Part]:
-    """The parts the positions `old` of `comp` (its published requests and surveys) formed in the last solve."""
+def _published_parts(problem: Problem, comp: Part, old: list[int], spans: SpanMemo | None) -> list[Part]:
+    """The parts the positions `old` of `comp` (its published requests and surveys) formed in the last solve.
+    `spans`: the daemon's memo of each position's option rows (a month's large part has thousands)."""
     where = {k: n for n, k in enumerate(old)}
     cands = [comp.cands[k] for k in old]
     travel = [(op, where[a], where[b]) for op, a, b in comp.workflow.travel if a in where and b in where]
@@ -172,6 +175,7 @@ def _published_parts(problem: Problem, comp: Part, old: list[int]) -> list[Part]
         cands,
         couple_operator_days=problem.policy.preferences.operator_days > 0,
         links=ties(cands, list(comp.workflow.kit_holds), travel),
+        memo=spans,
     )
     previous_at = {where[k]: a for k, a in comp.previous.items() if k in where}
     new_venues = {v.id for v in problem.venues if not v.surveyed}

@@ -32,7 +32,8 @@ from allocator.planner.claims import (
     status_of,
     term_values,
 )
-from allocator.planner.components import split_components
+from allocator.planner.collector import collector_paused
+from allocator.planner.components import SpanMemo, split_components
 from allocator.planner.domain import (
     Assignment,
     Plan,
@@ -203,8 +204,9 @@ class _Run:
     """The parts through their levels, side by side, within the time limit."""
 
     def __init__(self, problem: Problem, options: SolveOptions, parts: list[Part], site: bytes,
-                 memo: DigestMemo | None) -> None:  # fmt: skip
+                 memo: DigestMemo | None, spans: SpanMemo | None = None) -> None:  # fmt: skip
         self.problem, self.options, self.parts, self.site, self.memo = problem, options, parts, site, memo
+        self.spans = spans
         self.notified = set(problem.notified)
         self.parts_done = 0
         self.unfinished = len(parts)  # parts not yet through their levels (a part solved again counts again)
@@ -250,7 +252,7 @@ class _Run:
         comp.rebuild = rebuild
         comp.stable = options.stability
         if comp.previous and problem.previous_records:
-            comp.fit = fit_bound(problem, comp, self.site, self.memo)
+            comp.fit = fit_bound(problem, comp, self.site, self.memo, self.spans)
 
     def pipeline(self, comp: Part, budget: Budget) -> None:
         """One part through its three levels, within the time its budget gives it; the caller told when done."""
@@ -439,7 +441,11 @@ def solve(
     cache: CandidateCache | None = None,
 ) -> Plan:
     """Plan every active request; raise rather than return a plan the validator rejects."""
-    options = options or SolveOptions()
+    with collector_paused():
+        return _solve(problem, options or SolveOptions(), clock, cache)
+
+
+def _solve(problem: Problem, options: SolveOptions, clock: Callable[[], float], cache: CandidateCache | None) -> Plan:
     t0 = clock()
     deadline = _time.monotonic() + options.time_limit_s
     plannable, unserved = _plannable(problem)
@@ -447,7 +453,8 @@ def solve(
     at = _positions(problem, builder, plannable, cache, _exact(options, plannable))
     parts, site = _split(problem, options, at, plannable, cache)
     memo = cache.digests if cache is not None else None
-    _Run(problem, options, parts, site, memo).run(deadline, _levels_end_share(at))
+    spans = cache.spans if cache is not None else None
+    _Run(problem, options, parts, site, memo, spans).run(deadline, _levels_end_share(at))
     placement = _place_rehearsals(problem, options, at, parts, deadline, memo)
     chosen = placement.assignments
     real_problem_bounds(parts)

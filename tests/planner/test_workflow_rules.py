@@ -476,3 +476,16 @@ def test_first_come_first_served_keeps_what_is_frozen_or_pinned() -> None:
     assert validate_plan(prob, by_hand) == []
     assert by_hand.assignment_for("A") == published[0] and by_hand.assignment_for("B") == published[1]
     assert by_hand.assignment_for("C") is None and by_hand.assignment_for("D").host == "H1"  # type: ignore[union-attr]
+
+
+def test_assignments_read_back_are_what_validating_them_gives() -> None:
+    """The solver reads assignments back without validating them again (speed): each must still be exactly what
+    validation gives, times in UTC included, on a month with flexible starts, rehearsals, surveys and kits."""
+    from benchmarks.workflow import load
+
+    prob = load("district+every", 80, 3)
+    plan = solve(prob, SolveOptions(time_limit_s=5))
+    tasks = [a for a in plan.assignments if a.rehearsal or a.survey or a.start]
+    assert tasks  # the load has them
+    for a in plan.assignments:
+        assert Assignment.model_validate(a.model_dump()).model_dump_json() == a.model_dump_json()
