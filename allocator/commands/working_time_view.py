@@ -23,6 +23,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "cols": "operator|tanggal|permohonan|menit|jenis",
         "duty": "piket hari libur",
         "extra": "lembur",
+        "rehearsal": "gladi",
     },
     "en": {
         "closed": "Holidays / office closed",
@@ -30,6 +31,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "cols": "operator|date|request|minutes|kind",
         "duty": "holiday duty",
         "extra": "overtime",
+        "rehearsal": "rehearsal",
     },
 }
 
@@ -66,7 +68,8 @@ def print_working_time(
     rows = []
     for u in uses:
         s = local(u.start, zone)
-        rows.append([u.operator, f"{days[s.weekday()]} {s:%Y-%m-%d}", u.request, str(u.minutes),
+        ref = f"{u.request} ({t['rehearsal']})" if u.rehearsal else u.request
+        rows.append([u.operator, f"{days[s.weekday()]} {s:%Y-%m-%d}", ref, str(u.minutes),
                      t["duty"] if u.duty else t["extra"]])  # fmt: skip
     cols = [Col(h, whole=True) for h in t["cols"].split("|")]
     console.print(fit_table(t["overtime"], cols, rows, console.width))

@@ -756,7 +756,8 @@ def _overtime(store: Store, snap: Snapshot, operator: str) -> dict[str, tuple[in
         travel=store.travel(), kit_types=store.kit_types(),
         requests=[r for q in snap.requests for r in snap.parts(q) if r.ref in refs],
     )  # fmt: skip
-    return {u.request: (u.minutes, u.duty) for u in overtime_uses(problem, mine) if u.operator == operator}
+    uses = overtime_uses(problem, mine)
+    return {u.request: (u.minutes, u.duty) for u in uses if u.operator == operator and not u.rehearsal}
 
 
 def queue_daily_agendas(

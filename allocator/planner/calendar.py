@@ -77,6 +77,13 @@ def is_duty(policy: SitePolicy, req: Request) -> bool:
     return cal is not None and (req.duty or req.priority in cal.any_day_tiers)
 
 
+def duty_rehearsal(policy: SitePolicy, req: Request) -> bool:
+    """The request's rehearsal may itself be duty: it is mandatory (the event is not served without it) and the
+    event is duty. A Monday ceremony of the regent whose rehearsal window holds only the weekend is then rehearsed
+    on Saturday by a duty operator rather than left out (docs/calendar.md)."""
+    return req.rehearsal is not None and req.rehearsal.mandatory and is_duty(policy, req)
+
+
 def may_work_overtime(policy: SitePolicy, req: Request, operator: str) -> bool:
     ot = policy.overtime
     return ot is not None and operator in ot.operators and req.priority in ot.tiers

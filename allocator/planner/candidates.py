@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -221,10 +221,11 @@ class CandidateBuilder:
         *,
         setup: int | None = None,
         teardown: int | None = None,
-        extra_time: bool = True,
+        extra_time: bool | Literal["duty"] = True,
     ) -> Candidates:
         """The options of `req` at its own times; `setup`/`teardown` override the policy's (surveys have none);
-        `extra_time`: overtime and holiday duty may apply (events; rehearsals and surveys are office work)."""
+        `extra_time`: overtime and holiday duty may apply (events; rehearsals and surveys are office work), or
+        "duty": holiday duty only (the mandatory rehearsal of a duty event, `calendar.duty_rehearsal`)."""
         policy = self.problem.policy
         if setup is not None or teardown is not None:
             policy = policy.model_copy(
@@ -264,7 +265,7 @@ class CandidateBuilder:
                 overtime = capped = 0
                 if why_op in (OperatorExclusion.SHIFT, OperatorExclusion.HOLIDAY) and extra_time:
                     extra = self.extra_time(req, cal, spans[cal.zone], trip)
-                    if extra is not None:
+                    if extra is not None and (extra_time is True or extra[1]):
                         why_op, overtime = None, extra[0]
                         weekly = policy.overtime is not None and policy.overtime.max_per_week_min is not None
                         capped = overtime if weekly and not extra[1] else 0

@@ -57,6 +57,7 @@ def term_values(
             if slot is None or to_minutes(slot.start) != c.start:
                 continue
             chosen_ops = slot.operators
+            overtime += sum(o.overtime for o in c.operators if problem.operators[o.operator].id in chosen_ops)
         days.update((o.operator, o.day) for o in c.operators if problem.operators[o.operator].id in chosen_ops)
     # An optional rehearsal is placed after the levels, outside the part's positions: its operators' day counts too.
     index = {o.id: i for i, o in enumerate(problem.operators)}

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from allocator.planner.calendar import holiday_name, is_duty
+from allocator.planner.calendar import duty_rehearsal, holiday_name, is_duty
 from allocator.planner.candidates import CandidateBuilder, Candidates
 from allocator.planner.domain import Assignment, OvertimePolicy, Problem, Request, SitePolicy
+from allocator.planner.workflow import rehearsal_request
 
 RELAXED_CAP_MIN = 4 * 60  # how far past a shift an alternative may look: what the site would have to allow
 
@@ -27,6 +28,7 @@ class OvertimeUse:
     start: datetime
     minutes: int
     duty: bool
+    rehearsal: bool = False  # the event's mandatory rehearsal, as holiday duty (`calendar.duty_rehearsal`)
 
 
 def _effective(req: Request, a: Assignment) -> Request:
@@ -45,7 +47,7 @@ def overtime_uses(problem: Problem, assignments: Iterable[Assignment]) -> list[O
     out: list[OvertimeUse] = []
     for a in assignments:
         req = reqs.get(a.request)
-        if req is None or not a.operators:
+        if req is None or not (a.operators or a.rehearsal):
             continue
         timed = _effective(req, a)
         cand = builder.build(timed)
@@ -56,6 +58,14 @@ def overtime_uses(problem: Problem, assignments: Iterable[Assignment]) -> list[O
                 day = (timed.start - timedelta(minutes=pol.operator_setup_min)).astimezone(cal.zone).date()
                 duty = is_duty(pol, req) and (cal.closed(day) or not cal.windows(day))
                 out.append(OvertimeUse(req.ref, op, timed.start, opt.overtime, duty))
+        slot = a.rehearsal
+        if slot is not None and duty_rehearsal(pol, req):
+            task = builder.build(rehearsal_request(req, slot.start), extra_time="duty")
+            out += [
+                OvertimeUse(req.ref, problem.operators[opt.operator].id, slot.start, opt.overtime, True, True)
+                for opt in task.operators
+                if problem.operators[opt.operator].id in slot.operators and opt.overtime
+            ]
     return sorted(out, key=lambda u: (u.start, u.request, u.operator))
 
 

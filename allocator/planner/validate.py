@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from datetime import datetime, time, timedelta
 from itertools import pairwise
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from allocator.planner import validate_units
@@ -33,6 +33,8 @@ from allocator.planner.validate_calendar import (
     extra_time,
     kit_span,
     office_day_problems,
+    rehearsal_is_duty,
+    rehearsal_overtime,
     trip,
     weekly_overtime_problems,
 )
@@ -100,7 +102,7 @@ def _operator_time_problems(
     w1: datetime,
     req: Request | None = None,
     venue: str | None = None,
-    extra: bool = False,
+    extra: bool | Literal["duty"] = False,
 ) -> list[str]:
     """Leave and shift for a span the operator is busy (setup and teardown already included by the caller); with
     a working calendar or overtime, working time as docs/calendar.md has it (`venue`: the trip from the base to it
@@ -347,13 +349,21 @@ def _preferences(problem: Problem, plan: Plan) -> int:
         for o in problem.operators
         if o.id in a.operators
     )
+    overtime += sum(
+        rehearsal_overtime(problem, reqs[a.request], o, a.rehearsal.start, a.rehearsal.end)
+        for a in plan.assignments
+        if a.request in reqs and a.rehearsal is not None
+        for o in problem.operators
+        if o.id in a.rehearsal.operators
+    )
     prefs += weights.overtime_minute * overtime
     prefs += validate_units.self_operated_cost(problem, plan.assignments)
     return prefs + weights.moved_from_requested * moved
 
 
-def _office_day_problems(problem: Problem, slot: TaskSlot) -> list[str]:
-    """Inside office hours on one local day of the site, starting on the task grid of that day."""
+def _office_day_problems(problem: Problem, slot: TaskSlot, any_day: bool = False) -> list[str]:
+    """Inside office hours on one local day of the site, starting on the task grid of that day; on a working day
+    of the office unless `any_day` (a rehearsal that may be holiday duty)."""
     out = []
     pol = problem.policy
     zone = ZoneInfo(pol.timezone)
@@ -370,7 +380,8 @@ def _office_day_problems(problem: Problem, slot: TaskSlot) -> list[str]:
             f"{ls:%Y-%m-%d %H:%M}-{le:%Y-%m-%d %H:%M} {pol.timezone} is not inside office hours "
             f"{open_at:%H:%M}-{close_at:%H:%M} on one local day"
         )
-    out.extend(office_day_problems(problem, slot.start))
+    if not any_day:
+        out.extend(office_day_problems(problem, slot.start))
     since_midnight = ls.replace(tzinfo=None) - datetime(day.year, day.month, day.day)
     if since_midnight % timedelta(minutes=pol.task_grain_min) != timedelta(0):
         out.append(f"starts at {ls:%H:%M} {pol.timezone}, off the {pol.task_grain_min}-min task grid")
@@ -430,7 +441,8 @@ def _rehearsals(problem: Problem, plan: Plan, valid: list[tuple[Request, Assignm
                 f"{say} {slot.start.isoformat()}-{slot.end.isoformat()} is outside its window "
                 f"{w0.isoformat()}-{w1.isoformat()} before the event at {start.isoformat()}"
             )
-        out.extend(f"{say} {m}" for m in _office_day_problems(problem, slot))
+        duty = rehearsal_is_duty(problem, req)
+        out.extend(f"{say} {m}" for m in _office_day_problems(problem, slot, any_day=duty))
         if spec.mode is RehearsalMode.ONLINE:
             if slot.venue is not None:
                 out.append(f"{say} is online but names venue {slot.venue}")
@@ -451,7 +463,10 @@ def _rehearsals(problem: Problem, plan: Plan, valid: list[tuple[Request, Assignm
                 continue
             busy = _operator_window(problem, slot.start, slot.end)
             where = req.venue if spec.mode is RehearsalMode.ON_SITE else None
-            out.extend(f"{say}: {m}" for m in _operator_time_problems(problem, ops[o], *busy, req, where))
+            out.extend(
+                f"{say}: {m}"
+                for m in _operator_time_problems(problem, ops[o], *busy, req, where, extra="duty" if duty else False)
+            )
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -72,12 +73,13 @@ def trip(problem: Problem, op: Operator, venue: str | None) -> timedelta:
 
 
 def extra_time(
-    problem: Problem, op: Operator, req: Request | None, w0: datetime, w1: datetime, extra: bool
+    problem: Problem, op: Operator, req: Request | None, w0: datetime, w1: datetime, extra: bool | Literal["duty"]
 ) -> tuple[str | None, int, bool]:
     """Whether the operator may work [w0, w1) (trip included by the caller) and the minutes of it that are overtime:
     (a problem, 0) if not. In a shift on an open day: none. Otherwise, for an event (`extra`): holiday duty on a
     closed day or one without shifts, by a duty operator, all overtime; or overtime by an operator the site allows,
-    for a tier it allows, at most its minutes before or after one shift. Last: whether it is holiday duty."""
+    for a tier it allows, at most its minutes before or after one shift. `extra="duty"` (the mandatory rehearsal of a
+    duty event): holiday duty only. Last: whether it is holiday duty."""
     pol = problem.policy
     zone = ZoneInfo(op.timezone or pol.timezone)
     lw0, lw1 = w0.astimezone(zone), w1.astimezone(zone)
@@ -96,6 +98,8 @@ def extra_time(
         if op.id not in cal.duty_operators:
             return f"operator {op.id} is off shift {where} and may not take holiday duty", 0, False
         return None, round((lw1 - lw0).total_seconds() / 60), True
+    if extra == "duty":
+        return f"operator {op.id} is off shift {where} (a rehearsal is duty only on a holiday or a day off)", 0, False
     if ot is None or op.id not in ot.operators or req.priority not in ot.tiers:
         return f"operator {op.id} is off shift {where} (no overtime allowed for it)", 0, False
     fits = []
@@ -112,6 +116,26 @@ def extra_time(
     if not fits:
         return f"operator {op.id} is off shift {where}, beyond the overtime the site allows", 0, False
     return None, min(fits), False
+
+
+def rehearsal_is_duty(problem: Problem, req: Request) -> bool:
+    """A mandatory rehearsal of a duty event (it asks for duty, or the site serves its tier on any day) may itself be
+    holiday duty: on any day, at office-hours times, by a duty operator where the day is closed or has no shift."""
+    cal = problem.policy.calendar
+    spec = req.rehearsal
+    return cal is not None and spec is not None and spec.mandatory and (req.duty or req.priority in cal.any_day_tiers)
+
+
+def rehearsal_overtime(problem: Problem, req: Request, op: Operator, start: datetime, end: datetime) -> int:
+    """Minutes of holiday duty of an operator on the rehearsal [start, end) of `req` (0 unless it is duty)."""
+    if not rehearsal_is_duty(problem, req):
+        return 0
+    pol = problem.policy
+    on_site = req.rehearsal is not None and req.rehearsal.mode.value == "on_site"
+    w0 = start - timedelta(minutes=pol.operator_setup_min) - trip(problem, op, req.venue if on_site else None)
+    w1 = end + timedelta(minutes=pol.operator_teardown_min)
+    _problem, minutes, _duty = extra_time(problem, op, req, w0, w1, extra="duty")
+    return minutes
 
 
 def event_overtime(problem: Problem, req: Request, op: Operator, start: datetime, end: datetime) -> tuple[int, bool]:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from allocator.planner.calendar import office_day
+from allocator.planner.calendar import duty_rehearsal, office_day
 from allocator.planner.candidates import CandidateBuilder, Candidates, Role, kit_pickup_minute, to_minutes
 from allocator.planner.domain import (
     Assignment,
@@ -65,17 +65,19 @@ def flexible_starts(
     return [(req.start + k * grain, k) for k in kept], len(kept) < len(steps)
 
 
-def task_grid(policy: SitePolicy, earliest: datetime, latest_start: datetime, length: timedelta) -> Iterator[datetime]:
+def task_grid(
+    policy: SitePolicy, earliest: datetime, latest_start: datetime, length: timedelta, any_day: bool = False
+) -> Iterator[datetime]:
     """Starts on the site's task grid inside office hours on one local day, in [earliest, latest_start], latest
     first (the caller keeps those at which the task can be done at all); with a working calendar, only on the
-    office's working days (docs/calendar.md)."""
+    office's working days (docs/calendar.md), unless `any_day` (duty: the office-hours times of every day)."""
     zone = ZoneInfo(policy.timezone)
     grain = timedelta(minutes=policy.task_grain_min)
     opening, closing = policy.office_hours
     day = latest_start.astimezone(zone).date()
     first_day = earliest.astimezone(zone).date()
     while day >= first_day:
-        if not office_day(policy.calendar, day):
+        if not any_day and not office_day(policy.calendar, day):
             day -= timedelta(days=1)
             continue
         midnight = datetime.combine(day, time(0), zone)  # the grid counts from the local day's start
@@ -167,6 +169,7 @@ def expand_request(builder: CandidateBuilder, req: Request, limits: SearchLimits
     spec = req.rehearsal
     if spec is not None and req.operator_count:
         length = timedelta(minutes=spec.duration_min)
+        duty = duty_rehearsal(policy, req)  # on any day, as holiday duty where the office is closed
         grid: set[datetime] = set()
         for ev in out:
             ev_start = ev.request.start
@@ -176,6 +179,7 @@ def expand_request(builder: CandidateBuilder, req: Request, limits: SearchLimits
                     ev_start - timedelta(minutes=spec.window_start_min_before),
                     ev_start - timedelta(minutes=spec.end_min_before) - length,
                     length,
+                    any_day=duty,
                 )
             )
 
@@ -185,7 +189,7 @@ def expand_request(builder: CandidateBuilder, req: Request, limits: SearchLimits
         latest_pickup = max((ev.kit_start for ev in out if ev.kits), default=None)
 
         def rehearsal_at(t: datetime) -> Candidates:
-            cand = builder.build(rehearsal_request(req, t), extra_time=False)
+            cand = builder.build(rehearsal_request(req, t), extra_time="duty" if duty else False)
             cand.role, cand.owner, cand.weight = Role.REHEARSAL, req.ref, 0
             if kits and latest_pickup is not None:
                 pickup = kit_pickup_minute(policy, t)

@@ -13,8 +13,20 @@ from allocator.web.i18n import DAYS
 from allocator.web.views import PlanIndex
 
 _WORDS = {
-    "id": {"closed": "Libur (kantor tutup)", "overtime": "Lembur", "duty": "piket hari libur", "min": "menit"},
-    "en": {"closed": "Holiday (office closed)", "overtime": "Overtime", "duty": "holiday duty", "min": "min"},
+    "id": {
+        "closed": "Libur (kantor tutup)",
+        "overtime": "Lembur",
+        "duty": "piket hari libur",
+        "min": "menit",
+        "rehearsal": "gladi",
+    },
+    "en": {
+        "closed": "Holiday (office closed)",
+        "overtime": "Overtime",
+        "duty": "holiday duty",
+        "min": "min",
+        "rehearsal": "rehearsal",
+    },
 }
 
 
@@ -41,5 +53,6 @@ def working_time_lines(store: Store, idx: PlanIndex, days: list[date], lang: str
     )  # fmt: skip
     for u in overtime_uses(problem, [a for a in idx.assigned.values() if a.request in refs]):
         kind = w["duty"] if u.duty else w["overtime"].lower()
-        out.append(f"{w['overtime']}: {u.operator} — {u.request}, {u.minutes} {w['min']} ({kind})")
+        ref = f"{u.request} ({w['rehearsal']})" if u.rehearsal else u.request
+        out.append(f"{w['overtime']}: {u.operator} — {ref}, {u.minutes} {w['min']} ({kind})")
     return out

@@ -152,6 +152,60 @@ def test_a_rehearsal_skips_the_holiday_before_the_event() -> None:
     assert any("not a working day" in v for v in validate_plan(prob, Plan(assignments=[moved])))
 
 
+def _weekend_rehearsal(priority: str, mandatory: bool = True, **kw: Any) -> Any:
+    """A Monday 09:00 meeting whose rehearsal must end by 08:00 that day and may start from Saturday 09:00: only
+    the weekend is inside its window (the operators' shifts start at 07:00, the setup takes 30 minutes)."""
+    spec = {"duration_min": 60, "window_start_min_before": 2 * 24 * 60, "end_min_before": 60, "mode": "on_site",
+            "mandatory": mandatory}  # fmt: skip
+    return request("RAKOR", "09:00", "11:00", day=MONDAY, service="operator", venue="AULA", priority=priority,
+                   rehearsal=spec, **kw)  # fmt: skip
+
+
+def _duty_problem(req: Any, duty_operators: list[str]) -> Problem:
+    return problem(operators=ops("O1", "O2"), requests=[req], venues=[{"id": "AULA"}],
+                   pol=cal_policy({"duty_operators": duty_operators}, operator_setup_min=30))  # fmt: skip
+
+
+def test_a_duty_events_mandatory_rehearsal_is_holiday_duty_on_the_weekend() -> None:
+    prob = _duty_problem(_weekend_rehearsal("head_of_region"), ["O2"])
+    plan = solve(prob)
+    a = plan.assignment_for("RAKOR")
+    assert a is not None and a.rehearsal is not None and a.operators == ["O2"] and a.rehearsal.operators == ["O2"]
+    assert a.rehearsal.start.astimezone(at(MONDAY, "00:00").tzinfo).weekday() in (5, 6)  # Saturday or Sunday
+    # The rehearsal's minutes (setup, an hour, teardown) are duty: in the preferences and in the overtime shown.
+    uses = [u for u in overtime_uses(prob, plan.assignments) if u.rehearsal]
+    assert [(u.operator, u.duty) for u in uses] == [("O2", True)] and uses[0].minutes > 60
+    pol = prob.policy.preferences
+    assert plan.term("preferences").value == 2 * pol.operator_days + pol.overtime_minute * uses[0].minutes
+    assert validate_claims(prob, plan) == []
+
+
+def test_no_weekend_rehearsal_without_duty() -> None:
+    # A normal meeting: its rehearsal is office work, and the weekend is no office day.
+    assert served(solve(_duty_problem(_weekend_rehearsal("normal"), ["O1", "O2"]))) == []
+    # The regent's meeting, but no operator may take duty.
+    assert served(solve(_duty_problem(_weekend_rehearsal("head_of_region"), []))) == []
+    # An optional rehearsal is never duty: the event is served without it.
+    plan = solve(_duty_problem(_weekend_rehearsal("head_of_region", mandatory=False), ["O2"]))
+    a = plan.assignment_for("RAKOR")
+    assert a is not None and a.rehearsal is None
+
+
+def test_the_validator_takes_a_duty_rehearsal_only_from_a_duty_operator() -> None:
+    prob = _duty_problem(_weekend_rehearsal("head_of_region"), ["O2"])
+    saturday = "2027-08-14"
+
+    def with_rehearsal_by(op: str) -> Plan:
+        slot = TaskSlot(start=at(saturday, "10:00"), end=at(saturday, "11:00"), operators=[op], venue="AULA")
+        return Plan(assignments=[Assignment(request="RAKOR", operators=[op], rehearsal=slot)])
+
+    assert validate_plan(prob, with_rehearsal_by("O2")) == []
+    refused = validate_plan(prob, with_rehearsal_by("O1"))
+    assert any("O1" in v and "duty" in v for v in refused), refused
+    normal = _duty_problem(_weekend_rehearsal("normal"), ["O1", "O2"])
+    assert any("not a working day" in v for v in validate_plan(normal, with_rehearsal_by("O2")))
+
+
 # --- kit handovers in office hours ------------------------------------------------------------------------
 
 
