@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo
 
 from ortools.sat.python import cp_model
 
+from allocator.planner.components import maximal_cliques
 from allocator.planner.domain import Plan, Problem
-from allocator.planner.model import maximal_cliques
 from allocator.planner.problem_io import parse_problem
 from allocator.planner.solver import SolveOptions, solve
 from allocator.planner.validate import validate_claims, validate_plan

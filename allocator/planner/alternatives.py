@@ -28,7 +28,7 @@ from allocator.planner.explain import (
 )
 from allocator.planner.kit_faults import working_stock
 from allocator.planner.overtime import overtime_needed, relaxed_problem
-from allocator.planner.self_operated import may_self_operate, trained_operators
+from allocator.planner.self_operated import UnitOperatorsBusy, may_self_operate, trained_operators
 
 MAX_TIMES_TRIED = 40
 
@@ -51,6 +51,7 @@ class AlternativeFinder:
         self.loans = kit_loans(self.problem, plan)
         self.stock = working_stock(self.problem)  # kits out of service do not count
         self._relaxed: dict[str, AlternativeFinder] = {}  # per tier: as if the site allowed overtime for it
+        self.unit_operators = UnitOperatorsBusy.in_plan(self.problem, plan)  # who runs the self-operated ones
 
     def _kits_free(self, req: Request) -> bool:
         pol = self.problem.policy
@@ -139,7 +140,7 @@ class AlternativeFinder:
             got = self.fit(alone)
             if got is not None:
                 own = self.problem.unit_operators and may_self_operate(self.problem, req)
-                kind = "self_operated" if own else "without_operator"
+                kind = "self_operated" if own and self.unit_operators.free_then(req) else "without_operator"
                 out.append(self._make(kind, req, req.start, req.end, got, req.participants))
         if req.needs_host and len(out) < limit:
             smaller = self._fewer_participants(req)

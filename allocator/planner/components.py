@@ -122,3 +122,25 @@ def overlap_chains(spans: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
         else:
             anchor, reach = pos, e
     return links
+
+
+def maximal_cliques(spans: Iterable[tuple[int, int, int]]) -> list[list[int]]:
+    """Maximal sets of pairwise-overlapping half-open spans (start, end, key), by a sweep."""
+    events = []
+    for s, e, k in spans:
+        events.append((s, 1, k))
+        events.append((e, 0, k))
+    events.sort(key=lambda ev: (ev[0], ev[1]))  # at equal times ends first: [a, b) and [b, c) do not meet
+    active: dict[int, None] = {}
+    cliques: list[list[int]] = []
+    grew = False
+    for _t, is_start, key in events:
+        if is_start:
+            active[key] = None
+            grew = True
+        else:
+            if grew:
+                cliques.append(list(active))
+                grew = False
+            del active[key]
+    return cliques

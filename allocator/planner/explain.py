@@ -27,7 +27,7 @@ from allocator.planner.domain import (
     zone_abbrev,
 )
 from allocator.planner.kit_faults import working_stock
-from allocator.planner.self_operated import may_self_operate, missing_skills, unit_trained
+from allocator.planner.self_operated import UnitOperatorsBusy, may_self_operate, missing_skills, unit_trained
 
 _DAYS_ID = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
 _DAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -440,7 +440,7 @@ def _standing_notes(
 
 
 def self_operation_note(
-    problem: Problem, req: Request, codes: Sequence[str], host_free: bool
+    problem: Problem, req: Request, codes: Sequence[str], host_free: bool, people_free: bool = True
 ) -> tuple[str, str] | None:
     """Whether the unit could have run the request itself with its own trained operator, and why not, for a
     request that needs our operators (`codes`: the reasons found) from a unit with trained operators. Judged
@@ -458,6 +458,10 @@ def self_operation_note(
         return (f"the unit's own trained operator ({names}) cannot run it itself: lacks {lack}",
                 f"operator terlatih unit ({names}) tidak dapat menjalankannya sendiri: tidak menguasai "
                 f"{lack}")  # fmt: skip
+    if not people_free:
+        return (f"the unit's own trained operator ({names}) cannot run it itself: busy running the unit's other "
+                "meetings then", f"operator terlatih unit ({names}) tidak dapat menjalankannya sendiri: sedang "
+                "menjalankan rapat unit yang lain")  # fmt: skip
     if not host_free:
         return (f"the unit's own trained operator ({names}) could run it itself, but no host is free for it either",
                 f"operator terlatih unit ({names}) dapat menjalankannya sendiri, tetapi tidak ada host yang kosong "
@@ -482,6 +486,7 @@ def explain_unserved(
     in the way that the request outranks (or an equal) comes with why it stays."""
     standing = standing or Standing()
     by_ref = {r.ref: r for r in problem.requests}
+    people = UnitOperatorsBusy.in_plan(problem, plan)  # the units' trained operators on the plan's own meetings
     out: list[Unserved] = []
     for c in unplanned:
         found = []
@@ -508,11 +513,10 @@ def explain_unserved(
         code = reasons[0][0]
         blockers = [b for r in reasons for b in r[3]]
         note_en, note_id = _standing_notes(problem, c.request, blockers, standing, by_ref)
-        own = (
-            self_operation_note(problem, c.request, [r[0] for r in reasons], not c.needs_host or found[0] is None)
-            if problem.unit_operators
-            else None
-        )
+        free_people = people.free_then(c.request)
+        codes = [r[0] for r in reasons]
+        host_free = not c.needs_host or found[0] is None
+        own = self_operation_note(problem, c.request, codes, host_free, free_people) if problem.unit_operators else None
         if own is not None:
             note_en, note_id = f"{note_en}; {own[0]}", f"{note_id}; {own[1]}"
         out.append(

@@ -19,6 +19,7 @@ from allocator.planner import series
 from allocator.planner.candidates import Candidates, Role
 from allocator.planner.domain import Assignment, HostKind
 from allocator.planner.model import AllocationModel, Var, chosen_pools, iso_week, rehearsal_fits
+from allocator.planner.self_operated import UnitOperatorsBusy
 from allocator.planner.workflow import published_task_slots
 
 
@@ -106,8 +107,10 @@ class _Greedy:
                 self.kit_busy[h.kit].append((h.start, forever if h.end is None else h.end, h.count))
         self.done: set[str] = set()
         self.values: dict[Var, int] = dict.fromkeys(
-            [*m.served.values(), *m.host.values(), *m.operator.values(), *m.self_operated.values()], 0
-        )
+            [*m.served.values(), *m.host.values(), *m.operator.values(), *m.self_operated.values(),
+             *m.unit_operator.values()], 0
+        )  # fmt: skip
+        self.unit_operators = UnitOperatorsBusy(problem)  # the units' trained operators, one meeting at a time
         self.held_tasks: set[tuple[Role, str]] = set()
         self.survey_at: dict[str, int] = {}  # new venue -> the survey position placed for it
         self.series_pool: dict[str, int] = {}  # series -> the host pool its first placed occurrence took
@@ -276,8 +279,11 @@ class _Greedy:
         if c.needs_host and host_pick is None:
             return
         found = self.crew_for(pos)
-        if found is None and not c.self_operable:
-            return
+        unit_operator = None
+        if found is None:  # none of ours: the unit's own trained operator, if one is free then
+            unit_operator = self.unit_operators.free_for(c.request, c.start, c.end) if c.self_operable else None
+            if unit_operator is None:
+                return
         crew = found if found is not None else {}  # none of ours: the unit's own trained operator runs it
         was_published = pos in published
         rehearsal = None
@@ -296,8 +302,10 @@ class _Greedy:
             self.venue_first[venue] = min(self.venue_first.get(venue, c.start), c.start)
         self.done.add(c.ref)
         self.place(pos, host_pick, crew)
-        if found is None:
+        if unit_operator is not None:
             self.values[m.self_operated[pos]] = 1
+            self.values[m.unit_operator[pos, unit_operator]] = 1
+            self.unit_operators.take(unit_operator, c.start, c.end)
         pickup = self.early_pickup(pos)
         for k, n in c.kits:
             self.kit_busy[k].append((c.kit_start if pickup is None else min(pickup, c.kit_start), c.kit_end, n))

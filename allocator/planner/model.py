@@ -23,6 +23,7 @@ from ortools.sat.python import cp_model
 
 from allocator.planner import self_operated, series
 from allocator.planner.candidates import Candidates, HostOption, OperatorOption, Role
+from allocator.planner.components import maximal_cliques
 from allocator.planner.domain import Assignment, HostKind, Problem, TaskSlot
 from allocator.planner.errors import InvalidPlan
 from allocator.planner.workflow import KitHold
@@ -81,6 +82,8 @@ class AllocationModel:
     series_events: dict[str, list[int]] = field(default_factory=dict)  # series ref -> its occurrences' positions
     series_host: dict[tuple[str, int], Var] = field(default_factory=dict)  # (series, host pool): the one it takes
     self_operated: dict[int, Var] = field(default_factory=dict)  # position -> 1 if the unit runs it itself
+    # (position, index in problem.unit_operators) -> 1 if that trained unit operator runs it (self-operated)
+    unit_operator: dict[tuple[int, int], Var] = field(default_factory=dict)
     # (rehearsal positions, event positions whose kits are picked up) -> 1 if the kits are held for the rehearsal
     kit_early: dict[tuple[tuple[int, ...], tuple[int, ...]], Var] = field(default_factory=dict)
 
@@ -91,7 +94,7 @@ class AllocationModel:
     def variables(self) -> list[Var]:
         return [*self.served.values(), *self.host.values(), *self.operator.values(), *self.kept.values(),
                 *self.called_in.values(), *self.surveyed.values(), *self.series_host.values(),
-                *self.self_operated.values(), *self.kit_early.values()]  # fmt: skip
+                *self.self_operated.values(), *self.unit_operator.values(), *self.kit_early.values()]  # fmt: skip
 
 
 def _pools(
@@ -165,28 +168,6 @@ def add_served_means_fully_resourced(m: AllocationModel) -> None:
             )
         if not c.statically_possible:
             m.model.add(served == 0)
-
-
-def maximal_cliques(spans: Iterable[tuple[int, int, int]]) -> list[list[int]]:
-    """Maximal sets of pairwise-overlapping half-open spans (start, end, key), by a sweep."""
-    events = []
-    for s, e, k in spans:
-        events.append((s, 1, k))
-        events.append((e, 0, k))
-    events.sort(key=lambda ev: (ev[0], ev[1]))  # at equal times ends first: [a, b) and [b, c) do not meet
-    active: dict[int, None] = {}
-    cliques: list[list[int]] = []
-    grew = False
-    for _t, is_start, key in events:
-        if is_start:
-            active[key] = None
-            grew = True
-        else:
-            if grew:
-                cliques.append(list(active))
-                grew = False
-            del active[key]
-    return cliques
 
 
 class _Span(Protocol):
@@ -582,6 +563,7 @@ def build_model(
     add_host_concurrency(m)
     add_webinar_alone_on_host(m)
     add_operator_no_overlap(m)
+    self_operated.add_one_meeting_at_a_time(m)
     add_fixed_assignments(m, fixed)
     add_series_rules(m)
     link_previous_assignments(m, previous)

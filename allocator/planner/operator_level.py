@@ -28,8 +28,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from allocator.planner.candidates import Role
+from allocator.planner.components import maximal_cliques
 from allocator.planner.greedy import letter_key
-from allocator.planner.model import AllocationModel, Var, assignments, complete_hint, maximal_cliques
+from allocator.planner.model import AllocationModel, Var, assignments, complete_hint
 
 LARGE_OPERATOR_PART = 24  # operators in a part from which the operator level gets its bounds and dominance rows
 # On such a load the operator level decides most of the plan: the served level gets half of a part's time (not

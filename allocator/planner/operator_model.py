@@ -37,7 +37,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from allocator.planner.model import AllocationModel, Var, complete_hint, maximal_cliques
+from allocator.planner.components import maximal_cliques
+from allocator.planner.model import AllocationModel, Var, complete_hint
 from allocator.planner.operator_level import OperatorFloor, send_home_by_chains
 
 CHAINS_SHARE = 0.2  # of the level's time at most, sending operators home by chains of moves before the search

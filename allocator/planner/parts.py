@@ -306,6 +306,7 @@ def ties(cands: list[Candidates], holds: list[KitHold], conflicts: list[tuple[in
             links.extend((pos, e) for e in venue_events.get(c.ref, []) if cands[e].start < c.reach)
     links += _kit_ties(cands, holds, first_of)
     links += series.ties(cands)
+    links += self_operated.unit_ties(cands)
     links.extend(dict.fromkeys((a, b) for _op, a, b in conflicts))  # once per pair, not per operator
     links += weekly_overtime_ties(cands)
     return links

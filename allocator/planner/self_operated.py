@@ -10,6 +10,11 @@ Which requests may: the service is a link with our operator (the unit asked for 
 trained operator with every skill the request needs, and no rehearsal is mandatory (the office's operator runs
 rehearsals with the event's own operators; a self-operated event has none of ours). A self-operated event has no
 office operator, so no rehearsal of ours and no travel of ours; its venue's survey and its kits stay as they are.
+
+A unit's trained operator is one person: they run one meeting at a time (its own start to end). The model gives
+each self-operated position one of its unit's trained operators with the skills (`unit_operator`), never two
+overlapping positions the same one, so a unit with one trained operator runs two simultaneous meetings only with
+the office's help.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
+from allocator.planner.candidates import to_minutes
+from allocator.planner.components import maximal_cliques, overlap_chains
 from allocator.planner.domain import Assignment, Problem, Request, ServiceType, UnitOperator
 
 if TYPE_CHECKING:
@@ -65,12 +72,83 @@ def mark_positions(problem: Problem, req: Request, cands: Sequence[Candidates]) 
 
 
 def create_variables(m: AllocationModel) -> None:
-    """`self_operated[pos]`: the position is served by the unit's own operator (none of ours)."""
+    """`self_operated[pos]`: the position is served by the unit's own operator (none of ours);
+    `unit_operator[pos, k]`: by the problem's `unit_operators[k]`, one of them exactly when self-operated."""
     for pos, c in enumerate(m.cands):
         if c.self_operable:
             var = m.model.new_bool_var(f"self_operated[{c.request.ref}]")
             m.model.add_implication(var, m.served[pos])
             m.self_operated[pos] = var
+            who = []
+            for k in qualified(m.problem, c.request):
+                m.unit_operator[pos, k] = m.model.new_bool_var(f"unit_operator[{c.request.ref},{k}]")
+                who.append(m.unit_operator[pos, k])
+            m.model.add(sum(who) == var)
+
+
+def qualified(problem: Problem, req: Request) -> list[int]:
+    """Indexes in `problem.unit_operators` of the request's unit's trained operators with every skill it needs."""
+    need = set(req.required_skills)
+    return [k for k, u in enumerate(problem.unit_operators) if u.unit == req.unit and need.issubset(u.skills)]
+
+
+def add_one_meeting_at_a_time(m: AllocationModel) -> None:
+    """A unit's trained operator runs at most one of the overlapping meetings they could run."""
+    spans: dict[int, list[tuple[int, int, int]]] = {}
+    for (pos, k), _var in m.unit_operator.items():
+        c = m.cands[pos]
+        spans.setdefault(k, []).append((c.start, c.end, pos))
+    for k, mine in spans.items():
+        for clique in maximal_cliques(mine):
+            if len(clique) > 1:
+                m.model.add(sum(m.unit_operator[pos, k] for pos in clique) <= 1)
+
+
+def unit_ties(cands: Sequence[Candidates]) -> list[tuple[int, int]]:
+    """Overlapping self-operable positions of one unit: they may need the same trained operator, so one part
+    weighs them together."""
+    by_unit: dict[str, list[tuple[int, int, int]]] = {}
+    for pos, c in enumerate(cands):
+        if c.self_operable:
+            by_unit.setdefault(c.request.unit, []).append((c.start, c.end, pos))
+    return [link for spans in by_unit.values() for link in overlap_chains(spans)]
+
+
+class UnitOperatorsBusy:
+    """Which trained unit operator runs which self-operated meeting, kept as a plan is built (greedy, alternatives):
+    the same rule as the model's, worked out one meeting at a time."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.busy: dict[int, list[tuple[int, int]]] = {}
+
+    @classmethod
+    def in_plan(cls, problem: Problem, plan: Sequence[Assignment]) -> UnitOperatorsBusy:
+        """Who runs the plan's self-operated meetings, shared out in start order (as the greedy plan does)."""
+        busy = cls(problem)
+        reqs = {r.ref: r for r in problem.requests}
+        own = [a for a in plan if a.self_operated and a.request in reqs]
+        for a in sorted(own, key=lambda a: (a.start or reqs[a.request].start, a.request)):
+            req = reqs[a.request]
+            s, e = to_minutes(a.start or req.start), to_minutes(a.end or req.end)
+            k = busy.free_for(req, s, e)
+            if k is not None:
+                busy.take(k, s, e)
+        return busy
+
+    def free_then(self, req: Request) -> bool:
+        """A trained operator of the unit with the skills is free over the request's own time."""
+        return self.free_for(req, to_minutes(req.start), to_minutes(req.end)) is not None
+
+    def free_for(self, req: Request, start: int, end: int) -> int | None:
+        """A trained operator of the unit with the skills, free over [start, end) (minutes), or None."""
+        for k in qualified(self.problem, req):
+            if all(e <= start or end <= s for s, e in self.busy.get(k, [])):
+                return k
+        return None
+
+    def take(self, k: int, start: int, end: int) -> None:
+        self.busy.setdefault(k, []).append((start, end))
 
 
 def operators_wanted(m: AllocationModel, pos: int) -> cp_model.LinearExprT:
@@ -101,11 +179,20 @@ def link_kept(m: AllocationModel, pos: int, kept: Var, a: Assignment) -> None:
 
 
 def hint_values(m: AllocationModel, values: Mapping[Var, int]) -> dict[Var, int]:
-    """The self-operated variables a hint implies: served with none of our operators."""
+    """The self-operated variables a hint implies: served with none of our operators, by a trained operator of the
+    unit free then (the hint's own choice where it made one)."""
     out: dict[Var, int] = {}
-    for pos, own in m.self_operated.items():
+    busy = UnitOperatorsBusy(m.problem)
+    for pos, own in sorted(m.self_operated.items(), key=lambda it: m.cands[it[0]].start):
         ours = sum(values.get(m.operator[pos, g], 0) for g in m.operator_options[pos])
         out[own] = int(values.get(m.served[pos], 0) == 1 and ours == 0 and m.cands[pos].operators_needed > 0)
+        c = m.cands[pos]
+        given = [k for k in qualified(m.problem, c.request) if values.get(m.unit_operator[pos, k], 0)]
+        k = given[0] if given else busy.free_for(c.request, c.start, c.end) if out[own] else None
+        for q in qualified(m.problem, c.request):
+            out[m.unit_operator[pos, q]] = int(out[own] == 1 and q == k)
+        if out[own] and k is not None:
+            busy.take(k, c.start, c.end)
     return out
 
 

@@ -259,6 +259,8 @@ def validate_plan(problem: Problem, plan: Plan) -> list[str]:
     v.extend(_pins_and_freeze(problem, plan))
     v.extend(_coverage(problem, plan))
     v.extend(_series(problem, plan))
+    own = [(req, *_effective(req, a)) for req, a in valid if a.self_operated]
+    v.extend(validate_units.unit_operator_overlaps(problem, own))
     return v
 
 

@@ -6,6 +6,8 @@ with the solver (not self_operated.py, not kit_faults.py), so one mistake cannot
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from allocator.planner.domain import Assignment, Problem, Request, ServiceType
 
 
@@ -29,6 +31,44 @@ def self_operated_problems(problem: Problem, req: Request, a: Assignment) -> lis
     if req.rehearsal is not None and req.rehearsal.mandatory:
         out.append("is self-operated but its rehearsal is mandatory (run by the office's operator)")
     return out
+
+
+def unit_operator_overlaps(problem: Problem, meetings: list[tuple[Request, datetime, datetime]]) -> list[str]:
+    """Each unit's self-operated meetings (request, start, end) can be shared out over its trained operators with
+    the skills, one meeting at a time per person: checked by trying every way to share out each run of meetings
+    that overlap one another (a unit has a few trained operators and a few meetings at once)."""
+    out = []
+    by_unit: dict[str, list[tuple[Request, datetime, datetime]]] = {}
+    for m in meetings:
+        by_unit.setdefault(m[0].unit, []).append(m)
+    for unit, mine in sorted(by_unit.items()):
+        mine.sort(key=lambda m: (m[1], m[2], m[0].ref))
+        runs: list[list[tuple[Request, datetime, datetime]]] = []
+        for m in mine:
+            if runs and m[1] < max(r[2] for r in runs[-1]):
+                runs[-1].append(m)
+            else:
+                runs.append([m])
+        for run in runs:
+            if len(run) > 1 and not _shared_out(problem, run):
+                refs = ", ".join(r[0].ref for r in run)
+                out.append(f"unit {unit}: its trained operators cannot run the overlapping self-operated {refs}")
+    return out
+
+
+def _shared_out(problem: Problem, run: list[tuple[Request, datetime, datetime]], given: tuple[str, ...] = ()) -> bool:
+    """Whether the meetings of `run` from `len(given)` on can each get a trained operator with the skills who runs no
+    overlapping meeting of those before it (`given`: the persons given to the earlier ones, in order)."""
+    if len(given) == len(run):
+        return True
+    req, start, end = run[len(given)]
+    for person in problem.unit_operators:
+        if person.unit != req.unit or not set(req.required_skills) <= set(person.skills):
+            continue
+        clash = any(who == person.id and s < end and start < e for who, (_r, s, e) in zip(given, run, strict=False))
+        if not clash and _shared_out(problem, run, (*given, person.id)):
+            return True
+    return False
 
 
 def operators_wanted(req: Request, a: Assignment) -> int:

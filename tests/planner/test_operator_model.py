@@ -13,8 +13,9 @@ import pytest
 from ortools.sat.python import cp_model
 
 from allocator.planner import operator_level, operator_model
+from allocator.planner.components import maximal_cliques
 from allocator.planner.domain import Problem, SolverStatus
-from allocator.planner.model import AllocationModel, Var, complete_hint, maximal_cliques
+from allocator.planner.model import AllocationModel, Var, complete_hint
 from allocator.planner.operator_level import OperatorFloor
 from allocator.planner.problem_io import parse_problem
 from allocator.planner.solver import SolveOptions, first_come_first_served, solve

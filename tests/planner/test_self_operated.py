@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from allocator.planner.domain import Assignment, Plan, Problem, UnitOperator
+from allocator.planner.domain import Assignment, Plan, Problem, UnitOperator, Unserved
 from allocator.planner.solver import solve
 from allocator.planner.validate import validate_claims, validate_plan
 from tests.planner.factories import host, operator, problem, request
@@ -223,3 +223,66 @@ def test_self_operated_is_offered_where_it_would_serve() -> None:
     untrained = prob.model_copy(update={"unit_operators": []})
     plain = AlternativeFinder(CandidateBuilder(untrained), by_host, by_operator, chosen).find(unit)[0]
     assert plain.kind == "without_operator"
+
+
+# --- a unit's trained operator runs one meeting at a time ----------------------------------------------------------
+
+
+def _unit_busy(people: list[UnitOperator], skills: dict[str, list[str]] | None = None) -> Problem:
+    """Three hosts, no office operator: the unit's meetings are served only self-operated. A 09-11 overlaps B 10-12,
+    which overlaps C 11:30-13; A and C do not overlap."""
+    skills = skills or {}
+    reqs = [
+        request("A", "09:00", "11:00", service="link_operator", required_skills=skills.get("A", [])),
+        request("B", "10:00", "12:00", service="link_operator", required_skills=skills.get("B", [])),
+        request("C", "11:30", "13:00", service="link_operator", required_skills=skills.get("C", [])),
+    ]
+    return problem(hosts=[host("H1"), host("H2"), host("H3")], operators=[], requests=reqs, unit_operators=people)
+
+
+def person(pid: str, skills: list[str]) -> UnitOperator:
+    return UnitOperator(id=pid, unit=UNIT, name=f"Staf {pid}", skills=skills)
+
+
+def test_one_trained_operator_runs_no_two_meetings_at_once() -> None:
+    prob = _unit_busy([person("U1", ["zoom"])])
+    plan = solve(prob)
+    assert sorted(a.request for a in plan.assignments) == ["A", "C"]  # B overlaps both
+    assert all(a.self_operated for a in plan.assignments)
+    two = _unit_busy([person("U1", ["zoom"]), person("U2", ["zoom"])])
+    assert sorted(a.request for a in solve(two).assignments) == ["A", "B", "C"]
+
+
+def test_who_has_the_skills_decides_who_runs_what() -> None:
+    # A (09-13) overlaps B (09-10:30) and C (11:30-13), which do not overlap each other. B needs U1 (only U1
+    # streams), C needs U2 (only U2 has multi_camera), A either: at any one moment two people suffice, yet whoever
+    # runs A clashes with B or C, so not all three can be served.
+    people = [person("U1", ["streaming"]), person("U2", ["multi_camera"])]
+    reqs = [
+        request("A", "09:00", "13:00", service="link_operator"),
+        request("B", "09:00", "10:30", service="link_operator", required_skills=["streaming"]),
+        request("C", "11:30", "13:00", service="link_operator", required_skills=["multi_camera"]),
+    ]
+    prob = problem(hosts=[host("H1"), host("H2"), host("H3")], operators=[], requests=reqs, unit_operators=people)
+    plan = solve(prob)
+    assert len(plan.assignments) == 2  # any two of the three (they weigh the same)
+    every = Plan(assignments=[Assignment(request=r, host=h, self_operated=True) for r, h in
+                              (("A", "H1"), ("B", "H2"), ("C", "H3"))])  # fmt: skip
+    refused = validate_plan(prob, every)
+    assert any("trained operators cannot run" in v and "B, A, C" in v for v in refused), refused
+    two = Plan(
+        assignments=every.assignments[1:],
+        unserved=[Unserved(request="A", code="operators_busy", reason="-", reason_id="-")],
+    )
+    assert validate_plan(prob, two) == []
+
+
+def test_the_office_plan_and_alternatives_respect_it_too() -> None:
+    from allocator.planner.solver import first_come_first_served
+
+    prob = _unit_busy([person("U1", ["zoom"])])
+    by_hand = first_come_first_served(prob)  # validated inside: no trained operator twice at once
+    assert sorted(a.request for a in by_hand.assignments) == ["A", "C"]
+    b = next(u for u in solve(prob).unserved if u.request == "B")
+    assert "busy running the unit's other meetings" in b.reason and "sedang menjalankan rapat unit" in b.reason_id
+    assert [alt.kind for alt in b.alternatives] == ["without_operator"]  # not "self_operated": Staf U1 is busy
