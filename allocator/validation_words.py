@@ -57,7 +57,7 @@ _UNKNOWN = {"duplicate id": "id ganda", "unknown tier": "tingkat tidak dikenal",
 _OWN_ID: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), r) for p, r in (
         # field names (end, start, window_start…) are kept as the file writes them
-        (r"^end \((.+)\) must be after start \((.+)\) in (\S+)$", "end ({0}) harus setelah start ({1}) di {2}"),
+        (r"^end: must be after start \(end (.+), start (.+), in (\S+)\)$", "end: harus setelah start (end {0}, start {1}, di {2})"),
         (r"^end \((.+)\) must be after start \((.+)\)$", "end ({0}) harus setelah start ({1})"),
         (r"^end must be after start$", "end harus setelah start"),
         (r"^end must be after start \(shifts across midnight are written as two shifts\)$",
@@ -74,10 +74,10 @@ _OWN_ID: list[tuple[re.Pattern[str], str]] = [
         (r"^(\S+): an on-site rehearsal needs the request's venue$", "{0}: gladi di tempat memerlukan tempat permohonan"),
         (r"^at least one priority tier is needed$", "perlu paling sedikit satu tingkat prioritas"),
         (r"^contains a NUL byte \(\\x00\), which no text field may hold$", "memuat bait NUL (\\x00), yang tidak boleh ada di teks"),
-        (r"^window_start and window_end go together \(a flexible request gives both\)$",
-         "window_start dan window_end diisi bersama (permohonan fleksibel memberi keduanya)"),
-        (r"^the preferred start-end must lie inside window_start-window_end$",
-         "start-end yang diinginkan harus di dalam window_start-window_end"),
+        (r"^(window_start|window_end): window_start and window_end go together \(a flexible request gives both\)$",
+         "{0}: window_start dan window_end diisi bersama (permohonan fleksibel memberi keduanya)"),
+        (r"^start: the preferred start-end must lie inside window_start-window_end$",
+         "start: start-end yang diinginkan harus di dalam window_start-window_end"),
         (r"^kits: a kit type is listed twice$", "kits: satu jenis alat disebut dua kali"),
         (r"^rehearsal: it is run by the event's operator, so the service must include one$",
          "rehearsal: gladi dijalankan operator acara, jadi layanannya harus memuat operator"),

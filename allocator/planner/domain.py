@@ -534,20 +534,23 @@ class Request(Model):
         if self.end <= self.start:
             zone = ZoneInfo(self.timezone)  # shown as the office wrote it, not in UTC
             end, start = self.end.astimezone(zone), self.start.astimezone(zone)
+            # Named by its field: with no field in front a shell showing the field's path found none ("end" is the
+            # field, not the sentence's first word). An hour from a local time the clocks skip lands here too.
             raise ValueError(
-                f"end ({end:%Y-%m-%d %H:%M}) must be after start ({start:%Y-%m-%d %H:%M}) in {self.timezone}"
+                f"end: must be after start (end {end:%Y-%m-%d %H:%M}, start {start:%Y-%m-%d %H:%M}, in {self.timezone})"
             )
         if self.end - self.start < timedelta(minutes=MIN_DURATION_MIN):
             # The planner works in whole minutes: a meeting of seconds would be no meeting at all.
             raise ValueError(f"end: a meeting lasts at least {MIN_DURATION_MIN} minutes (start to end)")
         if (self.window_start is None) != (self.window_end is None):
-            raise ValueError("window_start and window_end go together (a flexible request gives both)")
+            missing = "window_start" if self.window_start is None else "window_end"
+            raise ValueError(f"{missing}: window_start and window_end go together (a flexible request gives both)")
         if (
             self.window_start is not None
             and self.window_end is not None
             and not (self.window_start <= self.start and self.end <= self.window_end)
         ):
-            raise ValueError("the preferred start-end must lie inside window_start-window_end")
+            raise ValueError("start: the preferred start-end must lie inside window_start-window_end")
         if self.rehearsal is not None and self.operator_count == 0:
             raise ValueError("rehearsal: it is run by the event's operator, so the service must include one")
         if len({k.kit for k in self.kits}) != len(self.kits):
@@ -594,7 +597,8 @@ def _series_problems(r: Request) -> None:
     """A series' own rules, each naming its field: fixed times (Zoom's recurring meeting with fixed time), an
     occurrence ref that still fits, the first occurrence on its own date, at most Zoom's 50 occurrences."""
     if (r.occurrence_of is None) != (r.occurrence is None):
-        raise ValueError("occurrence_of and occurrence go together (set on an occurrence read from a series)")
+        raise ValueError("occurrence: occurrence_of and occurrence go together (set on an occurrence read from a "
+                         "series)")  # fmt: skip
     if r.occurrence_of is not None and r.series is None:
         raise ValueError("occurrence_of: an occurrence keeps its series' pattern in series")
     pattern = r.series
