@@ -605,9 +605,9 @@ def _series_problems(r: Request) -> None:
     if pattern is None:
         return
     if r.flexible:
-        raise ValueError("series: a series has fixed times; window_start/window_end are not for series")
+        raise ValueError("series: a series has fixed times, so window_start/window_end are not for series")
     if r.rehearsal is not None:
-        raise ValueError("series: a rehearsal is not planned per occurrence; ask for it as a request of its own")
+        raise ValueError("series: a rehearsal is not planned per occurrence: ask for it as a request of its own")
     if r.occurrence is None and len(r.ref) > 60:
         raise ValueError("ref: a series' ref has at most 60 characters (its occurrences add ':N')")
     first = r.start.astimezone(ZoneInfo(r.timezone)).date()
@@ -615,7 +615,7 @@ def _series_problems(r: Request) -> None:
         raise ValueError("series.weekdays: the first occurrence (start) falls on a weekday not listed")
     if pattern.repeat is SeriesRepeat.MONTHLY and pattern.month_week is None and first.day > 28:
         raise ValueError("series.repeat: a monthly series on a day of the month starts on day 1 to 28 (not every "
-                         "month has a 29th to 31st); or give month_week (e.g. -1: the last Friday)")  # fmt: skip
+                         "month has a 29th to 31st), or give month_week (e.g. -1: the last Friday)")  # fmt: skip
     week = pattern.month_week
     if week is not None and not (is_last_of_month(first) if week == -1 else week_of_month(first) == week):
         raise ValueError(f"series.month_week: the first occurrence (start) is not the {_WEEK_WORD[week]} "
