@@ -2,7 +2,7 @@
 """pydantic's field errors as a person of either language reads them: the field's path as it is, then what is wrong,
 said from the error's `type` (pydantic's own code) and its parameters. English keeps pydantic's message; Bahasa
 Indonesia says it from the table below. The models' own checks (`value_error`, English sentences in the pure core)
-are worded from their sentence, each of them (tests/commands/test_rare_checks_words.py makes every one of them).
+are worded from their sentence, each of them (tests/commands/test_error_words.py makes every one of them).
 """
 
 from __future__ import annotations
