@@ -203,6 +203,7 @@ class Daemon:
         self._retries: dict[str, _Retry] = {}
         self._outage_steps: set[str] = set()  # steps that failed since the database went away
         self._outage_started = 0.0
+        self._outage_ended = -1.0  # when a step last found the database back (monotonic)
         self._outage_guard = threading.Lock()
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -259,8 +260,13 @@ class Daemon:
         """Run `step_<name>`. A step that fails is tried again after `retry_base_s`, doubling up to
         `retry_max_s`, until it succeeds; a re-plan that fails stays owed and is rescheduled for then (a
         one-shot job would otherwise never come back). True if the step ran and succeeded."""
+        if name == "replan" and not self._replan_pending:
+            # A second job for a re-plan that has run: `_replan_not_lost` may schedule one in the moment between
+            # APScheduler taking the first job off its list and the step starting. Nothing is owed: no re-plan.
+            return False
         retry = self._retries.setdefault(name, _Retry())
-        wait = retry.not_before - time.monotonic()
+        started = time.monotonic()
+        wait = retry.not_before - started
         if wait > 0:
             if name == "replan":
                 self.request_replan(delay_s=wait)
@@ -268,7 +274,7 @@ class Daemon:
         try:
             getattr(self, f"step_{name}")()
         except Exception as exc:  # one failed step must not stop the daemon; it is retried and reported
-            self._step_failed(name, retry, exc)
+            self._step_failed(name, retry, exc, started)
             return False
         self._step_succeeded(name, retry)
         if name == "replan" and self._replan_pending and not self._replan_owed:
@@ -277,8 +283,10 @@ class Daemon:
             self.request_replan()
         return True
 
-    def _step_failed(self, name: str, retry: _Retry, exc: Exception) -> None:
-        """Back off; log the start of an outage once (tracebacks at debug), other errors once per run of them."""
+    def _step_failed(self, name: str, retry: _Retry, exc: Exception, started: float) -> None:
+        """Back off; log the start of an outage once (tracebacks at debug), other errors once per run of them. A
+        step that began before the database came back and failed after another step had found it back is a
+        leftover of that outage, not a new one (on a loaded machine it once logged a third outage)."""
         retry.failures += 1
         delay = min(self.settings.retry_max_s, self.settings.retry_base_s * 2 ** (retry.failures - 1))
         retry.not_before = time.monotonic() + delay
@@ -288,6 +296,10 @@ class Daemon:
             self.state.errors = [*self.state.errors[-9:], f"{datetime.now(UTC):%H:%M:%S} {name}: {_first_line(exc)}"]
         if database_down(exc):
             with self._outage_guard:  # steps fail in several threads at once; the outage starts once
+                if not self._outage_steps and started < self._outage_ended:
+                    retry.not_before = 0.0  # the database is back: tried again at its next turn
+                    log.debug("%s: failed before the database came back; tried again", name, exc_info=exc)
+                    return
                 if not self._outage_steps:
                     self._outage_started = time.monotonic()
                     self.state.database_down_since = datetime.now(UTC)
@@ -314,6 +326,7 @@ class Daemon:
             log.info("the database is back after %.0f s; resuming", down_s,
                      extra={"event": "database_back", "down_s": down_s})  # fmt: skip
             self._outage_steps.clear()
+            self._outage_ended = time.monotonic()
             self.state.database_down_since = None
         for other in self._retries.values():
             other.not_before = 0.0

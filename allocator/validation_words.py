@@ -1,8 +1,8 @@
 # ruff: noqa: E501  (a catalogue: a line per message reads better than a wrapped one)
 """pydantic's field errors as a person of either language reads them: the field's path as it is, then what is wrong,
 said from the error's `type` (pydantic's own code) and its parameters. English keeps pydantic's message; Bahasa
-Indonesia says it from the table below. The models' own checks (`value_error`) are worded where they are common
-(end before start, too short, unknown tier); a rarer one keeps its English sentence (docs/cli.md).
+Indonesia says it from the table below. The models' own checks (`value_error`, English sentences in the pure core)
+are worded from their sentence, each of them (tests/commands/test_error_words.py makes every one of them).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from allocator.error_words import file_error_text
 from allocator.planner.errors import InvalidProblem
 from allocator.planner.problem_io import detail_lines, error_details
 
@@ -57,7 +58,7 @@ _UNKNOWN = {"duplicate id": "id ganda", "unknown tier": "tingkat tidak dikenal",
 _OWN_ID: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), r) for p, r in (
         # field names (end, start, window_start…) are kept as the file writes them
-        (r"^end \((.+)\) must be after start \((.+)\) in (\S+)$", "end ({0}) harus setelah start ({1}) di {2}"),
+        (r"^end: must be after start \(end (.+), start (.+), in (\S+)\)$", "end: harus setelah start (end {0}, start {1}, di {2})"),
         (r"^end \((.+)\) must be after start \((.+)\)$", "end ({0}) harus setelah start ({1})"),
         (r"^end must be after start$", "end harus setelah start"),
         (r"^end must be after start \(shifts across midnight are written as two shifts\)$",
@@ -74,15 +75,50 @@ _OWN_ID: list[tuple[re.Pattern[str], str]] = [
         (r"^(\S+): an on-site rehearsal needs the request's venue$", "{0}: gladi di tempat memerlukan tempat permohonan"),
         (r"^at least one priority tier is needed$", "perlu paling sedikit satu tingkat prioritas"),
         (r"^contains a NUL byte \(\\x00\), which no text field may hold$", "memuat bait NUL (\\x00), yang tidak boleh ada di teks"),
-        (r"^window_start and window_end go together \(a flexible request gives both\)$",
-         "window_start dan window_end diisi bersama (permohonan fleksibel memberi keduanya)"),
-        (r"^the preferred start-end must lie inside window_start-window_end$",
-         "start-end yang diinginkan harus di dalam window_start-window_end"),
+        (r"^(window_start|window_end): window_start and window_end go together \(a flexible request gives both\)$",
+         "{0}: window_start dan window_end diisi bersama (permohonan fleksibel memberi keduanya)"),
+        (r"^start: the preferred start-end must lie inside window_start-window_end$",
+         "start: start-end yang diinginkan harus di dalam window_start-window_end"),
         (r"^kits: a kit type is listed twice$", "kits: satu jenis alat disebut dua kali"),
         (r"^rehearsal: it is run by the event's operator, so the service must include one$",
          "rehearsal: gladi dijalankan operator acara, jadi layanannya harus memuat operator"),
+        # the rarer checks: a rehearsal's window, a series and its occurrences, a moved occurrence
+        (r"^window_start_min_before must leave room for the rehearsal: at least end_min_before \+ duration_min \((\d+) min\)$",
+         "window_start_min_before harus menyisakan waktu untuk gladi: paling sedikit end_min_before + duration_min ({0} menit)"),
+        (r"^start and end go together \(a moved occurrence gives both\)$",
+         "start dan end diisi bersama (kejadian yang dipindah memberi keduanya)"),
+        (r"^give either count or until \(how the series ends\)$", "isi count atau until (kapan seri berakhir), salah satu saja"),
+        (r"^every: Zoom repeats (\w+) at most every (\d+)$", "every: selang seri {0} di Zoom paling banyak {1}"),
+        (r"^weekdays: only a weekly series names weekdays$", "weekdays: hanya seri mingguan yang menyebut hari"),
+        (r"^month_week: only a monthly series names a week of the month$",
+         "month_week: hanya seri bulanan yang menyebut minggu dalam bulan"),
+        (r"^weekdays: a weekday is listed twice$", "weekdays: satu hari disebut dua kali"),
+        (r"^changes: an occurrence is changed twice$", "changes: satu kejadian diubah dua kali"),
+        (r"^occurrence: occurrence_of and occurrence go together \(set on an occurrence read from a series\)$",
+         "occurrence: occurrence_of dan occurrence diisi bersama (pada kejadian yang dibaca dari sebuah seri)"),
+        (r"^occurrence_of: an occurrence keeps its series' pattern in series$",
+         "occurrence_of: sebuah kejadian menyimpan pola serinya di series"),
+        (r"^series: a series has fixed times, so window_start/window_end are not for series$",
+         "series: seri memiliki waktu tetap, jadi window_start/window_end tidak untuk seri"),
+        (r"^series: a rehearsal is not planned per occurrence: ask for it as a request of its own$",
+         "series: gladi tidak direncanakan per kejadian: ajukan sebagai permohonan tersendiri"),
+        (r"^ref: a series' ref has at most (\d+) characters \(its occurrences add ':N'\)$",
+         "ref: ref sebuah seri paling banyak {0} karakter (kejadiannya menambah ':N')"),
+        (r"^series\.weekdays: the first occurrence \(start\) falls on a weekday not listed$",
+         "series.weekdays: kejadian pertama (start) jatuh pada hari yang tidak disebut"),
+        (r"^series\.repeat: a monthly series on a day of the month starts on day 1 to 28 \(not every month has a 29th to 31st\), or give month_week \(e\.g\. -1: the last Friday\)$",
+         "series.repeat: seri bulanan pada tanggal yang sama dimulai pada tanggal 1 sampai 28 (tidak setiap bulan punya tanggal 29 sampai 31), atau isi month_week (mis. -1: Jumat terakhir)"),
+        (r"^series\.month_week: the first occurrence \(start\) is not the (first|second|third|fourth|last) of its weekday in its month$",
+         "series.month_week: kejadian pertama (start) bukan hari yang {0} dalam bulannya"),
+        (r"^series\.until: before the first occurrence$", "series.until: sebelum kejadian pertama"),
+        (r"^series\.until: more than (\d+) occurrences \(Zoom's limit\)$", "series.until: lebih dari {0} kejadian (batas Zoom)"),
+        (r"^series\.changes: occurrence (\d+) is past the last \((\d+)\)$",
+         "series.changes: kejadian {0} melewati yang terakhir ({1})"),
     )
 ]  # fmt: skip
+#: words inside a sentence above: `every`'s repeat, `month_week`'s week
+_WORDS_ID = {"daily": "harian", "weekly": "mingguan", "monthly": "bulanan", "first": "pertama", "second": "kedua",
+             "third": "ketiga", "fourth": "keempat", "last": "terakhir"}  # fmt: skip
 
 
 def _expected(ctx: Mapping[str, Any]) -> dict[str, Any]:
@@ -101,6 +137,8 @@ def own_check_id(message: str) -> str:
             if template == "{0}{1} {2}":  # a reference to something the file does not hold
                 groups[1] = _UNKNOWN[groups[1]]
                 groups[2] = groups[2].replace("(known: ", "(dikenal: ")
+            if template.startswith(("every:", "series.month_week:")):  # a word of the sentence, not a value
+                groups = [_WORDS_ID.get(g, g) for g in groups]
             return template.format(*groups)
     return message
 
@@ -128,8 +166,8 @@ def validation_lines(exc: ValidationError, lang: str) -> list[str]:
 
 
 def problem_lines(exc: InvalidProblem, lang: str) -> list[str]:
-    """An invalid problem's lines in `lang` (those pydantic did not find, such as a file that is not JSON, as
-    they were written)."""
+    """An invalid problem's lines in `lang` (those pydantic did not find, such as a file that is not JSON, worded
+    by `error_words`)."""
     if exc.details:
         return detail_lines(exc.details, lambda err: pydantic_detail(err, lang))
-    return list(exc.errors)
+    return [file_error_text(e, lang) for e in exc.errors]

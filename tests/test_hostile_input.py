@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -96,6 +96,13 @@ def test_api_and_public_form(office: Store) -> None:
 
         @SETTINGS
         @given(when=times(), title=NUL_TEXT, unit=NUL_TEXT, name=NUL_TEXT, form=st.booleans())
+        # An hour from a time the clocks skip is no time at all (02:30 EST is 03:30 EDT): the error named no field.
+        @example(when=("America/New_York", "2027-03-14T02:30", "2027-03-14T03:30"), title="Rapat", unit="Bappeda",
+                 name="Sari", form=False)  # fmt: skip
+        @example(when=("Europe/Berlin", "2027-03-28T02:30", "2027-03-28T03:30"), title="Rapat", unit="Bappeda",
+                 name="Sari", form=False)  # fmt: skip
+        @example(when=("Asia/Makassar", "2027-01-06T09:00", "2027-01-06T09:00"), title="Rapat", unit="Bappeda",
+                 name="Sari", form=False)  # fmt: skip
         def check(when: tuple[str, str, str], title: str, unit: str, name: str, form: bool) -> None:
             zone, start, end = when
             before = _counts(office)

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from allocator.commands.fit import terminal
-from allocator.commands.lang import LangOpt, site_lang
+from allocator.commands.lang import LangOpt, run_lang, site_lang
 from allocator.commands.langgroup import LangGroup
 from allocator.commands.messages import error_text, plan_state, say
 from allocator.commands.progress import ProgressLine
@@ -22,6 +22,7 @@ from allocator.commands.render import COMPACT_OVER, TEXT, PlanView, explain_requ
 from allocator.commands.report_rows import explain_report, plan_summary
 from allocator.commands.reports import REPORTS
 from allocator.commands.store import register as register_store_commands
+from allocator.error_words import os_reason
 from allocator.planner.domain import Plan, Problem
 from allocator.planner.errors import InvalidProblem, ViconError
 from allocator.planner.solver import SolveOptions, solve
@@ -200,7 +201,10 @@ def _problem_and_plan(
         return prob, solve(prob), None
     try:
         return prob, Plan.model_validate_json(plan_file.read_text(encoding="utf-8")), None
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        reason = os_reason(exc.strerror or type(exc).__name__, run_lang())
+        raise InvalidProblem([say("bad_plan_file", file=plan_file, detail=reason)]) from None
+    except ValueError as exc:
         raise InvalidProblem([say("bad_plan_file", file=plan_file, detail=str(exc).splitlines()[0])]) from None
 
 

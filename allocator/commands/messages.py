@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from allocator.commands.lang import LangCode, run_lang
+from allocator.error_words import error_words
 from allocator.planner.errors import InvalidProblem
 from allocator.validation_words import problem_lines
 
@@ -208,7 +209,7 @@ def error_text(exc: BaseException, lang: LangCode | None = None) -> str:
     """An error's text in `lang` (the run's by default): an invalid problem's field errors worded in it."""
     if isinstance(exc, InvalidProblem):
         return say("invalid_problem", lang, errors="\n  - ".join(problem_lines(exc, lang or run_lang())))
-    return str(exc)
+    return error_words(exc, lang or run_lang())
 
 
 def plan_state(value: str, lang: LangCode | None = None) -> str:

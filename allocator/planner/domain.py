@@ -534,20 +534,23 @@ class Request(Model):
         if self.end <= self.start:
             zone = ZoneInfo(self.timezone)  # shown as the office wrote it, not in UTC
             end, start = self.end.astimezone(zone), self.start.astimezone(zone)
+            # Named by its field: with no field in front a shell showing the field's path found none ("end" is the
+            # field, not the sentence's first word). An hour from a local time the clocks skip lands here too.
             raise ValueError(
-                f"end ({end:%Y-%m-%d %H:%M}) must be after start ({start:%Y-%m-%d %H:%M}) in {self.timezone}"
+                f"end: must be after start (end {end:%Y-%m-%d %H:%M}, start {start:%Y-%m-%d %H:%M}, in {self.timezone})"
             )
         if self.end - self.start < timedelta(minutes=MIN_DURATION_MIN):
             # The planner works in whole minutes: a meeting of seconds would be no meeting at all.
             raise ValueError(f"end: a meeting lasts at least {MIN_DURATION_MIN} minutes (start to end)")
         if (self.window_start is None) != (self.window_end is None):
-            raise ValueError("window_start and window_end go together (a flexible request gives both)")
+            missing = "window_start" if self.window_start is None else "window_end"
+            raise ValueError(f"{missing}: window_start and window_end go together (a flexible request gives both)")
         if (
             self.window_start is not None
             and self.window_end is not None
             and not (self.window_start <= self.start and self.end <= self.window_end)
         ):
-            raise ValueError("the preferred start-end must lie inside window_start-window_end")
+            raise ValueError("start: the preferred start-end must lie inside window_start-window_end")
         if self.rehearsal is not None and self.operator_count == 0:
             raise ValueError("rehearsal: it is run by the event's operator, so the service must include one")
         if len({k.kit for k in self.kits}) != len(self.kits):
@@ -594,16 +597,17 @@ def _series_problems(r: Request) -> None:
     """A series' own rules, each naming its field: fixed times (Zoom's recurring meeting with fixed time), an
     occurrence ref that still fits, the first occurrence on its own date, at most Zoom's 50 occurrences."""
     if (r.occurrence_of is None) != (r.occurrence is None):
-        raise ValueError("occurrence_of and occurrence go together (set on an occurrence read from a series)")
+        raise ValueError("occurrence: occurrence_of and occurrence go together (set on an occurrence read from a "
+                         "series)")  # fmt: skip
     if r.occurrence_of is not None and r.series is None:
         raise ValueError("occurrence_of: an occurrence keeps its series' pattern in series")
     pattern = r.series
     if pattern is None:
         return
     if r.flexible:
-        raise ValueError("series: a series has fixed times; window_start/window_end are not for series")
+        raise ValueError("series: a series has fixed times, so window_start/window_end are not for series")
     if r.rehearsal is not None:
-        raise ValueError("series: a rehearsal is not planned per occurrence; ask for it as a request of its own")
+        raise ValueError("series: a rehearsal is not planned per occurrence: ask for it as a request of its own")
     if r.occurrence is None and len(r.ref) > 60:
         raise ValueError("ref: a series' ref has at most 60 characters (its occurrences add ':N')")
     first = r.start.astimezone(ZoneInfo(r.timezone)).date()
@@ -611,7 +615,7 @@ def _series_problems(r: Request) -> None:
         raise ValueError("series.weekdays: the first occurrence (start) falls on a weekday not listed")
     if pattern.repeat is SeriesRepeat.MONTHLY and pattern.month_week is None and first.day > 28:
         raise ValueError("series.repeat: a monthly series on a day of the month starts on day 1 to 28 (not every "
-                         "month has a 29th to 31st); or give month_week (e.g. -1: the last Friday)")  # fmt: skip
+                         "month has a 29th to 31st), or give month_week (e.g. -1: the last Friday)")  # fmt: skip
     week = pattern.month_week
     if week is not None and not (is_last_of_month(first) if week == -1 else week_of_month(first) == week):
         raise ValueError(f"series.month_week: the first occurrence (start) is not the {_WEEK_WORD[week]} "

@@ -20,17 +20,21 @@ class InvalidProblem(ViconError):
 
 
 class ConflictingPins(ViconError):
-    """Pinned or frozen assignments cannot all hold at once."""
+    """Pinned or frozen assignments cannot all hold at once. `message` (English, without the refs) is what a shell
+    words in its reader's language (allocator.error_words)."""
 
     def __init__(self, message: str, requests: list[str]) -> None:
+        self.message = message
         self.requests = requests
         super().__init__(f"{message}: {', '.join(requests)}")
 
 
 class InvalidPlan(ViconError):
-    """A plan broke a hard rule; the planner never hands such a plan on."""
+    """A plan broke a hard rule; the planner never hands such a plan on. `message`: what happened (English, worded
+    by a shell), `violations`: the validator's findings."""
 
     def __init__(self, message: str, violations: list[str] | None = None) -> None:
+        self.message = message
         self.violations = violations or []
         detail = "".join(f"\n  - {v}" for v in self.violations[:20])
         super().__init__(message + detail)

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from allocator.error_words import error_words
 from allocator.notify.config import NotifyConfig
 from allocator.notify.messages import pic_alternative_offer
 from allocator.notify.model import Contact, EventInfo, Reason, Slot
@@ -214,7 +215,7 @@ async def preempt(request: Request, ref: str, lang: str = "id") -> Response:
     try:
         out = await run_in_threadpool(lambda: replan(store, actor=who.actor, confirm=[r.ref]))
     except ViconError as exc:
-        return message_page(request, lang, 422, "replan", str(exc))
+        return message_page(request, lang, 422, "replan", error_words(exc, lang))
     served = any(a.request == r.ref for a in out.plan.assignments)
     with store.transaction() as s:
         audit(s, at=store.now(), actor=who.actor, action="preemption.confirmed", entity="preemption",

@@ -31,7 +31,7 @@ _MESSAGES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
             "may hold only letters, digits and . _ : / - (no spaces)",
         ),
         (r"^Input should be '", "pilih salah satu pilihan yang tersedia", "choose one of the options"),
-        (r"^end \(.*\) must be after start", "jam selesai harus setelah jam mulai", "must be after the start"),
+        (r"^(end \(.*\) )?must be after start", "jam selesai harus setelah jam mulai", "must be after the start"),
         (r"^the meeting is already over", "waktu acara sudah lewat", "is already over"),
         (
             r"^unknown IANA time zone",

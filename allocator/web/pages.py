@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException  # the router's 404 and 405 are Starlette's, not FastAPI's
 from starlette.routing import Match
 
+from allocator.error_words import error_words
 from allocator.notify.events import upcoming_requests
 from allocator.planner.domain import expand_series, zone_abbrev
 from allocator.planner.errors import ViconError
@@ -387,7 +388,7 @@ async def replan_preview(request: Request, lang: str = "id") -> HTMLResponse:
     try:
         out = await run_in_threadpool(lambda: replan(store, actor=who.actor, dry_run=True))
     except ViconError as exc:
-        return message_page(request, lang, 422, "replan", str(exc))
+        return message_page(request, lang, 422, "replan", error_words(exc, lang))
     items = preview(out, published, store.policy(), lang)
     counts = out.published.counts() if out.published else {}
     t = TEXT[lang]
@@ -407,7 +408,7 @@ async def replan_apply(request: Request, lang: str = "id") -> Response:
     try:
         out = await run_in_threadpool(lambda: replan(store, actor=who.actor, dry_run=False))
     except ViconError as exc:
-        return message_page(request, lang, 422, "replan", str(exc))
+        return message_page(request, lang, 422, "replan", error_words(exc, lang))
     plan_id = out.published.plan_id if out.published else 0
     return RedirectResponse(f"/admin/timeline?lang={lang}&applied={plan_id}", 303)
 

@@ -27,6 +27,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request as StarletteRequest
 from starlette.types import Message
 
+from allocator.error_words import file_error_text
 from allocator.intake import AcceptedRow, IntakeFileError, IntakeResult, read_file, write_rejects
 from allocator.intake.leadtime import lead_working_days, received_day
 from allocator.planner.domain import Request as VcRequest
@@ -126,7 +127,7 @@ def _intake(store: Store, kept: Kept, lang: str) -> IntakeResult:
     try:
         return read_file(kept.path, store.policy(), lang_of(lang), now=store.now(), known=store.requests_by_ref)
     except IntakeFileError as exc:
-        detail = str(exc).replace(str(kept.path.parent) + "/", "")  # no server path on the page
+        detail = file_error_text(str(exc), lang).replace(str(kept.path.parent) + "/", "")  # no server path shown
         raise UploadRefused(422, "upload_unreadable", detail=detail) from None
     except Exception:
         log.exception("upload %s: reading %s failed", kept.digest[:12], kept.path.name)

@@ -105,11 +105,12 @@ def test_cross_references_are_checked(tmp_path: Path) -> None:
 
 
 def test_unreadable_or_broken_files(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["plan", "--problem", str(tmp_path / "missing.json")])
+    # English words (Bahasa Indonesia, the default: tests/commands/test_error_words.py)
+    result = runner.invoke(app, ["plan", "--problem", str(tmp_path / "missing.json"), "--lang", "en"])
     assert result.exit_code == 2 and "cannot read the file" in result.output
     broken = tmp_path / "broken.json"
     broken.write_text('{"now": ')
-    result = runner.invoke(app, ["plan", "--problem", str(broken)])
+    result = runner.invoke(app, ["plan", "--problem", str(broken), "--lang", "en"])
     assert result.exit_code == 2 and "not valid JSON at line 1" in result.output
 
 

@@ -77,7 +77,7 @@ def test_pydantic_field_errors_in_the_run_language(tmp_path: Path, lang: str) ->
     if lang == "id":
         assert "galat: masalah tidak sah:" in out and "harus lebih dari 0" in out and "harus bilangan bulat" in out
         assert "terlalu panjang (paling banyak 200 karakter)" in out
-        assert "requests[2]: end (2027-01-04 08:30) harus setelah start (2027-01-04 08:30) di" in out
+        assert "requests[2]: end: harus setelah start (end 2027-01-04 08:30, start 2027-01-04 08:30, di" in out
     else:
         assert "error: invalid problem:" in out and "Input should be greater than 0" in out
     _clean(out, lang)

@@ -89,9 +89,10 @@ def test_the_daemon_killed_at_every_point_loses_nothing(office: Office, tmp_path
     final = DaemonProcess(url, config, tmp_path / "final").start()
     try:
         # Busy again within seconds: the dead daemons' claims are released on taking the lead (not after the
-        # 300 s lease) and the outbox moves.
+        # 300 s lease) and the outbox moves. The bound tells the two apart and leaves a loaded machine's slow start
+        # (a bound of 15 s, measured 2–5 s, was a flake) room.
         busy_s = wait_for(lambda: not store.outbox_counts().get("in_progress") and final.status().get("leader"),
-                          30, "the restarted daemon releases the dead claims")  # fmt: skip
+                          60, "the restarted daemon releases the dead claims")  # fmt: skip
         drained_s = wait_for(
             lambda: (
                 final.status().get("replans", 0) >= 1
@@ -106,7 +107,6 @@ def test_the_daemon_killed_at_every_point_loses_nothing(office: Office, tmp_path
         final.stop()
     print(f"fault suite (daemon): {kills} kills, {len(changes)} changes, {claims_left} claims left by the dead, "
           f"busy after {busy_s:.1f} s, drained after {drained_s:.1f} s")  # fmt: skip
-    assert busy_s < 15, busy_s
     assert not store.outbox_counts().get("failed"), store.outbox(states=["failed"])
     lost = assert_nothing_lost(store, sandbox, tenants, mail=True)
     assert lost.total() == 0

@@ -119,12 +119,14 @@ def test_alternatives_stop_where_the_time_limit_needs_the_rest(monkeypatch: pyte
     real = AlternativeFinder.find
 
     def slow(self: AlternativeFinder, req: Any) -> Any:
-        time.sleep(0.4)
+        time.sleep(1.0)
         return real(self, req)
 
     monkeypatch.setattr(AlternativeFinder, "find", slow)
     plan = solve(problem(operators=ops, requests=reqs), SolveOptions(time_limit_s=1))
-    assert len(plan.unserved) == 5 and plan.solve_seconds <= 2.0
+    # Searching all five would take 5 s past the limit; stopping at the limit, at most one search (1 s) runs
+    # over it. The bound between leaves a loaded machine 2.5 s.
+    assert len(plan.unserved) == 5 and plan.solve_seconds < 4.5
     (warning,) = [w for w in plan.warnings if w.code == "alternatives_not_searched"]
     assert warning.count is not None and 1 <= warning.count <= 5  # how many the time limit left depends on load
 

@@ -165,7 +165,7 @@ def test_only_admins_from_our_own_pages(web: Web) -> None:
         ("setup.exe", b"MZ\x90\x00" + bytes(200), 415, "Jenis file .exe tidak didukung"),
         ("no-suffix", b"a,b\n1,2\n", 415, "Jenis file - tidak didukung"),
         ("rusak.xlsx", b"PK\x03\x04 not really a workbook", 422, "File tidak dapat dibaca: rusak.xlsx"),
-        ("angka.json", b"42", 422, "File tidak dapat dibaca: angka.json: expected a list"),
+        ("angka.json", b"42", 422, "File tidak dapat dibaca: angka.json: diharapkan daftar objek permohonan"),
         ("judul.csv", FORM.read_bytes().splitlines()[0] + b"\n", 422, "tidak berisi baris permohonan"),
         ("binär.csv", b"\xff\xfe\x81\x8d\x90\x9d", 422, "File tidak dapat dibaca: binar.csv"),
     ],
