@@ -34,7 +34,8 @@ STRONG: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ref", ("ref", "reference", "nomor permohonan", "no permohonan", "kode permohonan", "id permohonan",
              "request id", "request no", "ticket", "tiket")),
     (IGNORED, ("alasan", "reason", "alasan ditolak")),
-    ("pic_email", ("email", "e mail", "surel")),
+    ("pic_email", ("email pic", "pic email", "e mail pic", "email penanggung jawab", "email narahubung", "email",
+                   "e mail", "surel")),
     ("pic_phone", ("hp", "wa", "whatsapp", "telepon", "telp", "tlp", "phone", "ponsel", "handphone", "mobile")),
     ("pic_language", ("bahasa", "language")),
     ("pic_name", ("nama pic", "pic", "penanggung jawab", "narahubung", "contact person", "nama pemohon",
@@ -65,6 +66,11 @@ WEAK: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pic_name", ("pemohon", "contact", "nama")),
     (IGNORED, ("no", "nomor", "no urut", "nomor urut")),
 )
+# A Microsoft Forms export starts with the form's own columns: the row number, when the respondent opened and
+# submitted the form, their e-mail ("anonymous" when it is not collected) and name. In such a file "Start time" is
+# when the form was opened, not when the meeting starts.
+MS_FORMS = {"id": IGNORED, "start time": IGNORED, "completion time": "submitted_at", "last modified time": IGNORED,
+            "email": "respondent_email", "name": None}  # fmt: skip
 REQUIRED = ("unit", "pic_name", "title", "date", "start_time", "participants")
 # Model fields a JSON file (or a sheet in the model's own words) may name directly.
 PASSTHROUGH = {"pic", "allowed_operators", "window_start", "window_end", "rehearsal", "kits", "notes", "flags"}
@@ -115,16 +121,35 @@ def field_of(header: str) -> tuple[str | None, str]:
     return (phrases[near[0]], "similar") if near else (None, "note")
 
 
+def _strength(header: str, field: str, how: str) -> int:
+    """How specifically a header names its field: exact, else the longest of the field's phrases it contains
+    ("Email PIC" names the PIC's e-mail more closely than "Email"; "Jam Mulai" the start more than "Start")."""
+    if how in ("exact", "form"):
+        return 1_000
+    text = normalise(header)
+    return max((len(p) for f, ps in (*STRONG, *WEAK) if f == field for p in ps if _contains(text, p)), default=0)
+
+
 def map_headers(headers: list[str]) -> list[Column]:
-    """Each column's field; a field claimed twice keeps its first column (the later one becomes a note)."""
+    """Each column's field. A field claimed twice goes to the column naming it most specifically (the first of
+    equals); the other becomes a note. A form tool's own columns are read as that tool writes them (`MS_FORMS`)."""
+    form = {"start time", "completion time"} <= {normalise(h) for h in headers}
     taken: dict[str, int] = {}
     out: list[Column] = []
     for i, header in enumerate(headers):
-        field, how = field_of(header)
+        if form and normalise(header) in MS_FORMS:
+            field, how = MS_FORMS[normalise(header)], "form"
+            how = "note" if field is None else how
+        else:
+            field, how = field_of(header)
         if field == IGNORED:
             field, how = None, "ignored"
         elif field is not None and field in taken:
-            field, how = None, "duplicate"
+            before = out[taken[field]]
+            if _strength(header, field, how) <= _strength(before.header, field, before.how):
+                field, how = None, "duplicate"
+            else:
+                out[before.index] = Column(before.index, before.header, None, "duplicate", None)
         if field is not None:
             taken[field] = i
         zone = find_zone(header)[0] if field in ("start_time", "end_time", "time_range", "date") else None

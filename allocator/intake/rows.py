@@ -142,6 +142,8 @@ def _pic(cells: dict[str, Any], columns: set[str], row: Row) -> dict[str, Any]:
     if isinstance(raw_pic, dict):  # a JSON file in the model's own shape
         return raw_pic
     pic: dict[str, Any] = {"name": _required_text(cells, "pic_name", columns)}
+    if clean_text(cells.get("respondent_email") or "").lower() == "anonymous":
+        cells = {**cells, "respondent_email": None}  # a form that does not collect e-mails writes this
     email = _cell(cells, "pic_email") or _cell(cells, "respondent_email")
     if email is not None:
         pic["email"] = clean_text(email).lower()

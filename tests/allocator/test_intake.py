@@ -125,3 +125,41 @@ def test_unreadable_files_are_refused_whole(tmp_path: Path) -> None:
         path.write_text(content)
         with pytest.raises(IntakeFileError, match=name):
             read_file(path)
+
+
+def test_a_microsoft_forms_export(tmp_path: Path) -> None:
+    """Microsoft Forms puts its own columns first: the response number, when the form was opened ("Start time")
+    and submitted, the respondent's e-mail ("anonymous" when not collected) and name. Its "Start time" is not the
+    meeting's start, and its "Email" is not the PIC's when the form asks for one."""
+    from datetime import datetime, time
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["ID", "Start time", "Completion time", "Email", "Name", "Unit Kerja Pemohon", "Nama PIC",
+               "Email PIC", "Judul Kegiatan", "Hari/Tanggal", "Jam Mulai", "Jam Selesai", "Jumlah Peserta",
+               "Kebutuhan"])  # fmt: skip
+    ws.append([1, datetime(2027, 1, 3, 8, 1, 2), datetime(2027, 1, 3, 8, 5, 40), "anonymous", "", "Biro Umum",
+               "Sari Dewi", "sari.dewi@kemen.go.id", "Rapat Pimpinan", datetime(2027, 1, 11), time(9, 0),
+               time(11, 30), 75, "Zoom Meeting;Operator Vicon;"])  # fmt: skip
+    path = tmp_path / "msforms.xlsx"
+    wb.save(path)
+    result = read_file(path, default_zone="Asia/Jakarta")
+    assert result.rejected == []
+    (req,) = result.accepted
+    assert req.start.isoformat() == "2027-01-11T02:00:00+00:00" and req.end.isoformat() == "2027-01-11T04:30:00+00:00"
+    assert req.pic.email == "sari.dewi@kemen.go.id" and req.submitted_at is not None
+    assert req.submitted_at.isoformat() == "2027-01-03T01:05:40+00:00"  # "Completion time", not "Start time"
+    fields = {c.header: c.field for c in result.report.columns}
+    assert fields["Start time"] is None and fields["Jam Mulai"] == "start_time" and fields["Email PIC"] == "pic_email"
+
+
+def test_the_column_naming_a_field_most_closely_wins(tmp_path: Path) -> None:
+    """An admin's sheet with a generic "Email" column (who typed the row) before "Email PIC": the PIC's own column
+    gives the PIC's address, whichever comes first."""
+    headers = ["Email", *FORM_HEADERS]
+    row = ["admin@kominfo.go.id", *GOOD]
+    path = tmp_path / "sheet.csv"
+    path.write_text(",".join(headers) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    (req,) = read_file(path, default_zone="Asia/Jakarta").accepted
+    assert req.pic.email == "dewi@dinkes.go.id"
