@@ -102,6 +102,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ref_made": ("tanpa nomor surat atau stempel waktu: nomor permohonan dibuat dari unit, kegiatan dan waktu",
                  "no letter number or timestamp: the reference is made from unit, title and time"),
     "time_in_date": ("'{value}': jam diambil dari kolom tanggal", "'{value}': the time taken from the date column"),
+    "date_range": ("'{value}': {days} hari berturut-turut, dibaca sebagai seri harian (satu tautan Zoom)",
+                   "'{value}': {days} consecutive days, read as a daily series (one Zoom link)"),
 }  # fmt: skip
 
 WEEKDAYS = (("Senin", "Monday"), ("Selasa", "Tuesday"), ("Rabu", "Wednesday"), ("Kamis", "Thursday"),

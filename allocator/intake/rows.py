@@ -29,6 +29,7 @@ from allocator.intake.values import (
     parse_choice,
     parse_count,
     parse_date,
+    parse_date_range,
     parse_flag,
     parse_occurrences,
     parse_phone,
@@ -181,7 +182,7 @@ def _when(cells: dict[str, Any], columns: set[str], zones: dict[str, str], polic
     zone_cell = _cell(cells, "timezone")
     row_zone = _read("timezone", parse_zone, zone_cell) if zone_cell is not None else None
     base_zone = row_zone or zones.get("time_range") or zones.get("start_time") or policy.timezone
-    day, date_clock = _day(cells, columns)
+    day, date_clock = _day(cells, columns, row)
     has_range = _cell(cells, "time_range") is not None or "start_time" not in columns
     time_field = "time_range" if has_range else "start_time"
     raw_time = _cell(cells, time_field)
@@ -203,10 +204,17 @@ def _when(cells: dict[str, Any], columns: set[str], zones: dict[str, str], polic
     row.data.update(timezone=zone, start=start.isoformat(), end=end.isoformat())
 
 
-def _day(cells: dict[str, Any], columns: set[str]) -> tuple[date | None, Clock | None]:
+def _day(cells: dict[str, Any], columns: set[str], row: Row) -> tuple[date | None, Clock | None]:
     value = _cell(cells, "date")
     if value is None:
         return None, None
+    span = _read("date", parse_date_range, value)
+    if span is not None and _cell(cells, "series_repeat") is None and _cell(cells, "series") is None:
+        # A multi-day event written as a span of days: one request, served on each day by one host (one link).
+        days = (span[1] - span[0]).days + 1
+        row.data["series"] = {"repeat": "daily", "count": days}
+        row.guesses.append(Guess("date_range", {"value": clean_text(value), "days": days}))
+        return span[0], None
     day, clock, rest = _read("date", parse_date, value)
     if clock is not None:
         return day, Clock(clock, None, False, None)

@@ -133,6 +133,63 @@ def parse_date(value: object) -> tuple[date, time | None, str]:
     return day, None, rest.strip(" ,")
 
 
+# "12 s.d. 14", "12 sampai dengan 14", "12-14", "12 – 14", "12 to 14": between two days of one event
+_UNTIL = re.compile(r"\s*(?:\bs\.?\s?d\b\.?|\bsampai(?:\s+dengan)?\b|\bhingga\b|\buntil\b|\bto\b|[-–—])\s*")
+_DAY_SPAN = re.compile(rf"^({_WORD})\s*(?:s\.?\s?d\.?|sampai(?:\s+dengan)?|hingga|[-–—])\s*({_WORD})[\s,]+")
+_DAY_MONTH = re.compile(rf"^(\d{{1,2}})(?:[\s\-./]*({_WORD})\.?)?$")
+MAX_RANGE_DAYS = 31  # a longer span is no one event: a row each, or a series with its own columns
+
+
+def parse_date_range(value: object) -> tuple[date, date] | None:
+    """The first and last day of a date written as a span of consecutive days ("12 s.d. 14 Januari 2027",
+    "12-14 Jan 2027", "Senin-Rabu, 18-20 Januari 2027", "30 Januari - 2 Februari 2027", "12/01/2027 s.d.
+    14/01/2027"); None when the cell is no such span (a single date is read by `parse_date`)."""
+    if not isinstance(value, str):
+        return None
+    raw = clean_text(value)
+    text = raw.lower()
+    days = _DAY_SPAN.match(text)
+    named: tuple[int, int] | None = None
+    if days and days[1] in _DAY_NAMES and days[2] in _DAY_NAMES:
+        named, text = (_DAY_NAMES[days[1]], _DAY_NAMES[days[2]]), text[days.end() :]
+    for sep in _UNTIL.finditer(text):
+        left, right = text[: sep.start()].strip(" ,"), text[sep.end() :].strip(" ,")
+        if not left or not right:
+            continue
+        try:
+            last, clock, rest = parse_date(right)
+        except Unreadable:
+            continue
+        if clock is not None or rest:
+            continue
+        first = _first_of_span(raw, left, last)
+        if first is None or not 0 < (last - first).days < MAX_RANGE_DAYS:
+            continue
+        if named is not None and (first.weekday(), last.weekday()) != named:
+            written = tuple(f"{a}-{b}" for a, b in zip(WEEKDAYS[named[0]], WEEKDAYS[named[1]], strict=True))
+            actual = tuple(f"{a}-{b}" for a, b in zip(WEEKDAYS[first.weekday()], WEEKDAYS[last.weekday()], strict=True))
+            raise Unreadable("weekday_mismatch", value=raw, date=f"{first:%d/%m/%Y}-{last:%d/%m/%Y}",
+                             actual=actual, written=written)  # fmt: skip
+        return first, last
+    return None
+
+
+def _first_of_span(raw: str, left: str, last: date) -> date | None:
+    """The span's first day from what stands before its separator: a whole date, or a day (and month) whose
+    month (and year) the last day gives."""
+    try:
+        first, clock, rest = parse_date(left)
+        return first if clock is None and not rest else None
+    except Unreadable:
+        pass
+    short = _DAY_MONTH.match(left)
+    if short is None or (short[2] is not None and short[2] not in _MONTH_NAMES):
+        return None
+    month = _MONTH_NAMES[short[2]] if short[2] else last.month
+    year = last.year - 1 if month > last.month else last.year  # "30 Desember - 2 Januari 2027"
+    return _checked_date(raw, year, month, int(short[1]))
+
+
 def _match_date(raw: str, text: str) -> tuple[date, str] | None:
     named = _NAMED.match(text)
     if named and named[2] in _MONTH_NAMES:

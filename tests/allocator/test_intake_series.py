@@ -60,3 +60,21 @@ def test_series_in_a_json_file(tmp_path: Path) -> None:
     path.write_text(json.dumps({"requests": [row]}))
     (req,) = read_file(path).accepted
     assert req.series is not None and req.series.count == 4
+
+
+def test_a_span_of_days_in_the_date_column_is_a_daily_series(tmp_path: Path) -> None:
+    """Offices write a three-day training as "12 s.d. 14 Januari 2027" in the date column: one request, served
+    each day by one host (one link), as if "Harian, 3" had been given; the report lists it as a guess."""
+    headers = [h if h != "Tanggal" else "Tanggal Pelaksanaan" for h in FORM_HEADERS]
+    row = [v if v != GOOD[FORM_HEADERS.index("Tanggal")] else "12 s.d. 14 Januari 2027" for v in GOOD]
+    path = tmp_path / "span.csv"
+    path.write_text(";".join(headers) + "\n" + ";".join(row) + "\n", encoding="utf-8")
+    result = read_file(path, default_zone="Asia/Jakarta")
+    (req,) = result.accepted
+    assert req.series is not None and req.series.repeat.value == "daily" and req.series.count == 3
+    assert req.start.isoformat() == "2027-01-12T01:00:00+00:00"
+    assert [g.code for g in result.report.guesses] == ["date_range"]
+    wrong = [v if v != GOOD[FORM_HEADERS.index("Tanggal")] else "Senin-Rabu, 19-21 Januari 2027" for v in GOOD]
+    path.write_text(";".join(headers) + "\n" + ";".join(wrong) + "\n", encoding="utf-8")
+    (rej,) = read_file(path, default_zone="Asia/Jakarta").rejected
+    assert "Selasa-Kamis" in rej.errors[0] and "Senin-Rabu" in rej.errors[0]

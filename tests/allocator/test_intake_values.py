@@ -12,6 +12,7 @@ from allocator.intake.values import (
     clean_text,
     parse_count,
     parse_date,
+    parse_date_range,
     parse_occurrences,
     parse_service,
     parse_stamp,
@@ -181,3 +182,41 @@ def test_a_series_count_that_is_no_number_of_meetings_is_named_so(cell: object) 
     with pytest.raises(Unreadable) as exc:
         parse_occurrences(cell)
     assert exc.value.code == "not_occurrences"
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("12 s.d. 14 Januari 2027", date(2027, 1, 12), date(2027, 1, 14)),
+        ("12 sd 14 Januari 2027", date(2027, 1, 12), date(2027, 1, 14)),
+        ("12 sampai dengan 14 Januari 2027", date(2027, 1, 12), date(2027, 1, 14)),
+        ("12-14 Jan 2027", date(2027, 1, 12), date(2027, 1, 14)),
+        ("12 – 14 Januari 2027", date(2027, 1, 12), date(2027, 1, 14)),
+        ("Senin-Rabu, 18-20 Januari 2027", date(2027, 1, 18), date(2027, 1, 20)),
+        ("Senin s.d. Rabu, 18 - 20 Januari 2027", date(2027, 1, 18), date(2027, 1, 20)),
+        ("30 Januari - 2 Februari 2027", date(2027, 1, 30), date(2027, 2, 2)),
+        ("30 Desember - 2 Januari 2027", date(2026, 12, 30), date(2027, 1, 2)),
+        ("30 Desember 2026 - 2 Januari 2027", date(2026, 12, 30), date(2027, 1, 2)),
+        ("12/01/2027 s.d. 14/01/2027", date(2027, 1, 12), date(2027, 1, 14)),
+        ("12 - 14/01/2027", date(2027, 1, 12), date(2027, 1, 14)),
+    ],
+)
+def test_spans_of_days(text: str, first: date, last: date) -> None:
+    """A multi-day event's date as offices write it: its first and last day."""
+    assert parse_date_range(text) == (first, last)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["14-01-2027", "2027-01-12", "1 Oktober 2027", "Senin, 4 Januari 2027", "12 Januari 2027 09.00 - 11.00",
+     "14 - 12 Januari 2027", "1 Januari - 28 Februari 2027", 46391],
+)  # fmt: skip
+def test_single_dates_and_no_spans(text: object) -> None:
+    """A single date (dashes inside it, a time range after it), a backwards or over-long span: no span of days."""
+    assert parse_date_range(text) is None
+
+
+def test_a_span_whose_weekdays_are_wrong_says_so() -> None:
+    with pytest.raises(Unreadable) as err:
+        parse_date_range("Senin-Rabu, 19-21 Januari 2027")  # 19 January 2027 is a Tuesday
+    assert err.value.code == "weekday_mismatch" and err.value.params["actual"] == ("Selasa-Kamis", "Tuesday-Thursday")
