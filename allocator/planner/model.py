@@ -460,7 +460,9 @@ def add_published_stay_unless_outranked(
 
     So a new low-priority request never displaces anything, and nobody's link changes to fit a peer.
     """
-    before = {m.cands[pos].ref for pos in previous}
+    # Every published request, not only those free here: a re-plan settled around its newcomers holds the rest as
+    # fixed positions, which must not count as newcomers outranking the free ones (they were served before).
+    before = {m.cands[pos].ref for pos in previous} | {a.request for a in m.problem.previous}
     newcomers = [
         (c.weight, m.served[pos]) for pos, c in enumerate(m.cands) if c.role is Role.EVENT and c.ref not in before
     ]

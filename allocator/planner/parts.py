@@ -127,6 +127,7 @@ class FitBound:
     proven: bool  # every published part's served weight was proven optimal
     newcomers: frozenset[str]
     published_short: int = 0  # how far the published parts' plans were from their recorded bounds (0 when proven)
+    disturbed: bool = False  # `newcomers` are published requests that lost their published option (`disturbed_fit`)
 
 
 @dataclass(eq=False)  # a part is itself: membership tests and removal go by identity, not by comparing fields

@@ -95,7 +95,7 @@ def settle_around_newcomers(
     m = build_model(problem, part.cands, part.fixed, part.previous, pool_interchangeable=options.pool_interchangeable,
                     redundant_constraints=options.redundant_constraints, stability=comp.stable, notified=notified,
                     workflow=replace(comp.workflow, travel=travel))  # fmt: skip
-    if m.forced_changes:
+    if m.forced_changes and not fit.disturbed:
         return False
     published_hint(m, part.previous)
     weight = len(m.kept) + 1  # served weight first, as in `levels.solve_level`
@@ -117,7 +117,7 @@ def settle_around_newcomers(
     # A plan keeping every published assignment serves only published requests and newcomers when the
     # published parts were proven optimal, and all of them are in the held model: had one served as much,
     # the held model's optimum (changes right after served weight) would have changed nothing.
-    fewest = 1 if changed and fit.proven else 0
+    fewest = 1 if changed and fit.proven else m.forced_changes  # a published option gone is kept by no plan
     m.model.add(served_weight(m) >= held_served)
     m.model.add(changes(m) <= held_changes)
     # Among plans of least cost, the one that moves fewest published rehearsals and surveys.
@@ -163,6 +163,44 @@ def fit_bound(
         proven = proven and record.served_bound is None
         preferences += record.preferences_bound
     return FitBound(served + sum(newcomers.values()), preferences, proven, frozenset(newcomers), short)
+
+
+def disturbed_fit(problem: Problem, comp: Part) -> FitBound | None:
+    """A part whose requests are all published, some of which can no longer keep their published host or operators
+    (an operator's leave, a host taken out of service): settled around those, the rest held as published, like a
+    newcomer (`settle_around_newcomers`), instead of searched whole. Without records to bound it, it claims only
+    the trivial bound, and is kept when it serves at least what the published plan still can (the published served
+    weight less the disturbed requests'). None when that does not apply: a request new to the plan (`fit_bound`),
+    a published request gone from the problem (what it freed could serve someone), or nothing disturbed (nothing
+    new is possible: the part is searched whole)."""
+    planned_before = {a.request for a in problem.previous} | {u.request for u in problem.previous_unserved}
+    events = [c for c in comp.cands if c.role is Role.EVENT]
+    if any(c.ref not in planned_before for c in events if c.statically_possible):
+        return None
+    active = {r.ref for r in problem.requests if r.status.active}
+    if any(a.request not in active and a.request.rpartition(":")[0] not in active for a in problem.previous):
+        return None
+    host_ids = [h.id for h in problem.hosts]
+    op_ids = [o.id for o in problem.operators]
+
+    def holds(pos: int) -> bool:
+        a = comp.previous[pos]
+        c = comp.cands[pos]
+        hosts = {host_ids[h.host] for h in c.hosts}
+        ops = {op_ids[o.operator] for o in c.operators}
+        return (a.host is None or a.host in hosts) and set(a.operators) <= ops
+
+    published = {a.request for a in problem.previous}
+    kept_refs = {comp.cands[pos].ref for pos in comp.previous if holds(pos)}
+    disturbed = frozenset(c.ref for c in events if c.ref in published and c.ref not in kept_refs)
+    if not disturbed:
+        return None
+    weights: dict[str, int] = {}
+    for c in events:
+        weights[c.ref] = max(weights.get(c.ref, 0), c.weight if c.statically_possible else 0)
+    trivial = sum(weights.values())
+    still = sum(weights[ref] for ref in kept_refs)  # what the published plan still serves
+    return FitBound(trivial, 0, False, disturbed, trivial - still, disturbed=True)
 
 
 def _published_parts(problem: Problem, comp: Part, old: list[int], spans: SpanMemo | None) -> list[Part]:

@@ -81,7 +81,7 @@ from allocator.planner.parts import (
 )
 from allocator.planner.preempt import offer_text, preemption_offers
 from allocator.planner.rehearsals import Placement, place_optional_rehearsals
-from allocator.planner.replan import fit_bound, settle_around_newcomers
+from allocator.planner.replan import disturbed_fit, fit_bound, settle_around_newcomers
 from allocator.planner.reuse import (
     DigestMemo,
     digest_of,
@@ -252,7 +252,7 @@ class _Run:
         comp.rebuild = rebuild
         comp.stable = options.stability
         if comp.previous and problem.previous_records:
-            comp.fit = fit_bound(problem, comp, self.site, self.memo, self.spans)
+            comp.fit = fit_bound(problem, comp, self.site, self.memo, self.spans) or disturbed_fit(problem, comp)
 
     def pipeline(self, comp: Part, budget: Budget) -> None:
         """One part through its three levels, within the time its budget gives it; the caller told when done."""
