@@ -27,7 +27,7 @@ from allocator.planner.domain import (
     local,
     zone_abbrev,
 )
-from allocator.planner.kit_faults import working_stock
+from allocator.planner.kit_faults import later_faults, working_stock
 from allocator.planner.self_operated import may_self_operate, missing_skills, unit_trained
 from allocator.planner.workflow import task_grid
 
@@ -305,6 +305,8 @@ def kit_loans(problem: Problem, plan: Sequence[Assignment]) -> dict[str, list[Lo
         if k.request not in served:
             e = k.due if k.due > problem.now else datetime.max.replace(tzinfo=UTC)
             out.setdefault(k.kit, []).append((problem.now, e, k.count, k.request or "?"))
+    for f, at in later_faults(problem):  # broken on a loan still running: out of service from its return
+        out.setdefault(f.kit, []).append((at, datetime.max.replace(tzinfo=UTC), f.count, f.request or "?"))
     return out
 
 

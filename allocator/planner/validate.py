@@ -634,6 +634,8 @@ def _kits(problem: Problem, valid: list[tuple[Request, Assignment]]) -> list[str
                 continue
             who = f"loan to {loan.request}" if loan.request else "loan"
             held.append((who, loan.count, problem.now, loan.due if loan.due > problem.now else None))
+        for whose, count, back in validate_units.broken_on_loan(problem, kit.id):
+            held.append((f"broken on loan to {whose}", count, back, None))  # out of service from that return
         stock = validate_units.kits_in_service(problem, kit.id, kit.stock)
         for _, _, at, _ in sorted(held, key=lambda h: h[2]):
             now_held = [(w, c) for w, c, s, e in held if s <= at and (e is None or at < e)]
@@ -674,6 +676,8 @@ def _pins_and_freeze(problem: Problem, plan: Plan) -> list[str]:
             continue
         if not _assignment_fits(problem, req, prev):
             continue  # the published assignment became impossible; the planner may re-plan it
+        if req.start > problem.now and {n.kit for n in req.kits} & {f.kit for f in problem.kit_faults}:
+            continue  # not begun, and kits of a type it borrows are out of service: no promise of its kits
         if _may_give_way(problem, req, published):
             continue  # an admin confirmed a higher-tier request that may displace it
         a = got.get(prev.request)

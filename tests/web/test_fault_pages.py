@@ -74,3 +74,46 @@ def test_pic_page_says_the_unit_runs_its_own_meeting(web: Web) -> None:
     assert "Operator kami akan mendampingi." not in page.text
     ours = c.get(_pic_path(web, "PSR-BUPATI-01"))
     assert 'id="self-operated"' not in ours.text
+
+
+def test_a_series_pic_names_the_occurrence_the_kit_broke_in(web: Web) -> None:
+    """A series' PIC page offers the fault form with its occurrences; the report names the one chosen (an
+    occurrence whose earlier ones are not over is refused, naming them), and staff may name one too."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from allocator.planner.domain import KitNeed, Request, SeriesPattern
+
+    wita = ZoneInfo("Asia/Makassar")
+    series = Request(
+        ref="SER-KIT", unit="Dinas Kominfo", pic={"name": "Sari", "email": "sari@example.go.id"},
+        title="Pelatihan Kamera", timezone="Asia/Makassar", start=datetime(2027, 1, 19, 9, tzinfo=wita),
+        end=datetime(2027, 1, 19, 11, tzinfo=wita), participants=30, service="link", status="approved",
+        kits=[KitNeed(kit="CAM")], series=SeriesPattern(repeat="daily", count=2, policy="partial"),
+    )  # fmt: skip
+    web.store.save_request(series, actor="test")
+    c = web.client
+    web.sign_in(c, web.token())
+    c.post("/admin/replan")
+    published = web.store.published_plan()
+    assert published is not None and published.plan.assignment_for("SER-KIT:2") is not None
+    path = _pic_path(web, "SER-KIT")
+    c.cookies.clear()
+    page = c.get(path)
+    assert 'id="fault-form"' in page.text and '<select name="occurrence">' in page.text
+    assert "Terjadi pada pertemuan" in page.text
+    report = {"kit": "CAM", "count": "1", "cause": "device", "description": "lensa retak"}
+    early = c.post(f"{path}/fault", data=report | {"occurrence": "2"})
+    assert early.status_code == 422 and "SER-KIT:1 before it is not over yet" in early.text
+    assert list_faults(web.store) == []
+    sent = c.post(f"{path}/fault", data=report | {"occurrence": "1"})
+    assert sent.status_code == 200, sent.text
+    [fault] = list_faults(web.store)
+    assert (fault.request, fault.occurrence, fault.ref, fault.reported_role) == ("SER-KIT", 1, "SER-KIT:1", "pic")
+    web.sign_in(c, web.token())
+    listed = c.get("/admin/faults?lang=en")
+    assert "SER-KIT:1" in listed.text and 'name="occurrence"' in listed.text
+    staff = c.post("/admin/faults", data=report | {"request": "SER-KIT", "occurrence": "1"}, follow_redirects=False)
+    assert staff.status_code == 303 and [f.ref for f in list_faults(web.store)] == ["SER-KIT:1", "SER-KIT:1"]
+    bad = c.post("/admin/faults", data=report | {"request": "SER-KIT", "occurrence": "zwei"})
+    assert bad.status_code == 422 and "occurrence" in bad.text
