@@ -52,7 +52,7 @@ def kits_in_service(problem: Problem, kit: str, stock: int) -> int:
 
 
 def broken_on_loan(problem: Problem, kit: str) -> list[tuple[str, int, datetime]]:
-    """Kits of a type broken on a loan that still runs: (whose loan, how many, its return, when they leave stock)."""
+    """Kits of a type broken on a loan that still runs: (whose loan, how many, its return: when they leave stock)."""
     out = []
     for fault in problem.kit_faults:
         until = _on_loan_until(problem, fault) if fault.kit == kit else None
