@@ -3,7 +3,10 @@ every report re-plans. A PIC sees when their unit runs its own meeting."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from allocator.store.kit_faults import list_faults
+from allocator.store.repo import PublishedPlan
 from tests.web.conftest import Web
 
 
@@ -12,15 +15,21 @@ def _pic_path(web: Web, ref: str) -> str:
     return url.replace("http://testserver", "")
 
 
-def test_pic_reports_a_broken_kit_and_the_plan_is_made_again(web: Web) -> None:
+def _replanned_pic_page(web: Web, ref: str, served: str) -> tuple[PublishedPlan, str, Any]:
+    """An admin re-plans (`served` is in the published plan); then the PIC of `ref` opens their page, signed out."""
     c = web.client
     web.sign_in(c, web.token())
     c.post("/admin/replan")
-    first = web.store.published_plan()
-    assert first is not None and first.plan.assignment_for("PSR-BUPATI-01") is not None
-    path = _pic_path(web, "PSR-BUPATI-01")
+    published = web.store.published_plan()
+    assert published is not None and published.plan.assignment_for(served) is not None
+    path = _pic_path(web, ref)
     c.cookies.clear()
-    page = c.get(path)
+    return published, path, c.get(path)
+
+
+def test_pic_reports_a_broken_kit_and_the_plan_is_made_again(web: Web) -> None:
+    c = web.client
+    first, path, page = _replanned_pic_page(web, "PSR-BUPATI-01", "PSR-BUPATI-01")
     assert page.status_code == 200 and 'id="fault-form"' in page.text and "Laporkan gangguan kit" in page.text
     bad = c.post(f"{path}/fault", data={"kit": "PTZ", "count": "1", "description": "x"})
     assert bad.status_code == 422 and list_faults(web.store) == []  # a kit this request does not borrow
@@ -93,13 +102,7 @@ def test_a_series_pic_names_the_occurrence_the_kit_broke_in(web: Web) -> None:
     )  # fmt: skip
     web.store.save_request(series, actor="test")
     c = web.client
-    web.sign_in(c, web.token())
-    c.post("/admin/replan")
-    published = web.store.published_plan()
-    assert published is not None and published.plan.assignment_for("SER-KIT:2") is not None
-    path = _pic_path(web, "SER-KIT")
-    c.cookies.clear()
-    page = c.get(path)
+    _published, path, page = _replanned_pic_page(web, "SER-KIT", "SER-KIT:2")
     assert 'id="fault-form"' in page.text and '<select name="occurrence">' in page.text
     assert "Terjadi pada pertemuan" in page.text
     report = {"kit": "CAM", "count": "1", "cause": "device", "description": "lensa retak"}
