@@ -32,6 +32,7 @@ from allocator.notify.outbox import Outbox
 from allocator.planner.candidates import CandidateCache
 from allocator.planner.solver import SolveOptions
 from allocator.service import ReplanOutcome, replan
+from allocator.store import start_links
 from allocator.store.models import AuditRow
 from allocator.store.repo import Store, audit
 from allocator.sync.leader import LeaderLock
@@ -43,6 +44,8 @@ log = logging.getLogger("vicon.daemon")
 INTAKE_SUFFIXES = (".csv", ".xlsx", ".json")
 INTAKE_TRIES = 3  # a file that fails this many ticks in a row is set aside, so the files after it are read
 WATCHED_ENTITIES = ("request", "pin", "host", "operator", "policy", "settings", "kit_return", "kit_fault")
+#: Audit entries on a watched entity that change nothing a plan reads: a start link handed out or refused.
+UNWATCHED_ACTIONS = (start_links.SHOWN, start_links.REFUSED, start_links.FAILED)
 WATCH_LOOKBACK_IDS = 200  # audit ids re-read below the highest seen (late commits on PostgreSQL)
 
 
@@ -405,13 +408,13 @@ class Daemon:
         on PostgreSQL ids are drawn before commit, so a lower id can become visible after a higher one."""
         floor = self._seen_audit - WATCH_LOOKBACK_IDS
         with self.store.transaction() as s:
-            rows = s.execute(sa.select(AuditRow.id, AuditRow.entity).where(AuditRow.id > floor)).all()
-        fresh = [(i, entity) for i, entity in rows if i not in self._seen_ids]
-        self._seen_ids.update(i for i, _ in fresh)
-        self._seen_audit = max([self._seen_audit, *(i for i, _ in fresh)])
+            rows = s.execute(sa.select(AuditRow.id, AuditRow.entity, AuditRow.action).where(AuditRow.id > floor)).all()
+        fresh = [(i, entity, action) for i, entity, action in rows if i not in self._seen_ids]
+        self._seen_ids.update(i for i, _e, _a in fresh)
+        self._seen_audit = max([self._seen_audit, *(i for i, _e, _a in fresh)])
         self._seen_ids = {i for i in self._seen_ids if i > self._seen_audit - WATCH_LOOKBACK_IDS}
         self._replan_not_lost()
-        entities = {entity for _, entity in fresh}
+        entities = {entity for _i, entity, action in fresh if action not in UNWATCHED_ACTIONS}
         if "zoom_webhook" in entities and self.scheduler.running and self.zoom is not None:
             log.info("Zoom reported a meeting change or deletion: reconcile now", extra={"event": "zoom_changed"})
             self.scheduler.modify_job("reconcile", next_run_time=datetime.now(UTC))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from allocator.planner.domain import series_parent
 from allocator.planner.kit_faults import holding
 from allocator.service import ReplanOutcome, replan
 from allocator.store.kit_faults import KitFaultView, record_repair, report_fault
@@ -32,12 +33,15 @@ class FaultOutcome:
         return [ref for ref in self.affected if ref not in served]
 
 
-def _affected(store: Store, kit: str) -> list[str]:
+def _affected(store: Store, kit: str, ref: str | None, now: datetime | None) -> list[str]:
+    """The published plan's requests that borrow this kit and are not over (a series' occurrences from the one
+    the fault happened in, `ref`, on)."""
     published = store.published_plan()
     if published is None:
         return []
-    problem = store.load_problem()
-    return holding(problem, published.plan.assignments, kit)
+    problem = store.load_problem(now=now)
+    occurrence = ref if ref is not None and series_parent(ref) is not None else None
+    return holding(problem, published.plan.assignments, kit, occurrence)
 
 
 def report_and_replan(
@@ -50,14 +54,16 @@ def report_and_replan(
     actor: str,
     role: str,
     request: str | None = None,
+    occurrence: int | None = None,
     now: datetime | None = None,
     replan_now: bool = True,
 ) -> FaultOutcome:
     """Record the fault (a `KitFaultError` names a bad field), then re-plan and publish (unless `replan_now` is
-    False: the daemon's next cycle does it)."""
+    False: the daemon's next cycle does it). A series' occurrence is named as `request` 'PSR-70:3' or with
+    `occurrence`: the re-plan's affected requests are that occurrence and the later ones (and other loans)."""
     fault = report_fault(store, kit=kit, count=count, cause=cause, description=description, actor=actor, role=role,
-                         request=request, at=now)  # fmt: skip
-    affected = _affected(store, kit)
+                         request=request, occurrence=occurrence, at=now)  # fmt: skip
+    affected = _affected(store, kit, fault.ref, now)
     outcome = replan(store, actor=actor, now=now) if replan_now else None
     return FaultOutcome(fault, affected, outcome)
 

@@ -291,6 +291,10 @@ HELP_ID: dict[str, str] = {
     "Who answers for it: device, handling, unknown.":
         "Siapa yang bertanggung jawab: device (perangkat), handling (pemakaian), unknown (belum diketahui).",
     "The request it was lent to.": "Permohonan yang meminjamnya.",
+    "The request it was lent to (a series' occurrence: REF:k).": "Permohonan yang meminjamnya (pertemuan sebuah "
+    "seri: REF:k).",
+    "A series: the occurrence it happened in (or --request REF:k).": "Seri: pertemuan tempat gangguan terjadi "
+    "(atau --request REF:k).",
     "Who reports: operator or admin.": "Pelapor: operator atau admin.",
     "Re-plan and publish at once.": "Susun ulang rencana dan terbitkan segera.",
     "Record that the kits of a fault are repaired: back in service; the plan is made again.":

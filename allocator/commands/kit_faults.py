@@ -3,6 +3,7 @@ them (the device: the office; its handling: the borrowing unit). A report or a r
 `--no-replan`), so the requests that lose their kits are moved or unserved and their PICs are told.
 
     vicon kits fault CAM --count 1 --cause handling --description "lensa retak" [--request REQ] [--role operator]
+    vicon kits fault CAM -d "lensa retak" --request PSR-70:3       in occurrence 3 of a series (or --occurrence 3)
     vicon kits faults [--all] [--json]      open faults (with --all: repaired ones too)
     vicon kits repaired ID [--cause device|handling] [--note TEXT]
 """
@@ -30,6 +31,7 @@ TEXT = {
         "tanggung jawab: {liable}).",
         "repaired": "Gangguan #{id}: {kit} ×{count} sudah diperbaiki dan kembali tersedia.",
         "affected": "Permohonan yang meminjam kit ini: {refs}",
+        "occurrence": "Terjadi pada pertemuan ke-{n} ({ref}): pertemuan sebelumnya tidak diubah.",
         "lost": "Tidak lagi terlayani (PIC diberi tahu): {refs}",
         "replanned": "Rencana disusun ulang dan diterbitkan.",
         "none": "Tidak ada gangguan kit yang terbuka.",
@@ -44,6 +46,7 @@ TEXT = {
         "reported": "Fault #{id}: {kit} ×{count} out of service until repaired (cause: {cause}; liable: {liable}).",
         "repaired": "Fault #{id}: {kit} ×{count} repaired and back in service.",
         "affected": "Requests borrowing this kit: {refs}",
+        "occurrence": "In occurrence {n} ({ref}): the earlier occurrences are not touched.",
         "lost": "No longer served (their PICs are told): {refs}",
         "replanned": "Plan made again and published.",
         "none": "No open kit faults.",
@@ -62,6 +65,8 @@ def _outcome_lines(out: FaultOutcome, t: dict[str, str], *, repaired: bool) -> l
     f = out.fault
     key = "repaired" if repaired else "reported"
     lines = [t[key].format(id=f.id, kit=f.kit, count=f.count, cause=t[f.cause], liable=t[f.cause])]
+    if f.occurrence is not None and not repaired:
+        lines.append(t["occurrence"].format(ref=f.ref, n=f.occurrence))
     if out.affected:
         lines.append(t["affected"].format(refs=", ".join(out.affected)))
     if out.lost:
@@ -77,7 +82,12 @@ def kits_fault(
     description: Annotated[str, typer.Option("--description", "-d", help="What is wrong.")],
     count: Annotated[int, typer.Option("--count", help="How many kits of the type.")] = 1,
     cause: CauseOpt = "unknown",
-    request: Annotated[str | None, typer.Option("--request", help="The request it was lent to.")] = None,
+    request: Annotated[
+        str | None, typer.Option("--request", help="The request it was lent to (a series' occurrence: REF:k).")
+    ] = None,
+    occurrence: Annotated[
+        int | None, typer.Option("--occurrence", help="A series: the occurrence it happened in (or --request REF:k).")
+    ] = None,
     role: Annotated[str, typer.Option("--role", help="Who reports: operator or admin.")] = "operator",
     replan_now: Annotated[bool, typer.Option("--replan/--no-replan", help="Re-plan and publish at once.")] = True,
     lang: LangOpt = None,
@@ -92,7 +102,8 @@ def kits_fault(
         t = TEXT[site_lang(lang, store.policy())]
         try:
             out = report_and_replan(store, kit=kit, count=count, cause=cause, description=description, actor=actor,
-                                    role=role, request=request, replan_now=replan_now)  # fmt: skip
+                                    role=role, request=request, occurrence=occurrence,
+                                    replan_now=replan_now)  # fmt: skip
         except ViconError as exc:
             raise _fail(error_text(exc), 2) from None
     finally:
@@ -126,7 +137,8 @@ def kits_repaired(
 
 
 def _row(f: KitFaultView, zone: str) -> dict[str, object]:
-    return {"id": f.id, "kit": f.kit, "count": f.count, "request": f.request, "cause": f.cause, "liable": f.liable,
+    return {"id": f.id, "kit": f.kit, "count": f.count, "request": f.request, "occurrence": f.occurrence,
+            "cause": f.cause, "liable": f.liable,
             "description": f.description, "reported_by": f.reported_by, "reported_role": f.reported_role,
             "reported_at": f.reported_at.astimezone(ZoneInfo(zone)).isoformat(),
             "repaired_at": f.repaired_at.astimezone(ZoneInfo(zone)).isoformat() if f.repaired_at else None,
@@ -158,6 +170,6 @@ def kits_faults(
     for f in faults:
         when = f"{f.reported_at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone_abbrev(zone)}"
         state = t["open"] if f.open else t["fixed"]
-        lent = f" {f.request}" if f.request else ""
+        lent = f" {f.ref}" if f.ref else ""
         typer.echo(f"  #{f.id} [{state}] {f.kit} ×{f.count}{lent}  {t[f.cause]}  {when}  {f.reported_by}"
                    f" ({f.reported_role}): {f.description}")  # fmt: skip

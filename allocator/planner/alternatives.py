@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from allocator.planner.calendar import pickup_time, return_time
 from allocator.planner.candidates import CandidateBuilder, to_minutes, to_minutes_ceil
 from allocator.planner.domain import Alternative, Assignment, Request, ServiceType
 from allocator.planner.explain import (
     Agenda,
     host_blockers,
     kit_loans,
+    kit_span,
     minutes_of,
     operator_blockers,
     overlapping,
@@ -54,9 +54,9 @@ class AlternativeFinder:
         self.unit_operators = UnitOperatorsBusy.in_plan(self.problem, plan)  # who runs the self-operated ones
 
     def _kits_free(self, req: Request) -> bool:
-        pol = self.problem.policy
-        pick = pickup_time(pol, req.start, pol.kit_pickup_min)
-        back = return_time(pol, req.end, pol.kit_return_min)
+        """The kits are in stock from their pickup (for a mandatory rehearsal using them: before its latest
+        possible slot) until their return."""
+        pick, back = kit_span(self.problem.policy, req)
         return all(
             peak_held(overlapping(self.loans.get(n.kit, []), pick, back), pick, back) + n.count
             <= self.stock.get(n.kit, 0)

@@ -106,6 +106,17 @@ def kits_needed_at(req: Request, start: datetime, rehearsal: datetime | None) ->
     return start
 
 
+def widest_kit_span(policy: SitePolicy, req: Request) -> tuple[datetime, datetime]:
+    """The longest `req` may hold its kits anywhere it may be placed: from their pickup before its earliest start
+    (before its rehearsal window opens when the rehearsal uses them) to their return after its latest end."""
+    first = req.window_start if req.window_start is not None else req.start
+    last = req.window_end if req.window_end is not None else req.end
+    spec = req.rehearsal
+    if spec is not None and spec.uses_kits:
+        first -= timedelta(minutes=spec.window_start_min_before)
+    return pickup_time(policy, first, policy.kit_pickup_min), return_time(policy, last, policy.kit_return_min)
+
+
 def pickup_time(policy: SitePolicy, needed: datetime, lead_min: int) -> datetime:
     """A kit leaves stock `lead_min` before it is needed, or at the last office-hours time before that (the
     previous working day's closing) when that falls outside office hours. Without a calendar: exactly then."""

@@ -228,6 +228,12 @@ class KitFault(Model):
     kit: Ident
     count: int = Field(default=1, ge=1, le=10_000)
     since: UtcDatetime | None = Field(default=None, description="When it was reported (informative).")
+    request: str | None = Field(
+        default=None,
+        max_length=80,
+        description="The request (or series occurrence, 'PSR-70:3') it broke on loan to: while that loan runs it "
+        "holds the kits, which leave the stock at its return (allocator/planner/kit_faults.py).",
+    )
 
 
 class UnitOperator(Model):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from allocator.planner.calendar import kits_needed_at, pickup_time, return_time
 from allocator.planner.candidates import Candidates, HostExclusion, OperatorExclusion, to_minutes, to_minutes_ceil
@@ -21,13 +21,15 @@ from allocator.planner.domain import (
     Problem,
     Request,
     ServiceType,
+    SitePolicy,
     TaskSlot,
     Unserved,
     local,
     zone_abbrev,
 )
-from allocator.planner.kit_faults import working_stock
+from allocator.planner.kit_faults import later_faults, working_stock
 from allocator.planner.self_operated import UnitOperatorsBusy, may_self_operate, missing_skills, unit_trained
+from allocator.planner.workflow import task_grid
 
 _DAYS_ID = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
 _DAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -303,6 +305,8 @@ def kit_loans(problem: Problem, plan: Sequence[Assignment]) -> dict[str, list[Lo
         if k.request not in served:
             e = k.due if k.due > problem.now else datetime.max.replace(tzinfo=UTC)
             out.setdefault(k.kit, []).append((problem.now, e, k.count, k.request or "?"))
+    for f, at in later_faults(problem):  # broken on a loan still running: out of service from its return
+        out.setdefault(f.kit, []).append((at, datetime.max.replace(tzinfo=UTC), f.count, f.request or "?"))
     return out
 
 
@@ -320,14 +324,38 @@ def peak_held(loans: Sequence[Loan], start: datetime, end: datetime) -> int:
     return max((sum(n for s, e, n, _r in loans if s <= t < e) for t in points), default=0)
 
 
+def kits_first_needed(policy: SitePolicy, req: Request) -> datetime:
+    """When the kits of `req`, not yet placed, are needed at the latest: the start of its latest possible
+    rehearsal (on the office's task grid, in working time) when a mandatory rehearsal uses them
+    (`RehearsalSpec.uses_kits`), else its own start. An optional rehearsal may be missed, and then the event
+    holds them from its own pickup on; a rehearsal with no slot at all is a reason of its own."""
+    spec = req.rehearsal
+    if spec is None or not (spec.uses_kits and spec.mandatory and req.kits and req.operator_count):
+        return req.start
+    length = timedelta(minutes=spec.duration_min)
+    earliest = req.start - timedelta(minutes=spec.window_start_min_before)
+    last_start = req.start - timedelta(minutes=spec.end_min_before) - length
+    latest = next(task_grid(policy, earliest, last_start, length), None)
+    return kits_needed_at(req, req.start, latest)
+
+
+def kit_span(policy: SitePolicy, req: Request) -> tuple[datetime, datetime]:
+    """The span over which `req`, placed as it stands, holds its kits at least: from their pickup for its
+    event or for its latest possible rehearsal using them (`kits_first_needed`) to their return."""
+    pick = pickup_time(policy, kits_first_needed(policy, req), policy.kit_pickup_min)
+    return pick, return_time(policy, req.end, policy.kit_return_min)
+
+
 def _explain_workflow(
     problem: Problem, req: Request, plan: Sequence[Assignment]
 ) -> tuple[str, str, str, list[Blocker]] | None:
-    """Reasons beyond a free host and operators: kits, a survey, a mandatory rehearsal, travel."""
+    """Reasons beyond a free host and operators: kits (from their pickup for a mandatory rehearsal using them),
+    a survey, a mandatory rehearsal, travel."""
     pol = problem.policy
     stock = working_stock(problem)  # kits out of service do not count
-    pick = pickup_time(pol, req.start, pol.kit_pickup_min)
-    back = return_time(pol, req.end, pol.kit_return_min)
+    pick, back = kit_span(pol, req)
+    early = pick < pickup_time(pol, req.start, pol.kit_pickup_min)
+    for_en, for_id = (" (picked up for its rehearsal)", " (diambil untuk gladi)") if early else ("", "")
     for need in req.kits:
         loans = kits_held(problem, plan, need.kit, pick, back)
         held = peak_held(loans, pick, back)
@@ -336,10 +364,10 @@ def _explain_workflow(
             span_en, span_id = when(pick, back, req.timezone), when(pick, back, req.timezone, "id")
             return (
                 "kits_short",
-                f"needs {need.count} × kit {need.kit} {span_en}, stock {stock.get(need.kit, 0)}, {held} out then"
-                + (f" ({', '.join(whose)})" if whose else ""),
-                f"butuh {need.count} × kit {need.kit} {span_id}, stok {stock.get(need.kit, 0)}, {held} sedang dipinjam"
-                + (f" ({', '.join(whose)})" if whose else ""),
+                f"needs {need.count} × kit {need.kit} {span_en}{for_en}, stock {stock.get(need.kit, 0)}, {held} out "
+                "then" + (f" ({', '.join(whose)})" if whose else ""),
+                f"butuh {need.count} × kit {need.kit} {span_id}{for_id}, stok {stock.get(need.kit, 0)}, {held} "
+                "sedang dipinjam" + (f" ({', '.join(whose)})" if whose else ""),
                 [Blocker(resource=f"kit:{need.kit}", requests=whose, reason="out of stock")],
             )
     new_venues = {v.id for v in problem.venues if not v.surveyed}

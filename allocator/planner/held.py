@@ -7,6 +7,7 @@ from __future__ import annotations
 from allocator.planner.candidates import Candidates, Role, to_minutes
 from allocator.planner.domain import Assignment, Pin, PlanWarning, Problem
 from allocator.planner.errors import ConflictingPins
+from allocator.planner.kit_faults import freeze_cannot_hold
 from allocator.planner.preempt import preempted_by
 
 
@@ -69,7 +70,7 @@ def _held_events(
             taker = preempted_by(problem, c.request)
             if taker is not None:
                 warnings.append(PlanWarning(code="freeze_may_give_way", refs=[ref], by=taker))
-            elif _fits(problem, previous[ref], c):
+            elif _fits(problem, previous[ref], c) and not freeze_cannot_hold(problem, c.request):
                 fixed[pos] = previous[ref]
                 frozen_refs.add(ref)
             else:

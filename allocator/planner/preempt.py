@@ -4,6 +4,7 @@ which unserved high-tier requests an admin could serve by confirming a displacem
 
 from __future__ import annotations
 
+from allocator.planner.calendar import widest_kit_span
 from allocator.planner.domain import PreemptionOffer, Problem, Request, Unserved
 
 
@@ -16,7 +17,8 @@ def margin_min(problem: Problem) -> int:
 
 
 def preempted_by(problem: Problem, req: Request) -> str | None:
-    """A confirmed request of a higher tier, at or above the pre-emption tier, that `req` could be in the way of."""
+    """A confirmed request of a higher tier, at or above the pre-emption tier, that `req` could be in the way of:
+    near it in time, or borrowing the same kind of kit over a span that may overlap its loan."""
     pol = problem.policy
     if pol.preempt_min_tier is None or not problem.confirmed_preemptions:
         return None
@@ -32,9 +34,20 @@ def preempted_by(problem: Problem, req: Request) -> str | None:
             other.start.timestamp() - margin < req.end.timestamp()
             and req.start.timestamp() - margin < other.end.timestamp()
         )
-        if other.status.active and w >= floor and w > mine and near:
+        if other.status.active and w >= floor and w > mine and (near or kits_cross(problem, req, other)):
             return ref
     return None
+
+
+def kits_cross(problem: Problem, req: Request, other: Request) -> bool:
+    """`req` and `other` borrow kits of one type over spans that may overlap (each as wide as it may be: its
+    whole window, and from before its rehearsal window when the rehearsal uses the kits), however far apart the
+    meetings themselves are."""
+    if not {k.kit for k in req.kits} & {k.kit for k in other.kits}:
+        return False
+    s0, e0 = widest_kit_span(problem.policy, req)
+    s1, e1 = widest_kit_span(problem.policy, other)
+    return s0 < e1 and s1 < e0
 
 
 def preemption_offers(problem: Problem, unserved: list[Unserved], fixed_refs: set[str]) -> list[PreemptionOffer]:

@@ -651,6 +651,8 @@ def _kits(problem: Problem, valid: list[tuple[Request, Assignment]]) -> list[str
                 continue
             who = f"loan to {loan.request}" if loan.request else "loan"
             held.append((who, loan.count, problem.now, loan.due if loan.due > problem.now else None))
+        for whose, count, back in validate_units.broken_on_loan(problem, kit.id):
+            held.append((f"broken on loan to {whose}", count, back, None))  # out of service from that return
         stock = validate_units.kits_in_service(problem, kit.id, kit.stock)
         for _, _, at, _ in sorted(held, key=lambda h: h[2]):
             now_held = [(w, c) for w, c, s, e in held if s <= at and (e is None or at < e)]
@@ -691,6 +693,8 @@ def _pins_and_freeze(problem: Problem, plan: Plan) -> list[str]:
             continue
         if not _assignment_fits(problem, req, prev):
             continue  # the published assignment became impossible; the planner may re-plan it
+        if req.start > problem.now and {n.kit for n in req.kits} & {f.kit for f in problem.kit_faults}:
+            continue  # not begun, and kits of a type it borrows are out of service: no promise of its kits
         if _may_give_way(problem, req, published):
             continue  # an admin confirmed a higher-tier request that may displace it
         a = got.get(prev.request)
@@ -701,8 +705,8 @@ def _pins_and_freeze(problem: Problem, plan: Plan) -> list[str]:
 
 def _may_give_way(problem: Problem, req: Request, span: tuple[datetime, datetime]) -> bool:
     """Pre-emption, confirmed: a frozen request near a confirmed one of a higher tier (at or above the pre-emption
-    tier) is not bound to its published assignment. "Near" is within the widest buffer or setup span; a flexible
-    confirmed request counts with its whole window."""
+    tier) is not bound to its published assignment. "Near" is within the widest buffer or setup span (a flexible
+    confirmed request counts with its whole window), or borrowing kits of one type over loans that could overlap."""
     pol = problem.policy
     if pol.preempt_min_tier is None:
         return False
@@ -720,9 +724,25 @@ def _may_give_way(problem: Problem, req: Request, span: tuple[datetime, datetime
         higher = w[other.priority] >= w[pol.preempt_min_tier] and w[other.priority] > w[req.priority]
         o0 = other.window_start if other.window_start is not None else other.start
         o1 = other.window_end if other.window_end is not None else other.end
-        if higher and o0 - margin < end and start - margin < o1:
+        if higher and ((o0 - margin < end and start - margin < o1) or _loans_may_cross(problem, req, other)):
             return True
     return False
+
+
+def _loans_may_cross(problem: Problem, req: Request, other: Request) -> bool:
+    """Both borrow kits of one type, and their loans could overlap wherever in their windows they are placed: the
+    kits held from their pickup before the rehearsal window opens when the rehearsal uses them."""
+    if not {k.kit for k in req.kits} & {k.kit for k in other.kits}:
+        return False
+    spans = []
+    for r in (req, other):
+        first = r.window_start if r.window_start is not None else r.start
+        spec = r.rehearsal
+        if spec is not None and spec.uses_kits:
+            first -= timedelta(minutes=spec.window_start_min_before)
+        spans.append(kit_span(problem, first, r.window_end if r.window_end is not None else r.end))
+    (s0, e0), (s1, e1) = spans
+    return s0 < e1 and s1 < e0
 
 
 def _coverage(problem: Problem, plan: Plan) -> list[str]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from allocator.planner.domain import Assignment, Problem, Request, ServiceType
+from allocator.planner.domain import Assignment, KitFault, Problem, Request, ServiceType
+from allocator.planner.validate_calendar import kit_span
 
 
 def self_operated_problems(problem: Problem, req: Request, a: Assignment) -> list[str]:
@@ -79,12 +80,37 @@ def operators_wanted(req: Request, a: Assignment) -> int:
 
 
 def kits_in_service(problem: Problem, kit: str, stock: int) -> int:
-    """The stock of a kit type less every kit of it reported broken and not repaired."""
+    """The stock of a kit type less every kit of it reported broken and not repaired, but those still on the loan
+    they broke on (`broken_on_loan`: they leave the stock at its return)."""
     broken = 0
     for fault in problem.kit_faults:
-        if fault.kit == kit:
+        if fault.kit == kit and _on_loan_until(problem, fault) is None:
             broken += fault.count
     return stock - broken if stock > broken else 0
+
+
+def broken_on_loan(problem: Problem, kit: str) -> list[tuple[str, int, datetime]]:
+    """Kits of a type broken on a loan that still runs: (whose loan, how many, its return: when they leave stock)."""
+    out = []
+    for fault in problem.kit_faults:
+        until = _on_loan_until(problem, fault) if fault.kit == kit else None
+        if until is not None:
+            out.append((str(fault.request), fault.count, until))
+    return out
+
+
+def _on_loan_until(problem: Problem, fault: KitFault) -> datetime | None:
+    """The return of the loan a fault's kits broke on, if that loan is out now (a kit out for the request, or the
+    request itself begun); None when the kits are in the office already."""
+    if fault.request is None:
+        return None
+    ends = [k.due for k in problem.kits_out if k.kit == fault.kit and k.request == fault.request]
+    for r in problem.requests:
+        if r.ref != fault.request or r.start > problem.now or fault.kit not in {n.kit for n in r.kits}:
+            continue
+        ends.append(kit_span(problem, r.start, r.end)[1])
+    later = [e for e in ends if e > problem.now]
+    return max(later) if later else None
 
 
 def self_operated_cost(problem: Problem, assignments: list[Assignment]) -> int:

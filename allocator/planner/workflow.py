@@ -30,7 +30,7 @@ from allocator.planner.domain import (
     SitePolicy,
     TaskSlot,
 )
-from allocator.planner.kit_faults import working_stock
+from allocator.planner.kit_faults import later_faults, working_stock
 from allocator.planner.self_operated import mark_positions
 
 
@@ -310,12 +310,15 @@ class KitHold:
 
 
 def kit_holds(problem: Problem, in_play: set[str]) -> list[KitHold]:
+    """Kits out now, and kits broken on a loan still running, held from its return on (kit_faults.later_faults)."""
     now = to_minutes(problem.now)
     out = []
     for k in problem.kits_out:
         due = to_minutes(k.due)
         end = None if due <= now else due
         out.append(KitHold(k.kit, k.count, now, end, k.request if k.request in in_play else None))
+    for f, at in later_faults(problem):
+        out.append(KitHold(f.kit, f.count, to_minutes(at), None, None))
     return out
 
 

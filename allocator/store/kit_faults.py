@@ -15,6 +15,7 @@ from typing import Any, Literal, get_args
 
 import sqlalchemy as sa
 
+from allocator.planner.domain import Request, occurrence_ref, occurrences, series_parent
 from allocator.planner.errors import ViconError
 from allocator.store.models import KitFaultRow, RequestRow
 from allocator.store.repo import Store, audit
@@ -35,7 +36,7 @@ class KitFaultView:
     id: int
     kit: str
     count: int
-    request: str | None
+    request: str | None  # the request it was lent to (a series: the series itself)
     cause: str
     description: str
     reported_by: str
@@ -44,6 +45,14 @@ class KitFaultView:
     repaired_at: datetime | None
     repaired_by: str | None
     repair_note: str | None
+    occurrence: int | None = None  # the occurrence k of the series `request` it happened in
+
+    @property
+    def ref(self) -> str | None:
+        """The request or the series occurrence ('PSR-70:3') it was lent to."""
+        if self.request is None or self.occurrence is None:
+            return self.request
+        return occurrence_ref(self.request, self.occurrence)
 
     @property
     def open(self) -> bool:
@@ -57,7 +66,7 @@ class KitFaultView:
 
 def _view(r: KitFaultRow) -> KitFaultView:
     return KitFaultView(r.id, r.kit, r.count, r.request, r.cause, r.description, r.reported_by, r.reported_role,
-                        r.reported_at, r.repaired_at, r.repaired_by, r.repair_note)  # fmt: skip
+                        r.reported_at, r.repaired_at, r.repaired_by, r.repair_note, r.occurrence)  # fmt: skip
 
 
 def _json(r: KitFaultRow) -> dict[str, Any]:
@@ -65,6 +74,7 @@ def _json(r: KitFaultRow) -> dict[str, Any]:
         "kit": r.kit,
         "count": r.count,
         "request": r.request,
+        **({"occurrence": r.occurrence} if r.occurrence is not None else {}),
         "cause": r.cause,
         "description": r.description,
         "reported_by": r.reported_by,
@@ -85,8 +95,12 @@ def report_fault(
     role: str,
     request: str | None = None,
     at: datetime | None = None,
+    occurrence: int | None = None,
 ) -> KitFaultView:
-    """Record that `count` kits of type `kit` are broken (lent to `request`, if given): out of service from now."""
+    """Record that `count` kits of type `kit` are broken (lent to `request`, if given): out of service from now.
+
+    A series' PIC names the occurrence it happened in: `request` 'PSR-70:3', or 'PSR-70' with `occurrence` 3. The
+    re-plan then concerns that occurrence and the later ones; the earlier ones are history."""
     kit_ids = {k.id: k.stock for k in store.kit_types()}
     if kit not in kit_ids:
         raise KitFaultError(f"kit: unknown kit type {kit!r} (known: {', '.join(sorted(kit_ids)) or 'none'})")
@@ -100,17 +114,49 @@ def report_fault(
     if not text or len(text) > MAX_DESCRIPTION or "\x00" in text:
         raise KitFaultError(f"description: say what is wrong (1 to {MAX_DESCRIPTION} characters)")
     when = at or store.now()
+    request, occurrence = _occurrence_named(request, occurrence)
     with store.transaction() as s:
-        if request is not None and s.get(RequestRow, request) is None:
+        row_of = s.get(RequestRow, request) if request is not None else None
+        if request is not None and row_of is None:
             raise KitFaultError(f"request: unknown request {request!r}")
-        row = KitFaultRow(kit=kit, count=count, request=request, cause=cause, description=text, reported_by=actor,
-                          reported_role=role, reported_at=when, repaired_at=None, repaired_by=None,
-                          repair_note=None)  # fmt: skip
+        if occurrence is not None:
+            assert row_of is not None and request is not None
+            _check_occurrence(Request.model_validate(row_of.data), occurrence, when)
+        row = KitFaultRow(kit=kit, count=count, request=request, occurrence=occurrence, cause=cause,
+                          description=text, reported_by=actor, reported_role=role, reported_at=when,
+                          repaired_at=None, repaired_by=None, repair_note=None)  # fmt: skip
         s.add(row)
         s.flush()
         audit(s, at=when, actor=actor, action="kit.fault_reported", entity="kit_fault", entity_id=str(row.id),
               new=_json(row))  # fmt: skip
         return _view(row)
+
+
+def _occurrence_named(request: str | None, occurrence: int | None) -> tuple[str | None, int | None]:
+    """The request and the occurrence a report names: 'PSR-70:3' is the series PSR-70, occurrence 3."""
+    parent = series_parent(request) if request is not None else None
+    if parent is not None:
+        number = int(str(request).rpartition(":")[2])
+        if occurrence is not None and occurrence != number:
+            raise KitFaultError(f"occurrence: {request} is occurrence {number}, not {occurrence}")
+        return parent, number
+    if occurrence is not None and request is None:
+        raise KitFaultError("occurrence: name the series it belongs to (request)")
+    return request, occurrence
+
+
+def _check_occurrence(req: Request, occurrence: int, when: datetime) -> None:
+    """The series has that occurrence, and every earlier one is over: they are history, which a fault in this one
+    does not touch (a fault is reported in the occurrence it happened in)."""
+    if req.series is None:
+        raise KitFaultError(f"occurrence: {req.ref} is not a series")
+    held = occurrences(req)
+    if occurrence not in [o.occurrence for o in held]:
+        raise KitFaultError(f"occurrence: {req.ref} has occurrences 1 to {len(held)}, not {occurrence}")
+    running = [o.ref for o in held if o.occurrence is not None and o.occurrence < occurrence and o.end > when]
+    if running:
+        raise KitFaultError(f"occurrence: {', '.join(running)} before it is not over yet; report the fault in the "
+                            "occurrence it happened in")  # fmt: skip
 
 
 def record_repair(

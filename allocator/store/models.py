@@ -263,6 +263,7 @@ class KitFaultRow(Base):
     kit: Mapped[str] = mapped_column(sa.String(64), index=True)
     count: Mapped[int]
     request: Mapped[str | None] = mapped_column(sa.String(64), sa.ForeignKey("requests.ref"), index=True)
+    occurrence: Mapped[int | None]  # the occurrence k of the series `request` it happened in ('PSR-70:k')
     cause: Mapped[str] = mapped_column(sa.String(16))
     description: Mapped[str] = mapped_column(sa.Text)
     reported_by: Mapped[str] = mapped_column(sa.String(128))

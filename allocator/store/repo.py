@@ -40,6 +40,7 @@ from allocator.planner.domain import (
     Venue,
     ZoomHost,
     expand_series,
+    occurrence_ref,
     occurrences,
     series_parent,
 )
@@ -836,7 +837,8 @@ class Store:
         """Kits out of service: the open faults of configured kit types (allocator/store/kit_faults.py)."""
         with self.transaction() as s:
             rows = s.scalars(sa.select(KitFaultRow).where(KitFaultRow.repaired_at.is_(None)).order_by(KitFaultRow.id))
-            return [KitFault(kit=r.kit, count=r.count, since=r.reported_at) for r in rows if r.kit in kit_ids]
+            return [KitFault(kit=r.kit, count=r.count, since=r.reported_at, request=_fault_ref(r))
+                    for r in rows if r.kit in kit_ids]  # fmt: skip
 
     # --- plans ----------------------------------------------------------------------------------
 
@@ -1505,3 +1507,10 @@ class Store:
             row.state = "sent" if sent else "failed"
             row.sent_at = now if sent else None
             row.last_error = error
+
+
+def _fault_ref(row: KitFaultRow) -> str | None:
+    """The request or series occurrence ('PSR-70:3') a fault's kits broke on loan to."""
+    if row.request is None or row.occurrence is None:
+        return row.request
+    return occurrence_ref(row.request, row.occurrence)

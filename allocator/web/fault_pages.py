@@ -1,5 +1,6 @@
-"""Kit faults on the pages: a PIC reports a problem with the kits lent for their request on its signed page; an
-operator or admin reports one, and the admin sees the open faults and records repairs, at `/admin/faults`.
+"""Kit faults on the pages: a PIC reports a problem with the kits lent for their request on its signed page (a
+series' PIC says in which occurrence); an operator or admin reports one (a request, or a series' occurrence as
+'REF:k' or with its number), and the admin sees the open faults and records repairs, at `/admin/faults`.
 
 Every report and repair re-plans at once (allocator/kit_fault_service.py): the kits are out of service until
 repaired, a request that loses them is moved or unserved and its PIC is told by the plan-change mail.
@@ -31,6 +32,7 @@ WORDS: dict[str, dict[str, str]] = {
         "cause": "Penyebab",
         "description": "Uraian masalah",
         "request": "Nomor permohonan (opsional)",
+        "occurrence": "Pertemuan ke- (seri, opsional)",
         "send": "Kirim laporan",
         "device": "Kerusakan perangkat (tanggung jawab kantor)",
         "handling": "Kerusakan karena penggunaan (tanggung jawab unit)",
@@ -44,6 +46,7 @@ WORDS: dict[str, dict[str, str]] = {
         "Jadwal telah disusun ulang; bila permohonan terdampak, PIC-nya diberi tahu.",
         "repaired": "Gangguan #{id} dicatat sudah diperbaiki; jadwal telah disusun ulang.",
         "bad_count": "count: bukan angka",
+        "bad_occurrence": "occurrence: bukan nomor pertemuan",
         "bad_id": "fault: bukan nomor gangguan",
     },
     "en": {
@@ -54,6 +57,7 @@ WORDS: dict[str, dict[str, str]] = {
         "cause": "Cause",
         "description": "What is wrong",
         "request": "Request number (optional)",
+        "occurrence": "Occurrence (a series, optional)",
         "send": "Send report",
         "device": "Device fault (the office's responsibility)",
         "handling": "Damage in handling (the unit's responsibility)",
@@ -67,6 +71,7 @@ WORDS: dict[str, dict[str, str]] = {
         "again; PICs of affected requests are told.",
         "repaired": "Fault #{id} recorded as repaired; the plan was made again.",
         "bad_count": "count: not a number",
+        "bad_occurrence": "occurrence: not an occurrence number",
         "bad_id": "fault: not a fault number",
     },
 }
@@ -77,6 +82,12 @@ def _int(value: Any, message: str) -> int:
         return int(str(value or "1").strip())
     except ValueError:
         raise ViconError(message) from None
+
+
+def _occurrence(value: Any, message: str) -> int | None:
+    """The occurrence of a series a report names (None: not given)."""
+    text = str(value or "").strip()
+    return _int(text, message) if text else None
 
 
 @router.post("/p/{token}/fault", response_class=HTMLResponse)
@@ -98,6 +109,7 @@ async def pic_report(request: Request, token: str, lang: str = "id") -> HTMLResp
         return message_page(request, lang, 422, "title", f"kit: {ref} borrows no kit {kit!r}")
     try:
         count = _int(form.get("count"), w["bad_count"])
+        occurrence = _occurrence(form.get("occurrence"), w["bad_occurrence"]) if r.series is not None else None
         out = await run_in_threadpool(
             lambda: report_and_replan(
                 store,
@@ -108,6 +120,7 @@ async def pic_report(request: Request, token: str, lang: str = "id") -> HTMLResp
                 actor=f"pic:{ref}",
                 role="pic",
                 request=ref,
+                occurrence=occurrence,
             )
         )
     except ViconError as exc:
@@ -137,6 +150,7 @@ async def staff_report(request: Request, lang: str = "id") -> Response:
     ref = str(form.get("request") or "").strip() or None
     try:
         count = _int(form.get("count"), w["bad_count"])
+        occurrence = _occurrence(form.get("occurrence"), w["bad_occurrence"])
         await run_in_threadpool(
             lambda: report_and_replan(
                 store,
@@ -147,6 +161,7 @@ async def staff_report(request: Request, lang: str = "id") -> Response:
                 actor=who.actor,
                 role="admin" if who.is_admin else "operator",
                 request=ref,
+                occurrence=occurrence,
             )
         )
     except ViconError as exc:

@@ -32,6 +32,7 @@ TEXT: dict[str, dict[str, str]] = {
         "self_operated": "Acara ini dijalankan oleh operator terlatih dari unit Anda sendiri; kami meminjamkan akun "
         "Zoom (dan peralatan bila ada).",
         "fault_report": "Laporkan gangguan kit", "fault_kit": "Kit", "fault_count": "Jumlah",
+        "fault_occurrence": "Terjadi pada pertemuan",
         "fault_cause": "Penyebab", "fault_description": "Uraian masalah", "fault_send": "Kirim laporan",
         "cause_device": "Kerusakan perangkat", "cause_handling": "Kerusakan karena penggunaan",
         "cause_unknown": "Belum diketahui", "reason": "Alasan", "alternatives": "Alternatif",
@@ -157,6 +158,7 @@ TEXT: dict[str, dict[str, str]] = {
         "self_operated": "Your unit's own trained operator runs this event; we lend the Zoom account (and the "
         "equipment, if any).",
         "fault_report": "Report a kit problem", "fault_kit": "Kit", "fault_count": "Count",
+        "fault_occurrence": "In occurrence",
         "fault_cause": "Cause", "fault_description": "What is wrong", "fault_send": "Send report",
         "cause_device": "Device fault", "cause_handling": "Damage in handling", "cause_unknown": "Not known yet",
         "reason": "Reason", "alternatives": "Alternatives",

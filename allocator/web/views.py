@@ -217,12 +217,14 @@ def _series_status(store: Store, r: Request, idx: PlanIndex, lang: str) -> PicSt
         why = pic_reason(u, o, lang) if u is not None else TEXT_NOT_HELD[lang]
         lines.append(f"{text}: {why}")
     first = held[0] if held else occ[0]
+    now = store.now()  # the kits of the held occurrence at hand (under way or next): what a fault report is about
+    at_hand = next((o for o in held if o.end > now), held[-1] if held else None)
     state = "served" if held else ("unserved" if any(o.ref in idx.unserved for o in occ) else "not_planned")
     return PicStatusOut(
         ref=r.ref, title=r.title, unit=r.unit, when=when(first.start, first.end, r.timezone, lang),
         status=r.status.value, plan_state=state if r.status.active else "not_planned",
         with_operator=r.operator_count > 0, join_url=m.join_url if m else None, passcode=m.passcode if m else None,
-        occurrences=lines,
+        occurrences=lines, kits=kits_out(at_hand, idx.assigned.get(at_hand.ref), idx, lang) if at_hand else [],
     )  # fmt: skip
 
 

@@ -311,3 +311,25 @@ def test_a_daemon_without_mail_says_so_at_start(
     daemon.stop()
     assert any(r.levelno == logging.WARNING and r.getMessage().startswith("mail: not configured")
                for r in caplog.records)  # fmt: skip
+
+
+def test_a_start_link_handed_out_is_no_change_to_re_plan(tmp_path: Path) -> None:
+    """The start-link page audits every hand-out on the request (allocator/web/start_pages.py): that changes nothing
+    a plan reads, so the daemon does not re-plan for it; a change of the request itself still does."""
+    from datetime import UTC, datetime
+
+    from allocator.store import start_links
+    from tests.store.dbs import request
+
+    store = Store.open(f"sqlite:///{tmp_path / 'watch.db'}")
+    try:
+        daemon = Daemon(store, None, FAST)
+        for action in (start_links.SHOWN, start_links.REFUSED, start_links.FAILED):
+            start_links.record(store, "unit:sari", action, "LENT", {"zoom_meeting_id": 1})
+        daemon.step_watch()
+        assert not daemon._replan_pending
+        store.save_request(request("LENT", datetime(2027, 3, 1, 2, tzinfo=UTC)), actor="test")
+        daemon.step_watch()
+        assert daemon._replan_pending
+    finally:
+        store.close()

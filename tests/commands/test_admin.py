@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,13 @@ from typer.testing import CliRunner
 
 from allocator.commands.main import app
 from allocator.demo import run_demo
+from allocator.demo_lent import OPENS_MIN
 from allocator.planner.domain import Assignment
 from allocator.planner.solver import solve
 from allocator.problem_files import load_problem
 from allocator.service import plan_changes
 from allocator.store import Store
+from allocator.web.start_pages import OPENS_BEFORE
 from tests.planner.factories import host, problem, request
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,6 +144,13 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
     # Units that run their own meetings: RSUD's trained operator, alternative host on the lent host.
     assert "PSR-00015 (RSUD Panglima Sebaya): self-operated, host" in out
     assert "alternative host: vicon.rsud@kominfo.example.go.id" in out
+    # A lent account: Satpol PP's trained operator holds no Zoom licence; the start-link page refuses while the
+    # meeting is days away and hands out a fresh, working link 25 minutes before it, never printed (only audited).
+    assert "fetches a fresh start link from /start/PSR-00016 shortly before the start" in out
+    assert "now: /start/PSR-00016 refuses (403)" in out and "host key valid" in out
+    assert "zoom.start_link_shown (unit:unit-uop-satpol-1)" in out
+    assert "zak=" not in out and "/s/" not in out
+    assert timedelta(minutes=OPENS_MIN) == OPENS_BEFORE
     # A PIC reports the PTZ camera broken: the requests that needed it lose it in the re-plan.
     assert "fault #1: PTZ ×1" in out and "- PSR-00037" in out
     mails = list((tmp_path / "demo" / "mail").glob("*.eml"))
@@ -170,9 +180,12 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
 
     bupati = text("PSR-BUPATI-01_pic.scheduled_*.eml")
     # 5 January 2027 is a holiday (Isra' Mi'raj): the ceremony is holiday duty, its rehearsal falls on the Monday
-    # before and its kits are picked up at Monday's closing (docs/calendar.md).
-    assert "Gladi bersih: Senin, 4 Januari 2027 pukul" in bupati and "Kamera + tripod" in bupati
-    assert "diambil di kantor kami mulai Senin, 4 Januari 2027 pukul 17.00 WITA" in bupati
+    # before and, since the rehearsal uses them, its kits are picked up in office hours an hour before the
+    # rehearsal (docs/calendar.md), as the PIC's mail and the demo say.
+    assert "Gladi bersih: Senin, 4 Januari 2027 pukul 14.00–15.00 WITA" in bupati and "Kamera + tripod" in bupati
+    assert "diambil di kantor kami mulai Senin, 4 Januari 2027 pukul 13.00 WITA" in bupati
+    assert ("PSR-BUPATI-01: the rehearsal Mon 2027-01-04 14:00 uses its kits: picked up Mon 2027-01-04 13:00, "
+            "before the rehearsal") in out  # fmt: skip
     assert "diminta" in text("PSR-FLEX-01_pic.scheduled_*.eml")
     assert list((tmp_path / "demo" / "mail").glob("*_op.survey_*.eml"))
 

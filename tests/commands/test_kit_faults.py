@@ -142,3 +142,51 @@ def test_units_add_list_remove_and_the_problem_has_them(db: str) -> None:
         store.close()
     run("remove", "UOP-1")
     assert "no trained unit operators" in run("list")
+
+
+def test_a_fault_names_the_occurrence_of_a_series_and_concerns_it_and_the_later_ones(db_url: str) -> None:
+    """A three-day series borrows the only camera; during occurrence 2 (the real clock: the CLI's) the camera is
+    reported broken in occurrence 2: occurrence 1 is history, occurrence 2 keeps the camera it has in hand,
+    occurrence 3 loses it and its PIC is told; the record names the occurrence."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    first = now - timedelta(days=1, hours=2)  # occurrence 2: two hours ago to an hour from now
+    store = Store.open(db_url)
+    try:
+        store.set_policy(SitePolicy(kit_pickup_min=60, kit_return_min=30), actor="t")
+        store.upsert_hosts(hosts(), actor="t")
+        store.set_kit_types([KitType(id="CAM", name="Kamera", stock=1)], actor="t")
+        series = {"repeat": "daily", "count": 3, "policy": "partial"}
+        store.save_request(request("S", first, hours=3, kits=[KitNeed(kit="CAM")], series=series), actor="t")
+        store.save_request(request("B", first + timedelta(days=5), kits=[KitNeed(kit="CAM")]), actor="t")
+        out = replan(store, actor="t", now=first - timedelta(days=1))
+        assert sorted(a.request for a in out.plan.assignments) == ["B", "S:1", "S:2", "S:3"]
+        before = out.plan.assignment_for("S:1")
+        store.record_kit_return("S:1", actor="t", at=first + timedelta(hours=4))
+    finally:
+        store.close()
+    db = db_url
+    for args, field in (
+        (["--request", "S:3"], "occurrence: S:2 before it is not over yet"),
+        (["--request", "S:9"], "occurrence: S has occurrences 1 to 3, not 9"),
+        (["--request", "B", "--occurrence", "2"], "occurrence: B is not a series"),
+        (["--request", "S:2", "--occurrence", "3"], "occurrence: S:2 is occurrence 2, not 3"),
+    ):
+        result = CliRunner().invoke(app, ["kits", "fault", "CAM", "-d", "x", *args, "--db", db])
+        assert result.exit_code == 2 and field in result.output, (args, result.output)
+    out_text = _kits(db, "fault", "CAM", "-d", "lensa retak", "--cause", "handling", "--request", "S:2", "--lang", "en")
+    assert "In occurrence 2 (S:2): the earlier occurrences are not touched." in out_text
+    assert "Requests borrowing this kit: B, S:2, S:3" in out_text  # S:1 is history
+    assert "No longer served (their PICs are told): B, S:3" in out_text
+    store = Store.open(db)
+    try:
+        (fault,) = list_faults(store)
+        assert (fault.request, fault.occurrence, fault.ref) == ("S", 2, "S:2")
+        published = store.published_plan()
+        assert published is not None and [a.request for a in published.plan.assignments] == ["S:1", "S:2"]
+        assert published.plan.assignment_for("S:1") == before  # history: kept as it was
+        assert {u.request: u.code for u in published.plan.unserved} == {"B": "kits_short", "S:3": "kits_short"}
+        assert store.load_problem().kit_faults[0].request == "S:2"
+    finally:
+        store.close()
+    assert json.loads(_kits(db, "faults", "--json"))["faults"][0]["occurrence"] == 2
+    assert "#1 [open] CAM ×1 S:2" in _kits(db, "faults", "--lang", "en")

@@ -111,9 +111,10 @@ def test_a_large_plan_is_summarised_per_day_and_the_filters_open_it(
 
     day = runner.invoke(app, [*base, "--day", "2027-01-05"], env=env)
     assert "Sel 2027-01-05" in day.output
-    # Other days appear only as the kits lent over the holiday: picked up Monday 17:00, back Wednesday 07:00.
+    # Other days appear only as the kits lent over the holiday: picked up Monday 13:00, an hour before the Monday
+    # rehearsal that uses them, back Wednesday 07:00.
     others = [ln for ln in day.output.splitlines() if "Sen 2027-01-04" in ln or "Rab 2027-01-06" in ln]
-    assert others and all("Sen 2027-01-04 17:00" in ln and "Rab 2027-01-06 07:00" in ln for ln in others)
+    assert others and all("Sen 2027-01-04 13:00" in ln and "Rab 2027-01-06 07:00" in ln for ln in others)
 
     host = runner.invoke(app, [*base, "--host", "H100"], env=env)
     assert "H100 (100)" in host.output and "H300A (300)" not in host.output and "Jadwal per operator" not in host.output

@@ -85,7 +85,7 @@ def test_a_rehearsal_whose_kits_are_out_cannot_take_place() -> None:
     plan = checked(prob, solve(prob))
     assert served(plan) == ["B"]
     u = next(u for u in plan.unserved if u.request == "A")
-    assert u.code == "no_rehearsal" and "kits in stock" in u.reason and "peralatannya" in u.reason_id
+    assert u.code == "kits_short" and "picked up for its rehearsal" in u.reason  # B named: see below
     # The same rehearsal without the kits: both served, as before.
     assert served(solve(kit_problem(event(rehearsal=rehearsal(uses_kits=False)), early_loan()))) == ["A", "B"]
     # First come, first served keeps the rule too.
@@ -170,3 +170,67 @@ def test_the_validator_refuses_a_rehearsal_whose_kits_are_not_yet_back() -> None
     assert any("kit CAM: 2 held" in v and "A" in v and "B" in v for v in problems), problems
     plain = kit_problem(event(rehearsal=rehearsal(uses_kits=False)), early_loan())
     assert validate_plan(plain, both) == []
+
+
+# --- alternatives, reasons and pre-emption count the rehearsal's pickup ---------------------------------------
+
+
+def test_the_reason_names_the_loan_in_the_way_of_the_rehearsal_pickup() -> None:
+    # B holds the only camera until 08:30; A's latest rehearsal (08:00) would take it at 07:00.
+    plan = solve(kit_problem(event(), early_loan()))
+    u = next(u for u in plan.unserved if u.request == "A")
+    assert u.code == "kits_short" and u.blockers[0].requests == ["B"]
+    assert "Tue 2027-03-02 07:00–12:00 WIB (picked up for its rehearsal)" in u.reason
+    assert "(diambil untuk gladi)" in u.reason_id
+    # An optional rehearsal may be missed: the event alone fits, and is served.
+    optional = solve(kit_problem(event(rehearsal=rehearsal(mandatory=False)), early_loan()))
+    assert served(optional) == ["A", "B"]
+
+
+def test_alternatives_leave_room_for_the_rehearsal_pickup() -> None:
+    # Moved to 10:30 or 11:00 A's rehearsal would still take the camera before B brings it back at 08:30: the
+    # nearest time that works is 11:30 (rehearsal 09:30, pickup 08:30).
+    prob = kit_problem(event(), early_loan(), alternative_days=0)
+    u = next(u for u in solve(prob).unserved if u.request == "A")
+    times = [alt.start for alt in u.alternatives]
+    assert times and times[0] == at(TUE, "11:30") and all(t >= at(TUE, "11:30") for t in times)
+    # Each really is free: the event at that time is served with its rehearsal.
+    moved = event(start="11:30", end="12:30")
+    plan = checked(kit_problem(moved, early_loan()), solve(kit_problem(moved, early_loan())))
+    assert served(plan) == ["A", "B"]
+    # Without the rehearsal's pickup the nearest time would have been offered.
+    plain = kit_problem(event(rehearsal=rehearsal(uses_kits=False, mandatory=True)), early_loan())
+    assert served(solve(plain)) == ["A", "B"]
+
+
+def boss_and_frozen(confirm: list[str]) -> tuple[Problem, Plan]:
+    """BOSS (head of region, Tuesday 10:00) must rehearse on Monday by 14:00 with the only camera, held from its
+    pickup (Monday 12:00 at the latest) to Tuesday; OLD, published and frozen, borrows it Monday 14:00–15:00."""
+    boss = event("BOSS", rehearsal=rehearsal(end_min_before=20 * 60), priority="head_of_region")
+    old = request("OLD", "14:00", "15:00", day=MON, kits=[{"kit": "CAM"}])
+    prob = kit_problem(boss, old, freeze_horizon_min=48 * 60).model_copy(
+        update={
+            "hosts": [host("H1")],
+            "previous": [Assignment(request="OLD", host="H1")],
+            "now": datetime.fromisoformat("2027-02-28T09:00:00+07:00"),
+            "confirmed_preemptions": confirm,
+        }
+    )
+    return prob, solve(prob)
+
+
+def test_a_frozen_loan_in_the_way_of_a_rehearsal_pickup_is_offered_for_pre_emption() -> None:
+    _prob, plan = boss_and_frozen([])
+    assert served(plan) == ["OLD"]
+    u = next(u for u in plan.unserved if u.request == "BOSS")
+    assert u.code == "kits_short" and u.blockers[0].requests == ["OLD"]
+    (offer,) = plan.preemption_offers
+    assert offer.request == "BOSS" and offer.displaces == ["OLD"]
+
+
+def test_a_frozen_loan_in_the_way_of_a_rehearsal_pickup_gives_way_when_confirmed() -> None:
+    prob, plan = boss_and_frozen(["BOSS"])
+    assert served(checked(prob, plan)) == ["BOSS"]
+    assert [(w.code, w.refs, w.by) for w in plan.warnings] == [("freeze_may_give_way", ["OLD"], "BOSS")]
+    # The validator lets it give way only because the loans could cross: not without the confirmation.
+    assert any("frozen" in v for v in validate_plan(prob.model_copy(update={"confirmed_preemptions": []}), plan))

@@ -96,7 +96,7 @@ def test_a_request_stored_before_a_field_was_added_is_not_a_change(store: Store,
 def test_import_and_load_problem(store: Store) -> None:
     prob = load_problem(EXAMPLE)
     counts = store.import_problem(prob, actor="import")
-    site = {"venues": 8, "travel": 5, "kit_types": 3, "unit_operators": 2}
+    site = {"venues": 8, "travel": 5, "kit_types": 3, "unit_operators": 3}
     nothing = {"venues": 0, "travel": 0, "kit_types": 0, "unit_operators": 0, "pins": 0}
     assert counts == {"hosts": 4, "operators": 5, "requests": 60, "pins": 0, **site}
     assert store.import_problem(prob, actor="import") == {"hosts": 0, "operators": 0, "requests": 0, **nothing}

@@ -3,7 +3,10 @@ every report re-plans. A PIC sees when their unit runs its own meeting."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from allocator.store.kit_faults import list_faults
+from allocator.store.repo import PublishedPlan
 from tests.web.conftest import Web
 
 
@@ -12,15 +15,21 @@ def _pic_path(web: Web, ref: str) -> str:
     return url.replace("http://testserver", "")
 
 
-def test_pic_reports_a_broken_kit_and_the_plan_is_made_again(web: Web) -> None:
+def _replanned_pic_page(web: Web, ref: str, served: str) -> tuple[PublishedPlan, str, Any]:
+    """An admin re-plans (`served` is in the published plan); then the PIC of `ref` opens their page, signed out."""
     c = web.client
     web.sign_in(c, web.token())
     c.post("/admin/replan")
-    first = web.store.published_plan()
-    assert first is not None and first.plan.assignment_for("PSR-BUPATI-01") is not None
-    path = _pic_path(web, "PSR-BUPATI-01")
+    published = web.store.published_plan()
+    assert published is not None and published.plan.assignment_for(served) is not None
+    path = _pic_path(web, ref)
     c.cookies.clear()
-    page = c.get(path)
+    return published, path, c.get(path)
+
+
+def test_pic_reports_a_broken_kit_and_the_plan_is_made_again(web: Web) -> None:
+    c = web.client
+    first, path, page = _replanned_pic_page(web, "PSR-BUPATI-01", "PSR-BUPATI-01")
     assert page.status_code == 200 and 'id="fault-form"' in page.text and "Laporkan gangguan kit" in page.text
     bad = c.post(f"{path}/fault", data={"kit": "PTZ", "count": "1", "description": "x"})
     assert bad.status_code == 422 and list_faults(web.store) == []  # a kit this request does not borrow
@@ -74,3 +83,40 @@ def test_pic_page_says_the_unit_runs_its_own_meeting(web: Web) -> None:
     assert "Operator kami akan mendampingi." not in page.text
     ours = c.get(_pic_path(web, "PSR-BUPATI-01"))
     assert 'id="self-operated"' not in ours.text
+
+
+def test_a_series_pic_names_the_occurrence_the_kit_broke_in(web: Web) -> None:
+    """A series' PIC page offers the fault form with its occurrences; the report names the one chosen (an
+    occurrence whose earlier ones are not over is refused, naming them), and staff may name one too."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from allocator.planner.domain import KitNeed, Request, SeriesPattern
+
+    wita = ZoneInfo("Asia/Makassar")
+    series = Request(
+        ref="SER-KIT", unit="Dinas Kominfo", pic={"name": "Sari", "email": "sari@example.go.id"},
+        title="Pelatihan Kamera", timezone="Asia/Makassar", start=datetime(2027, 1, 19, 9, tzinfo=wita),
+        end=datetime(2027, 1, 19, 11, tzinfo=wita), participants=30, service="link", status="approved",
+        kits=[KitNeed(kit="CAM")], series=SeriesPattern(repeat="daily", count=2, policy="partial"),
+    )  # fmt: skip
+    web.store.save_request(series, actor="test")
+    c = web.client
+    _published, path, page = _replanned_pic_page(web, "SER-KIT", "SER-KIT:2")
+    assert 'id="fault-form"' in page.text and '<select name="occurrence">' in page.text
+    assert "Terjadi pada pertemuan" in page.text
+    report = {"kit": "CAM", "count": "1", "cause": "device", "description": "lensa retak"}
+    early = c.post(f"{path}/fault", data=report | {"occurrence": "2"})
+    assert early.status_code == 422 and "SER-KIT:1 before it is not over yet" in early.text
+    assert list_faults(web.store) == []
+    sent = c.post(f"{path}/fault", data=report | {"occurrence": "1"})
+    assert sent.status_code == 200, sent.text
+    [fault] = list_faults(web.store)
+    assert (fault.request, fault.occurrence, fault.ref, fault.reported_role) == ("SER-KIT", 1, "SER-KIT:1", "pic")
+    web.sign_in(c, web.token())
+    listed = c.get("/admin/faults?lang=en")
+    assert "SER-KIT:1" in listed.text and 'name="occurrence"' in listed.text
+    staff = c.post("/admin/faults", data=report | {"request": "SER-KIT", "occurrence": "1"}, follow_redirects=False)
+    assert staff.status_code == 303 and [f.ref for f in list_faults(web.store)] == ["SER-KIT:1", "SER-KIT:1"]
+    bad = c.post("/admin/faults", data=report | {"request": "SER-KIT", "occurrence": "zwei"})
+    assert bad.status_code == 422 and "occurrence" in bad.text
