@@ -184,8 +184,11 @@ def test_demo_runs_the_whole_job(tmp_path: Path) -> None:
     # rehearsal (docs/calendar.md), as the PIC's mail and the demo say.
     assert "Gladi bersih: Senin, 4 Januari 2027 pukul 14.00–15.00 WITA" in bupati and "Kamera + tripod" in bupati
     assert "diambil di kantor kami mulai Senin, 4 Januari 2027 pukul 13.00 WITA" in bupati
-    assert ("PSR-BUPATI-01: the rehearsal Mon 2027-01-04 14:00 uses its kits: picked up Mon 2027-01-04 13:00, "
-            "before the rehearsal") in out  # fmt: skip
+    # The demo's last word on it (after the PTZ fault's free re-plan, the rehearsal may be holiday duty on the morning
+    # of the ceremony, as a duty event's mandatory rehearsal may, docs/calendar.md): the kits still come first.
+    said = re.search(r"PSR-BUPATI-01: the rehearsal \w{3} (\S+ \S+) uses its kits: picked up \w{3} (\S+ \S+), "
+                     r"before the rehearsal", out)  # fmt: skip
+    assert said is not None and said[2] < said[1]
     assert "diminta" in text("PSR-FLEX-01_pic.scheduled_*.eml")
     assert list((tmp_path / "demo" / "mail").glob("*_op.survey_*.eml"))
 
