@@ -34,6 +34,11 @@ from allocator.planner.parts import (
 from allocator.planner.replan import fits_around_published, may_displace
 
 
+# Of the operator level's time, the most its first plan (`operator_level.fewest_operators_plan`) may take: the
+# search after it needs the rest.
+FIRST_PLAN_SHARE = 0.3
+
+
 def trivial_bound(comp: Part, level: int) -> int:
     """What a level could be at best without solving: claims nothing."""
     m = comp.model
@@ -107,7 +112,7 @@ def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float, 
     if level == 0 and _greedy_serves_all(comp, remaining):
         return
     if level == 2 and comp.floor is not None and comp.solution is not None:
-        _start_from_floor(comp)
+        _start_from_floor(comp, _time.monotonic() + FIRST_PLAN_SHARE * remaining)
         if has_own_model(m):
             _staff_fewest(comp, options, deadline, workers)
             return
@@ -167,13 +172,13 @@ def _greedy_serves_all(comp: Part, seconds: float) -> bool:
     return True
 
 
-def _start_from_floor(comp: Part) -> None:
-    """The operator level starts from the better of the plan in hand and the fewest-operators first plan, and never
-    ends above it (the floor)."""
+def _start_from_floor(comp: Part, until: float) -> None:
+    """The operator level starts from the better of the plan in hand and the fewest-operators first plan (built by
+    `until`, monotonic seconds), and never ends above it (the floor)."""
     m = comp.model
     assert m is not None and comp.solution is not None and comp.floor is not None
     current = comp.floor.respect(m, comp.solution)
-    first = comp.floor.respect(m, fewest_operators_plan(m, current)) if worth_a_first_plan(m) else current
+    first = comp.floor.respect(m, fewest_operators_plan(m, current, until)) if worth_a_first_plan(m) else current
 
     def prefs(values: dict[Var, int]) -> int:
         return term_values(m.problem, comp.cands, comp.previous, assignments(m, values.__getitem__))[2]
