@@ -49,6 +49,7 @@ class OperatorFloor:
 
     rows: dict[int, list[tuple[frozenset[int] | None, list[int]]]] = field(default_factory=dict)
     dominance: list[tuple[int, int, int]] = field(default_factory=list)  # (lesser pool, greater pool, day)
+    served_most: int | None = None  # the most served weight any plan of the part reaches (`served_bound`)
 
     def respect(self, m: AllocationModel, values: dict[Var, int]) -> dict[Var, int]:
         """The same plan with each lesser operator's day given to its greater one where only the lesser works: a
@@ -436,7 +437,9 @@ def serve_more(m: AllocationModel, values: dict[Var, int], until: float) -> dict
     return values
 
 
-def _serve_more_pass(m: AllocationModel, values: dict[Var, int], until: float, depth: int, nodes: int) -> dict[Var, int]:
+def _serve_more_pass(
+    m: AllocationModel, values: dict[Var, int], until: float, depth: int, nodes: int
+) -> dict[Var, int]:
     """One pass of `serve_more`, with moves `depth` deep and `nodes` seats looked at per request."""
     served = [p for p in range(len(m.cands)) if values[m.served[p]]]
     done = {m.cands[p].ref for p in served}

@@ -91,6 +91,7 @@ from allocator.planner.reuse import (
     reuse_record,
     site_digest,
 )
+from allocator.planner.served_bound import SERVED_BOUND_SHARE, served_weight_bound
 from allocator.planner.survey_reliance import SurveyReliance
 from allocator.planner.validate import validate_claims, validate_plan
 from allocator.planner.workflow import (
@@ -275,6 +276,10 @@ class _Run:
             comp.model = comp.rebuild(comp.stable)
             if simple_for_operators(comp.model, bool(comp.fixed), bool(comp.previous)):
                 comp.floor = add_operator_floor(comp.model)
+                now = _time.monotonic()
+                comp.floor.served_most = served_weight_bound(
+                    comp.model, now + SERVED_BOUND_SHARE * max(0.0, until - now)
+                )
             hint_published(comp)
             if comp.floor is not None and comp.greedy is not None:  # a hint that meets the dominance rows
                 more = serve_more(
