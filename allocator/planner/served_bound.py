@@ -88,7 +88,7 @@ def _lost_at(m: AllocationModel, clique: list[int]) -> int:
     flow.set_node_supply(sink, -demand)
     if flow.solve_max_flow_with_min_cost() != flow.OPTIMAL:
         return 0
-    profit = -flow.optimal_cost()
+    profit = -int(flow.optimal_cost())
     return total - profit // _SCALE  # the loss is whole weight: at least total − ⌊profit⌋
 
 
