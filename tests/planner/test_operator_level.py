@@ -12,14 +12,14 @@ from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from allocator.planner import operator_level
-from allocator.planner.domain import Problem, SolverStatus, Unserved
+from allocator.planner.domain import Assignment, Problem, SolverStatus, Unserved
 from allocator.planner.model import AllocationModel, Var, assignments, complete_hint
-from allocator.planner.operator_level import OperatorFloor
 from allocator.planner.problem_io import parse_problem
 from allocator.planner.solver import SolveOptions, solve
 from allocator.planner.validate import validate_claims, validate_plan
 from benchmarks.generate import operator_pools
 from tests.planner.factories import operator, problem, request
+from tests.planner.pools import capture_floors, random_morning
 
 
 def _two_crews() -> Problem:
@@ -31,22 +31,9 @@ def _two_crews() -> Problem:
     return problem(operators=ops, requests=[*early, *late])
 
 
-def _capture(monkeypatch: pytest.MonkeyPatch) -> list[tuple[AllocationModel, OperatorFloor]]:
-    seen: list[tuple[AllocationModel, OperatorFloor]] = []
-    real = operator_level.add_operator_floor
-
-    def spy(m: AllocationModel) -> OperatorFloor:
-        floor = real(m)
-        seen.append((m, floor))
-        return floor
-
-    monkeypatch.setattr("allocator.planner.solver.add_operator_floor", spy)
-    return seen
-
-
 def test_the_lower_bound_is_the_most_operators_needed_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
-    seen = _capture(monkeypatch)
+    seen = capture_floors(monkeypatch)
     prob = _two_crews()
     plan = solve(prob)
     (m, floor), = seen  # fmt: skip
@@ -60,7 +47,7 @@ def test_the_lower_bound_is_the_most_operators_needed_at_once(monkeypatch: pytes
 
 def test_the_bound_counts_only_what_is_served(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
-    seen = _capture(monkeypatch)
+    seen = capture_floors(monkeypatch)
     solve(_two_crews())
     (m, floor), = seen  # fmt: skip
     early = {p for p, c in enumerate(m.cands) if c.ref.startswith("E")}
@@ -138,7 +125,7 @@ def test_the_first_plan_calls_in_few_operators_from_a_wasteful_one(monkeypatch: 
     """Three morning meetings on A, B, C and four afternoon ones on four of the others: seven operators called in.
     The first plan re-staffs them with the four the day needs (A, B, C stay for the afternoon)."""
     monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
-    seen = _capture(monkeypatch)
+    seen = capture_floors(monkeypatch)
     solve(_two_crews())
     (m, _floor), = seen  # fmt: skip
     wasteful = dict.fromkeys(m.variables(), 0)
@@ -154,25 +141,32 @@ def test_the_first_plan_calls_in_few_operators_from_a_wasteful_one(monkeypatch: 
     assert operator_level.fewest_operators_plan(m, wasteful, time.monotonic() - 1) == wasteful
 
 
+def _staffed_by_hand(
+    monkeypatch: pytest.MonkeyPatch, prob: Problem, staffed: dict[str, str]
+) -> tuple[AllocationModel, dict[Var, int]]:
+    """The part's model (built by a solve) and the plan serving exactly `staffed` (request -> its operator)."""
+    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
+    seen = capture_floors(monkeypatch)
+    solve(prob)
+    (m, _floor), = seen  # fmt: skip
+    pool = {o.id: m.operator_pool_of[i] for i, o in enumerate(prob.operators)}
+    at = {c.ref: p for p, c in enumerate(m.cands)}
+    partial = dict.fromkeys(m.variables(), 0)
+    for ref, op in staffed.items():
+        partial[m.served[at[ref]]] = 1
+        partial[m.operator[at[ref], pool[op]]] = 1
+    return m, complete_hint(m, partial)
+
+
 def _chain_to_free_a(monkeypatch: pytest.MonkeyPatch) -> tuple[AllocationModel, dict[Var, int]]:
     """Y only A may run; A runs X (B may too), B runs W (C may too); Y is left out. The model and that plan."""
-    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
-    seen = _capture(monkeypatch)
     reqs = [
         request("X", "08:00", "09:00", service="operator", allowed_operators=["A", "B"]),
         request("W", "08:00", "09:00", service="operator", allowed_operators=["B", "C"]),
         request("Y", "08:00", "09:00", service="operator", allowed_operators=["A"]),
     ]
     prob = problem(operators=[operator(o) for o in "ABC"], requests=reqs)
-    solve(prob)
-    (m, _floor), = seen  # fmt: skip
-    pool = {o.id: m.operator_pool_of[i] for i, o in enumerate(prob.operators)}
-    at = {c.ref: p for p, c in enumerate(m.cands)}
-    partial = dict.fromkeys(m.variables(), 0)
-    for ref, op in (("X", "A"), ("W", "B")):
-        partial[m.served[at[ref]]] = 1
-        partial[m.operator[at[ref], pool[op]]] = 1
-    return m, complete_hint(m, partial)
+    return _staffed_by_hand(monkeypatch, prob, {"X": "A", "W": "B"})
 
 
 def test_serving_more_moves_a_chain_of_tasks_to_free_the_only_operator(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -211,23 +205,13 @@ def test_serving_more_moves_two_tasks_out_of_the_way(monkeypatch: pytest.MonkeyP
     """Y (08:00–10:00) only A may run; A runs X1 (08:00–09:00, B may too) and X2 (09:00–10:00, C may too). Freeing A
     takes both of A's tasks moved: one task in the way at a time finds nothing (on the 800-session days of the
     benchmark the plain model served one or two sessions more for this reason); two at a time serves Y."""
-    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
-    seen = _capture(monkeypatch)
     reqs = [
         request("X1", "08:00", "09:00", service="operator", allowed_operators=["A", "B"]),
         request("X2", "09:00", "10:00", service="operator", allowed_operators=["A", "C"]),
         request("Y", "08:00", "10:00", service="operator", allowed_operators=["A"]),
     ]
     prob = problem(operators=[operator(o) for o in "ABC"], requests=reqs)
-    solve(prob)
-    (m, _floor), = seen  # fmt: skip
-    pool = {o.id: m.operator_pool_of[i] for i, o in enumerate(prob.operators)}
-    at = {c.ref: p for p, c in enumerate(m.cands)}
-    partial = dict.fromkeys(m.variables(), 0)
-    for ref in ("X1", "X2"):
-        partial[m.served[at[ref]]] = 1
-        partial[m.operator[at[ref], pool["A"]]] = 1
-    partial = complete_hint(m, partial)
+    m, partial = _staffed_by_hand(monkeypatch, prob, {"X1": "A", "X2": "A"})
     monkeypatch.setattr(operator_level, "EJECTION_IN_THE_WAY", 1)
     assert operator_level.serve_more(m, partial, until=float("inf")) == partial
     monkeypatch.setattr(operator_level, "EJECTION_IN_THE_WAY", 2)
@@ -244,34 +228,26 @@ def test_serving_more_never_serves_less_nor_breaks_a_rule(monkeypatch: pytest.Mo
     two) and a random part of the plan dropped, serving more keeps every request that was served and gives a plan
     the validator accepts."""
     monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
-    seen = _capture(monkeypatch)
-    names = [f"O{i}" for i in range(data.draw(st.integers(2, 5)))]
-    reqs = []
-    for k in range(data.draw(st.integers(2, 9))):
-        start = data.draw(st.integers(0, 8))
-        length = data.draw(st.integers(1, 4))
-        allowed = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=len(names), unique=True))
-        reqs.append(request(f"R{k}", f"{8 + start // 2:02d}:{30 * (start % 2):02d}",
-                            f"{8 + (start + length) // 2:02d}:{30 * ((start + length) % 2):02d}", service="operator",
-                            allowed_operators=sorted(allowed), operators_needed=data.draw(st.sampled_from([1, 1, 2])),
-                            priority=data.draw(st.sampled_from(["normal", "high"]))))  # fmt: skip
-    prob = problem(operators=[operator(o) for o in names], requests=reqs)
+    seen = capture_floors(monkeypatch)
+    prob = random_morning(data, most_operators=5, most_requests=9)
     plan = solve(prob, SolveOptions(time_limit_s=5, alternatives=False))
-    if not seen:
-        return  # nothing for an operator to do
-    (m, _floor), = seen  # fmt: skip
-    first = dict.fromkeys(m.variables(), 0)
     index = {o.id: i for i, o in enumerate(prob.operators)}
-    at = {c.ref: p for p, c in enumerate(m.cands)}
-    for a in plan.assignments:
-        if data.draw(st.booleans()):
-            first[m.served[at[a.request]]] = 1
-            for op in a.operators:
-                first[m.operator[at[a.request], m.operator_pool_of[index[op]]]] += 1
-    first = complete_hint(m, first)
-    more = operator_level.serve_more(m, first, until=float("inf"))
-    assert all(more[m.served[p]] >= first[m.served[p]] for p in range(len(m.cands)))
-    done = assignments(m, more.__getitem__)
+    done: list[Assignment] = []
+    inside: set[str] = set()
+    for m, _floor in seen:  # each part simple for operators (none where nothing needs an operator)
+        first = dict.fromkeys(m.variables(), 0)
+        at = {c.ref: p for p, c in enumerate(m.cands)}
+        inside |= set(at)
+        for a in plan.assignments:
+            if a.request in at and data.draw(st.booleans()):
+                first[m.served[at[a.request]]] = 1
+                for op in a.operators:
+                    first[m.operator[at[a.request], m.operator_pool_of[index[op]]]] += 1
+        first = complete_hint(m, first)
+        more = operator_level.serve_more(m, first, until=float("inf"))
+        assert all(more[m.served[p]] >= first[m.served[p]] for p in range(len(m.cands)))
+        done += assignments(m, more.__getitem__)
+    done += [a for a in plan.assignments if a.request not in inside]
     served = {a.request for a in done}
     out = [Unserved(request=r.ref, code="operators_busy", reason="-", reason_id="-") for r in prob.requests
            if r.ref not in served]  # fmt: skip

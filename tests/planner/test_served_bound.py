@@ -17,20 +17,12 @@ from allocator.planner.model import AllocationModel
 from allocator.planner.operator_level import OperatorFloor
 from allocator.planner.solver import SolveOptions, solve
 from tests.planner.factories import operator, problem, request
+from tests.planner.pools import capture_floors, random_morning
 
 
 def _capture(monkeypatch: pytest.MonkeyPatch) -> list[tuple[AllocationModel, OperatorFloor]]:
     monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
-    seen: list[tuple[AllocationModel, OperatorFloor]] = []
-    real = operator_level.add_operator_floor
-
-    def spy(m: AllocationModel) -> OperatorFloor:
-        floor = real(m)
-        seen.append((m, floor))
-        return floor
-
-    monkeypatch.setattr("allocator.planner.solver.add_operator_floor", spy)
-    return seen
+    return capture_floors(monkeypatch)
 
 
 def _brute_force(prob: Problem) -> int:
@@ -66,17 +58,7 @@ def test_the_bound_is_never_below_what_can_be_served(monkeypatch: pytest.MonkeyP
     """Random operator-only mornings of up to six requests and three operators: the bound is at least the brute
     force's best (a true bound) and the plan's served weight never claims more than the bound."""
     seen = _capture(monkeypatch)
-    names = [f"O{i}" for i in range(data.draw(st.integers(2, 3)))]
-    reqs = []
-    for k in range(data.draw(st.integers(2, 6))):
-        start = data.draw(st.integers(0, 6))
-        end = start + data.draw(st.integers(1, 3))
-        allowed = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=len(names), unique=True))
-        reqs.append(request(f"R{k}", f"{8 + start // 2:02d}:{30 * (start % 2):02d}",
-                            f"{8 + end // 2:02d}:{30 * (end % 2):02d}", service="operator",
-                            allowed_operators=sorted(allowed), operators_needed=data.draw(st.sampled_from([1, 1, 2])),
-                            priority=data.draw(st.sampled_from(["normal", "high"]))))  # fmt: skip
-    prob = problem(operators=[operator(o) for o in names], requests=reqs)
+    prob = random_morning(data, most_operators=3, most_requests=6)
     plan = solve(prob, SolveOptions(time_limit_s=5, alternatives=False))
     if not seen:
         return  # nothing for an operator to do (every request statically impossible)
