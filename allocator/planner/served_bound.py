@@ -11,7 +11,8 @@ What a moment cannot serve is lost in every plan. Moments whose requests under w
 so the losses of such a set of moments add up (chosen by weighted interval scheduling over the day's maximal
 moments in time order). The bound is every request's weight less those losses: a true bound of the part's real
 problem, whatever the search found. Only requests with a single position count toward a loss (a flexible request
-could go elsewhere); the others keep their weight in the bound. Hosts, kits and the rest only take more away.
+could go elsewhere), and none its unit could run itself; the others keep their weight in the bound. Hosts, kits
+and the rest only take more away.
 
 It proves "every servable request served" where the search cannot: on a day of 800 sessions whose plan leaves four
 out, the moments where more sessions are under way than their qualified operators can take show exactly those four.
@@ -41,8 +42,8 @@ def served_weight_bound(m: AllocationModel, until: float) -> int | None:
     lost = 0
     spans: list[tuple[int, int, int]] = []
     for positions in refs.values():
-        if len(positions) != 1:
-            continue
+        if len(positions) != 1 or m.cands[positions[0]].self_operable:
+            continue  # it could go elsewhere, or its unit could run it without our operators
         p = positions[0]
         c = m.cands[p]
         if not c.statically_possible or (c.operators_needed and not m.operator_options[p]):
