@@ -419,23 +419,27 @@ def _staff(crews: _Crews, pos: int) -> bool:
 # the second, 28,360 after the third (0.2, 0.6 and 2.7 s); within the limit, mostly the first two.
 EJECTION_PASSES = ((3, 4_000), (4, 20_000), (6, 100_000))
 EJECTION_IN_THE_WAY = 2  # tasks of one operator that may give way to an unserved request, each placed elsewhere
-# Of a part's time at most, before its served level: a quarter took time the operator level needed (up to 2 %
-# more operators called in on the benchmark's largest days, for one to five sessions more served).
-SERVE_MORE_SHARE = 0.1
+# Of a part's time at most, before its served level: the first pass a quarter, the deeper ones only while a tenth
+# has not gone (a quarter for all took time the operator level needed: up to 2 % more operators called in on the
+# benchmark's largest days, for one to five sessions more served).
+SERVE_MORE_SHARE, DEEPER_SHARE = 0.25, 0.1
 
 
-def serve_more(m: AllocationModel, values: dict[Var, int], until: float) -> dict[Var, int]:
+def serve_more(
+    m: AllocationModel, values: dict[Var, int], until: float, deeper_until: float | None = None
+) -> dict[Var, int]:
     """The plan in hand serving more where operators were the obstacle: each unserved operator-only request (the
     heaviest, then the earliest letter, first) gets an operator already free, a new one, or one freed by moves:
     the tasks in the way on a qualified operator (at most `EJECTION_IN_THE_WAY`) each go to another operator, whose
     tasks in the way go to a third, and so on (`EJECTION_PASSES`: deeper each pass). The greedy plans place
     requests once, in one order; a later, heavier one then stays out although re-staffing a few earlier ones would
     fit it. Served requests stay served, hosts untouched: only more is served. Stops at `until` (monotonic seconds)
-    with what it has."""
-    for depth, nodes in EJECTION_PASSES:
-        if time.monotonic() > until:
+    with what it has; the passes after the first stop at `deeper_until` too."""
+    for k, (depth, nodes) in enumerate(EJECTION_PASSES):
+        end = until if k == 0 or deeper_until is None else min(until, deeper_until)
+        if time.monotonic() > end:
             break
-        values = _serve_more_pass(m, values, until, depth, nodes)
+        values = _serve_more_pass(m, values, end, depth, nodes)
     return values
 
 

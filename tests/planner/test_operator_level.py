@@ -192,6 +192,16 @@ def test_serving_more_gives_up_within_its_budget_and_changes_nothing(monkeypatch
     assert operator_level.serve_more(m, partial, until=float("inf")) == partial
 
 
+def test_the_deeper_passes_stop_at_their_own_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first pass one move deep misses the two-move chain; the second pass finds it, but only while its own
+    deadline (a tenth of the part's time, before the first pass's quarter) has not passed."""
+    monkeypatch.setattr(operator_level, "EJECTION_PASSES", ((1, 4_000), (3, 4_000)))
+    m, partial = _chain_to_free_a(monkeypatch)
+    assert operator_level.serve_more(m, partial, until=float("inf"), deeper_until=time.monotonic() - 1) == partial
+    more = operator_level.serve_more(m, partial, until=float("inf"), deeper_until=float("inf"))
+    assert all(more[v] == 1 for v in m.served.values())
+
+
 def _model_accepts(m: AllocationModel, values: dict[Var, int]) -> bool:
     check = cp_model.CpSolver()
     check.parameters.fix_variables_to_their_hinted_value = True
