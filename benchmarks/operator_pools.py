@@ -7,7 +7,8 @@ most one of the sessions overlapping at any moment (setup and teardown included)
 priority weight then minimise the operators called in — at the same limit, and reports per instance:
 
 - valid: the independent validator accepts the plan and its claims;
-- served: the planner's served weight against the plain model's (every servable request: not below it);
+- served: the planner's served weight against the plain model's (every servable request: not below it), and the
+  bound the planner proves for it (`served_bound`: equal to the served weight, every servable request is served);
 - operators used by the plan, the lower bound from overlapping sessions (the most sessions served at once, over all
   and per group of sessions only the same operators may take), and the plain model's best;
 - wall time of `solve` (model build included) and the process's peak memory.
@@ -141,10 +142,10 @@ def _most_at_once(spans: list[tuple[datetime, datetime]]) -> int:
 
 def run(sizes: tuple[int, ...], seeds: tuple[int, ...], limit: float, workers: int) -> None:
     print(
-        "| requests | seed | operators | valid | served (plan / plain) | used | lower bound | plain best "
-        "| planner status | wall s | peak MB |"
+        "| requests | seed | operators | valid | served (plan / plain) | served bound | used | lower bound "
+        "| plain best | planner status | wall s | peak MB |"
     )
-    print("|---:|---:|---:|:-:|---:|---:|---:|---:|:-:|---:|---:|")
+    print("|---:|---:|---:|:-:|---:|---:|---:|---:|---:|:-:|---:|---:|")
     tally = Tally()
     for n in sizes:
         for seed in seeds:
@@ -153,7 +154,7 @@ def run(sizes: tuple[int, ...], seeds: tuple[int, ...], limit: float, workers: i
             plan = solve(problem, SolveOptions(time_limit_s=limit))
             wall = time.perf_counter() - t0
             valid = not validate_plan(problem, plan) and not validate_claims(problem, plan)
-            served = plan.term("served_weight").value
+            served, served_bound = plan.term("served_weight").value, plan.term("served_weight").bound
             plain = plain_model(problem, limit, workers)
             # Its operators compare only at the same service: where it served less, the plain model staffs the
             # planner's own served sessions with the fewest operators it can (marked *).
@@ -165,9 +166,11 @@ def run(sizes: tuple[int, ...], seeds: tuple[int, ...], limit: float, workers: i
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             mark = "*" if staffing is not plain else ""
             print(f"| {n} | {seed} | {len(problem.operators)} | {'yes' if valid else 'NO'} | {served} / "
-                  f"{plain.served} | {used} | {bound} | {staffing.operators}{mark} (≥ {staffing.bound}) "
+                  f"{plain.served} | {served_bound} | {used} | {bound} | {staffing.operators}{mark} "
+                  f"(≥ {staffing.bound}) "
                   f"| {plan.status.value} | {wall:.1f} | {peak:.0f} |", flush=True)  # fmt: skip
             tally.add(valid, served >= plain.served, used, staffing.operators or bound, wall - limit)
+            tally.proven += served == served_bound
     tally.report()
 
 
@@ -183,6 +186,7 @@ class Tally:
     at_best: int = 0
     worst_excess: float = 0.0
     worst_overrun: float = -1e9
+    proven: int = 0  # served weight equal to its proven bound: every servable request served
 
     def add(self, valid: bool, served_ok: bool, used: int, best: int, overrun: float) -> None:
         self.instances += 1
@@ -195,7 +199,8 @@ class Tally:
     def report(self) -> None:
         n = self.instances
         print(
-            f"\nvalid {self.valid}/{n}; served at least the plain model's {self.served_ok}/{n}; operators at most "
+            f"\nvalid {self.valid}/{n}; served at least the plain model's {self.served_ok}/{n}; every servable "
+            f"request served (proven) {self.proven}/{n}; operators at most "
             f"the best known {self.at_best}/{n} ({self.at_best / max(1, n):.0%}); most above it "
             f"{self.worst_excess:+.1f} %; wall beyond the limit at most {self.worst_overrun:+.1f} s"
         )

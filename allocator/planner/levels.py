@@ -33,14 +33,23 @@ from allocator.planner.parts import (
 )
 from allocator.planner.replan import fits_around_published, may_displace
 
+# Of the operator level's time, the most its first plan (`operator_level.fewest_operators_plan`) may take: the
+# search after it needs the rest.
+FIRST_PLAN_SHARE = 0.3
+
 
 def trivial_bound(comp: Part, level: int) -> int:
-    """What a level could be at best without solving: claims nothing."""
+    """What a level could be at best without a search: every request's weight (on a large operator pool, less what
+    its busiest moments lose in any plan: `served_bound`), the changes no plan avoids, the overlap bound."""
     m = comp.model
     assert m is not None
     if level == 2:
         return _floor_bound(comp)
-    return (all_served_weight(comp.cands), m.forced_changes)[level]
+    if level == 1:
+        return m.forced_changes
+    everything = all_served_weight(comp.cands)
+    most = comp.floor.served_most if comp.floor is not None else None
+    return everything if most is None else min(everything, most)
 
 
 def _floor_bound(comp: Part) -> int:
@@ -48,7 +57,7 @@ def _floor_bound(comp: Part) -> int:
     (then every request with one position is served); 0 otherwise."""
     m = comp.model
     assert m is not None
-    if comp.floor is None or not comp.levels or comp.levels[0].value < trivial_bound(comp, 0):
+    if comp.floor is None or not comp.levels or comp.levels[0].value < all_served_weight(comp.cands):
         return 0
     return m.problem.policy.preferences.operator_days * comp.floor.bound(m, set(range(len(m.cands))))
 
@@ -107,7 +116,7 @@ def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float, 
     if level == 0 and _greedy_serves_all(comp, remaining):
         return
     if level == 2 and comp.floor is not None and comp.solution is not None:
-        _start_from_floor(comp)
+        _start_from_floor(comp, _time.monotonic() + FIRST_PLAN_SHARE * remaining)
         if has_own_model(m):
             _staff_fewest(comp, options, deadline, workers)
             return
@@ -148,8 +157,9 @@ def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float, 
 
 
 def _greedy_serves_all(comp: Part, seconds: float) -> bool:
-    """On a part simple for operators, a greedy plan that serves every request (checked against the model) is the
-    served level's optimum: no search, the level's time goes to the operator level."""
+    """On a part simple for operators, a greedy plan that serves every request, or as much as the part's busiest
+    moments allow (`served_bound`), checked against the model, is the served level's optimum: no search, the
+    level's time goes to the operator level."""
     m = comp.model
     assert m is not None
     if comp.floor is None or comp.greedy is None or m.kept:
@@ -167,13 +177,13 @@ def _greedy_serves_all(comp: Part, seconds: float) -> bool:
     return True
 
 
-def _start_from_floor(comp: Part) -> None:
-    """The operator level starts from the better of the plan in hand and the fewest-operators first plan, and never
-    ends above it (the floor)."""
+def _start_from_floor(comp: Part, until: float) -> None:
+    """The operator level starts from the better of the plan in hand and the fewest-operators first plan (built by
+    `until`, monotonic seconds), and never ends above it (the floor)."""
     m = comp.model
     assert m is not None and comp.solution is not None and comp.floor is not None
     current = comp.floor.respect(m, comp.solution)
-    first = comp.floor.respect(m, fewest_operators_plan(m, current)) if worth_a_first_plan(m) else current
+    first = comp.floor.respect(m, fewest_operators_plan(m, current, until)) if worth_a_first_plan(m) else current
 
     def prefs(values: dict[Var, int]) -> int:
         return term_values(m.problem, comp.cands, comp.previous, assignments(m, values.__getitem__))[2]
@@ -347,7 +357,8 @@ def _record(
     elif level == 0:
         value = _at_least_the_greedy_plan(comp, value, seconds) if not optimal else value
         # CP-SAT's bound of a search cut short can exceed every request's weight: never claim more than that
-        comp.levels.append(Level(value, min(round(solver.best_objective_bound), trivial_bound(comp, 0)), optimal))
+        bound = min(round(solver.best_objective_bound), trivial_bound(comp, 0))
+        comp.levels.append(Level(value, bound, optimal or value == bound))
     else:
         # scale·prefs + slack ≥ scale·prefs + tie-breaks ≥ bound for every plan: prefs ≥ ⌈(bound − slack) / scale⌉
         bound = -(-(round(solver.best_objective_bound) - slack) // scale)

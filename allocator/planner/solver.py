@@ -57,6 +57,7 @@ from allocator.planner.held import fixed_and_previous
 from allocator.planner.levels import restate_levels, solve_level
 from allocator.planner.model import AllocationModel, Workflow, assignments, build_model, chosen_pools, hint
 from allocator.planner.operator_level import (
+    DEEPER_SHARE,
     LARGE_OPERATOR_PART,
     OPERATOR_LEVEL_TIME_SHARES,
     OPERATOR_LEVELS_END,
@@ -92,6 +93,7 @@ from allocator.planner.reuse import (
     reuse_record,
     site_digest,
 )
+from allocator.planner.served_bound import SERVED_BOUND_SHARE, served_weight_bound
 from allocator.planner.survey_reliance import SurveyReliance
 from allocator.planner.validate import validate_claims, validate_plan
 from allocator.planner.workflow import (
@@ -277,11 +279,14 @@ class _Run:
             comp.model = comp.rebuild(comp.stable)
             if simple_for_operators(comp.model, bool(comp.fixed), bool(comp.previous)):
                 comp.floor = add_operator_floor(comp.model)
+                now = _time.monotonic()
+                comp.floor.served_most = served_weight_bound(
+                    comp.model, now + SERVED_BOUND_SHARE * max(0.0, until - now)
+                )
             hint_published(comp)
             if comp.floor is not None and comp.greedy is not None:  # a hint that meets the dominance rows
-                more = serve_more(
-                    comp.model, comp.greedy, _time.monotonic() + SERVE_MORE_SHARE * max(0.0, until - _time.monotonic())
-                )
+                now, left = _time.monotonic(), max(0.0, until - _time.monotonic())
+                more = serve_more(comp.model, comp.greedy, now + SERVE_MORE_SHARE * left, now + DEEPER_SHARE * left)
                 comp.greedy = comp.floor.respect(comp.model, more)
                 hint(comp.model, comp.greedy.items())
             for level, share in enumerate(_time_shares(comp)):
