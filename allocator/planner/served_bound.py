@@ -26,7 +26,8 @@ from collections import defaultdict
 from ortools.graph.python import min_cost_flow
 
 from allocator.planner.candidates import Role, all_served_weight
-from allocator.planner.model import AllocationModel, maximal_cliques
+from allocator.planner.components import maximal_cliques
+from allocator.planner.model import AllocationModel
 
 SERVED_BOUND_SHARE = 0.1  # of a part's time at most (0.1–0.3 s on the benchmark's days of 800–2,000 sessions)
 _SCALE = 60  # divisible by every operators_needed (1–5): a request's weight per operator stays an integer
