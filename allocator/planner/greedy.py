@@ -138,10 +138,18 @@ class _Greedy:
         )
 
     def letter_order(self) -> list[int]:
-        """The events as their letters came, each request at its preferred start first."""
+        """The events as their letters came, each request at its preferred start first; what is held (pinned or
+        frozen, `published`) first, with the rest of its series, as an office keeps a series it has begun."""
         m = self.m
+        held_series = {series.series_of(m.cands[p]) for p in self.published} - {None}
+
+        def held(p: int) -> bool:
+            return p in self.published or series.series_of(m.cands[p]) in held_series
+
         events = (pos for pos, c in enumerate(m.cands) if c.role is Role.EVENT)
-        return sorted(events, key=lambda p: (letter_key(m.cands[p]), abs(m.cands[p].shift), m.cands[p].start, p))
+        return sorted(
+            events, key=lambda p: (not held(p), letter_key(m.cands[p]), abs(m.cands[p].shift), m.cands[p].start, p)
+        )
 
     def host_for(self, pos: int) -> int | None:
         """The host pool the event takes: the published one first, then the smallest that fits."""

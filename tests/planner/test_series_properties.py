@@ -128,3 +128,38 @@ def problems_with_monthly_series(draw: st.DrawFn) -> Problem:
 @given(problems_with_monthly_series())
 def test_monthly_series_plans_are_valid(p: Problem) -> None:
     _check(p, solve(p, SolveOptions(time_limit_s=5, workers=1, alternatives=False)))
+
+
+def _held_series(count: int, rival: tuple[str, str, str, str]) -> Problem:
+    """A one-host day: R1 published at 07:00, the series S0 published from 08:00 (its first occurrence inside the
+    freeze horizon), and a rival R0 whose letter comes first, at S0's time on day `rival[0]`."""
+    day, start, end, tier = rival
+    s0 = request("S0", "08:00", "09:00", day="2027-03-01", priority="high",
+                 series={"repeat": "daily", "count": count, "policy": "all_or_nothing"})  # fmt: skip
+    p = problem(
+        hosts=[host("H0", 100)],
+        requests=[s0, request("R0", start, end, day=day, priority=tier), request("R1", "07:00", "08:00",
+                  day="2027-03-01", priority="head_of_region")],
+        pol=policy(freeze_horizon_min=24 * 60),
+    )  # fmt: skip
+    occurrences = [r.ref for r in p.requests if r.occurrence_of == "S0"]
+    previous = [Assignment(request=ref, host="H0") for ref in ["R1", *occurrences]]
+    return p.model_copy(update={"now": p.now.replace(year=2027, month=3, day=1, hour=0), "previous": previous})
+
+
+def test_first_come_first_served_keeps_a_frozen_occurrence_before_an_earlier_letter() -> None:
+    """Found by hypothesis: in letter order the rival took the host at the frozen occurrence's time, which an
+    office would never give away."""
+    p = _held_series(1, ("2027-03-01", "08:00", "09:00", "normal"))
+    plan = first_come_first_served(p)
+    _check(p, plan)
+    assert plan.assignment_for("S0:1") is not None and plan.assignment_for("R0") is None
+
+
+def test_first_come_first_served_completes_a_series_it_must_keep() -> None:
+    """Found by hypothesis: the first occurrence frozen, the second lost to a rival of a higher tier whose letter
+    came first, so an all-or-nothing series was served in half."""
+    p = _held_series(2, ("2027-03-02", "07:00", "09:00", "head_of_region"))
+    plan = first_come_first_served(p)
+    _check(p, plan)
+    assert plan.assignment_for("S0:2") is not None
