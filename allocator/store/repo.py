@@ -286,7 +286,9 @@ def meeting_view(m: MeetingRow) -> MeetingView:
 
 
 def _loan_json(r: KitLoanRow) -> dict[str, Any]:
-    return {"count": r.count, "pickup": r.pickup.isoformat(), "due": r.due.isoformat()}
+    """A loan as compared and audited: instants in UTC, as the store reads them back (a pickup moved into office
+    hours is worked out in the site's zone; the same instant must not count as a change at every publish)."""
+    return {"count": r.count, "pickup": r.pickup.astimezone(UTC).isoformat(), "due": r.due.astimezone(UTC).isoformat()}
 
 
 def _loan_view(r: KitLoanRow, ret: KitReturnRow | None, at: datetime) -> KitLoan:

@@ -46,3 +46,21 @@ def test_the_loan_starts_before_the_rehearsal_that_uses_the_kits(store: Store, u
     [loan] = store.kit_loans(T0, request="A")
     needed = slot.start if uses_kits else day
     assert loan.pickup == needed - timedelta(hours=1) and loan.due == req.end + timedelta(minutes=30)
+
+
+def test_publishing_the_same_plan_again_changes_no_loan_moved_into_office_hours(store: Store) -> None:
+    """A pickup moved into office hours is worked out in the site's zone; the stored one reads back in UTC. The
+    same instant must compare equal, or every publish records the loan as changed again."""
+    from allocator.planner.domain import WorkingCalendar
+
+    store.set_policy(SitePolicy(timezone="Asia/Makassar", kit_pickup_min=60, kit_return_min=30,
+                                calendar=WorkingCalendar(country=None)), actor="t")  # fmt: skip
+    day = T0 + timedelta(days=2, minutes=-90)  # Thursday 07:30 WITA: the pickup at 06:30 is before office hours
+    req = request("A", day, service=ServiceType.LINK_OPERATOR, kits=[KitNeed(kit="CAM")])
+    store.save_request(req, actor="t")
+    plan = Plan(assignments=[Assignment(request="A", host="H100")], status=SolverStatus.OPTIMAL)
+    first = store.publish_plan(plan, actor="t", now=T0)
+    again = store.publish_plan(plan, actor="t", now=T0)
+    assert first.kit_loans == 1 and again.kit_loans == 0
+    [loan] = store.kit_loans(T0, request="A")
+    assert loan.pickup < day - timedelta(hours=1)  # the previous working day's closing
