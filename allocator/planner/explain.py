@@ -541,10 +541,11 @@ def explain_unserved(
         code = reasons[0][0]
         blockers = [b for r in reasons for b in r[3]]
         note_en, note_id = _standing_notes(problem, c.request, blockers, standing, by_ref)
-        free_people = people.free_then(c.request)
-        codes = [r[0] for r in reasons]
-        host_free = not c.needs_host or found[0] is None
-        own = self_operation_note(problem, c.request, codes, host_free, free_people) if problem.unit_operators else None
+        own = None
+        if problem.unit_operators:
+            host_free = not c.needs_host or found[0] is None
+            codes = [r[0] for r in reasons]
+            own = self_operation_note(problem, c.request, codes, host_free, people.free_then(c.request))
         if own is not None:
             note_en, note_id = f"{note_en}; {own[0]}", f"{note_id}; {own[1]}"
         out.append(

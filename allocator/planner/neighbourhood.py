@@ -87,6 +87,16 @@ class HeldPart:
     tasks: dict[int, TaskSlot]
 
 
+def held_as_published(problem: Problem, c: Candidates, a: Assignment) -> Candidates | None:
+    """The position cut down to its published host and operators; None when they are no longer among its options
+    (an operator's leave, a host out of service)."""
+    hosts = [h for h in c.hosts if problem.hosts[h.host].id == a.host]
+    ops = [o for o in c.operators if problem.operators[o.operator].id in a.operators]
+    if (a.host is not None and not hosts) or len(ops) != len(a.operators):
+        return None
+    return replace(c, hosts=hosts, operators=ops)
+
+
 def hold_the_rest(
     problem: Problem,
     cands: Sequence[Candidates],
@@ -115,11 +125,10 @@ def hold_the_rest(
                 if k in fixed:
                     return None
                 continue
-            hosts = [h for h in c.hosts if problem.hosts[h.host].id == held.host]
-            ops = [o for o in c.operators if problem.operators[o.operator].id in held.operators]
-            if (held.host is not None and not hosts) or len(ops) != len(held.operators):
+            cut = held_as_published(problem, c, held)
+            if cut is None:
                 return None
-            c = replace(c, hosts=hosts, operators=ops)
+            c = cut
             out.fixed[here] = held
         out.cands.append(c)
         out.source.append(k)

@@ -14,7 +14,7 @@ from allocator.planner.claims import term_values
 from allocator.planner.components import SpanMemo, split_components
 from allocator.planner.domain import Problem
 from allocator.planner.model import assignments, build_model, changes, chosen_pools, hint, served_weight
-from allocator.planner.neighbourhood import hold_the_rest, near_newcomers
+from allocator.planner.neighbourhood import held_as_published, hold_the_rest, near_newcomers
 from allocator.planner.parts import (
     FitBound,
     Level,
@@ -180,18 +180,9 @@ def disturbed_fit(problem: Problem, comp: Part) -> FitBound | None:
     active = {r.ref for r in problem.requests if r.status.active}
     if any(a.request not in active and a.request.rpartition(":")[0] not in active for a in problem.previous):
         return None
-    host_ids = [h.id for h in problem.hosts]
-    op_ids = [o.id for o in problem.operators]
-
-    def holds(pos: int) -> bool:
-        a = comp.previous[pos]
-        c = comp.cands[pos]
-        hosts = {host_ids[h.host] for h in c.hosts}
-        ops = {op_ids[o.operator] for o in c.operators}
-        return (a.host is None or a.host in hosts) and set(a.operators) <= ops
-
     published = {a.request for a in problem.previous}
-    kept_refs = {comp.cands[pos].ref for pos in comp.previous if holds(pos)}
+    cands = comp.cands
+    kept_refs = {cands[k].ref for k, a in comp.previous.items() if held_as_published(problem, cands[k], a) is not None}
     disturbed = frozenset(c.ref for c in events if c.ref in published and c.ref not in kept_refs)
     if not disturbed:
         return None

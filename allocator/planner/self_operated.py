@@ -33,10 +33,14 @@ if TYPE_CHECKING:
     from allocator.planner.model import AllocationModel, Var
 
 
+def may_run(person: UnitOperator, req: Request) -> bool:
+    """A trained operator of the request's unit with every skill it needs."""
+    return person.unit == req.unit and set(req.required_skills).issubset(person.skills)
+
+
 def trained_operators(unit_operators: Sequence[UnitOperator], req: Request) -> list[UnitOperator]:
     """The unit's own trained operators with every skill the request needs."""
-    need = set(req.required_skills)
-    return [u for u in unit_operators if u.unit == req.unit and need.issubset(u.skills)]
+    return [u for u in unit_operators if may_run(u, req)]
 
 
 def may_self_operate(problem: Problem, req: Request) -> bool:
@@ -88,8 +92,7 @@ def create_variables(m: AllocationModel) -> None:
 
 def qualified(problem: Problem, req: Request) -> list[int]:
     """Indexes in `problem.unit_operators` of the request's unit's trained operators with every skill it needs."""
-    need = set(req.required_skills)
-    return [k for k, u in enumerate(problem.unit_operators) if u.unit == req.unit and need.issubset(u.skills)]
+    return [k for k, u in enumerate(problem.unit_operators) if may_run(u, req)]
 
 
 def add_one_meeting_at_a_time(m: AllocationModel) -> None:
