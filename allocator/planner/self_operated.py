@@ -190,9 +190,10 @@ def hint_values(m: AllocationModel, values: Mapping[Var, int]) -> dict[Var, int]
         ours = sum(values.get(m.operator[pos, g], 0) for g in m.operator_options[pos])
         out[own] = int(values.get(m.served[pos], 0) == 1 and ours == 0 and m.cands[pos].operators_needed > 0)
         c = m.cands[pos]
-        given = [k for k in qualified(m.problem, c.request) if values.get(m.unit_operator[pos, k], 0)]
+        people = qualified(m.problem, c.request)
+        given = [k for k in people if values.get(m.unit_operator[pos, k], 0)]
         k = given[0] if given else busy.free_for(c.request, c.start, c.end) if out[own] else None
-        for q in qualified(m.problem, c.request):
+        for q in people:
             out[m.unit_operator[pos, q]] = int(out[own] == 1 and q == k)
         if out[own] and k is not None:
             busy.take(k, c.start, c.end)
