@@ -234,7 +234,7 @@ def print_plan(problem: Problem, plan: Plan, console: Console, lang: str = "id",
     )
     if plan.objective:
         w, c, p = plan.term("served_weight"), plan.term("changes"), plan.term("preferences")
-        rehearsals = next((x.value for x in plan.objective if x.name == "rehearsals"), None)
+        rehearsals = sum(1 for a in plan.assignments if a.rehearsal is not None)
         console.print(
             t["terms"].format(
                 w=w.value,

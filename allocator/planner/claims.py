@@ -11,13 +11,11 @@ and it is optimal only where its plan reaches those.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from allocator.planner.candidates import Candidates, Role, all_served_weight, to_minutes
 from allocator.planner.domain import Assignment, ObjectiveTerm, Problem, SolverStatus, TaskSlot
 from allocator.planner.parts import TERMS, Level, Part
-from allocator.planner.rehearsals import Placement
 
 
 def term_values(
@@ -72,14 +70,13 @@ def term_values(
     return served, changed, prefs + weights.moved_from_requested * moved
 
 
-def objective_terms(
-    parts: Sequence[Part], placement: Placement, mandatory_placed: int, plan_values: tuple[int, int, int]
-) -> list[ObjectiveTerm]:
+def objective_terms(parts: Sequence[Part], plan_values: tuple[int, int, int]) -> list[ObjectiveTerm]:
     """The three levels, their bounds summed over the parts and their values those of the whole plan
-    (`plan_values`, see `term_values`), then the rehearsals placed (mandatory ones count as placed). An operator
-    working in two parts on one day (an optional rehearsal placed after the levels) is called in once: the plan's
+    (`plan_values`, see `term_values`). An operator working in two parts on one day is called in once: the plan's
     value may then fall below the parts' summed bound, which is lowered to it and claims nothing. A part's served
-    bound never exceeds the weight of all its requests (a search cut short, or a record of one, can say more)."""
+    bound never exceeds the weight of all its requests (a search cut short, or a record of one, can say more).
+    Optional rehearsals are no term: they are placed after the levels where they cost nothing
+    (`allocator.planner.rehearsals`), and no plan is claimed to place the most of them."""
     terms = []
     for i, (name, sense) in enumerate(TERMS):
         everything = sum(all_served_weight(c.cands) for c in parts)
@@ -89,15 +86,6 @@ def objective_terms(
         if sense == "minimize" and value < bound:
             bound = value
         terms.append(ObjectiveTerm(name=name, sense=sense, value=value, bound=bound, optimal=proven))
-    terms.append(
-        ObjectiveTerm(
-            name="rehearsals",
-            sense="maximize",
-            value=mandatory_placed + placement.placed,
-            bound=mandatory_placed + placement.bound,
-            optimal=placement.optimal,
-        )
-    )
     return terms
 
 
@@ -143,14 +131,3 @@ def real_problem_bounds(parts: Sequence[Part]) -> None:
         bounds = (max(served.value, min(limited, sum(servable.values()))), 0, 0)
         levels = (served, changes, prefs)
         comp.levels = [Level(lv.value, bound, lv.value == bound) for lv, bound in zip(levels, bounds, strict=True)]
-
-
-def real_placement_bound(
-    placement: Placement, optional: Sequence[Candidates], chosen: Sequence[Assignment]
-) -> Placement:
-    """The optional rehearsals' bound when some of their times were left out: one per served event asking for one."""
-    if not restrictions(optional):
-        return placement
-    served = {a.request for a in chosen}
-    bound = len({c.ref for c in optional if c.ref in served})
-    return replace(placement, bound=max(bound, placement.placed), optimal=placement.placed >= bound)

@@ -572,7 +572,8 @@ def started_without_plan(problem: Problem, req: Request) -> Unserved:
 
 
 def missed_rehearsals(problem: Problem, chosen: list[Assignment]) -> list[MissedRehearsal]:
-    """Served events whose asked-for rehearsal found no slot, with why."""
+    """Served events whose asked-for rehearsal found no slot, with why: an optional rehearsal goes only where it
+    costs nothing (docs/planner.md, "Objective")."""
     by_ref = {r.ref: r for r in problem.requests}
     out = []
     for a in chosen:
@@ -585,10 +586,12 @@ def missed_rehearsals(problem: Problem, chosen: list[Assignment]) -> list[Missed
                     request=a.request,
                     reason=f"no slot in the rehearsal window where {crew} (and a host, if online) is free"
                     + (" and the kits are in stock from the rehearsal's pickup on" if kits else "")
+                    + " on a day they already work, without overtime (an optional rehearsal calls no one in)"
                     + "; the event itself is served",
                     reason_id=f"tidak ada waktu dalam rentang gladi bersih saat {crew} (dan host, bila daring) "
                     + ("kosong dan peralatannya tersedia sejak diambil untuk gladi" if kits else "kosong")
-                    + "; acaranya sendiri tetap dilayani",
+                    + " pada hari kerjanya yang sudah terjadwal, tanpa lembur (gladi opsional tidak memanggil"
+                    + " operator masuk); acaranya sendiri tetap dilayani",
                 )
             )
     return sorted(out, key=lambda x: x.request)

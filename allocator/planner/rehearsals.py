@@ -224,7 +224,7 @@ class _Placer:
         self.every, self.all_conflicts = every, travel_conflicts(problem, every)
         self.held_spans = _HeldSpans(problem, every, fixed)
         self.positions, self.conflicts = _within_what_is_held(
-            problem, every, fixed, self.held_spans, self.all_conflicts
+            problem, every, fixed, self.held_spans, self.all_conflicts, _working_days(problem, every, held), loose
         )
         self.result = result
         self.digests: dict[tuple[int, ...], str] = {}
@@ -321,7 +321,12 @@ class _Placer:
             proven = {i for g, o in zip(groups, outcomes, strict=True) if o[2] for i in g if i not in fixed}
             next_spans = _HeldSpans(self.problem, self.every, next_fixed)
             after, after_conflicts = _within_what_is_held(
-                self.problem, self.every, next_fixed, next_spans, self.all_conflicts
+                self.problem,
+                self.every,
+                next_fixed,
+                next_spans,
+                self.all_conflicts,
+                _working_days(self.problem, self.every, now_held),
             )
             next_groups = [g for g in _groups(self.problem, after, next_fixed, next_spans, after_conflicts)
                            if any(i >= self.background for i in g)]  # fmt: skip
@@ -345,6 +350,8 @@ class _Placer:
                 self.result[ref] = self.result[ref].model_copy(update={"rehearsal": self.previous[ref].rehearsal})
             return len(kept), len(kept), True
         elsewhere = self.kits_elsewhere(group, self.positions)
+        # A rehearsal using kits counts the stock even when every loan it could clash with is in the group.
+        kits_used = any(self.positions[i].kits and self.positions[i].role is Role.REHEARSAL for i in group)
         m = build_model(
             self.problem,
             sub,
@@ -354,7 +361,7 @@ class _Placer:
             # The surveys were settled with the events: here they only keep their operator busy. Kits count only
             # where a rehearsal uses them (the events' own loans are fixed and were counted with them).
             workflow=Workflow(
-                kit_stock=kit_stock(self.problem) if elsewhere else {},
+                kit_stock=kit_stock(self.problem) if kits_used else {},
                 kit_holds=[replace(h, request=None) for h in elsewhere],
                 travel=[(op, local[a], local[b]) for op, a, b in self.conflicts if a in local and b in local],
                 surveyed=frozenset(v.id for v in self.problem.venues),
@@ -380,6 +387,8 @@ class _Placer:
             k = local[i]
             host_pool, ops = chosen_pools(m, a)
             m.model.add(m.served[k] == 1)
+            if k in m.self_operated:  # run as the levels chose: by the unit itself or by our operators
+                m.model.add(m.self_operated[k] == int(self.result[a.request].self_operated))
             for g in m.host_options[k]:
                 m.model.add(m.host[k, g] == int(g == host_pool))
             same_crew += [m.operator[k, g] for g in ops if (k, g) in m.operator]
@@ -458,13 +467,21 @@ def _within_what_is_held(
     fixed: Mapping[int, Assignment],
     held: _HeldSpans,
     conflicts: list[tuple[int, int, int]],
+    working: set[tuple[int, int]],
+    loose: Mapping[int, Assignment] | None = None,
 ) -> tuple[list[Candidates], list[tuple[int, int, int]]]:
     """The positions that may move keep only the options the held ones leave them: an operator not busy with a
     held task then (nor too far away from one), a host with a free slot, and for the rehearsal of a held
     event only that event's operators. The model would rule out the rest anyway; left out, the held positions
     need not be in the model with them (except on hosts that take several meetings at once), and a group is
-    small. Also returns the travel conflicts that still matter. `held`: the spans of `fixed`."""
+    small. Also returns the travel conflicts that still matter. `held`: the spans of `fixed`.
+
+    And nothing placed here may cost a preference the levels did not: an option must fall on a day its operator
+    already works (`working`: operator, site-local day) and add no overtime. The preferences come before the
+    rehearsals, so an optional rehearsal never calls an operator in (docs/planner.md). An event that may change
+    operators (`loose`) keeps its own."""
     op_ids = [o.id for o in problem.operators]
+    own = {i: set(a.operators) for i, a in (loose or {}).items()}
     crew_of = {positions[i].ref: set(a.operators) for i, a in fixed.items() if positions[i].role is Role.EVENT}
     too_far = {(i, op) for op, a, b in conflicts for i, j in ((a, b), (b, a))
                if i not in fixed and j in fixed and op_ids[op] in fixed[j].operators}  # fmt: skip
@@ -481,6 +498,7 @@ def _within_what_is_held(
             o
             for o in c.operators
             if (crew is None or op_ids[o.operator] in crew)
+            and (((o.operator, o.day) in working and o.overtime == 0) or op_ids[o.operator] in own.get(i, ()))
             and (i, o.operator) not in too_far
             and not held.busy(("o", o.operator), o.start, o.end)
         ]
@@ -495,6 +513,16 @@ def _within_what_is_held(
         out[i] = replace(c, hosts=hosts, operators=operators)
     has = {(i, o.operator) for i, c in enumerate(out) for o in c.operators}
     return out, [(op, a, b) for op, a, b in conflicts if (a, op) in has and (b, op) in has]
+
+
+def _working_days(
+    problem: Problem, positions: Sequence[Candidates], held: Sequence[Assignment]
+) -> set[tuple[int, int]]:
+    """(operator, site-local day) for every operator the held plan already calls in, as `claims.term_values`
+    counts them."""
+    op_ids = [o.id for o in problem.operators]
+    return {(o.operator, o.day) for c, a in zip(positions, held, strict=False) for o in c.operators
+            if op_ids[o.operator] in a.operators}  # fmt: skip
 
 
 def _groups(

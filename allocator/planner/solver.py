@@ -26,7 +26,6 @@ from allocator.planner.candidates import CandidateBuilder, CandidateCache, Candi
 from allocator.planner.claims import (
     gap_of,
     objective_terms,
-    real_placement_bound,
     real_problem_bounds,
     restrictions,
     status_of,
@@ -463,17 +462,11 @@ def _solve(problem: Problem, options: SolveOptions, clock: Callable[[], float], 
     placement = _place_rehearsals(problem, options, at, parts, deadline, memo)
     chosen = placement.assignments
     real_problem_bounds(parts)
-    placement = real_placement_bound(placement, at.optional, chosen)
     # The validator's share of the limit: about a second per thousand assignments on this machine.
     checking = min(0.5 + len(chosen) / 1000, 0.1 * options.time_limit_s)
     explained, skipped = _explain(problem, options, builder, at, parts, chosen, deadline - checking)
     unserved += explained
-    terms = objective_terms(
-        parts,
-        placement,
-        sum(1 for a in chosen if a.request in at.mandatory and a.rehearsal is not None),
-        term_values(problem, at.cands, at.previous, chosen),
-    )
+    terms = objective_terms(parts, term_values(problem, at.cands, at.previous, chosen))
     plan = Plan(
         assignments=sorted(chosen, key=lambda a: a.request),
         unserved=sorted(unserved, key=lambda u: u.request),

@@ -290,7 +290,7 @@ def _series(problem: Problem, plan: Plan) -> list[str]:
 
 def validate_claims(problem: Problem, plan: Plan) -> list[str]:
     """What the plan says of itself must be true of it: the served weight, preferences (operators called in per
-    day, oversized licences, moved starts) and rehearsals it reports are those of its assignments, no value lies
+    day, oversized licences, moved starts) it reports are those of its assignments, no value lies
     beyond its bound, no served bound beyond every request's weight, and only a term whose value meets its bound is
     called optimal.
     Apart from `validate_plan`: a plan edited by hand (an accepted alternative) can be valid and no longer claim
@@ -300,7 +300,6 @@ def validate_claims(problem: Problem, plan: Plan) -> list[str]:
     reqs = {r.ref: r for r in problem.requests}
     actual = {
         "served_weight": sum(weights.get(reqs[a.request].priority, 0) for a in plan.assignments if a.request in reqs),
-        "rehearsals": sum(1 for a in plan.assignments if a.rehearsal is not None),
         "preferences": _preferences(problem, plan),
     }
     for t in plan.objective:

@@ -105,7 +105,6 @@ def world() -> tuple[Problem, Plan]:
         ],
         objective=[
             ObjectiveTerm(name="served_weight", sense="maximize", value=40, bound=50, optimal=True),
-            ObjectiveTerm(name="rehearsals", sense="maximize", value=2, bound=3, optimal=True),
             ObjectiveTerm(name="changes", sense="minimize", value=0, bound=0, optimal=True),
             ObjectiveTerm(name="preferences", sense="minimize", value=4, bound=4, optimal=True),
         ],

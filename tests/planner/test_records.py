@@ -80,7 +80,7 @@ def test_unchanged_rehearsal_placement_is_kept_without_solving(monkeypatch: pyte
     again = solve(_again(prob, first))
     assert calls == []
     assert again.assignments == first.assignments
-    assert again.term("rehearsals").value == 2 and again.term("rehearsals").optimal
+    assert sum(a.rehearsal is not None for a in again.assignments) == 2
 
 
 def test_rehearsal_placement_is_solved_again_when_its_input_changed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -148,13 +148,16 @@ def test_optional_rehearsals_competing_for_the_kits_are_placed_together() -> Non
     a1 = event("A1", day=TUE, rehearsal=spec, allowed_operators=["O1"])
     a2 = event("A2", day=TUE, rehearsal=spec, allowed_operators=["O2"]).model_copy(update={"venue": "GOR"})
     c = request("C", "13:00", "14:00", day=MON, kits=[{"kit": "CAM"}], priority="high")
-    prob = kit_problem(a1, a2, c, stock=2, operators=[operator("O1"), operator("O2")])
+    # O1 and O2 work on Monday anyway, so a rehearsal there calls no one in.
+    m1, m2 = (request(f"M{k}", "15:00", "16:00", day=MON, service="operator", allowed_operators=[f"O{k}"])
+              for k in (1, 2))  # fmt: skip
+    prob = kit_problem(a1, a2, c, m1, m2, stock=2, operators=[operator("O1"), operator("O2")])
     plan = checked(prob, solve(prob))
-    assert served(plan) == ["A1", "A2", "C"]
+    assert served(plan) == ["A1", "A2", "C", "M1", "M2"]
     rehearsed = [a.request for a in plan.assignments if a.rehearsal is not None]
     assert len(rehearsed) == 1 and [m.request for m in plan.missed_rehearsals] == sorted({"A1", "A2"} - {*rehearsed})
     # With three cameras both rehearse.
-    more = kit_problem(a1, a2, c, stock=3, operators=[operator("O1"), operator("O2")])
+    more = kit_problem(a1, a2, c, m1, m2, stock=3, operators=[operator("O1"), operator("O2")])
     assert checked(more, solve(more)).missed_rehearsals == []
 
 
