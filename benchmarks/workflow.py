@@ -173,7 +173,8 @@ def report(quick: bool, every: bool = False) -> str:
         loads += [("ministry" + tag, 1500, 3, 20.0)] + ([] if every else [("ministry", 1500, 3, 60.0)])
     lines = [
         "| load | requests (flexible / rehearsal / kits) | limit (s) | median (s) | runs | status "
-        "| served weight (bound) | served-weight gap | preferences (bound) | rehearsals placed (bound) | served "
+        "| served weight (bound) | served-weight gap | preferences (bound) | rehearsals placed (optional missed) "
+        "| served "
         "| FCFS weight (served) | search limits hit | exact search: status, served weight (bound), s "
         "| surveys | moved | kit loans | unserved by reason | unserved with an alternative | peak RSS (MiB) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -188,7 +189,7 @@ def report(quick: bool, every: bool = False) -> str:
             f"| {limit:.0f} "
             f"| {r['median_s']:.2f} | {r['runs']} | {r['status']} | {t['served_weight'][0]} ({t['served_weight'][1]}) "
             f"| {r['served_gap']:.2%} | {t['preferences'][0]} ({t['preferences'][1]}) "
-            f"| {t['rehearsals'][0]} ({t['rehearsals'][1]}) | {r['served']} "
+            f"| {r['rehearsals']} ({r['missed_rehearsals']}) | {r['served']} "
             f"| {r['fcfs_weight']} ({r['fcfs_served']}) | {r['restrictions']} "
             f"| {r['exact'][0]}, {r['exact'][1]} ({r['exact'][2]}), {r['exact'][3]} "
             f"| {r['surveys']} | {r['moved']} "

@@ -110,7 +110,9 @@ def real_problem_bounds(parts: Sequence[Part]) -> None:
     out loses, once that task is dropped with what depends on it (the event it rehearses, the venue's events it
     surveys — in any part, as later parts rely on the survey —, the flexible request itself), at most that weight,
     and is then a plan of the limited problem: so the limited bound plus those weights bounds the real problem.
-    Changes and preferences: only 0 is sure.
+    Changes and preferences: only 0 is sure, unless the part's relaxation with the limited surveys free was solved
+    (`Part.relaxed`, see `allocator.planner.relaxation`). A part relying on another part's limited survey, solved
+    as if it took place, needs no survey there in its model: that is a relaxation already, and it keeps its proofs.
     """
     surveyed_under_limit = {c.ref for comp in parts for c in comp.cands if c.restricted and c.role is Role.SURVEY}
     for comp in parts:
@@ -121,13 +123,23 @@ def real_problem_bounds(parts: Sequence[Part]) -> None:
                 servable[c.ref] = max(servable.get(c.ref, 0), c.weight)
                 if c.site is not None:
                     at_venue.setdefault(c.site, set()).add(c.ref)
-        dropped = {ref for venue in surveyed_under_limit for ref in at_venue.get(venue, set())}
+        # A part whose events at such a venue rely on another part's survey (assumed to take place, none of its
+        # own) is solved without needing one there: a relaxation of the real problem, whose proofs stand.
+        relying = {v for v in surveyed_under_limit if v in comp.workflow.surveyed and v not in comp_surveys(comp)}
+        dropped = {ref for venue in surveyed_under_limit - relying for ref in at_venue.get(venue, set())}
         dropped |= {c.ref for c in comp.cands if c.restricted and c.role is not Role.SURVEY}
         if not comp.levels or (not dropped and not restrictions(comp.cands)):
             continue
         comp.limited = list(comp.levels)
         served, changes, prefs = comp.levels
         limited = served.bound + sum(servable.get(ref, 0) for ref in dropped)
-        bounds = (max(served.value, min(limited, sum(servable.values()))), 0, 0)
+        known = (max(served.value, min(limited, sum(servable.values()))), 0, 0)
+        # What the relaxation proved: bounds of the real problem.
+        bounds = (*comp.relaxed, *known[len(comp.relaxed) :])
         levels = (served, changes, prefs)
         comp.levels = [Level(lv.value, bound, lv.value == bound) for lv, bound in zip(levels, bounds, strict=True)]
+
+
+def comp_surveys(comp: Part) -> set[str]:
+    """The venues whose survey positions the part holds."""
+    return {c.ref for c in comp.cands if c.role is Role.SURVEY}

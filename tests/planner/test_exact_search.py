@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from hypothesis import HealthCheck, given, settings
+
 from allocator.planner.domain import Problem, SolverStatus
 from allocator.planner.solver import SolveOptions, solve
 from allocator.planner.validate import validate_claims, validate_plan
 from tests.planner.factories import host, operator, problem, request
+from tests.planner.test_workflow_rules import workflow_problems
 
 WIB = ZoneInfo("Asia/Jakarta")
 WEEKDAYS = [{"weekdays": [0, 1, 2, 3, 4], "start": "08:00", "end": "16:00"}]
@@ -82,3 +85,54 @@ def test_between_equals_the_earlier_letter_is_served() -> None:
         (why,) = plan.unserved
         assert why.request == "A-LATE" and "B-EARLY" in why.reason
         assert "B-EARLY: same priority, earlier letter" in why.reason and "surat lebih dulu" in why.reason_id
+
+
+def test_a_limited_survey_search_is_proven_optimal_by_its_relaxation() -> None:
+    """The survey of GOR is searched at its 16 latest workable starts only; the same part with the survey free (any
+    workable time, no operator) can do no better on any level, so the limited plan is optimal for the real problem,
+    as the search without limits confirms."""
+    events = [
+        request(f"E{k}", "09:00", "10:00", service="operator", venue="GOR", day=f"2027-03-{10 + k:02d}")
+        for k in range(5)
+    ]
+    prob = problem(operators=[operator("A")], requests=events, venues=[{"id": "GOR", "surveyed": False}])
+    plan = solve(prob, SolveOptions(exact_search=False))
+    assert any(r.startswith("survey of GOR") for r in plan.restrictions)
+    assert plan.status is SolverStatus.OPTIMAL and validate_claims(prob, plan) == []
+    exact = solve(prob, SolveOptions(exact_search=True))
+    assert [(t.value, t.bound) for t in plan.objective] == [(t.value, t.value) for t in exact.objective]
+
+
+def test_a_survey_the_limits_push_onto_a_day_off_is_not_called_optimal() -> None:
+    """Monday's event at a new venue: the survey's latest workable starts are Friday's and Thursday's, days A does not
+    otherwise work; on Wednesday A works anyway. The limited plan calls A in for a day the real problem does not
+    need: its preferences are not called optimal, and the bound the relaxation proves is the real optimum's."""
+    monday = request("MON", "09:00", "10:00", service="operator", venue="GOR", day="2027-03-08")
+    wednesday = request("WED", "10:00", "11:00", service="operator", day="2027-03-03")
+    prob = problem(operators=[operator("A", shifts=WEEKDAYS)], requests=[monday, wednesday],
+                   venues=[{"id": "GOR", "surveyed": False}])  # fmt: skip
+    plan = solve(prob, SolveOptions(exact_search=False))
+    exact = solve(prob, SolveOptions(exact_search=True))
+    survey = next(a.survey for a in exact.assignments if a.survey is not None)
+    assert survey.start.astimezone(WIB).date() == datetime(2027, 3, 3).date()  # with WED, on Wednesday
+    assert exact.status is SolverStatus.OPTIMAL and exact.term("preferences").value == 20
+    assert plan.term("preferences").value == 30 and plan.term("preferences").bound == 20
+    assert plan.status is SolverStatus.FEASIBLE and plan.term("served_weight").optimal
+    assert validate_claims(prob, plan) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workflow_problems())
+def test_what_a_limited_search_claims_holds_against_the_search_without_limits(prob: Problem) -> None:
+    """Bounds from the limits' arithmetic or from the surveys' relaxation: each is true of the real optimum (as the
+    search without limits proves it), level by level while the levels above agree; a term called optimal is it."""
+    limited = solve(prob, SolveOptions(exact_search=False, time_limit_s=10))
+    exact = solve(prob, SolveOptions(exact_search=True, time_limit_s=10))
+    if exact.status is not SolverStatus.OPTIMAL:
+        return
+    for mine, real in zip(limited.objective, exact.objective, strict=True):
+        assert (mine.bound >= real.value) if mine.sense == "maximize" else (mine.bound <= real.value), mine
+        if mine.optimal:
+            assert mine.value == real.value, (mine, limited.restrictions)
+        if mine.value != real.value:
+            break  # the levels below compare plans of different served weight (or changes)
