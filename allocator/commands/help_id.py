@@ -320,6 +320,8 @@ HELP_ID: dict[str, str] = {
     "A skill (repeat).": "Keahlian (boleh diulang).",
     "Their own licensed user on the office's Zoom account.": "Pengguna berlisensi miliknya di akun Zoom kantor.",
     "The Zoom account holding it.": "Akun Zoom tempat pengguna itu.",
+    "Days away: a date, or FIRST..LAST inclusive, local days (repeat).":
+        "Hari cuti: satu tanggal, atau AWAL..AKHIR termasuk keduanya, hari setempat (boleh diulang).",
     "Remove a trained operator (their unit's meetings go back to the office's operators at the next re-plan).":
         "Hapus operator terlatih (rapat unitnya kembali ke operator kantor pada rencana ulang berikutnya).",
     # feeds

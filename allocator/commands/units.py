@@ -3,7 +3,7 @@ and as Zoom alternative host when they hold a licensed user on the office's acco
 
     vicon units list [--json]
     vicon units add ID --unit "RSUD Panglima Sebaya" --name "Dedi" [--email E] [--phone P] [--skill S]...
-                       [--zoom-user E --zoom-account kominfo]
+                       [--zoom-user E --zoom-account kominfo] [--leave 2027-01-05[..2027-01-07]]...
     vicon units remove ID
 """
 
@@ -38,7 +38,8 @@ def list_cmd(db: DbOpt = None, as_json: Annotated[bool, typer.Option("--json", h
     for u in sorted(people, key=lambda u: (u.unit, u.id)):
         zoom = f"  zoom: {u.zoom_user} ({u.zoom_account})" if u.zoom_user else ""
         skills = f"  [{', '.join(u.skills)}]" if u.skills else ""
-        typer.echo(f"{u.id}  {u.unit}: {u.name}{skills}{zoom}")
+        away = ", ".join(str(p.first) if p.first == p.last else f"{p.first}..{p.last}" for p in u.leave)
+        typer.echo(f"{u.id}  {u.unit}: {u.name}{skills}{zoom}" + (f"  leave/cuti: {away}" if away else ""))
 
 
 @units_app.command("add")
@@ -53,13 +54,19 @@ def add_cmd(
         str | None, typer.Option("--zoom-user", help="Their own licensed user on the office's Zoom account.")
     ] = None,
     zoom_account: Annotated[str, typer.Option("--zoom-account", help="The Zoom account holding it.")] = "default",
+    leave: Annotated[
+        list[str] | None,
+        typer.Option("--leave", help="Days away: a date, or FIRST..LAST inclusive, local days (repeat)."),
+    ] = None,
     db: DbOpt = None,
     actor: ActorOpt = "cli",
 ) -> None:
     """Add or replace a trained operator of a unit; the next re-plan may let the unit run its meetings."""
     try:
-        person = UnitOperator(id=ident, unit=unit, name=name, email=email, phone=phone, skills=skill or [],
-                              zoom_user=zoom_user, zoom_account=zoom_account)  # fmt: skip
+        person = UnitOperator.model_validate(
+            {"id": ident, "unit": unit, "name": name, "email": email, "phone": phone, "skills": skill or [],
+             "zoom_user": zoom_user, "zoom_account": zoom_account, "leave": [_period(p) for p in leave or []]}
+        )  # fmt: skip
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "ID"
@@ -71,6 +78,12 @@ def add_cmd(
     finally:
         store.close()
     typer.echo(f"{ident}: trained operator of {unit}")
+
+
+def _period(text: str) -> dict[str, str] | str:
+    """'2027-01-05' (one day) or '2027-01-05..2027-01-07' (first to last), as `LeavePeriod` reads them."""
+    first, sep, last = text.partition("..")
+    return {"first": first.strip(), "last": last.strip()} if sep else text.strip()
 
 
 @units_app.command("remove")

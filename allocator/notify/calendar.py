@@ -18,11 +18,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Component, Event, vCalAddress, vText
 
 from allocator.notify.model import CalendarPart, Contact, EventInfo, JoinDetails, Office, Slot
 
@@ -202,3 +203,31 @@ def slot_invite(
     name = f"batal-{filename}" if method == "CANCEL" or cancelled else filename
     return CalendarPart(method=method, uid=uid, sequence=sequence, content=cal.to_ical().decode("utf-8"),
                         filename=name)  # fmt: skip
+
+
+def bundle(parts: Sequence[CalendarPart], *, filename: str) -> CalendarPart:
+    """Several invites of one method in one .ics, one VEVENT each with its own UID and SEQUENCE (RFC 6047 §4.4):
+    a series' occurrences an operator works, in one file. Calendars that read only a file's first event (Outlook)
+    still have every occurrence in the mail's text."""
+    if not parts:
+        raise ValueError("nothing to bundle")
+    methods = {p.method for p in parts}
+    if len(methods) != 1:
+        raise ValueError("one method per .ics")
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", parts[0].method)
+    zones: dict[str, Component] = {}
+    events: list[Component] = []
+    for p in parts:
+        for comp in Calendar.from_ical(p.content).subcomponents:
+            if comp.name == "VTIMEZONE":
+                zones.setdefault(str(comp["TZID"]), comp)
+            elif comp.name == "VEVENT":
+                events.append(comp)
+    for comp in [*zones.values(), *events]:
+        cal.add_component(comp)
+    return CalendarPart(method=parts[0].method, uid=parts[0].uid, sequence=max(p.sequence for p in parts),
+                        content=cal.to_ical().decode("utf-8"), filename=filename)  # fmt: skip

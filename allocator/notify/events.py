@@ -35,6 +35,7 @@ from allocator.notify import series as series_notice
 from allocator.notify.model import (
     AgendaItem,
     Contact,
+    CrewItem,
     EventInfo,
     HostDetails,
     JoinDetails,
@@ -566,6 +567,76 @@ def operator_notices(r: _Request) -> list[Notice]:
     return out
 
 
+_ANOTHER_OPERATOR = Reason(en="another operator was assigned", id="dialihkan kepada operator lain")
+
+
+def series_operator_notices(
+    snap: Snapshot, outbox: Outbox, req: Request, rehearsal_join: RehearsalJoin | None
+) -> list[Notice]:
+    """One notice per operator per series and change (crews may differ by occurrence): the first lists every
+    occurrence they work, a later one only the occurrences added, changed or released for them. What each operator
+    was told is kept per occurrence in the notice's meta (`occurrences`: occurrence ref → snapshot), so a change
+    to one occurrence's crew concerns only its operators. Occurrences over have nothing more to tell."""
+    parts = [_Request(snap, outbox.store, outbox, occ, rehearsal_join) for occ in snap.parts(req) if occ.end > snap.now]
+    if not parts:
+        return []
+    history: dict[str, list[Record]] = {}
+    for rec in outbox.records(request=req.ref):
+        if rec.primary and rec.kind == m.OP_SERIES and rec.meta.get("operator"):
+            history.setdefault(str(rec.meta["operator"]), []).append(rec)
+    legacy = _per_occurrence_history(parts)
+    everyone = {o for p in parts if p.ready for o in (*(p.op_ids or []), *p.survey_ops)}
+    series = snap.event(req, rehearsal_join)
+    meeting = outbox.store.meeting_for(meeting_ref(req)) if req.needs_host else None
+    host, join = _host(meeting, snap.hosts), _join(meeting)
+    out: list[Notice] = []
+    for op_id in sorted(everyone | set(history) | set(legacy)):
+        op = snap.operators.get(op_id)
+        if op is None:
+            continue
+        recs, old = history.get(op_id, []), legacy.get(op_id, {})
+        told: dict[str, Any] = dict(recs[-1].meta.get("occurrences") or {}) if recs else {
+            ref: last.meta.get("snapshot") for ref, lst in old.items() if (last := lst[-1]).kind in _ASSIGNMENT_KINDS
+        }  # fmt: skip
+        # SEQUENCE: this operator's notices about the series (and, before them, about its occurrences) so far
+        n = len(recs) + sum(len(lst) for lst in old.values())
+        items: list[CrewItem] = []
+        now_told: dict[str, Any] = {}
+        for p in parts:
+            ref, before = p.req.ref, told.get(p.req.ref)
+            runs = p.ready and op_id in (p.op_ids or [])
+            if runs or (p.ready and op_id in p.survey_ops):
+                current = p.operator_snapshot(survey_only=not runs)
+                now_told[ref] = current
+                change = "added" if before is None else ("unchanged" if before == current else "changed")
+                items.append(CrewItem(event=p.event, role="event" if runs else "survey", change=change,
+                                      host=_host(p.meeting, snap.hosts) if runs else None))  # fmt: skip
+            elif before is not None:
+                if p.start > snap.now and (not p.served or p.ready):
+                    why = p.stop_reason()[0] if not p.served else _ANOTHER_OPERATOR
+                    role = "survey" if before.get("role") == "survey" else "event"
+                    items.append(CrewItem(event=p.event, role=role, change="released", reason=why))
+                else:  # under way, or waiting for the meeting: nothing to say yet
+                    now_told[ref] = before
+        if all(it.change == "unchanged" for it in items):
+            continue
+        msg = m.operator_series(series, _op_contact(op, outbox), office=outbox.config.office, pic=_pic(req),
+                                items=items, host=host, join=join, sequence=n, stamp=snap.now)  # fmt: skip
+        out.append(Notice(msg, f"{req.ref}/{op_id}", f"n{n}", {"operator": op_id, "occurrences": now_told}))
+    return out
+
+
+def _per_occurrence_history(parts: Sequence[_Request]) -> dict[str, dict[str, list[Record]]]:
+    """Operator → occurrence ref → the notices about that occurrence from before series notices (one per
+    occurrence): what they were told then is where a series notice starts, and its SEQUENCE rises above them."""
+    out: dict[str, dict[str, list[Record]]] = {}
+    for p in parts:
+        for rec in p.records:
+            if rec.primary and rec.kind in (*_ASSIGNMENT_KINDS, m.OP_RELEASED) and rec.meta.get("operator"):
+                out.setdefault(str(rec.meta["operator"]), {}).setdefault(p.req.ref, []).append(rec)
+    return out
+
+
 def _record(outbox: Outbox, notices: Sequence[Notice]) -> list[str]:
     keys: list[str] = []
     for n in notices:
@@ -596,11 +667,7 @@ def notify_plan_changes(
         if missed is not None:
             notices.append(missed)
         if series_notice.is_series(req):
-            # Each occurrence's crew is told of its own occurrence (crews may differ by occurrence), under the
-            # occurrence's reference: a change of one occurrence's crew concerns only its operators.
-            for occ in snap.parts(req):
-                if occ.end > snap.now:  # an occurrence over has nothing more to tell (as operator_notices says)
-                    notices += operator_notices(_Request(snap, outbox.store, outbox, occ, joins))
+            notices += series_operator_notices(snap, outbox, req, joins)
         else:
             notices += operator_notices(r)
         keys += _record(outbox, notices)

@@ -24,6 +24,7 @@ from allocator.notify.model import (
     AgendaItem,
     CalendarPart,
     Contact,
+    CrewItem,
     EventInfo,
     HostDetails,
     JoinDetails,
@@ -52,6 +53,7 @@ OP_RELEASED = "op.released"
 OP_REMINDER_HOUR = "op.reminder_hour"
 OP_REMINDER_REHEARSAL = "op.reminder_rehearsal"
 OP_AGENDA = "op.agenda"
+OP_SERIES = "op.series"  # one notice per operator per series and change: the occurrences they work
 PIC_ALTERNATIVE = "pic.alternative"  # an admin offers the PIC one alternative, with a link to accept it
 
 #: The kinds that carry a calendar invite and so count towards a request's SEQUENCE.
@@ -578,6 +580,76 @@ def operator_released(
         ics, more = operator_invites(event, operator, office=office, sequence=sequence, stamp=stamp, join=None,
                                      runs_event=not survey_only, method="CANCEL")  # fmt: skip
     return _message(OP_RELEASED, "operator", event, operator, stamp, parts, calendar=ics, more_calendars=more)
+
+
+def operator_series(
+    series: EventInfo,
+    operator: Contact,
+    *,
+    office: Office,
+    pic: Contact,
+    items: Sequence[CrewItem],
+    host: HostDetails | None,
+    join: JoinDetails | None,
+    sequence: int,
+    stamp: datetime,
+) -> Message:
+    """An operator's one notice about a series: the first lists every occurrence they work; a later one only the
+    occurrences added, changed or released for them (the others are named as unchanged). One .ics holds a VEVENT
+    per occurrence added or changed (UID `<ref>:<k>.op@…`, or `.survei.op` for a survey), SEQUENCE `sequence`; a
+    second, METHOD:CANCEL, the released ones. The series' one meeting: one start-link placeholder, filled in by
+    the outbox right before sending, when they run an occurrence."""
+    lang = operator.language
+    told = [it for it in items if it.change != "unchanged"]
+    if not told:
+        raise ValueError(f"{series.ref}: nothing to tell {operator.name}")
+    working = [it for it in items if it.change != "released"]
+    runs = any(it.role == "event" for it in working)
+    start_ref = (
+        StartLinkRef(account=host.account, meeting_id=host.meeting_id)
+        if runs and host is not None and host.meeting_id is not None
+        else None
+    )
+    ctx = {
+        "to": operator,
+        "office": office,
+        "event": series,
+        "pic": pic,
+        "items": told,
+        "kept": [it.event.ref for it in items if it.change == "unchanged"],
+        "first": sequence == 0 and all(it.change == "added" for it in told),
+        "released_only": all(it.change == "released" for it in told),
+        "host": host if runs else None,
+        "join": join if runs else None,
+        "meeting_id": format_meeting_id(host.meeting_id) if runs and host and host.meeting_id else None,
+        "start_link": START_LINK_PLACEHOLDER if start_ref else None,
+        "working": len(working),
+    }
+    parts = render_parts("series_assignment", OP_SERIES, lang, series.timezone, ctx)
+    invites = [p for it in told if it.change != "released" for p in _crew_invites(it, operator, office, sequence,
+                                                                                  stamp, join, "REQUEST")]  # fmt: skip
+    cancels = [p for it in told if it.change == "released" for p in _crew_invites(it, operator, office, sequence,
+                                                                                 stamp, None, "CANCEL")]  # fmt: skip
+    files = [calendar.bundle(invites, filename="undangan.ics")] if invites else []
+    if cancels:
+        files.append(calendar.bundle(cancels, filename="batal.ics"))
+    return _message(OP_SERIES, "operator", series, operator, stamp, parts, calendar=files[0] if files else None,
+                    more_calendars=tuple(files[1:]), start_link=start_ref)  # fmt: skip
+
+
+def _crew_invites(
+    item: CrewItem,
+    operator: Contact,
+    office: Office,
+    sequence: int,
+    stamp: datetime,
+    join: JoinDetails | None,
+    method: Literal["REQUEST", "CANCEL"],
+) -> list[CalendarPart]:
+    """The VEVENTs of one occurrence in an operator's calendar (the same UIDs as `operator_invites`)."""
+    main, more = operator_invites(item.event, operator, office=office, sequence=sequence, stamp=stamp, join=join,
+                                  runs_event=item.role == "event", method=method)  # fmt: skip
+    return [p for p in (main, *more) if p is not None]
 
 
 def operator_agenda(

@@ -217,6 +217,16 @@ class AgendaItem(_Model):
         return slot.venue if slot is not None else self.event.venue
 
 
+class CrewItem(_Model):
+    """One occurrence of a series in its operator's series notice: what they do there and what became of it."""
+
+    event: EventInfo = Field(description="The occurrence as planned (its own ref, `REF:k`, and time).")
+    role: Literal["event", "survey"] = "event"
+    change: Literal["added", "changed", "unchanged", "released"] = "added"
+    host: HostDetails | None = None
+    reason: Reason | None = Field(default=None, description="Why a released occurrence no longer needs them.")
+
+
 class CalendarPart(_Model):
     """An .ics attachment: its text and its iTIP method."""
 

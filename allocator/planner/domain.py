@@ -253,6 +253,11 @@ class UnitOperator(Model):
         "meetings their unit runs itself on that account's hosts (docs/lent_accounts.md).",
     )
     zoom_account: str = Field(default="default", min_length=1, description="Which Zoom account holds that user.")
+    leave: list[LeavePeriod] = Field(
+        default_factory=list,
+        description="Whole days away, first to last inclusive, local days in the zone of their unit's requests: "
+        "they run none of its meetings touching those days.",
+    )
 
 
 class KitNeed(Model):

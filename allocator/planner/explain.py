@@ -28,7 +28,7 @@ from allocator.planner.domain import (
     zone_abbrev,
 )
 from allocator.planner.kit_faults import later_faults, working_stock
-from allocator.planner.self_operated import UnitOperatorsBusy, may_self_operate, missing_skills, unit_trained
+from allocator.planner.self_operated import UnitOperatorsBusy, away, may_self_operate, missing_skills, unit_trained
 from allocator.planner.workflow import task_grid
 
 _DAYS_ID = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
@@ -482,6 +482,11 @@ def self_operation_note(
             return (f"the unit's own trained operator ({names}) cannot run it itself: its mandatory rehearsal needs "
                     "the office's operator", f"operator terlatih unit ({names}) tidak dapat menjalankannya sendiri: "
                     "gladi wajibnya memerlukan operator kantor")  # fmt: skip
+        gone = away(problem, req)
+        if gone and req.service is ServiceType.LINK_OPERATOR:
+            who = ", ".join(u.name for u in gone)
+            return (f"the unit's own trained operator ({who}) is on leave then",
+                    f"operator terlatih unit ({who}) sedang cuti pada waktu itu")  # fmt: skip
         lack = ", ".join(missing_skills(problem, req))
         return (f"the unit's own trained operator ({names}) cannot run it itself: lacks {lack}",
                 f"operator terlatih unit ({names}) tidak dapat menjalankannya sendiri: tidak menguasai "

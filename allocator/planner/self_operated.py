@@ -14,13 +14,16 @@ office operator, so no rehearsal of ours and no travel of ours; its venue's surv
 A unit's trained operator is one person: they run one meeting at a time (its own start to end). The model gives
 each self-operated position one of its unit's trained operators with the skills (`unit_operator`), never two
 overlapping positions the same one, so a unit with one trained operator runs two simultaneous meetings only with
-the office's help.
+the office's help. A trained operator on leave (`UnitOperator.leave`, whole local days in the unit's zone) runs
+nothing on those days.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from ortools.sat.python import cp_model
 
@@ -33,14 +36,36 @@ if TYPE_CHECKING:
     from allocator.planner.model import AllocationModel, Var
 
 
-def may_run(person: UnitOperator, req: Request) -> bool:
-    """A trained operator of the request's unit with every skill it needs."""
+def skilled(person: UnitOperator, req: Request) -> bool:
+    """A trained operator of the request's unit with every skill it needs (whether or not they are away)."""
     return person.unit == req.unit and set(req.required_skills).issubset(person.skills)
 
 
+def on_leave(person: UnitOperator, req: Request) -> bool:
+    """The person is on leave on a local day (the request's zone: the unit's) the meeting touches, at the time the
+    request carries (a position's own time)."""
+    if not person.leave:
+        return False
+    zone = ZoneInfo(req.timezone)
+    first = req.start.astimezone(zone).date()
+    last = (req.end - timedelta(microseconds=1)).astimezone(zone).date()
+    return any(p.first <= last and first <= p.last for p in person.leave)
+
+
+def may_run(person: UnitOperator, req: Request) -> bool:
+    """A trained operator of the request's unit with every skill it needs, not on leave then."""
+    return skilled(person, req) and not on_leave(person, req)
+
+
 def trained_operators(unit_operators: Sequence[UnitOperator], req: Request) -> list[UnitOperator]:
-    """The unit's own trained operators with every skill the request needs."""
+    """The unit's own trained operators with every skill the request needs, not on leave then."""
     return [u for u in unit_operators if may_run(u, req)]
+
+
+def away(problem: Problem, req: Request) -> list[UnitOperator]:
+    """The unit's trained operators with the skills who are on leave at the request's time: when they are all the
+    skilled ones, leave is why the unit cannot run it itself."""
+    return [u for u in problem.unit_operators if skilled(u, req) and on_leave(u, req)]
 
 
 def may_self_operate(problem: Problem, req: Request) -> bool:
@@ -61,18 +86,19 @@ def missing_skills(problem: Problem, req: Request) -> list[str]:
     """The skills the request needs that none of its unit's trained operators has all of, sorted (empty when one
     has every skill, or the unit has none trained)."""
     people = unit_trained(problem, req)
-    if not people or trained_operators(people, req):
+    if not people or any(skilled(u, req) for u in people):
         return []
     best = min(people, key=lambda u: (len(set(req.required_skills) - set(u.skills)), u.id))
     return sorted(set(req.required_skills) - set(best.skills))
 
 
 def mark_positions(problem: Problem, req: Request, cands: Sequence[Candidates]) -> None:
-    """Marks a request's event positions as self-operable (rehearsals and surveys never are)."""
-    if not problem.unit_operators or not may_self_operate(problem, req):
+    """Marks a request's event positions as self-operable (rehearsals and surveys never are): each at its own time,
+    so a flexible request may be at a time its unit's trained operator is not on leave."""
+    if not problem.unit_operators:
         return
     for c in cands:
-        c.self_operable = True
+        c.self_operable = may_self_operate(problem, c.request)
 
 
 def create_variables(m: AllocationModel) -> None:
@@ -133,7 +159,9 @@ class UnitOperatorsBusy:
         own = [a for a in plan if a.self_operated and a.request in reqs]
         for a in sorted(own, key=lambda a: (a.start or reqs[a.request].start, a.request)):
             req = reqs[a.request]
-            s, e = to_minutes(a.start or req.start), to_minutes(a.end or req.end)
+            if a.start is not None and a.end is not None:  # a flexible request: at the time the plan gave it
+                req = req.model_copy(update={"start": a.start, "end": a.end})
+            s, e = to_minutes(req.start), to_minutes(req.end)
             k = busy.free_for(req, s, e)
             if k is not None:
                 busy.take(k, s, e)
@@ -144,7 +172,8 @@ class UnitOperatorsBusy:
         return self.free_for(req, to_minutes(req.start), to_minutes(req.end)) is not None
 
     def free_for(self, req: Request, start: int, end: int) -> int | None:
-        """A trained operator of the unit with the skills, free over [start, end) (minutes), or None."""
+        """A trained operator of the unit with the skills, free over [start, end) (minutes) and not on leave at the
+        request's time (which `start`, `end` are), or None."""
         for k in qualified(self.problem, req):
             if all(e <= start or end <= s for s, e in self.busy.get(k, [])):
                 return k

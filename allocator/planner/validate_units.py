@@ -6,9 +6,10 @@ with the solver (not self_operated.py, not kit_faults.py), so one mistake cannot
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from allocator.planner.domain import Assignment, KitFault, Problem, Request, ServiceType
+from allocator.planner.domain import Assignment, KitFault, Problem, Request, ServiceType, UnitOperator
 from allocator.planner.validate_calendar import kit_span
 
 
@@ -21,10 +22,16 @@ def self_operated_problems(problem: Problem, req: Request, a: Assignment) -> lis
     if req.service != ServiceType.LINK_OPERATOR:
         out.append(f"is self-operated but its service is {req.service.value} (only link_operator may be)")
     trained = [
-        u.id for u in problem.unit_operators if u.unit == req.unit and all(s in u.skills for s in req.required_skills)
+        u for u in problem.unit_operators if u.unit == req.unit and all(s in u.skills for s in req.required_skills)
     ]
     if not trained:
         out.append(f"is self-operated but unit {req.unit!r} has no trained operator with skills {req.required_skills}")
+    start, end = a.start or req.start, a.end or req.end
+    away = [(u.id, day) for u in trained if (day := leave_day(u, req.timezone, start, end)) is not None]
+    if trained and len(away) == len(trained):
+        names = ", ".join(f"{who} on {day.isoformat()}" for who, day in away)
+        out.append(f"is self-operated but every trained operator of unit {req.unit!r} with the skills is on leave "
+                   f"({names})")  # fmt: skip
     if a.operators:
         out.append("is self-operated but lists operators of the office")
     if a.rehearsal is not None:
@@ -36,8 +43,9 @@ def self_operated_problems(problem: Problem, req: Request, a: Assignment) -> lis
 
 def unit_operator_overlaps(problem: Problem, meetings: list[tuple[Request, datetime, datetime]]) -> list[str]:
     """Each unit's self-operated meetings (request, start, end) can be shared out over its trained operators with
-    the skills, one meeting at a time per person: checked by trying every way to share out each run of meetings
-    that overlap one another (a unit has a few trained operators and a few meetings at once)."""
+    the skills and not on leave then, one meeting at a time per person: checked by trying every way to share out
+    each run of meetings that overlap one another (a unit has a few trained operators and a few meetings at
+    once)."""
     out = []
     by_unit: dict[str, list[tuple[Request, datetime, datetime]]] = {}
     for m in meetings:
@@ -66,10 +74,23 @@ def _shared_out(problem: Problem, run: list[tuple[Request, datetime, datetime]],
     for person in problem.unit_operators:
         if person.unit != req.unit or not set(req.required_skills) <= set(person.skills):
             continue
+        if leave_day(person, req.timezone, start, end) is not None:
+            continue
         clash = any(who == person.id and s < end and start < e for who, (_r, s, e) in zip(given, run, strict=False))
         if not clash and _shared_out(problem, run, (*given, person.id)):
             return True
     return False
+
+
+def leave_day(person: UnitOperator, zone: str, start: datetime, end: datetime) -> date | None:
+    """The first local day (in `zone`, the unit's requests') of [start, end) the person is on leave, or None."""
+    tz = ZoneInfo(zone)
+    day, last = start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date()
+    while day <= last:
+        if any(p.first <= day <= p.last for p in person.leave):
+            return day
+        day += timedelta(days=1)
+    return None
 
 
 def operators_wanted(req: Request, a: Assignment) -> int:

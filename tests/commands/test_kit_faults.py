@@ -140,6 +140,21 @@ def test_units_add_list_remove_and_the_problem_has_them(db: str) -> None:
         assert [u.id for u in store.load_problem().unit_operators] == ["UOP-1"]
     finally:
         store.close()
+    # Days away: stored in the setting, in the problem the planner gets, and listed; a bad range names the field.
+    run("add", "UOP-2", "--unit", "Dinas Kominfo", "--name", "Sari", "--leave", "2030-01-02",
+        "--leave", "2030-01-06..2030-01-08")  # fmt: skip
+    assert "UOP-2  Dinas Kominfo: Sari  leave/cuti: 2030-01-02, 2030-01-06..2030-01-08" in run("list")
+    out = run("add", "UOP-3", "--unit", "X", "--name", "Y", "--leave", "2030-01-08..2030-01-06", code=2)
+    assert "leave.0" in out and "last must not be before first" in out
+    assert "leave.0" in run("add", "UOP-3", "--unit", "X", "--name", "Y", "--leave", "5 Jan", code=2)
+    store = Store.open(db)
+    try:
+        (sari,) = [u for u in store.load_problem().unit_operators if u.id == "UOP-2"]
+        assert [(str(p.first), str(p.last)) for p in sari.leave] == [
+            ("2030-01-02", "2030-01-02"), ("2030-01-06", "2030-01-08")]  # fmt: skip
+    finally:
+        store.close()
+    run("remove", "UOP-2")
     run("remove", "UOP-1")
     assert "no trained unit operators" in run("list")
 

@@ -4,6 +4,7 @@ not held, RECURRENCE-ID for a moved one); a change is the same UID with a higher
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -139,21 +140,79 @@ def _series_with_crews(world: World, ref: str = "LAT3") -> None:
     )
 
 
-def test_each_occurrence_crew_is_told_of_its_own_occurrences(world: World) -> None:
+def _events(r: Received, method: str = "REQUEST") -> list[Any]:
+    """The VEVENTs of the mail's .ics attachment of one METHOD."""
+    out = []
+    for part in r.msg.iter_attachments():
+        if part.get_content_type() == "application/ics":
+            cal = Calendar.from_ical(part.get_payload(decode=True))
+            if str(cal["METHOD"]) == method:
+                out += list(cal.walk("VEVENT"))
+    return out
+
+
+def test_one_operator_mail_per_series_with_a_vevent_per_occurrence(world: World) -> None:
+    """Issue 18: a 3-day training with the same operator: ONE mail listing the three days, one .ics with three
+    VEVENTs (a stable UID each); a change to one day: one mail naming that day only, SEQUENCE 1."""
+    req = make_request("LAT7", "Asia/Makassar", "2027-01-05T09:00", "2027-01-05T12:00", title="Pelatihan Operator",
+                       series={"repeat": "daily", "count": 3})  # fmt: skip
+    world.store.save_request(req, actor="test")
+    world.publish(*[Assignment(request=f"LAT7:{k}", host="H100", operators=["OP1"]) for k in (1, 2, 3)])
+    _run(world)
+    (mail,) = world.inbox.to(SARI)
+    assert str(mail.msg["Subject"]).strip() == (
+        "Penugasan operator: Pelatihan Operator – 3 pertemuan, mulai Selasa, 5 Januari 2027 pukul 09.00 WITA"
+    )
+    text = _text(mail)
+    for k, day in ((1, "Selasa, 5 Januari 2027"), (2, "Rabu, 6 Januari 2027"), (3, "Kamis, 7 Januari 2027")):
+        assert f"- LAT7:{k}: {day} pukul 09.00–12.00 WITA, Aula Kantor Bupati" in text
+    assert text.count("Peran: operator; host Zoom zoom100@kominfo.example.go.id") == 3
+    meeting = world.store.meeting_for("LAT7")
+    assert meeting is not None and meeting.join_url is not None and meeting.join_url in text
+    # The start link is fetched at send time (the series' one meeting), never the placeholder, never stored.
+    assert meeting.zoom_meeting_id is not None and "[[vicon-start-link]]" not in text
+    assert text.count(f"/s/{meeting.zoom_meeting_id}?zak=sbx-zak-") == 1
+    stored = world.outbox().records(request="LAT7")
+    assert stored and not any("zak=" in str(rec.payload) for rec in stored)
+    events = _events(mail)
+    assert [str(e["UID"]) for e in events] == [f"LAT7:{k}.op@vicon-allocator" for k in (1, 2, 3)]
+    assert {int(e["SEQUENCE"]) for e in events} == {0}
+    assert [e.decoded("DTSTART") for e in events] == [datetime(2027, 1, 5 + k, 9, 0, tzinfo=WITA) for k in range(3)]
+    assert len(world.inbox.to("pic.lat7@unit.example.go.id")) == 1  # the PIC's one notice, as before
+
+    # Day 2 moves to the afternoon: one mail to Sari naming day 2 only, its VEVENT alone with SEQUENCE 1.
+    assert req.series is not None
+    moved = OccurrenceChange(occurrence=2, start=datetime(2027, 1, 6, 5, 0, tzinfo=UTC),
+                             end=datetime(2027, 1, 6, 8, 0, tzinfo=UTC))  # fmt: skip
+    world.store.save_request(req.model_copy(update={"series": req.series.model_copy(update={"changes": [moved]})}),
+                             actor="test")  # fmt: skip
+    world.publish()
+    _run(world)
+    first, changed = world.inbox.to(SARI)
+    assert first is mail
+    assert str(changed.msg["Subject"]).strip() == "Perubahan penugasan operator: Pelatihan Operator – 1 pertemuan"
+    text = _text(changed)
+    assert "- LAT7:2: Rabu, 6 Januari 2027 pukul 13.00–16.00 WITA" in text and "Berubah" in text
+    assert "- LAT7:1" not in text and "- LAT7:3" not in text
+    assert "tidak berubah (LAT7:1, LAT7:3)" in text
+    (ev,) = _events(changed)
+    assert str(ev["UID"]) == "LAT7:2.op@vicon-allocator" and int(ev["SEQUENCE"]) == 1
+    assert ev.decoded("DTSTART") == datetime(2027, 1, 6, 13, 0, tzinfo=WITA)
+    _run(world)
+    assert len(world.inbox.to(SARI)) == 2  # nothing twice
+
+
+def test_an_operator_on_two_of_three_occurrences_is_told_only_theirs(world: World) -> None:
     _series_with_crews(world)
     _run(world)
-    sari, andi = world.inbox.to(SARI), world.inbox.to(ANDI)
-    assert len(sari) == 2 and len(andi) == 1
-    assert "Selasa, 5 Januari 2027" in _text(sari[0]) and "(Bappeda, LAT3:1)" in _text(sari[0])
-    assert "Rabu, 6 Januari 2027" in _text(sari[1]) and "(Bappeda, LAT3:2)" in _text(sari[1])
-    assert "Kamis, 7 Januari 2027" in _text(andi[0]) and "(Bappeda, LAT3:3)" in _text(andi[0])
+    (sari,), (andi,) = world.inbox.to(SARI), world.inbox.to(ANDI)
+    assert "- LAT3:1: Selasa, 5 Januari 2027" in _text(sari) and "- LAT3:2: Rabu, 6 Januari 2027" in _text(sari)
+    assert "LAT3:3" not in _text(sari) and "2 pertemuan" in str(sari.msg["Subject"])
+    assert [str(e["UID"]) for e in _events(sari)] == ["LAT3:1.op@vicon-allocator", "LAT3:2.op@vicon-allocator"]
+    assert "- LAT3:3: Kamis, 7 Januari 2027" in _text(andi) and "LAT3:1" not in _text(andi)
     meeting = world.store.meeting_for("LAT3")
     assert meeting is not None and meeting.join_url is not None
-    assert all(meeting.join_url in _text(r) for r in (*sari, *andi))  # the series' one meeting
-    # Each occurrence is its own entry in the operator's calendar (not a repeat: crews differ by occurrence).
-    (ev,) = list(_calendar(andi[0]).walk("VEVENT"))
-    assert str(ev["UID"]) == "LAT3:3.op@vicon-allocator" and "RRULE" not in ev
-    assert ev.decoded("DTSTART") == datetime(2027, 1, 7, 9, 0, tzinfo=WITA)
+    assert all(meeting.join_url in _text(r) for r in (sari, andi))  # the series' one meeting
     # The PIC's one notice names every occurrence's crew.
     (pic_mail,) = world.inbox.to("pic.lat3@unit.example.go.id")
     assert "Sari Dewi" in _text(pic_mail) and "Andi Wijaya" in _text(pic_mail)
@@ -161,15 +220,52 @@ def test_each_occurrence_crew_is_told_of_its_own_occurrences(world: World) -> No
     # Day 2 goes to Andi: Sari is released from day 2 only, Andi gets day 2; no one else hears anything.
     world.publish(Assignment(request="LAT3:2", host="H100", operators=["OP2"]))
     _run(world)
-    new_sari, new_andi = world.inbox.to(SARI)[2:], world.inbox.to(ANDI)[1:]
-    assert [str(r.msg["Subject"]) for r in new_sari] == ["Penugasan dibatalkan: Pelatihan Operator"]
-    assert "LAT3:2" in _text(new_sari[0])
-    (cancel,) = list(_calendar(new_sari[0]).walk("VEVENT"))
-    assert str(cancel["UID"]) == "LAT3:2.op@vicon-allocator"
-    assert len(new_andi) == 1 and "(Bappeda, LAT3:2)" in _text(new_andi[0])
+    (new_sari,), (new_andi,) = world.inbox.to(SARI)[1:], world.inbox.to(ANDI)[1:]
+    assert str(new_sari.msg["Subject"]).strip() == "Penugasan dibatalkan: Pelatihan Operator – 1 pertemuan"
+    assert "- LAT3:2: Rabu" in _text(new_sari) and "dialihkan kepada operator lain" in _text(new_sari)
+    assert "- LAT3:1" not in _text(new_sari) and not _events(new_sari)
+    (cancel,) = _events(new_sari, "CANCEL")
+    assert str(cancel["UID"]) == "LAT3:2.op@vicon-allocator" and int(cancel["SEQUENCE"]) == 1
+    assert "- LAT3:2: Rabu" in _text(new_andi) and "Baru untuk Anda" in _text(new_andi)
+    assert "- LAT3:3" not in _text(new_andi)
+    assert [str(e["UID"]) for e in _events(new_andi)] == ["LAT3:2.op@vicon-allocator"]
     assert len(world.inbox.to("pic.lat3@unit.example.go.id")) == 1  # the same people, the same link: no change
     _run(world)
-    assert len(world.inbox.messages) == 6  # nothing twice
+    assert len(world.inbox.messages) == 5  # nothing twice
+
+
+def test_an_operator_series_notice_in_english(world: World) -> None:
+    world.config = world.config.model_copy(update={"operator_language": "en"})
+    _series_with_crews(world, "LAT8")
+    _run(world)
+    (sari,) = world.inbox.to(SARI)
+    assert str(sari.msg["Subject"]).strip() == (
+        "Operator assignment: Pelatihan Operator – 2 sessions, from Tuesday, 5 January 2027, 09:00 WITA"
+    )
+    assert "You are assigned to this vicon series, 2 sessions" in _text(sari)
+    assert "Role: operator; Zoom host zoom100@kominfo.example.go.id" in _text(sari)
+    assert sari.msg["Content-Language"] == "en"
+
+
+def test_operators_told_per_occurrence_before_get_the_rest_as_changes(world: World) -> None:
+    """An operator told of each occurrence under its own reference (before series notices) is not told again of
+    what they know; a later change carries a SEQUENCE above those notices'."""
+    from allocator.notify import events
+
+    _series_with_crews(world, "LAT9")
+    ob = world.outbox()
+    snap = events.snapshot(world.store, world.clock())
+    (req,) = [r for r in snap.requests if r.ref == "LAT9"]
+    for occ in snap.parts(req):  # what the previous version recorded: one notice per occurrence
+        events._record(ob, events.operator_notices(events._Request(snap, world.store, ob, occ, None)))
+    _run(world)
+    before = len(world.inbox.to(SARI))
+    assert before == 2 and all(str(r.msg["Subject"]).startswith("Penugasan operator:") for r in world.inbox.to(SARI))
+    world.publish(Assignment(request="LAT9:2", host="H100", operators=["OP2"]))
+    _run(world)
+    (released,) = world.inbox.to(SARI)[before:]
+    (cancel,) = _events(released, "CANCEL")
+    assert str(cancel["UID"]) == "LAT9:2.op@vicon-allocator" and int(cancel["SEQUENCE"]) == 2
 
 
 def test_a_cancelled_occurrence_releases_only_its_crew(world: World) -> None:
@@ -182,9 +278,9 @@ def test_a_cancelled_occurrence_releases_only_its_crew(world: World) -> None:
     world.plan.pop("LAT4:3")
     world.publish()
     _run(world)
-    assert _subjects(world, ANDI)[-1] == "Penugasan dibatalkan: Pelatihan Operator"
+    assert _subjects(world, ANDI)[-1] == "Penugasan dibatalkan: Pelatihan Operator – 1 pertemuan"
     assert "dibatalkan atas permintaan unit Anda" in _text(world.inbox.to(ANDI)[-1])
-    assert len(world.inbox.to(SARI)) == 2  # days 1 and 2 unchanged
+    assert len(world.inbox.to(SARI)) == 1  # days 1 and 2 unchanged: nothing more
 
 
 def test_reminders_before_every_occurrence_once_each_across_restarts(world: World) -> None:
@@ -204,7 +300,7 @@ def test_reminders_before_every_occurrence_once_each_across_restarts(world: Worl
                 queue_reminders(ob)
                 ob.send_pending()
             expected += wanted
-    got = [(m.rcpt[0], str(m.msg["Subject"]).strip()) for m in world.inbox.messages[4:]]  # after the 4 notices
+    got = [(m.rcpt[0], str(m.msg["Subject"]).strip()) for m in world.inbox.messages[3:]]  # after the 3 notices
     assert len(got) == len(expected) == 9
     for (to, subject), (want_to, prefix) in zip(got, expected, strict=True):
         assert to == want_to and subject.startswith(prefix), (to, subject)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from allocator.planner.domain import Assignment, Plan, Problem, UnitOperator, Unserved
+from allocator.planner.domain import Assignment, LeavePeriod, Plan, Problem, UnitOperator, Unserved, local
 from allocator.planner.solver import solve
 from allocator.planner.validate import validate_claims, validate_plan
 from tests.planner.factories import host, operator, problem, request
@@ -286,3 +286,110 @@ def test_the_office_plan_and_alternatives_respect_it_too() -> None:
     b = next(u for u in solve(prob).unserved if u.request == "B")
     assert "busy running the unit's other meetings" in b.reason and "sedang menjalankan rapat unit" in b.reason_id
     assert [alt.kind for alt in b.alternatives] == ["without_operator"]  # not "self_operated": Staf U1 is busy
+
+
+# --- a trained operator's leave: they run none of their unit's meetings on those days -------------------------------
+
+
+def on_leave(first: str = "2027-03-01", last: str | None = None, **kw: Any) -> UnitOperator:
+    """The factories' unit's trained operator, away from `first` to `last` (the factories' day is 2027-03-01)."""
+    return trained(**kw).model_copy(update={"leave": [LeavePeriod(first=first, last=last or first)]})
+
+
+def test_a_trained_operator_on_leave_runs_nothing_that_day() -> None:
+    away = two_at_once().model_copy(update={"unit_operators": [on_leave()]})
+    plan = solve(away)
+    assert plan.assignment_for("UNIT") is None and only(plan, "REGENT").operators == ["O1"]
+    assert validate_plan(away, plan) == [] and validate_claims(away, plan) == []
+    u = unserved(away)
+    assert "the unit's own trained operator (Staf Terlatih) is on leave then" in u.reason
+    assert "operator terlatih unit (Staf Terlatih) sedang cuti pada waktu itu" in u.reason_id
+    assert all(a.kind != "self_operated" for a in u.alternatives)  # the plain link, the unit finds someone else
+    # Leave on other days changes nothing: the same plan as with no leave at all.
+    other = two_at_once().model_copy(update={"unit_operators": [on_leave("2027-02-25", "2027-02-28")]})
+    plain = solve(two_at_once())
+    assert only(solve(other), "UNIT").self_operated and solve(other).assignments == plain.assignments
+
+
+def test_another_trained_operator_runs_it_when_one_is_on_leave() -> None:
+    people = [person("U1", ["zoom"]), person("U2", ["zoom"])]
+    people[1] = people[1].model_copy(update={"leave": [LeavePeriod(first="2027-03-01", last="2027-03-03")]})
+    prob = _unit_busy(people)
+    plan = solve(prob)
+    assert sorted(a.request for a in plan.assignments) == ["A", "C"]  # as with U1 alone: U2 is away
+    every = Plan(assignments=[Assignment(request=r, host=h, self_operated=True) for r, h in
+                              (("A", "H1"), ("B", "H2"), ("C", "H3"))])  # fmt: skip
+    refused = validate_plan(prob, every)
+    assert any("trained operators cannot run the overlapping" in v for v in refused), refused
+
+
+def test_validator_rejects_a_plan_using_a_unit_operator_on_leave() -> None:
+    prob = two_at_once().model_copy(update={"unit_operators": [on_leave()]})
+    plan = Plan(
+        assignments=[
+            Assignment(request="REGENT", host="H1", operators=["O1"]),
+            Assignment(request="UNIT", host="H2", self_operated=True),
+        ]
+    )
+    found = validate_plan(prob, plan)
+    assert any("every trained operator of unit 'Dinas Uji' with the skills is on leave (U-9 on 2027-03-01)" in v
+               for v in found), found  # fmt: skip
+    assert validate_plan(two_at_once(), plan) == []  # the same plan without the leave is valid
+
+
+def test_the_office_plan_and_alternatives_respect_leave_too() -> None:
+    from allocator.planner.solver import first_come_first_served
+
+    away = person("U1", ["zoom"]).model_copy(update={"leave": [LeavePeriod(first="2027-03-01", last="2027-03-01")]})
+    prob = _unit_busy([away])
+    assert first_come_first_served(prob).assignments == []  # validated inside: nobody runs anything that day
+    b = next(u for u in solve(prob).unserved if u.request == "B")
+    assert "is on leave then" in b.reason and [alt.kind for alt in b.alternatives] == ["without_operator"]
+
+
+def test_leave_is_read_in_the_unit_zone_over_the_meeting_days() -> None:
+    from allocator.planner.self_operated import on_leave as away
+
+    late = request("LATE", "23:00", "23:59", service="link_operator", timezone="Asia/Jayapura")
+    person_ = on_leave("2027-03-02")
+    assert not away(person_, late)  # 23:00 WIT on 1 March: the day before the leave
+    longer = late.model_copy(update={"end": late.end + (late.end - late.start) * 2})  # runs past midnight WIT
+    assert away(person_, longer)
+
+
+def test_unit_operator_leave_in_a_problem_file_and_its_errors() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    prob = two_at_once().model_copy(update={"unit_operators": [on_leave("2027-03-01", "2027-03-05")]})
+    again = Problem.model_validate_json(prob.model_dump_json())
+    assert again.unit_operators == prob.unit_operators
+    assert again.unit_operators[0].leave == [LeavePeriod(first="2027-03-01", last="2027-03-05")]
+    raw = again.model_dump(mode="json")
+    raw["unit_operators"][0]["leave"] = ["2027-03-01", {"first": "2027-03-05", "last": "2027-03-01"}]
+    with pytest.raises(ValidationError) as err:
+        Problem.model_validate(raw)
+    (e,) = err.value.errors()
+    assert e["loc"][:4] == ("unit_operators", 0, "leave", 1) and "last must not be before first" in e["msg"]
+    raw["unit_operators"][0]["leave"] = ["2027-03-01"]  # a single day, as office operators' leave is written
+    assert Problem.model_validate(raw).unit_operators[0].leave == [LeavePeriod(first="2027-03-01", last="2027-03-01")]
+
+
+def test_a_flexible_request_is_self_operated_on_a_day_its_trained_operator_is_back() -> None:
+    """Leave is judged per position (its own time): of a window over two days, the day they are back."""
+    regent = request("REGENT", "00:00", "23:59", service="link_operator", priority="head_of_region",
+                     day="2027-03-02").model_copy(update={"unit": "Sekretariat Daerah"})  # fmt: skip
+    first = request("REGENT0", "00:00", "23:59", service="link_operator", priority="head_of_region")
+    first = first.model_copy(update={"unit": "Sekretariat Daerah"})  # the office's operator is busy both days
+    unit = request("UNIT", "09:00", "11:00", service="link_operator", window_start="2027-03-01T08:00:00+07:00",
+                   window_end="2027-03-02T12:00:00+07:00")  # fmt: skip
+    prob = problem(hosts=[host("H1"), host("H2")], operators=[operator("O1")], requests=[first, regent, unit],
+                   unit_operators=[on_leave("2027-03-01")])  # fmt: skip
+    plan = solve(prob)
+    a = only(plan, "UNIT")
+    assert a.self_operated and a.start is not None
+    assert local(a.start, "Asia/Jakarta").date().isoformat() == "2027-03-02"  # the day they are back
+    assert validate_plan(prob, plan) == []
+    moved = Plan(assignments=[*[x for x in plan.assignments if x.request != "UNIT"],
+                              a.model_copy(update={"start": unit.start, "end": unit.end})])  # fmt: skip
+    assert any("is on leave (U-9 on 2027-03-01)" in v for v in validate_plan(prob, moved))
