@@ -21,22 +21,53 @@ from dataclasses import replace
 from ortools.sat.python import cp_model
 
 from allocator.planner.candidates import Candidates, Role, to_minutes
-from allocator.planner.domain import Assignment
+from allocator.planner.domain import Assignment, ServiceType, SitePolicy
 from allocator.planner.levels import only_fixed
 from allocator.planner.model import build_model, hint
 from allocator.planner.parts import TERMS, Part, SolveOptions, objective, part_solver
+from allocator.planner.workflow import flexible_starts
 
 # Below this share of the whole time limit left, no relaxation is solved: the alternatives and the validator
 # need the rest.
 MIN_LEFT = 0.25
 
 
-def limited_surveys_only(comp: Part) -> set[str] | None:
-    """The venues whose surveys a limit cut in this part, when only surveys were cut (else None)."""
+def relaxable(comp: Part) -> tuple[set[str], set[str]] | None:
+    """The venues whose surveys and the flexible requests whose starts a limit cut in this part, when only those
+    were cut and a relaxation covers them (else None): a flexible request's far starts only in a first plan (a
+    re-plan counts a published far start as kept, which its free stand-in is not), and not of a series (whose
+    occurrences share one host)."""
     cut = [c for c in comp.cands if c.restricted]
-    if not cut or any(c.role is not Role.SURVEY for c in cut):
+    if not cut:
         return None
-    return {c.ref for c in cut}
+    venues = {c.ref for c in cut if c.role is Role.SURVEY}
+    flexible = {c.ref for c in cut if c.role is Role.EVENT and c.request.window_start is not None}
+    if any(c.role is Role.REHEARSAL or (c.role is Role.EVENT and c.ref not in flexible) for c in cut):
+        return None
+    if flexible and (comp.previous or any(c.request.series is not None or c.request.occurrence_of is not None
+                                          for c in cut if c.ref in flexible)):  # fmt: skip
+        return None
+    return venues, flexible
+
+
+def free_far_starts(comp: Part, flexible: set[str], policy: SitePolicy) -> list[Candidates]:
+    """For each flexible request, one stand-in for every start the limit left out: served by no host, operator or
+    kit, needing no rehearsal or survey, costing the fewest grain steps any of those starts is away."""
+    out: list[Candidates] = []
+    for ref in sorted(flexible):
+        mine = [c for c in comp.cands if c.role is Role.EVENT and c.ref == ref]
+        kept = {c.shift for c in mine}
+        every, _cut = flexible_starts(mine[0].request, policy, None)
+        far = [shift for _start, shift in every if shift not in kept]
+        if not far:
+            continue
+        like = min(mine, key=lambda c: abs(c.shift))
+        request = like.request.model_copy(update={"service": ServiceType.OPERATOR, "operators_needed": 0,
+                                                  "rehearsal": None, "kits": [], "venue": None})  # fmt: skip
+        out.append(replace(like, request=request, hosts=[], operators=[], host_exclusions={},
+                           operator_exclusions={}, site=None, kits=(), shift=min(far, key=abs), restricted=(),
+                           self_operable=False))  # fmt: skip
+    return out
 
 
 def free_surveys(comp: Part, venues: set[str], workable: Sequence[Candidates]) -> list[Candidates]:
@@ -66,13 +97,16 @@ def free_surveys(comp: Part, venues: set[str], workable: Sequence[Candidates]) -
     return sorted(free, key=lambda c: (c.ref, c.start))
 
 
-def relax_surveys(comp: Part, venues: set[str], workable: Sequence[Candidates]) -> Part:
-    """The part with the surveys of `venues` free (see the module)."""
+def relax(comp: Part, venues: set[str], flexible: set[str], workable: Sequence[Candidates]) -> Part:
+    """The part with the surveys of `venues` free and the far starts of `flexible` requests stood in for (see the
+    module)."""
     keep = [k for k, c in enumerate(comp.cands) if not (c.role is Role.SURVEY and c.ref in venues)]
     local = {k: i for i, k in enumerate(keep)}
     wf = comp.workflow
+    assert comp.model is not None
+    added = free_surveys(comp, venues, workable) + free_far_starts(comp, flexible, comp.model.problem.policy)
     return Part(
-        cands=[comp.cands[k] for k in keep] + free_surveys(comp, venues, workable),
+        cands=[comp.cands[k] for k in keep] + added,
         fixed={local[k]: a for k, a in comp.fixed.items() if k in local},
         previous={local[k]: a for k, a in comp.previous.items() if k in local},
         stable=comp.stable,
@@ -97,13 +131,14 @@ def _as_assignments(comp: Part, relaxed: Part) -> dict[int, Assignment]:
 
 
 def relaxation_bounds(
-    comp: Part, venues: set[str], workable: Sequence[Candidates], options: SolveOptions, deadline: float
+    comp: Part, cut: tuple[set[str], set[str]], workable: Sequence[Candidates], options: SolveOptions, deadline: float
 ) -> tuple[int, ...]:
     """The real problem's bounds of the part's levels that the relaxation proves, from the first: a level's own
     value where the relaxation, holding the levels above, does no better; then, for the first level it does
-    better on (or did not finish), its proven bound when that is the preferences'; nothing below. `workable`:
-    every workable survey start of the real problem."""
-    relaxed = relax_surveys(comp, venues, workable)
+    better on (or did not finish), its proven bound when that is the preferences'; nothing below. `cut`: the
+    venues and flexible requests a limit cut (`relaxable`); `workable`: every workable survey start of the real
+    problem."""
+    relaxed = relax(comp, *cut, workable)
     problem = comp.model.problem if comp.model is not None else None
     assert problem is not None
     m = build_model(problem, relaxed.cands, relaxed.fixed, relaxed.previous, stability=relaxed.stable,

@@ -81,7 +81,7 @@ from allocator.planner.parts import (
 )
 from allocator.planner.preempt import offer_text, preemption_offers
 from allocator.planner.rehearsals import Placement, place_optional_rehearsals
-from allocator.planner.relaxation import MIN_LEFT, limited_surveys_only, relaxation_bounds
+from allocator.planner.relaxation import MIN_LEFT, relaxable, relaxation_bounds
 from allocator.planner.replan import disturbed_fit, fit_bound, settle_around_newcomers
 from allocator.planner.reuse import (
     DigestMemo,
@@ -355,22 +355,24 @@ def _levels_end_share(at: _Positions) -> float:
     return OPERATOR_LEVELS_END if simple and many else LEVELS_END
 
 
-def _relax_limited_surveys(
+def _relax_limited_searches(
     options: SolveOptions, parts: list[Part], deadline: float, every_survey: Callable[[], list[Candidates]]
 ) -> None:
-    """Each part whose levels are proven for the survey limits, solved again with those surveys free: its bounds
-    for the real problem (`relaxation`), while the time limit leaves its alternatives and validation their share.
-    `every_survey`: the survey starts of the search without limits (built only if a part needs them)."""
+    """Each part whose levels are proven for the search limits, solved again with the limited surveys free and the
+    flexible requests' far starts stood in for: its bounds for the real problem (`relaxation`), while the time limit
+    leaves its alternatives and validation their share. `every_survey`: the survey starts of the search without
+    limits (built only if a part needs them)."""
     until = deadline - MIN_LEFT * options.time_limit_s
     workable: list[Candidates] | None = None
     for comp in sorted(parts, key=lambda c: len(c.cands)):
-        venues = limited_surveys_only(comp)
-        if venues is None or comp.reused or comp.model is None or not all(lv.optimal for lv in comp.levels):
+        cut = relaxable(comp)
+        if cut is None or comp.reused or comp.model is None or not all(lv.optimal for lv in comp.levels):
             continue
         if _time.monotonic() >= until:
             return
-        workable = every_survey() if workable is None else workable
-        comp.relaxed = relaxation_bounds(comp, venues, workable, options, until)
+        if cut[0] and workable is None:
+            workable = every_survey()
+        comp.relaxed = relaxation_bounds(comp, cut, workable or [], options, until)
 
 
 def _place_rehearsals(
@@ -478,7 +480,7 @@ def _solve(problem: Problem, options: SolveOptions, clock: Callable[[], float], 
     memo = cache.digests if cache is not None else None
     spans = cache.spans if cache is not None else None
     _Run(problem, options, parts, site, memo, spans).run(deadline, _levels_end_share(at))
-    _relax_limited_surveys(
+    _relax_limited_searches(
         options, parts, deadline, lambda: survey_positions(builder, at.cands, problem.previous, EXACT)
     )
     placement = _place_rehearsals(problem, options, at, parts, deadline, memo)

@@ -136,3 +136,29 @@ def test_what_a_limited_search_claims_holds_against_the_search_without_limits(pr
             assert mine.value == real.value, (mine, limited.restrictions)
         if mine.value != real.value:
             break  # the levels below compare plans of different served weight (or changes)
+
+
+def test_a_wide_flexible_window_searched_near_its_wish_is_proven_by_its_relaxation() -> None:
+    """A request that may move anywhere in three days is searched at its 48 nearest starts; its wished time is
+    free, so the same part with every start left out served free of resources does no better: optimal."""
+    flex = request("FLEX", "10:00", "11:00", service="link_operator", window_start="2027-03-01T07:00",
+                   window_end="2027-03-03T17:00")  # fmt: skip
+    prob = problem(hosts=[host("H1")], operators=[operator("A")], requests=[flex])
+    plan = solve(prob, SolveOptions(exact_search=False))
+    assert plan.restrictions == ["FLEX: only the 48 starts nearest the requested one were searched"]
+    assert plan.status is SolverStatus.OPTIMAL and validate_claims(prob, plan) == []
+
+
+def test_a_flexible_request_served_only_far_from_its_wish_is_not_called_optimal() -> None:
+    """The only host is busy from 04:00 to 22:00 (a higher-priority meeting): the 48 starts nearest the wished
+    10:00 all collide, the late evening is free. The limited search cannot serve it, and the relaxation's bound
+    says a plan may: feasible, with a bound the search without limits reaches."""
+    busy = request("BUSY", "04:00", "22:00", priority="high")
+    flex = request("FLEX", "10:00", "11:00", window_start="2027-03-01T00:00", window_end="2027-03-01T23:45")
+    prob = problem(hosts=[host("H1", max_concurrent=1)], requests=[busy, flex])
+    plan = solve(prob, SolveOptions(exact_search=False))
+    exact = solve(prob, SolveOptions(exact_search=True))
+    assert plan.assignment_for("FLEX") is None and exact.assignment_for("FLEX") is not None
+    served = plan.term("served_weight")
+    assert plan.status is SolverStatus.FEASIBLE and not served.optimal
+    assert served.bound >= exact.term("served_weight").value > served.value
