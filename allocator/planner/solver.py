@@ -53,7 +53,7 @@ from allocator.planner.explain import (
     started_without_plan,
 )
 from allocator.planner.greedy import greedy_hint
-from allocator.planner.held import fixed_and_previous
+from allocator.planner.held import fixed_and_previous, out_of_reach
 from allocator.planner.levels import restate_levels, solve_level
 from allocator.planner.model import AllocationModel, Workflow, assignments, build_model, chosen_pools, hint
 from allocator.planner.operator_level import (
@@ -473,6 +473,7 @@ def _solve(problem: Problem, options: SolveOptions, clock: Callable[[], float], 
         placement,
         sum(1 for a in chosen if a.request in at.mandatory and a.rehearsal is not None),
         term_values(problem, at.cands, at.previous, chosen),
+        out_of_reach(problem, at.cands, at.previous),
     )
     plan = Plan(
         assignments=sorted(chosen, key=lambda a: a.request),
