@@ -36,6 +36,9 @@ def _breaks(m: AllocationModel, values: dict[Var, int]) -> set[str]:
     out = set()
     for ref, rows in m.stability.items():
         for row in rows:
+            if m.model.model_proto.constraints[row].WhichOneof("constraint") != "linear":
+                out.add(ref)  # not a row this reads (none so far): released, to be safe
+                continue
             lin = m.model.model_proto.constraints[row].linear
             total = sum(c * value(i) for i, c in zip(lin.vars, lin.coeffs, strict=True))
             bounds = list(lin.domain)
