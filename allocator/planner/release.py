@@ -36,7 +36,7 @@ def _breaks(m: AllocationModel, values: dict[Var, int]) -> set[str]:
     out = set()
     for ref, rows in m.stability.items():
         for row in rows:
-            if m.model.model_proto.constraints[row].WhichOneof("constraint") != "linear":
+            if not m.model.model_proto.constraints[row].has_linear():
                 out.add(ref)  # not a row this reads (none so far): released, to be safe
                 continue
             lin = m.model.model_proto.constraints[row].linear
