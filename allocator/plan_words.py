@@ -24,10 +24,10 @@ WARNINGS: dict[str, tuple[str, str]] = {
         "was re-planned",
     ),
     "published_no_longer_fits": (
-        "penugasan yang diterbitkan untuk {refs} tidak cocok lagi (aturan berubah: hari libur, cuti, host, waktu); "
-        "hanya itu yang direncanakan ulang, sisanya tetap seperti yang diterbitkan",
-        "the published assignments of {refs} no longer fit (a rule changed: a holiday, leave, a host, a time); only "
-        "they were re-planned, the rest stays as published",
+        "penugasan yang diterbitkan untuk {refs} tidak cocok lagi (aturan atau sumber daya berubah sejak "
+        "diterbitkan); hanya itu yang direncanakan ulang, sisanya tetap seperti yang diterbitkan",
+        "the published assignments of {refs} no longer fit (a rule or a resource changed since they were "
+        "published); only they were re-planned, the rest stays as published",
     ),
     "replanned_freely": (
         "rencana yang diterbitkan tidak dapat dipertahankan apa adanya untuk {refs}; bagian itu direncanakan ulang "
