@@ -23,6 +23,12 @@ WARNINGS: dict[str, tuple[str, str]] = {
         "{ref} is inside the freeze horizon but its published assignment no longer fits (a resource changed); it "
         "was re-planned",
     ),
+    "published_no_longer_fits": (
+        "penugasan yang diterbitkan untuk {refs} tidak cocok lagi (aturan atau sumber daya berubah sejak "
+        "diterbitkan); hanya itu yang direncanakan ulang, sisanya tetap seperti yang diterbitkan",
+        "the published assignments of {refs} no longer fit (a rule or a resource changed since they were "
+        "published); only they were re-planned, the rest stays as published",
+    ),
     "replanned_freely": (
         "rencana yang diterbitkan tidak dapat dipertahankan apa adanya untuk {refs}; bagian itu direncanakan ulang "
         "secara bebas",

@@ -109,7 +109,9 @@ class WarningRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: str  # freeze_may_give_way, freeze_no_longer_fits, replanned_freely, alternatives_not_searched, text
+    # freeze_may_give_way, freeze_no_longer_fits, published_no_longer_fits, replanned_freely,
+    # alternatives_not_searched, text
+    code: str
     refs: list[str]
     by: str | None
     count: int | None

@@ -34,10 +34,12 @@ def term_values(
         a = by_ref.get(c.ref)
         if c.role is Role.EVENT:
             before = previous.get(pos)
+            # Without a time of its own an assignment is at the request's (`held`: the published one is then at
+            # the preferred start, the only start of a fixed-time request).
             if before is not None and (
                 a is None
-                or (a.host, set(a.operators), a.start, a.self_operated)
-                != (before.host, set(before.operators), before.start, before.self_operated)
+                or (a.host, set(a.operators), a.start or c.request.start, a.self_operated)
+                != (before.host, set(before.operators), before.start or c.request.start, before.self_operated)
             ):
                 changed += 1
             if a is None or (a.start is not None and to_minutes(a.start) != c.start):
@@ -70,9 +72,13 @@ def term_values(
     return served, changed, prefs + weights.moved_from_requested * moved
 
 
-def objective_terms(parts: Sequence[Part], plan_values: tuple[int, int, int]) -> list[ObjectiveTerm]:
+def objective_terms(
+    parts: Sequence[Part], plan_values: tuple[int, int, int], out_of_reach: int = 0
+) -> list[ObjectiveTerm]:
     """The three levels, their bounds summed over the parts and their values those of the whole plan
-    (`plan_values`, see `term_values`). An operator working in two parts on one day is called in once: the plan's
+    (`plan_values`, see `term_values`). `out_of_reach`: published assignments no position can keep
+    (`held.out_of_reach`), a change in value and bound alike. An operator working in two parts on one day is
+    called in once: the plan's
     value may then fall below the parts' summed bound, which is lowered to it and claims nothing. A part's served
     bound never exceeds the weight of all its requests (a search cut short, or a record of one, can say more).
     Optional rehearsals are no term: they are placed after the levels where they cost nothing
@@ -82,6 +88,8 @@ def objective_terms(parts: Sequence[Part], plan_values: tuple[int, int, int]) ->
         everything = sum(all_served_weight(c.cands) for c in parts)
         bound = sum(min(c.levels[0].bound, all_served_weight(c.cands)) if i == 0 else c.levels[i].bound for c in parts)
         value = plan_values[i]
+        if i == 1:
+            value, bound = value + out_of_reach, bound + out_of_reach
         proven = (all(c.levels[i].optimal for c in parts) or (i == 0 and value == everything)) and value == bound
         if sense == "minimize" and value < bound:
             bound = value

@@ -995,8 +995,8 @@ class PlanWarning(Model):
     run's language (allocator.plan_words). A plan stored before warnings had codes reads back with its English
     sentence recognised (`legacy_warning`), else as code `text` holding the sentence."""
 
-    code: Literal["freeze_may_give_way", "freeze_no_longer_fits", "replanned_freely", "alternatives_not_searched",
-                  "text"]  # fmt: skip
+    code: Literal["freeze_may_give_way", "freeze_no_longer_fits", "published_no_longer_fits", "replanned_freely",
+                  "alternatives_not_searched", "text"]  # fmt: skip
     refs: list[Ident] = Field(default_factory=list, description="The requests it is about.")
     by: Ident | None = Field(default=None, description="freeze_may_give_way: the request it may give way to.")
     count: int | None = Field(default=None, ge=0, description="alternatives_not_searched: unserved requests left.")

@@ -26,7 +26,8 @@ def fixed_and_previous(
 ) -> tuple[dict[int, Assignment], dict[int, Assignment], list[PlanWarning]]:
     """Positions that must keep an assignment (pins, freeze), positions with a previous one, warnings.
 
-    A request's previous assignment belongs to the event position at its published time; a frozen event's
+    A request's previous assignment belongs to the event position at its published time (at its preferred time
+    when the assignment carries none); a frozen event's
     published rehearsal and a survey already under way or inside the freeze horizon are held too.
     """
     freeze_until = problem.now.timestamp() + problem.policy.freeze_horizon_min * 60
@@ -50,7 +51,9 @@ def _held_events(
             continue
         ref = c.ref
         published = previous.get(ref)
-        if published is not None and (published.start is None or to_minutes(published.start) == c.start):
+        # A published time, or none (a request published before it was made flexible): its preferred start.
+        at = c.shift == 0 if published is None or published.start is None else to_minutes(published.start) == c.start
+        if published is not None and at:
             prev_at[pos] = published
         if ref in pins:
             pin_start = pins[ref].start
@@ -97,3 +100,11 @@ def _held_tasks(
                 held = Assignment(request=c.request.ref, host=None, operators=slot.operators)
                 if _fits(problem, held, c):
                     fixed[pos] = held
+
+
+def out_of_reach(problem: Problem, cands: list[Candidates], previous: dict[int, Assignment]) -> int:
+    """Published assignments of active requests that no position can keep (a flexible request's published time left
+    its window, or a request now fixed at another time than it was published at): a change every plan makes."""
+    placed = {cands[pos].ref for pos in previous}
+    active = {r.ref for r in problem.requests if r.status.active}
+    return sum(1 for a in problem.previous if a.request in active and a.request not in placed)

@@ -31,6 +31,7 @@ from allocator.planner.parts import (
     published_events_partly_kept,
     published_tasks_staying,
 )
+from allocator.planner.release import release_what_no_longer_fits
 from allocator.planner.replan import fits_around_published, may_displace
 
 # Of the operator level's time, the most its first plan (`operator_level.fewest_operators_plan`) may take: the
@@ -132,7 +133,10 @@ def solve_level(comp: Part, level: int, options: SolveOptions, deadline: float, 
         solver.parameters.add_lp_constraints_lazily = False
     status = solver.solve(m.model)
     if status == cp_model.INFEASIBLE and level == 0 and comp.stable:
-        _without_stability(comp, level, options, deadline)
+        if comp.released is None and _release(comp, options, deadline):
+            solve_level(comp, level, options, deadline)
+        else:
+            _without_stability(comp, level, options, deadline)
         return
     if status == cp_model.INFEASIBLE and comp.fallback:
         _claim_nothing(comp, level)  # nothing better than the plan in hand, whose value is held
@@ -257,9 +261,22 @@ def _set_objective(comp: Part, level: int, together: bool) -> tuple[cp_model.Lin
     return expr, scale, step * latest
 
 
+def _release(comp: Part, options: SolveOptions, deadline: float) -> bool:
+    """Published assignments can no longer all stay: the stability rule lifted from those that no longer fit only
+    (`release`), kept for the rest, and the plan says which; False when that does not make the part plannable."""
+    found = release_what_no_longer_fits(comp, deadline)
+    if found is None:
+        return False
+    comp.released, comp.greedy = found
+    comp.warnings.append(PlanWarning(code="published_no_longer_fits", refs=sorted(comp.released)))
+    assert comp.model is not None
+    hint(comp.model, comp.greedy.items())
+    return True
+
+
 def _without_stability(comp: Part, level: int, options: SolveOptions, deadline: float) -> None:
-    """Published assignments can no longer all stay (a request's time or a resource changed): plan this part
-    without the stability rule rather than fail, and say so."""
+    """Published assignments can no longer all stay and releasing those that no longer fit did not help (`_release`):
+    plan this part without the stability rule rather than fail, and say so."""
     comp.stable = False
     comp.warnings.append(PlanWarning(code="replanned_freely", refs=sorted({c.request.ref for c in comp.cands})[:5]))
     assert comp.rebuild is not None

@@ -86,6 +86,8 @@ class AllocationModel:
     unit_operator: dict[tuple[int, int], Var] = field(default_factory=dict)
     # (rehearsal positions, event positions whose kits are picked up) -> 1 if the kits are held for the rehearsal
     kit_early: dict[tuple[tuple[int, ...], tuple[int, ...]], Var] = field(default_factory=dict)
+    # request ref -> the indexes of its stability rows (`add_published_stay_unless_outranked`), to release them
+    stability: dict[str, list[int]] = field(default_factory=dict)
 
     def served_any(self, ref: str) -> cp_model.LinearExprT:
         """1 if the request is served at any of its allowed starts."""
@@ -470,9 +472,20 @@ def add_published_stay_unless_outranked(
         if pos not in m.kept:
             continue  # its published assignment is no longer possible at all
         outranking = [served for weight, served in newcomers if weight > m.cands[pos].weight]
-        m.model.add(sum(outranking) >= 1 - m.served_any(m.cands[pos].ref))
+        rows = m.stability.setdefault(m.cands[pos].ref, [])
+        rows.append(m.model.add(sum(outranking) >= 1 - m.served_any(m.cands[pos].ref)).index)
         if m.cands[pos].request.ref in notified:
-            m.model.add(sum(outranking) >= 1 - m.kept[pos])
+            rows.append(m.model.add(sum(outranking) >= 1 - m.kept[pos]).index)
+
+
+def release_published(m: AllocationModel, refs: Iterable[str]) -> None:
+    """The stability rule lifted for these published requests only (they no longer fit as published: a rule
+    tightened), kept for the rest: their rows enforced only by a literal fixed false."""
+    off = m.model.new_bool_var("released")
+    m.model.add(off == 0)
+    for ref in refs:
+        for row in m.stability.pop(ref, []):
+            m.model.model_proto.constraints[row].enforcement_literal.append(off.index)
 
 
 def link_operator_days(m: AllocationModel) -> None:

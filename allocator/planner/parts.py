@@ -140,6 +140,7 @@ class Part:
     fingerprint: str = ""
     reused: bool = False
     stable: bool = True
+    released: frozenset[str] | None = None  # published requests the stability rule was lifted from (`release`)
     warnings: list[PlanWarning] = field(default_factory=list)
     workflow: Workflow = field(default_factory=Workflow)
     greedy: dict[Var, int] | None = None  # a quick first plan, kept in case CP-SAT has no time to find one

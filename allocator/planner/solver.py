@@ -52,7 +52,7 @@ from allocator.planner.explain import (
     started_without_plan,
 )
 from allocator.planner.greedy import greedy_hint
-from allocator.planner.held import fixed_and_previous
+from allocator.planner.held import fixed_and_previous, out_of_reach
 from allocator.planner.levels import restate_levels, solve_level
 from allocator.planner.model import AllocationModel, Workflow, assignments, build_model, chosen_pools, hint
 from allocator.planner.operator_level import (
@@ -490,7 +490,9 @@ def _solve(problem: Problem, options: SolveOptions, clock: Callable[[], float], 
     checking = min(0.5 + len(chosen) / 1000, 0.1 * options.time_limit_s)
     explained, skipped = _explain(problem, options, builder, at, parts, chosen, deadline - checking)
     unserved += explained
-    terms = objective_terms(parts, term_values(problem, at.cands, at.previous, chosen))
+    terms = objective_terms(
+        parts, term_values(problem, at.cands, at.previous, chosen), out_of_reach(problem, at.cands, at.previous)
+    )
     plan = Plan(
         assignments=sorted(chosen, key=lambda a: a.request),
         unserved=sorted(unserved, key=lambda u: u.request),

@@ -47,5 +47,5 @@ class SurveyReliance:
         comp.workflow = replace(comp.workflow, surveyed=actual)
         comp.reused, comp.greedy, comp.model, comp.solution, comp.result = False, None, None, None, None
         comp.fingerprint = ""  # its surveys changed: taken again
-        comp.levels, comp.warnings, comp.fallback = [], [], False
+        comp.levels, comp.warnings, comp.fallback, comp.released = [], [], False, None
         return False

@@ -289,8 +289,9 @@ def _series(problem: Problem, plan: Plan) -> list[str]:
 
 
 def validate_claims(problem: Problem, plan: Plan) -> list[str]:
-    """What the plan says of itself must be true of it: the served weight, preferences (operators called in per
-    day, oversized licences, moved starts) it reports are those of its assignments, no value lies
+    """What the plan says of itself must be true of it: the served weight, changes (published assignments not kept
+    exactly), preferences (operators called in per day, oversized licences, moved starts) it reports are those
+    of its assignments, no value lies
     beyond its bound, no served bound beyond every request's weight, and only a term whose value meets its bound is
     called optimal.
     Apart from `validate_plan`: a plan edited by hand (an accepted alternative) can be valid and no longer claim
@@ -300,10 +301,16 @@ def validate_claims(problem: Problem, plan: Plan) -> list[str]:
     reqs = {r.ref: r for r in problem.requests}
     actual = {
         "served_weight": sum(weights.get(reqs[a.request].priority, 0) for a in plan.assignments if a.request in reqs),
+        "changes": _changes(problem, plan),
         "preferences": _preferences(problem, plan),
     }
     for t in plan.objective:
-        if t.name in actual and t.value != actual[t.name]:
+        if t.name == "changes" and t.value != actual[t.name]:
+            out.append(
+                f"objective changes: reports {t.value}, but {actual[t.name]} of the {len(problem.previous)} published "
+                "assignments are not kept exactly (same host, operators and time)"
+            )
+        elif t.name in actual and t.value != actual[t.name]:
             out.append(f"objective {t.name}: reports {t.value}, the plan has {actual[t.name]}")
         beyond = t.value > t.bound if t.sense == "maximize" else t.value < t.bound
         if beyond:
@@ -317,6 +324,29 @@ def validate_claims(problem: Problem, plan: Plan) -> list[str]:
     if plan.status.value == "optimal" and not all(t.optimal for t in plan.objective):
         out.append("status: optimal although a term is not proven")
     return out
+
+
+def _changes(problem: Problem, plan: Plan) -> int:
+    """Published assignments (`problem.previous`) of requests still active that the plan does not keep exactly: the
+    request unserved, or another host, other operators, the unit instead of us (or back), or another time. Times are
+    compared as they are: the assignment's own start when it carries one (flexible), else the request's (a request
+    the office moved is the office's change, not the plan's). A cancelled request's assignment is nothing to keep."""
+    reqs = {r.ref: r for r in problem.requests if r.status.value in ("new", "approved")}
+    got = {a.request: a for a in plan.assignments}
+    changed = 0
+    for before in problem.previous:
+        req = reqs.get(before.request)
+        if req is None:
+            continue
+        a = got.get(before.request)
+        if a is None or (a.host, sorted(a.operators), a.self_operated, a.start or req.start) != (
+            before.host,
+            sorted(before.operators),
+            before.self_operated,
+            before.start or req.start,
+        ):
+            changed += 1
+    return changed
 
 
 def _preferences(problem: Problem, plan: Plan) -> int:

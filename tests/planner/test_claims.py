@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from ortools.sat.python import cp_model
 
-from allocator.planner.domain import Plan, Problem, SolverStatus
+from allocator.planner.domain import Plan, Problem, Request, SolverStatus
 from allocator.planner.solver import SolveOptions, solve
 from allocator.planner.validate import validate_claims, validate_plan
-from tests.planner.factories import host, operator, problem, request
+from tests.planner.factories import DAY, host, operator, problem, request
 
 
 def _busy_day() -> Problem:
@@ -181,3 +181,57 @@ def test_a_re_plans_greedy_plan_keeps_the_published_survey_as_the_venues_only_on
     monkeypatch.setattr(cp_model, "CpSolver", _NothingButChecks)
     plan = solve(freed, SolveOptions(reuse_unchanged=False, alternatives=False))
     assert plan.assignment_for("LATE") == late and validate_plan(freed, plan) == []
+
+
+def _re_plan_with_a_governor() -> tuple[Problem, Plan]:
+    """The busy day published, then a head-of-region meeting that only fits by displacing one published meeting."""
+    only = _busy_day().model_copy(update={"hosts": [host("H1")], "operators": [operator("A")]})
+    first = solve(only)
+    governor = request("GOV", "08:00", "09:30", service="link_operator", priority="head_of_region")
+    again = only.model_copy(update={"requests": [*only.requests, governor], "previous": first.assignments})
+    return again, solve(again, SolveOptions(alternatives=False))
+
+
+def test_the_validator_recomputes_a_re_plans_changes_and_rejects_a_tampered_count() -> None:
+    """The changes level is recomputed from the published plan (`Problem.previous`) and the plan alone: a plan that
+    under-reports the published meetings it moves is rejected, saying how many were not kept."""
+    prob, plan = _re_plan_with_a_governor()
+    assert plan.assignment_for("GOV") is not None
+    published = {a.request: a for a in prob.previous}
+    moved = [ref for ref, a in published.items() if plan.assignment_for(ref) != a]
+    changes = plan.term("changes")
+    assert changes.value == len(moved) >= 1
+    assert validate_claims(prob, plan) == []
+    hidden = _with_term(plan, "changes", value=0, bound=0, optimal=True)
+    found = validate_claims(prob, hidden)
+    assert any(
+        f"objective changes: reports 0, but {len(moved)} of the {len(published)} published assignments" in v
+        for v in found
+    ), found
+    above = _with_term(plan, "changes", bound=changes.value + 1, optimal=False)
+    assert any("objective changes: value" in v and "beyond its bound" in v for v in validate_claims(prob, above))
+
+
+def test_changes_count_a_published_time_the_request_can_no_longer_take() -> None:
+    """A flexible meeting published at 10:00 whose window the office then moved to the afternoon cannot keep its
+    time: one change, in the value and in the bound alike (no position could keep it), and the validator agrees.
+    One published before the request was made flexible is at its preferred time, and is kept there."""
+    moved = request("MOVED", "10:00", "11:00", window_start=f"{DAY}T08:00", window_end=f"{DAY}T12:00")
+    made = request("MADE", "09:00", "10:00")
+    prob = problem(hosts=[host("H1"), host("H2")], requests=[moved, made])
+    first = solve(prob)
+    afternoon = {"start": f"{DAY}T14:00", "end": f"{DAY}T15:00", "window_start": f"{DAY}T13:00",
+                 "window_end": f"{DAY}T17:00"}  # fmt: skip
+    flexible = {"window_start": f"{DAY}T08:00", "window_end": f"{DAY}T12:00"}
+    requests = [
+        Request.model_validate(moved.model_dump() | afternoon),
+        Request.model_validate(made.model_dump() | flexible),
+    ]
+    again = prob.model_copy(update={"requests": requests, "previous": first.assignments})
+    plan = solve(again, SolveOptions(alternatives=False))
+    changes = plan.term("changes")
+    assert (changes.value, changes.bound, changes.optimal) == (1, 1, True)
+    kept, published = plan.assignment_for("MADE"), first.assignment_for("MADE")
+    assert kept is not None and published is not None and published.start is None
+    assert (kept.host, kept.start) == (published.host, requests[1].start)  # kept, at its preferred time: no change
+    assert validate_claims(again, plan) == []
