@@ -65,6 +65,8 @@ _OWN_ID: list[tuple[re.Pattern[str], str]] = [
          "end harus setelah start (giliran yang melewati tengah malam ditulis sebagai dua giliran)"),
         (r"^end: a meeting lasts at least (\d+) minutes \(start to end\)$", "end: rapat paling sedikit {0} menit (start sampai end)"),
         (r"^last must not be before first$", "last tidak boleh sebelum first"),
+        (r"^(\w+): (\S+ \S+) does not exist in (\S+) \(the clocks skip it\)$",
+         "{0}: {1} tidak ada di {2} (jam dimajukan melewatinya)"),
         (r"^unknown IANA time zone (.+) \(e\.g\. (.+), or WIB/WITA/WIT\)$",
          "zona waktu IANA tidak dikenal {0} (mis. {1}, atau WIB/WITA/WIT)"),
         (r"^(\S+: )?(duplicate id|unknown tier|unknown operator|unknown host|unknown request|unknown kit type|unknown venue) (.+)$",

@@ -89,7 +89,8 @@ class Model(BaseModel):
 
 
 def localize_naive(data: Any, zone_name: Any, fields: tuple[str, ...]) -> Any:
-    """Read naive date-times in the record's own zone, as an office writes them ("09:00 WITA")."""
+    """Read naive date-times in the record's own zone, as an office writes them ("09:00 WITA"); a local time the
+    zone's clocks skip (the change to daylight saving time, in a zone that has one) is an error, not a guess."""
     if not isinstance(data, dict) or not isinstance(zone_name, str):
         return data
     try:
@@ -108,7 +109,11 @@ def localize_naive(data: Any, zone_name: Any, fields: tuple[str, ...]) -> Any:
             except ValueError:
                 continue  # pydantic names the field and the problem
         if parsed is not None and parsed.tzinfo is None:
-            out[name] = parsed.replace(tzinfo=zone)
+            local = parsed.replace(tzinfo=zone)
+            if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != parsed:
+                # Python would quietly move it by the clock change: say so instead.
+                raise ValueError(f"{name}: {parsed:%Y-%m-%d %H:%M} does not exist in {zone_name} (the clocks skip it)")
+            out[name] = local
     return out
 
 

@@ -50,3 +50,19 @@ def test_a_meeting_of_seconds_is_refused_naming_the_end(end: str) -> None:
 
 def test_a_five_minute_meeting_is_a_request() -> None:
     assert Request.model_validate({**BASE, "timezone": "WITA", "end": "2027-01-04T09:05"}).participants == 5
+
+
+def test_a_local_time_the_clocks_skip_is_refused_naming_the_field() -> None:
+    """Amsterdam's clocks go from 02:00 to 03:00 on 28 March 2027: "02:30" there is no time at all. Python would
+    read it as 03:30 (or 01:30) without a word; the request says so instead. The same instant written with its
+    offset, a time the clocks pass twice, and Indonesia's zones (no clock changes) are read as written."""
+    skipped = {**BASE, "timezone": "Europe/Amsterdam", "start": "2027-03-28T02:30", "end": "2027-03-28T04:00"}
+    with pytest.raises(ValidationError) as caught:
+        Request.model_validate(skipped)
+    assert "start: 2027-03-28 02:30 does not exist in Europe/Amsterdam (the clocks skip it)" in str(caught.value)
+    written = Request.model_validate({**skipped, "start": "2027-03-28T02:30:00+01:00"})
+    assert written.start.hour == 1  # 01:30 UTC, as the offset says
+    twice = Request.model_validate({**skipped, "start": "2027-10-31T02:30", "end": "2027-10-31T04:00"})
+    assert twice.start.hour == 0  # the first 02:30 (summer time, +02:00)
+    for zone in ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"):
+        Request.model_validate({**skipped, "timezone": zone})
