@@ -22,10 +22,11 @@ So the level is solved on a model of the served requests only, built in time lin
 
 Before it, operators are sent home by chains of moves (`operator_level.send_home_by_chains`, a fifth of the time
 at most), which starts the search lower. It runs on every worker the solve has when its part is the only one left
-(the full search with the LP of every row, CP-SAT's neighbourhood searches on the other worker), within the part's
-time, model build included; the result is mapped back onto the part's model. Its bound is a bound for the served
-requests it was given; it is a bound of the level only when the served level leaves no other choice (every position
-served, none of weight 0): otherwise the caller claims only what is known without it.
+(the full search with the LP of every row, CP-SAT's neighbourhood searches on the other worker; from
+`LOCAL_SEARCH_FROM` served positions CP-SAT's local search on every worker, as no proof is within reach there),
+within the part's time, model build included; the result is mapped back onto the part's model. Its bound is a
+bound for the served requests it was given; it is a bound of the level only when the served level leaves no other
+choice (every position served, none of weight 0): otherwise the caller claims only what is known without it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ from allocator.planner.model import AllocationModel, Var, complete_hint
 from allocator.planner.operator_level import OperatorFloor, send_home_by_chains
 
 CHAINS_SHARE = 0.2  # of the level's time at most, sending operators home by chains of moves before the search
+# Served positions from which the search is CP-SAT's local search on every worker instead of the LP's full search
+# with neighbourhood searches beside it. Measured on the benchmark's days (20 s, same runs): 800 sessions 174 and 189
+# operators (176 and 189 with the LP), 1,200: 258 and 295 (268, 295), 1,600 seed 1: 336 (340), 2,000 seed 1: 386
+# (391–398); at 400 the counts were the same (95, 88) but only the LP proved 88 optimal.
+LOCAL_SEARCH_FROM = 600
 
 
 @dataclass(frozen=True)
@@ -163,11 +169,15 @@ def staff_fewest(
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = left
-    # The LP with every clique and overlap row (linearization level 2) proves a day of 100 sessions in a second or
-    # two; on two workers CP-SAT's default full search runs without it and proved none of three in 7 s. With it as
-    # the full search, the other worker's neighbourhood searches improve the plan on days of 800 sessions and more.
-    solver.parameters.linearization_level = 2
-    solver.parameters.subsolvers.append("max_lp")
+    if len(served) >= LOCAL_SEARCH_FROM:
+        # No proof is within reach on such a day (the LP's bound stays at the overlap rows): every worker runs
+        # CP-SAT's local search from the plan in hand, which is where the improvements came from.
+        solver.parameters.use_ls_only = True
+    else:
+        # The LP with every clique and overlap row (linearization level 2) proves a day of 100 sessions in a second
+        # or two; on two workers CP-SAT's default full search runs without it and proved none of three in 7 s.
+        solver.parameters.linearization_level = 2
+        solver.parameters.subsolvers.append("max_lp")
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Staffing(dict(start), have, lower, have <= lower)
