@@ -196,9 +196,10 @@ def staff_fewest(
     return Staffing(values, days, bound, days == bound)
 
 
-# Of a part's time left, the compact served model's local search (after serving more by moves): 2 s on the benchmark's
-# 1,600- and 2,000-session days, where it served 140 and 250 more priority weight than the moves had.
-SERVE_MOST_SHARE = 0.15
+# Of a part's time left, the compact served model (after serving more by moves): 3.3 s on the benchmark's 1,600- and
+# 2,000-session days, a third of it building the model, where it served 140 and 380 more priority weight than the
+# moves had (at 0.15 the search had 0.5–1.3 s and found nothing on the 2,000-session day in some runs).
+SERVE_MOST_SHARE = 0.25
 
 
 def may_serve_most(m: AllocationModel) -> bool:
@@ -252,6 +253,8 @@ def serve_most(
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = left
     solver.parameters.use_ls_only = True
+    # Presolve of a 2,000-session day's model took its whole second: the local search starts from the hint as it is.
+    solver.parameters.cp_model_presolve = False
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.value(weight) <= have:
         return start
     values = dict(start)
