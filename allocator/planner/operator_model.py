@@ -226,7 +226,7 @@ def serve_most(
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     spans: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
     for p, c in enumerate(m.cands):
-        if not m.operator_options[p] or not c.operators_needed:
+        if not m.operator_options[p] or not c.operators_needed or not c.statically_possible:
             continue
         s[p] = model.new_bool_var(f"s[{p}]")
         model.add_hint(s[p], start[m.served[p]])
