@@ -22,10 +22,15 @@ So the level is solved on a model of the served requests only, built in time lin
 
 Before it, operators are sent home by chains of moves (`operator_level.send_home_by_chains`, a fifth of the time
 at most), which starts the search lower. It runs on every worker the solve has when its part is the only one left
-(the full search with the LP of every row, CP-SAT's neighbourhood searches on the other worker), within the part's
-time, model build included; the result is mapped back onto the part's model. Its bound is a bound for the served
-requests it was given; it is a bound of the level only when the served level leaves no other choice (every position
-served, none of weight 0): otherwise the caller claims only what is known without it.
+(the full search with the LP of every row, CP-SAT's neighbourhood searches on the other worker; from
+`LOCAL_SEARCH_FROM` served positions CP-SAT's local search on every worker, as no proof is within reach there),
+within the part's time, model build included; the result is mapped back onto the part's model. Its bound is a
+bound for the served requests it was given; it is a bound of the level only when the served level leaves no other
+choice (every position served, none of weight 0): otherwise the caller claims only what is known without it.
+
+Its served level has a compact model too (`serve_most`): positions served or not, the same staffing rows, the most
+served weight, searched by CP-SAT's local search from the plan serving more by moves; the caller checks it against
+the part's model like any greedy plan.
 """
 
 from __future__ import annotations
@@ -42,6 +47,11 @@ from allocator.planner.model import AllocationModel, Var, complete_hint
 from allocator.planner.operator_level import OperatorFloor, send_home_by_chains
 
 CHAINS_SHARE = 0.2  # of the level's time at most, sending operators home by chains of moves before the search
+# Served positions from which the search is CP-SAT's local search on every worker instead of the LP's full search
+# with neighbourhood searches beside it. Measured on the benchmark's days (20 s, same runs): 800 sessions 174 and 189
+# operators (176 and 189 with the LP), 1,200: 258 and 295 (268, 295), 1,600 seed 1: 336 (340), 2,000 seed 1: 386
+# (391–398); at 400 the counts were the same (95, 88) but only the LP proved 88 optimal.
+LOCAL_SEARCH_FROM = 600
 
 
 @dataclass(frozen=True)
@@ -163,11 +173,15 @@ def staff_fewest(
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = left
-    # The LP with every clique and overlap row (linearization level 2) proves a day of 100 sessions in a second or
-    # two; on two workers CP-SAT's default full search runs without it and proved none of three in 7 s. With it as
-    # the full search, the other worker's neighbourhood searches improve the plan on days of 800 sessions and more.
-    solver.parameters.linearization_level = 2
-    solver.parameters.subsolvers.append("max_lp")
+    if len(served) >= LOCAL_SEARCH_FROM:
+        # No proof is within reach on such a day (the LP's bound stays at the overlap rows): every worker runs
+        # CP-SAT's local search from the plan in hand, which is where the improvements came from.
+        solver.parameters.use_ls_only = True
+    else:
+        # The LP with every clique and overlap row (linearization level 2) proves a day of 100 sessions in a second
+        # or two; on two workers CP-SAT's default full search runs without it and proved none of three in 7 s.
+        solver.parameters.linearization_level = 2
+        solver.parameters.subsolvers.append("max_lp")
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Staffing(dict(start), have, lower, have <= lower)
@@ -180,3 +194,72 @@ def staff_fewest(
         return Staffing(dict(start), have, lower, have <= lower)
     bound = min(days, max(lower, math.ceil(solver.best_objective_bound - 1e-6)))
     return Staffing(values, days, bound, days == bound)
+
+
+# Of a part's time left, the compact served model (after serving more by moves): 3.3 s on the benchmark's 1,600- and
+# 2,000-session days, a third of it building the model, where it served 140 and 380 more priority weight than the
+# moves had (at 0.15 the search had 0.5–1.3 s and found nothing on the 2,000-session day in some runs).
+SERVE_MOST_SHARE = 0.25
+
+
+def may_serve_most(m: AllocationModel) -> bool:
+    """Whether the compact served model holds every rule of the part that the served requests decide: no kits to
+    share, no series to serve whole (hosts, rehearsals, travel and overtime are already out of such a part)."""
+    return not m.series_events and not any(c.request.kits for c in m.cands)
+
+
+def serve_most(
+    m: AllocationModel, start: dict[Var, int], most: int, until: float, workers: int, seed: int = 0
+) -> dict[Var, int]:
+    """`start` serving more where a compact model of the part's operators finds it by `until` (monotonic seconds);
+    `start` itself when it already serves `most` (a bound of the served weight: nothing to gain).
+    The model:
+    per position served or not and how many of each qualified pool take it, one thing at a time per operator, at
+    most one position per request, the most served weight, by CP-SAT's local search from `start`. Served requests
+    may change for heavier ones; the caller checks the result against the part's model and keeps it only if it is
+    allowed and serves more."""
+    have = sum(m.cands[p].weight for p in range(len(m.cands)) if start[m.served[p]])
+    if have >= most:
+        return start
+    model = cp_model.CpModel()
+    s: dict[int, cp_model.IntVar] = {}
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    spans: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
+    for p, c in enumerate(m.cands):
+        if not m.operator_options[p] or not c.operators_needed or not c.statically_possible:
+            continue
+        s[p] = model.new_bool_var(f"s[{p}]")
+        model.add_hint(s[p], start[m.served[p]])
+        for g, o in m.operator_options[p].items():
+            x[p, g] = model.new_int_var(0, min(c.operators_needed, len(m.operator_pools[g].members)), f"x[{p},{g}]")
+            model.add_hint(x[p, g], start[m.operator[p, g]])
+            spans[g, o.day].append((o.start, o.end, p))
+        model.add(sum(x[p, g] for g in m.operator_options[p]) == c.operators_needed * s[p])
+    for positions in m.events_of.values():
+        mine = [s[p] for p in positions if p in s]
+        if len(mine) > 1:
+            model.add_at_most_one(mine)
+    for (g, _day), busy in spans.items():
+        for clique in maximal_cliques(busy):
+            model.add(sum(x[p, g] for p in clique) <= len(m.operator_pools[g].members))
+    weight = sum(m.cands[p].weight * var for p, var in s.items())
+    model.add(weight >= have)
+    model.maximize(weight)
+    left = until - time.monotonic()
+    if left <= 0.05:
+        return start
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.parameters.max_time_in_seconds = left
+    solver.parameters.use_ls_only = True
+    # Presolve of a 2,000-session day's model took its whole second: the local search starts from the hint as it is.
+    solver.parameters.cp_model_presolve = False
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.value(weight) <= have:
+        return start
+    values = dict(start)
+    for p, var in s.items():
+        values[m.served[p]] = solver.value(var)
+    for (p, g), var in x.items():
+        values[m.operator[p, g]] = solver.value(var)
+    return complete_hint(m, values)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from allocator.planner import series
 from allocator.planner.alternatives import AlternativeFinder
-from allocator.planner.candidates import CandidateBuilder, CandidateCache, Candidates, Role
+from allocator.planner.candidates import CandidateBuilder, CandidateCache, Candidates, Role, all_served_weight
 from allocator.planner.claims import (
     gap_of,
     objective_terms,
@@ -66,7 +66,7 @@ from allocator.planner.operator_level import (
     serve_more,
     simple_for_operators,
 )
-from allocator.planner.operator_model import has_own_model
+from allocator.planner.operator_model import SERVE_MOST_SHARE, has_own_model, may_serve_most, serve_most
 from allocator.planner.parts import (
     EXACT_UP_TO,
     LEVEL_TIME_SHARES,
@@ -287,6 +287,12 @@ class _Run:
             if comp.floor is not None and comp.greedy is not None:  # a hint that meets the dominance rows
                 now, left = _time.monotonic(), max(0.0, until - _time.monotonic())
                 more = serve_more(comp.model, comp.greedy, now + SERVE_MORE_SHARE * left, now + DEEPER_SHARE * left)
+                if has_own_model(comp.model) and may_serve_most(comp.model):
+                    now, left = _time.monotonic(), max(0.0, until - _time.monotonic())
+                    most = all_served_weight(comp.cands)
+                    most = most if comp.floor.served_most is None else min(most, comp.floor.served_most)
+                    until_most = now + SERVE_MOST_SHARE * left
+                    more = serve_most(comp.model, more, most, until_most, self.workers_for(), self.options.seed)
                 comp.greedy = comp.floor.respect(comp.model, more)
                 hint(comp.model, comp.greedy.items())
             for level, share in enumerate(_time_shares(comp)):
