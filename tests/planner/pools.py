@@ -7,9 +7,10 @@ import pytest
 from hypothesis import strategies as st
 
 from allocator.planner import operator_level
-from allocator.planner.domain import Problem
-from allocator.planner.model import AllocationModel
+from allocator.planner.domain import Assignment, Plan, Problem, Unserved
+from allocator.planner.model import AllocationModel, Var, complete_hint
 from allocator.planner.operator_level import OperatorFloor
+from allocator.planner.validate import validate_plan
 from tests.planner.factories import operator, problem, request
 
 
@@ -42,3 +43,27 @@ def random_morning(data: st.DataObject, most_operators: int, most_requests: int)
                             allowed_operators=sorted(allowed), operators_needed=data.draw(st.sampled_from([1, 1, 2])),
                             priority=data.draw(st.sampled_from(["normal", "high"]))))  # fmt: skip
     return problem(operators=[operator(o) for o in names], requests=reqs)
+
+
+def partly_dropped(m: AllocationModel, plan: Plan, prob: Problem, data: st.DataObject) -> dict[Var, int]:
+    """The plan's assignments in this part's model, each kept or dropped at random, completed with every implied
+    value: a first plan for the tests of serving more."""
+    index = {o.id: i for i, o in enumerate(prob.operators)}
+    first = dict.fromkeys(m.variables(), 0)
+    at = {c.ref: p for p, c in enumerate(m.cands)}
+    for a in plan.assignments:
+        if a.request in at and data.draw(st.booleans()):
+            first[m.served[at[a.request]]] = 1
+            for op in a.operators:
+                first[m.operator[at[a.request], m.operator_pool_of[index[op]]]] += 1
+    return complete_hint(m, first)
+
+
+def valid_with(prob: Problem, plan: Plan, done: list[Assignment], parts: list[AllocationModel]) -> bool:
+    """Whether the plan with the parts' assignments replaced by `done` (the rest as it was) is valid."""
+    inside = {c.ref for m in parts for c in m.cands}
+    done = done + [a for a in plan.assignments if a.request not in inside]
+    served = {a.request for a in done}
+    out = [Unserved(request=r.ref, code="operators_busy", reason="-", reason_id="-") for r in prob.requests
+           if r.ref not in served]  # fmt: skip
+    return not validate_plan(prob, plan.model_copy(update={"assignments": done, "unserved": out}))

@@ -12,14 +12,14 @@ from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from allocator.planner import operator_level
-from allocator.planner.domain import Assignment, Problem, SolverStatus, Unserved
+from allocator.planner.domain import Assignment, Problem, SolverStatus
 from allocator.planner.model import AllocationModel, Var, assignments, complete_hint
 from allocator.planner.problem_io import parse_problem
 from allocator.planner.solver import SolveOptions, solve
 from allocator.planner.validate import validate_claims, validate_plan
 from benchmarks.generate import operator_pools
 from tests.planner.factories import operator, problem, request
-from tests.planner.pools import capture_floors, random_morning
+from tests.planner.pools import capture_floors, partly_dropped, random_morning, valid_with
 
 
 def _two_crews() -> Problem:
@@ -243,24 +243,10 @@ def test_serving_more_never_serves_less_nor_breaks_a_rule(monkeypatch: pytest.Mo
     seen = capture_floors(monkeypatch)
     prob = random_morning(data, most_operators=5, most_requests=9)
     plan = solve(prob, SolveOptions(time_limit_s=5, alternatives=False))
-    index = {o.id: i for i, o in enumerate(prob.operators)}
     done: list[Assignment] = []
-    inside: set[str] = set()
     for m, _floor in seen:  # each part simple for operators (none where nothing needs an operator)
-        first = dict.fromkeys(m.variables(), 0)
-        at = {c.ref: p for p, c in enumerate(m.cands)}
-        inside |= set(at)
-        for a in plan.assignments:
-            if a.request in at and data.draw(st.booleans()):
-                first[m.served[at[a.request]]] = 1
-                for op in a.operators:
-                    first[m.operator[at[a.request], m.operator_pool_of[index[op]]]] += 1
-        first = complete_hint(m, first)
+        first = partly_dropped(m, plan, prob, data)
         more = operator_level.serve_more(m, first, until=float("inf"))
         assert all(more[m.served[p]] >= first[m.served[p]] for p in range(len(m.cands)))
         done += assignments(m, more.__getitem__)
-    done += [a for a in plan.assignments if a.request not in inside]
-    served = {a.request for a in done}
-    out = [Unserved(request=r.ref, code="operators_busy", reason="-", reason_id="-") for r in prob.requests
-           if r.ref not in served]  # fmt: skip
-    assert not validate_plan(prob, plan.model_copy(update={"assignments": done, "unserved": out}))
+    assert valid_with(prob, plan, done, [m for m, _floor in seen])

@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 
 from allocator.planner import operator_level, operator_model
 from allocator.planner.components import maximal_cliques
-from allocator.planner.domain import Assignment, Problem, SolverStatus, Unserved
+from allocator.planner.domain import Assignment, Problem, SolverStatus
 from allocator.planner.model import AllocationModel, Var, assignments, complete_hint
 from allocator.planner.operator_level import OperatorFloor
 from allocator.planner.problem_io import parse_problem
@@ -26,7 +26,7 @@ from benchmarks.generate import operator_pools
 from benchmarks.operator_pools import qualified
 from tests.planner.factories import operator, problem, request
 from tests.planner.pools import capture_floors as _capture_floors
-from tests.planner.pools import random_morning
+from tests.planner.pools import partly_dropped, random_morning, valid_with
 
 
 def _capture(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
@@ -283,19 +283,9 @@ def test_the_compact_served_model_never_serves_less_nor_breaks_a_rule(
     seen = _capture_floors(monkeypatch)
     prob = random_morning(data, most_operators=5, most_requests=9)
     plan = solve(prob, SolveOptions(time_limit_s=5, alternatives=False))
-    index = {o.id: i for i, o in enumerate(prob.operators)}
     done: list[Assignment] = []
-    inside: set[str] = set()
     for m, _floor in seen:
-        first = dict.fromkeys(m.variables(), 0)
-        at = {c.ref: p for p, c in enumerate(m.cands)}
-        inside |= set(at)
-        for a in plan.assignments:
-            if a.request in at and data.draw(st.booleans()):
-                first[m.served[at[a.request]]] = 1
-                for op in a.operators:
-                    first[m.operator[at[a.request], m.operator_pool_of[index[op]]]] += 1
-        first = complete_hint(m, first)
+        first = partly_dropped(m, plan, prob, data)
         most = operator_model.serve_most(m, first, 10**9, time.monotonic() + 5, workers=1)
 
         def weight(values: dict[Var, int], m: AllocationModel = m) -> int:
@@ -303,11 +293,7 @@ def test_the_compact_served_model_never_serves_less_nor_breaks_a_rule(
 
         assert weight(most) >= weight(first)
         done += assignments(m, most.__getitem__)
-    done += [a for a in plan.assignments if a.request not in inside]
-    served = {a.request for a in done}
-    out = [Unserved(request=r.ref, code="operators_busy", reason="-", reason_id="-") for r in prob.requests
-           if r.ref not in served]  # fmt: skip
-    assert not validate_plan(prob, plan.model_copy(update={"assignments": done, "unserved": out}))
+    assert valid_with(prob, plan, done, [m for m, _floor in seen])
 
 
 def test_the_solver_serves_more_on_the_compact_model_where_the_moves_stop(monkeypatch: pytest.MonkeyPatch) -> None:
