@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from allocator.planner import operator_level
 from allocator.planner.domain import Assignment, Plan, Problem, Unserved
@@ -67,3 +68,13 @@ def valid_with(prob: Problem, plan: Plan, done: list[Assignment], parts: list[Al
     out = [Unserved(request=r.ref, code="operators_busy", reason="-", reason_id="-") for r in prob.requests
            if r.ref not in served]  # fmt: skip
     return not validate_plan(prob, plan.model_copy(update={"assignments": done, "unserved": out}))
+
+
+def model_accepts(m: AllocationModel, values: dict[Var, int]) -> bool:
+    """Whether the part's model takes `values` as they are (CP-SAT with every hinted value fixed)."""
+    check = cp_model.CpSolver()
+    check.parameters.fix_variables_to_their_hinted_value = True
+    m.model.clear_hints()
+    for v, x in values.items():
+        m.model.add_hint(v, x)
+    return check.solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)

@@ -19,7 +19,7 @@ from allocator.planner.solver import SolveOptions, solve
 from allocator.planner.validate import validate_claims, validate_plan
 from benchmarks.generate import operator_pools
 from tests.planner.factories import operator, problem, request
-from tests.planner.pools import capture_floors, partly_dropped, random_morning, valid_with
+from tests.planner.pools import capture_floors, model_accepts, partly_dropped, random_morning, valid_with
 
 
 def _two_crews() -> Problem:
@@ -204,15 +204,6 @@ def test_the_deeper_passes_stop_at_their_own_deadline(monkeypatch: pytest.Monkey
     assert all(more[v] == 1 for v in m.served.values())
 
 
-def _model_accepts(m: AllocationModel, values: dict[Var, int]) -> bool:
-    check = cp_model.CpSolver()
-    check.parameters.fix_variables_to_their_hinted_value = True
-    m.model.clear_hints()
-    for v, x in values.items():
-        m.model.add_hint(v, x)
-    return check.solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-
-
 def test_serving_more_moves_two_tasks_out_of_the_way(monkeypatch: pytest.MonkeyPatch) -> None:
     """Y (08:00–10:00) only A may run; A runs X1 (08:00–09:00, B may too) and X2 (09:00–10:00, C may too). Freeing A
     takes both of A's tasks moved: one task in the way at a time finds nothing (on the 800-session days of the
@@ -230,7 +221,7 @@ def test_serving_more_moves_two_tasks_out_of_the_way(monkeypatch: pytest.MonkeyP
     more = operator_level.serve_more(m, partial, until=float("inf"))
     staffed = {a.request: a.operators for a in assignments(m, more.__getitem__)}
     assert staffed == {"X1": ["B"], "X2": ["C"], "Y": ["A"]}
-    assert _model_accepts(m, more)
+    assert model_accepts(m, more)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
