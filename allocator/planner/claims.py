@@ -118,9 +118,10 @@ def real_problem_bounds(parts: Sequence[Part]) -> None:
     out loses, once that task is dropped with what depends on it (the event it rehearses, the venue's events it
     surveys — in any part, as later parts rely on the survey —, the flexible request itself), at most that weight,
     and is then a plan of the limited problem: so the limited bound plus those weights bounds the real problem.
-    Changes and preferences: only 0 is sure, unless the part's relaxation with the limited surveys free was solved
-    (`Part.relaxed`, see `allocator.planner.relaxation`). A part relying on another part's limited survey, solved
-    as if it took place, needs no survey there in its model: that is a relaxation already, and it keeps its proofs.
+    Changes and preferences: only 0 is sure, unless the part's relaxation with what the limits cut free was
+    solved (`Part.relaxed`, see `allocator.planner.relaxation`). A part relying on another part's limited survey,
+    solved as if it took place, needs no survey there in its model: that is a relaxation already, and it keeps its
+    proofs.
     """
     surveyed_under_limit = {c.ref for comp in parts for c in comp.cands if c.restricted and c.role is Role.SURVEY}
     for comp in parts:

@@ -154,8 +154,8 @@ class Part:
     # The levels as proven for the limited search, before `claims.real_problem_bounds` re-bounds them for the real
     # problem: what the records keep, since a re-plan searches under the same limits (None: no limit cut it).
     limited: list[Level] | None = None
-    # The real problem's bounds of the first levels, proven by the part's relaxation with the limited surveys free
-    # (`relaxation.relaxation_bounds`).
+    # The real problem's bounds of the first levels, proven by the part's relaxation with what the search limits
+    # cut free (`relaxation.relaxation_bounds`).
     relaxed: tuple[int, ...] = ()
     floor: OperatorFloor | None = None  # the operator level's rows, on a part simple for operators (`operator_level`)
 

@@ -35,10 +35,7 @@ from allocator.planner.workflow import KitHold, kit_holds, kit_stock, travel_con
 @dataclass
 class Placement:
     assignments: list[Assignment]
-    placed: int  # optional rehearsals placed
-    bound: int  # proven most that could be placed around these events
-    optimal: bool
-    records: list[ComponentRecord]
+    records: list[ComponentRecord]  # the proven groups' (see the module), for the next placement
 
 
 RECORD_PREFIX = "rehearsals:"
@@ -156,7 +153,7 @@ def place_optional_rehearsals(
     by_ref = {a.request: a for a in chosen}
     wanted = [c for c in optional if c.ref in by_ref]
     if not wanted:
-        return Placement(chosen, 0, 0, True, [])
+        return Placement(chosen, [])
     background, held = _held(cands, by_ref)
     positions = [*background, *wanted]
     # An event whose rehearsal is wanted may change operators (never its time or host) to make room for it,
@@ -182,9 +179,7 @@ def place_optional_rehearsals(
         if whole is not None and whole.result == _slots_digest(refs_wanted, previous):
             kept = {ref for ref in refs_wanted if previous[ref].rehearsal is not None}
             kept_by = {ref: by_ref[ref].model_copy(update={"rehearsal": previous[ref].rehearsal}) for ref in kept}
-            return Placement(
-                [kept_by.get(a.request, a) for a in chosen], len(kept), len(kept), True, list(known.values())
-            )
+            return Placement([kept_by.get(a.request, a) for a in chosen], list(known.values()))
     placer = _Placer(problem, len(background), positions, held, fixed, loose, published, previous, known, site,
                      dict(by_ref), seed=seed, deadline=deadline)  # fmt: skip
     return placer.run(chosen, workers, digest_of, refs_wanted)
@@ -284,9 +279,7 @@ class _Placer:
         # Groups share no request, so each writes only its own entries of `result`.
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             outcomes = list(pool.map(self.place, groups))
-        placed = sum(o[0] for o in outcomes)
-        bound = sum(o[1] for o in outcomes)
-        optimal = all(o[2] for o in outcomes)
+        optimal = all(outcomes)
         now_held = [a.model_copy(update={"operators": self.result[a.request].operators}) if i in self.loose else a
                     for i, a in enumerate(self.held)]  # fmt: skip
         next_fixed = {**dict(enumerate(now_held)), **{i: a for i, a in self.fixed.items() if i >= self.background}}
@@ -298,12 +291,12 @@ class _Placer:
                     fingerprint=whole_next, result=_slots_digest(refs_wanted, self.result), requests=len(self.every)
                 )
             )
-        return Placement([self.result[a.request] for a in chosen], placed, bound, optimal, made)
+        return Placement([self.result[a.request] for a in chosen], made)
 
     def records(
         self,
         groups: list[list[int]],
-        outcomes: list[tuple[int, int, bool]],
+        outcomes: list[bool],
         now_held: list[Assignment],
         next_fixed: dict[int, Assignment],
     ) -> list[ComponentRecord]:
@@ -318,7 +311,7 @@ class _Placer:
         # its rehearsals would have placed more here.
         fixed, result = self.fixed, self.result
         if self.loose and not self.problem.previous:
-            proven = {i for g, o in zip(groups, outcomes, strict=True) if o[2] for i in g if i not in fixed}
+            proven = {i for g, o in zip(groups, outcomes, strict=True) if o for i in g if i not in fixed}
             next_spans = _HeldSpans(self.problem, self.every, next_fixed)
             after, after_conflicts = _within_what_is_held(
                 self.problem,
@@ -335,10 +328,11 @@ class _Placer:
                     for g in next_groups if all(i in proven for i in g if i not in next_fixed)]  # fmt: skip
         return [ComponentRecord(fingerprint=self.digests[tuple(g)], result=_slots_digest(self.refs_in(g), result),
                                 requests=len(g))
-                for g, o in zip(groups, outcomes, strict=True) if o[2] and self.loose.keys().isdisjoint(g)]  # fmt: skip
+                for g, o in zip(groups, outcomes, strict=True) if o and self.loose.keys().isdisjoint(g)]  # fmt: skip
 
-    def place(self, group: list[int]) -> tuple[int, int, bool]:
-        """One group: (placed, bound, proven); writes its requests' assignments into `result`."""
+    def place(self, group: list[int]) -> bool:
+        """One group, placed the most it can be and proven so or not; writes its requests' assignments into
+        `result`."""
         local = {i: k for k, i in enumerate(group)}
         sub = self.stripped(group, self.fixed)
         refs = self.refs_in(group)
@@ -348,7 +342,7 @@ class _Placer:
             kept = {ref for ref in refs if self.previous[ref].rehearsal is not None}
             for ref in kept:
                 self.result[ref] = self.result[ref].model_copy(update={"rehearsal": self.previous[ref].rehearsal})
-            return len(kept), len(kept), True
+            return True
         elsewhere = self.kits_elsewhere(group, self.positions)
         # A rehearsal using kits counts the stock even when every loan it could clash with is in the group.
         kits_used = any(self.positions[i].kits and self.positions[i].role is Role.REHEARSAL for i in group)
@@ -368,11 +362,11 @@ class _Placer:
             ),
         )
         options = [k for k, c in enumerate(sub) if c.role is Role.REHEARSAL and group[k] >= self.background]
-        weight = self.steer(m, sub, local, options)
-        return self.solve(m, sub, options, weight)
+        self.steer(m, sub, local, options)
+        return self.solve(m)
 
-    def steer(self, m: AllocationModel, sub: list[Candidates], local: dict[int, int], options: list[int]) -> int:
-        """The group's objective and hint, apart from `place` so that it stays short: returns one rehearsal's weight."""
+    def steer(self, m: AllocationModel, sub: list[Candidates], local: dict[int, int], options: list[int]) -> None:
+        """The group's objective and hint, apart from `place` so that it stays short."""
         at_published = {k: slot for k in options if (slot := self.published.get(sub[k].ref)) is not None
                         and to_minutes(slot.start) == sub[k].start}  # fmt: skip
         # A published slot kept at its time, and on its host (an online rehearsal's Zoom meeting stays put).
@@ -396,26 +390,22 @@ class _Placer:
         weight = len(keep) + len(same_crew) + 1
         m.model.maximize(weight * sum(m.served[k] for k in options) + sum(keep) + sum(same_crew))
         hint(m, [(v, 1) for v in [*keep, *same_crew]])
-        return weight
 
-    def solve(
-        self, m: AllocationModel, sub: list[Candidates], options: list[int], weight: int
-    ) -> tuple[int, int, bool]:
-        """The group's solve, apart from `place` so that it stays short: (placed, bound, proven)."""
+    def solve(self, m: AllocationModel) -> bool:
+        """The group's solve, apart from `place` so that it stays short: whether it was proven."""
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = self.seed
         solver.parameters.max_time_in_seconds = max(self.deadline - _time.monotonic(), 0.05)
         status = solver.solve(m.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return 0, len({sub[k].ref for k in options}), False
+            return False
         loose_refs = {a.request for a in self.loose.values()}
         for a in assignments(m, solver.value):
             if a.rehearsal is not None or a.request in loose_refs:  # everything else stays as the levels left it
                 update = {"rehearsal": a.rehearsal, "operators": a.operators, "self_operated": a.self_operated}
                 self.result[a.request] = self.result[a.request].model_copy(update=update)
-        placed = sum(solver.value(m.served[k]) for k in options)
-        return placed, int(solver.best_objective_bound) // weight, status == cp_model.OPTIMAL
+        return bool(status == cp_model.OPTIMAL)
 
 
 def _holding_only(problem: Problem, c: Candidates, a: Assignment) -> Candidates:

@@ -1,14 +1,16 @@
-"""Proving a part searched under the survey limits optimal for the real problem.
+"""Proving a part searched under the survey or flexible-start limits optimal for the real problem.
 
-The search tries a new venue's survey only at some of its workable times (`workflow.SearchLimits`), so its levels
-are proven for that limited problem only. The same part with those surveys *free* — still one before the venue's
-first served event, inside the survey window, at any workable time, but taking no operator — is a relaxation of
-the real problem: every real plan is one of it (its surveys unstaffed), serving the same weight with the same
-changes and no more preference cost (a survey only adds an operator's day). Free surveys that precede the same of
-the venue's events are interchangeable, so one start per such class is enough. What the relaxation proves bounds
-the real problem, level by level, as long as the levels above meet (`claims.real_problem_bounds`). Where the
-limited plan reaches those bounds it is optimal for the real problem: the common case of an office's month, whose
-surveys go on days their operator works anyway.
+The search tries a new venue's survey only at some of its workable times, and a flexible request only at the
+starts nearest its wish (`workflow.SearchLimits`), so its levels are proven for that limited problem only. The
+same part with those surveys *free* — still one before the venue's first served event, inside the survey window,
+at any workable time, but taking no operator — is a relaxation of the real problem: every real plan is one of it
+(its surveys unstaffed), serving the same weight with the same changes and no more preference cost (a survey only
+adds an operator's day). Free surveys that precede the same of the venue's events are interchangeable, so one
+start per such class is enough. A flexible request's starts left out are relaxed alike: one stand-in for all of
+them, taking no resource and needing no rehearsal or survey, at the nearest one's cost. What the relaxation proves
+bounds the real problem, level by level, as long as the levels above meet (`claims.real_problem_bounds`). Where
+the limited plan reaches those bounds it is optimal for the real problem: the common case of an office's month,
+whose surveys go on days their operator works anyway.
 """
 
 from __future__ import annotations
@@ -70,11 +72,9 @@ def free_far_starts(comp: Part, flexible: set[str], policy: SitePolicy) -> list[
     return out
 
 
-def free_surveys(comp: Part, venues: set[str], workable: Sequence[Candidates]) -> list[Candidates]:
+def free_surveys(comp: Part, venues: set[str], workable: Sequence[Candidates], policy: SitePolicy) -> list[Candidates]:
     """For each venue, its workable survey starts (`workable`, from the search without limits) taking no
     operator, one per class of the part's events there that each start may precede (the latest of the class)."""
-    policy = comp.model.problem.policy if comp.model is not None else None
-    assert policy is not None
     events: dict[str, list[int]] = {}
     for c in comp.cands:
         if c.role is Role.EVENT and c.site in venues:
@@ -97,14 +97,13 @@ def free_surveys(comp: Part, venues: set[str], workable: Sequence[Candidates]) -
     return sorted(free, key=lambda c: (c.ref, c.start))
 
 
-def relax(comp: Part, venues: set[str], flexible: set[str], workable: Sequence[Candidates]) -> Part:
+def relax(comp: Part, venues: set[str], flexible: set[str], workable: Sequence[Candidates], policy: SitePolicy) -> Part:
     """The part with the surveys of `venues` free and the far starts of `flexible` requests stood in for (see the
     module)."""
     keep = [k for k, c in enumerate(comp.cands) if not (c.role is Role.SURVEY and c.ref in venues)]
     local = {k: i for i, k in enumerate(keep)}
     wf = comp.workflow
-    assert comp.model is not None
-    added = free_surveys(comp, venues, workable) + free_far_starts(comp, flexible, comp.model.problem.policy)
+    added = free_surveys(comp, venues, workable, policy) + free_far_starts(comp, flexible, policy)
     return Part(
         cands=[comp.cands[k] for k in keep] + added,
         fixed={local[k]: a for k, a in comp.fixed.items() if k in local},
@@ -138,9 +137,9 @@ def relaxation_bounds(
     better on (or did not finish), its proven bound when that is the preferences'; nothing below. `cut`: the
     venues and flexible requests a limit cut (`relaxable`); `workable`: every workable survey start of the real
     problem."""
-    relaxed = relax(comp, *cut, workable)
-    problem = comp.model.problem if comp.model is not None else None
-    assert problem is not None
+    assert comp.model is not None
+    problem = comp.model.problem
+    relaxed = relax(comp, *cut, workable, problem.policy)
     m = build_model(problem, relaxed.cands, relaxed.fixed, relaxed.previous, stability=relaxed.stable,
                     pool_interchangeable=options.pool_interchangeable,
                     redundant_constraints=options.redundant_constraints, workflow=relaxed.workflow)  # fmt: skip
@@ -169,9 +168,11 @@ def relaxation_bounds(
             # The preferences: minimised from the plan's own, the bound closes as in the levels.
             m.model.minimize(expr)
             status = solver.solve(m.model)
-            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                break
-            bounds.append(min(value, -round(-solver.best_objective_bound)))  # never above a real plan's value
+            bound = -round(-solver.best_objective_bound)
+            # A bound above the part's own value would contradict it (the part's plan is one of the relaxation's):
+            # then nothing is claimed.
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and bound <= value:
+                bounds.append(bound)
             break
         bounds.append(value)
         m.model.add(expr >= value if sense == "maximize" else expr <= value)  # held, as the levels hold it
