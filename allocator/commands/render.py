@@ -32,6 +32,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "cols_unserved": ("Permohonan", "Prioritas", "Alasan"),
         "warning": "Peringatan",
         "restricted": "Pencarian dibatasi (bukan bukti optimal; --exact untuk mencari semua waktu)",
+        "restricted_proven": "Pencarian dibatasi, dan terbukti tidak mengurangi hasil (relaksasi tanpa batas itu)",
         "none": "-",
         "rehearsal": "Gladi: {ref}",
         "survey": "Survei: {venue}",
@@ -74,6 +75,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "cols_unserved": ("Request", "Priority", "Reason"),
         "warning": "Warning",
         "restricted": "Search limited (no proof of optimality; --exact searches every time)",
+        "restricted_proven": "Search limited, and proven to lose nothing (a relaxation without those limits)",
         "none": "-",
         "rehearsal": "Rehearsal: {ref}",
         "survey": "Survey: {venue}",
@@ -251,7 +253,8 @@ def print_plan(problem: Problem, plan: Plan, console: Console, lang: str = "id",
         console.print(f"[yellow]{t['warning']}:[/yellow] {warning_text(warning, lang)}", highlight=False)
     if plan.restrictions:
         console.print(
-            f"[yellow]{t['restricted']}:[/yellow] " + "; ".join(restriction_text(r, lang) for r in plan.restrictions),
+            f"[yellow]{t['restricted_proven' if plan.status.value == 'optimal' else 'restricted']}:[/yellow] "
+            + "; ".join(restriction_text(r, lang) for r in plan.restrictions),
             soft_wrap=True,
         )
     if served > COMPACT_OVER and not view.filtered and not view.full:

@@ -98,7 +98,9 @@ class PlanSummary(Report, Zoned):
     solve_seconds: float
     warnings: list[str]
     warning_details: list[WarningRow]  # `warnings` (English sentences) as codes, with their words in both languages
-    restrictions: list[str]  # search limits that cut options off: no optimality claim covers what they left out
+    restrictions: list[
+        str
+    ]  # search limits that cut options off (an optimal plan was proven despite them: `relaxation`)
     assignments: list[AssignmentRow]  # those the filters keep (all without filters)
     unserved_requests: list[UnservedRow]  # those the filters keep (none with --host or --operator)
     filters: PlanFilters  # as given to `vicon plan` (null / false: not filtered)
