@@ -196,16 +196,29 @@ def staff_fewest(
     return Staffing(values, days, bound, days == bound)
 
 
-# Of a part's time left, the compact served model (after serving more by moves): 3.3 s on the benchmark's 1,600- and
-# 2,000-session days, a third of it building the model, where it served 140 and 380 more priority weight than the
-# moves had (at 0.15 the search had 0.5–1.3 s and found nothing on the 2,000-session day in some runs).
-SERVE_MOST_SHARE = 0.25
+# Of a part's time left, the compact served model (after serving more by moves and the LP bound): about 5 s on the
+# benchmark's 2,000-session days, a fifth of it building the model. It stops where it meets the bound: 1.5 s at
+# 1,600 sessions, 3.4–4.0 s at 2,000 (at 0.25, 3.3 s before the LP bound and 2.4 s after it, it stopped one request
+# short on both 2,000-session days; at 0.15 it found nothing on one of them in some runs).
+SERVE_MOST_SHARE = 0.5
 
 
 def may_serve_most(m: AllocationModel) -> bool:
     """Whether the compact served model holds every rule of the part that the served requests decide: no kits to
     share, no series to serve whole (hosts, rehearsals, travel and overtime are already out of such a part)."""
     return not m.series_events and not any(c.request.kits for c in m.cands)
+
+
+class _StopAt(cp_model.CpSolverSolutionCallback):
+    """Ends a local search once it serves `most`, a bound: the local search itself never proves it."""
+
+    def __init__(self, most: int) -> None:
+        super().__init__()
+        self.most = most
+
+    def on_solution_callback(self) -> None:
+        if self.objective_value >= self.most:
+            self.stop_search()
 
 
 def serve_most(
@@ -255,7 +268,7 @@ def serve_most(
     solver.parameters.use_ls_only = True
     # Presolve of a 2,000-session day's model took its whole second: the local search starts from the hint as it is.
     solver.parameters.cp_model_presolve = False
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.value(weight) <= have:
+    if solver.solve(model, _StopAt(most)) not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.value(weight) <= have:
         return start
     values = dict(start)
     for p, var in s.items():

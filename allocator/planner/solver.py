@@ -54,7 +54,7 @@ from allocator.planner.explain import (
 from allocator.planner.greedy import greedy_hint
 from allocator.planner.held import fixed_and_previous, out_of_reach
 from allocator.planner.levels import restate_levels, solve_level
-from allocator.planner.model import AllocationModel, Workflow, assignments, build_model, chosen_pools, hint
+from allocator.planner.model import AllocationModel, Var, Workflow, assignments, build_model, chosen_pools, hint
 from allocator.planner.operator_level import (
     DEEPER_SHARE,
     LARGE_OPERATOR_PART,
@@ -94,6 +94,7 @@ from allocator.planner.reuse import (
     site_digest,
 )
 from allocator.planner.served_bound import SERVED_BOUND_SHARE, served_weight_bound
+from allocator.planner.served_lp import SERVED_LP_SHARE, lp_served_bound
 from allocator.planner.survey_reliance import SurveyReliance
 from allocator.planner.validate import validate_claims, validate_plan
 from allocator.planner.workflow import (
@@ -288,11 +289,7 @@ class _Run:
                 now, left = _time.monotonic(), max(0.0, until - _time.monotonic())
                 more = serve_more(comp.model, comp.greedy, now + SERVE_MORE_SHARE * left, now + DEEPER_SHARE * left)
                 if has_own_model(comp.model) and may_serve_most(comp.model):
-                    now, left = _time.monotonic(), max(0.0, until - _time.monotonic())
-                    most = all_served_weight(comp.cands)
-                    most = most if comp.floor.served_most is None else min(most, comp.floor.served_most)
-                    until_most = now + SERVE_MOST_SHARE * left
-                    more = serve_most(comp.model, more, most, until_most, self.workers_for(), self.options.seed)
+                    more = self._serve_most(comp, more, until)
                 comp.greedy = comp.floor.respect(comp.model, more)
                 hint(comp.model, comp.greedy.items())
             for level, share in enumerate(_time_shares(comp)):
@@ -306,6 +303,23 @@ class _Run:
             restate_levels(comp)
         else:
             budget.deadline_for(comp)  # its share goes to the others
+
+    def _serve_most(self, comp: Part, start: dict[Var, int], until: float) -> dict[Var, int]:
+        """`start` serving more by the compact served model (`operator_model.serve_most`), which stops at the
+        tighter of the busiest-moment bound and the LP relaxation's (`served_lp`, solved only while `start` is
+        below the first); the tighter one becomes the part's served bound."""
+        m, floor = comp.model, comp.floor
+        assert m is not None and floor is not None
+        most = all_served_weight(comp.cands)
+        most = most if floor.served_most is None else min(most, floor.served_most)
+        if sum(c.weight for p, c in enumerate(m.cands) if start[m.served[p]]) < most:
+            now = _time.monotonic()
+            relaxed = lp_served_bound(m, now + SERVED_LP_SHARE * max(0.0, until - now))
+            if relaxed is not None:
+                most = floor.served_most = min(most, relaxed)
+        now = _time.monotonic()
+        until_most = now + SERVE_MOST_SHARE * max(0.0, until - now)
+        return serve_most(m, start, most, until_most, self.workers_for(), self.options.seed)
 
     def run(self, deadline: float, levels_end_share: float = LEVELS_END) -> None:
         """Every part solved (or kept), surveying parts first and largest first; a part whose assumed surveys did

@@ -3,12 +3,15 @@ mornings for hypothesis."""
 
 from __future__ import annotations
 
+import itertools
+from datetime import datetime
+
 import pytest
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from allocator.planner import operator_level
-from allocator.planner.domain import Assignment, Plan, Problem, Unserved
+from allocator.planner.domain import Assignment, Plan, Problem, Request, Unserved
 from allocator.planner.model import AllocationModel, Var, complete_hint
 from allocator.planner.operator_level import OperatorFloor
 from allocator.planner.validate import validate_plan
@@ -78,3 +81,30 @@ def model_accepts(m: AllocationModel, values: dict[Var, int]) -> bool:
     for v, x in values.items():
         m.model.add_hint(v, x)
     return check.solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+def brute_force_served(prob: Problem) -> int:
+    """The most priority weight any choice of served requests and operators serves: every request unserved or
+    given `operators_needed` of its allowed operators, no operator on two overlapping requests."""
+
+    def choices(r: Request) -> list[tuple[str, ...]]:
+        allowed = r.allowed_operators or [o.id for o in prob.operators]
+        return [(), *itertools.combinations(sorted(allowed), r.operators_needed)]
+
+    best = 0
+    for pick in itertools.product(*(choices(r) for r in prob.requests)):
+        busy: dict[str, list[tuple[datetime, datetime]]] = {}
+        ok = True
+        for r, ops in zip(prob.requests, pick, strict=True):
+            for o in ops:
+                if any(s < r.end and r.start < e for s, e in busy.get(o, [])):
+                    ok = False
+                busy.setdefault(o, []).append((r.start, r.end))
+        if ok:
+            best = max(
+                best,
+                sum(
+                    prob.policy.priority_weights[r.priority] for r, ops in zip(prob.requests, pick, strict=True) if ops
+                ),
+            )
+    return best

@@ -4,52 +4,21 @@ plan's "every servable request served" a proven claim."""
 
 from __future__ import annotations
 
-import itertools
-from datetime import datetime
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocator.planner import operator_level
-from allocator.planner.domain import Problem, Request
 from allocator.planner.model import AllocationModel
 from allocator.planner.operator_level import OperatorFloor
 from allocator.planner.solver import SolveOptions, solve
 from tests.planner.factories import operator, problem, request
-from tests.planner.pools import capture_floors, random_morning
+from tests.planner.pools import brute_force_served, capture_floors, random_morning
 
 
 def _capture(monkeypatch: pytest.MonkeyPatch) -> list[tuple[AllocationModel, OperatorFloor]]:
     monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
     return capture_floors(monkeypatch)
-
-
-def _brute_force(prob: Problem) -> int:
-    """The most priority weight any choice of served requests and operators serves: every request unserved or
-    given `operators_needed` of its allowed operators, no operator on two overlapping requests."""
-
-    def choices(r: Request) -> list[tuple[str, ...]]:
-        allowed = r.allowed_operators or [o.id for o in prob.operators]
-        return [(), *itertools.combinations(sorted(allowed), r.operators_needed)]
-
-    best = 0
-    for pick in itertools.product(*(choices(r) for r in prob.requests)):
-        busy: dict[str, list[tuple[datetime, datetime]]] = {}
-        ok = True
-        for r, ops in zip(prob.requests, pick, strict=True):
-            for o in ops:
-                if any(s < r.end and r.start < e for s, e in busy.get(o, [])):
-                    ok = False
-                busy.setdefault(o, []).append((r.start, r.end))
-        if ok:
-            best = max(
-                best,
-                sum(
-                    prob.policy.priority_weights[r.priority] for r, ops in zip(prob.requests, pick, strict=True) if ops
-                ),
-            )
-    return best
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -62,7 +31,7 @@ def test_the_bound_is_never_below_what_can_be_served(monkeypatch: pytest.MonkeyP
     plan = solve(prob, SolveOptions(time_limit_s=5, alternatives=False))
     if not seen:
         return  # nothing for an operator to do (every request statically impossible)
-    best = _brute_force(prob)
+    best = brute_force_served(prob)
     inside = {c.ref for m, _floor in seen for c in m.cands}
     weights = prob.policy.priority_weights
     most = sum(floor.served_most or 0 for _m, floor in seen)
