@@ -8,7 +8,8 @@ priority weight then minimise the operators called in — at the same limit, and
 
 - valid: the independent validator accepts the plan and its claims;
 - served: the planner's served weight against the plain model's (every servable request: not below it), and the
-  bound the planner proves for it (`served_bound`: equal to the served weight, every servable request is served);
+  bound the planner proves for it (the smaller of `served_bound`'s and `served_lp`'s: equal to the served weight,
+  every servable request is served);
 - operators used by the plan, the lower bound from overlapping sessions (the most sessions served at once, over all
   and per group of sessions only the same operators may take), and the plain model's best;
 - wall time of `solve` (model build included) and the process's peak memory.
