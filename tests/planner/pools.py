@@ -33,6 +33,12 @@ def capture_floors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[AllocationMode
     return seen
 
 
+def capture_large_parts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[AllocationModel, OperatorFloor]]:
+    """`capture_floors` with every part of two or more operators treated as a large operator pool."""
+    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
+    return capture_floors(monkeypatch)
+
+
 def random_morning(data: st.DataObject, most_operators: int, most_requests: int) -> Problem:
     """Operator-only requests on one morning (half-hour starts, 30 minutes to 2 hours, crews of one or two, normal
     or high), each allowed some of the operators."""

@@ -1,59 +1,30 @@
-"""The served-weight bound from the LP relaxation of who takes what (`served_lp`): never below what a brute force
-serves on small random pools, tighter than the busiest moments where one operator is counted at two of them, and
-what makes "every servable request served" a proven claim there."""
+"""The served-weight bound from the LP relaxation of who takes what (`served_lp`): tighter than the busiest moments
+where one operator is counted at two of them, and what makes "every servable request served" a proven claim there.
+That it is never below what a brute force serves on small random pools is checked with the busiest-moment bound's
+(`test_served_bound.py`)."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from allocator.planner import operator_level
 from allocator.planner.candidates import CandidateBuilder
 from allocator.planner.domain import UnitOperator
-from allocator.planner.model import AllocationModel, build_model
-from allocator.planner.operator_level import OperatorFloor
+from allocator.planner.model import build_model
 from allocator.planner.served_bound import served_weight_bound
 from allocator.planner.served_lp import _rounded, lp_served_bound
-from allocator.planner.solver import SolveOptions, active_requests, solve
+from allocator.planner.solver import active_requests, solve
 from allocator.planner.workflow import expand_request
 from tests.planner.factories import host, operator, problem, request
-from tests.planner.pools import brute_force_served, capture_floors, random_morning
-
-
-def _capture(monkeypatch: pytest.MonkeyPatch) -> list[tuple[AllocationModel, OperatorFloor]]:
-    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
-    return capture_floors(monkeypatch)
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.data())
-def test_the_bound_is_never_below_what_can_be_served(monkeypatch: pytest.MonkeyPatch, data: st.DataObject) -> None:
-    """Random operator-only mornings of up to six requests (crews of one or two) and three operators: the LP's
-    bound, summed over the parts, is at least the brute force's best, and the plan claims nothing above it."""
-    seen = _capture(monkeypatch)
-    prob = random_morning(data, most_operators=3, most_requests=6)
-    plan = solve(prob, SolveOptions(time_limit_s=5, alternatives=False))
-    if not seen:
-        return  # nothing for an operator to do (every request statically impossible)
-    best = brute_force_served(prob)
-    inside = {c.ref for m, _floor in seen for c in m.cands}
-    weights = prob.policy.priority_weights
-    bounds = [lp_served_bound(m, time.monotonic() + 10) for m, _floor in seen]
-    assert all(b is not None for b in bounds)
-    most = sum(b or 0 for b in bounds) + sum(weights[r.priority] for r in prob.requests if r.ref not in inside)
-    assert most >= best
-    served = plan.term("served_weight")
-    assert served.value == best and served.bound >= best
+from tests.planner.pools import capture_large_parts
 
 
 def test_an_operator_counted_at_two_moments_is_counted_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """R1 (08:00–09:00) only A may run, R3 (09:30–10:30) only B, R2 (08:30–10:00) either: at each busiest moment
     both requests under way can be staffed, so the moments bound every weight (30); but R2 overlaps both others,
     so any plan serves two. The LP sees it: the plan's 20 is proven, where the moments alone could not prove it."""
-    seen = _capture(monkeypatch)
+    seen = capture_large_parts(monkeypatch)
     reqs = [
         request("R1", "08:00", "09:00", service="operator", allowed_operators=["A"]),
         request("R2", "08:30", "10:00", service="operator", allowed_operators=["A", "B"]),
@@ -70,7 +41,7 @@ def test_an_operator_counted_at_two_moments_is_counted_once(monkeypatch: pytest.
 
 def test_no_time_no_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     """Out of time before the LP is solved: no bound rather than a guess."""
-    seen = _capture(monkeypatch)
+    seen = capture_large_parts(monkeypatch)
     reqs = [request(f"R{k}", "08:00", "09:00", service="operator") for k in range(3)]
     solve(problem(operators=[operator(o) for o in "AB"], requests=reqs))
     ((m, _floor),) = seen
