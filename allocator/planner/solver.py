@@ -312,10 +312,11 @@ class _Run:
         assert m is not None and floor is not None
         most = all_served_weight(comp.cands)
         most = most if floor.served_most is None else min(most, floor.served_most)
-        if sum(c.weight for p, c in enumerate(m.cands) if start[m.served[p]]) < most:
+        have = sum(c.weight for p, c in enumerate(m.cands) if start[m.served[p]])
+        if have < most:
             now = _time.monotonic()
             relaxed = lp_served_bound(m, now + SERVED_LP_SHARE * max(0.0, until - now))
-            if relaxed is not None:
+            if relaxed is not None and relaxed >= have:  # below a plan in hand it could only be wrong: not claimed
                 most = floor.served_most = min(most, relaxed)
         now = _time.monotonic()
         until_most = now + SERVE_MOST_SHARE * max(0.0, until - now)
