@@ -14,7 +14,7 @@ afterwards, first-fit in start order.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from typing import Protocol
@@ -216,11 +216,20 @@ def add_webinar_alone_on_host(m: AllocationModel) -> None:
 
 def add_operator_no_overlap(m: AllocationModel) -> None:
     """An operator does one thing at a time, setup and teardown included (a pool: as many as members)."""
+    for g, clique in operator_overlaps(m):
+        m.model.add(sum(m.operator[pos, g] for pos in clique) <= m.operator_pools[g].capacity)
+
+
+def operator_overlaps(m: AllocationModel, among: Container[int] | None = None) -> Iterator[tuple[int, list[int]]]:
+    """Per operator pool, each maximal set of positions overlapping on it (setup and teardown included) that could
+    ask more of the pool than it has: where one thing at a time per operator needs a row. `among`: only these
+    positions."""
     for g, spans in _spans_by_pool(m.operator_options).items():
         limit = m.operator_pools[g].capacity
-        for clique in maximal_cliques(spans):
+        mine = spans if among is None else [span for span in spans if span[2] in among]
+        for clique in maximal_cliques(mine):
             if sum(min(m.cands[pos].operators_needed, limit) for pos in clique) > limit:
-                m.model.add(sum(m.operator[pos, g] for pos in clique) <= limit)
+                yield g, clique
 
 
 def add_one_start_per_request(m: AllocationModel) -> None:
@@ -505,6 +514,11 @@ def link_operator_days(m: AllocationModel) -> None:
 
 def served_weight(m: AllocationModel) -> cp_model.LinearExprT:
     return sum(c.weight * m.served[pos] for pos, c in enumerate(m.cands))
+
+
+def served_weight_of(m: AllocationModel, values: Mapping[Var, int]) -> int:
+    """The served weight of a plan given as the model's values (a variable left out: not served)."""
+    return sum(c.weight for pos, c in enumerate(m.cands) if values.get(m.served[pos]))
 
 
 def rehearsals(m: AllocationModel) -> cp_model.LinearExprT:

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from allocator.planner.components import maximal_cliques
-from allocator.planner.model import AllocationModel, Var, complete_hint
+from allocator.planner.model import AllocationModel, Var, complete_hint, served_weight_of
 from allocator.planner.operator_level import OperatorFloor, send_home_by_chains
 
 CHAINS_SHARE = 0.2  # of the level's time at most, sending operators home by chains of moves before the search
@@ -231,7 +231,7 @@ def serve_most(
     most one position per request, the most served weight, by CP-SAT's local search from `start`. Served requests
     may change for heavier ones; the caller checks the result against the part's model and keeps it only if it is
     allowed and serves more."""
-    have = sum(m.cands[p].weight for p in range(len(m.cands)) if start[m.served[p]])
+    have = served_weight_of(m, start)
     if have >= most:
         return start
     model = cp_model.CpModel()

@@ -38,6 +38,7 @@ from allocator.planner.model import (
     oversized_licences,
     overtime_minutes,
     served_weight,
+    served_weight_of,
 )
 from allocator.planner.operator_level import OperatorFloor
 from allocator.planner.overtime import weekly_overtime_ties
@@ -257,10 +258,7 @@ def hint_published(comp: Part) -> None:
         return
     by_letter = complete_hint(m, dict(greedy_hint(m, order="letter")))
 
-    def served(values: dict[Var, int]) -> int:
-        return sum(comp.cands[pos].weight for pos, v in m.served.items() if values.get(v))
-
-    if served(by_letter) > served(comp.greedy):
+    if served_weight_of(m, by_letter) > served_weight_of(m, comp.greedy):
         comp.greedy = by_letter
         hint(m, by_letter.items())
 

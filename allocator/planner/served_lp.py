@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import reduce
 
 from ortools.linear_solver import pywraplp
 
-from allocator.planner.components import maximal_cliques
-from allocator.planner.model import AllocationModel
+from allocator.planner.model import AllocationModel, operator_overlaps
 
 # Of a part's time left: the relaxation of a 2,000-session day (39,000 columns, 6,500 rows) is built in 0.8 s and
 # solved by GLOP in 1.5 s on this project's machine.
@@ -48,7 +46,9 @@ class _Relaxation:
     def column(self, upper: float, weight: int) -> pywraplp.Variable:
         self.upper.append(upper)
         self.weight.append(weight)
-        return self.solver.NumVar(0.0, upper, "")
+        var = self.solver.NumVar(0.0, upper, "")
+        self.solver.Objective().SetCoefficient(var, float(weight))
+        return var
 
     def row(self, terms: list[tuple[pywraplp.Variable, float]], rhs: float, equal: bool) -> None:
         ct = self.solver.Constraint(rhs if equal else -self.solver.infinity(), rhs)
@@ -66,7 +66,6 @@ def lp_served_bound(m: AllocationModel, until: float) -> int | None:
     lp = _Relaxation(solver)
     served: dict[int, pywraplp.Variable] = {}
     takes: dict[tuple[int, int], pywraplp.Variable] = {}
-    spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
     for p, c in enumerate(m.cands):
         ours = c.operators_needed > 0 and not c.self_operable
         possible = c.statically_possible and not (ours and not m.operator_options[p])
@@ -74,10 +73,9 @@ def lp_served_bound(m: AllocationModel, until: float) -> int | None:
         if not ours or not possible:
             continue
         terms = [(served[p], -float(c.operators_needed))]
-        for g, o in m.operator_options[p].items():
-            takes[p, g] = lp.column(float(min(c.operators_needed, len(m.operator_pools[g].members))), 0)
+        for g in m.operator_options[p]:
+            takes[p, g] = lp.column(float(min(c.operators_needed, m.operator_pools[g].capacity)), 0)
             terms.append((takes[p, g], 1.0))
-            spans[g].append((o.start, o.end, p))
         lp.row(terms, 0.0, equal=True)
     if time.monotonic() > until:
         return None
@@ -85,18 +83,13 @@ def lp_served_bound(m: AllocationModel, until: float) -> int | None:
         for positions in table.values():
             if len(positions) > 1:
                 lp.row([(served[p], 1.0) for p in positions], 1.0, equal=False)
-    for g, mine in spans.items():
-        members = len(m.operator_pools[g].members)
-        for clique in maximal_cliques(mine):
-            if sum(min(m.cands[p].operators_needed, members) for p in clique) > members:
-                lp.row([(takes[p, g], 1.0) for p in clique], float(members), equal=False)
+    staffed = {p for p, _g in takes}  # positions our operators take (none where its unit may run it itself)
+    for g, clique in operator_overlaps(m, staffed):
+        lp.row([(takes[p, g], 1.0) for p in clique], float(m.operator_pools[g].capacity), equal=False)
     left = until - time.monotonic()
     if left <= 0.0:
         return None
-    objective = solver.Objective()
-    for var in solver.variables():
-        objective.SetCoefficient(var, float(lp.weight[var.index()]))
-    objective.SetMaximization()
+    solver.Objective().SetMaximization()
     solver.SetTimeLimit(max(1, int(left * 1000)))
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
         return None

@@ -54,7 +54,16 @@ from allocator.planner.explain import (
 from allocator.planner.greedy import greedy_hint
 from allocator.planner.held import fixed_and_previous, out_of_reach
 from allocator.planner.levels import restate_levels, solve_level
-from allocator.planner.model import AllocationModel, Var, Workflow, assignments, build_model, chosen_pools, hint
+from allocator.planner.model import (
+    AllocationModel,
+    Var,
+    Workflow,
+    assignments,
+    build_model,
+    chosen_pools,
+    hint,
+    served_weight_of,
+)
 from allocator.planner.operator_level import (
     DEEPER_SHARE,
     LARGE_OPERATOR_PART,
@@ -312,7 +321,7 @@ class _Run:
         assert m is not None and floor is not None
         most = all_served_weight(comp.cands)
         most = most if floor.served_most is None else min(most, floor.served_most)
-        have = sum(c.weight for p, c in enumerate(m.cands) if start[m.served[p]])
+        have = served_weight_of(m, start)
         if have < most:
             now = _time.monotonic()
             relaxed = lp_served_bound(m, now + SERVED_LP_SHARE * max(0.0, until - now))
