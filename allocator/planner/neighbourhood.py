@@ -2,8 +2,9 @@
 
 A newcomer in a large part (rehearsal windows and kit loans tie days together) changes nothing far from it:
 whatever could make room for it overlaps one of its options in time, shares a kit loan with it, or is an
-operator's trip to or from it. Holding everything else at its published host, operators and time gives a model
-a fraction of the part's size, whose best plan a re-plan may settle for (see `solver._settle_around_newcomers`).
+operator's trip to or from it. Holding everything else (events, rehearsals and surveys) at its published host,
+operators and time gives a model a fraction of the part's size, whose best plan a re-plan may settle for (see
+`replan.settle_around_newcomers`).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class HeldPart:
     tasks: dict[int, TaskSlot]
 
 
-def held_as_published(problem: Problem, c: Candidates, a: Assignment) -> Candidates | None:
+def held_as_published(problem: Problem, c: Candidates, a: Assignment | TaskSlot) -> Candidates | None:
     """The position cut down to its published host and operators; None when they are no longer among its options
     (an operator's leave, a host out of service)."""
     hosts = [h for h in c.hosts if problem.hosts[h.host].id == a.host]
@@ -105,16 +106,24 @@ def hold_the_rest(
     free: set[Key],
 ) -> HeldPart | None:
     """The part with every event outside `free` held as published (unpublished ones left out: they stay
-    unserved). Rehearsals and surveys stay free, wherever they are: held, one could block a chain of task moves
-    that makes room for a newcomer without any event changing. None when an event cannot be held (its published
-    option is gone, or it is pinned without having been published): the part is then searched whole."""
+    unserved), and so are the rehearsals and surveys outside `free` (`held_tasks`). None when an event cannot be
+    held (its published option is gone, or it is pinned without having been published): the part is then
+    searched whole."""
     tasks = published_task_slots(cands, previous.values())
     published = {cands[k].ref for k in previous}
+    holding = held_tasks(problem, cands, tasks, free)
     out = HeldPart([], [], {}, {}, {})
     for k, c in enumerate(cands):
         here = len(out.cands)
         if c.role is Role.REHEARSAL and key_of(c) not in free and c.ref not in published:
             continue  # the rehearsal of an event left out
+        if (c.role, c.ref) in holding:
+            if k not in holding[c.role, c.ref]:
+                continue  # a held task's other times
+            out.fixed[here] = tasks[k]
+            out.cands.append(holding[c.role, c.ref][k])
+            out.source.append(k)
+            continue
         if key_of(c) in free or c.role is not Role.EVENT:
             out.fixed.update({here: fixed[k]} if k in fixed else {})
             out.previous.update({here: previous[k]} if k in previous else {})
@@ -132,4 +141,23 @@ def hold_the_rest(
             out.fixed[here] = held
         out.cands.append(c)
         out.source.append(k)
+    return out
+
+
+def held_tasks(
+    problem: Problem, cands: Sequence[Candidates], tasks: Mapping[int, TaskSlot], free: set[Key]
+) -> dict[tuple[Role, str], dict[int, Candidates]]:
+    """The rehearsals and surveys outside `free`, each with its published position cut down to its published host
+    and operators: they stay there. Only a task near a newcomer can make room for it (its options overlap the
+    newcomer's in time), and moving one far away changes an operator's agenda, or an online rehearsal's meeting,
+    for a preference the newcomer did not bring. A task with no published position left, or whose published host
+    or operators are no longer among its options, stays free: its event still needs it."""
+    out: dict[tuple[Role, str], dict[int, Candidates]] = {}
+    for k, slot in tasks.items():
+        c = cands[k]
+        if key_of(c) in free:
+            continue
+        cut = held_as_published(problem, c, slot)
+        if cut is not None:
+            out[c.role, c.ref] = {k: cut}
     return out

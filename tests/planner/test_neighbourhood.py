@@ -110,27 +110,62 @@ def test_a_held_position_whose_published_option_is_gone_is_not_held() -> None:
     assert hold_the_rest(prob, cands, {}, {**previous, noon: gone}, set()) is None  # type: ignore[dict-item]
 
 
-def test_a_held_events_rehearsal_stays_free_with_its_published_slot_known() -> None:
-    """Held, a rehearsal could block a chain of task moves that makes room for a newcomer with no event changed."""
+REHEARSED = {"duration_min": 60, "window_start_min_before": 360, "end_min_before": 60, "mandatory": True}
+
+
+def _rehearsed_day() -> tuple[Problem, Plan, list[Candidates]]:
     prob = problem(
         hosts=[host("H")],
         operators=[operator("A", shifts=OFFICE)],
-        requests=[request("EV", "13:00", "15:00", service="link_operator", rehearsal={
-            "duration_min": 60, "window_start_min_before": 360, "end_min_before": 60, "mandatory": True}),
-                  request("GONE", "16:00", "17:00", service="link_operator", rehearsal={
-            "duration_min": 60, "window_start_min_before": 360, "end_min_before": 60, "mandatory": True})],
+        requests=[request("EV", "13:00", "15:00", service="link_operator", rehearsal=REHEARSED),
+                  request("GONE", "16:00", "17:00", service="link_operator", rehearsal=REHEARSED)],
     )  # fmt: skip
     first = solve(prob)
+    return prob, first, _positions(prob)
+
+
+def test_a_far_events_rehearsal_is_held_at_its_published_slot() -> None:
+    """Moved far from the newcomers, a rehearsal changes an operator's agenda (an online one, its meeting) for a
+    preference the newcomer did not bring."""
+    prob, first, cands = _rehearsed_day()
     a = first.assignment_for("EV")
     assert a is not None and a.rehearsal is not None
-    cands = _positions(prob)
     event = next(k for k, c in enumerate(cands) if c.role is Role.EVENT and c.ref == "EV")
     held = hold_the_rest(prob, cands, {}, {event: a}, set())
-    assert held is not None and list(held.fixed.values()) == [a]  # the event only
+    assert held is not None and list(held.fixed.values()) == [a, a.rehearsal]  # the event, then its rehearsal
+    ((k, c),) = [(k, c) for k, c in enumerate(held.cands) if c.role is Role.REHEARSAL]  # GONE's left out too
+    assert c.start == to_minutes(a.rehearsal.start) and held.fixed[k] == a.rehearsal and not held.tasks
+    assert [prob.hosts[h.host].id for h in c.hosts] == [a.rehearsal.host]
+    assert [prob.operators[o.operator].id for o in c.operators] == a.rehearsal.operators
+
+
+def test_a_near_events_rehearsal_stays_free_with_its_published_slot_known() -> None:
+    """Near a newcomer, a rehearsal may move to make room for it, with no event changed."""
+    prob, first, cands = _rehearsed_day()
+    a = first.assignment_for("EV")
+    assert a is not None and a.rehearsal is not None
+    event = next(k for k, c in enumerate(cands) if c.role is Role.EVENT and c.ref == "EV")
+    held = hold_the_rest(prob, cands, {}, {event: a}, {(False, "EV")})
+    assert held is not None and not held.fixed
     rehearsals = [c for c in cands if c.role is Role.REHEARSAL and c.ref == "EV"]
-    assert [c for c in held.cands if c.role is Role.REHEARSAL] == rehearsals  # every option, GONE's left out
+    assert [c for c in held.cands if c.role is Role.REHEARSAL] == rehearsals  # every option
     ((k, slot),) = held.tasks.items()
     assert slot == a.rehearsal and held.cands[k].start == to_minutes(slot.start)
+
+
+def test_a_far_rehearsal_that_cannot_stay_where_it_was_stays_free() -> None:
+    """Its published operator gone from it (leave, say), or its slot no longer among its times: its held event
+    still needs it, so it may move."""
+    prob, first, cands = _rehearsed_day()
+    a = first.assignment_for("EV")
+    assert a is not None and a.rehearsal is not None
+    event = next(k for k, c in enumerate(cands) if c.role is Role.EVENT and c.ref == "EV")
+    rehearsals = [c for c in cands if c.role is Role.REHEARSAL and c.ref == "EV"]
+    for changed in ({"operators": ["B"]}, {"start": a.rehearsal.start.replace(year=2020)}):
+        moved = a.model_copy(update={"rehearsal": a.rehearsal.model_copy(update=changed)})
+        held = hold_the_rest(prob, cands, {}, {event: moved}, set())
+        assert held is not None and list(held.fixed.values()) == [moved]  # the event only
+        assert [c for c in held.cands if c.role is Role.REHEARSAL] == rehearsals
 
 
 def _settle_calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
