@@ -78,12 +78,13 @@ def near_newcomers(
 @dataclass(frozen=True)
 class HeldPart:
     """A part reduced to what may move: `cands` (positions kept, as indexes `source` into the part's), the held
-    events cut down to their published host and operators and `fixed` there; of the free ones, the `previous`
-    assignments of events and the published `tasks` (rehearsals, surveys)."""
+    events and tasks cut down to their published host and operators (a task to its published time) and `fixed`
+    there; of the free ones, the `previous` assignments of events and the published `tasks` (rehearsals,
+    surveys)."""
 
     cands: list[Candidates]
     source: list[int]
-    fixed: dict[int, Assignment]
+    fixed: dict[int, Assignment | TaskSlot]
     previous: dict[int, Assignment]
     tasks: dict[int, TaskSlot]
 

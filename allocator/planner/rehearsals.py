@@ -276,9 +276,17 @@ class _Placer:
             if any(i >= self.background for i in g)
         ]
         groups.sort(key=lambda g: -len(g))
-        # Groups share no request, so each writes only its own entries of `result`.
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            outcomes = list(pool.map(self.place, groups))
+        # The groups a record keeps are kept first, in this thread: most of a re-plan's are, and each takes
+        # a moment of Python, which threads would only share out. The others are solved side by side (CP-SAT
+        # lets go of the interpreter); groups share no request, so each writes only its own entries of `result`.
+        kept = {tuple(g) for g in groups if self.keep_recorded(g)}
+        unsolved = [g for g in groups if tuple(g) not in kept]
+        if len(unsolved) > 1 and workers > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                solved = dict(zip(map(tuple, unsolved), pool.map(self.place, unsolved), strict=True))
+        else:
+            solved = {tuple(g): self.place(g) for g in unsolved}
+        outcomes = [tuple(g) in kept or solved[tuple(g)] for g in groups]
         optimal = all(outcomes)
         now_held = [a.model_copy(update={"operators": self.result[a.request].operators}) if i in self.loose else a
                     for i, a in enumerate(self.held)]  # fmt: skip
@@ -330,19 +338,24 @@ class _Placer:
                                 requests=len(g))
                 for g, o in zip(groups, outcomes, strict=True) if o and self.loose.keys().isdisjoint(g)]  # fmt: skip
 
+    def keep_recorded(self, group: list[int]) -> bool:
+        """The group's published slots kept, when a record shows it placed from this very input (see the
+        module); whether it was."""
+        refs = self.refs_in(group)
+        self.digests[tuple(group)] = self.digest(group, self.held, self.fixed)
+        record = self.known.get(self.digests[tuple(group)])
+        if record is None or record.result != _slots_digest(refs, self.previous):
+            return False
+        for ref in refs:
+            if self.previous[ref].rehearsal is not None:
+                self.result[ref] = self.result[ref].model_copy(update={"rehearsal": self.previous[ref].rehearsal})
+        return True
+
     def place(self, group: list[int]) -> bool:
         """One group, placed the most it can be and proven so or not; writes its requests' assignments into
         `result`."""
         local = {i: k for k, i in enumerate(group)}
         sub = self.stripped(group, self.fixed)
-        refs = self.refs_in(group)
-        self.digests[tuple(group)] = self.digest(group, self.held, self.fixed)
-        record = self.known.get(self.digests[tuple(group)])
-        if record is not None and record.result == _slots_digest(refs, self.previous):
-            kept = {ref for ref in refs if self.previous[ref].rehearsal is not None}
-            for ref in kept:
-                self.result[ref] = self.result[ref].model_copy(update={"rehearsal": self.previous[ref].rehearsal})
-            return True
         elsewhere = self.kits_elsewhere(group, self.positions)
         # A rehearsal using kits counts the stock even when every loan it could clash with is in the group.
         kits_used = any(self.positions[i].kits and self.positions[i].role is Role.REHEARSAL for i in group)
