@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from allocator.planner import series
 from allocator.planner.candidates import Candidates, Role
 from allocator.planner.domain import Assignment, Problem, TaskSlot
-from allocator.planner.workflow import published_task_slots
+from allocator.planner.model import iso_week
+from allocator.planner.workflow import KitHold, published_task_slots
 
 Key = tuple[bool, str]  # (a survey?, request ref or venue id): positions that come and go together
 
@@ -162,3 +163,110 @@ def held_tasks(
         if cut is not None:
             out[c.role, c.ref] = {k: cut}
     return out
+
+
+def set_aside(
+    problem: Problem,
+    part: HeldPart,
+    free: set[Key],
+    travel: Sequence[tuple[int, int, int]],
+    kit_holds: Sequence[KitHold],
+) -> tuple[HeldPart, list[Assignment]]:
+    """The held part without the held positions no rule ties to a free one, and the published assignments of the
+    events left out (as the held model would read them back: an optional rehearsal is placed later).
+
+    A held position takes its host and operators at its time and nothing else moves it. A free position's choices
+    depend on it only through a host or an operator at overlapping times, an operator's day (the preferences count
+    operator-days) or week (the overtime cap), a kit type at overlapping loan times, an operator's trip, a unit's
+    own operator, a kit out for it, or its request and new venue (a rehearsal before its event, a survey before the
+    venue's events: left out together or not at all). Left out, it is a constant of the held model's objective and
+    rows, so no choice changes; on the ministry month a held model keeps a quarter of its held events. `travel`:
+    the trips between positions of `part`."""
+    cands = part.cands
+    roots = _Roots()
+    survey_sites = {c.ref for c in cands if c.role is Role.SURVEY}
+    for c in cands:
+        if c.role is Role.EVENT and c.site in survey_sites:
+            roots.join(key_of(c), (True, c.site))
+    loose = {k for k in range(len(cands)) if k not in part.fixed or key_of(cands[k]) in free}
+    touch = _Touch(problem, [cands[k] for k in sorted(loose)])
+    lent = {h.request for h in kit_holds if h.request is not None}
+    tripped = {b for _op, a, b in travel if a in loose} | {a for _op, a, b in travel if b in loose}
+    kept = {roots.find(key_of(cands[k])) for k in loose}
+    for k, c in enumerate(cands):
+        if k in tripped or c.self_operable or c.ref in lent or c.request.ref in lent or touch.touches(c):
+            kept.add(roots.find(key_of(c)))
+    out = HeldPart([], [], {}, {}, {})
+    aside: list[Assignment] = []
+    for k, c in enumerate(cands):
+        if roots.find(key_of(c)) not in kept:
+            a = part.fixed[k]
+            if c.role is Role.EVENT and isinstance(a, Assignment):
+                optional = c.request.rehearsal is not None and not c.request.rehearsal.mandatory
+                aside.append(a.model_copy(update={"rehearsal": None}) if optional and a.rehearsal else a)
+            continue
+        here = len(out.cands)
+        out.cands.append(c)
+        out.source.append(part.source[k])
+        if k in part.fixed:
+            out.fixed[here] = part.fixed[k]
+        if k in part.previous:
+            out.previous[here] = part.previous[k]
+        if k in part.tasks:
+            out.tasks[here] = part.tasks[k]
+    return out, aside
+
+
+class _Roots:
+    """Keys that are left out together (a request's positions, a new venue's events and surveys)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[Key, Key] = {}
+
+    def find(self, key: Key) -> Key:
+        while (up := self.parent.get(key, key)) != key:
+            self.parent[key] = self.parent.get(up, up)
+            key = up
+        return key
+
+    def join(self, a: Key, b: Key) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+class _Touch:
+    """What the free positions could take: each host's and operator's spans, operators' days and capped weeks,
+    kit types' loan spans."""
+
+    def __init__(self, problem: Problem, free: Sequence[Candidates]) -> None:
+        overtime = problem.policy.overtime
+        self.capped = overtime is not None and overtime.max_per_week_min is not None
+        hosts: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        operators: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        kits: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.days: set[tuple[int, int]] = set()
+        self.weeks: set[tuple[int, tuple[int, int]]] = set()
+        for c in free:
+            for h in c.hosts:
+                hosts[h.host].append((h.start, h.end))
+            for o in c.operators:
+                operators[o.operator].append((o.start, o.end))
+                self.days.add((o.operator, o.day))
+                if o.capped:
+                    self.weeks.add((o.operator, iso_week(o.day)))
+            for kit, _n in c.kits:
+                kits[kit].append((c.kit_start, c.kit_end))
+        self.hosts = {h: _merged(spans) for h, spans in hosts.items()}
+        self.operators = {o: _merged(spans) for o, spans in operators.items()}
+        self.kits = {kit: _merged(spans) for kit, spans in kits.items()}
+
+    def touches(self, c: Candidates) -> bool:
+        return (
+            any(h.host in self.hosts and _meets(self.hosts[h.host], h.start, h.end) for h in c.hosts)
+            or any(
+                (o.operator, o.day) in self.days
+                or (o.operator in self.operators and _meets(self.operators[o.operator], o.start, o.end))
+                or (self.capped and o.capped and (o.operator, iso_week(o.day)) in self.weeks)
+                for o in c.operators
+            )
+            or any(kit in self.kits and _meets(self.kits[kit], c.kit_start, c.kit_end) for kit, _n in c.kits)
+        )

@@ -5,6 +5,7 @@ part settled around its newcomers with the rest held as published, and the bound
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Sequence
 from dataclasses import replace
 
 from ortools.sat.python import cp_model
@@ -14,7 +15,7 @@ from allocator.planner.claims import term_values
 from allocator.planner.components import SpanMemo, split_components
 from allocator.planner.domain import Problem
 from allocator.planner.model import assignments, build_model, changes, chosen_pools, hint, served_weight
-from allocator.planner.neighbourhood import held_as_published, hold_the_rest, near_newcomers
+from allocator.planner.neighbourhood import HeldPart, held_as_published, hold_the_rest, near_newcomers, set_aside
 from allocator.planner.parts import (
     FitBound,
     Level,
@@ -87,11 +88,11 @@ def settle_around_newcomers(
     if fit is None or len(comp.cands) < SETTLE_LOCALLY_FROM or not options.reuse_unchanged:
         return False  # no records to bound it, small enough to search whole, or asked to solve afresh
     free = near_newcomers(comp.cands, set(fit.newcomers), comp.workflow.travel)
-    part = hold_the_rest(problem, comp.cands, comp.fixed, comp.previous, free)
-    if part is None:
+    held = hold_the_rest(problem, comp.cands, comp.fixed, comp.previous, free)
+    if held is None:
         return False
-    where = {k: i for i, k in enumerate(part.source)}
-    travel = [(op, where[a], where[b]) for op, a, b in comp.workflow.travel if a in where and b in where]
+    part, aside = set_aside(problem, held, free, _trips(held, comp.workflow.travel), comp.workflow.kit_holds)
+    travel = _trips(part, comp.workflow.travel)
     m = build_model(problem, part.cands, part.fixed, part.previous, pool_interchangeable=options.pool_interchangeable,
                     redundant_constraints=options.redundant_constraints, stability=comp.stable, notified=notified,
                     workflow=replace(comp.workflow, travel=travel))  # fmt: skip
@@ -106,7 +107,7 @@ def settle_around_newcomers(
     if solver.solve(m.model) != cp_model.OPTIMAL:
         return False
     values = {v: solver.value(v) for v in m.variables()}
-    chosen = assignments(m, values.__getitem__)
+    chosen = assignments(m, values.__getitem__) + aside
     served, changed, _prefs = term_values(problem, comp.cands, comp.previous, chosen)
     # As far from the bound as the published plan already was, plus the re-plan's own allowance: a newcomer is
     # no reason to search a part again that its first plan's time limit left short (`vicon replan --fresh` does).
@@ -126,13 +127,19 @@ def settle_around_newcomers(
     hint(m, values.items())
     solver = part_solver(options, max(0.05, (deadline - _time.monotonic()) / 2), light=True)
     if solver.solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        chosen = assignments(m, lambda v: int(solver.value(v)))
+        chosen = assignments(m, lambda v: int(solver.value(v))) + aside
     prefs = term_values(problem, comp.cands, comp.previous, chosen)[2]
     least = min(prefs, fit.preferences) if changed == 0 else 0
     comp.result = chosen
     comp.levels = [Level(served, fit.served, served == fit.served), Level(changed, fewest, changed == fewest),
                    Level(prefs, least, prefs == least)]  # fmt: skip
     return True
+
+
+def _trips(part: HeldPart, travel: Sequence[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """The part's trips (operator, position, position) between positions still in the held part, by its indexes."""
+    where = {k: i for i, k in enumerate(part.source)}
+    return [(op, where[a], where[b]) for op, a, b in travel if a in where and b in where]
 
 
 def fit_bound(
