@@ -274,12 +274,19 @@ def test_the_district_month_re_planned_with_what_no_rule_ties_set_aside_changes_
     assert aside > 0
 
 
+@st.composite
+def _workflow_newcomers(draw: st.DrawFn) -> tuple[Problem, Any]:
+    """A workflow problem and a newcomer copied from one of its requests, of the head of region's tier or normal."""
+    prob = draw(workflow_problems())
+    base = draw(st.sampled_from(prob.requests))
+    tier = draw(st.sampled_from(["head_of_region", "normal"]))
+    return prob, base.model_copy(update={"ref": "NEWCOMER", "priority": tier})
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(workflow_problems(), st.data())
-def test_setting_aside_in_the_workflow_changes_no_level(prob: Problem, data: st.DataObject) -> None:
-    base = data.draw(st.sampled_from(prob.requests))
-    tier = data.draw(st.sampled_from(["head_of_region", "normal"]))
-    _check_set_aside(prob, base.model_copy(update={"ref": "NEWCOMER", "priority": tier}))
+@given(_workflow_newcomers())
+def test_setting_aside_in_the_workflow_changes_no_level(case: tuple[Problem, Any]) -> None:
+    _check_set_aside(*case)
 
 
 def _settle_calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
@@ -523,11 +530,9 @@ def test_settled_plans_claim_no_more_than_the_whole_search(prob: Problem, data: 
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(workflow_problems(), st.data())
-def test_settled_workflow_plans_claim_no_more_than_the_whole_search(prob: Problem, data: st.DataObject) -> None:
-    base = data.draw(st.sampled_from(prob.requests))
-    tier = data.draw(st.sampled_from(["head_of_region", "normal"]))
-    _check_claims(prob, base.model_copy(update={"ref": "NEWCOMER", "priority": tier}))
+@given(_workflow_newcomers())
+def test_settled_workflow_plans_claim_no_more_than_the_whole_search(case: tuple[Problem, Any]) -> None:
+    _check_claims(*case)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # about one in six settles
