@@ -196,10 +196,10 @@ def staff_fewest(
     return Staffing(values, days, bound, days == bound)
 
 
-# Of a part's time left, the compact served model (after serving more by moves and the LP bound): about 5.5 s on the
-# benchmark's 2,000-session days, a fifth of it building the model. It stops where it meets the bound (see
-# `AIM_AT_MOST_SHARE`; at 0.25, before the bound was aimed at, it stopped one request short on both 2,000-session
-# days; at 0.15 it found nothing on one of them in some runs).
+# Of a part's time left, the compact served model (after serving more by moves and the LP bound): about 5 s on the
+# benchmark's 2,000-session days, a fifth of it building the model. It stops where it meets the bound: 1.5 s at
+# 1,600 sessions, 3.4–4.0 s at 2,000 (at 0.25, 3.3 s before the LP bound and 2.4 s after it, it stopped one request
+# short on both 2,000-session days; at 0.15 it found nothing on one of them in some runs).
 SERVE_MOST_SHARE = 0.5
 
 
@@ -228,36 +228,12 @@ def serve_most(
     `start` itself when it already serves `most` (a bound of the served weight: nothing to gain).
     The model:
     per position served or not and how many of each qualified pool take it, one thing at a time per operator, at
-    most one position per request. CP-SAT's local search, from `start`, first looks for a plan serving `most`
-    itself, as a feasibility problem; where it finds none by `AIM_AT_MOST_SHARE` of the time, it maximises the
-    served weight for the rest. Served requests may change for heavier ones; the caller checks the result against
-    the part's model and keeps it only if it is allowed and serves more."""
+    most one position per request, the most served weight, by CP-SAT's local search from `start`. Served requests
+    may change for heavier ones; the caller checks the result against the part's model and keeps it only if it is
+    allowed and serves more."""
     have = served_weight_of(m, start)
     if have >= most:
         return start
-    now = time.monotonic()
-    aimed = _local_search(m, start, most, None, now + AIM_AT_MOST_SHARE * max(0.0, until - now), workers, seed)
-    if aimed is not None:
-        return aimed
-    return _local_search(m, start, have, most, until, workers, seed) or start
-
-
-# Of `serve_most`'s time, the search for a plan serving the bound itself. Maximising, the local search stopped one
-# session short of the bound on a 2,000-session day in four runs of six (36,080 of 36,100 after 5.5 s) and took
-# 3.4–4.0 s on the others; looking for a plan of weight 36,100 as a feasibility problem it found one in 3.8–4.2 s
-# in three runs of three, and in 0.6–1.5 s on the other 1,600- and 2,000-session days.
-AIM_AT_MOST_SHARE = 0.7
-
-
-def _local_search(
-    m: AllocationModel, start: dict[Var, int], least: int, most: int | None, until: float, workers: int, seed: int
-) -> dict[Var, int] | None:
-    """The compact model's plan serving at least `least`, by local search from `start`: any (a feasibility
-    problem) when `most` is None, else the heaviest it finds up to `most`. None when it finds none above what
-    `start` serves by `until`."""
-    left = until - time.monotonic()
-    if left <= 0.05 or least > sum(c.weight for c in m.cands if c.statically_possible and c.operators_needed):
-        return None  # no time, or more than every position at once would serve
     model = cp_model.CpModel()
     s: dict[int, cp_model.IntVar] = {}
     x: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -280,20 +256,20 @@ def _local_search(
         for clique in maximal_cliques(busy):
             model.add(sum(x[p, g] for p in clique) <= len(m.operator_pools[g].members))
     weight = sum(m.cands[p].weight * var for p, var in s.items())
-    model.add(weight >= least)
-    if most is not None:
-        model.maximize(weight)
+    model.add(weight >= have)
+    model.maximize(weight)
+    left = until - time.monotonic()
+    if left <= 0.05:
+        return start
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = until - time.monotonic()
+    solver.parameters.max_time_in_seconds = left
     solver.parameters.use_ls_only = True
     # Presolve of a 2,000-session day's model took its whole second: the local search starts from the hint as it is.
     solver.parameters.cp_model_presolve = False
-    status = solver.solve(model, _StopAt(most)) if most is not None else solver.solve(model)
-    have = served_weight_of(m, start)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.value(weight) <= have:
-        return None
+    if solver.solve(model, _StopAt(most)) not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or solver.value(weight) <= have:
+        return start
     values = dict(start)
     for p, var in s.items():
         values[m.served[p]] = solver.value(var)

@@ -267,42 +267,6 @@ def test_the_compact_served_model_frees_the_only_operator_by_moving_a_chain(monk
     assert operator_model.serve_most(m, partial, 20, time.monotonic() + 10, workers=1) == partial
 
 
-def test_the_compact_served_model_aims_at_the_bound_then_maximises_short_of_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The local search first looks for a plan serving the bound itself; Z (only A may run it, at Y's time) makes a
-    bound of 40 that no plan reaches, so after that it maximises: X, W and one of Y and Z, 30."""
-    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
-    seen = _capture(monkeypatch)
-    reqs = [
-        request("X", "08:00", "09:00", service="operator", allowed_operators=["A", "B"]),
-        request("W", "08:00", "09:00", service="operator", allowed_operators=["B", "C"]),
-        request("Y", "08:00", "09:00", service="operator", allowed_operators=["A"]),
-        request("Z", "08:00", "09:00", service="operator", allowed_operators=["A"]),
-    ]
-    solve(problem(operators=[operator(o) for o in "ABC"], requests=reqs))
-    m = seen[0]["m"]
-    at = {c.ref: p for p, c in enumerate(m.cands)}
-    start = dict.fromkeys(m.variables(), 0)
-    start[m.served[at["X"]]] = 1
-    start[m.operator[at["X"], m.operator_pool_of[0]]] = 1
-    start = complete_hint(m, start)
-    searches: list[int | None] = []
-    real = operator_model._local_search
-
-    def spy(*args: Any) -> dict[Var, int] | None:
-        searches.append(args[3])
-        return real(*args)
-
-    monkeypatch.setattr(operator_model, "_local_search", spy)
-    most = operator_model.serve_most(m, start, 40, time.monotonic() + 1.5, workers=1)
-    assert searches == [None, 40]  # aimed at 40, then maximised up to it
-    assert len(_served(m, most)) == 3 and not {at["Y"], at["Z"]} <= _served(m, most) and model_accepts(m, most)
-    searches.clear()
-    assert _served(m, operator_model.serve_most(m, start, 30, time.monotonic() + 10, workers=1)) == {
-        at[ref] for ref in "XWY"
-    }
-    assert searches == [None]  # the bound met by the first search
-
-
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_the_compact_served_model_never_serves_less_nor_breaks_a_rule(
