@@ -120,13 +120,11 @@ def hold_the_rest(
         if c.role is Role.REHEARSAL and key_of(c) not in free and c.ref not in published:
             continue  # the rehearsal of an event left out
         if (c.role, c.ref) in holding:
-            if k not in holding[c.role, c.ref]:
+            at, published_only = holding[c.role, c.ref]
+            if k != at:
                 continue  # a held task's other times
-            out.fixed[here] = tasks[k]
-            out.cands.append(holding[c.role, c.ref][k])
-            out.source.append(k)
-            continue
-        if key_of(c) in free or c.role is not Role.EVENT:
+            c, out.fixed[here] = published_only, tasks[k]
+        elif key_of(c) in free or c.role is not Role.EVENT:
             out.fixed.update({here: fixed[k]} if k in fixed else {})
             out.previous.update({here: previous[k]} if k in previous else {})
             out.tasks.update({here: tasks[k]} if k in tasks else {})
@@ -148,20 +146,21 @@ def hold_the_rest(
 
 def held_tasks(
     problem: Problem, cands: Sequence[Candidates], tasks: Mapping[int, TaskSlot], free: set[Key]
-) -> dict[tuple[Role, str], dict[int, Candidates]]:
+) -> dict[tuple[Role, str], tuple[int, Candidates]]:
     """The rehearsals and surveys outside `free`, each with its published position cut down to its published host
     and operators: they stay there. Only a task near a newcomer can make room for it (its options overlap the
     newcomer's in time), and moving one far away changes an operator's agenda, or an online rehearsal's meeting,
     for a preference the newcomer did not bring. A task with no published position left, or whose published host
-    or operators are no longer among its options, stays free: its event still needs it."""
-    out: dict[tuple[Role, str], dict[int, Candidates]] = {}
+    or operators are no longer among its options, stays free: its event still needs it. Each with its published
+    position's index."""
+    out: dict[tuple[Role, str], tuple[int, Candidates]] = {}
     for k, slot in tasks.items():
         c = cands[k]
         if key_of(c) in free:
             continue
         cut = held_as_published(problem, c, slot)
         if cut is not None:
-            out[c.role, c.ref] = {k: cut}
+            out[c.role, c.ref] = (k, cut)
     return out
 
 
