@@ -15,6 +15,12 @@ The bound is not the LP solver's number. It is recomputed here from the solver's
 for a plan z, weight·z ≤ y·b + Σ max(0, weight − Aᵀy)·upper, valid for any y (≥ 0 on the ≤ rows) whatever the
 solver's tolerances. A plan's served weight is a multiple of the weights' greatest common divisor, so the bound
 is rounded down to one.
+
+The same duals say where a plan reaching a given weight can lie (`Prices`, reduced-cost fixing as MIP solvers do
+it): the inequality above holds term by term, so a plan of weight ≥ target keeps each column's distance from the
+bound its reduced weight pushes it to (1 − z for a positive reduced weight, z for a negative one) within the
+ceiling's slack over the target. Where the slack is small, most columns are fixed, and the compact served model's
+search for a plan serving the bound (`operator_model.serve_most`) runs on what is left.
 """
 
 from __future__ import annotations
@@ -32,6 +38,29 @@ from allocator.planner.model import AllocationModel, operator_overlaps
 # solved by GLOP in 1.5 s on this project's machine.
 SERVED_LP_SHARE = 0.25
 _ROUNDING = 1e-6  # far above the sums' floating-point error (exact sums of products of doubles)
+
+
+@dataclass(frozen=True)
+class Prices:
+    """The LP's reduced weights (see the module's docstring): every plan z of the part has
+    weight·z ≤ ceiling − Σ |reduced_j| · distance_j(z), distance_j being upper_j − z_j where reduced_j > 0 and z_j
+    where reduced_j < 0. Columns: a position's served column, or a (position, operator pool) count."""
+
+    ceiling: float
+    served: dict[int, float]
+    takes: dict[tuple[int, int], tuple[float, float]]  # reduced weight, upper
+
+    def slack(self, target: int) -> float:
+        """How much of the ceiling a plan serving `target` may give up, with room for floating-point error."""
+        return self.ceiling - target + _ROUNDING * (1.0 + abs(self.ceiling))
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """The part's served bound from the LP, and the prices it was read from."""
+
+    bound: int
+    prices: Prices
 
 
 @dataclass
@@ -60,6 +89,12 @@ class _Relaxation:
 def lp_served_bound(m: AllocationModel, until: float) -> int | None:
     """The most served weight any plan of the part can reach (see the module's docstring); None when `until`
     (monotonic seconds) comes first or the LP is not solved."""
+    relaxed = served_relaxation(m, until)
+    return None if relaxed is None else relaxed.bound
+
+
+def served_relaxation(m: AllocationModel, until: float) -> Relaxation | None:
+    """`lp_served_bound` with the prices behind it."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
@@ -93,12 +128,18 @@ def lp_served_bound(m: AllocationModel, until: float) -> int | None:
     solver.SetTimeLimit(max(1, int(left * 1000)))
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
         return None
-    return _rounded(_dual_bound(lp), [c.weight for c in m.cands])
+    ceiling, reduced = _dual_bound(lp)
+    prices = Prices(
+        ceiling,
+        {p: reduced[var.index()] for p, var in served.items()},
+        {k: (reduced[var.index()], lp.upper[var.index()]) for k, var in takes.items()},
+    )
+    return Relaxation(_rounded(ceiling, [c.weight for c in m.cands]), prices)
 
 
-def _dual_bound(lp: _Relaxation) -> float:
+def _dual_bound(lp: _Relaxation) -> tuple[float, list[float]]:
     """Weak duality with the solver's dual values: y·b plus every column's positive reduced weight at its upper
-    bound (columns start at 0)."""
+    bound (columns start at 0); and each column's reduced weight."""
     reduced: list[list[float]] = [[float(w)] for w in lp.weight]
     bound = []
     for ct, rhs, equal, terms in lp.rows:
@@ -110,11 +151,9 @@ def _dual_bound(lp: _Relaxation) -> float:
         bound.append(y * rhs)
         for j, coef in terms:
             reduced[j].append(-coef * y)
-    for j, parts in enumerate(reduced):
-        d = math.fsum(parts)
-        if d > 0.0:
-            bound.append(d * lp.upper[j])
-    return math.fsum(bound)
+    prices = [math.fsum(parts) for parts in reduced]
+    bound += [d * lp.upper[j] for j, d in enumerate(prices) if d > 0.0]
+    return math.fsum(bound), prices
 
 
 def _rounded(bound: float, weights: list[int]) -> int:

@@ -103,7 +103,7 @@ from allocator.planner.reuse import (
     site_digest,
 )
 from allocator.planner.served_bound import SERVED_BOUND_SHARE, served_weight_bound
-from allocator.planner.served_lp import SERVED_LP_SHARE, lp_served_bound
+from allocator.planner.served_lp import SERVED_LP_SHARE, served_relaxation
 from allocator.planner.survey_reliance import SurveyReliance
 from allocator.planner.validate import validate_claims, validate_plan
 from allocator.planner.workflow import (
@@ -316,20 +316,22 @@ class _Run:
     def _serve_most(self, comp: Part, start: dict[Var, int], until: float) -> dict[Var, int]:
         """`start` serving more by the compact served model (`operator_model.serve_most`), which stops at the
         tighter of the busiest-moment bound and the LP relaxation's (`served_lp`, solved only while `start` is
-        below the first); the tighter one becomes the part's served bound."""
+        below the first); the tighter one becomes the part's served bound, and the LP's prices aim the search."""
         m, floor = comp.model, comp.floor
         assert m is not None and floor is not None
         most = all_served_weight(comp.cands)
         most = most if floor.served_most is None else min(most, floor.served_most)
         have = served_weight_of(m, start)
+        prices = None
         if have < most:
             now = _time.monotonic()
-            relaxed = lp_served_bound(m, now + SERVED_LP_SHARE * max(0.0, until - now))
-            if relaxed is not None and relaxed >= have:  # below a plan in hand it could only be wrong: not claimed
-                most = floor.served_most = min(most, relaxed)
+            relaxed = served_relaxation(m, now + SERVED_LP_SHARE * max(0.0, until - now))
+            if relaxed is not None and relaxed.bound >= have:  # below a plan in hand it could only be wrong
+                most = floor.served_most = min(most, relaxed.bound)
+                prices = relaxed.prices
         now = _time.monotonic()
         until_most = now + SERVE_MOST_SHARE * max(0.0, until - now)
-        return serve_most(m, start, most, until_most, self.workers_for(), self.options.seed)
+        return serve_most(m, start, most, until_most, self.workers_for(), self.options.seed, prices)
 
     def run(self, deadline: float, levels_end_share: float = LEVELS_END) -> None:
         """Every part solved (or kept), surveying parts first and largest first; a part whose assumed surveys did

@@ -20,13 +20,14 @@ from allocator.planner.domain import Assignment, Problem, SolverStatus
 from allocator.planner.model import AllocationModel, Var, assignments, complete_hint
 from allocator.planner.operator_level import OperatorFloor
 from allocator.planner.problem_io import parse_problem
+from allocator.planner.served_lp import served_relaxation
 from allocator.planner.solver import SolveOptions, first_come_first_served, solve
 from allocator.planner.validate import validate_claims, validate_plan
 from benchmarks.generate import operator_pools
 from benchmarks.operator_pools import qualified
 from tests.planner.factories import operator, problem, request
 from tests.planner.pools import capture_floors as _capture_floors
-from tests.planner.pools import model_accepts, partly_dropped, random_morning, valid_with
+from tests.planner.pools import capture_large_parts, model_accepts, partly_dropped, random_morning, valid_with
 
 
 def _capture(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
@@ -289,6 +290,71 @@ def test_the_compact_served_model_never_serves_less_nor_breaks_a_rule(
         assert weight(most) >= weight(first)
         done += assignments(m, most.__getitem__)
     assert valid_with(prob, plan, done, [m for m, _floor in seen])
+
+
+def _best_weight(model: cp_model.CpModel) -> int | None:
+    """The proven best objective of a small model, None when it has no solution."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    status = solver.solve(model)
+    assert status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+    return round(solver.objective_value) if status == cp_model.OPTIMAL else None
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_the_search_aimed_by_the_prices_never_fences_off_every_plan_of_its_weight(
+    monkeypatch: pytest.MonkeyPatch, data: st.DataObject
+) -> None:
+    """Random operator-only mornings: per part, the compact served model's best weight (proven by CP-SAT); the copy
+    aimed at that weight by the LP's prices (columns fixed, the distances' budget) still holds a plan of it, and
+    the copy aimed at the LP's bound holds one exactly when that bound is the best weight."""
+    seen = capture_large_parts(monkeypatch)
+    prob = random_morning(data, most_operators=4, most_requests=8)
+    solve(prob, SolveOptions(time_limit_s=5, alternatives=False))
+    for m, _floor in seen:
+        relaxed = served_relaxation(m, time.monotonic() + 10)
+        assert relaxed is not None
+        compact = operator_model._CompactServed(m, complete_hint(m, dict.fromkeys(m.variables(), 0)), 0)
+        best = _best_weight(compact.model)
+        assert best is not None and best <= relaxed.bound
+        assert _best_weight(compact.aimed_at(best, relaxed.prices)) == best
+        at_bound = _best_weight(compact.aimed_at(relaxed.bound, relaxed.prices))
+        assert at_bound == (best if best == relaxed.bound else None)
+
+
+def test_serving_the_bound_is_first_looked_for_where_the_prices_allow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chain of `test_the_compact_served_model_frees_the_only_operator_by_moving_a_chain`, given the LP's
+    prices: the aimed search alone serves all three (the LP's bound, 30), and the whole model is not searched."""
+    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
+    seen = _capture(monkeypatch)
+    reqs = [
+        request("X", "08:00", "09:00", service="operator", allowed_operators=["A", "B"]),
+        request("W", "08:00", "09:00", service="operator", allowed_operators=["B", "C"]),
+        request("Y", "08:00", "09:00", service="operator", allowed_operators=["A"]),
+    ]
+    solve(problem(operators=[operator(o) for o in "ABC"], requests=reqs))
+    m = seen[0]["m"]
+    pool = {o.id: m.operator_pool_of[i] for i, o in enumerate(m.problem.operators)}
+    at = {c.ref: p for p, c in enumerate(m.cands)}
+    partial = dict.fromkeys(m.variables(), 0)
+    for ref, op in (("X", "A"), ("W", "B")):
+        partial[m.served[at[ref]]] = 1
+        partial[m.operator[at[ref], pool[op]]] = 1
+    partial = complete_hint(m, partial)
+    relaxed = served_relaxation(m, time.monotonic() + 10)
+    assert relaxed is not None and relaxed.bound == 30
+    searched: list[bool] = []
+    real = operator_model._CompactServed.search
+
+    def spy(self: operator_model._CompactServed, model: cp_model.CpModel, *args: Any) -> dict[Var, int] | None:
+        searched.append(model is self.model)
+        return real(self, model, *args)
+
+    monkeypatch.setattr(operator_model._CompactServed, "search", spy)
+    most = operator_model.serve_most(m, partial, 30, time.monotonic() + 10, workers=1, prices=relaxed.prices)
+    assert _served(m, most) == set(at.values()) and model_accepts(m, most)
+    assert searched == [False]
 
 
 def test_the_solver_serves_more_on_the_compact_model_where_the_moves_stop(monkeypatch: pytest.MonkeyPatch) -> None:
