@@ -30,7 +30,8 @@ choice (every position served, none of weight 0): otherwise the caller claims on
 
 Its served level has a compact model too (`serve_most`): positions served or not, the same staffing rows, the most
 served weight, searched by CP-SAT's local search from the plan serving more by moves; the caller checks it against
-the part's model like any greedy plan.
+the part's model like any greedy plan. Given the LP relaxation's prices (`served_lp.Prices`), the search first looks
+for a plan serving the bound only where such a plan can lie (`_CompactServed.aimed_at`).
 """
 
 from __future__ import annotations
@@ -243,7 +244,9 @@ def serve_most(
     have = served_weight_of(m, start)
     if have >= most:
         return start
-    compact = _CompactServed(m, start, have)
+    compact = _CompactServed(m, start)
+    if not compact.s:
+        return start
     if prices is not None:
         now = time.monotonic()
         found = compact.search(compact.aimed_at(most, prices), most, now + AIMED_SHARE * (until - now), workers, seed)
@@ -263,8 +266,8 @@ _PRICE_SCALE = 1000  # reduced weights to integer coefficients (rounded down: th
 class _CompactServed:
     """The compact served model: per position served or not and how many of each qualified pool take it."""
 
-    def __init__(self, m: AllocationModel, start: dict[Var, int], have: int) -> None:
-        self.m, self.start = m, start
+    def __init__(self, m: AllocationModel, start: dict[Var, int]) -> None:
+        self.m, self.start, self.have = m, start, served_weight_of(m, start)
         model = self.model = cp_model.CpModel()
         s: dict[int, cp_model.IntVar] = {}
         x: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -288,10 +291,15 @@ class _CompactServed:
         for (g, _day), busy in spans.items():
             for clique in maximal_cliques(busy):
                 model.add(sum(x[p, g] for p in clique) <= len(m.operator_pools[g].members))
-        self.weight = sum(m.cands[p].weight * var for p, var in s.items())
-        model.add(self.weight >= have)
-        model.maximize(self.weight)
-        self.have = have
+        # What `start` serves outside the model (a position needing none of our operators) stays served as it is.
+        self.outside = self.have - sum(m.cands[p].weight * start[m.served[p]] for p in s)
+        model.add(self._weight(model) >= self.have)
+        model.maximize(self._weight(model))
+
+    def _weight(self, model: cp_model.CpModel) -> cp_model.LinearExprT:
+        """The served weight of a plan of `model` (this one or a copy)."""
+        var = model.get_int_var_from_proto_index
+        return self.outside + sum(self.m.cands[p].weight * var(v.index) for p, v in self.s.items())
 
     def aimed_at(self, target: int, prices: Prices) -> cp_model.CpModel:
         """A copy serving `target` at least, on the columns where the prices allow a plan of that weight: a column
@@ -319,7 +327,7 @@ class _CompactServed:
         terms = [(k, d) for k, d in budget if k > 0]
         if terms:
             aimed.add(sum(k * d for k, d in terms) <= math.floor(_PRICE_SCALE * slack))
-        aimed.add(sum(self.m.cands[p].weight * var(v.index) for p, v in self.s.items()) >= target)
+        aimed.add(self._weight(aimed) >= target)
         return aimed
 
     def search(
@@ -339,7 +347,7 @@ class _CompactServed:
         if solver.solve(model, _StopAt(most)) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         var = model.get_int_var_from_proto_index
-        if sum(self.m.cands[p].weight * solver.value(var(v.index)) for p, v in self.s.items()) <= self.have:
+        if solver.value(self._weight(model)) <= self.have:
             return None
         values = dict(self.start)
         for p, v in self.s.items():

@@ -315,7 +315,7 @@ def test_the_search_aimed_by_the_prices_never_fences_off_every_plan_of_its_weigh
     for m, _floor in seen:
         relaxed = served_relaxation(m, time.monotonic() + 10)
         assert relaxed is not None
-        compact = operator_model._CompactServed(m, complete_hint(m, dict.fromkeys(m.variables(), 0)), 0)
+        compact = operator_model._CompactServed(m, complete_hint(m, dict.fromkeys(m.variables(), 0)))
         best = _best_weight(compact.model)
         assert best is not None and best <= relaxed.bound
         assert _best_weight(compact.aimed_at(best, relaxed.prices)) == best
