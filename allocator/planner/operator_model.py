@@ -258,7 +258,7 @@ def serve_most(
 
 # Of serve_most's time, the search aimed at the bound on the columns the LP's prices leave free. On the benchmark's
 # 2,000-session day of seed 3 (the LP bound's slack 0: 1,341 positions must be served, 2 must not) it met the bound
-# in 0.2–0.7 s where the whole model's local search took 2.5 s to more than its 5.7 s.
+# in 0.3–0.4 s in every run, where the whole model's local search took 2.5 s to more than its 5.7 s (two runs of six).
 AIMED_SHARE = 0.5
 _PRICE_SCALE = 1000  # reduced weights to integer coefficients (rounded down: the budget row stays implied)
 

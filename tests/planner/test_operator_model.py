@@ -357,6 +357,42 @@ def test_serving_the_bound_is_first_looked_for_where_the_prices_allow(monkeypatc
     assert searched == [False]
 
 
+def test_where_the_bound_cannot_be_served_the_whole_model_is_searched_after_the_aimed_copy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An LP bound above every plan: R1 (crew of two) or R0 takes O0 and O1 in the morning, R2 (crew of two) or
+    R3 and R5 take O1 and O2 late in the morning, R4 anyone at noon; the LP serves 50 in halves, a plan 40. The
+    copy aimed at 50 holds nothing, so the whole model is searched next and serves 40 from nothing served."""
+    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
+    seen = _capture_floors(monkeypatch)
+    reqs = [
+        request("R0", "08:30", "10:30", service="operator", allowed_operators=["O0", "O1"]),
+        request("R1", "08:00", "09:00", service="operator", allowed_operators=["O0", "O1"], operators_needed=2),
+        request("R2", "10:00", "12:00", service="operator", allowed_operators=["O1", "O2"], operators_needed=2),
+        request("R3", "11:00", "12:30", service="operator", allowed_operators=["O1", "O2"]),
+        request("R4", "11:30", "13:30", service="operator", allowed_operators=["O0", "O1", "O2"]),
+        request("R5", "09:30", "10:30", service="operator", allowed_operators=["O2"]),
+    ]
+    prob = problem(operators=[operator(o) for o in ("O0", "O1", "O2")], requests=reqs)
+    plan = solve(prob)
+    ((m, _floor),) = seen
+    relaxed = served_relaxation(m, time.monotonic() + 10)
+    assert relaxed is not None and relaxed.bound == 50
+    searched: list[bool] = []
+    real = operator_model._CompactServed.search
+
+    def spy(self: operator_model._CompactServed, model: cp_model.CpModel, *args: Any) -> dict[Var, int] | None:
+        searched.append(model is self.model)
+        return real(self, model, *args)
+
+    monkeypatch.setattr(operator_model._CompactServed, "search", spy)
+    nothing = complete_hint(m, dict.fromkeys(m.variables(), 0))
+    most = operator_model.serve_most(m, nothing, 50, time.monotonic() + 2, workers=1, prices=relaxed.prices)
+    assert searched == [False, True]
+    assert sum(m.cands[p].weight for p in _served(m, most)) == 40
+    assert valid_with(prob, plan, assignments(m, most.__getitem__), [m])
+
+
 def test_the_solver_serves_more_on_the_compact_model_where_the_moves_stop(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the moves of `serve_more` switched off, the greedy plan leaves Y out (A runs X); the solver's compact
     served model is called on the operator-only part and serves all three, and the plan is valid."""
