@@ -239,9 +239,9 @@ def test_a_large_day_is_searched_by_local_search_and_still_gets_the_fewest(
     assert prefs.value == 10 * used and prefs.bound <= prefs.value
 
 
-def test_the_compact_served_model_frees_the_only_operator_by_moving_a_chain(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Y only A may run; A runs X (B may too), B runs W (C may too); Y is left out. The compact served model serves
-    all three (W to C, X to B, Y to A), and the part's model accepts the plan as it is."""
+def _chain(monkeypatch: pytest.MonkeyPatch) -> tuple[AllocationModel, dict[Var, int], dict[str, int]]:
+    """Y only A may run; A runs X (B may too), B runs W (C may too): the part's model, the plan leaving Y out, and
+    each request's position."""
     monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
     seen = _capture(monkeypatch)
     reqs = [
@@ -251,14 +251,20 @@ def test_the_compact_served_model_frees_the_only_operator_by_moving_a_chain(monk
     ]
     solve(problem(operators=[operator(o) for o in "ABC"], requests=reqs))
     m = seen[0]["m"]
-    assert operator_model.may_serve_most(m)
     pool = {o.id: m.operator_pool_of[i] for i, o in enumerate(m.problem.operators)}
     at = {c.ref: p for p, c in enumerate(m.cands)}
     partial = dict.fromkeys(m.variables(), 0)
     for ref, op in (("X", "A"), ("W", "B")):
         partial[m.served[at[ref]]] = 1
         partial[m.operator[at[ref], pool[op]]] = 1
-    partial = complete_hint(m, partial)
+    return m, complete_hint(m, partial), at
+
+
+def test_the_compact_served_model_frees_the_only_operator_by_moving_a_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Y only A may run; A runs X (B may too), B runs W (C may too); Y is left out. The compact served model serves
+    all three (W to C, X to B, Y to A), and the part's model accepts the plan as it is."""
+    m, partial, at = _chain(monkeypatch)
+    assert operator_model.may_serve_most(m)
     most = operator_model.serve_most(m, partial, 30, time.monotonic() + 10, workers=1)
     assert _served(m, most) == set(at.values())
     assert model_accepts(m, most)
@@ -323,27 +329,8 @@ def test_the_search_aimed_by_the_prices_never_fences_off_every_plan_of_its_weigh
         assert at_bound == (best if best == relaxed.bound else None)
 
 
-def test_serving_the_bound_is_first_looked_for_where_the_prices_allow(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The chain of `test_the_compact_served_model_frees_the_only_operator_by_moving_a_chain`, given the LP's
-    prices: the aimed search alone serves all three (the LP's bound, 30), and the whole model is not searched."""
-    monkeypatch.setattr(operator_level, "LARGE_OPERATOR_PART", 2)
-    seen = _capture(monkeypatch)
-    reqs = [
-        request("X", "08:00", "09:00", service="operator", allowed_operators=["A", "B"]),
-        request("W", "08:00", "09:00", service="operator", allowed_operators=["B", "C"]),
-        request("Y", "08:00", "09:00", service="operator", allowed_operators=["A"]),
-    ]
-    solve(problem(operators=[operator(o) for o in "ABC"], requests=reqs))
-    m = seen[0]["m"]
-    pool = {o.id: m.operator_pool_of[i] for i, o in enumerate(m.problem.operators)}
-    at = {c.ref: p for p, c in enumerate(m.cands)}
-    partial = dict.fromkeys(m.variables(), 0)
-    for ref, op in (("X", "A"), ("W", "B")):
-        partial[m.served[at[ref]]] = 1
-        partial[m.operator[at[ref], pool[op]]] = 1
-    partial = complete_hint(m, partial)
-    relaxed = served_relaxation(m, time.monotonic() + 10)
-    assert relaxed is not None and relaxed.bound == 30
+def _searches(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Each search of the compact served model, in order: whether it was the whole model (else the aimed copy)."""
     searched: list[bool] = []
     real = operator_model._CompactServed.search
 
@@ -352,6 +339,16 @@ def test_serving_the_bound_is_first_looked_for_where_the_prices_allow(monkeypatc
         return real(self, model, *args)
 
     monkeypatch.setattr(operator_model._CompactServed, "search", spy)
+    return searched
+
+
+def test_serving_the_bound_is_first_looked_for_where_the_prices_allow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chain (`_chain`), given the LP's
+    prices: the aimed search alone serves all three (the LP's bound, 30), and the whole model is not searched."""
+    m, partial, at = _chain(monkeypatch)
+    relaxed = served_relaxation(m, time.monotonic() + 10)
+    assert relaxed is not None and relaxed.bound == 30
+    searched = _searches(monkeypatch)
     most = operator_model.serve_most(m, partial, 30, time.monotonic() + 10, workers=1, prices=relaxed.prices)
     assert _served(m, most) == set(at.values()) and model_accepts(m, most)
     assert searched == [False]
@@ -378,14 +375,7 @@ def test_where_the_bound_cannot_be_served_the_whole_model_is_searched_after_the_
     ((m, _floor),) = seen
     relaxed = served_relaxation(m, time.monotonic() + 10)
     assert relaxed is not None and relaxed.bound == 50
-    searched: list[bool] = []
-    real = operator_model._CompactServed.search
-
-    def spy(self: operator_model._CompactServed, model: cp_model.CpModel, *args: Any) -> dict[Var, int] | None:
-        searched.append(model is self.model)
-        return real(self, model, *args)
-
-    monkeypatch.setattr(operator_model._CompactServed, "search", spy)
+    searched = _searches(monkeypatch)
     nothing = complete_hint(m, dict.fromkeys(m.variables(), 0))
     most = operator_model.serve_most(m, nothing, 50, time.monotonic() + 2, workers=1, prices=relaxed.prices)
     assert searched == [False, True]
