@@ -293,8 +293,9 @@ class _CompactServed:
                 model.add(sum(x[p, g] for p in clique) <= len(m.operator_pools[g].members))
         # What `start` serves outside the model (a position needing none of our operators) stays served as it is.
         self.outside = self.have - sum(m.cands[p].weight * start[m.served[p]] for p in s)
-        model.add(self._weight(model) >= self.have)
-        model.maximize(self._weight(model))
+        weight = self._weight(model)
+        model.add(weight >= self.have)
+        model.maximize(weight)
 
     def _weight(self, model: cp_model.CpModel) -> cp_model.LinearExprT:
         """The served weight of a plan of `model` (this one or a copy)."""
