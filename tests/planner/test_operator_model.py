@@ -4,6 +4,7 @@ where the served level leaves no other choice, and every plan passes the validat
 
 from __future__ import annotations
 
+import random
 import time
 from collections import defaultdict
 from datetime import timedelta
@@ -25,7 +26,7 @@ from allocator.planner.solver import SolveOptions, first_come_first_served, solv
 from allocator.planner.validate import validate_claims, validate_plan
 from benchmarks.generate import operator_pools
 from benchmarks.operator_pools import qualified
-from tests.planner.factories import operator, problem, request
+from tests.planner.factories import operator, policy, problem, request
 from tests.planner.pools import capture_floors as _capture_floors
 from tests.planner.pools import capture_large_parts, model_accepts, partly_dropped, random_morning, valid_with
 
@@ -352,6 +353,49 @@ def test_serving_the_bound_is_first_looked_for_where_the_prices_allow(monkeypatc
     most = operator_model.serve_most(m, partial, 30, time.monotonic() + 10, workers=1, prices=relaxed.prices)
     assert _served(m, most) == set(at.values()) and model_accepts(m, most)
     assert searched == [False]
+
+
+def test_the_full_search_follows_where_the_local_search_has_no_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chain again, with no time for CP-SAT's local search: the full search after it serves all three."""
+    m, partial, at = _chain(monkeypatch)
+    relaxed = served_relaxation(m, time.monotonic() + 10)
+    assert relaxed is not None
+    monkeypatch.setattr(operator_model, "LOCAL_SHARE", 0.0)
+    most = operator_model.serve_most(m, partial, 30, time.monotonic() + 10, workers=1, prices=relaxed.prices)
+    assert _served(m, most) == set(at.values()) and model_accepts(m, most)
+
+
+def _training_day() -> Problem:
+    """A province-wide training day as a Diskominfo writes it: 30 kecamatan, four trained staff each, who may also
+    cover the two neighbouring kecamatan; 18–24 breakout sessions per kecamatan, crews of one or two, in WITA, with
+    the office's buffers and half an hour's setup."""
+    rng = random.Random(7)
+    ops = [operator(f"K{i:02d}{j}", shifts=[{"weekdays": [0, 1, 2, 3, 4, 5], "start": "07:00", "end": "17:00"}])
+           for i in range(30) for j in range(4)]  # fmt: skip
+    reqs = []
+    for i in range(30):
+        allowed = [o.id for o in ops if int(o.id[1:3]) in {(i - 1) % 30, i, (i + 1) % 30}]
+        for k in range(rng.randint(18, 24)):
+            start = 8 * 60 + rng.randrange(0, 15) * 30
+            end = min(start + rng.choice([60, 90, 120]), 17 * 60)
+            reqs.append(request(f"PS-{i:02d}-{k:02d}", f"{start // 60:02d}:{start % 60:02d}",
+                                f"{end // 60:02d}:{end % 60:02d}", service="operator",
+                                timezone="Asia/Makassar", allowed_operators=allowed,
+                                operators_needed=rng.choice([1, 1, 1, 1, 1, 2]),
+                                priority=rng.choice(["normal"] * 6 + ["high"])))  # fmt: skip
+    rules = policy(timezone="Asia/Makassar", buffer_before_min=15, buffer_after_min=15, operator_setup_min=30,
+                   operator_teardown_min=15)  # fmt: skip
+    return problem(operators=ops, requests=reqs, pol=rules)
+
+
+def test_a_kecamatan_training_day_serves_its_bound() -> None:
+    """Where CP-SAT's local search finds nothing (crews of one and two, neighbouring kecamatan's staff), the full
+    search of the aimed copy serves the LP's bound: every servable session served, valid, and proven so."""
+    prob = _training_day()
+    plan = solve(prob, SolveOptions(time_limit_s=20, alternatives=False))
+    served = plan.term("served_weight")
+    assert validate_plan(prob, plan) == [] and validate_claims(prob, plan) == []
+    assert served.value == served.bound
 
 
 def test_where_the_bound_cannot_be_served_the_whole_model_is_searched_after_the_aimed_copy(
