@@ -249,10 +249,11 @@ def serve_most(
         return start
     if prices is not None:
         now = time.monotonic()
-        found = compact.search(compact.aimed_at(most, prices), most, now + AIMED_SHARE * (until - now), workers, seed)
+        aimed = compact.aimed_at(most, prices)
+        found = compact.search(aimed, most, now + AIMED_SHARE * (until - now), workers, seed, local_share=1.0)
         if found is not None:
             return found
-    found = compact.search(compact.model, most, until, workers, seed)
+    found = compact.search(compact.model, most, until, workers, seed, local_share=LOCAL_SHARE)
     return start if found is None else found
 
 
@@ -260,9 +261,12 @@ def serve_most(
 # 2,000-session day of seed 3 (the LP bound's slack 0: 1,341 positions must be served, 2 must not) it met the bound
 # in 0.3–0.4 s in every run, where the whole model's local search took 2.5 s to more than its 5.7 s (two runs of six).
 AIMED_SHARE = 0.5
-# Of each search's time, CP-SAT's local search before its full search (`_CompactServed.search`): on the 2,000-session
-# days the aimed local search met the bound in 0.3–1.0 s of the 1.6 s this leaves it.
-LOCAL_SHARE = 0.7
+# Of the whole model's search, CP-SAT's local search before its full search (`_CompactServed.search`; the aimed
+# copy gets the local search alone). The local search is what served the bound on the benchmark's 1,600–2,000-session
+# days (the full search stopped short there); on kecamatan training days of 620–630 positions (crews of one and two,
+# each kecamatan's staff also covering its neighbours) it found nothing in 10 s on the aimed copy and stopped one
+# session short on the whole model, where the full search on the whole model proved the bound in 0.6–1.0 s.
+LOCAL_SHARE = 0.3
 _PRICE_SCALE = 1000  # reduced weights to integer coefficients (rounded down: the budget row stays implied)
 
 
@@ -335,15 +339,13 @@ class _CompactServed:
         return aimed
 
     def search(
-        self, model: cp_model.CpModel, most: int, until: float, workers: int, seed: int
+        self, model: cp_model.CpModel, most: int, until: float, workers: int, seed: int, local_share: float
     ) -> dict[Var, int] | None:
         """The plan CP-SAT finds on `model` (this one or a copy) by `until`, if it serves more: its local search
-        from the hint for `LOCAL_SHARE` of the time, then, unless that met `most`, its full search from the best
-        plan found for the rest. The local search is what meets the bound on the benchmark's 1,600–2,000-session
-        days; on a kecamatan training day of 622 positions (crews of one and two, each kecamatan's staff also
-        covering its neighbours) it found nothing in 5 s, where the full search proved the bound in 0.5 s."""
+        from the hint for `local_share` of the time, then, unless that met `most`, its full search from the best
+        plan found for the rest."""
         now = time.monotonic()
-        quick = self._solved(model, most, now + LOCAL_SHARE * (until - now), workers, seed, local=True)
+        quick = self._solved(model, most, now + local_share * (until - now), workers, seed, local=True)
         if quick is not None and served_weight_of(self.m, quick) >= most:
             return quick
         if quick is not None:
